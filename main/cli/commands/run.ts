@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { globalsOf, openCore, untilSignal } from '../context';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the core headless (engine, bridge, outbox) until interrupted')
+    .action(async (_opts: unknown, command: Command) => {
+      const core = openCore(globalsOf(command), { mode: 'cli' });
+      await core.start();
+      core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });
+      const signal = await untilSignal();
+      core.context.logger.info('shutting down', { signal });
+      await core.stop();
+    });
+}

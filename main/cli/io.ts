@@ -1,0 +1,58 @@
+/**
+ * Output and failure helpers shared by every command: tables, JSON, typed errors with a next step,
+ * and the exit codes (0 ok, 1 the operation failed, 2 bad usage).
+ */
+import { ContractError, toErrorShape } from '../contract';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown by commands for bad flag values or combinations: printed as a usage error, exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** A plain aligned table; no colours, so output can be piped. */
+export function printTable(headers: string[], rows: Array<Array<string | number | null | undefined>>): void {
+  const cells = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(line(headers) + '\n');
+  for (const r of cells) process.stdout.write(line(r) + '\n');
+}
+
+/** Prints an error the operator can act on and returns the exit code to use. */
+export function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n(see --help)\n`);
+    return EXIT_USAGE;
+  }
+  const shape = toErrorShape(error);
+  process.stderr.write(`error: ${shape.code}: ${shape.message}\n`);
+  const hint = (shape.details as { hint?: unknown } | undefined)?.hint;
+  if (typeof hint === 'string' && hint.length > 0) process.stderr.write(`hint: ${hint}\n`);
+  if (shape.code === 'INVALID_INPUT' || shape.code === 'CONFIG_INVALID') {
+    return error instanceof ContractError && shape.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  return EXIT_FAILURE;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { event, procedure } from './define';
+import { ErrorShapeSchema } from './schemas';
+
+/** Server INFO as the connection manager reports it (a subset of NATS INFO, snake_case as NATS sends it). */
+export const ServerInfoSchema = z.object({
+  server_id: z.string(),
+  server_name: z.string(),
+  version: z.string(),
+  host: z.string(),
+  port: z.number(),
+  jetstream: z.boolean(),
+  max_payload: z.number(),
+  cluster: z.string().optional(),
+  proto: z.number().optional()
+});
+export type ServerInfo = z.infer<typeof ServerInfoSchema>;
+
+export const RunModeSchema = z.enum(['desktop', 'web', 'cli']);
+
+export const SystemInfoSchema = z.object({
+  appVersion: z.string(),
+  mode: RunModeSchema,
+  dataDir: z.string(),
+  databasePath: z.string(),
+  platform: z.string(),
+  nodeVersion: z.string(),
+  startedAt: z.string(),
+  server: ServerInfoSchema.nullable(),
+  /** Set when a corrupt database was moved aside at start. */
+  databaseRecoveredFrom: z.string().nullable()
+});
+export type SystemInfo = z.infer<typeof SystemInfoSchema>;
+
+/** Notices the operator should see once (database recovered, embedded server started, …). */
+export const NoticeSchema = z.object({
+  level: z.enum(['info', 'warning', 'error']),
+  code: z.string(),
+  message: z.string(),
+  time: z.string(),
+  details: z.unknown().optional()
+});
+export type Notice = z.infer<typeof NoticeSchema>;
+
+export const systemProcedures = {
+  'system.info': procedure(z.object({}).strict(), SystemInfoSchema, 'App version, data directory and server info'),
+  'system.notices': procedure(
+    z.object({}).strict(),
+    z.array(NoticeSchema),
+    'Notices raised since start (database recovery, embedded server, …)'
+  )
+} as const;
+
+export const systemEvents = {
+  'system.notice': event(NoticeSchema, 'A notice for the operator', { maxQueued: 100 })
+} as const;
+
+export { ErrorShapeSchema };

@@ -1,0 +1,237 @@
+/**
+ * Configuration: defaults < config file in the data dir < NATS_URL < CLI flags.
+ * Every source is validated; a bad value is a CONFIG_INVALID error naming the source and the field.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ContractError, NatsUrlSchema } from '../contract';
+import type { LogFormat, LogLevel } from './logger';
+import { CONFIG_FILE, defaultDataDir } from './paths';
+
+export type RunMode = 'desktop' | 'web' | 'cli';
+
+/** How the app authenticates to NATS. Secrets here are plain only in memory. */
+export interface NatsAuthConfig {
+  token?: string;
+  user?: string;
+  password?: string;
+  /** Path of an nkey seed file (SU…). */
+  nkeyFile?: string;
+  /** Path of a .creds file (JWT + seed). */
+  credsFile?: string;
+}
+
+export interface NatsTlsConfig {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface NatsConfig {
+  servers: string[];
+  /** True when the servers came from the config file, NATS_URL or a flag (no embedded fallback then). */
+  explicit: boolean;
+  /** Client name shown by the server (connz). */
+  name: string;
+  auth: NatsAuthConfig;
+  tls: NatsTlsConfig | null;
+  /** Timeout of one connection attempt. */
+  connectTimeoutMs: number;
+}
+
+export interface Config {
+  mode: RunMode;
+  dataDir: string;
+  nats: NatsConfig;
+  /** Start a managed nats-server when nothing is configured and nothing answers on 127.0.0.1:4222. */
+  embedded: { enabled: boolean; binary: string };
+  /** Connect to NATS when the core starts. */
+  autoConnect: boolean;
+  log: { level: LogLevel; format: LogFormat };
+  database: { synchronous: 'NORMAL' | 'FULL' };
+  /** Serve /metrics on 127.0.0.1 on this port; null for off. */
+  metricsPort: number | null;
+}
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
+
+/** What `<dataDir>/config.json` may hold. Unknown keys are errors, so typos do not pass silently. */
+export const ConfigFileSchema = z
+  .object({
+    nats: z
+      .object({
+        servers: z.array(NatsUrlSchema).min(1).optional(),
+        name: z.string().min(1).optional(),
+        token: z.string().optional(),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        nkeyFile: z.string().optional(),
+        credsFile: z.string().optional(),
+        tls: z
+          .object({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() })
+          .strict()
+          .optional(),
+        connectTimeoutMs: z.number().int().min(100).max(120_000).optional()
+      })
+      .strict()
+      .optional(),
+    embedded: z.object({ enabled: z.boolean().optional(), binary: z.string().optional() }).strict().optional(),
+    autoConnect: z.boolean().optional(),
+    log: z.object({ level: LogLevelSchema.optional() }).strict().optional(),
+    database: z.object({ synchronous: z.enum(['NORMAL', 'FULL']).optional() }).strict().optional(),
+    metricsPort: z.number().int().min(0).max(65535).nullable().optional()
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** Values given on the command line (or by the desktop shell); each wins over every other source. */
+export interface ConfigOverrides {
+  dataDir?: string;
+  servers?: string[];
+  token?: string;
+  user?: string;
+  password?: string;
+  nkeyFile?: string;
+  credsFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  metricsPort?: number | null;
+  autoConnect?: boolean;
+  embedded?: boolean;
+}
+
+/** Formats zod issues as `path: message; path: message`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export function normaliseNatsUrl(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.includes('://') ? trimmed : `nats://${trimmed}`;
+}
+
+/** NATS_URL may hold several comma-separated servers, as natscli accepts. */
+export function parseServerList(value: string, source: string): string[] {
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  const parsed = z.array(NatsUrlSchema).min(1).safeParse(parts);
+  if (!parsed.success) {
+    throw new ContractError('CONFIG_INVALID', `${source}: ${describeIssues(parsed.error.issues)}`, {
+      source,
+      value
+    });
+  }
+  return parsed.data.map(normaliseNatsUrl);
+}
+
+export function readConfigFile(file: string): ConfigFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ContractError('CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`, {
+      file
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ContractError(
+      'CONFIG_INVALID',
+      `config file ${file} is not valid JSON: ${(error as Error).message}. Fix or remove it.`,
+      { file }
+    );
+  }
+  const parsed = ConfigFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ContractError('CONFIG_INVALID', `config file ${file}: ${describeIssues(parsed.error.issues)}`, {
+      file,
+      issues: parsed.error.issues
+    });
+  }
+  return parsed.data;
+}
+
+export interface LoadConfigOptions {
+  mode: RunMode;
+  overrides?: ConfigOverrides;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Builds the effective configuration from all sources, in precedence order. */
+export function loadConfig(options: LoadConfigOptions): Config {
+  const env = options.env ?? process.env;
+  const o = options.overrides ?? {};
+  const dataDir = path.resolve(o.dataDir ?? defaultDataDir(env));
+  const file = readConfigFile(path.join(dataDir, CONFIG_FILE));
+
+  let servers = [DEFAULT_NATS_URL];
+  let explicit = false;
+  if (file.nats?.servers) {
+    servers = file.nats.servers.map(normaliseNatsUrl);
+    explicit = true;
+  }
+  if (env.NATS_URL && env.NATS_URL.trim().length > 0) {
+    servers = parseServerList(env.NATS_URL, 'NATS_URL');
+    explicit = true;
+  }
+  if (o.servers && o.servers.length > 0) {
+    servers = o.servers.flatMap((s) => parseServerList(s, '--nats'));
+    explicit = true;
+  }
+
+  const tlsFile = file.nats?.tls ?? {};
+  const tls: NatsTlsConfig = {
+    caFile: o.tlsCa ?? tlsFile.caFile,
+    certFile: o.tlsCert ?? tlsFile.certFile,
+    keyFile: o.tlsKey ?? tlsFile.keyFile
+  };
+  const hasTls = Boolean(tls.caFile || tls.certFile || tls.keyFile);
+
+  const auth: NatsAuthConfig = {
+    token: o.token ?? file.nats?.token,
+    user: o.user ?? file.nats?.user,
+    password: o.password ?? file.nats?.password,
+    nkeyFile: o.nkeyFile ?? file.nats?.nkeyFile,
+    credsFile: o.credsFile ?? file.nats?.credsFile
+  };
+  for (const key of Object.keys(auth) as (keyof NatsAuthConfig)[]) {
+    if (auth[key] === undefined) delete auth[key];
+  }
+
+  return {
+    mode: options.mode,
+    dataDir,
+    nats: {
+      servers,
+      explicit,
+      name: file.nats?.name ?? `synos-control-center (${options.mode})`,
+      auth,
+      tls: hasTls ? tls : null,
+      connectTimeoutMs: file.nats?.connectTimeoutMs ?? 5000
+    },
+    embedded: {
+      enabled: o.embedded ?? file.embedded?.enabled ?? true,
+      binary: file.embedded?.binary ?? 'nats-server'
+    },
+    autoConnect: o.autoConnect ?? file.autoConnect ?? true,
+    log: {
+      level: o.logLevel ?? file.log?.level ?? 'info',
+      format: o.logFormat ?? (options.mode === 'desktop' ? 'pretty' : 'json')
+    },
+    database: { synchronous: file.database?.synchronous ?? 'NORMAL' },
+    metricsPort: o.metricsPort !== undefined ? o.metricsPort : (file.metricsPort ?? null)
+  };
+}

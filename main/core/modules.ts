@@ -1,0 +1,8 @@
+/**
+ * The areas of the core, in start order. Add one line per area.
+ */
+import { connectionModule } from '../nats/module';
+import type { ModuleFactory } from './module';
+import { systemModule } from './system-module';
+
+export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule];

@@ -1,0 +1,391 @@
+/**
+ * The NATS connection manager: one connection for the whole core, reconnecting forever with
+ * back-off, its state observable, drained cleanly on stop. Every other part asks it for the
+ * current connection instead of holding one of its own.
+ */
+import fs from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type Authenticator,
+  type NatsConnection,
+  type NodeConnectionOptions
+} from '@nats-io/transport-node';
+import { ContractError, type ConnectionState, type ConnectionStatus, type ServerInfo } from '../contract';
+import type { NatsConfig } from '../core/config';
+import type { Logger } from '../core/logger';
+import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from './embedded';
+import { classifyNatsError } from './errors';
+
+export interface ConnectionManagerOptions {
+  nats: NatsConfig;
+  embedded: { enabled: boolean; binary: string; dataDir: string };
+  logger: Logger;
+  /** Back-off of the manager's own retry loop (after nats.js gives up or the first connect fails). */
+  backoff?: { initialMs: number; maxMs: number };
+  rttIntervalMs?: number;
+}
+
+type Listener<T> = (value: T) => void;
+
+function readFileOrThrow(file: string, what: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new ContractError('CONFIG_INVALID', `cannot read ${what} ${file}: ${(error as Error).message}`, { file });
+  }
+}
+
+/** Builds the nats.js options for a configuration. */
+export function buildConnectOptions(nats: NatsConfig, servers: string[]): NodeConnectionOptions {
+  const options: NodeConnectionOptions = {
+    servers,
+    name: nats.name,
+    timeout: nats.connectTimeoutMs,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    reconnectJitter: 500,
+    reconnectJitterTLS: 1000,
+    pingInterval: 10_000,
+    maxPingOut: 3
+  };
+  const authenticators: Authenticator[] = [];
+  if (nats.auth.token) options.token = nats.auth.token;
+  if (nats.auth.user) options.user = nats.auth.user;
+  if (nats.auth.password !== undefined) options.pass = nats.auth.password;
+  if (nats.auth.nkeyFile) {
+    const seed = new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')).trim();
+    authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
+  }
+  if (nats.auth.credsFile) {
+    authenticators.push(credsAuthenticator(readFileOrThrow(nats.auth.credsFile, 'creds file')));
+  }
+  if (authenticators.length > 0) options.authenticator = authenticators;
+  if (nats.tls) {
+    options.tls = {};
+    if (nats.tls.caFile) options.tls.caFile = nats.tls.caFile;
+    if (nats.tls.certFile) options.tls.certFile = nats.tls.certFile;
+    if (nats.tls.keyFile) options.tls.keyFile = nats.tls.keyFile;
+  }
+  return options;
+}
+
+function toServerInfo(nc: NatsConnection): ServerInfo | null {
+  const info = nc.info;
+  if (!info) return null;
+  const out: ServerInfo = {
+    server_id: info.server_id,
+    server_name: info.server_name,
+    version: info.version,
+    host: info.host,
+    port: info.port,
+    jetstream: Boolean(info.jetstream),
+    max_payload: info.max_payload
+  };
+  if (info.cluster) out.cluster = info.cluster;
+  if (typeof info.proto === 'number') out.proto = info.proto;
+  return out;
+}
+
+export class ConnectionManager {
+  private readonly options: ConnectionManagerOptions;
+  private readonly logger: Logger;
+  private nc: NatsConnection | null = null;
+  private servers: string[];
+  private generation = 0;
+  private embeddedServer: EmbeddedServer | null = null;
+  private embeddedTried = false;
+  private wakeSleeper: (() => void) | null = null;
+  private rttTimer: NodeJS.Timeout | null = null;
+  private readonly statusListeners = new Set<Listener<ConnectionStatus>>();
+  private readonly connectListeners = new Set<Listener<NatsConnection>>();
+  private firstAttemptWaiters: Array<() => void> = [];
+  private current: ConnectionStatus;
+
+  constructor(options: ConnectionManagerOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ part: 'nats' });
+    this.servers = [...options.nats.servers];
+    this.current = {
+      state: 'offline',
+      servers: this.servers,
+      server: null,
+      serverInfo: null,
+      since: new Date().toISOString(),
+      offlineSince: null,
+      rttMs: null,
+      attempts: 0,
+      lastError: null,
+      hint: null,
+      embedded: null
+    };
+  }
+
+  /** The live connection, or null while not connected. */
+  connection(): NatsConnection | null {
+    return this.current.state === 'connected' ? this.nc : null;
+  }
+
+  /** The live connection; NOT_CONNECTED (with the last error) otherwise. */
+  requireConnection(): NatsConnection {
+    const nc = this.connection();
+    if (!nc) {
+      const last = this.current.lastError;
+      throw new ContractError(
+        'NOT_CONNECTED',
+        last ? `not connected to NATS (${last.message})` : `not connected to NATS (state: ${this.current.state})`,
+        { state: this.current.state, lastError: last, hint: this.current.hint }
+      );
+    }
+    return nc;
+  }
+
+  status(): ConnectionStatus {
+    return this.current;
+  }
+
+  /** Called on every state change. Returns an unsubscribe function. */
+  onStatus(listener: Listener<ConnectionStatus>): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Called with each new connection once it is established (not on nats.js's own reconnects). */
+  onConnect(listener: Listener<NatsConnection>): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  private update(patch: Partial<ConnectionStatus>): void {
+    const stateChanged = patch.state !== undefined && patch.state !== this.current.state;
+    const next: ConnectionStatus = { ...this.current, ...patch, servers: this.servers };
+    if (stateChanged) next.since = new Date().toISOString();
+    this.current = next;
+    for (const listener of this.statusListeners) {
+      try {
+        listener(next);
+      } catch (error) {
+        this.logger.error('connection status listener failed', { error });
+      }
+    }
+  }
+
+  private setState(state: ConnectionState, patch: Partial<ConnectionStatus> = {}): void {
+    const wasConnected = this.current.state === 'connected';
+    const offlineSince =
+      state === 'connected'
+        ? null
+        : wasConnected || this.current.offlineSince === null
+          ? new Date().toISOString()
+          : this.current.offlineSince;
+    this.update({ ...patch, state, offlineSince: state === 'offline' ? this.current.offlineSince : offlineSince });
+  }
+
+  /**
+   * Starts (or restarts) connecting. Resolves with the status after the first attempt: connected,
+   * or failed with a typed lastError while the manager keeps retrying in the background.
+   */
+  async connect(override: { servers?: string[] } = {}): Promise<ConnectionStatus> {
+    if (override.servers && override.servers.length > 0) {
+      this.servers = override.servers.map((s) => (s.includes('://') ? s : `nats://${s}`));
+      this.embeddedTried = true; // the operator chose servers: no embedded fallback
+    } else if (this.current.state === 'connected' || this.current.state === 'reconnecting') {
+      return this.current;
+    }
+    await this.closeCurrent();
+    const generation = ++this.generation;
+    const firstAttempt = new Promise<void>((resolve) => this.firstAttemptWaiters.push(resolve));
+    this.setState('connecting', { attempts: 0, lastError: null, hint: null });
+    void this.run(generation);
+    await firstAttempt;
+    return this.current;
+  }
+
+  /** Drains and closes the connection and stops reconnecting. */
+  async disconnect(): Promise<ConnectionStatus> {
+    this.generation++;
+    this.wakeSleeper?.();
+    await this.closeCurrent();
+    this.setState('offline', { server: null, rttMs: null, attempts: 0 });
+    this.releaseWaiters();
+    return this.current;
+  }
+
+  /** Stops everything: the connection (drained) and the embedded server. */
+  async stop(): Promise<void> {
+    await this.disconnect();
+    if (this.embeddedServer) {
+      await this.embeddedServer.stop();
+      this.embeddedServer = null;
+      this.update({ embedded: null });
+    }
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.firstAttemptWaiters;
+    this.firstAttemptWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private async closeCurrent(): Promise<void> {
+    this.stopRtt();
+    const nc = this.nc;
+    this.nc = null;
+    if (!nc || nc.isClosed()) return;
+    const drained = nc.drain().catch(() => undefined);
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+    await Promise.race([drained, timeout]);
+    if (!nc.isClosed()) await nc.close().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleeper = done;
+    });
+  }
+
+  private backoffMs(attempt: number): number {
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 10_000 };
+    const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private async tryEmbedded(): Promise<boolean> {
+    const { embedded, nats } = this.options;
+    if (nats.explicit || !embedded.enabled || this.embeddedTried) return false;
+    this.embeddedTried = true;
+    if (!findOnPath(embedded.binary)) {
+      this.logger.warn(`nothing answers at ${this.servers.join(', ')} and nats-server is not installed; running offline`, {
+        hint: INSTALL_HINT
+      });
+      this.update({ hint: INSTALL_HINT });
+      return false;
+    }
+    try {
+      this.logger.info(`nothing answers at ${this.servers.join(', ')}; starting a managed nats-server`);
+      const server = await startEmbeddedServer({
+        binary: embedded.binary,
+        dataDir: embedded.dataDir,
+        logger: this.logger
+      });
+      this.embeddedServer = server;
+      this.servers = [server.url];
+      this.update({ embedded: { url: server.url, pid: server.pid, storeDir: server.storeDir } });
+      return true;
+    } catch (error) {
+      this.logger.error('could not start the embedded nats-server', { error });
+      this.update({ hint: `could not start nats-server: ${(error as Error).message}` });
+      return false;
+    }
+  }
+
+  private async run(generation: number): Promise<void> {
+    let attempts = 0;
+    while (generation === this.generation) {
+      attempts++;
+      let nc: NatsConnection;
+      try {
+        if (attempts > 1) this.setState(this.current.server ? 'reconnecting' : 'connecting', { attempts });
+        nc = await connect(buildConnectOptions(this.options.nats, this.servers));
+      } catch (error) {
+        if (generation !== this.generation) return;
+        const classified = classifyNatsError(error, this.servers);
+        if (classified.code === 'NATS_UNREACHABLE' && (await this.tryEmbedded())) {
+          attempts = 0;
+          continue;
+        }
+        const { hint, ...shape } = classified;
+        this.logger.warn('NATS connection attempt failed', { attempt: attempts, code: shape.code, error: shape.message });
+        this.setState('disconnected', { attempts, lastError: shape, hint: this.current.hint ?? hint });
+        this.releaseWaiters();
+        await this.sleep(this.backoffMs(attempts));
+        continue;
+      }
+      if (generation !== this.generation) {
+        await nc.close().catch(() => undefined);
+        return;
+      }
+      attempts = 0;
+      this.nc = nc;
+      this.logger.info('connected to NATS', { server: nc.getServer(), version: nc.info?.version });
+      this.setState('connected', {
+        server: nc.getServer(),
+        serverInfo: toServerInfo(nc),
+        attempts: 0,
+        lastError: null,
+        hint: null
+      });
+      this.startRtt(nc);
+      this.releaseWaiters();
+      for (const listener of this.connectListeners) {
+        try {
+          listener(nc);
+        } catch (error) {
+          this.logger.error('on-connect listener failed', { error });
+        }
+      }
+      void this.watch(nc, generation);
+      const closedWith = await nc.closed();
+      this.stopRtt();
+      if (generation !== this.generation) return;
+      this.nc = null;
+      const shape = closedWith ? (({ hint: _h, ...s }) => s)(classifyNatsError(closedWith, this.servers)) : null;
+      this.logger.warn('NATS connection closed; reconnecting', { error: shape?.message });
+      this.setState('disconnected', { server: null, rttMs: null, lastError: shape });
+      await this.sleep(this.backoffMs(1));
+    }
+  }
+
+  private async watch(nc: NatsConnection, generation: number): Promise<void> {
+    for await (const s of nc.status()) {
+      if (generation !== this.generation || this.nc !== nc) break;
+      switch (s.type) {
+        case 'disconnect':
+          this.logger.warn('NATS disconnected; the client is reconnecting', { server: s.server });
+          this.setState('reconnecting', { rttMs: null });
+          break;
+        case 'reconnect':
+          this.logger.info('NATS reconnected', { server: s.server });
+          this.setState('connected', { server: nc.getServer(), serverInfo: toServerInfo(nc), lastError: null, hint: null });
+          break;
+        case 'error': {
+          const { hint, ...shape } = classifyNatsError(s.error, this.servers);
+          this.update({ lastError: shape, hint });
+          break;
+        }
+        case 'update':
+          this.update({ serverInfo: toServerInfo(nc) });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private startRtt(nc: NatsConnection): void {
+    this.stopRtt();
+    const measure = async (): Promise<void> => {
+      if (this.nc !== nc || this.current.state !== 'connected') return;
+      try {
+        const rtt = await nc.rtt();
+        if (this.nc === nc) this.update({ rttMs: Math.round(rtt * 100) / 100 });
+      } catch {
+        // a failed ping shows up as a disconnect status; nothing to do here
+      }
+    };
+    void measure();
+    this.rttTimer = setInterval(() => void measure(), this.options.rttIntervalMs ?? 5000);
+    this.rttTimer.unref();
+  }
+
+  private stopRtt(): void {
+    if (this.rttTimer) clearInterval(this.rttTimer);
+    this.rttTimer = null;
+  }
+}

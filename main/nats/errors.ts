@@ -1,0 +1,93 @@
+/**
+ * Turns what the NATS client throws into the contract's typed errors, so the UI and the CLI can
+ * tell wrong credentials from an unreachable server from a TLS failure, with a next step.
+ */
+import { AuthorizationError, UserAuthenticationExpiredError } from '@nats-io/transport-node';
+import { ContractError, type ErrorShape } from '../contract';
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECTION_REFUSED'
+]);
+
+function collectChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current && chain.length < 6) {
+    chain.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+function text(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export interface ClassifiedError extends ErrorShape {
+  hint: string;
+}
+
+/** Classifies a connection or operation failure. */
+export function classifyNatsError(error: unknown, servers: readonly string[] = []): ClassifiedError {
+  const chain = collectChain(error);
+  const where = servers.length > 0 ? servers.join(', ') : 'the server';
+  for (const item of chain) {
+    if (item instanceof AuthorizationError || item instanceof UserAuthenticationExpiredError) {
+      return {
+        code: 'NATS_AUTH',
+        message: `authorization violation at ${where}: ${text(item)}`,
+        hint: 'The server rejected the credentials: check the token, user/password, nkey or creds file of this connection.'
+      };
+    }
+  }
+  const messages = chain.map(text).join(' | ');
+  const codes = chain.map((item) => String((item as { code?: unknown }).code ?? ''));
+  if (/authoriz|authentic/i.test(messages)) {
+    return {
+      code: 'NATS_AUTH',
+      message: `authorization violation at ${where}: ${messages}`,
+      hint: 'The server rejected the credentials: check the token, user/password, nkey or creds file of this connection.'
+    };
+  }
+  if (
+    codes.some((c) => c.startsWith('ERR_TLS') || c.includes('CERT') || c.includes('SELF_SIGNED') || c === 'EPROTO') ||
+    /\btls\b|certificate|ssl|self[- ]signed|unable to verify|handshake/i.test(messages)
+  ) {
+    return {
+      code: 'NATS_TLS',
+      message: `TLS failure talking to ${where}: ${messages}`,
+      hint: 'Check the CA file (it must sign the server certificate), the client certificate and key, and that the URL host matches the certificate.'
+    };
+  }
+  if (codes.some((c) => UNREACHABLE_CODES.has(c)) || /refused|timeout|timed out|unreachable|ENOTFOUND/i.test(messages)) {
+    return {
+      code: 'NATS_UNREACHABLE',
+      message: `cannot reach NATS at ${where}: ${messages}`,
+      hint: 'Is nats-server running and listening there? Start it (nats-server -js) or point the app at another server with --nats URL or NATS_URL.'
+    };
+  }
+  if (error instanceof ContractError) {
+    return { ...error.toShape(), hint: '' };
+  }
+  return {
+    code: 'NATS_ERROR',
+    message: `NATS error at ${where}: ${messages}`,
+    hint: 'See the log for details.'
+  };
+}
+
+/** A ContractError built from a classified NATS failure (the hint goes into details). */
+export function toNatsContractError(error: unknown, servers: readonly string[] = []): ContractError {
+  if (error instanceof ContractError) return error;
+  const c = classifyNatsError(error, servers);
+  return new ContractError(c.code, c.message, { hint: c.hint }, { cause: error });
+}

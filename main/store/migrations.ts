@@ -1,0 +1,21 @@
+/**
+ * Every migration of the app, in one list. Ids are zero-padded and grouped by area so areas can
+ * add steps without colliding: 0001–0099 foundation, 0100 nats, 0200 engine/bridge,
+ * 0300 durability, 0400 monitoring, 0500 bench, 0600 ui/settings.
+ * Never edit an applied migration: its checksum is verified at every start. Add a new one.
+ */
+import type { Migration } from './database';
+
+const foundation: Migration[] = [
+  {
+    id: '0001',
+    description: 'key/value settings',
+    sql: `CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+          );`
+  }
+];
+
+export const MIGRATIONS: readonly Migration[] = [...foundation];

@@ -1,0 +1,174 @@
+/**
+ * Starts real nats-server processes for tests: one server on a free port with a temporary store,
+ * or a 3-node cluster on loopback. Each can be stopped, killed with SIGKILL and restarted on the
+ * same port and store. Fails loudly, with the install command, when nats-server is missing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findOnPath, freePort } from '../../main/nats/embedded';
+
+export const NATS_SERVER_MISSING =
+  'nats-server is not installed, and these tests need a real one. Install it with: sudo apt-get install -y nats-server (Debian/Ubuntu) or brew install nats-server (macOS).';
+
+export function natsServerBinary(): string {
+  const binary = findOnPath(process.env.NATS_SERVER_BIN ?? 'nats-server');
+  if (!binary) throw new Error(NATS_SERVER_MISSING);
+  return binary;
+}
+
+export function natsServerVersion(): string {
+  const out = spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' });
+  return (out.stdout || out.stderr).trim().replace(/^nats-server:\s*v?/, '');
+}
+
+export interface NatsServerOptions {
+  jetstream?: boolean;
+  port?: number;
+  storeDir?: string;
+  /** Extra config file text (authorization, tls, cluster …); written to a temp file. */
+  config?: string;
+  args?: string[];
+  name?: string;
+}
+
+export interface NatsServerHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly pid: number | undefined;
+  /** Graceful stop (SIGTERM, waits for exit). */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill9(): Promise<void>;
+  /** Starts again on the same port and store. */
+  restart(): Promise<void>;
+  isRunning(): boolean;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => finish(new Error(`nats-server on port ${port} not ready after ${timeoutMs} ms:\n${out.slice(-2000)}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (out.includes('Server is ready')) finish();
+    };
+    const onExit = (code: number | null): void => finish(new Error(`nats-server exited (${code}) before ready:\n${out.slice(-2000)}`));
+    function finish(error?: Error): void {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      child.stderr?.resume();
+      child.stdout?.resume();
+      if (error) reject(error);
+      else resolve();
+    }
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const binary = natsServerBinary();
+  const port = options.port ?? (await freePort());
+  const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-n', options.name ?? `test-${port}`];
+  if (options.jetstream !== false) args.push('-js', '-sd', storeDir);
+  if (options.config) {
+    const file = path.join(storeDir, `server-${port}.conf`);
+    fs.mkdirSync(storeDir, { recursive: true });
+    fs.writeFileSync(file, options.config);
+    args.push('-c', file);
+  }
+  args.push(...(options.args ?? []));
+
+  let child: ChildProcess | null = null;
+  const launch = async (): Promise<void> => {
+    const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(c);
+    c.once('exit', () => running.delete(c));
+    child = c;
+    await waitReady(c, port, 20_000);
+  };
+  await launch();
+
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    get pid() {
+      return child?.pid;
+    },
+    isRunning: () => child !== null && child.exitCode === null && child.signalCode === null,
+    async stop() {
+      if (!child) return;
+      const c = child;
+      c.kill('SIGTERM');
+      await waitExit(c);
+      child = null;
+    },
+    async kill9() {
+      if (!child) return;
+      const c = child;
+      c.kill('SIGKILL');
+      await waitExit(c);
+      child = null;
+    },
+    async restart() {
+      if (child) await handle.stop();
+      // The port may linger briefly after a kill; retry the launch a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await launch();
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await new Promise((r) => setTimeout(r, 300 * attempt));
+        }
+      }
+    }
+  };
+  return handle;
+}
+
+export interface NatsClusterHandle {
+  readonly nodes: NatsServerHandle[];
+  /** All client URLs, for a multi-server connection. */
+  readonly urls: string[];
+  stop(): Promise<void>;
+}
+
+/** A 3-node JetStream cluster on loopback, each node with its own store. */
+export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
+  const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+  const nodes = await Promise.all(
+    clientPorts.map((port, i) =>
+      startNatsServer({
+        port,
+        name: `n${i + 1}-${port}`,
+        config: `cluster {\n  name: synos-test-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
+      })
+    )
+  );
+  return {
+    nodes,
+    urls: nodes.map((n) => n.url),
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+  };
+}
