@@ -1,0 +1,35 @@
+/**
+ * The one way the core publishes application messages. The engine bridge, heartbeats, alerts and
+ * `pub --outbox` all hand messages to the registered OutboundPublisher (service name
+ * {@link PUBLISHER_SERVICE}); the durability area registers the SQLite-outbox implementation.
+ */
+
+export type MessagePriority = 'low' | 'normal' | 'high' | 'critical';
+
+export interface OutboundMessage {
+  /** Unique; sent as Nats-Msg-Id so JetStream drops re-publishes inside the duplicate window. */
+  id: string;
+  subject: string;
+  payload: Uint8Array;
+  headers?: Record<string, string>;
+  priority: MessagePriority;
+}
+
+/** Where a message landed, from the JetStream PubAck. */
+export interface PublishReceipt {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface OutboundPublisher {
+  /**
+   * Accepts a message for delivery. Resolves once it is durably accepted (written to the outbox,
+   * or acknowledged by JetStream for a direct publisher); delivery may happen later.
+   */
+  publish(message: OutboundMessage): Promise<void>;
+  /** Same for many at once (one transaction for the outbox). */
+  publishMany(messages: OutboundMessage[]): Promise<void>;
+}
+
+export const PUBLISHER_SERVICE = 'publisher';
