@@ -85,7 +85,7 @@ function tokenMatches(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function securityHeaders(port: number): Record<string, string> {
+function securityHeaders(): Record<string, string> {
   return {
     'Content-Security-Policy': [
       "default-src 'self'",
@@ -93,7 +93,8 @@ function securityHeaders(port: number): Record<string, string> {
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "font-src 'self'",
-      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
+      // CSP3: 'self' also allows ws:// to this same host and port.
+      "connect-src 'self'",
       "object-src 'none'",
       "base-uri 'none'",
       "frame-ancestors 'none'",
@@ -106,7 +107,7 @@ function securityHeaders(port: number): Record<string, string> {
   };
 }
 
-function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
+function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   let pathname: string;
   try {
@@ -131,7 +132,7 @@ function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.Ser
     return;
   }
   const headers: Record<string, string> = {
-    ...securityHeaders(port),
+    ...securityHeaders(),
     'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
     'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'public, max-age=3600'
   };
@@ -161,7 +162,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.end(JSON.stringify({ status: 'ok', version: APP_VERSION, ...(options.health?.() ?? {}) }));
       return;
     }
-    serveStatic(options.staticDir, req, res, port);
+    serveStatic(options.staticDir, req, res);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });

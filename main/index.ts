@@ -1,0 +1,67 @@
+/**
+ * The desktop shell: Electron's main process. Thin on purpose — it builds the same core as the CLI
+ * and web mode, with desktop adapters (OS keychain secrets, notifications), wires IPC and opens
+ * the window. Everything else lives in the core and is tested on Node.
+ */
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { loadConfig } from './core/config';
+import { createCore, type Core } from './core/create-core';
+import { createLogger } from './core/logger';
+import { createElectronNotifier } from './desktop/notifications';
+import { installAppMenu } from './desktop/menu';
+import { createSafeStorageSecretStore } from './desktop/secrets';
+import { hardenSession } from './desktop/security';
+import { createMainWindow, isTrustedRendererUrl } from './desktop/window';
+import { registerIpcTransport } from './transport/ipc';
+
+const isDev = !app.isPackaged && Boolean(process.env.ELECTRON_RENDERER_URL);
+let core: Core | null = null;
+let mainWindow: BrowserWindow | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+
+  void app.whenReady().then(async () => {
+    const dataDir = app.getPath('userData');
+    const config = loadConfig({ mode: 'desktop', overrides: { dataDir } });
+    const logger = createLogger({ level: config.log.level, format: config.log.format });
+    hardenSession(session.defaultSession);
+    core = createCore(config, {
+      logger,
+      adapters: { secrets: createSafeStorageSecretStore(dataDir, logger), notifier: createElectronNotifier() }
+    });
+    registerIpcTransport({ ipcMain, api: core.api, logger, isTrustedUrl: isTrustedRendererUrl });
+    installAppMenu(isDev);
+    mainWindow = createMainWindow(dataDir);
+    mainWindow.on('closed', () => (mainWindow = null));
+    await core.start();
+
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(dataDir);
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  let stopping = false;
+  app.on('before-quit', (event) => {
+    if (!core || stopping) return;
+    // Drain NATS and close the database before leaving.
+    event.preventDefault();
+    stopping = true;
+    void core.stop().finally(() => app.quit());
+  });
+}
