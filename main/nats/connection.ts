@@ -269,10 +269,13 @@ export class ConnectionManager {
     }
     try {
       this.logger.info(`nothing answers at ${this.servers.join(', ')}; starting a managed nats-server`);
+      // Start it where the default URL points (4222), so natscli and other tools find it too.
+      const defaultPort = Number(new URL(this.servers[0] ?? 'nats://127.0.0.1:4222').port || 4222);
       const server = await startEmbeddedServer({
         binary: embedded.binary,
         dataDir: embedded.dataDir,
-        logger: this.logger
+        logger: this.logger,
+        preferredPort: defaultPort
       });
       this.embeddedServer = server;
       this.servers = [server.url];

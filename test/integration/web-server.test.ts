@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/create-core';
+import { silentLogger } from '../../main/core/logger';
+import { startWebServer, type WebServer } from '../../main/transport/web-server';
+import { createTestCore } from '../harness/core';
+import { tempDir } from '../harness/temp';
+
+/** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opened. */
+function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', (error) => {
+      if (!/Unexpected server response/.test(String(error))) reject(error);
+    });
+  });
+}
+
+describe('web mode server', () => {
+  let core: Core;
+  let server: WebServer;
+  let staticDir: string;
+
+  beforeAll(async () => {
+    core = createTestCore();
+    await core.start();
+    staticDir = tempDir();
+    fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ui</title>');
+    fs.mkdirSync(path.join(staticDir, 'assets'));
+    fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
+    server = await startWebServer({ api: core.api, logger: silentLogger, staticDir, health: () => ({ nats: 'offline' }) });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await core.stop();
+  });
+
+  it('binds 127.0.0.1 by default', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    expect(server.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('answers /healthz without a token', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', nats: 'offline' });
+  });
+
+  it('serves the renderer with a strict CSP, and refuses path traversal', async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toContain('javascript');
+    const traversal = await fetch(`${server.url}/..%2f..%2fetc%2fpasswd`);
+    expect(traversal.status).toBe(403);
+  });
+
+  it('accepts the WebSocket with the token (query or bearer) and its own Origin', async () => {
+    const base = `ws://127.0.0.1:${server.port}/ws`;
+    expect(await upgradeStatus(`${base}?token=${server.token}`, { Origin: server.url })).toBe(101);
+    expect(await upgradeStatus(base, { Origin: `http://localhost:${server.port}`, Authorization: `Bearer ${server.token}` })).toBe(101);
+  });
+
+  it('refuses a missing or wrong token with 401', async () => {
+    const base = `ws://127.0.0.1:${server.port}/ws`;
+    expect(await upgradeStatus(base, { Origin: server.url })).toBe(401);
+    expect(await upgradeStatus(`${base}?token=wrong`, { Origin: server.url })).toBe(401);
+    expect(await upgradeStatus(`${base}?token=${server.token.slice(1)}x`, { Origin: server.url })).toBe(401);
+  });
+
+  it('refuses a foreign or missing Origin with 403, even with the right token', async () => {
+    const base = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
+    expect(await upgradeStatus(base, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(base, { Origin: `http://127.0.0.1:${server.port + 1}` })).toBe(403);
+    expect(await upgradeStatus(base, {})).toBe(403);
+  });
+
+  it('answers malformed frames with INVALID_INPUT and keeps the socket open', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { headers: { Origin: server.url } });
+    await new Promise((r) => ws.once('open', r));
+    const replies: unknown[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    ws.send('not json');
+    ws.send(JSON.stringify({ kind: 'call', id: 7 }));
+    ws.send(JSON.stringify({ kind: 'call', id: 8, method: 'connection.connect', input: { servers: 'nats://x' } }));
+    ws.send(JSON.stringify({ kind: 'call', id: 9, method: 'system.info', input: {} }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(replies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 0, ok: false, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }),
+        expect.objectContaining({ id: 7, ok: false, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }),
+        expect.objectContaining({ id: 8, ok: false, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }),
+        expect.objectContaining({ id: 9, ok: true })
+      ])
+    );
+    ws.close();
+  });
+});

@@ -1,0 +1,20 @@
+import { AuthorizationError } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
+import { classifyNatsError } from '../../main/nats/errors';
+
+describe('classifyNatsError', () => {
+  it('tells auth, TLS and unreachable apart', () => {
+    expect(classifyNatsError(new AuthorizationError('Authorization Violation')).code).toBe('NATS_AUTH');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(classifyNatsError(refused, ['nats://127.0.0.1:1'])).toMatchObject({ code: 'NATS_UNREACHABLE', message: expect.stringContaining('nats://127.0.0.1:1') });
+    const tls = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    expect(classifyNatsError(tls).code).toBe('NATS_TLS');
+    expect(classifyNatsError(new Error('something odd')).code).toBe('NATS_ERROR');
+  });
+
+  it('always gives a next step', () => {
+    for (const e of [new AuthorizationError('x'), new Error('ECONNREFUSED'), new Error('certificate has expired')]) {
+      expect(classifyNatsError(e).hint.length).toBeGreaterThan(10);
+    }
+  });
+});
