@@ -8,6 +8,7 @@ import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, reportError } from './io';
 import { registerRun } from './commands/run';
 import { registerServe } from './commands/serve';
+import { registerStreams } from './commands/streams';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     });
   registerServe(program);
   registerRun(program);
+  registerStreams(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -9,11 +9,13 @@
 import { z } from 'zod';
 import { connectionEvents, connectionProcedures } from './connection';
 import { event, procedure } from './define';
+import { provisioningProcedures, streamsEvents } from './streams';
 import { systemEvents, systemProcedures } from './system';
 
 const eventRegistry = {
   ...systemEvents,
-  ...connectionEvents
+  ...connectionEvents,
+  ...streamsEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -37,7 +39,8 @@ const sessionProcedures = {
 export const procedures = {
   ...sessionProcedures,
   ...systemProcedures,
-  ...connectionProcedures
+  ...connectionProcedures,
+  ...provisioningProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -67,3 +70,4 @@ export * from './wire';
 export * from './schemas';
 export * from './system';
 export * from './connection';
+export * from './streams';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ContractError, NatsUrlSchema } from '../contract';
 import type { LogFormat, LogLevel } from './logger';
 import { CONFIG_FILE, defaultDataDir } from './paths';
+import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
 
 export type RunMode = 'desktop' | 'web' | 'cli';
 
@@ -52,6 +53,10 @@ export interface Config {
   database: { synchronous: 'NORMAL' | 'FULL' };
   /** Serve /metrics on 127.0.0.1 on this port; null for off. */
   metricsPort: number | null;
+  /** Apply the Syn_OS streams and consumers on each new connection (DESIGN §2). */
+  provision: boolean;
+  /** Replicas and dedupe window of the provisioned streams. */
+  topology: { replicas: number; duplicateWindowMs: number };
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -82,7 +87,15 @@ export const ConfigFileSchema = z
     autoConnect: z.boolean().optional(),
     log: z.object({ level: LogLevelSchema.optional() }).strict().optional(),
     database: z.object({ synchronous: z.enum(['NORMAL', 'FULL']).optional() }).strict().optional(),
-    metricsPort: z.number().int().min(0).max(65535).nullable().optional()
+    metricsPort: z.number().int().min(0).max(65535).nullable().optional(),
+    provision: z.boolean().optional(),
+    topology: z
+      .object({
+        replicas: z.number().int().min(1).max(5).optional(),
+        duplicateWindowMs: z.number().int().min(1000).max(604_800_000).optional()
+      })
+      .strict()
+      .optional()
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -104,6 +117,9 @@ export interface ConfigOverrides {
   metricsPort?: number | null;
   autoConnect?: boolean;
   embedded?: boolean;
+  /** false: do not provision streams and consumers on connect (--no-provision). */
+  provision?: boolean;
+  replicas?: number;
 }
 
 /** Formats zod issues as `path: message; path: message`. */
@@ -232,6 +248,11 @@ export function loadConfig(options: LoadConfigOptions): Config {
       format: o.logFormat ?? (options.mode === 'desktop' ? 'pretty' : 'json')
     },
     database: { synchronous: file.database?.synchronous ?? 'NORMAL' },
-    metricsPort: o.metricsPort !== undefined ? o.metricsPort : (file.metricsPort ?? null)
+    metricsPort: o.metricsPort !== undefined ? o.metricsPort : (file.metricsPort ?? null),
+    provision: o.provision ?? file.provision ?? true,
+    topology: {
+      replicas: o.replicas ?? file.topology?.replicas ?? 1,
+      duplicateWindowMs: file.topology?.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
+    }
   };
 }

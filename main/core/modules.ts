@@ -2,7 +2,8 @@
  * The areas of the core, in start order. Add one line per area.
  */
 import { connectionModule } from '../nats/module';
+import { operationsModule } from '../nats/operations-module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
-export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule];
+export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule];

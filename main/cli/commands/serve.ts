@@ -24,10 +24,11 @@ export function registerServe(program: Command): void {
     .description('run the core with the web UI; prints the URL (with its access token) to open')
     .option('--host <host>', 'address to bind (default 127.0.0.1; anything else exposes the UI to the network)')
     .option('--port <port>', 'port to listen on (0 or absent: a free one)', parseIntOption('--port', 0, 65535))
-    .action(async (opts: { host?: string; port?: number }, command: Command) => {
+    .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
+    .action(async (opts: { host?: string; port?: number; provision?: boolean }, command: Command) => {
       const globals = globalsOf(command);
       if (opts.host !== undefined && opts.host.trim() === '') throw new UsageError('--host must not be empty');
-      const core = openCore(globals, { mode: 'web' });
+      const core = openCore(globals, { mode: 'web', overrides: opts.provision === false ? { provision: false } : {} });
       await core.start();
       const staticDir = resolveRendererDir();
       const server = await startWebServer({
