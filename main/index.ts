@@ -6,6 +6,8 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { loadConfig } from './core/config';
 import { createCore, type Core } from './core/create-core';
+import { getService } from './core/module';
+import { OPENED_FILES_SERVICE, type OpenedFiles } from './core/system-module';
 import { createLogger } from './core/logger';
 import { createElectronNotifier } from './desktop/notifications';
 import { installAppMenu } from './desktop/menu';
@@ -17,11 +19,32 @@ import { registerIpcTransport } from './transport/ipc';
 const isDev = !app.isPackaged && Boolean(process.env.ELECTRON_RENDERER_URL);
 let core: Core | null = null;
 let mainWindow: BrowserWindow | null = null;
+/** Recordings opened before the core exists (macOS open-file arrives early). */
+const earlyFiles: string[] = [];
+
+function recordingsIn(argv: readonly string[]): string[] {
+  return argv.filter((arg) => arg.toLowerCase().endsWith('.ndjson') && !arg.startsWith('-'));
+}
+
+function openRecording(file: string): void {
+  if (!core) {
+    earlyFiles.push(file);
+    return;
+  }
+  getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+  mainWindow?.show();
+}
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    openRecording(file);
+  });
+
+  app.on('second-instance', (_event, argv) => {
+    for (const file of recordingsIn(argv.slice(1))) openRecording(file);
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
@@ -46,6 +69,7 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow = createMainWindow(dataDir);
     mainWindow.on('closed', () => (mainWindow = null));
     await core.start();
+    for (const file of [...earlyFiles.splice(0), ...recordingsIn(process.argv.slice(1))]) openRecording(file);
 
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(dataDir);

@@ -42,17 +42,29 @@ export const NoticeSchema = z.object({
 });
 export type Notice = z.infer<typeof NoticeSchema>;
 
+/** A recording file the OS asked the app to open (double-click on a .ndjson, or a path on the command line). */
+export const OpenedFileSchema = z.object({ path: z.string(), time: z.string() });
+export type OpenedFile = z.infer<typeof OpenedFileSchema>;
+
 export const systemProcedures = {
   'system.info': procedure(z.object({}).strict(), SystemInfoSchema, 'App version, data directory and server info'),
   'system.notices': procedure(
     z.object({}).strict(),
     z.array(NoticeSchema),
     'Notices raised since start (database recovery, embedded server, …)'
+  ),
+  'system.takeOpenedFiles': procedure(
+    z.object({}).strict(),
+    z.array(OpenedFileSchema),
+    'Files the OS asked the app to open that no view has taken yet (returns and forgets them)'
   )
 } as const;
 
 export const systemEvents = {
-  'system.notice': event(NoticeSchema, 'A notice for the operator', { maxQueued: 100 })
+  'system.notice': event(NoticeSchema, 'A notice for the operator', { maxQueued: 100 }),
+  'system.fileOpened': event(OpenedFileSchema, 'The OS asked the app to open a file (the UI shows the recordings import)', {
+    maxQueued: 20
+  })
 } as const;
 
 export { ErrorShapeSchema };
