@@ -9,13 +9,15 @@
 import { z } from 'zod';
 import { connectionEvents, connectionProcedures } from './connection';
 import { event, procedure } from './define';
+import { durabilityEvents, durabilityProcedures } from './durability';
 import { provisioningProcedures, streamsEvents } from './streams';
 import { systemEvents, systemProcedures } from './system';
 
 const eventRegistry = {
   ...systemEvents,
   ...connectionEvents,
-  ...streamsEvents
+  ...streamsEvents,
+  ...durabilityEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -40,7 +42,8 @@ export const procedures = {
   ...sessionProcedures,
   ...systemProcedures,
   ...connectionProcedures,
-  ...provisioningProcedures
+  ...provisioningProcedures,
+  ...durabilityProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -71,3 +74,4 @@ export * from './schemas';
 export * from './system';
 export * from './connection';
 export * from './streams';
+export * from './durability';

@@ -3,7 +3,8 @@
  */
 import { connectionModule } from '../nats/module';
 import { operationsModule } from '../nats/operations-module';
+import { durabilityModule } from '../resilience/module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
-export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule];
+export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule];

@@ -5,6 +5,7 @@
  * Never edit an applied migration: its checksum is verified at every start. Add a new one.
  */
 import type { Migration } from './database';
+import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 
 const foundation: Migration[] = [
   {
@@ -18,4 +19,4 @@ const foundation: Migration[] = [
   }
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...foundation];
+export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS];

@@ -1,0 +1,428 @@
+/**
+ * The SQLite outbox (DESIGN §4). Every outbound message is written here first, then published,
+ * then marked. Row id = envelope id = Nats-Msg-Id, so a re-publish after a crash is dropped by
+ * JetStream inside the stream's duplicate window.
+ *
+ * Several processes may share one data directory: rows are claimed atomically with
+ * `UPDATE … RETURNING` and stamped with the claiming drainer (`owner`). A drainer keeps a heartbeat
+ * in `outbox_drainers`; rows held by a drainer whose heartbeat is stale (or whose process is gone)
+ * go back to `retrying`, so a crashed owner's rows are reclaimed and two live drainers never
+ * publish the same row at the same time.
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../store/database';
+import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
+
+export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
+
+const PRIORITY_RANK: Record<MessagePriority, number> = { low: 0, normal: 1, high: 2, critical: 3 };
+const RANK_PRIORITY: MessagePriority[] = ['low', 'normal', 'high', 'critical'];
+
+export function priorityRank(priority: MessagePriority): number {
+  return PRIORITY_RANK[priority];
+}
+
+/** A claimed row, ready to publish. */
+export interface OutboxRow {
+  id: string;
+  subject: string;
+  headers: Record<string, string> | null;
+  payload: Uint8Array;
+  priority: MessagePriority;
+  attempts: number;
+  createdAt: number;
+}
+
+/** A row as listings show it (without the payload bytes). */
+export interface OutboxEntry {
+  id: string;
+  subject: string;
+  priority: MessagePriority;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  size: number;
+  createdAt: number;
+  updatedAt: number;
+  stream: string | null;
+  seq: number | null;
+  duplicate: boolean | null;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  processing: number;
+  retrying: number;
+  completed: number;
+  dead: number;
+}
+
+export interface OutboxStats {
+  counts: OutboxCounts;
+  /** Creation time (epoch ms) of the oldest row not yet delivered, or null. */
+  oldestUndeliveredAt: number | null;
+}
+
+/** Retry policy: 0.5 s doubling, capped at 60 s, with ±20 % jitter; dead after 10 attempts. */
+export interface RetryPolicy {
+  initialMs: number;
+  maxMs: number;
+  maxAttempts: number;
+  /** 0.2 = ±20 %. */
+  jitter: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 500, maxMs: 60_000, maxAttempts: 10, jitter: 0.2 };
+
+/** Delay before attempt `attempts + 1`, given `attempts` failed ones (≥ 1). */
+export function backoffDelayMs(attempts: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random = Math.random): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempts - 1));
+  const jittered = base * (1 - policy.jitter + 2 * policy.jitter * random());
+  return Math.round(Math.min(policy.maxMs, jittered));
+}
+
+export interface OutboxStoreOptions {
+  retry?: RetryPolicy;
+  /** A drainer whose heartbeat is older than this has lost its rows. */
+  leaseMs?: number;
+  now?: () => number;
+  random?: () => number;
+  /** Drainer id; unique per process by default. */
+  owner?: string;
+}
+
+interface RawRow {
+  id: string;
+  subject: string;
+  headers: string | null;
+  payload: Buffer;
+  priority: number;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number;
+}
+
+interface RawEntry {
+  id: string;
+  subject: string;
+  priority: number;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  size: number;
+  created_at: number;
+  updated_at: number;
+  stream: string | null;
+  seq: number | null;
+  duplicate: number | null;
+}
+
+function toEntry(row: RawEntry): OutboxEntry {
+  return {
+    id: row.id,
+    subject: row.subject,
+    priority: RANK_PRIORITY[row.priority] ?? 'normal',
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    size: row.size,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    stream: row.stream,
+    seq: row.seq,
+    duplicate: row.duplicate === null ? null : row.duplicate === 1
+  };
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface Failure {
+  id: string;
+  error: string;
+}
+
+export class OutboxStore {
+  readonly owner: string;
+  readonly retry: RetryPolicy;
+  readonly leaseMs: number;
+  private readonly db: Database;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly stmts;
+  private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
+  private readonly completeMany: (receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => void;
+  private readonly failMany: (failures: readonly Failure[], now: number) => number;
+  private readonly releaseMany: (ids: readonly string[], now: number) => void;
+  private readonly settleAll: (fn: () => void) => void;
+
+  constructor(db: Database, options: OutboxStoreOptions = {}) {
+    this.db = db;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
+      ),
+      claim: db.prepare<[string, number, number, number], RawRow>(
+        `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
+         WHERE id IN (
+           SELECT id FROM outbox
+           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
+           ORDER BY priority DESC, next_attempt_at
+           LIMIT ?)
+         RETURNING id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
+      ),
+      dueCount: db.prepare<[number], { n: number }>(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
+      ),
+      nextDue: db.prepare<[], { t: number | null }>(
+        `SELECT min(next_attempt_at) AS t FROM outbox WHERE status IN ('pending', 'retrying')`
+      ),
+      complete: db.prepare(
+        `UPDATE outbox SET status = 'completed', owner = NULL, stream = ?, seq = ?, duplicate = ?, last_error = NULL,
+           completed_at = ?, updated_at = ? WHERE id = ?`
+      ),
+      attemptsOf: db.prepare<[string], { attempts: number; status: OutboxStatus }>(
+        `SELECT attempts, status FROM outbox WHERE id = ?`
+      ),
+      toRetry: db.prepare(
+        `UPDATE outbox SET status = 'retrying', owner = NULL, next_attempt_at = ?, last_error = ?, updated_at = ?
+         WHERE id = ? AND status = 'processing'`
+      ),
+      toDead: db.prepare(
+        `UPDATE outbox SET status = 'dead', owner = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'processing'`
+      ),
+      release: db.prepare(
+        `UPDATE outbox SET status = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
+           attempts = max(0, attempts - 1), owner = NULL, updated_at = ? WHERE id = ? AND status = 'processing' AND owner = ?`
+      ),
+      heartbeat: db.prepare(
+        `INSERT INTO outbox_drainers (owner, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (owner) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`
+      ),
+      drainers: db.prepare<[], { owner: string; pid: number; host: string; heartbeat_at: number }>(
+        `SELECT owner, pid, host, heartbeat_at FROM outbox_drainers`
+      ),
+      dropDrainer: db.prepare(`DELETE FROM outbox_drainers WHERE owner = ?`),
+      orphanOwners: db.prepare<[], { owner: string }>(
+        `SELECT DISTINCT owner FROM outbox WHERE status = 'processing' AND owner IS NOT NULL`
+      ),
+      reclaimOwner: db.prepare(
+        `UPDATE outbox SET status = 'retrying', owner = NULL, next_attempt_at = ?, updated_at = ?,
+           last_error = coalesce(last_error, 'reclaimed: the process that was publishing it stopped')
+         WHERE status = 'processing' AND owner = ?`
+      ),
+      reclaimNullOwner: db.prepare(
+        `UPDATE outbox SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE status = 'processing' AND owner IS NULL`
+      ),
+      counts: db.prepare<[], { status: OutboxStatus; n: number }>(`SELECT status, count(*) AS n FROM outbox GROUP BY status`),
+      oldest: db.prepare<[], { t: number | null }>(
+        `SELECT min(created_at) AS t FROM outbox WHERE status IN ('pending', 'retrying', 'processing')`
+      ),
+      list: db.prepare<[string, number, number], RawEntry>(
+        `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+           created_at, updated_at, stream, seq, duplicate
+         FROM outbox WHERE status = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`
+      ),
+      getEntry: db.prepare<[string], RawEntry>(
+        `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+           created_at, updated_at, stream, seq, duplicate
+         FROM outbox WHERE id = ?`
+      ),
+      retryDead: db.prepare(
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'dead'`
+      ),
+      retryAllDead: db.prepare(
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE status = 'dead'`
+      ),
+      discardDead: db.prepare(`DELETE FROM outbox WHERE id = ? AND status = 'dead'`),
+      discardAllDead: db.prepare(`DELETE FROM outbox WHERE status = 'dead'`),
+      pruneAge: db.prepare(`DELETE FROM outbox WHERE status = 'completed' AND completed_at < ?`),
+      pruneCount: db.prepare(
+        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'completed' ORDER BY completed_at DESC LIMIT -1 OFFSET ?)`
+      )
+    };
+
+    const s = this.stmts;
+    this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) => {
+      let inserted = 0;
+      for (const m of messages) {
+        const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+        inserted += s.insert.run(m.id, m.subject, headers, Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength), PRIORITY_RANK[m.priority] ?? 1, now, now, now).changes;
+      }
+      return inserted;
+    });
+    this.completeMany = db.transaction((receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => {
+      for (const r of receipts) s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
+    });
+    this.failMany = db.transaction((failures: readonly Failure[], now: number) => {
+      let dead = 0;
+      for (const f of failures) {
+        const row = s.attemptsOf.get(f.id);
+        if (!row || row.status !== 'processing') continue;
+        if (row.attempts >= this.retry.maxAttempts) {
+          dead += s.toDead.run(f.error, now, f.id).changes;
+        } else {
+          s.toRetry.run(now + backoffDelayMs(row.attempts, this.retry, this.random), f.error, now, f.id);
+        }
+      }
+      return dead;
+    });
+    this.settleAll = db.transaction((fn: () => void) => fn());
+    this.releaseMany = db.transaction((ids: readonly string[], now: number) => {
+      for (const id of ids) s.release.run(now, id, this.owner);
+    });
+  }
+
+  /** Writes messages as `pending` in one transaction. A known id is ignored (idempotent). Returns rows added. */
+  enqueue(messages: readonly OutboundMessage[]): number {
+    if (messages.length === 0) return 0;
+    return this.insertMany(messages, this.now());
+  }
+
+  /**
+   * Atomically claims up to `limit` due rows for this drainer, highest priority first, then
+   * oldest due time. Each claim counts as an attempt.
+   */
+  claim(limit: number): OutboxRow[] {
+    if (limit <= 0) return [];
+    const now = this.now();
+    const rows = this.stmts.claim.all(this.owner, now, now, limit);
+    rows.sort((a, b) => b.priority - a.priority || a.next_attempt_at - b.next_attempt_at);
+    return rows.map((r) => ({
+      id: r.id,
+      subject: r.subject,
+      headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
+      payload: r.payload,
+      priority: RANK_PRIORITY[r.priority] ?? 'normal',
+      attempts: r.attempts,
+      createdAt: r.created_at
+    }));
+  }
+
+  /** Whether any row is due now. */
+  hasDue(): boolean {
+    return (this.stmts.dueCount.get(this.now())?.n ?? 0) > 0;
+  }
+
+  /** Epoch ms of the earliest pending/retrying row's due time, or null when there is none. */
+  nextDueAt(): number | null {
+    return this.stmts.nextDue.get()?.t ?? null;
+  }
+
+  /** Marks rows completed with their PubAck (one transaction). */
+  complete(receipts: ReadonlyArray<{ id: string } & PublishReceipt>): void {
+    if (receipts.length > 0) this.completeMany(receipts, this.now());
+  }
+
+  /** Records failed attempts: `retrying` with back-off, or `dead` after the last attempt. Returns rows that died. */
+  fail(failures: readonly Failure[]): number {
+    return failures.length > 0 ? this.failMany(failures, this.now()) : 0;
+  }
+
+  /** Gives claimed rows back without counting the attempt (shutdown, breaker refused). */
+  release(ids: readonly string[]): void {
+    if (ids.length > 0) this.releaseMany(ids, this.now());
+  }
+
+  /**
+   * Records the outcome of a round of publishes in one transaction (group commit of the drain side):
+   * PubAcks, failed attempts, and rows handed back unattempted.
+   */
+  settle(outcome: { completed: ReadonlyArray<{ id: string } & PublishReceipt>; failed: readonly Failure[]; released: readonly string[] }): number {
+    let dead = 0;
+    this.settleAll(() => {
+      this.complete(outcome.completed);
+      dead = this.fail(outcome.failed);
+      this.release(outcome.released);
+    });
+    return dead;
+  }
+
+  /** Renews this drainer's lease. */
+  heartbeat(): void {
+    const now = this.now();
+    this.stmts.heartbeat.run(this.owner, process.pid, os.hostname(), now, now);
+  }
+
+  /** Removes this drainer from the registry (clean stop, after releasing its rows). */
+  retire(): void {
+    this.stmts.dropDrainer.run(this.owner);
+  }
+
+  /**
+   * Returns rows held by drainers that are gone — a stale heartbeat, a dead process on this host,
+   * or no registration at all — to `retrying`, due now. Run at start and periodically.
+   */
+  reclaimOrphans(): number {
+    const now = this.now();
+    const host = os.hostname();
+    const live = new Set<string>();
+    for (const d of this.stmts.drainers.all()) {
+      const dead = now - d.heartbeat_at > this.leaseMs || (d.host === host && d.pid !== process.pid && !isProcessAlive(d.pid));
+      if (dead && d.owner !== this.owner) this.stmts.dropDrainer.run(d.owner);
+      else live.add(d.owner);
+    }
+    let reclaimed = 0;
+    const run = this.db.transaction(() => {
+      for (const { owner } of this.stmts.orphanOwners.all()) {
+        if (!live.has(owner)) reclaimed += this.stmts.reclaimOwner.run(now, now, owner).changes;
+      }
+      reclaimed += this.stmts.reclaimNullOwner.run(now, now).changes;
+    });
+    run.immediate();
+    return reclaimed;
+  }
+
+  stats(): OutboxStats {
+    const counts: OutboxCounts = { pending: 0, processing: 0, retrying: 0, completed: 0, dead: 0 };
+    for (const row of this.stmts.counts.all()) counts[row.status] = row.n;
+    return { counts, oldestUndeliveredAt: this.stmts.oldest.get()?.t ?? null };
+  }
+
+  list(status: OutboxStatus, limit = 100, offset = 0): OutboxEntry[] {
+    return this.stmts.list.all(status, limit, offset).map(toEntry);
+  }
+
+  get(id: string): OutboxEntry | null {
+    const row = this.stmts.getEntry.get(id);
+    return row ? toEntry(row) : null;
+  }
+
+  /** Puts dead rows back in the queue with a fresh attempt budget. Returns how many. */
+  retryDead(target: { ids: readonly string[] } | { all: true }): number {
+    const now = this.now();
+    if ('all' in target) return this.stmts.retryAllDead.run(now, now).changes;
+    return this.db.transaction(() => target.ids.reduce((n, id) => n + this.stmts.retryDead.run(now, now, id).changes, 0))();
+  }
+
+  /** Deletes dead rows. Returns how many. */
+  discardDead(target: { ids: readonly string[] } | { all: true }): number {
+    if ('all' in target) return this.stmts.discardAllDead.run().changes;
+    return this.db.transaction(() => target.ids.reduce((n, id) => n + this.stmts.discardDead.run(id).changes, 0))();
+  }
+
+  /** Deletes completed rows older than maxAgeMs and beyond the newest maxCount. Returns how many. */
+  prune({ maxAgeMs, maxCount }: { maxAgeMs: number; maxCount: number }): number {
+    const byAge = this.stmts.pruneAge.run(this.now() - maxAgeMs).changes;
+    const byCount = this.stmts.pruneCount.run(maxCount).changes;
+    return byAge + byCount;
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * The replay manager drains the outbox into JetStream as soon as publishing works: connected, and
+ * the publish breaker not refusing. It keeps a bounded window of publishes in flight, optionally
+ * limits the rate, and claims the highest priority first. Each publish carries the row id as
+ * Nats-Msg-Id, so a row published twice (a crash between PubAck and commit, a timeout whose
+ * publish did land) is stored once: JetStream answers `duplicate` inside the stream's duplicate
+ * window (DEFAULT_DUPLICATE_WINDOW_MS, 2 minutes, in nats/topology.ts).
+ *
+ * Outcomes are group-committed: PubAcks, failures and released rows collect in memory and are
+ * written in one transaction every few milliseconds.
+ */
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
+import type { PublishReceipt } from '../core/outbound';
+import type { Logger } from '../core/logger';
+import type { ConnectionManager } from '../nats/connection';
+import type { ResilienceManager } from './breakers';
+import type { Failure, OutboxRow, OutboxStore } from './outbox-store';
+
+export interface ReplayManagerOptions {
+  store: OutboxStore;
+  resilience: ResilienceManager;
+  nats: Pick<ConnectionManager, 'connection' | 'onStatus'>;
+  logger: Logger;
+  /** Publishes waiting for a PubAck at most. */
+  maxInFlight?: number;
+  /** Rows claimed per round. */
+  claimBatch?: number;
+  /** PubAck timeout per publish. */
+  publishTimeoutMs?: number;
+  /** Messages per second; null for as fast as the window allows. */
+  rateLimitPerSec?: number | null;
+  /** How often orphaned rows of stopped processes are reclaimed and the lease renewed. */
+  leaseRenewMs?: number;
+  /** Outcomes are committed after this many ms or this many rows, whichever comes first. */
+  settleDelayMs?: number;
+  settleBatch?: number;
+}
+
+export interface ReplayStats {
+  inFlight: number;
+  draining: boolean;
+  deliveredTotal: number;
+  duplicatesTotal: number;
+  failedTotal: number;
+  deadTotal: number;
+  rateLimitPerSec: number | null;
+}
+
+/** A resettable wake-up: wait() resolves on the next wake() or after the timeout. */
+class Wakeup {
+  private resolve: (() => void) | null = null;
+  private pending = false;
+
+  wake(): void {
+    if (this.resolve) {
+      const r = this.resolve;
+      this.resolve = null;
+      r();
+    } else {
+      this.pending = true;
+    }
+  }
+
+  wait(timeoutMs: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.resolve === done) this.resolve = null;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.resolve = done;
+    });
+  }
+}
+
+export class ReplayManager {
+  private readonly store: OutboxStore;
+  private readonly resilience: ResilienceManager;
+  private readonly nats: ReplayManagerOptions['nats'];
+  private readonly logger: Logger;
+  private readonly maxInFlight: number;
+  private readonly claimBatch: number;
+  private readonly publishTimeoutMs: number;
+  private readonly leaseRenewMs: number;
+  private readonly settleDelayMs: number;
+  private readonly settleBatch: number;
+  private rateLimit: number | null;
+  private tokens = 0;
+  private tokensAt = Date.now();
+
+  private readonly wakeup = new Wakeup();
+  private readonly slotFree = new Wakeup();
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private inFlight = 0;
+  private readonly claimed = new Set<string>();
+  private completed: Array<{ id: string } & PublishReceipt> = [];
+  private failed: Failure[] = [];
+  private released: string[] = [];
+  private settleTimer: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private unsubscribeStatus: (() => void) | null = null;
+  private js: { nc: NatsConnection; client: JetStreamClient } | null = null;
+  private readonly settledListeners = new Set<() => void>();
+  private stats = { delivered: 0, duplicates: 0, failed: 0, dead: 0 };
+  private draining = false;
+
+  constructor(options: ReplayManagerOptions) {
+    this.store = options.store;
+    this.resilience = options.resilience;
+    this.nats = options.nats;
+    this.logger = options.logger.child({ part: 'replay' });
+    this.maxInFlight = options.maxInFlight ?? 1024;
+    this.claimBatch = options.claimBatch ?? 256;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+    this.rateLimit = options.rateLimitPerSec ?? null;
+    this.leaseRenewMs = options.leaseRenewMs ?? Math.max(500, Math.floor(this.store.leaseMs / 3));
+    this.settleDelayMs = options.settleDelayMs ?? 5;
+    this.settleBatch = options.settleBatch ?? 512;
+  }
+
+  /** Recovers rows a crash left `processing`, then drains whenever publishing works. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.store.heartbeat();
+    const reclaimed = this.store.reclaimOrphans();
+    if (reclaimed > 0) this.logger.info('rows left processing by a stopped process go back to retrying', { reclaimed });
+    this.leaseTimer = setInterval(() => this.renewLease(), this.leaseRenewMs);
+    this.leaseTimer.unref();
+    this.unsubscribeStatus = this.nats.onStatus((status) => {
+      if (status.state === 'connected') this.wake();
+    });
+    this.loopDone = this.loop().catch((error: unknown) => {
+      this.logger.error('the outbox drain loop stopped unexpectedly', { error });
+    });
+  }
+
+  /** Something changed (new rows, connection back, breaker released): look again now. */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  setRateLimit(perSecond: number | null): void {
+    if (perSecond === this.rateLimit) return;
+    this.rateLimit = perSecond;
+    this.tokens = 0;
+    this.tokensAt = Date.now();
+    this.wake();
+  }
+
+  getStats(): ReplayStats {
+    return {
+      inFlight: this.inFlight,
+      draining: this.draining,
+      deliveredTotal: this.stats.delivered,
+      duplicatesTotal: this.stats.duplicates,
+      failedTotal: this.stats.failed,
+      deadTotal: this.stats.dead,
+      rateLimitPerSec: this.rateLimit
+    };
+  }
+
+  /** Called after each group commit of outcomes. */
+  onSettled(listener: () => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  /**
+   * Stops claiming, waits (bounded) for publishes in flight, commits their outcomes and gives
+   * any row still claimed back to the queue.
+   */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    this.slotFree.wake();
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.unsubscribeStatus?.();
+    await this.loopDone;
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await this.slotFree.wait(50);
+    this.settle();
+    if (this.claimed.size > 0) {
+      this.store.release([...this.claimed]);
+      this.claimed.clear();
+    }
+    this.store.retire();
+  }
+
+  private renewLease(): void {
+    try {
+      this.store.heartbeat();
+      if (this.store.reclaimOrphans() > 0) this.wake();
+    } catch (error) {
+      this.logger.warn('could not renew the outbox lease', { error });
+    }
+  }
+
+  private client(nc: NatsConnection): JetStreamClient {
+    if (!this.js || this.js.nc !== nc) this.js = { nc, client: jetstream(nc, { timeout: this.publishTimeoutMs }) };
+    return this.js.client;
+  }
+
+  /** How many publishes the rate limit allows now (refilling the bucket). */
+  private allowance(want: number): number {
+    if (this.rateLimit === null) return want;
+    const now = Date.now();
+    const capacity = Math.max(1, this.rateLimit / 10);
+    this.tokens = Math.min(capacity, this.tokens + ((now - this.tokensAt) / 1000) * this.rateLimit);
+    this.tokensAt = now;
+    const n = Math.min(want, Math.floor(this.tokens));
+    this.tokens -= n;
+    return n;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const nc = this.nats.connection();
+      if (!nc) {
+        this.draining = false;
+        await this.wakeup.wait(1000);
+        continue;
+      }
+      if (this.resilience.isRefusing('publish')) {
+        this.draining = false;
+        await this.probe(nc);
+        continue;
+      }
+      const room = this.maxInFlight - this.inFlight;
+      if (room <= 0) {
+        await this.slotFree.wait(100);
+        continue;
+      }
+      const allowed = this.allowance(Math.min(room, this.claimBatch));
+      if (allowed <= 0) {
+        await this.wakeup.wait(Math.max(1, Math.ceil(1000 / (this.rateLimit ?? 1000))));
+        continue;
+      }
+      let rows: OutboxRow[];
+      try {
+        rows = this.store.claim(allowed);
+      } catch (error) {
+        this.logger.warn('could not claim outbox rows; trying again shortly', { error });
+        await this.wakeup.wait(500);
+        continue;
+      }
+      if (this.rateLimit !== null) this.tokens += allowed - rows.length;
+      if (rows.length === 0) {
+        this.draining = this.inFlight > 0;
+        const next = this.store.nextDueAt();
+        const wait = next === null ? 1000 : Math.min(1000, Math.max(5, next - Date.now()));
+        await this.wakeup.wait(wait);
+        continue;
+      }
+      this.draining = true;
+      const js = this.client(nc);
+      for (const row of rows) this.publish(js, row);
+      // Let PubAcks and new rows in before the next round.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * While the publish breaker is open no publish is attempted. Once its back-off has passed the
+   * next call through it is the half-open test: publish one due row; success closes the breaker.
+   */
+  private async probe(nc: NatsConnection): Promise<void> {
+    if (this.inFlight > 0 || this.resilience.isEmergency() || !this.store.hasDue()) {
+      await this.wakeup.wait(250);
+      return;
+    }
+    const policy = this.resilience.policy('publish');
+    try {
+      await policy.execute(async () => {
+        const [row] = this.store.claim(1);
+        if (!row) return;
+        await this.publishNow(this.client(nc), row);
+      });
+    } catch {
+      // Refused (still open), or the test publish failed: publishNow recorded it and the breaker
+      // opens again with a longer back-off.
+      await this.wakeup.wait(250);
+    }
+  }
+
+  private headersOf(row: OutboxRow) {
+    if (!row.headers) return undefined;
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
+    return h;
+  }
+
+  /** One publish outside the window (the breaker probe); records its outcome. */
+  private async publishNow(js: JetStreamClient, row: OutboxRow): Promise<void> {
+    this.claimed.add(row.id);
+    this.inFlight++;
+    try {
+      const ack = await js.publish(row.subject, row.payload, { msgID: row.id, headers: this.headersOf(row), timeout: this.publishTimeoutMs });
+      this.onAck(row.id, ack);
+    } catch (error) {
+      this.onFailure(row.id, error);
+      throw error;
+    } finally {
+      this.inFlight--;
+      this.slotFree.wake();
+      this.scheduleSettle();
+    }
+  }
+
+  private publish(js: JetStreamClient, row: OutboxRow): void {
+    this.claimed.add(row.id);
+    this.inFlight++;
+    const options = { msgID: row.id, headers: this.headersOf(row), timeout: this.publishTimeoutMs };
+    this.resilience
+      .policy('publish')
+      .execute(() => js.publish(row.subject, row.payload, options))
+      .then(
+        (ack) => this.onAck(row.id, ack),
+        (error: unknown) => {
+          if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+            // Refused before any publish: not an attempt.
+            this.released.push(row.id);
+          } else {
+            this.onFailure(row.id, error);
+          }
+        }
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.slotFree.wake();
+        this.scheduleSettle();
+      });
+  }
+
+  private onAck(id: string, ack: { stream: string; seq: number; duplicate: boolean }): void {
+    this.completed.push({ id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate });
+    this.stats.delivered++;
+    if (ack.duplicate) this.stats.duplicates++;
+  }
+
+  private onFailure(id: string, error: unknown): void {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.failed.push({ id, error: message.slice(0, 1000) });
+    this.stats.failed++;
+  }
+
+  private scheduleSettle(): void {
+    const pending = this.completed.length + this.failed.length + this.released.length;
+    if (pending >= this.settleBatch) {
+      this.settle();
+      return;
+    }
+    if (!this.settleTimer) {
+      this.settleTimer = setTimeout(() => this.settle(), this.settleDelayMs);
+    }
+  }
+
+  /** Commits collected outcomes in one transaction. */
+  private settle(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    if (this.completed.length + this.failed.length + this.released.length === 0) return;
+    const completed = this.completed;
+    const failed = this.failed;
+    const released = this.released;
+    this.completed = [];
+    this.failed = [];
+    this.released = [];
+    try {
+      const dead = this.store.settle({ completed, failed, released });
+      if (dead > 0) {
+        this.stats.dead += dead;
+        this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead });
+      }
+    } catch (error) {
+      // The rows stay `processing` under this drainer; they are released at stop or reclaimed
+      // after a crash, and re-published (deduplicated by Nats-Msg-Id).
+      this.logger.error('could not record publish outcomes in the outbox', { error, rows: completed.length + failed.length });
+    }
+    for (const r of completed) this.claimed.delete(r.id);
+    for (const f of failed) this.claimed.delete(f.id);
+    for (const id of released) this.claimed.delete(id);
+    if (failed.length > 0 || released.length > 0) this.wake();
+    for (const listener of this.settledListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error('outbox settle listener failed', { error });
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../main/core/logger';
+import type { OutboundMessage } from '../../main/core/outbound';
+import { OutboxPublisher } from '../../main/resilience/outbox-publisher';
+import { OutboxStore, backoffDelayMs, DEFAULT_RETRY_POLICY } from '../../main/resilience/outbox-store';
+import { migrate, type Database } from '../../main/store/database';
+import { MIGRATIONS } from '../../main/store/migrations';
+
+const dbs: Database[] = [];
+function openDb(): Database {
+  const db = new BetterSqlite3(':memory:');
+  migrate(db, MIGRATIONS, silentLogger);
+  dbs.push(db);
+  return db;
+}
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+});
+
+function msg(id: string, priority: OutboundMessage['priority'] = 'normal', subject = 'health.test'): OutboundMessage {
+  return { id, subject, payload: new TextEncoder().encode(`{"n":"${id}"}`), priority, headers: { 'X-Test': id } };
+}
+
+describe('backoffDelayMs', () => {
+  it('starts at 0.5 s, doubles, caps at 60 s and jitters by ±20 %', () => {
+    const mid = () => 0.5;
+    expect(backoffDelayMs(1, DEFAULT_RETRY_POLICY, mid)).toBe(500);
+    expect(backoffDelayMs(2, DEFAULT_RETRY_POLICY, mid)).toBe(1000);
+    expect(backoffDelayMs(5, DEFAULT_RETRY_POLICY, mid)).toBe(8000);
+    expect(backoffDelayMs(9, DEFAULT_RETRY_POLICY, mid)).toBe(60_000);
+    expect(backoffDelayMs(1, DEFAULT_RETRY_POLICY, () => 0)).toBe(400);
+    expect(backoffDelayMs(1, DEFAULT_RETRY_POLICY, () => 1)).toBe(600);
+    expect(backoffDelayMs(20, DEFAULT_RETRY_POLICY, () => 1)).toBe(60_000);
+  });
+});
+
+describe('OutboxStore', () => {
+  it('stores each id once and claims the highest priority first', () => {
+    const store = new OutboxStore(openDb());
+    expect(store.enqueue([msg('a', 'low'), msg('b', 'normal'), msg('c', 'critical'), msg('d', 'high')])).toBe(4);
+    expect(store.enqueue([msg('a', 'low')])).toBe(0);
+    const claimed = store.claim(10);
+    expect(claimed.map((r) => r.id)).toEqual(['c', 'd', 'b', 'a']);
+    expect(claimed[0]?.headers).toEqual({ 'X-Test': 'c' });
+    expect(new TextDecoder().decode(claimed[0]?.payload)).toBe('{"n":"c"}');
+    expect(claimed.every((r) => r.attempts === 1)).toBe(true);
+    expect(store.claim(10)).toEqual([]);
+    expect(store.stats().counts).toMatchObject({ processing: 4, pending: 0 });
+  });
+
+  it('completes with the PubAck, retries with back-off and dies after 10 attempts', () => {
+    let now = 1_000_000;
+    const store = new OutboxStore(openDb(), { now: () => now, random: () => 0.5 });
+    store.enqueue([msg('ok'), msg('bad')]);
+    store.claim(2);
+    store.settle({ completed: [{ id: 'ok', stream: 'HEALTH_METRICS', seq: 7, duplicate: false }], failed: [{ id: 'bad', error: 'timeout' }], released: [] });
+    expect(store.get('ok')).toMatchObject({ status: 'completed', stream: 'HEALTH_METRICS', seq: 7, duplicate: false });
+    expect(store.get('bad')).toMatchObject({ status: 'retrying', attempts: 1, nextAttemptAt: now + 500, lastError: 'timeout' });
+    expect(store.claim(1)).toEqual([]);
+    for (let attempt = 2; attempt <= 10; attempt++) {
+      now += 60_000;
+      const [row] = store.claim(1);
+      expect(row?.attempts).toBe(attempt);
+      store.fail([{ id: 'bad', error: `failure ${attempt}` }]);
+    }
+    expect(store.get('bad')).toMatchObject({ status: 'dead', attempts: 10, lastError: 'failure 10' });
+    expect(store.list('dead').map((e) => e.id)).toEqual(['bad']);
+    expect(store.retryDead({ ids: ['bad'] })).toBe(1);
+    expect(store.get('bad')).toMatchObject({ status: 'pending', attempts: 0 });
+    store.claim(1);
+    store.fail([{ id: 'bad', error: 'again' }]);
+    expect(store.get('bad')?.status).toBe('retrying');
+  });
+
+  it('releases claimed rows without counting the attempt', () => {
+    const store = new OutboxStore(openDb());
+    store.enqueue([msg('x')]);
+    store.claim(1);
+    store.release(['x']);
+    expect(store.get('x')).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('reclaims rows of a drainer that stopped, but not those of a live one', () => {
+    let now = 5_000_000;
+    const db = openDb();
+    const crashed = new OutboxStore(db, { owner: 'host:999999999:dead', now: () => now, leaseMs: 15_000 });
+    const live = new OutboxStore(db, { owner: 'other-host:1:live', now: () => now, leaseMs: 15_000 });
+    crashed.enqueue([msg('m1'), msg('m2')]);
+    crashed.heartbeat();
+    live.heartbeat();
+    expect(crashed.claim(1).map((r) => r.id)).toEqual(['m1']);
+    expect(live.claim(1).map((r) => r.id)).toEqual(['m2']);
+    now += 20_000; // the crashed drainer's heartbeat is now stale
+    live.heartbeat();
+    const restarted = new OutboxStore(db, { owner: 'host:2:new', now: () => now, leaseMs: 15_000 });
+    expect(restarted.reclaimOrphans()).toBe(1);
+    expect(restarted.get('m1')).toMatchObject({ status: 'retrying' });
+    expect(restarted.get('m2')).toMatchObject({ status: 'processing' });
+    expect(restarted.claim(5).map((r) => r.id)).toEqual(['m1']);
+  });
+
+  it('discards dead letters and prunes completed rows by age and count', () => {
+    let now = 10_000_000;
+    const store = new OutboxStore(openDb(), { now: () => now, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } });
+    store.enqueue([msg('d1'), msg('d2'), msg('c1'), msg('c2'), msg('c3')]);
+    store.claim(5);
+    store.settle({
+      completed: ['c1', 'c2', 'c3'].map((id, i) => ({ id, stream: 'S', seq: i + 1, duplicate: false })),
+      failed: [{ id: 'd1', error: 'x' }, { id: 'd2', error: 'y' }],
+      released: []
+    });
+    expect(store.stats().counts).toMatchObject({ completed: 3, dead: 2 });
+    expect(store.discardDead({ all: true })).toBe(2);
+    now += 1000;
+    expect(store.prune({ maxAgeMs: 60_000, maxCount: 2 })).toBe(1);
+    now += 120_000;
+    expect(store.prune({ maxAgeMs: 60_000, maxCount: 2 })).toBe(2);
+    expect(store.stats().counts.completed).toBe(0);
+  });
+});
+
+describe('OutboxPublisher', () => {
+  it('group-commits messages handed over together and resolves after the commit', async () => {
+    const store = new OutboxStore(openDb());
+    const commits: number[] = [];
+    const publisher = new OutboxPublisher(store, { maxDelayMs: 5, onCommitted: (n) => commits.push(n) });
+    await Promise.all([publisher.publish(msg('1')), publisher.publish(msg('2')), publisher.publishMany([msg('3'), msg('4')])]);
+    expect(commits).toEqual([4]);
+    expect(store.stats().counts.pending).toBe(4);
+  });
+
+  it('rejects a bad message alone', async () => {
+    const store = new OutboxStore(openDb());
+    const publisher = new OutboxPublisher(store);
+    await expect(publisher.publish({ ...msg('w'), subject: 'a.*' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(publisher.publish({ ...msg(''), id: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await publisher.publish(msg('fine'));
+    expect(store.stats().counts.pending).toBe(1);
+    publisher.close();
+    await expect(publisher.publish(msg('late'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
