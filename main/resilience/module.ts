@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutboxEntryPayload, OutboxStatsPayload } from '../contract';
 import type { ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE } from '../core/outbound';
+import { PROVISIONING_SERVICE, type ProvisioningService } from '../nats/operations-module';
 import { ResilienceManager, processOwnerId } from './breakers';
 import { OutboxPublisher } from './outbox-publisher';
 import { OutboxStore, type OutboxEntry } from './outbox-store';
@@ -58,7 +59,13 @@ export const durabilityModule: ModuleFactory = (ctx) => {
   const owner = processOwnerId(randomUUID().slice(0, 8));
   const store = new OutboxStore(ctx.db, { owner });
   const resilience = new ResilienceManager({ db: ctx.db, logger: ctx.logger, owner });
-  const replay = new ReplayManager({ store, resilience, nats: ctx.nats, logger: ctx.logger });
+  const replay = new ReplayManager({
+    store,
+    resilience,
+    nats: ctx.nats,
+    logger: ctx.logger,
+    ready: () => (ctx.services.get(PROVISIONING_SERVICE) as ProvisioningService | undefined)?.ensure()
+  });
   const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
 
   ctx.services.set(PUBLISHER_SERVICE, publisher);

@@ -33,6 +33,12 @@ export interface ReplayManagerOptions {
   rateLimitPerSec?: number | null;
   /** How often orphaned rows of stopped processes are reclaimed and the lease renewed. */
   leaseRenewMs?: number;
+  /**
+   * Awaited once per connection before the first publish on it (the core passes provisioning's
+   * ensure(), so the streams exist before the backlog drains). A rejection is logged and draining
+   * goes ahead: the streams may well exist already.
+   */
+  ready?: () => Promise<unknown> | undefined;
   /** Outcomes are committed after this many ms or this many rows, whichever comes first. */
   settleDelayMs?: number;
   settleBatch?: number;
@@ -111,6 +117,8 @@ export class ReplayManager {
   private readonly settledListeners = new Set<() => void>();
   private stats = { delivered: 0, duplicates: 0, failed: 0, dead: 0 };
   private draining = false;
+  private readonly ready: (() => Promise<unknown> | undefined) | null;
+  private readyFor: NatsConnection | null = null;
 
   constructor(options: ReplayManagerOptions) {
     this.store = options.store;
@@ -124,6 +132,7 @@ export class ReplayManager {
     this.leaseRenewMs = options.leaseRenewMs ?? Math.max(500, Math.floor(this.store.leaseMs / 3));
     this.settleDelayMs = options.settleDelayMs ?? 5;
     this.settleBatch = options.settleBatch ?? 512;
+    this.ready = options.ready ?? null;
   }
 
   /** Recovers rows a crash left `processing`, then drains whenever publishing works. */
@@ -228,6 +237,15 @@ export class ReplayManager {
       if (!nc) {
         this.draining = false;
         await this.wakeup.wait(1000);
+        continue;
+      }
+      if (this.readyFor !== nc) {
+        this.readyFor = nc;
+        try {
+          await this.ready?.();
+        } catch (error) {
+          this.logger.warn('provisioning before the drain failed; draining anyway', { error });
+        }
         continue;
       }
       if (this.resilience.isRefusing('publish')) {

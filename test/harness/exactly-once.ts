@@ -1,0 +1,59 @@
+/**
+ * Exactly-once checks for the durability tests: reads every message of a stream that matches a
+ * subject filter (ordered consumer, no durable) and counts them by Nats-Msg-Id.
+ */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export interface DeliveryCount {
+  /** Messages stored for the filter. */
+  total: number;
+  /** Distinct Nats-Msg-Id values among them. */
+  unique: number;
+  /** Ids stored more than once. */
+  duplicated: string[];
+  /** Expected ids not stored. */
+  missing: string[];
+}
+
+/** Messages stored in `stream` under `filter`, from the stream's per-subject state. */
+export async function storedCount(nc: NatsConnection, stream: string, filter: string): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream, { subjects_filter: filter });
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+}
+
+export async function countByMsgId(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+  expectedIds: Iterable<string>
+): Promise<DeliveryCount> {
+  const total = await storedCount(nc, stream, filter);
+  const seen = new Map<string, number>();
+  if (total > 0) {
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get(stream, { filter_subjects: filter });
+    let read = 0;
+    while (read < total) {
+      const batch = await consumer.fetch({ max_messages: Math.min(10_000, total - read), expires: 5000 });
+      let got = 0;
+      for await (const m of batch) {
+        const id = m.headers?.get('Nats-Msg-Id') ?? `(no id, seq ${m.seq})`;
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+        got++;
+      }
+      if (got === 0) throw new Error(`read ${read} of ${total} messages of ${stream} ${filter}, then nothing more`);
+      read += got;
+    }
+    await consumer.delete().catch(() => undefined);
+  }
+  const missing: string[] = [];
+  for (const id of expectedIds) if (!seen.has(id)) missing.push(id);
+  return {
+    total,
+    unique: seen.size,
+    duplicated: [...seen].filter(([, n]) => n > 1).map(([id]) => id),
+    missing
+  };
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, silentLogger } from '../../main/core/logger';
+import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../../main/core/outbound';
+import type { Core } from '../../main/core/create-core';
+import { ResilienceManager } from '../../main/resilience/breakers';
+import { OutboxStore } from '../../main/resilience/outbox-store';
+import { ReplayManager } from '../../main/resilience/replay-manager';
+import { migrate } from '../../main/store/database';
+import { MIGRATIONS } from '../../main/store/migrations';
+import { createTestCore } from '../harness/core';
+import { countByMsgId } from '../harness/exactly-once';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { waitFor } from '../harness/temp';
+
+let server: NatsServerHandle;
+let core: Core;
+let nc: NatsConnection;
+
+function messages(run: string, n: number, priority: OutboundMessage['priority'] = 'normal'): OutboundMessage[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${run}-${i}`,
+    subject: `health.outbox_it.${run}`,
+    payload: new TextEncoder().encode(JSON.stringify({ i })),
+    headers: { 'X-Run': run },
+    priority
+  }));
+}
+
+function allCompleted(store: OutboxStore, ids: string[]): boolean {
+  return ids.every((id) => store.get(id)?.status === 'completed');
+}
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  core = createTestCore({ servers: [server.url], autoConnect: true });
+  await core.start();
+  await waitFor(() => core.context.nats.connection(), { message: 'core connected' });
+  nc = await connect({ servers: server.url });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await core?.stop();
+  await server?.stop();
+});
+
+describe('outbox publisher in the core', () => {
+  it('delivers every message exactly once and stores its PubAck', async () => {
+    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.context.services.get('outbox') as OutboxStore;
+    const run = randomUUID().slice(0, 8);
+    const batch = messages(run, 2000);
+    await Promise.all(batch.map((m) => publisher.publish(m)));
+    const ids = batch.map((m) => m.id);
+    await waitFor(() => allCompleted(store, ids), { timeoutMs: 30_000, message: 'all rows completed' });
+    const first = store.get(ids[0] ?? '');
+    expect(first).toMatchObject({ status: 'completed', stream: 'HEALTH_METRICS', duplicate: false });
+    expect(first?.seq).toBeGreaterThan(0);
+    const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
+    expect(count).toMatchObject({ total: 2000, unique: 2000, duplicated: [], missing: [] });
+
+    // A row published again (as after a crash between PubAck and commit) is a duplicate, not a second copy.
+    const again = ids.slice(0, 100);
+    const db = core.context.db;
+    const reset = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ?`);
+    db.transaction(() => again.forEach((id) => reset.run(id)))();
+    (core.context.services.get('replay') as ReplayManager).wake();
+    await waitFor(() => again.every((id) => store.get(id)?.duplicate === true), { timeoutMs: 20_000, message: 'duplicate acks' });
+    const after = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
+    expect(after).toMatchObject({ total: 2000, unique: 2000, duplicated: [], missing: [] });
+
+    const stats = await core.api.invoke('outbox.stats', {});
+    expect(stats.counts.completed).toBeGreaterThanOrEqual(2000);
+    expect(stats.duplicatesTotal).toBeGreaterThanOrEqual(100);
+  });
+
+  it('drains higher priority first', async () => {
+    const store = core.context.services.get('outbox') as OutboxStore;
+    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    await core.api.invoke('resilience.emergency', { active: true, reason: 'test: hold the queue' });
+    const run = randomUUID().slice(0, 8);
+    const low = messages(`${run}l`, 200, 'low');
+    const critical = messages(`${run}c`, 200, 'critical');
+    await publisher.publishMany(low);
+    await publisher.publishMany(critical);
+    await core.api.invoke('resilience.emergency', { active: false });
+    const ids = [...low, ...critical].map((m) => m.id);
+    await waitFor(() => allCompleted(store, ids), { timeoutMs: 20_000, message: 'rows completed' });
+    const lastCritical = Math.max(...critical.map((m) => store.get(m.id)?.seq ?? Infinity));
+    const firstLow = Math.min(...low.map((m) => store.get(m.id)?.seq ?? -Infinity));
+    expect(lastCritical).toBeLessThan(firstLow);
+  });
+
+  it('holds messages while the emergency switch, thrown by another process, is on', async () => {
+    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.context.services.get('outbox') as OutboxStore;
+    const resilience = core.context.services.get('resilience') as ResilienceManager;
+    // Another process on the same data directory: its own SQLite connection.
+    const otherDb = new BetterSqlite3(core.context.databasePath);
+    otherDb.pragma('busy_timeout = 10000');
+    const other = new ResilienceManager({ db: otherDb, logger: silentLogger, owner: 'cli:1:other' });
+    try {
+      other.setEmergency(true, 'operator test');
+      await waitFor(() => resilience.isEmergency(), { timeoutMs: 5000, message: 'core sees the switch' });
+      expect(resilience.list().every((b) => b.state === 'isolated')).toBe(true);
+      const run = randomUUID().slice(0, 8);
+      const batch = messages(run, 50);
+      await publisher.publishMany(batch);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(batch.every((m) => store.get(m.id)?.status === 'pending' && store.get(m.id)?.attempts === 0)).toBe(true);
+      const report = await core.api.invoke('resilience.breakers', {});
+      expect(report.emergency).toMatchObject({ active: true, reason: 'operator test' });
+
+      other.setEmergency(false);
+      await waitFor(() => allCompleted(store, batch.map((m) => m.id)), { timeoutMs: 20_000, message: 'released rows delivered' });
+      expect(resilience.list().every((b) => b.state === 'closed')).toBe(true);
+    } finally {
+      otherDb.close();
+    }
+  });
+});
+
+describe('replay manager', () => {
+  it('moves a message that keeps failing to the DLQ, and retries it from there', async () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, MIGRATIONS, silentLogger);
+    const logger = createLogger({ level: 'error' });
+    const store = new OutboxStore(db, { retry: { initialMs: 20, maxMs: 100, maxAttempts: 3, jitter: 0.2 } });
+    const resilience = new ResilienceManager({ db, logger, owner: store.owner });
+    const replay = new ReplayManager({ store, resilience, nats: { connection: () => nc, onStatus: () => () => undefined }, logger });
+    replay.start();
+    try {
+      // No stream takes this subject: every attempt fails, without opening the publish breaker.
+      store.enqueue([{ id: 'lost-1', subject: 'nostream.dlq_test', payload: new Uint8Array([1]), priority: 'normal' }]);
+      replay.wake();
+      await waitFor(() => store.get('lost-1')?.status === 'dead', { timeoutMs: 15_000, message: 'row dead' });
+      expect(store.get('lost-1')).toMatchObject({ attempts: 3 });
+      expect(store.get('lost-1')?.lastError).toMatch(/jetstream|no responders/i);
+      expect(resilience.state('publish')).toBe('closed');
+      expect(store.retryDead({ all: true })).toBe(1);
+      expect(store.get('lost-1')?.status).toMatch(/pending|processing|retrying/);
+      expect(store.discardDead({ ids: ['nope'] })).toBe(0);
+    } finally {
+      await replay.stop();
+      db.close();
+    }
+  });
+});
