@@ -1,45 +1,102 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ConnectionBadge } from './components/ConnectionBadge';
-import { useLinkState } from './client/context';
+import { CommandPalette, type Command } from './components/CommandPalette';
+import { OfflineBanner } from './components/OfflineBanner';
+import { useClient, useLinkState } from './client/context';
 import { useConnectionStatus } from './hooks/useConnectionStatus';
-import { NotBuiltView } from './views/NotBuilt';
-import { OverviewView } from './views/Overview';
-import { SettingsView } from './views/Settings';
-import { VIEWS, viewFromHash, type ViewId } from './views/registry';
+import { useNotify } from './lib/notify';
+import { navigate, useRoute, hrefOf } from './lib/route';
+import { useTheme } from './lib/theme';
+import { ContractError } from '../../main/contract/errors';
+import { VIEWS, type ViewId } from './views/registry';
+import { renderView, viewActions } from './views/render';
 
-function useHashView(): ViewId {
-  const [view, setView] = useState<ViewId>(() => viewFromHash(window.location.hash));
+/** Alt+1 … Alt+9, Alt+0 jump to the first ten views; Alt+↑/↓ move to the previous/next view. */
+function useViewKeys(view: ViewId, openPalette: () => void): void {
   useEffect(() => {
-    const onHash = (): void => setView(viewFromHash(window.location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return view;
-}
-
-function renderView(view: ViewId) {
-  switch (view) {
-    case 'overview':
-      return <OverviewView />;
-    case 'settings':
-      return <SettingsView />;
-    default:
-      return <NotBuiltView label={VIEWS.find((v) => v.id === view)?.label ?? view} />;
-  }
+    const onKey = (e: KeyboardEvent): void => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        openPalette();
+        return;
+      }
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const index = VIEWS.findIndex((v) => v.id === view);
+      let next: number | null = null;
+      if (e.key === 'ArrowDown') next = (index + 1) % VIEWS.length;
+      else if (e.key === 'ArrowUp') next = (index - 1 + VIEWS.length) % VIEWS.length;
+      else if (/^Digit[0-9]$/.test(e.code)) {
+        const n = Number(e.code.slice(5));
+        next = n === 0 ? 9 : n - 1;
+      }
+      if (next !== null && VIEWS[next]) {
+        e.preventDefault();
+        navigate(VIEWS[next].id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [view, openPalette]);
 }
 
 export function App() {
-  const view = useHashView();
+  const route = useRoute();
   const status = useConnectionStatus();
   const link = useLinkState();
+  const client = useClient();
+  const notify = useNotify();
+  const theme = useTheme();
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const openPalette = useCallback(() => setPaletteOpen(true), []);
+  useViewKeys(route.view, openPalette);
+
+  // Move focus to the view's heading on navigation, so keyboard and screen-reader users land in it.
+  useEffect(() => {
+    document.querySelector<HTMLElement>('main h1')?.focus({ preventScroll: true });
+  }, [route.view]);
+
+  const commands = useMemo<Command[]>(() => {
+    const act = (label: string, fn: () => Promise<unknown>) => async () => {
+      try {
+        await fn();
+        notify(`${label}: done`);
+      } catch (e) {
+        const err = e instanceof ContractError ? e.toShape() : { code: 'INTERNAL' as const, message: String(e) };
+        notify(`${label} failed`, err);
+      }
+    };
+    return [
+      ...VIEWS.map((v, i) => ({
+        id: `view-${v.id}`,
+        group: 'Go to',
+        label: v.label,
+        keywords: i < 10 ? `alt+${(i + 1) % 10}` : undefined,
+        run: () => navigate(v.id)
+      })),
+      { id: 'connect', group: 'Action', label: 'Connect to NATS (reconnect)', keywords: 'nats reconnect', run: act('Connect', () => client.call('connection.connect', {})) },
+      { id: 'disconnect', group: 'Action', label: 'Disconnect from NATS', keywords: 'nats offline', run: act('Disconnect', () => client.call('connection.disconnect', {})) },
+      { id: 'provision', group: 'Action', label: 'Provision the Syn_OS streams and consumers', keywords: 'drift apply', run: act('Provision', () => client.call('streams.provision', {})) },
+      ...viewActions(client, act),
+      ...(['light', 'dark', 'system'] as const).map((c) => ({
+        id: `theme-${c}`,
+        group: 'Theme',
+        label: c === 'system' ? 'Follow the system theme' : `${c[0]!.toUpperCase()}${c.slice(1)} theme`,
+        run: () => theme.setChoice(c)
+      }))
+    ];
+  }, [client, notify, theme]);
+
   return (
     <div className="app">
+      <a className="skip-link" href="#content" onClick={(e) => { e.preventDefault(); document.querySelector<HTMLElement>('main h1')?.focus(); }}>
+        Skip to content
+      </a>
       <nav className="sidebar" aria-label="Views">
         <div className="brand">Syn_OS Control Center</div>
         <ul>
           {VIEWS.map((v) => (
             <li key={v.id}>
-              <a href={`#/${v.id}`} aria-current={view === v.id ? 'page' : undefined}>
+              <a href={hrefOf(v.id)} aria-current={route.view === v.id ? 'page' : undefined}>
                 {v.label}
               </a>
             </li>
@@ -47,16 +104,21 @@ export function App() {
         </ul>
         <div className="sidebar-footer">
           <ConnectionBadge status={status} />
+          <button type="button" className="palette-button" onClick={openPalette} aria-keyshortcuts="Control+K Meta+K">
+            Commands <kbd>Ctrl K</kbd>
+          </button>
         </div>
       </nav>
-      <main className="content">
+      <main className="content" id="content">
         {link === 'closed' && (
           <div className="banner banner-bad" role="alert">
             Lost the connection to the Control Center server; retrying…
           </div>
         )}
-        {renderView(view)}
+        <OfflineBanner status={status} />
+        {renderView(route, status)}
       </main>
+      {paletteOpen && <CommandPalette commands={commands} onClose={() => setPaletteOpen(false)} />}
     </div>
   );
 }

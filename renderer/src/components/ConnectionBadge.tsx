@@ -1,4 +1,5 @@
 import type { ConnectionStatus } from '../../../main/contract';
+export { formatTime } from '../lib/format';
 
 const LABEL: Record<ConnectionStatus['state'], string> = {
   connected: 'Connected',
@@ -17,10 +18,4 @@ export function ConnectionBadge({ status }: { status: ConnectionStatus | undefin
       {LABEL[status.state]}
     </span>
   );
-}
-
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }

@@ -1,10 +1,13 @@
+import { ViewHeader } from '../components/ViewHeader';
+
 /** Honest placeholder for a view whose backing part has not landed: says so, shows no made-up data. */
 export function NotBuiltView({ label }: { label: string }) {
   return (
-    <section aria-labelledby="notbuilt-title">
-      <h1 id="notbuilt-title">{label}</h1>
+    <section>
+      <ViewHeader title={label} />
       <div className="empty" data-testid="not-built">
-        The {label} view is not built yet. Its data is not shown here until it is.
+        The {label} view is not built yet: the part of the core that serves its data has not landed. Nothing is shown here until it
+        has.
       </div>
     </section>
   );

@@ -1,0 +1,159 @@
+import {
+  CategoryScale,
+  Chart as ChartJS,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  BarController,
+  BarElement,
+  type ChartConfiguration
+} from 'chart.js';
+import { useEffect, useRef } from 'react';
+import { useTheme } from '../lib/theme';
+
+ChartJS.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Legend, Tooltip, BarController, BarElement);
+
+export interface ChartSeries {
+  label: string;
+  /** x: epoch ms (time axis) or an index. */
+  points: readonly { x: number; y: number | null }[];
+  /** A CSS custom property name (e.g. --series-1) so the colour follows the theme. */
+  colorVar?: string;
+  /** Plot on the right axis. */
+  right?: boolean;
+  stepped?: boolean;
+}
+
+const PALETTE = ['--series-1', '--series-2', '--series-3', '--series-4', '--series-5'];
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+/**
+ * A chart.js line chart whose colours come from the theme's CSS variables, rebuilt when the theme
+ * changes so axes and labels stay readable in light and dark. `xTime` formats x as clock time.
+ */
+export function LineChart({
+  series,
+  label,
+  xTime = true,
+  yLabel,
+  yRightLabel,
+  yMax,
+  height = 220,
+  kind = 'line',
+  xLabels
+}: {
+  series: readonly ChartSeries[];
+  label: string;
+  xTime?: boolean;
+  yLabel?: string;
+  yRightLabel?: string;
+  yMax?: number;
+  height?: number;
+  kind?: 'line' | 'bar';
+  /** Category labels (bar charts comparing runs). */
+  xLabels?: readonly string[];
+}) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const chartRef = useRef<ChartJS | null>(null);
+  const { resolved } = useTheme();
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const text = cssVar('--text');
+    const muted = cssVar('--muted');
+    const grid = cssVar('--border');
+    const hasRight = series.some((s) => s.right);
+    const config: ChartConfiguration = {
+      type: kind,
+      data: {
+        labels: xLabels ? [...xLabels] : undefined,
+        datasets: series.map((s, i) => {
+          const color = cssVar(s.colorVar ?? PALETTE[i % PALETTE.length]!);
+          return {
+            label: s.label,
+            data: xLabels ? s.points.map((p) => p.y) : s.points.map((p) => ({ x: p.x, y: p.y })),
+            borderColor: color,
+            backgroundColor: kind === 'bar' ? color : `${color}33`,
+            pointRadius: 0,
+            borderWidth: 1.5,
+            tension: 0.2,
+            stepped: s.stepped ?? false,
+            yAxisID: s.right ? 'y1' : 'y',
+            spanGaps: true
+          };
+        }) as never
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: xLabels ? undefined : false,
+        normalized: true,
+        interaction: { mode: 'index', intersect: false },
+        plugins: {
+          legend: { labels: { color: text, boxWidth: 12 } },
+          tooltip: {
+            callbacks: xTime
+              ? { title: (items) => (items[0] ? new Date(Number(items[0].parsed.x)).toLocaleTimeString() : '') }
+              : {}
+          }
+        },
+        scales: {
+          x: xLabels
+            ? { type: 'category', ticks: { color: muted }, grid: { color: grid } }
+            : {
+                type: 'linear',
+                ticks: {
+                  color: muted,
+                  maxTicksLimit: 6,
+                  callback: (v) => (xTime ? new Date(Number(v)).toLocaleTimeString() : String(v))
+                },
+                grid: { color: grid }
+              },
+          y: {
+            type: 'linear',
+            beginAtZero: true,
+            max: yMax,
+            ticks: { color: muted },
+            grid: { color: grid },
+            title: yLabel ? { display: true, text: yLabel, color: muted } : undefined
+          },
+          ...(hasRight
+            ? {
+                y1: {
+                  type: 'linear' as const,
+                  position: 'right' as const,
+                  beginAtZero: true,
+                  ticks: { color: muted },
+                  grid: { drawOnChartArea: false },
+                  title: yRightLabel ? { display: true, text: yRightLabel, color: muted } : undefined
+                }
+              }
+            : {})
+        }
+      }
+    };
+    chartRef.current?.destroy();
+    chartRef.current = new ChartJS(canvas, config);
+    return () => {
+      chartRef.current?.destroy();
+      chartRef.current = null;
+    };
+  }, [series, resolved, xTime, yLabel, yRightLabel, yMax, kind, xLabels]);
+
+  const empty = series.every((s) => s.points.length === 0);
+  return (
+    <figure className="chart" style={{ height }}>
+      <canvas ref={canvasRef} role="img" aria-label={empty ? `${label}: no samples yet` : label} />
+      <figcaption className="sr-only">{label}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ReactNode } from 'react';
+import type { ConnectionStatus } from '../../../main/contract';
+import type { SynosClient } from '../../../main/contract/client';
+import type { Command } from '../components/CommandPalette';
+import type { Route } from '../lib/route';
+import { AlertsView } from './Alerts';
+import { MetricsView } from './Metrics';
+import { NotBuiltView } from './NotBuilt';
+import { OverviewView } from './Overview';
+import { SettingsView } from './Settings';
+import { VIEWS } from './registry';
+
+/** The view for a route; views whose core part has not landed say so. */
+export function renderView(route: Route, _status: ConnectionStatus | undefined): ReactNode {
+  switch (route.view) {
+    case 'overview':
+      return <OverviewView />;
+    case 'alerts':
+      return <AlertsView />;
+    case 'metrics':
+      return <MetricsView />;
+    case 'settings':
+      return <SettingsView />;
+    default:
+      return <NotBuiltView label={VIEWS.find((v) => v.id === route.view)?.label ?? route.view} />;
+  }
+}
+
+type Act = (label: string, fn: () => Promise<unknown>) => () => Promise<void>;
+
+/** Common actions of the views, for the command palette. */
+export function viewActions(_client: SynosClient, _act: Act): Command[] {
+  return [];
+}
