@@ -6,6 +6,7 @@ import { createCore, type Core } from '../core/create-core';
 import { loadConfig, type ConfigOverrides, type RunMode } from '../core/config';
 import { createLogger, type LogLevel } from '../core/logger';
 import type { ConnectionStatus } from '../contract';
+import { contextOverrides } from '../nats/natscli-contexts';
 import { ContractError } from '../contract';
 
 /** The global flags, as commander hands them over. */
@@ -51,8 +52,24 @@ export function globalsOf(command: Command): GlobalOptions {
   return command.optsWithGlobals() as GlobalOptions;
 }
 
+/**
+ * The configuration overrides of the global flags. `--context NAME` loads that natscli context
+ * first; flags given next to it win (any credential flag replaces the context's credentials).
+ */
 export function overridesFrom(globals: GlobalOptions, extra: ConfigOverrides = {}): ConfigOverrides {
   const o: ConfigOverrides = { ...extra };
+  if (globals.context) {
+    const fromContext = contextOverrides(globals.context);
+    const credentialFlag = Boolean(globals.token || globals.user || globals.password !== undefined || globals.nkey || globals.creds);
+    if (credentialFlag) {
+      delete fromContext.token;
+      delete fromContext.user;
+      delete fromContext.password;
+      delete fromContext.nkeyFile;
+      delete fromContext.credsFile;
+    }
+    Object.assign(o, fromContext);
+  }
   if (globals.data) o.dataDir = globals.data;
   if (globals.nats && globals.nats.length > 0) o.servers = globals.nats;
   if (globals.token) o.token = globals.token;

@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { APP_VERSION } from '../core/version';
 import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, reportError } from './io';
+import { registerMessaging } from './commands/messaging';
+import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
 import { registerServe } from './commands/serve';
 import { registerStreams } from './commands/streams';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerRun(program);
   registerStreams(program);
+  registerMessaging(program);
+  registerProfiles(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -17,6 +17,8 @@ export const ConnectionStatusSchema = z.object({
   state: ConnectionStateSchema,
   /** The servers being used or tried. */
   servers: z.array(z.string()),
+  /** The connection profile in use; null for the configured servers (flags, NATS_URL, config file). */
+  profile: z.object({ id: z.string(), name: z.string() }).nullable(),
   /** The server currently connected to. */
   server: z.string().nullable(),
   serverInfo: ServerInfoSchema.nullable(),
@@ -39,10 +41,13 @@ export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
 export const ConnectInputSchema = z
   .object({
-    /** Servers to use instead of the configured ones. */
-    servers: z.array(NatsUrlSchema).min(1).max(32).optional()
+    /** Servers to use instead of the configured ones (with the configured credentials). */
+    servers: z.array(NatsUrlSchema).min(1).max(32).optional(),
+    /** Connect with this saved profile (servers, credentials, TLS); it becomes the active profile. */
+    profileId: z.string().trim().min(1).max(100).optional()
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.servers && v.profileId), { message: 'give servers or profileId, not both' });
 
 export const connectionProcedures = {
   'connection.status': procedure(z.object({}).strict(), ConnectionStatusSchema, 'The NATS connection state'),

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'NATS_TLS',
   'NATS_UNREACHABLE',
   'NATS_ERROR',
+  /** A request found no subscriber on its subject. */
+  'NO_RESPONDERS',
   'JETSTREAM_ERROR',
   'CANCELLED',
   'TRANSPORT_CLOSED',

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { connectionEvents, connectionProcedures } from './connection';
 import { event, procedure } from './define';
 import { durabilityEvents, durabilityProcedures } from './durability';
+import { messagingEvents, messagingProcedures } from './messaging';
+import { profilesProcedures } from './profiles';
 import { provisioningProcedures, streamsEvents } from './streams';
 import { systemEvents, systemProcedures } from './system';
 
@@ -17,7 +19,8 @@ const eventRegistry = {
   ...systemEvents,
   ...connectionEvents,
   ...streamsEvents,
-  ...durabilityEvents
+  ...durabilityEvents,
+  ...messagingEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -43,7 +46,9 @@ export const procedures = {
   ...systemProcedures,
   ...connectionProcedures,
   ...provisioningProcedures,
-  ...durabilityProcedures
+  ...durabilityProcedures,
+  ...profilesProcedures,
+  ...messagingProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -75,3 +80,5 @@ export * from './system';
 export * from './connection';
 export * from './streams';
 export * from './durability';
+export * from './profiles';
+export * from './messaging';

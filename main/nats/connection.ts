@@ -13,7 +13,7 @@ import {
   type NodeConnectionOptions
 } from '@nats-io/transport-node';
 import { ContractError, type ConnectionState, type ConnectionStatus, type ServerInfo } from '../contract';
-import type { NatsConfig } from '../core/config';
+import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from './embedded';
 import { classifyNatsError } from './errors';
@@ -37,8 +37,26 @@ function readFileOrThrow(file: string, what: string): Uint8Array {
   }
 }
 
+/** Credentials in memory: the configured ones, plus an inline nkey seed a profile may hold. */
+export interface ConnectAuth extends NatsAuthConfig {
+  /** An nkey seed (SU…) itself rather than a file holding it. */
+  nkeySeed?: string;
+}
+
+/** Where and how to connect: a saved profile (or the configuration) resolved to plain values. */
+export interface ConnectTarget {
+  servers: string[];
+  auth: ConnectAuth;
+  tls: NatsTlsConfig | null;
+  /** The profile it came from, shown in the status. */
+  profile: { id: string; name: string } | null;
+}
+
+/** What {@link buildConnectOptions} needs: a NatsConfig, or a profile's values with a name and timeout. */
+export type ConnectSettings = Pick<NatsConfig, 'name' | 'connectTimeoutMs'> & { auth: ConnectAuth; tls: NatsTlsConfig | null };
+
 /** Builds the nats.js options for a configuration. */
-export function buildConnectOptions(nats: NatsConfig, servers: string[]): NodeConnectionOptions {
+export function buildConnectOptions(nats: ConnectSettings, servers: string[]): NodeConnectionOptions {
   const options: NodeConnectionOptions = {
     servers,
     name: nats.name,
@@ -55,9 +73,10 @@ export function buildConnectOptions(nats: NatsConfig, servers: string[]): NodeCo
   if (nats.auth.user) options.user = nats.auth.user;
   if (nats.auth.password !== undefined) options.pass = nats.auth.password;
   if (nats.auth.nkeyFile) {
-    const seed = new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')).trim();
+    const seed = parseSeedFile(new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')), nats.auth.nkeyFile);
     authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
   }
+  if (nats.auth.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(nats.auth.nkeySeed.trim())));
   if (nats.auth.credsFile) {
     authenticators.push(credsAuthenticator(readFileOrThrow(nats.auth.credsFile, 'creds file')));
   }
@@ -71,7 +90,26 @@ export function buildConnectOptions(nats: NatsConfig, servers: string[]): NodeCo
   return options;
 }
 
-function toServerInfo(nc: NatsConnection): ServerInfo | null {
+/**
+ * The seed in an nkey file: a bare `SU…` line, or the armoured form nsc writes
+ * (`-----BEGIN USER NKEY SEED-----`). CONFIG_INVALID when there is none, so a wrong file is
+ * reported as such and not as an authorization failure.
+ */
+export function parseSeedFile(text: string, file: string): string {
+  const seed = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .find((line) => /^S[A-Z][A-Z2-7]{50,}$/.test(line));
+  if (!seed) {
+    throw new ContractError('CONFIG_INVALID', `nkey seed file ${file} holds no nkey seed (a line starting with SU)`, {
+      file,
+      hint: 'Point --nkey at the seed file (SU…), not at the public key (U…); generate one with: nsc generate nkey --user'
+    });
+  }
+  return seed;
+}
+
+export function toServerInfo(nc: NatsConnection): ServerInfo | null {
   const info = nc.info;
   if (!info) return null;
   const out: ServerInfo = {
@@ -93,6 +131,10 @@ export class ConnectionManager {
   private readonly logger: Logger;
   private nc: NatsConnection | null = null;
   private servers: string[];
+  /** Credentials and TLS of the current target (the configuration's, or a profile's). */
+  private auth: ConnectAuth;
+  private tls: NatsTlsConfig | null;
+  private profile: ConnectTarget['profile'] = null;
   private generation = 0;
   private embeddedServer: EmbeddedServer | null = null;
   private embeddedTried = false;
@@ -107,9 +149,12 @@ export class ConnectionManager {
     this.options = options;
     this.logger = options.logger.child({ part: 'nats' });
     this.servers = [...options.nats.servers];
+    this.auth = options.nats.auth;
+    this.tls = options.nats.tls;
     this.current = {
       state: 'offline',
       servers: this.servers,
+      profile: null,
       server: null,
       serverInfo: null,
       since: new Date().toISOString(),
@@ -159,7 +204,7 @@ export class ConnectionManager {
 
   private update(patch: Partial<ConnectionStatus>): void {
     const stateChanged = patch.state !== undefined && patch.state !== this.current.state;
-    const next: ConnectionStatus = { ...this.current, ...patch, servers: this.servers };
+    const next: ConnectionStatus = { ...this.current, ...patch, servers: this.servers, profile: this.profile };
     if (stateChanged) next.since = new Date().toISOString();
     this.current = next;
     for (const listener of this.statusListeners) {
@@ -183,13 +228,38 @@ export class ConnectionManager {
   }
 
   /**
+   * Points later connection attempts at a profile (servers, credentials, TLS) without connecting;
+   * the core uses it at start for the active profile.
+   */
+  useTarget(target: ConnectTarget): void {
+    this.servers = target.servers.map((s) => (s.includes('://') ? s : `nats://${s}`));
+    this.auth = target.auth;
+    this.tls = target.tls;
+    this.profile = target.profile;
+    this.embeddedTried = true; // the operator chose where to connect: no embedded fallback
+    this.update({});
+  }
+
+  /** The profile the manager connects with, or null for the configured servers. */
+  activeProfile(): ConnectTarget['profile'] {
+    return this.profile;
+  }
+
+  /**
    * Starts (or restarts) connecting. Resolves with the status after the first attempt: connected,
    * or failed with a typed lastError while the manager keeps retrying in the background.
+   * `servers` replaces the servers and uses the configured credentials; `target` a whole profile.
    */
-  async connect(override: { servers?: string[] } = {}): Promise<ConnectionStatus> {
-    if (override.servers && override.servers.length > 0) {
-      this.servers = override.servers.map((s) => (s.includes('://') ? s : `nats://${s}`));
-      this.embeddedTried = true; // the operator chose servers: no embedded fallback
+  async connect(override: { servers?: string[]; target?: ConnectTarget } = {}): Promise<ConnectionStatus> {
+    if (override.target) {
+      this.useTarget(override.target);
+    } else if (override.servers && override.servers.length > 0) {
+      this.useTarget({
+        servers: override.servers,
+        auth: this.options.nats.auth,
+        tls: this.options.nats.tls,
+        profile: null
+      });
     } else if (this.current.state === 'connected' || this.current.state === 'reconnecting') {
       return this.current;
     }
@@ -295,7 +365,9 @@ export class ConnectionManager {
       let nc: NatsConnection;
       try {
         if (attempts > 1) this.setState(this.current.server ? 'reconnecting' : 'connecting', { attempts });
-        nc = await connect(buildConnectOptions(this.options.nats, this.servers));
+        nc = await connect(
+          buildConnectOptions({ ...this.options.nats, auth: this.auth, tls: this.tls }, this.servers)
+        );
       } catch (error) {
         if (generation !== this.generation) return;
         const classified = classifyNatsError(error, this.servers);

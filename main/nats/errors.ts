@@ -38,6 +38,11 @@ export interface ClassifiedError extends ErrorShape {
 
 /** Classifies a connection or operation failure. */
 export function classifyNatsError(error: unknown, servers: readonly string[] = []): ClassifiedError {
+  // Our own typed errors (an unreadable creds file, a bad seed file) already say what is wrong.
+  if (error instanceof ContractError) {
+    const hint = (error.details as { hint?: unknown } | undefined)?.hint;
+    return { ...error.toShape(), hint: typeof hint === 'string' ? hint : '' };
+  }
   const chain = collectChain(error);
   const where = servers.length > 0 ? servers.join(', ') : 'the server';
   for (const item of chain) {
@@ -74,9 +79,6 @@ export function classifyNatsError(error: unknown, servers: readonly string[] = [
       message: `cannot reach NATS at ${where}: ${messages}`,
       hint: 'Is nats-server running and listening there? Start it (nats-server -js) or point the app at another server with --nats URL or NATS_URL.'
     };
-  }
-  if (error instanceof ContractError) {
-    return { ...error.toShape(), hint: '' };
   }
   return {
     code: 'NATS_ERROR',

@@ -6,6 +6,7 @@
  */
 import type { Migration } from './database';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
+import { PROFILE_MIGRATIONS } from '../nats/profile-migrations';
 
 const foundation: Migration[] = [
   {
@@ -19,4 +20,4 @@ const foundation: Migration[] = [
   }
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...PROFILE_MIGRATIONS];

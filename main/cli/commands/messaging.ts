@@ -1,0 +1,233 @@
+/**
+ * `sub`, `pub` and `req`: core NATS messaging from the terminal, spelled like natscli's.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  type PublishInput,
+  type PublishResult,
+  type RequestResult,
+  type TailBatch,
+  type TailMessage
+} from '../../contract';
+import { MESSAGE_TYPES } from '../../contract/messages';
+import type { Core } from '../../core/create-core';
+import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, untilSignal, withCore } from '../context';
+import { UsageError, formatBytes, printJson } from '../io';
+
+/** Parses `500ms`, `2s`, `1.5m`, `1h`; a bare number is seconds (as `--timeout 5`). Returns ms. */
+export function parseDurationOption(name: string, minMs: number, maxMs: number) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
+    if (!m) throw new InvalidArgumentError(`${name} must be a duration such as 500ms, 2s or 1m.`);
+    const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+    const ms = Math.round(Number(m[1]) * factor);
+    if (ms < minMs || ms > maxMs) throw new InvalidArgumentError(`${name} must be between ${minMs} ms and ${maxMs / 1000} s.`);
+    return ms;
+  };
+}
+
+/** `-H 'Name: value'` (repeatable) → headers; several values of one name are kept in order. */
+export function parseHeaders(values: string[] | undefined): Record<string, string[]> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const raw of values) {
+    const at = raw.indexOf(':');
+    const name = at > 0 ? raw.slice(0, at).trim() : '';
+    if (!name || /\s/.test(name)) throw new UsageError(`--header "${raw}" must look like Name:value`);
+    (out[name] ??= []).push(raw.slice(at + 1).trimStart());
+  }
+  return out;
+}
+
+/** The body argument, else stdin when it is piped (`echo hi | synos-cc pub x`), else empty. */
+async function readBody(arg: string | undefined): Promise<string> {
+  if (arg !== undefined) return arg;
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function printMessage(m: TailMessage, raw: boolean): void {
+  const body = m.encoding === 'utf8' ? m.payload : `(binary, base64) ${m.payload}`;
+  if (raw) {
+    process.stdout.write(body + '\n');
+    return;
+  }
+  let out = `[#${m.seq}] Received on "${m.subject}" at ${m.time} (${formatBytes(m.size)})`;
+  if (m.reply) out += ` with reply "${m.reply}"`;
+  out += '\n';
+  for (const [name, values] of Object.entries(m.headers ?? {})) for (const v of values) out += `${name}: ${v}\n`;
+  if (m.headers) out += '\n';
+  out += body + (m.truncated ? `\n(truncated: showing the first part of ${m.size} bytes)` : '') + '\n\n';
+  process.stdout.write(out);
+}
+
+interface SubOptions {
+  count?: number;
+  json?: boolean;
+  raw?: boolean;
+}
+
+interface PubOptions {
+  count: number;
+  header?: string[];
+  type?: string;
+  source?: string;
+  templates: boolean;
+  json?: boolean;
+}
+
+interface ReqOptions {
+  timeout: number;
+  header?: string[];
+  json?: boolean;
+  raw?: boolean;
+}
+
+/** Follows a live tail and prints each message until `count` or a signal. */
+async function follow(core: Core, subject: string, opts: SubOptions): Promise<void> {
+  let tailId: string | null = null;
+  const early: TailBatch[] = [];
+  let printed = 0;
+  let droppedSeen = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const onBatch = (batch: TailBatch): void => {
+    if (opts.count !== undefined && printed >= opts.count) return;
+    if (batch.dropped > droppedSeen) {
+      process.stderr.write(`warning: ${batch.dropped - droppedSeen} messages dropped (the output could not keep up)\n`);
+      droppedSeen = batch.dropped;
+    }
+    for (const m of batch.messages) {
+      if (opts.json) process.stdout.write(JSON.stringify(m) + '\n');
+      else printMessage(m, Boolean(opts.raw));
+      printed++;
+      if (opts.count !== undefined && printed >= opts.count) {
+        finish();
+        return;
+      }
+    }
+  };
+  const off = core.api.subscribe('tail.messages', (batch) => {
+    if (tailId === null) early.push(batch);
+    else if (batch.tailId === tailId) onBatch(batch);
+  });
+  try {
+    // A large ring and full payloads: the terminal should see every message whole.
+    const tail = await core.api.invoke('tail.start', { subject, capacity: 100_000, previewBytes: 8 * 1024 * 1024 });
+    tailId = tail.id;
+    process.stderr.write(`Subscribing on ${subject}${opts.count !== undefined ? ` for ${opts.count} messages` : ''}\n`);
+    for (const batch of early.splice(0)) if (batch.tailId === tailId) onBatch(batch);
+    await Promise.race([finished, untilSignal()]);
+    await core.api.invoke('tail.stop', { id: tail.id });
+  } finally {
+    off();
+  }
+}
+
+/** Straight to NATS on the live connection. */
+async function publishDirect(core: Core, message: PublishInput): Promise<PublishResult> {
+  await connectOrThrow(core);
+  return core.api.invoke('messages.publish', message);
+}
+
+function printPublished(result: PublishResult, json: boolean | undefined): void {
+  if (json) return printJson(result);
+  const what = result.published === 1 ? '1 message' : `${result.published} messages`;
+  process.stdout.write(`Published ${what} (${formatBytes(result.bytes)}) to "${result.subject}" in ${result.durationMs} ms\n`);
+  for (const id of result.ids.slice(0, 10)) process.stdout.write(`  envelope id ${id}\n`);
+}
+
+function printReply(result: RequestResult, opts: ReqOptions): void {
+  if (opts.json) return printJson(result);
+  const r = result.reply;
+  process.stderr.write(`Received reply on "${result.subject}" in ${result.durationMs} ms (${formatBytes(r.size)})\n`);
+  if (!opts.raw) {
+    for (const [name, values] of Object.entries(r.headers ?? {})) for (const v of values) process.stdout.write(`${name}: ${v}\n`);
+    if (r.headers) process.stdout.write('\n');
+  }
+  process.stdout.write((r.encoding === 'utf8' ? r.payload : `(binary, base64) ${r.payload}`) + '\n');
+}
+
+export function registerMessaging(program: Command): void {
+  program
+    .command('sub')
+    .description('print the messages on a subject (wildcards: * one token, > the rest) until Ctrl+C or --count')
+    .argument('<subject>', 'subject to subscribe to, e.g. consciousness.> or orchestrator.*.health')
+    .option('--count <n>', 'exit after this many messages', parseIntOption('--count', 1, 1_000_000_000))
+    .option('--json', 'one JSON object per message and line')
+    .option('--raw', 'print only the payloads')
+    .action(async (subject: string, opts: SubOptions, command: Command) => {
+      const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
+      await withCore(core, async () => {
+        await connectOrThrow(core);
+        await follow(core, subject, opts);
+      });
+    });
+
+  program
+    .command('pub')
+    .description('publish a message; {{count}} / {{.Count}} in the body (and headers) become the message number')
+    .argument('<subject>', 'subject to publish to')
+    .argument('[body]', 'message body (read from stdin when left out and stdin is not a terminal)')
+    .option('--count <n>', 'publish this many messages', parseIntOption('--count', 1, 1_000_000), 1)
+    .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
+    .option('--type <type>', `wrap the body (JSON) as the data of a validated Syn_OS envelope of this type: ${MESSAGE_TYPES.join(', ')}`)
+    .option('--source <source>', 'envelope source (with --type)')
+    .option('--no-templates', 'send {{…}} in the body literally')
+    .option('--json', 'print the result as JSON')
+    .action(async (subject: string, bodyArg: string | undefined, opts: PubOptions, command: Command) => {
+      if (opts.type !== undefined && !(MESSAGE_TYPES as readonly string[]).includes(opts.type)) {
+        throw new UsageError(`--type must be one of: ${MESSAGE_TYPES.join(', ')}`);
+      }
+      if (opts.source !== undefined && opts.type === undefined) throw new UsageError('--source needs --type');
+      const message: PublishInput = {
+        subject,
+        body: await readBody(bodyArg),
+        count: opts.count,
+        templates: opts.templates
+      };
+      const headers = parseHeaders(opts.header);
+      if (headers) message.headers = headers;
+      if (opts.type !== undefined) {
+        message.envelope = {
+          type: opts.type as (typeof MESSAGE_TYPES)[number],
+          ...(opts.source !== undefined ? { source: opts.source } : {})
+        };
+      }
+      const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
+      await withCore(core, async () => {
+        // How the message is delivered. Today: straight to NATS. Other delivery modes (through the
+        // durable outbox, waiting for its confirmation) branch here with the same `message`.
+        const result = await publishDirect(core, message);
+        printPublished(result, opts.json);
+      });
+    });
+
+  program
+    .command('req')
+    .alias('request')
+    .description('send a request and print the first reply (TIMEOUT, or NO_RESPONDERS when nothing listens)')
+    .argument('<subject>', 'subject to send the request to')
+    .argument('[body]', 'request body (read from stdin when left out and stdin is not a terminal)')
+    .option('--timeout <duration>', 'how long to wait for the reply (500ms, 2s, 1m; a bare number is seconds)', parseDurationOption('--timeout', 10, 300_000), 5000)
+    .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
+    .option('--json', 'print the reply as JSON')
+    .option('--raw', 'print only the reply payload')
+    .action(async (subject: string, bodyArg: string | undefined, opts: ReqOptions, command: Command) => {
+      const body = await readBody(bodyArg);
+      const headers = parseHeaders(opts.header);
+      const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
+      await withCore(core, async () => {
+        await connectOrThrow(core);
+        const result = await core.api.invoke('messages.request', {
+          subject,
+          body,
+          timeoutMs: opts.timeout,
+          ...(headers ? { headers } : {})
+        });
+        printReply(result, opts);
+      });
+    });
+}

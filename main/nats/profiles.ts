@@ -1,0 +1,372 @@
+/**
+ * Connection profiles in SQLite. Secrets (token, password, inline nkey seed) are sealed with the
+ * SecretStore before they reach the database and opened only to connect; views carry presence
+ * flags instead. The active profile is a setting, so the app reconnects with it after a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import {
+  ContractError,
+  type ProfileInputSchema,
+  type ProfileAuthView,
+  type ProfileTestResult,
+  type ProfileView
+} from '../contract';
+import type { z } from 'zod';
+import type { SecretStore } from '../core/secrets';
+import type { Database } from '../store/database';
+import { buildConnectOptions, toServerInfo, type ConnectTarget } from './connection';
+import { classifyNatsError } from './errors';
+
+/** A profile as validated by the contract (defaults applied). */
+export type ParsedProfileInput = z.output<typeof ProfileInputSchema>;
+export type ProfileSource = ProfileView['source'];
+
+interface ProfileRow {
+  id: string;
+  name: string;
+  description: string | null;
+  servers: string;
+  auth_kind: 'none' | 'token' | 'user' | 'nkey' | 'creds';
+  auth_user: string | null;
+  auth_file: string | null;
+  auth_secret: string | null;
+  tls_ca: string | null;
+  tls_cert: string | null;
+  tls_key: string | null;
+  source: ProfileSource;
+  created_at: string;
+  updated_at: string;
+}
+
+const ACTIVE_KEY = 'nats.activeProfileId';
+
+/** The columns a profile input becomes (the secret still plain: sealed by the caller). */
+interface AuthColumns {
+  kind: ProfileRow['auth_kind'];
+  user: string | null;
+  file: string | null;
+  /** Plain secret given now; undefined keeps the stored one when the kind is unchanged. */
+  secret: string | undefined;
+}
+
+function authColumns(auth: ParsedProfileInput['auth']): AuthColumns {
+  switch (auth.kind) {
+    case 'none':
+      return { kind: 'none', user: null, file: null, secret: undefined };
+    case 'token':
+      return { kind: 'token', user: null, file: null, secret: auth.token };
+    case 'user':
+      return { kind: 'user', user: auth.user, file: null, secret: auth.password };
+    case 'nkey':
+      return { kind: 'nkey', user: null, file: auth.seedFile ?? null, secret: auth.seed };
+    case 'creds':
+      return { kind: 'creds', user: null, file: auth.credsFile, secret: undefined };
+  }
+}
+
+export class ProfileStore {
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretStore
+  ) {
+    this.statements = {
+      all: db.prepare<[], ProfileRow>('SELECT * FROM nats_profiles ORDER BY name COLLATE NOCASE'),
+      byId: db.prepare<[string], ProfileRow>('SELECT * FROM nats_profiles WHERE id = ?'),
+      byName: db.prepare<[string], ProfileRow>('SELECT * FROM nats_profiles WHERE name = ? COLLATE NOCASE'),
+      insert: db.prepare(
+        `INSERT INTO nats_profiles (id, name, description, servers, auth_kind, auth_user, auth_file, auth_secret,
+           tls_ca, tls_cert, tls_key, source, created_at, updated_at)
+         VALUES (@id, @name, @description, @servers, @auth_kind, @auth_user, @auth_file, @auth_secret,
+           @tls_ca, @tls_cert, @tls_key, @source, @created_at, @updated_at)`
+      ),
+      update: db.prepare(
+        `UPDATE nats_profiles SET name = @name, description = @description, servers = @servers,
+           auth_kind = @auth_kind, auth_user = @auth_user, auth_file = @auth_file, auth_secret = @auth_secret,
+           tls_ca = @tls_ca, tls_cert = @tls_cert, tls_key = @tls_key, source = @source, updated_at = @updated_at
+         WHERE id = @id`
+      ),
+      remove: db.prepare<[string]>('DELETE FROM nats_profiles WHERE id = ?'),
+      getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare(
+        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+      ),
+      deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?')
+    };
+  }
+
+  /** Every profile, by name. */
+  list(): ProfileView[] {
+    const active = this.activeId();
+    return this.statements.all.all().map((row) => this.toView(row, active));
+  }
+
+  /** One profile; NOT_FOUND otherwise. */
+  get(id: string): ProfileView {
+    return this.toView(this.row(id), this.activeId());
+  }
+
+  findByName(name: string): ProfileView | null {
+    const row = this.statements.byName.get(name.trim());
+    return row ? this.toView(row, this.activeId()) : null;
+  }
+
+  /** Finds a profile by id or, failing that, by name (the CLI takes either). */
+  resolveRef(ref: string): ProfileView {
+    const row = this.statements.byId.get(ref) ?? this.statements.byName.get(ref.trim());
+    if (!row) {
+      throw new ContractError('NOT_FOUND', `no connection profile "${ref}"`, {
+        hint: 'List them with: synos-cc profiles list'
+      });
+    }
+    return this.toView(row, this.activeId());
+  }
+
+  /**
+   * Creates (no id) or updates (id) a profile. A secret left out of an update keeps the stored one
+   * as long as the auth kind is unchanged; names are unique regardless of case (CONFLICT).
+   */
+  save(input: ParsedProfileInput, source: ProfileSource = 'manual'): ProfileView {
+    const now = new Date().toISOString();
+    const existing = input.id !== undefined ? this.row(input.id) : null;
+    const clash = this.statements.byName.get(input.name);
+    if (clash && clash.id !== existing?.id) {
+      throw new ContractError('CONFLICT', `a connection profile named "${clash.name}" already exists`, {
+        hint: 'Choose another name, or edit that profile.'
+      });
+    }
+    const auth = authColumns(input.auth);
+    let sealed: string | null;
+    if (auth.secret !== undefined) sealed = this.secrets.encrypt(auth.secret);
+    else if (existing && existing.auth_kind === auth.kind && (auth.kind !== 'nkey' || auth.file === null)) {
+      sealed = existing.auth_secret;
+    } else sealed = null;
+    // A seed file and a stored seed are alternatives: choosing the file forgets the stored seed.
+    if (auth.kind === 'nkey' && auth.file !== null) sealed = null;
+    if (auth.kind === 'token' && sealed === null) {
+      throw new ContractError('INVALID_INPUT', `profile "${input.name}" uses token auth but no token was given`);
+    }
+    if (auth.kind === 'nkey' && sealed === null && auth.file === null) {
+      throw new ContractError('INVALID_INPUT', `profile "${input.name}" uses nkey auth: give seedFile or seed`);
+    }
+    const row: ProfileRow = {
+      id: existing?.id ?? randomUUID(),
+      name: input.name,
+      description: input.description ?? existing?.description ?? null,
+      servers: JSON.stringify(input.servers.map((s) => (s.includes('://') ? s : `nats://${s}`))),
+      auth_kind: auth.kind,
+      auth_user: auth.user,
+      auth_file: auth.file,
+      auth_secret: sealed,
+      tls_ca: input.tls?.caFile ?? null,
+      tls_cert: input.tls?.certFile ?? null,
+      tls_key: input.tls?.keyFile ?? null,
+      source,
+      created_at: existing?.created_at ?? now,
+      updated_at: now
+    };
+    if (existing) this.statements.update.run(row);
+    else this.statements.insert.run(row);
+    return this.get(row.id);
+  }
+
+  /** Deletes a profile; the active setting is cleared with it. */
+  delete(id: string): boolean {
+    return this.db.transaction(() => {
+      const deleted = this.statements.remove.run(id).changes > 0;
+      if (deleted && this.activeId() === id) this.statements.deleteSetting.run(ACTIVE_KEY);
+      return deleted;
+    })();
+  }
+
+  activeId(): string | null {
+    const value = this.statements.getSetting.get(ACTIVE_KEY)?.value ?? null;
+    return value && this.statements.byId.get(value) ? value : null;
+  }
+
+  /** Persists the active profile (null: none). NOT_FOUND for an unknown id. */
+  setActive(id: string | null): string | null {
+    if (id === null) {
+      this.statements.deleteSetting.run(ACTIVE_KEY);
+      return null;
+    }
+    this.row(id);
+    this.statements.setSetting.run(ACTIVE_KEY, id, new Date().toISOString());
+    return id;
+  }
+
+  /** A saved profile with its secrets opened, ready to connect with. */
+  target(id: string): ConnectTarget {
+    return this.toTarget(this.row(id));
+  }
+
+  /**
+   * An unsaved draft as a connect target (profiles.test before save). Secrets the draft leaves
+   * out come from the saved profile `baseId`, as a save would keep them.
+   */
+  draftTarget(input: ParsedProfileInput, baseId?: string): ConnectTarget {
+    const base = baseId !== undefined ? this.row(baseId) : null;
+    const auth = authColumns(input.auth);
+    let secret = auth.secret;
+    if (secret === undefined && base && base.auth_kind === auth.kind && base.auth_secret && auth.file === null) {
+      secret = this.secrets.decrypt(base.auth_secret);
+    }
+    const row: ProfileRow = {
+      id: base?.id ?? 'draft',
+      name: input.name,
+      description: null,
+      servers: JSON.stringify(input.servers),
+      auth_kind: auth.kind,
+      auth_user: auth.user,
+      auth_file: auth.file,
+      auth_secret: null,
+      tls_ca: input.tls?.caFile ?? null,
+      tls_cert: input.tls?.certFile ?? null,
+      tls_key: input.tls?.keyFile ?? null,
+      source: 'manual',
+      created_at: '',
+      updated_at: ''
+    };
+    return this.toTarget(row, secret);
+  }
+
+  private row(id: string): ProfileRow {
+    const row = this.statements.byId.get(id);
+    if (!row) {
+      throw new ContractError('NOT_FOUND', `no connection profile with id ${id}`, {
+        hint: 'It may have been deleted; list the profiles again.'
+      });
+    }
+    return row;
+  }
+
+  private toTarget(row: ProfileRow, plainSecret?: string): ConnectTarget {
+    const secret = plainSecret ?? (row.auth_secret ? this.secrets.decrypt(row.auth_secret) : undefined);
+    const target: ConnectTarget = {
+      servers: JSON.parse(row.servers) as string[],
+      auth: {},
+      tls: null,
+      profile: { id: row.id, name: row.name }
+    };
+    switch (row.auth_kind) {
+      case 'token':
+        if (secret !== undefined) target.auth.token = secret;
+        break;
+      case 'user':
+        target.auth.user = row.auth_user ?? '';
+        if (secret !== undefined) target.auth.password = secret;
+        break;
+      case 'nkey':
+        if (row.auth_file) target.auth.nkeyFile = row.auth_file;
+        else if (secret !== undefined) target.auth.nkeySeed = secret;
+        break;
+      case 'creds':
+        if (row.auth_file) target.auth.credsFile = row.auth_file;
+        break;
+      case 'none':
+        break;
+    }
+    if (row.tls_ca || row.tls_cert || row.tls_key) {
+      target.tls = {};
+      if (row.tls_ca) target.tls.caFile = row.tls_ca;
+      if (row.tls_cert) target.tls.certFile = row.tls_cert;
+      if (row.tls_key) target.tls.keyFile = row.tls_key;
+    }
+    return target;
+  }
+
+  private toView(row: ProfileRow, activeId: string | null): ProfileView {
+    let auth: ProfileAuthView;
+    switch (row.auth_kind) {
+      case 'none':
+        auth = { kind: 'none' };
+        break;
+      case 'token':
+        auth = { kind: 'token', hasToken: row.auth_secret !== null };
+        break;
+      case 'user':
+        auth = { kind: 'user', user: row.auth_user ?? '', hasPassword: row.auth_secret !== null };
+        break;
+      case 'nkey':
+        auth = { kind: 'nkey', seedFile: row.auth_file, hasSeed: row.auth_secret !== null };
+        break;
+      case 'creds':
+        auth = { kind: 'creds', credsFile: row.auth_file ?? '' };
+        break;
+    }
+    const hasTls = Boolean(row.tls_ca || row.tls_cert || row.tls_key);
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      servers: JSON.parse(row.servers) as string[],
+      auth,
+      tls: hasTls ? { caFile: row.tls_ca, certFile: row.tls_cert, keyFile: row.tls_key } : null,
+      source: row.source,
+      active: row.id === activeId,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at
+    };
+  }
+}
+
+/**
+ * Tries a target on a connection of its own that never reconnects, bounded by timeoutMs even if
+ * the server accepts the socket and then says nothing. Never throws: failures are classified.
+ */
+export async function testConnection(
+  target: ConnectTarget,
+  options: { timeoutMs: number; name: string }
+): Promise<ProfileTestResult> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
+  const failure = (error: unknown): ProfileTestResult => {
+    const { hint, ...shape } = classifyNatsError(error, target.servers);
+    return { ok: false, server: null, serverInfo: null, rttMs: null, durationMs: elapsed(), error: shape, hint: hint || null };
+  };
+  let attempt: ReturnType<typeof connect>;
+  try {
+    const opts = buildConnectOptions(
+      { name: options.name, connectTimeoutMs: options.timeoutMs, auth: target.auth, tls: target.tls },
+      target.servers
+    );
+    attempt = connect({ ...opts, reconnect: false, maxReconnectAttempts: 0, timeout: options.timeoutMs });
+  } catch (error) {
+    return failure(error);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.timeoutMs + 500);
+  });
+  try {
+    const nc = await Promise.race([attempt, deadline]);
+    if (nc === 'timeout') {
+      // The attempt may still succeed later; close that connection instead of leaking it.
+      void attempt.then((late) => late.close()).catch(() => undefined);
+      return failure(
+        Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })
+      );
+    }
+    try {
+      const rtt = await Promise.race([nc.rtt(), deadline]);
+      return {
+        ok: true,
+        server: nc.getServer(),
+        serverInfo: toServerInfo(nc),
+        rttMs: rtt === 'timeout' ? null : Math.round(rtt * 100) / 100,
+        durationMs: elapsed(),
+        error: null,
+        hint: null
+      };
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  } catch (error) {
+    return failure(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}

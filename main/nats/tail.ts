@@ -1,0 +1,238 @@
+/**
+ * Live tails: a core NATS subscription per tail, its newest messages kept in a bounded ring and
+ * delivered in batches at most every {@link TAIL_FLUSH_MS}. While paused (or when a burst
+ * outruns delivery) the ring keeps the newest `capacity` messages; older undelivered ones are
+ * dropped and counted, so memory stays bounded whatever the subject's rate.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ContractError, type TailBatch, type TailInfo, type TailMessage } from '../contract';
+import type { Logger } from '../core/logger';
+import type { ConnectionManager } from './connection';
+import { toNatsContractError } from './errors';
+import { headersOf, previewPayload } from './payload';
+
+/** How often a running tail delivers (the transports coalesce at ~20/s too). */
+export const TAIL_FLUSH_MS = 50;
+/** At most this many tails per caller session, and in all. */
+export const MAX_TAILS_PER_SESSION = 20;
+export const MAX_TAILS = 200;
+/** At most this many messages in one pushed batch; the rest follow in the next flush. */
+const MAX_BATCH = 1000;
+
+export interface TailStartOptions {
+  subject: string;
+  capacity: number;
+  previewBytes: number;
+  /** The caller's session: only it sees and controls the tail. */
+  sessionId?: string;
+  /** Aborted when the caller goes away: the tail stops. */
+  signal?: AbortSignal;
+}
+
+class Tail {
+  readonly id = randomUUID();
+  readonly startedAt = new Date().toISOString();
+  state: TailInfo['state'] = 'running';
+  /** Ring of the newest messages; ring[0] is the oldest kept. */
+  private ring: TailMessage[] = [];
+  private received = 0;
+  private dropped = 0;
+  /** Highest seq delivered in a batch. */
+  private delivered = 0;
+  private lastMessageAt: string | null = null;
+  private sub: Subscription | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly subject: string,
+    readonly capacity: number,
+    readonly previewBytes: number,
+    readonly sessionId: string | undefined,
+    private readonly emit: (batch: TailBatch) => void
+  ) {}
+
+  /** Subscribes on this connection (again after the manager made a new one). */
+  attach(nc: NatsConnection): void {
+    if (this.stopped) return;
+    this.sub?.unsubscribe();
+    this.sub = nc.subscribe(this.subject, { callback: (error, msg) => (error ? undefined : this.onMessage(msg)) });
+  }
+
+  private onMessage(msg: Msg): void {
+    this.received++;
+    const preview = previewPayload(msg.data, this.previewBytes);
+    this.lastMessageAt = new Date().toISOString();
+    this.ring.push({
+      seq: this.received,
+      subject: msg.subject,
+      time: this.lastMessageAt,
+      reply: msg.reply && msg.reply.length > 0 ? msg.reply : null,
+      headers: headersOf(msg.headers),
+      ...preview
+    });
+    if (this.ring.length > this.capacity) {
+      const evicted = this.ring.splice(0, this.ring.length - this.capacity);
+      for (const m of evicted) if (m.seq > this.delivered) this.dropped++;
+    }
+    if (this.state === 'running' && !this.timer) this.timer = setTimeout(() => this.flush(), TAIL_FLUSH_MS);
+  }
+
+  /** Pushes what is undelivered (up to MAX_BATCH; the rest on the next tick). */
+  flush(): void {
+    this.timer = null;
+    if (this.stopped || this.state !== 'running') return;
+    const start = this.ring.findIndex((m) => m.seq > this.delivered);
+    if (start < 0) return;
+    const messages = this.ring.slice(start, start + MAX_BATCH);
+    this.delivered = (messages[messages.length - 1] as TailMessage).seq;
+    this.emit({ tailId: this.id, messages, received: this.received, dropped: this.dropped, state: this.state });
+    if (start + MAX_BATCH < this.ring.length) this.timer = setTimeout(() => this.flush(), TAIL_FLUSH_MS);
+  }
+
+  pause(): void {
+    this.state = 'paused';
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  resume(): void {
+    if (this.state === 'running') return;
+    this.state = 'running';
+    this.flush();
+  }
+
+  read(afterSeq: number): TailMessage[] {
+    return this.ring.filter((m) => m.seq > afterSeq);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      this.sub?.unsubscribe();
+    } catch {
+      // the connection is already closed: nothing left to unsubscribe
+    }
+    this.sub = null;
+    this.ring = [];
+  }
+
+  info(): TailInfo {
+    return {
+      id: this.id,
+      subject: this.subject,
+      state: this.state,
+      capacity: this.capacity,
+      previewBytes: this.previewBytes,
+      buffered: this.ring.length,
+      received: this.received,
+      dropped: this.dropped,
+      startedAt: this.startedAt,
+      lastMessageAt: this.lastMessageAt
+    };
+  }
+}
+
+/** The live tails of every caller, bound to the manager's current connection. */
+export class TailService {
+  private readonly tails = new Map<string, Tail>();
+  private readonly offConnect: () => void;
+
+  constructor(
+    private readonly nats: ConnectionManager,
+    private readonly emit: (batch: TailBatch) => void,
+    private readonly logger: Logger
+  ) {
+    // A new connection (after a profile switch or a lost one) gets every tail's subscription again.
+    this.offConnect = nats.onConnect((nc) => {
+      for (const tail of this.tails.values()) {
+        try {
+          tail.attach(nc);
+        } catch (error) {
+          this.logger.warn('could not resubscribe a live tail', { subject: tail.subject, error });
+        }
+      }
+    });
+  }
+
+  async start(options: TailStartOptions): Promise<TailInfo> {
+    const nc = this.nats.requireConnection();
+    if (this.tails.size >= MAX_TAILS) {
+      throw new ContractError('CONFLICT', `too many live tails (${MAX_TAILS}); stop some first`);
+    }
+    const own = [...this.tails.values()].filter((t) => t.sessionId === options.sessionId).length;
+    if (own >= MAX_TAILS_PER_SESSION) {
+      throw new ContractError('CONFLICT', `this client already has ${own} live tails; stop one first`);
+    }
+    const tail = new Tail(options.subject, options.capacity, options.previewBytes, options.sessionId, this.emit);
+    try {
+      tail.attach(nc);
+      // Make sure the server has the subscription before answering, so nothing published after
+      // the answer is missed, and a permissions error surfaces here.
+      await nc.flush();
+    } catch (error) {
+      tail.stop();
+      throw toNatsContractError(error, this.nats.status().servers);
+    }
+    this.tails.set(tail.id, tail);
+    if (options.signal) {
+      if (options.signal.aborted) this.stop(tail.id);
+      else options.signal.addEventListener('abort', () => this.stop(tail.id), { once: true });
+    }
+    return tail.info();
+  }
+
+  /** Tails visible to a session (all of them for in-process callers without one). */
+  list(sessionId?: string): TailInfo[] {
+    return [...this.tails.values()].filter((t) => this.visible(t, sessionId)).map((t) => t.info());
+  }
+
+  pause(id: string, sessionId?: string): TailInfo {
+    const tail = this.require(id, sessionId);
+    tail.pause();
+    return tail.info();
+  }
+
+  resume(id: string, sessionId?: string): TailInfo {
+    const tail = this.require(id, sessionId);
+    tail.resume();
+    return tail.info();
+  }
+
+  read(id: string, afterSeq: number, sessionId?: string): { tail: TailInfo; messages: TailMessage[] } {
+    const tail = this.require(id, sessionId);
+    return { tail: tail.info(), messages: tail.read(afterSeq) };
+  }
+
+  /** Stops a tail; false when there is none (already stopped). */
+  stop(id: string, sessionId?: string): boolean {
+    const tail = this.tails.get(id);
+    if (!tail || !this.visible(tail, sessionId)) return false;
+    tail.stop();
+    this.tails.delete(id);
+    return true;
+  }
+
+  /** Stops every tail (core stop). */
+  close(): void {
+    this.offConnect();
+    for (const tail of this.tails.values()) tail.stop();
+    this.tails.clear();
+  }
+
+  private visible(tail: Tail, sessionId: string | undefined): boolean {
+    return sessionId === undefined || tail.sessionId === sessionId;
+  }
+
+  private require(id: string, sessionId: string | undefined): Tail {
+    const tail = this.tails.get(id);
+    if (!tail || !this.visible(tail, sessionId)) {
+      throw new ContractError('NOT_FOUND', `no live tail ${id}`, { hint: 'It was stopped; start a new one.' });
+    }
+    return tail;
+  }
+}
