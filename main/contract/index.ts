@@ -12,7 +12,7 @@ import { event, procedure } from './define';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
-import { provisioningProcedures, streamsEvents } from './streams';
+import { streamsEvents, streamsProcedures } from './streams';
 import { systemEvents, systemProcedures } from './system';
 
 const eventRegistry = {
@@ -45,7 +45,7 @@ export const procedures = {
   ...sessionProcedures,
   ...systemProcedures,
   ...connectionProcedures,
-  ...provisioningProcedures,
+  ...streamsProcedures,
   ...durabilityProcedures,
   ...profilesProcedures,
   ...messagingProcedures

@@ -1,12 +1,23 @@
 /**
  * JetStream operations as a core module: provisioning on connect (the `provisioning` service other
- * modules await before binding consumers) and the streams.* / consumers.* procedures.
+ * modules await before binding consumers), inspection of every stream and consumer, the message
+ * browser, purge/delete behind confirm, and the snapshot cache that answers while disconnected.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ContractError, type ProvisionReport } from '../contract';
+import {
+  ContractError,
+  type AccountOverview,
+  type ConsumerList,
+  type ProvisionReport,
+  type StreamDetail,
+  type StreamList
+} from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
+import { MessageBrowser } from './browser';
 import { toNatsContractError } from './errors';
+import { StreamInspector, type StreamRecord } from './inspector';
 import { describeReport, provision, type ProvisionOptions } from './provisioning';
+import { SnapshotStore } from './snapshots';
 
 /** Name of the provisioning service in `ctx.services`. */
 export const PROVISIONING_SERVICE = 'provisioning';
@@ -90,28 +101,191 @@ class ProvisioningRunner implements ProvisioningService {
   }
 }
 
+/** How often the sampler refreshes the snapshot cache while connected. */
+export const SAMPLE_INTERVAL_MS = 15_000;
+
+/** Errors after which the cache answers instead (the connection is gone or going). */
+const OFFLINE_CODES = new Set(['NOT_CONNECTED', 'NATS_UNREACHABLE', 'TIMEOUT', 'TRANSPORT_CLOSED']);
+
+interface Tools {
+  inspector: StreamInspector;
+  browser: MessageBrowser;
+}
+
 /** The JetStream operations module: provisioning, inspection, browser and the snapshot cache. */
 export const operationsModule: ModuleFactory = (ctx) => {
+  const logger = ctx.logger.child({ part: 'streams' });
   const runner = new ProvisioningRunner(ctx);
   const service: ProvisioningService = { ensure: () => runner.ensure() };
   ctx.services.set(PROVISIONING_SERVICE, service);
+  const snapshots = new SnapshotStore(ctx.db);
+  const tools = new WeakMap<NatsConnection, Tools>();
   let unsubscribe: (() => void) | null = null;
+  let sampler: NodeJS.Timeout | null = null;
+  let sampling = false;
+
+  function toolsFor(nc: NatsConnection): Tools {
+    let t = tools.get(nc);
+    if (!t) {
+      t = { inspector: new StreamInspector(nc), browser: new MessageBrowser(nc) };
+      tools.set(nc, t);
+    }
+    return t;
+  }
+
+  /** Runs a live read; when offline (or the read dies with the connection) answers from the cache. */
+  async function liveOrCached<T>(live: (t: Tools) => Promise<T>, cached: () => T | null, what: string): Promise<T> {
+    const nc = ctx.nats.connection();
+    if (nc) {
+      try {
+        return await live(toolsFor(nc));
+      } catch (error) {
+        const code = error instanceof ContractError ? error.code : null;
+        const fallback = code !== null && OFFLINE_CODES.has(code) && ctx.nats.status().state !== 'connected' ? cached() : null;
+        if (fallback) return fallback;
+        throw error;
+      }
+    }
+    const fallback = cached();
+    if (fallback) return fallback;
+    const status = ctx.nats.status();
+    throw new ContractError(
+      'NOT_CONNECTED',
+      `not connected to NATS (state: ${status.state}) and no snapshot of ${what} has been taken yet`,
+      { state: status.state, lastError: status.lastError, hint: status.hint ?? 'Connect once; the streams view is remembered for offline use.' }
+    );
+  }
+
+  function streamList(records: StreamRecord[], time: string, cached: boolean): StreamList {
+    return { cached, snapshotTime: time, streams: records.map((r) => r.stream) };
+  }
+
+  async function refreshStreams(t: Tools): Promise<StreamList> {
+    const records = await t.inspector.listStreams();
+    const now = new Date();
+    snapshots.saveStreams(records, now);
+    const list = streamList(records, now.toISOString(), false);
+    ctx.events.emit('streams.snapshot', list);
+    return list;
+  }
+
+  async function refreshConsumers(t: Tools, stream: string): Promise<ConsumerList> {
+    const consumers = await t.inspector.listConsumers(stream);
+    const now = new Date();
+    snapshots.saveConsumers(stream, consumers, now);
+    return { cached: false, snapshotTime: now.toISOString(), stream, consumers };
+  }
+
+  async function refreshAccount(t: Tools): Promise<AccountOverview> {
+    const account = await t.inspector.account();
+    const server = ctx.nats.status().serverInfo;
+    const now = new Date();
+    snapshots.saveAccount({ ...account, server }, now);
+    return { cached: false, snapshotTime: now.toISOString(), server, ...account };
+  }
+
+  /** One sample: streams, every stream's consumers and the account, into the cache and the series. */
+  async function sample(): Promise<void> {
+    const nc = ctx.nats.connection();
+    if (!nc || sampling) return;
+    sampling = true;
+    try {
+      const t = toolsFor(nc);
+      const list = await refreshStreams(t);
+      for (const s of list.streams) {
+        if (s.consumerCount > 0) await refreshConsumers(t, s.name);
+      }
+      await refreshAccount(t);
+    } catch (error) {
+      logger.debug('stream sample failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      sampling = false;
+    }
+  }
+
+  function streamDetail(record: StreamRecord, time: string, cached: boolean): StreamDetail {
+    return { cached, snapshotTime: time, stream: record.stream, config: record.config, state: record.state, cluster: record.cluster };
+  }
 
   return {
     name: 'operations',
     start() {
       unsubscribe = ctx.nats.onConnect((nc) => {
-        if (!ctx.config.provision) return;
-        // Failures are logged by the runner; ensure() callers get the rejection themselves.
-        runner.ensureFor(nc).catch(() => undefined);
+        // Sample after provisioning so the first snapshot already shows the provisioned streams.
+        const provisioned = ctx.config.provision ? runner.ensureFor(nc).catch(() => undefined) : Promise.resolve();
+        void provisioned.then(() => sample());
       });
+      sampler = setInterval(() => void sample(), SAMPLE_INTERVAL_MS);
+      sampler.unref();
     },
     stop() {
       unsubscribe?.();
+      if (sampler) clearInterval(sampler);
+      sampler = null;
     },
     handlers: {
       'streams.provision': (input) => runner.apply(ctx.nats.requireConnection(), runner.options(input)),
-      'streams.drift': (input) => provision(ctx.nats.requireConnection(), { ...runner.options(input), check: true })
+      'streams.drift': (input) => provision(ctx.nats.requireConnection(), { ...runner.options(input), check: true }),
+      'streams.list': () =>
+        liveOrCached(
+          (t) => refreshStreams(t),
+          () => {
+            const snap = snapshots.latestStreams();
+            return snap ? streamList(snap.value, snap.time, true) : null;
+          },
+          'the streams'
+        ),
+      'streams.info': ({ stream }) =>
+        liveOrCached(
+          async (t) => {
+            const record = await t.inspector.streamInfo(stream);
+            const now = new Date();
+            snapshots.saveStream(record, now);
+            return streamDetail(record, now.toISOString(), false);
+          },
+          () => {
+            const snap = snapshots.latestStream(stream);
+            return snap ? streamDetail(snap.value, snap.time, true) : null;
+          },
+          `stream ${stream}`
+        ),
+      'consumers.list': ({ stream }) =>
+        liveOrCached(
+          (t) => refreshConsumers(t, stream),
+          () => {
+            const snap = snapshots.latestConsumers(stream);
+            return snap ? { cached: true, snapshotTime: snap.time, stream, consumers: snap.value } : null;
+          },
+          `the consumers of ${stream}`
+        ),
+      'streams.account': () =>
+        liveOrCached(
+          (t) => refreshAccount(t),
+          () => {
+            const snap = snapshots.latestAccount();
+            if (!snap) return null;
+            const { server, ...account } = snap.value;
+            return { cached: true, snapshotTime: snap.time, server: (server ?? null) as AccountOverview['server'], ...account };
+          },
+          'the JetStream account'
+        ),
+      'streams.purge': async ({ stream, subject, keep }) => {
+        const purged = await toolsFor(ctx.nats.requireConnection()).inspector.purge(stream, { subject, keep });
+        logger.info('stream purged', { stream, subject, keep, purged });
+        return { stream, purged };
+      },
+      'streams.deleteMessage': async ({ stream, seq, erase }) => {
+        const deleted = await toolsFor(ctx.nats.requireConnection()).inspector.deleteMessage(stream, seq, erase ?? false);
+        if (!deleted) throw new ContractError('NOT_FOUND', `stream ${stream} has no message ${seq} to delete`);
+        logger.info('message deleted', { stream, seq });
+        return { stream, seq, deleted };
+      },
+      'streams.browse': ({ stream, from, subject, limit, maxPayloadBytes }) =>
+        toolsFor(ctx.nats.requireConnection()).browser.browse(stream, { from, subject, limit, maxPayloadBytes }),
+      'streams.message': ({ stream, seq }) => toolsFor(ctx.nats.requireConnection()).browser.message(stream, seq),
+      'streams.series': ({ stream, consumer, since, limit }) => ({
+        points: snapshots.series({ stream, consumer, sinceMs: since ? Date.parse(since) : undefined, limit })
+      })
     }
   };
 };

@@ -5,6 +5,7 @@
  * Never edit an applied migration: its checksum is verified at every start. Add a new one.
  */
 import type { Migration } from './database';
+import { SNAPSHOT_MIGRATIONS } from '../nats/snapshots';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { PROFILE_MIGRATIONS } from '../nats/profile-migrations';
 
@@ -20,4 +21,4 @@ const foundation: Migration[] = [
   }
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...PROFILE_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...PROFILE_MIGRATIONS, ...SNAPSHOT_MIGRATIONS];

@@ -1,0 +1,151 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/create-core';
+import { systemModule } from '../../main/core/system-module';
+import { connectionModule } from '../../main/nats/module';
+import { operationsModule } from '../../main/nats/operations-module';
+import { createTestCore } from '../harness/core';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+
+const modules = [systemModule, connectionModule, operationsModule];
+const enc = new TextEncoder();
+
+const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
+
+describe('message browser against a real nats-server', () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let core: Core;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    core = createTestCore({ servers: [server.url], modules, overrides: { provision: false } });
+    await core.start();
+    await core.api.invoke('connection.connect', {});
+  });
+  afterAll(async () => {
+    await core?.stop();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('browses a WorkQueue stream without consuming it or leaving consumers behind', async () => {
+    // A work queue without allow_direct (read with STREAM.MSG.GET) and one with it (direct get).
+    for (const [name, direct] of [['WQ_PLAIN', false], ['WQ_DIRECT', true]] as const) {
+      const subject = name.toLowerCase();
+      await jsm.streams.add({ name, subjects: [`${subject}.>`], retention: 'workqueue' as never, allow_direct: direct });
+      await jsm.consumers.add(name, { durable_name: 'worker', ack_policy: 'explicit' as never });
+      const js = jetstream(nc);
+      for (let i = 1; i <= 60; i++) await js.publish(`${subject}.${i % 3 === 0 ? 'b' : 'a'}`, enc.encode(JSON.stringify({ i })));
+      const before = await jsm.consumers.info(name, 'worker');
+      expect(before.num_pending).toBe(60);
+
+      const first = await core.api.invoke('streams.browse', { stream: name, limit: 25 });
+      expect(first.method).toBe(direct ? 'direct' : 'msg-get');
+      expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(first.nextSeq).toBe(26);
+      const second = await core.api.invoke('streams.browse', { stream: name, from: { seq: first.nextSeq! }, limit: 100 });
+      expect(second.messages.map((m) => m.seq)).toEqual(Array.from({ length: 35 }, (_, i) => i + 26));
+      expect(second.nextSeq).toBeNull();
+
+      const filtered = await core.api.invoke('streams.browse', { stream: name, subject: `${subject}.b`, limit: 100 });
+      expect(filtered.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 3));
+      const wildcard = await core.api.invoke('streams.browse', { stream: name, subject: `${subject}.*`, from: { seq: 58 } });
+      expect(wildcard.messages.map((m) => m.seq)).toEqual([58, 59, 60]);
+      const last = await core.api.invoke('streams.browse', { stream: name, from: { last: 5 } });
+      expect(last.messages.map((m) => m.seq)).toEqual([56, 57, 58, 59, 60]);
+      const lastB = await core.api.invoke('streams.browse', { stream: name, from: { last: 4 }, subject: `${subject}.b` });
+      expect(lastB.messages.map((m) => m.seq)).toEqual([51, 54, 57, 60]);
+      expect(JSON.parse(decode(lastB.messages[3]!.payloadBase64))).toEqual({ i: 60 });
+
+      const after = await jsm.consumers.info(name, 'worker');
+      const stream = await jsm.streams.info(name);
+      expect(stream.state.messages).toBe(60);
+      expect(after.num_pending).toBe(60);
+      expect(after.num_ack_pending).toBe(0);
+      expect(after.delivered.stream_seq).toBe(0);
+      const consumers: string[] = [];
+      for await (const c of jsm.consumers.list(name)) consumers.push(c.name);
+      expect(consumers).toEqual(['worker']);
+    }
+  });
+
+  it('does not disturb an Interest stream', async () => {
+    await jsm.streams.add({ name: 'INTEREST', subjects: ['interest.>'], retention: 'interest' as never, allow_direct: true });
+    await jsm.consumers.add('INTEREST', { durable_name: 'listener', ack_policy: 'explicit' as never });
+    const js = jetstream(nc);
+    for (let i = 0; i < 10; i++) await js.publish('interest.x', enc.encode(`m${i}`));
+    const page = await core.api.invoke('streams.browse', { stream: 'INTEREST', from: { last: 3 } });
+    expect(page.messages.map((m) => decode(m.payloadBase64))).toEqual(['m7', 'm8', 'm9']);
+    expect((await jsm.streams.info('INTEREST')).state.messages).toBe(10);
+    expect((await jsm.consumers.info('INTEREST', 'listener')).num_pending).toBe(10);
+    expect((await jsm.streams.info('INTEREST')).state.consumer_count).toBe(1);
+  });
+
+  it('pages from a time, over deleted messages, and shows formats, headers and truncation', async () => {
+    await jsm.streams.add({ name: 'MIXED', subjects: ['mixed.>'], allow_direct: true });
+    const js = jetstream(nc);
+    for (let i = 0; i < 5; i++) await js.publish('mixed.early', enc.encode(`early ${i}`));
+    await new Promise((r) => setTimeout(r, 30));
+    const boundary = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 30));
+    const h = headers();
+    h.set('Nats-Msg-Id', 'evt-1');
+    h.append('X-Tag', 'a');
+    h.append('X-Tag', 'b');
+    await js.publish('mixed.json', enc.encode('{"specversion":"1.0","id":"evt-1"}'), { headers: h }); // seq 6
+    await js.publish('mixed.text', enc.encode('plain words')); // 7
+    await js.publish('mixed.bin', new Uint8Array([0, 1, 2, 255])); // 8
+    await js.publish('mixed.empty', new Uint8Array(0)); // 9
+    const big = 'x'.repeat(20_000);
+    await js.publish('mixed.big', enc.encode(JSON.stringify({ big }))); // 10
+    await jsm.streams.deleteMessage('MIXED', 7);
+
+    const fromTime = await core.api.invoke('streams.browse', { stream: 'MIXED', from: { time: boundary } });
+    expect(fromTime.messages.map((m) => m.seq)).toEqual([6, 8, 9, 10]);
+    const [json, bin, empty, large] = fromTime.messages;
+    expect(json!.format).toBe('json');
+    expect(json!.headers).toEqual({ 'Nats-Msg-Id': ['evt-1'], 'X-Tag': ['a', 'b'] });
+    expect(bin!.format).toBe('binary');
+    expect([...Buffer.from(bin!.payloadBase64, 'base64')]).toEqual([0, 1, 2, 255]);
+    expect(bin!.headers).toBeNull();
+    expect(empty!.format).toBe('empty');
+    expect(large!.truncated).toBe(true);
+    expect(large!.format).toBe('json');
+    expect(Buffer.from(large!.payloadBase64, 'base64').length).toBe(8192);
+    expect(large!.size).toBe(20_010);
+    expect(Date.parse(large!.time)).toBeGreaterThan(Date.parse(boundary));
+
+    const whole = await core.api.invoke('streams.message', { stream: 'MIXED', seq: 10 });
+    expect(whole.truncated).toBe(false);
+    expect(JSON.parse(decode(whole.payloadBase64))).toEqual({ big });
+    const gone = await core.api.call('streams.message', { stream: 'MIXED', seq: 7 });
+    expect(gone.ok ? null : gone.error.code).toBe('NOT_FOUND');
+
+    const text = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'mixed.early', from: { seq: 2 }, limit: 2 });
+    expect(text.messages.map((m) => [m.seq, m.format, decode(m.payloadBase64)])).toEqual([
+      [2, 'text', 'early 1'],
+      [3, 'text', 'early 2']
+    ]);
+    expect(text.nextSeq).toBe(4);
+    const future = await core.api.invoke('streams.browse', { stream: 'MIXED', from: { time: new Date(Date.now() + 60_000).toISOString() } });
+    expect(future.messages).toEqual([]);
+    const none = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'nothing.here', from: { last: 10 } });
+    expect(none.messages).toEqual([]);
+  });
+
+  it('rejects bad input and unknown streams with typed errors', async () => {
+    const unknown = await core.api.call('streams.browse', { stream: 'NO_SUCH_STREAM' });
+    expect(unknown.ok ? null : unknown.error.code).toBe('NOT_FOUND');
+    const bad = await core.api.call('streams.browse', { stream: 'MIXED', from: { seq: 0 } });
+    expect(bad.ok ? null : bad.error.code).toBe('INVALID_INPUT');
+    const badTime = await core.api.call('streams.browse', { stream: 'MIXED', from: { time: 'yesterday' } });
+    expect(badTime.ok ? null : badTime.error.code).toBe('INVALID_INPUT');
+    const badName = await core.api.call('streams.browse', { stream: 'a.b' });
+    expect(badName.ok ? null : badName.error.code).toBe('INVALID_INPUT');
+  });
+});
