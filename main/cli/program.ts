@@ -6,10 +6,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { APP_VERSION } from '../core/version';
 import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, reportError } from './io';
+import { registerAlerts } from './commands/alerts';
 import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
 import { registerServe } from './commands/serve';
+import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
 
 export function buildProgram(): Command {
@@ -38,9 +40,11 @@ export function buildProgram(): Command {
     });
   registerServe(program);
   registerRun(program);
+  registerOutbox(program);
   registerStreams(program);
   registerMessaging(program);
   registerProfiles(program);
+  registerAlerts(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

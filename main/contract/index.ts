@@ -7,11 +7,14 @@
  * and spread them below.
  */
 import { z } from 'zod';
+import { benchEvents, benchProcedures } from './bench';
 import { connectionEvents, connectionProcedures } from './connection';
 import { event, procedure } from './define';
 import { durabilityEvents, durabilityProcedures } from './durability';
+import { engineEvents, engineProcedures } from './engine';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
+import { monitoringEvents, monitoringProcedures } from './monitoring';
 import { streamsEvents, streamsProcedures } from './streams';
 import { systemEvents, systemProcedures } from './system';
 
@@ -19,8 +22,11 @@ const eventRegistry = {
   ...systemEvents,
   ...connectionEvents,
   ...streamsEvents,
+  ...monitoringEvents,
   ...durabilityEvents,
-  ...messagingEvents
+  ...messagingEvents,
+  ...engineEvents,
+  ...benchEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -46,9 +52,12 @@ export const procedures = {
   ...systemProcedures,
   ...connectionProcedures,
   ...streamsProcedures,
+  ...monitoringProcedures,
   ...durabilityProcedures,
   ...profilesProcedures,
-  ...messagingProcedures
+  ...messagingProcedures,
+  ...engineProcedures,
+  ...benchProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -79,6 +88,10 @@ export * from './schemas';
 export * from './system';
 export * from './connection';
 export * from './streams';
+export * from './monitoring';
 export * from './durability';
 export * from './profiles';
 export * from './messaging';
+export * from './engine';
+export * from './messages';
+export * from './bench';

@@ -4,7 +4,10 @@
 import { connectionModule, messagingModule } from '../nats/module';
 import { operationsModule } from '../nats/operations-module';
 import { durabilityModule } from '../resilience/module';
+import { monitoringModule } from '../monitoring/module';
+import { engineBridgeModule } from '../bridge/module';
+import { benchModule } from '../bench/module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
-export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule, messagingModule];
+export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule, messagingModule, monitoringModule, engineBridgeModule, benchModule];

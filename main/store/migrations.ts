@@ -7,7 +7,11 @@
 import type { Migration } from './database';
 import { SNAPSHOT_MIGRATIONS } from '../nats/snapshots';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
+import { MONITORING_MIGRATIONS } from '../monitoring/migrations';
 import { PROFILE_MIGRATIONS } from '../nats/profile-migrations';
+import { ENGINE_MIGRATIONS } from '../engine/store';
+import { BRIDGE_MIGRATIONS } from '../bridge/store';
+import { BENCH_MIGRATIONS } from '../bench/migrations';
 
 const foundation: Migration[] = [
   {
@@ -21,4 +25,4 @@ const foundation: Migration[] = [
   }
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...PROFILE_MIGRATIONS, ...SNAPSHOT_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...MONITORING_MIGRATIONS, ...PROFILE_MIGRATIONS, ...SNAPSHOT_MIGRATIONS, ...ENGINE_MIGRATIONS, ...BRIDGE_MIGRATIONS, ...BENCH_MIGRATIONS];

@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
-import { globalsOf, openCore, untilSignal } from '../context';
+import { globalsOf, openCore, parseIntOption, untilSignal } from '../context';
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the core headless (engine, bridge, outbox) until interrupted')
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
-    .action(async (opts: { provision?: boolean }, command: Command) => {
-      const core = openCore(globalsOf(command), { mode: 'cli', overrides: opts.provision === false ? { provision: false } : {} });
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)', parseIntOption('--metrics-port', 0, 65535))
+    .action(async (opts: { provision?: boolean; metricsPort?: number }, command: Command) => {
+      const core = openCore(globalsOf(command), {
+        mode: 'cli',
+        overrides: { ...(opts.provision === false ? { provision: false } : {}), ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) }
+      });
       await core.start();
       core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });
       const signal = await untilSignal();

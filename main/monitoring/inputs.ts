@@ -1,0 +1,284 @@
+/**
+ * What the alert rules and the metrics sampler read, and the one place where each source of the
+ * core is adapted to it. A source that is absent (its area is not running, or NATS is down for
+ * JetStream snapshots) reads as null — "no data" — so a rule never fires on missing data.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { ConnectionState } from '../contract';
+import type { CoreContext } from '../core/module';
+import type { ResilienceManager } from '../resilience/breakers';
+import type { OutboxStore } from '../resilience/outbox-store';
+import type { MetricsRegistry } from './metrics';
+
+export interface OutboxReading {
+  pending: number;
+  processing: number;
+  retrying: number;
+  dead: number;
+  completed: number;
+  /** Age of the oldest row not yet delivered; null when there is none. */
+  oldestPendingAgeSeconds: number | null;
+}
+
+export type BreakerStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+export interface BreakerReading {
+  name: string;
+  state: BreakerStateName;
+}
+
+export interface ConsumerReading {
+  stream: string;
+  consumer: string;
+  /** Messages not yet delivered (num_pending). */
+  pending: number;
+  /** Delivered, not yet acknowledged (num_ack_pending). */
+  ackPending: number;
+}
+
+export interface StreamReading {
+  stream: string;
+  messages: number;
+  bytes: number;
+  /** Limits; <= 0 means unlimited. */
+  maxMsgs: number;
+  maxBytes: number;
+}
+
+export interface EngineReading {
+  /** Cognitive load, 0–1. */
+  load: number;
+  /** Valence, -1–1. */
+  valence: number;
+}
+
+/** Everything the rules look at, read at one instant. */
+export interface AlertInputs {
+  /** Epoch ms of the reading. */
+  now: number;
+  connection: { state: ConnectionState; offlineSince: string | null };
+  outbox: OutboxReading | null;
+  breakers: BreakerReading[] | null;
+  emergency: boolean | null;
+  consumers: ConsumerReading[] | null;
+  streams: StreamReading[] | null;
+  /** p99 publish latency in seconds over the recent window; null with too few samples. */
+  publishP99Seconds: number | null;
+  /** Invalid messages over the last minute; null before the first minute of data. */
+  invalidPerMinute: number | null;
+  engine: EngineReading | null;
+}
+
+/** Names of the services this file adapts (registered by their areas). */
+export const SOURCE_SERVICES = {
+  outbox: 'outbox',
+  resilience: 'resilience',
+  engine: 'engine',
+  inspector: 'inspector'
+} as const;
+
+export interface MonitoringSourcesOptions {
+  /** How often streams and consumers are sampled from JetStream (ms). */
+  snapshotIntervalMs: number;
+  /** Window of the publish p99 (ms) and the samples it needs before it counts. */
+  p99WindowMs: number;
+  p99MinSamples: number;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function callIfFunction(target: unknown, method: string): unknown {
+  if (!isRecord(target)) return undefined;
+  const fn = target[method];
+  return typeof fn === 'function' ? (fn as () => unknown).call(target) : undefined;
+}
+
+/**
+ * Reads every source into {@link AlertInputs}. In-process sources are read synchronously on each
+ * call; JetStream streams/consumers are sampled on a timer (a network round trip) and cached.
+ */
+export class MonitoringSources {
+  private streams: StreamReading[] | null = null;
+  private consumers: ConsumerReading[] | null = null;
+  private snapshotAtMs: number | null = null;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private sampling = false;
+  private readonly invalidHistory: Array<{ t: number; total: number }> = [];
+  private lastEngine: EngineReading | null = null;
+  private readonly unsubscribers: Array<() => void> = [];
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly metrics: MetricsRegistry,
+    private readonly options: MonitoringSourcesOptions
+  ) {}
+
+  start(): void {
+    this.unsubscribers.push(
+      this.ctx.nats.onStatus((status) => {
+        this.metrics.setConnection(status.state);
+        // Snapshots taken before a disconnect describe a server we can no longer see.
+        if (status.state !== 'connected') this.clearSnapshot();
+        else void this.sampleJetStream();
+      })
+    );
+    this.metrics.setConnection(this.ctx.nats.status().state);
+    this.snapshotTimer = setInterval(() => void this.sampleJetStream(), this.options.snapshotIntervalMs);
+    this.snapshotTimer.unref();
+  }
+
+  stop(): void {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.snapshotTimer = null;
+    for (const off of this.unsubscribers.splice(0)) off();
+  }
+
+  /** When streams/consumers were last sampled (epoch ms), or null. */
+  snapshotAt(): number | null {
+    return this.snapshotAtMs;
+  }
+
+  /** Reads everything now. */
+  read(now = Date.now()): AlertInputs {
+    const status = this.ctx.nats.status();
+    const resilience = this.readResilience();
+    return {
+      now,
+      connection: { state: status.state, offlineSince: status.offlineSince },
+      outbox: this.readOutbox(now),
+      breakers: resilience.breakers,
+      emergency: resilience.emergency,
+      consumers: this.consumers,
+      streams: this.streams,
+      publishP99Seconds: this.metrics.publishLatency(this.options.p99WindowMs, this.options.p99MinSamples).p99,
+      invalidPerMinute: this.invalidPerMinute(now),
+      engine: this.readEngine()
+    };
+  }
+
+  /** Takes a JetStream snapshot now (also on the timer); keeps the last one on failure. */
+  async sampleJetStream(): Promise<void> {
+    if (this.sampling) return;
+    const nc = this.ctx.nats.connection();
+    if (!nc) return;
+    this.sampling = true;
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 5000 });
+      const streams: StreamReading[] = [];
+      const consumers: ConsumerReading[] = [];
+      for await (const info of jsm.streams.list()) {
+        streams.push({
+          stream: info.config.name,
+          messages: info.state.messages,
+          bytes: info.state.bytes,
+          maxMsgs: info.config.max_msgs,
+          maxBytes: info.config.max_bytes
+        });
+        for await (const c of jsm.consumers.list(info.config.name)) {
+          consumers.push({ stream: c.stream_name, consumer: c.name, pending: c.num_pending, ackPending: c.num_ack_pending });
+        }
+      }
+      if (this.ctx.nats.connection() !== nc) return;
+      this.streams = streams;
+      this.consumers = consumers;
+      this.snapshotAtMs = Date.now();
+      this.metrics.setStreams(streams);
+      this.metrics.setConsumers(consumers);
+    } catch (error) {
+      this.ctx.logger.debug('JetStream snapshot for monitoring failed', { error });
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private clearSnapshot(): void {
+    this.streams = null;
+    this.consumers = null;
+    this.metrics.setStreams(null);
+    this.metrics.setConsumers(null);
+  }
+
+  private invalidPerMinute(now: number): number | null {
+    const total = this.metrics.totals().invalid;
+    this.invalidHistory.push({ t: now, total });
+    const windowMs = 60_000;
+    while (this.invalidHistory.length > 2 && this.invalidHistory[1]!.t <= now - windowMs) this.invalidHistory.shift();
+    if (this.invalidHistory.length > 2000) this.invalidHistory.splice(0, this.invalidHistory.length - 2000);
+    const oldest = this.invalidHistory[0]!;
+    // Counted over whatever part of the last minute has been observed: a burst right after start still counts.
+    return total - oldest.total;
+  }
+
+  /** The outbox ('outbox' service, an OutboxStore): counts by status and the oldest undelivered age. */
+  private readOutbox(now: number): OutboxReading | null {
+    const outbox = this.ctx.services.get(SOURCE_SERVICES.outbox) as Pick<OutboxStore, 'stats'> | undefined;
+    if (!outbox || typeof outbox.stats !== 'function') return null;
+    try {
+      const { counts, oldestUndeliveredAt } = outbox.stats();
+      return {
+        pending: counts.pending,
+        processing: counts.processing,
+        retrying: counts.retrying,
+        dead: counts.dead,
+        completed: counts.completed,
+        oldestPendingAgeSeconds: oldestUndeliveredAt === null ? null : Math.max(0, (now - oldestUndeliveredAt) / 1000)
+      };
+    } catch (error) {
+      this.ctx.logger.debug('reading the outbox for monitoring failed', { error });
+      return null;
+    }
+  }
+
+  /** The breakers ('resilience' service, a ResilienceManager): this core's breaker states and the emergency switch. */
+  private readResilience(): { breakers: BreakerReading[] | null; emergency: boolean | null } {
+    const manager = this.ctx.services.get(SOURCE_SERVICES.resilience) as
+      | Pick<ResilienceManager, 'list' | 'isEmergency'>
+      | undefined;
+    if (!manager || typeof manager.list !== 'function') return { breakers: null, emergency: null };
+    try {
+      return {
+        breakers: manager.list().map((b) => ({ name: b.operation, state: b.state })),
+        emergency: manager.isEmergency()
+      };
+    } catch (error) {
+      this.ctx.logger.debug('reading the breakers for monitoring failed', { error });
+      return { breakers: null, emergency: null };
+    }
+  }
+
+  /** The engine ('engine' service with state()/snapshot()), else the last engine state event seen. */
+  private readEngine(): EngineReading | null {
+    const service = this.ctx.services.get(SOURCE_SERVICES.engine);
+    if (service !== undefined) {
+      try {
+        const state = (callIfFunction(service, 'state') ?? callIfFunction(service, 'snapshot')) as unknown;
+        const reading = toEngineReading(state);
+        if (reading) return reading;
+      } catch (error) {
+        this.ctx.logger.debug('reading the engine for monitoring failed', { error });
+      }
+    }
+    return this.lastEngine;
+  }
+
+  /** Feeds an engine state seen on the event hub. */
+  noteEngineState(state: unknown): void {
+    const reading = toEngineReading(state);
+    if (reading) this.lastEngine = reading;
+  }
+}
+
+function toEngineReading(state: unknown): EngineReading | null {
+  if (!isRecord(state)) return null;
+  // The bridge's engine view nests the engine's state_change figures under `state`.
+  const source = isRecord(state.state) ? state.state : isRecord(state.emotion) ? { ...state, ...state.emotion } : state;
+  const load = num(source.load);
+  const valence = num(source.valence);
+  return load !== null && valence !== null ? { load, valence } : null;
+}

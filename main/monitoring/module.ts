@@ -1,0 +1,429 @@
+/**
+ * The monitoring area: Prometheus metrics (service {@link METRICS_SERVICE}, /metrics when a port is
+ * configured), the sampled time series of the Metrics view, and the alert rules evaluated on a
+ * timer and on connection changes. Alert transitions are stored, pushed on `alerts.transition`,
+ * raised as desktop notifications (ERROR, CRITICAL) and published on `alert.<severity>.<rule>`
+ * through the core's OutboundPublisher — the SQLite outbox — so those raised offline go out later.
+ */
+import os from 'node:os';
+import {
+  isEventChannel,
+  type AlertRuleId,
+  type AlertSeverity,
+  type EventChannel,
+  type MetricsSample,
+  type MetricsSnapshot,
+  type RuleValues
+} from '../contract';
+import { AlertDataSchema, alertSubject } from '../contract/messages';
+import type { CoreContext, CoreModule, ModuleFactory } from '../core/module';
+import { PUBLISHER_SERVICE, type MessagePriority, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
+import { AlertEngine } from './alert-engine';
+import { ruleDefinition } from './alert-rules';
+import { AlertStore, type StoredTransition } from './alert-store';
+import { MonitoringSources, type AlertInputs } from './inputs';
+import { METRICS_SERVICE, MetricsRegistry } from './metrics';
+import { startMetricsServer, type MetricsServer } from './metrics-server';
+
+/** Service name of the running {@link Monitoring} (tests and other areas). */
+export const MONITORING_SERVICE = 'monitoring';
+
+/** Event channel the engine pushes its state on (read when present; the engine area owns it). */
+const ENGINE_STATE_CHANNEL = 'engine.state';
+
+export interface MonitoringOptions {
+  /** How often every rule is evaluated (ms). Connection changes also trigger an evaluation. */
+  evaluateIntervalMs: number;
+  /** How often a metrics sample is taken and pushed (ms). */
+  sampleIntervalMs: number;
+  /** How often streams and consumers are read from JetStream (ms). */
+  snapshotIntervalMs: number;
+  /** Samples kept for the Metrics view (300 × 2 s = 10 minutes). */
+  seriesCapacity: number;
+  /** Resolved alerts are deleted after maxAgeMs, and beyond the newest maxResolved. */
+  retention: { maxAgeMs: number; maxResolved: number };
+  cleanupIntervalMs: number;
+  /** Window of the publish p99 and the samples it needs before the rule judges it. */
+  p99WindowMs: number;
+  p99MinSamples: number;
+  /** Export prom-client's process/Node.js metrics too. */
+  defaultMetrics: boolean;
+  /** Rule values from the configuration (under the operator's stored edits). */
+  rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>;
+}
+
+export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
+  evaluateIntervalMs: 5000,
+  sampleIntervalMs: 2000,
+  snapshotIntervalMs: 10_000,
+  seriesCapacity: 300,
+  retention: { maxAgeMs: 30 * 24 * 60 * 60 * 1000, maxResolved: 10_000 },
+  cleanupIntervalMs: 60 * 60 * 1000,
+  p99WindowMs: 60_000,
+  p99MinSamples: 20,
+  defaultMetrics: true,
+  rules: {}
+};
+
+const PRIORITY: Record<AlertSeverity, MessagePriority> = { INFO: 'low', WARNING: 'normal', ERROR: 'high', CRITICAL: 'critical' };
+const NOTIFY = new Set<AlertSeverity>(['ERROR', 'CRITICAL']);
+const PUBLISH_BATCH = 100;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The `alert.notification` message announcing one transition. */
+export function alertMessage(stored: StoredTransition, source: string): OutboundMessage {
+  const { alert, transition } = stored;
+  const state =
+    transition.kind === 'resolved'
+      ? 'resolved'
+      : transition.kind === 'acknowledged' || (alert.acknowledgedAt !== null && alert.acknowledgedAt <= transition.at)
+        ? 'acknowledged'
+        : 'firing';
+  const data = AlertDataSchema.parse({
+    rule: alert.rule,
+    severity: transition.severity,
+    state,
+    target: truncate(alert.target, 500),
+    message: truncate(transition.message, 4000),
+    since: alert.since,
+    ...(transition.value !== null ? { value: transition.value } : {}),
+    ...(alert.threshold !== null ? { threshold: alert.threshold } : {})
+  });
+  const envelope = {
+    specversion: '1.0',
+    id: stored.messageId,
+    source,
+    type: 'alert.notification',
+    time: transition.at,
+    datacontenttype: 'application/json',
+    priority: PRIORITY[transition.severity],
+    data: { ...data, alert_id: alert.id, transition: transition.kind }
+  };
+  return {
+    id: stored.messageId,
+    subject: alertSubject(transition.severity, alert.rule),
+    payload: new TextEncoder().encode(JSON.stringify(envelope)),
+    priority: PRIORITY[transition.severity]
+  };
+}
+
+/** What the monitoring area offers other parts (service {@link MONITORING_SERVICE}). */
+export interface Monitoring {
+  metrics: MetricsRegistry;
+  engine: AlertEngine;
+  store: AlertStore;
+  /** Evaluates every rule now. */
+  evaluate(): StoredTransition[];
+  /** Hands transitions not yet published to the publisher now. */
+  flush(): Promise<void>;
+  /** Reads streams and consumers from JetStream now. */
+  sampleJetStream(): Promise<void>;
+  inputs(): AlertInputs;
+  /** Where /metrics is served, or null. */
+  endpoint(): string | null;
+}
+
+export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {}): ModuleFactory {
+  const options: MonitoringOptions = { ...DEFAULT_MONITORING_OPTIONS, ...overrides };
+  return (ctx: CoreContext): CoreModule => {
+    const logger = ctx.logger.child({ part: 'monitoring' });
+    const metrics = new MetricsRegistry({ defaultMetrics: options.defaultMetrics });
+    // Registered at construction so every other module can record from its own start().
+    ctx.services.set(METRICS_SERVICE, metrics);
+    const store = new AlertStore(ctx.db);
+    const sources = new MonitoringSources(ctx, metrics, {
+      snapshotIntervalMs: options.snapshotIntervalMs,
+      p99WindowMs: options.p99WindowMs,
+      p99MinSamples: options.p99MinSamples
+    });
+    const source = `synos-control-center/${os.hostname()}`;
+
+    const series: MetricsSample[] = [];
+    let lastSample: { at: number; totals: ReturnType<MetricsRegistry['totals']> } | null = null;
+    const timers: NodeJS.Timeout[] = [];
+    const unsubscribers: Array<() => void> = [];
+    let server: MetricsServer | null = null;
+    let stopped = false;
+    let flushing: Promise<void> | null = null;
+    let flushAgain = false;
+    let publisherMissingLogged = false;
+    /** Transitions this core reported itself; others (e.g. `synos-cc alerts ack`) are noticed by id. */
+    const reportedHere = new Set<number>();
+    let lastSeenTransition = 0;
+
+    const report = (stored: StoredTransition): void => {
+      reportedHere.add(stored.transition.id);
+      ctx.events.emit('alerts.transition', { transition: stored.transition, alert: stored.alert });
+      const kind = stored.transition.kind;
+      if ((kind === 'fired' || kind === 'escalated') && NOTIFY.has(stored.transition.severity) && ctx.notifier) {
+        try {
+          ctx.notifier.notify({
+            title: `${stored.transition.severity}: ${ruleDefinition(stored.alert.rule).title}`,
+            body: stored.transition.message,
+            severity: stored.transition.severity
+          });
+        } catch (error) {
+          logger.warn('desktop notification failed', { error });
+        }
+      }
+      scheduleFlush();
+    };
+
+    const engine = new AlertEngine({
+      store,
+      read: () => sources.read(),
+      logger,
+      onTransition: report,
+      configured: options.rules
+    });
+
+    /** Publishes stored transitions not yet handed over, oldest first; retried on the next tick on failure. */
+    const flushOnce = async (): Promise<void> => {
+      const publisher = ctx.services.get(PUBLISHER_SERVICE) as OutboundPublisher | undefined;
+      if (!publisher) {
+        if (!publisherMissingLogged) {
+          publisherMissingLogged = true;
+          logger.warn('no outbound publisher is registered; alert transitions wait in the database until one is');
+        }
+        return;
+      }
+      for (;;) {
+        const batch = store.unpublished(PUBLISH_BATCH);
+        if (batch.length === 0) return;
+        const messages: OutboundMessage[] = [];
+        const ids: number[] = [];
+        for (const stored of batch) {
+          try {
+            messages.push(alertMessage(stored, source));
+          } catch (error) {
+            // A row that cannot become a valid message would block every later one: skip it, loudly.
+            logger.error('alert transition cannot be published; skipped', { transition: stored.transition.id, error });
+          }
+          ids.push(stored.transition.id);
+        }
+        await publisher.publishMany(messages);
+        store.markPublished(ids, new Date().toISOString());
+        if (batch.length < PUBLISH_BATCH) return;
+      }
+    };
+
+    const flush = async (): Promise<void> => {
+      if (flushing) {
+        flushAgain = true;
+        return flushing;
+      }
+      flushing = (async () => {
+        do {
+          flushAgain = false;
+          try {
+            await flushOnce();
+          } catch (error) {
+            logger.warn('publishing alert transitions failed; will retry', { error });
+            return;
+          }
+        } while (flushAgain && !stopped);
+      })().finally(() => {
+        flushing = null;
+      });
+      return flushing;
+    };
+
+    function scheduleFlush(): void {
+      if (!stopped) void flush();
+    }
+
+    /** Pushes transitions recorded by another process on this data directory (the CLI's `alerts ack`). */
+    const noticeExternal = (): void => {
+      for (;;) {
+        const rows = store.transitionsAfter(lastSeenTransition, 500);
+        for (const stored of rows) {
+          lastSeenTransition = Math.max(lastSeenTransition, stored.transition.id);
+          if (reportedHere.delete(stored.transition.id)) continue;
+          ctx.events.emit('alerts.transition', { transition: stored.transition, alert: stored.alert });
+        }
+        if (rows.length < 500) break;
+      }
+      for (const id of reportedHere) if (id <= lastSeenTransition) reportedHere.delete(id);
+    };
+
+    const evaluate = (): StoredTransition[] => {
+      if (stopped) return [];
+      try {
+        const out = engine.evaluate();
+        noticeExternal();
+        metrics.setActiveAlerts(store.activeBySeverity());
+        scheduleFlush();
+        return out;
+      } catch (error) {
+        logger.error('alert evaluation failed; retrying at the next interval', { error });
+        return [];
+      }
+    };
+
+    let evaluateSoon: NodeJS.Timeout | null = null;
+    const requestEvaluation = (): void => {
+      if (evaluateSoon || stopped) return;
+      evaluateSoon = setTimeout(() => {
+        evaluateSoon = null;
+        evaluate();
+      }, 50);
+      evaluateSoon.unref();
+    };
+
+    const sample = (): MetricsSample => {
+      const now = Date.now();
+      const inputs = sources.read(now);
+      metrics.setOutbox(inputs.outbox);
+      metrics.setBreakers(inputs.breakers, inputs.emergency);
+      metrics.setEngine(inputs.engine);
+      const totals = metrics.totals();
+      const dt = lastSample ? Math.max(0.001, (now - lastSample.at) / 1000) : 0;
+      const rate = (key: 'published' | 'received' | 'invalid'): number =>
+        lastSample && dt > 0 ? Math.max(0, (totals[key] - lastSample.totals[key]) / dt) : 0;
+      const latency = metrics.publishLatency(options.p99WindowMs);
+      const o = inputs.outbox;
+      const point: MetricsSample = {
+        time: new Date(now).toISOString(),
+        connected: inputs.connection.state === 'connected',
+        publishedPerSecond: rate('published'),
+        receivedPerSecond: rate('received'),
+        invalidPerSecond: rate('invalid'),
+        publishP50Seconds: latency.p50,
+        publishP99Seconds: latency.p99,
+        handlerP99Seconds: metrics.handlerP99(options.p99WindowMs),
+        outboxBacklog: o ? o.pending + o.processing + o.retrying : null,
+        outboxDead: o ? o.dead : null,
+        breakersOpen: inputs.breakers ? inputs.breakers.filter((b) => b.state === 'open' || b.state === 'isolated').length : null,
+        engineLoad: inputs.engine?.load ?? null,
+        engineValence: inputs.engine?.valence ?? null
+      };
+      lastSample = { at: now, totals };
+      series.push(point);
+      if (series.length > options.seriesCapacity) series.splice(0, series.length - options.seriesCapacity);
+      ctx.events.emit('metrics.sample', point);
+      return point;
+    };
+
+    const snapshot = (seriesLimit?: number): MetricsSnapshot => {
+      const inputs = sources.read();
+      const bySeverity = store.activeBySeverity();
+      const at = sources.snapshotAt();
+      const limit = seriesLimit ?? options.seriesCapacity;
+      return {
+        time: new Date(inputs.now).toISOString(),
+        endpoint: server?.url ?? null,
+        sampleIntervalMs: options.sampleIntervalMs,
+        connection: inputs.connection,
+        totals: (({ published, received, invalid }) => ({ published, received, invalid }))(metrics.totals()),
+        current: series.at(-1) ?? null,
+        outbox: inputs.outbox,
+        breakers: inputs.breakers,
+        emergency: inputs.emergency,
+        consumers: inputs.consumers,
+        streams: inputs.streams?.map((s) => ({ ...s, usage: Math.max(s.maxMsgs > 0 ? s.messages / s.maxMsgs : 0, s.maxBytes > 0 ? s.bytes / s.maxBytes : 0) })) ?? null,
+        snapshotAt: at === null ? null : new Date(at).toISOString(),
+        engine: inputs.engine,
+        alerts: { active: Object.values(bySeverity).reduce((a, b) => a + b, 0), bySeverity },
+        series: limit === 0 ? [] : series.slice(-limit)
+      };
+    };
+
+    const monitoring: Monitoring = {
+      metrics,
+      engine,
+      store,
+      evaluate,
+      flush,
+      sampleJetStream: () => sources.sampleJetStream(),
+      inputs: () => sources.read(),
+      endpoint: () => server?.url ?? null
+    };
+    ctx.services.set(MONITORING_SERVICE, monitoring);
+
+    const every = (ms: number, fn: () => void): void => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      timers.push(timer);
+    };
+
+    return {
+      name: 'monitoring',
+      async start() {
+        lastSeenTransition = store.lastTransitionId();
+        sources.start();
+        unsubscribers.push(
+          ctx.nats.onStatus((status) => {
+            requestEvaluation();
+            // Back online: publish what waited (a direct publisher needs the connection).
+            if (status.state === 'connected') scheduleFlush();
+          })
+        );
+        if (isEventChannel(ENGINE_STATE_CHANNEL)) {
+          unsubscribers.push(ctx.events.on(ENGINE_STATE_CHANNEL as EventChannel, (state: unknown) => sources.noteEngineState(state)));
+        }
+        if (ctx.config.metricsPort !== null) {
+          server = await startMetricsServer({ metrics, port: ctx.config.metricsPort, logger });
+        }
+        sample();
+        every(options.sampleIntervalMs, () => {
+          try {
+            sample();
+          } catch (error) {
+            logger.error('metrics sample failed', { error });
+          }
+        });
+        every(options.evaluateIntervalMs, evaluate);
+        const cleanup = (): void => {
+          try {
+            const deleted = store.cleanup(options.retention);
+            if (deleted > 0) logger.info('old resolved alerts deleted', { deleted });
+          } catch (error) {
+            logger.warn('alert retention cleanup failed', { error });
+          }
+        };
+        cleanup();
+        every(options.cleanupIntervalMs, cleanup);
+        requestEvaluation();
+      },
+      async stop() {
+        stopped = true;
+        for (const timer of timers.splice(0)) clearInterval(timer);
+        if (evaluateSoon) clearTimeout(evaluateSoon);
+        for (const off of unsubscribers.splice(0)) off();
+        sources.stop();
+        // Whatever is already being handed to the outbox finishes before the database closes.
+        if (flushing) await flushing;
+        if (server) await server.close();
+        server = null;
+      },
+      handlers: {
+        'alerts.list': (input) => store.list(input),
+        'alerts.history': (input) => store.history(input.id),
+        'alerts.acknowledge': (input) => {
+          const alert = engine.acknowledge(input.id, input.by ?? 'operator');
+          metrics.setActiveAlerts(store.activeBySeverity());
+          return alert;
+        },
+        'alerts.rules': () => engine.settings(),
+        'alerts.rules.set': (input) => {
+          const setting = engine.setRule(input);
+          requestEvaluation();
+          return setting;
+        },
+        'alerts.rules.reset': (input) => {
+          const setting = engine.resetRule(input.rule);
+          requestEvaluation();
+          return setting;
+        },
+        'metrics.snapshot': (input) => snapshot(input.seriesLimit),
+        'metrics.text': async () => ({ contentType: metrics.contentType, text: await metrics.text() })
+      }
+    };
+  };
+}
+
+/** The monitoring module with the default intervals (the one in the module list). */
+export const monitoringModule: ModuleFactory = createMonitoringModule();
