@@ -78,7 +78,10 @@ export function buildConnectOptions(nats: ConnectSettings, servers: string[]): N
   }
   if (nats.auth.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(nats.auth.nkeySeed.trim())));
   if (nats.auth.credsFile) {
-    authenticators.push(credsAuthenticator(readFileOrThrow(nats.auth.credsFile, 'creds file')));
+    const bytes = readFileOrThrow(nats.auth.credsFile, 'creds file');
+    // Checked here so a wrong file is reported as such, not later as an authorization violation.
+    parseCredsFile(new TextDecoder().decode(bytes), nats.auth.credsFile);
+    authenticators.push(credsAuthenticator(bytes));
   }
   if (authenticators.length > 0) options.authenticator = authenticators;
   if (nats.tls) {
@@ -107,6 +110,34 @@ export function parseSeedFile(text: string, file: string): string {
     });
   }
   return seed;
+}
+
+/** The two parts of a NATS .creds file. */
+export interface NatsCredentials {
+  /** The user JWT (header.payload.signature). */
+  jwt: string;
+  /** The user nkey seed (SU…) that signs the server's nonce. */
+  seed: string;
+}
+
+const ARMOURED_BLOCK = /-{3,}[^\n]*BEGIN[^\n]*-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n\s*-{3,}[^\n]*END[^\n]*-{3,}/g;
+
+/**
+ * Parses a .creds file as nsc writes it: a `BEGIN NATS USER JWT` block, then a
+ * `BEGIN USER NKEY SEED` block. CONFIG_INVALID says which part is missing or malformed.
+ */
+export function parseCredsFile(text: string, file: string): NatsCredentials {
+  const blocks = [...text.matchAll(ARMOURED_BLOCK)].map((m) => m[1] as string);
+  const hint = 'A creds file holds a user JWT and its nkey seed; create one with: nsc generate creds -a ACCOUNT -n USER';
+  const jwt = blocks[0];
+  const seed = blocks[1];
+  if (!jwt || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jwt)) {
+    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user JWT block`, { file, hint });
+  }
+  if (!seed || !/^SU[A-Z2-7]{50,}$/.test(seed)) {
+    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user nkey seed block after the JWT`, { file, hint });
+  }
+  return { jwt, seed };
 }
 
 export function toServerInfo(nc: NatsConnection): ServerInfo | null {
