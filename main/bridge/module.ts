@@ -1,0 +1,126 @@
+/**
+ * The engine and bridge as a core module: runs the consciousness engine behind the NATS bridge,
+ * registers the direct JetStream publisher when no other publisher (the outbox) is registered,
+ * exposes the engine to monitoring (service 'engine'), and serves the Engine, Security and
+ * Overview views' procedures.
+ */
+import { ContractError } from '../contract';
+import type { CoreContext, ModuleFactory } from '../core/module';
+import { PUBLISHER_SERVICE } from '../core/outbound';
+import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
+import { DirectJetStreamPublisher } from './direct-publisher';
+
+export const ENGINE_SERVICE = 'engine';
+export const BRIDGE_SERVICE = 'bridge';
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Builds the module; tests pass shorter intervals or another clock. */
+export function createBridgeModule(options: Partial<BridgeOptions> = {}): ModuleFactory {
+  return (ctx: CoreContext) => {
+    if (!ctx.services.has(PUBLISHER_SERVICE)) ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
+    const bridge = new ConsciousnessBridge(ctx, options);
+    ctx.services.set(BRIDGE_SERVICE, bridge);
+    ctx.services.set(ENGINE_SERVICE, {
+      /** The current state_change payload (monitoring reads load and valence from it). */
+      state: () => bridge.engine.snapshot(bridge.options.clock()).state,
+      snapshot: () => bridge.snapshotView()
+    });
+
+    return {
+      name: 'engine',
+      start() {
+        bridge.start();
+      },
+      async stop() {
+        await bridge.stop();
+      },
+      handlers: {
+        'engine.state': () => bridge.snapshotView(),
+        'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
+        'engine.problems': (input) => {
+          const { open, resolved } = bridge.engine.problems();
+          const list = input.status === 'open' ? open : input.status === 'resolved' ? resolved : [...open, ...resolved];
+          return list
+            .sort((a, b) => b.openedAt - a.openedAt)
+            .slice(0, input.limit)
+            .map((p) => ({
+              id: p.id,
+              kind: p.kind,
+              target: p.target,
+              trigger: p.trigger,
+              openedAt: new Date(p.openedAt).toISOString(),
+              status: p.status,
+              resolvedAt: iso(p.resolvedAt),
+              action: p.action,
+              confidence: p.confidence,
+              rationale: p.rationale,
+              outcome: p.outcome,
+              judgedAt: iso(p.judgedAt),
+              weightAfter: p.weightAfter
+            }));
+        },
+        'engine.memory': (input) => {
+          const q = input.query?.toLowerCase();
+          const all = bridge.engine
+            .longTermMemory()
+            .filter((m) => !q || m.key.toLowerCase().includes(q) || m.summary.toLowerCase().includes(q))
+            .sort((a, b) => b.lastSeen - a.lastSeen);
+          return {
+            total: all.length,
+            longTerm: all.slice(0, input.limit).map((m) => ({
+              key: m.key,
+              kind: m.kind,
+              firstSeen: new Date(m.firstSeen).toISOString(),
+              promotedAt: new Date(m.promotedAt).toISOString(),
+              lastSeen: new Date(m.lastSeen).toISOString(),
+              touches: m.touches,
+              summary: m.summary
+            }))
+          };
+        },
+        'engine.strategies': () =>
+          bridge.engine.strategyWeights().map((w) => ({
+            problemKind: w.problemKind,
+            action: w.action,
+            weight: w.weight,
+            successes: w.successes,
+            failures: w.failures,
+            updatedAt: iso(w.updatedAt)
+          })),
+        'security.events': (input) => {
+          let since: number | undefined;
+          if (input.since !== undefined) {
+            since = Date.parse(input.since);
+            if (Number.isNaN(since)) throw new ContractError('INVALID_INPUT', `since must be an ISO-8601 time, got "${input.since}"`);
+          }
+          const items = bridge.store.listSecurity({
+            limit: input.limit,
+            ...(input.types ? { types: input.types } : {}),
+            ...(input.minSeverity ? { minSeverity: input.minSeverity } : {}),
+            ...(input.target ? { target: input.target } : {}),
+            ...(since !== undefined ? { since } : {}),
+            ...(input.beforeSeq !== undefined ? { beforeSeq: input.beforeSeq } : {})
+          });
+          return { items: items.map(toSecurityView), countsBySeverity: bridge.store.securityCountsBySeverity() };
+        },
+        'bridge.invalidMessages': (input) => {
+          const items = bridge.store.listInvalid({
+            limit: input.limit,
+            ...(input.reason ? { reason: input.reason } : {}),
+            ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {})
+          });
+          const counts = bridge.store.invalidCounts();
+          return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0), items: items.map(toInvalidView) };
+        },
+        'bridge.status': () => bridge.status(),
+        'health.services': () => bridge.servicesHealth()
+      }
+    };
+  };
+}
+
+/** The module with the defaults of DESIGN §2 and §3. */
+export const engineBridgeModule: ModuleFactory = createBridgeModule();
