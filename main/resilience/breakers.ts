@@ -144,7 +144,9 @@ export class ResilienceManager {
       });
       policy.onStateChange((state) => {
         record.since = Date.now();
-        this.logger[state === CircuitState.Closed ? 'info' : 'warn'](`${operation} breaker is ${STATE_NAMES[state]}`, {
+        // Failures opening a breaker are news; the emergency switch (isolated) is logged once below.
+        const level = state === CircuitState.Open || state === CircuitState.HalfOpen ? 'warn' : 'debug';
+        this.logger[level](`${operation} breaker is ${STATE_NAMES[state]}`, {
           operation,
           lastError: record.lastError
         });
@@ -292,7 +294,7 @@ export class ResilienceManager {
     return this.report();
   }
 
-  private applyEmergency(state: EmergencyState): void {
+  private applyEmergency(state: EmergencyState, atStart = false): void {
     if (state.active === this.emergency.active) {
       this.emergency = state;
       return;
@@ -305,9 +307,9 @@ export class ResilienceManager {
         r.isolation = null;
       }
     }
-    this.logger.warn(state.active ? 'emergency switch: every breaker forced open' : 'emergency switch released', {
-      reason: state.reason
-    });
+    const text = state.active ? 'emergency switch: every breaker forced open' : 'emergency switch released';
+    if (atStart) this.logger.info(text, { reason: state.reason });
+    else this.logger.warn(text, { reason: state.reason });
     this.changed();
   }
 
@@ -351,7 +353,7 @@ export class ResilienceManager {
 
   /** Reads the shared switch now and then every poll interval; reports this core's states. */
   start(): void {
-    this.applyEmergency(this.readEmergency());
+    this.applyEmergency(this.readEmergency(), true);
     this.persist();
     this.timer = setInterval(() => this.poll(), this.pollMs);
     this.timer.unref();

@@ -11,6 +11,7 @@
  */
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
 
@@ -167,6 +168,7 @@ export class OutboxStore {
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
   private readonly settleAll: (fn: () => void) => void;
+  private statusChunk: BetterSqlite3.Statement<string[], { id: string; status: OutboxStatus }> | null = null;
 
   constructor(db: Database, options: OutboxStoreOptions = {}) {
     this.db = db;
@@ -404,6 +406,28 @@ export class OutboxStore {
   get(id: string): OutboxEntry | null {
     const row = this.stmts.getEntry.get(id);
     return row ? toEntry(row) : null;
+  }
+
+  /**
+   * Status of each id (ids not in the outbox are left out). Looks ids up in chunks so a
+   * `pub --outbox --wait` of a million messages stays cheap.
+   */
+  statusOf(ids: readonly string[]): Map<string, OutboxStatus> {
+    const out = new Map<string, OutboxStatus>();
+    const size = 500;
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
+      const stmt =
+        chunk.length === size
+          ? (this.statusChunk ??= this.db.prepare<string[], { id: string; status: OutboxStatus }>(
+              `SELECT id, status FROM outbox WHERE id IN (${new Array(size).fill('?').join(',')})`
+            ))
+          : this.db.prepare<string[], { id: string; status: OutboxStatus }>(
+              `SELECT id, status FROM outbox WHERE id IN (${chunk.map(() => '?').join(',')})`
+            );
+      for (const row of stmt.all(...chunk)) out.set(row.id, row.status);
+    }
+    return out;
   }
 
   /** Puts dead rows back in the queue with a fresh attempt budget. Returns how many. */

@@ -119,6 +119,7 @@ export class ReplayManager {
   private draining = false;
   private readonly ready: (() => Promise<unknown> | undefined) | null;
   private readyFor: NatsConnection | null = null;
+  private readyFailures = 0;
 
   constructor(options: ReplayManagerOptions) {
     this.store = options.store;
@@ -240,12 +241,21 @@ export class ReplayManager {
         continue;
       }
       if (this.readyFor !== nc) {
-        this.readyFor = nc;
         try {
           await this.ready?.();
+          this.readyFor = nc;
         } catch (error) {
-          this.logger.warn('provisioning before the drain failed; draining anyway', { error });
+          // A cluster may still be electing its JetStream leader: try a few times, then drain
+          // anyway (the streams may well exist; rows without a stream retry with back-off).
+          this.readyFailures++;
+          if (this.readyFailures >= 5) {
+            this.logger.warn('provisioning before the drain keeps failing; draining anyway', { error });
+            this.readyFor = nc;
+          } else {
+            await this.wakeup.wait(1000);
+          }
         }
+        if (this.readyFor === nc) this.readyFailures = 0;
         continue;
       }
       if (this.resilience.isRefusing('publish')) {

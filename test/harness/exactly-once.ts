@@ -57,3 +57,38 @@ export async function countByMsgId(
     missing
   };
 }
+
+/** `n` outbound messages with ids `<run>-<i>` on `<subjectPrefix>.<run>` (a subject of HEALTH_METRICS by default). */
+export function outboundBatch(
+  run: string,
+  n: number,
+  subjectPrefix = 'health.chaos'
+): Array<{ id: string; subject: string; payload: Uint8Array; priority: 'normal' }> {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${run}-${i}`,
+    subject: `${subjectPrefix}.${run}`,
+    payload: new TextEncoder().encode(JSON.stringify({ run, i })),
+    priority: 'normal' as const
+  }));
+}
+
+/** Waits until the stream exists (the core provisions on connect). */
+export async function waitForStream(servers: string | string[], stream: string, timeoutMs = 20_000): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const nc = await connect({ servers });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await jsm.streams.info(stream);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`stream ${stream} was not provisioned within ${timeoutMs} ms: ${String(error)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
