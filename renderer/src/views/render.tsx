@@ -4,10 +4,12 @@ import type { SynosClient } from '../../../main/contract/client';
 import type { Command } from '../components/CommandPalette';
 import type { Route } from '../lib/route';
 import { AlertsView } from './Alerts';
+import { ConsumersView } from './Consumers';
 import { MetricsView } from './Metrics';
 import { NotBuiltView } from './NotBuilt';
 import { OverviewView } from './Overview';
 import { SettingsView } from './Settings';
+import { StreamsView } from './Streams';
 import { VIEWS } from './registry';
 
 /** The view for a route; views whose core part has not landed say so. */
@@ -15,6 +17,10 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
   switch (route.view) {
     case 'overview':
       return <OverviewView />;
+    case 'streams':
+      return <StreamsView rest={route.rest} />;
+    case 'consumers':
+      return <ConsumersView rest={route.rest} />;
     case 'alerts':
       return <AlertsView />;
     case 'metrics':

@@ -1,0 +1,37 @@
+import { useMemo } from 'react';
+import { renderPayload, type PayloadView } from '../lib/payload';
+
+/** A payload rendered as JSON, text or hex, with its headers. */
+export function PayloadBox({
+  bytes,
+  view,
+  headers,
+  truncated,
+  label
+}: {
+  bytes: Uint8Array;
+  view: PayloadView;
+  headers?: Record<string, string[]> | null;
+  truncated?: boolean;
+  label: string;
+}) {
+  const text = useMemo(() => renderPayload(bytes, view), [bytes, view]);
+  return (
+    <div>
+      {headers && Object.keys(headers).length > 0 && (
+        <dl className="facts headers" aria-label={`Headers of ${label}`}>
+          {Object.entries(headers).map(([k, vs]) => (
+            <div key={k} style={{ display: 'contents' }}>
+              <dt className="mono">{k}</dt>
+              <dd className="mono">{vs.join(', ')}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <pre className="payload" aria-label={`Payload of ${label}`}>
+        {text}
+      </pre>
+      {truncated && <p className="hint">Only the first {bytes.length} bytes are shown.</p>}
+    </div>
+  );
+}

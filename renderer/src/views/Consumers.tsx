@@ -1,0 +1,138 @@
+import { useEffect, useState } from 'react';
+import type { ConsumerList, ConsumerSummary } from '../../../main/contract';
+import { ContractError } from '../../../main/contract/errors';
+import { CachedMark } from '../components/CachedMark';
+import { DataTable } from '../components/DataTable';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNote } from '../components/ErrorNote';
+import { Sparkline } from '../components/Sparkline';
+import { ViewHeader } from '../components/ViewHeader';
+import { useClient } from '../client/context';
+import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
+import { formatDuration, formatNumber, formatTime } from '../lib/format';
+import { hrefOf } from '../lib/route';
+import { consumerColumns } from './StreamDetail';
+import { useStreamList } from './Streams';
+
+/** Every consumer of every stream, re-read whenever the stream list changes (live or cached). */
+function useAllConsumers() {
+  const client = useClient();
+  const streams = useStreamList();
+  const [lists, setLists] = useState<ConsumerList[] | null>(null);
+  const [error, setError] = useState<ContractError | null>(null);
+  const names = streams.data?.streams.map((s) => s.name).join(',') ?? null;
+  const stamp = streams.data?.snapshotTime;
+  useEffect(() => {
+    if (names === null) return;
+    let live = true;
+    Promise.allSettled(names.split(',').filter(Boolean).map((stream) => client.call('consumers.list', { stream }))).then((results) => {
+      if (!live) return;
+      const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      setLists(ok);
+      setError(failed ? (failed.reason instanceof ContractError ? failed.reason : new ContractError('INTERNAL', String(failed.reason))) : null);
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, names, stamp]);
+  return { lists, error: error ?? (streams.data ? null : streams.error), streams };
+}
+
+function ConsumerDetail({ stream, name, consumer }: { stream: string; name: string; consumer: ConsumerSummary | undefined }) {
+  const series = useSeriesByKey({ stream, consumer: name });
+  const points = series.grouped.get(`${stream}/${name}`);
+  return (
+    <article className="card" aria-label={`Consumer ${stream}/${name}`}>
+      <h2 className="mono">
+        {stream}/{name}
+      </h2>
+      {!consumer ? (
+        <EmptyState title={`No consumer ${name} on ${stream}.`}>It may have been deleted; pick one from the list.</EmptyState>
+      ) : (
+        <div className="cards">
+          <dl className="facts">
+            <dt>Description</dt>
+            <dd>{consumer.description ?? '—'}</dd>
+            <dt>Kind</dt>
+            <dd>
+              {consumer.pull ? 'pull' : 'push'}
+              {consumer.durable ? ', durable' : ', ephemeral'}
+            </dd>
+            <dt>Filter</dt>
+            <dd className="mono">{consumer.filter ?? 'whole stream'}</dd>
+            <dt>Ack policy</dt>
+            <dd>{consumer.ackPolicy}</dd>
+            <dt>Deliver policy</dt>
+            <dd>{consumer.deliverPolicy}</dd>
+            <dt>Max deliver</dt>
+            <dd>{consumer.maxDeliver < 0 ? 'unlimited' : consumer.maxDeliver}</dd>
+            <dt>Ack wait</dt>
+            <dd>{formatDuration(consumer.ackWaitMs)}</dd>
+            <dt>Delivered</dt>
+            <dd>
+              consumer seq {consumer.delivered.consumerSeq}, stream seq {consumer.delivered.streamSeq}
+            </dd>
+            <dt>Ack floor</dt>
+            <dd>
+              consumer seq {consumer.ackFloor.consumerSeq}, stream seq {consumer.ackFloor.streamSeq}
+            </dd>
+            <dt>Waiting pulls</dt>
+            <dd>{consumer.numWaiting}</dd>
+            <dt>Created</dt>
+            <dd>{formatTime(consumer.created)}</dd>
+            {consumer.leader && (
+              <>
+                <dt>Leader</dt>
+                <dd>{consumer.leader}</dd>
+              </>
+            )}
+          </dl>
+          <div>
+            <p>
+              Pending {formatNumber(consumer.numPending)} <Sparkline values={valuesOf(points, 'pending')} label={`${name} pending`} width={200} height={32} />
+            </p>
+            <p>
+              Ack pending {formatNumber(consumer.numAckPending)}{' '}
+              <Sparkline values={valuesOf(points, 'ackPending')} label={`${name} ack pending`} width={200} height={32} />
+            </p>
+          </div>
+        </div>
+      )}
+    </article>
+  );
+}
+
+export function ConsumersView({ rest }: { rest: string[] }) {
+  const { lists, error, streams } = useAllConsumers();
+  const series = useSeriesByKey({}, 15_000);
+  const rows = lists?.flatMap((l) => l.consumers) ?? [];
+  const cached = lists?.some((l) => l.cached) ?? false;
+  const oldest = lists?.map((l) => l.snapshotTime).sort()[0];
+  const [stream, name] = rest;
+  return (
+    <section>
+      <ViewHeader title="Consumers">{stream && <a href={hrefOf('consumers')}>All consumers</a>}</ViewHeader>
+      {stream && name && <ConsumerDetail stream={stream} name={name} consumer={rows.find((c) => c.stream === stream && c.name === name)} />}
+      <article className="card">
+        {lists && <CachedMark cached={cached} snapshotTime={oldest} />}
+        <ErrorNote error={error} />
+        {lists && streams.data && (
+          <DataTable
+            label="Consumers"
+            rows={rows}
+            columns={consumerColumns(series.grouped, true)}
+            rowKey={(c) => `${c.stream}/${c.name}`}
+            rowTestId="consumer-row"
+            initialSort={{ id: 'pending', dir: 'desc' }}
+            empty={
+              <EmptyState title={streams.data.streams.length === 0 ? 'There are no streams, so no consumers.' : 'No stream has a consumer.'}>
+                Provision the Syn_OS topology under Streams to create its durable consumers.
+              </EmptyState>
+            }
+          />
+        )}
+      </article>
+    </section>
+  );
+}

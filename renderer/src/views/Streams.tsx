@@ -1,0 +1,179 @@
+import { useEffect, useState } from 'react';
+import type { ProvisionItem, StreamList, StreamSummary } from '../../../main/contract';
+import { CachedMark } from '../components/CachedMark';
+import { DataTable, type Column } from '../components/DataTable';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNote } from '../components/ErrorNote';
+import { Sparkline } from '../components/Sparkline';
+import { ViewHeader } from '../components/ViewHeader';
+import { useAction, useClient, useQuery } from '../client/context';
+import { useConnectionStatus } from '../hooks/useConnectionStatus';
+import { useReconnectReload } from '../hooks/useReconnectReload';
+import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
+import { formatAgo, formatBytes, formatNumber, formatPercent, formatTime } from '../lib/format';
+import { useNotify } from '../lib/notify';
+import { hrefOf } from '../lib/route';
+import { StreamDetail } from './StreamDetail';
+
+export function Usage({ ratio }: { ratio: number | null }) {
+  if (ratio === null) return <span className="hint">unlimited</span>;
+  const pct = Math.min(100, ratio * 100);
+  return (
+    <span>
+      <span className="meter" aria-hidden="true">
+        <span style={{ width: `${pct}%`, background: ratio > 0.9 ? 'var(--bad)' : ratio > 0.75 ? 'var(--warn)' : undefined }} />
+      </span>
+      {formatPercent(ratio)}
+    </span>
+  );
+}
+
+/** The stream list: fetched, then replaced by each pushed snapshot; reloaded when NATS comes back. */
+export function useStreamList() {
+  const client = useClient();
+  const status = useConnectionStatus();
+  const query = useQuery('streams.list', {}, { refreshMs: 15_000 });
+  const [pushed, setPushed] = useState<StreamList | null>(null);
+  useEffect(
+    () =>
+      client.subscribe('streams.snapshot', (payloads) => {
+        const last = payloads[payloads.length - 1];
+        if (last) setPushed(last);
+      }),
+    [client]
+  );
+  useReconnectReload(status, query.reload);
+  const data = pushed && query.data && pushed.snapshotTime > query.data.snapshotTime ? pushed : (query.data ?? pushed ?? undefined);
+  return { data, error: query.error, loading: query.loading, reload: query.reload };
+}
+
+function DriftCard() {
+  const drift = useQuery('streams.drift', {});
+  const apply = useAction('streams.provision');
+  const notify = useNotify();
+  const items: ProvisionItem[] = drift.data ? [...drift.data.streams, ...drift.data.consumers] : [];
+  const off = items.filter((i) => i.status !== 'unchanged');
+  return (
+    <article className="card" aria-labelledby="drift-title">
+      <h2 id="drift-title">Syn_OS topology drift</h2>
+      {drift.error && (
+        <ErrorNote error={drift.error} />
+      )}
+      {drift.data &&
+        (drift.data.inSync ? (
+          <p data-testid="drift-in-sync">
+            In sync: all {drift.data.streams.length} streams and {drift.data.consumers.length} consumers match the desired configuration (checked{' '}
+            {formatTime(drift.data.time)}).
+          </p>
+        ) : (
+          <>
+            <p data-testid="drift-out-of-sync">
+              {off.length} item{off.length === 1 ? '' : 's'} differ from the desired configuration.
+            </p>
+            <ul className="plain">
+              {off.map((i) => (
+                <li key={`${i.kind}-${i.name}`}>
+                  <strong>{i.name}</strong> ({i.kind}): {i.status}
+                  {i.differences.map((d) => (
+                    <div key={d.field} className="mono hint">
+                      {d.field}: want {d.wantText}, have {d.haveText}
+                      {d.blocked ? ` — cannot change in place${d.reason ? `: ${d.reason}` : ''}` : ''}
+                    </div>
+                  ))}
+                  {i.error && <div className="error-note">{i.error}</div>}
+                </li>
+              ))}
+            </ul>
+          </>
+        ))}
+      <div className="form-row">
+        <button type="button" onClick={drift.reload} disabled={drift.loading}>
+          Check drift
+        </button>
+        <button
+          type="submit"
+          disabled={apply.pending || !drift.data || drift.data.inSync}
+          onClick={() =>
+            void apply.run({}).then((r) => {
+              if (!r) return;
+              notify(`Provisioned: ${r.summary.created} created, ${r.summary.updated} updated, ${r.summary.blocked} blocked`);
+              drift.reload();
+            })
+          }
+        >
+          Apply desired configuration
+        </button>
+      </div>
+      <ErrorNote error={apply.error} />
+    </article>
+  );
+}
+
+function StreamTable() {
+  const list = useStreamList();
+  const series = useSeriesByKey({}, 15_000);
+  const columns: Column<StreamSummary>[] = [
+    {
+      id: 'name',
+      label: 'Name',
+      sortValue: (s) => s.name,
+      render: (s) => (
+        <a href={hrefOf('streams', s.name)} className="mono">
+          {s.name}
+        </a>
+      )
+    },
+    { id: 'subjects', label: 'Subjects', filterText: (s) => s.subjects.join(' '), render: (s) => <span className="mono">{s.subjects.join(', ')}</span> },
+    { id: 'messages', label: 'Messages', numeric: true, sortValue: (s) => s.messages, render: (s) => formatNumber(s.messages) },
+    { id: 'bytes', label: 'Bytes', numeric: true, sortValue: (s) => s.bytes, render: (s) => formatBytes(s.bytes) },
+    {
+      id: 'usage',
+      label: 'Usage of limits',
+      sortValue: (s) => Math.max(s.usageMsgs ?? 0, s.usageBytes ?? 0),
+      render: (s) => <Usage ratio={s.usageMsgs === null && s.usageBytes === null ? null : Math.max(s.usageMsgs ?? 0, s.usageBytes ?? 0)} />
+    },
+    { id: 'consumers', label: 'Consumers', numeric: true, sortValue: (s) => s.consumerCount, render: (s) => s.consumerCount },
+    { id: 'last', label: 'Last message', sortValue: (s) => s.lastTime, render: (s) => <span title={formatTime(s.lastTime)}>{s.messages ? formatAgo(s.lastTime) : '—'}</span> },
+    {
+      id: 'trend',
+      label: 'Size (1 h)',
+      render: (s) => <Sparkline values={valuesOf(series.grouped.get(s.name), 'bytes')} label={`${s.name} size`} />
+    }
+  ];
+  return (
+    <article className="card">
+      <div className="view-header">
+        <h2>Streams</h2>
+        {list.data && <CachedMark cached={list.data.cached} snapshotTime={list.data.snapshotTime} />}
+      </div>
+      <ErrorNote error={list.error && !list.data ? list.error : null} />
+      {list.data && (
+        <DataTable
+          label="Streams"
+          rows={list.data.streams}
+          columns={columns}
+          rowKey={(s) => s.name}
+          rowTestId="stream-row"
+          initialSort={{ id: 'name', dir: 'asc' }}
+          empty={
+            <EmptyState title="This server has no streams.">
+              Use “Apply desired configuration” above to create the Syn_OS streams, or create your own with natscli.
+            </EmptyState>
+          }
+        />
+      )}
+    </article>
+  );
+}
+
+export function StreamsView({ rest }: { rest: string[] }) {
+  const [name, tab] = rest;
+  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} />;
+  return (
+    <section>
+      <ViewHeader title="Streams" />
+      <StreamTable />
+      <DriftCard />
+    </section>
+  );
+}
