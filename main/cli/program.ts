@@ -7,6 +7,7 @@ import { APP_VERSION } from '../core/version';
 import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, reportError } from './io';
 import { registerAlerts } from './commands/alerts';
+import { registerBench } from './commands/bench';
 import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerMessaging(program);
   registerProfiles(program);
   registerAlerts(program);
+  registerBench(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -1,0 +1,345 @@
+/**
+ * The benchmark runner against a real nats-server: every mode runs small and returns sane
+ * figures, cancelling mid-run cleans up, the product streams are untouched, and the results are
+ * kept, compared and exported — through the contract and through the built CLI.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchFinished, BenchParamsInput, BenchProgress, BenchRun } from '../../main/contract';
+import { benchModule } from '../../main/bench/module';
+import { BENCH_STREAM_PREFIX } from '../../main/bench/runner';
+import type { Core } from '../../main/core/create-core';
+import { systemModule } from '../../main/core/system-module';
+import { connectionModule } from '../../main/nats/module';
+import { desiredStreams } from '../../main/nats/topology';
+import { CLI, runCliSync } from '../harness/cli';
+import { createTestCore } from '../harness/core';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { tempDir, waitFor } from '../harness/temp';
+
+/** Only the areas under test: the rest of the core is built by other work in progress. */
+const modules = [systemModule, connectionModule, benchModule];
+
+async function benchStreams(jsm: JetStreamManager): Promise<string[]> {
+  const names: string[] = [];
+  for await (const name of jsm.streams.names()) if (name.startsWith(BENCH_STREAM_PREFIX)) names.push(name);
+  return names;
+}
+
+/** Everything about the product streams a benchmark could disturb: config, counts, sequences. */
+async function productStreamsState(jsm: JetStreamManager): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of desiredStreams()) {
+    const info = await jsm.streams.info(s.name);
+    out[s.name] = {
+      config: info.config,
+      messages: info.state.messages,
+      bytes: info.state.bytes,
+      first: info.state.first_seq,
+      last: info.state.last_seq,
+      consumers: info.state.consumer_count
+    };
+  }
+  return out;
+}
+
+/** Starts a run through the contract and waits for its end. */
+async function runThroughContract(
+  core: Core,
+  params: BenchParamsInput,
+  onProgress?: (p: BenchProgress) => void
+): Promise<{ finished: BenchFinished; run: BenchRun | null; progress: BenchProgress[] }> {
+  const finishedById = new Map<string, BenchFinished>();
+  const progress: BenchProgress[] = [];
+  const offF = core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
+  const offP = core.api.subscribe('bench.progress', (p) => {
+    progress.push(p);
+    onProgress?.(p);
+  });
+  try {
+    const { runId } = await core.api.invoke('bench.start', params);
+    const finished = await waitFor(() => finishedById.get(runId), { timeoutMs: 120_000, message: `run ${runId} to finish` });
+    const run = finished.status === 'completed' ? await core.api.invoke('bench.get', { id: runId }) : null;
+    return { finished, run, progress };
+  } finally {
+    offF();
+    offP();
+  }
+}
+
+function expectSane(run: BenchRun, expectedMsgs: number): void {
+  expect(run.totals.msgs).toBe(expectedMsgs);
+  expect(run.totals.msgsPerSec).toBeGreaterThan(0);
+  expect(run.totals.bytesPerSec).toBeGreaterThan(0);
+  expect(run.totals.durationMs).toBeGreaterThan(0);
+  for (const g of run.groups) {
+    expect(g.clients.reduce((sum, c) => sum + c.msgs, 0)).toBe(g.aggregate.msgs);
+    expect(g.minMsgsPerSec).toBeLessThanOrEqual(g.avgMsgsPerSec);
+    expect(g.avgMsgsPerSec).toBeLessThanOrEqual(g.maxMsgsPerSec + 0.1);
+  }
+  if (run.latency) {
+    const l = run.latency;
+    expect(l.minMs).toBeGreaterThan(0);
+    expect(l.minMs).toBeLessThanOrEqual(l.p50Ms);
+    expect(l.p50Ms).toBeLessThanOrEqual(l.p90Ms);
+    expect(l.p90Ms).toBeLessThanOrEqual(l.p99Ms);
+    expect(l.p99Ms).toBeLessThanOrEqual(l.p999Ms);
+    expect(l.p999Ms).toBeLessThanOrEqual(l.maxMs);
+  }
+  expect(run.environment.serverVersion).toMatch(/^\d+\.\d+\.\d+/);
+  expect(run.environment.clientVersion).toMatch(/^\d+\.\d+\.\d+/);
+  expect(run.environment.cpus).toBeGreaterThan(0);
+}
+
+describe('benchmarks against a real nats-server', () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let core: Core;
+  let before: unknown;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    // The five product streams, with a message each: the benchmarks must leave them exactly so.
+    for (const s of desiredStreams()) {
+      await jsm.streams.add({ name: s.name, subjects: s.subjects, storage: s.storage, num_replicas: 1 });
+      await jetstream(nc).publish((s.subjects[0] ?? '').replace('>', 'seed'), new TextEncoder().encode('{}'));
+    }
+    before = await productStreamsState(jsm);
+    core = createTestCore({ servers: [server.url], modules });
+    await core.start();
+    await core.api.invoke('connection.connect', {});
+  });
+
+  afterAll(async () => {
+    await core?.stop();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  const cases: Array<{ name: string; params: BenchParamsInput; expected: number; latency: boolean; roles: string[] }> = [
+    { name: 'core publish', params: { mode: 'pub', msgs: 5000, pub: 2 }, expected: 5000, latency: false, roles: ['publishers'] },
+    {
+      name: 'publish/subscribe (every subscriber gets every message)',
+      params: { mode: 'pubsub', msgs: 3000, pub: 2, sub: 2 },
+      expected: 3000 + 2 * 3000,
+      latency: false,
+      roles: ['publishers', 'subscribers']
+    },
+    {
+      name: 'request/reply with a queue group of repliers',
+      params: { mode: 'reqrep', msgs: 1000, pub: 2, sub: 2 },
+      expected: 1000,
+      latency: true,
+      roles: ['requesters', 'repliers']
+    },
+    { name: 'JetStream publish, sync', params: { mode: 'js-pub-sync', msgs: 1000 }, expected: 1000, latency: true, roles: ['publishers'] },
+    {
+      name: 'JetStream publish, async window, memory storage',
+      params: { mode: 'js-pub-async', msgs: 3000, pub: 2, window: 64, storage: 'memory' },
+      expected: 3000,
+      latency: true,
+      roles: ['publishers']
+    },
+    {
+      name: 'JetStream consume with ordered consumers (each reads the whole stream)',
+      params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'ordered' },
+      expected: 2 * 2000,
+      latency: false,
+      roles: ['consumers']
+    },
+    {
+      name: 'JetStream consume with a shared fetch consumer',
+      params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'fetch', batch: 100 },
+      expected: 2000,
+      latency: false,
+      roles: ['consumers']
+    }
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: counts every message, positive rates, ordered percentiles, no stream left`, async () => {
+      let sawStream = false;
+      const { finished, run, progress } = await runThroughContract(core, c.params, (p) => {
+        if (p.phase === 'running' && p.done > 0 && !sawStream) sawStream = true;
+      });
+      expect(finished.error).toBeNull();
+      expect(finished.status).toBe('completed');
+      expect(run).not.toBeNull();
+      const r = run as BenchRun;
+      expectSane(r, c.expected);
+      expect(r.groups.map((g) => g.role)).toEqual(c.roles);
+      expect(r.latency !== null).toBe(c.latency);
+      if (r.latency) expect(r.latency.samples).toBe(c.params.msgs);
+      expect(finished.run?.msgsPerSec).toBe(r.totals.msgsPerSec);
+      expect(progress.at(-1)?.phase).toBe('cleanup');
+      if (r.mode.startsWith('js-')) expect(r.stream).toMatch(/^SYNOS_BENCH_/);
+      else expect(r.stream).toBeNull();
+      expect(await benchStreams(jsm)).toEqual([]);
+    });
+  }
+
+  it('cancelling mid-run stops promptly, keeps nothing and deletes the temporary stream', async () => {
+    const finishedById = new Map<string, BenchFinished>();
+    const off = core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
+    let running: BenchProgress | null = null;
+    const offP = core.api.subscribe('bench.progress', (p) => {
+      if (p.phase === 'running' && p.done > 0) running = p;
+    });
+    try {
+      const { runId, stream } = await core.api.invoke('bench.start', { mode: 'js-pub-async', msgs: 5_000_000 });
+      expect(stream).toMatch(/^SYNOS_BENCH_/);
+      await waitFor(() => running, { timeoutMs: 30_000, message: 'the run to be publishing' });
+      expect(await benchStreams(jsm)).toEqual([stream]);
+      // A second run while one is going would measure both: refused.
+      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await core.api.invoke('bench.active', {})).progress?.runId).toBe(runId);
+      const answer = await core.api.invoke('bench.cancel', { runId });
+      expect(answer.cancelled).toBe(true);
+      const finished = finishedById.get(runId);
+      expect(finished?.status).toBe('cancelled');
+      expect(finished?.error?.code).toBe('CANCELLED');
+      expect(await benchStreams(jsm)).toEqual([]);
+      expect((await core.api.invoke('bench.active', {})).progress).toBeNull();
+      await expect(core.api.invoke('bench.get', { id: runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await core.api.invoke('bench.cancel', { runId })).cancelled).toBe(false);
+    } finally {
+      off();
+      offP();
+    }
+  });
+
+  it('keeps the runs: history, get, compare (series for charts), CSV export, delete', async () => {
+    const a = await runThroughContract(core, { mode: 'pub', msgs: 2000, label: 'baseline' });
+    const b = await runThroughContract(core, { mode: 'pub', msgs: 2000, size: 512 });
+    const idA = a.finished.runId;
+    const idB = b.finished.runId;
+
+    const history = await core.api.invoke('bench.history', { mode: 'pub' });
+    expect(history.runs.slice(0, 2).map((r) => r.id)).toEqual([idB, idA]);
+    expect(history.runs[1]?.label).toBe('baseline');
+    const all = await core.api.invoke('bench.history', {});
+    expect(all.total).toBeGreaterThanOrEqual(cases.length + 2);
+
+    const comparison = await core.api.invoke('bench.compare', { ids: [idA, idB] });
+    expect(comparison.runs.map((r) => r.id)).toEqual([idA, idB]);
+    const rate = comparison.series.find((s) => s.key === 'msgsPerSec');
+    expect(rate?.values).toEqual([a.run?.totals.msgsPerSec, b.run?.totals.msgsPerSec]);
+    expect(rate?.change[0]).toBe(0);
+    expect(comparison.series.find((s) => s.key === 'p99Ms')?.values).toEqual([null, null]);
+    expect(comparison.differences).toEqual(['size: 128 / 512']);
+
+    const csv = await core.api.invoke('bench.exportCsv', { ids: [idA, idB] });
+    expect(csv.rows).toBe(2);
+    const lines = csv.csv.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('msgs_per_sec');
+    expect(lines[1]).toContain(idA);
+    expect(lines[1]).toContain('baseline');
+
+    await expect(core.api.invoke('bench.compare', { ids: [idA, 'nope'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await core.api.invoke('bench.delete', { id: idB })).deleted).toBe(true);
+    expect((await core.api.invoke('bench.delete', { id: idB })).deleted).toBe(false);
+    await expect(core.api.invoke('bench.get', { id: idB })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('rejects bad parameters and sizes above max_payload with a next step', async () => {
+    await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 0 } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.api.invoke('bench.start', { mode: 'warp' } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    const { finished } = await runThroughContract(core, { mode: 'pub', msgs: 10, size: 2 * 1024 * 1024 });
+    expect(finished.status).toBe('failed');
+    expect(finished.error?.code).toBe('INVALID_INPUT');
+    expect(finished.error?.message).toContain('max_payload');
+    expect(await benchStreams(jsm)).toEqual([]);
+  });
+
+  it('never touched the product streams', async () => {
+    expect(await productStreamsState(jsm)).toEqual(before);
+  });
+});
+
+describe('synos-cc bench (the built CLI)', () => {
+  let server: NatsServerHandle;
+  let data: string;
+  beforeAll(async () => {
+    // The CLI part runs the bundled binary; bundle it from the current sources.
+    execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'inherit' });
+    server = await startNatsServer();
+    data = tempDir();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const cli = (...args: string[]) => runCliSync(['--nats', server.url, '--data', data, ...args], { timeoutMs: 120_000 });
+
+  it('runs a mode as JSON with msgs_per_sec, lists, compares and exports the kept runs', () => {
+    const first = cli('bench', 'js-pub-async', '--msgs', '2k', '--clients', '2', '--window', '32', '--json');
+    expect(first.stderr).not.toContain('error');
+    expect(first.code).toBe(0);
+    const a = JSON.parse(first.stdout) as BenchRun & { msgs_per_sec: number };
+    expect(a.msgs_per_sec).toBeGreaterThan(0);
+    expect(a.params.pub).toBe(2);
+    expect(a.totals.msgs).toBe(2000);
+
+    const second = cli('bench', 'pub', '--msgs', '2000', '--size', '1KB');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('msgs/s');
+    expect(second.stdout).toMatch(/publishers\s+aggregate\s+2,000/);
+    const idB = /^pub run (\S+)/.exec(second.stdout)?.[1];
+    expect(idB).toBeTruthy();
+
+    const history = cli('bench', 'history', '--json');
+    expect(history.code).toBe(0);
+    const listed = JSON.parse(history.stdout) as { runs: Array<{ id: string; size: number }> };
+    expect(listed.runs.map((r) => r.id)).toEqual([idB, a.id]);
+    expect(listed.runs[0]?.size).toBe(1024);
+
+    const table = cli('bench', 'history');
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STARTED\s+MODE/);
+
+    const compare = cli('bench', 'compare', a.id, idB as string);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toContain('msgs/s');
+    expect(compare.stdout).toContain('note: the runs differ in mode: js-pub-async / pub');
+
+    const file = path.join(data, 'runs.csv');
+    const exported = cli('bench', 'export', '--csv', file);
+    expect(exported.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8').trimEnd().split('\r\n')).toHaveLength(3);
+
+    const bad = cli('bench', 'pub', '--msgs', 'lots');
+    expect(bad.code).toBe(2);
+    const missing = cli('bench', 'show', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  it('Ctrl+C cancels a run and leaves no stream behind', async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, '--nats', server.url, '--data', data, 'bench', 'js-pub-async', '--msgs', '5000000'],
+      { env: { ...process.env, NATS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor(() => /running: [1-9]/.test(stderr), { timeoutMs: 30_000, message: `a progress line, got: ${stderr}` });
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('CANCELLED');
+    const nc = await connect({ servers: server.url });
+    try {
+      expect(await benchStreams(await jetstreamManager(nc))).toEqual([]);
+    } finally {
+      await nc.close();
+    }
+  });
+});
