@@ -5,6 +5,7 @@ import type { Command } from '../components/CommandPalette';
 import type { Route } from '../lib/route';
 import { AlertsView } from './Alerts';
 import { ConsumersView } from './Consumers';
+import { MessagesView } from './Messages';
 import { MetricsView } from './Metrics';
 import { NotBuiltView } from './NotBuilt';
 import { OverviewView } from './Overview';
@@ -21,6 +22,8 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <StreamsView rest={route.rest} />;
     case 'consumers':
       return <ConsumersView rest={route.rest} />;
+    case 'messages':
+      return <MessagesView />;
     case 'alerts':
       return <AlertsView />;
     case 'metrics':
