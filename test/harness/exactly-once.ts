@@ -32,8 +32,17 @@ export async function countByMsgId(
   const total = await storedCount(nc, stream, filter);
   const seen = new Map<string, number>();
   if (total > 0) {
-    const js = jetstream(nc);
-    const consumer = await js.consumers.get(stream, { filter_subjects: filter });
+    const js = jetstream(nc, { timeout: 15_000 });
+    // A cluster that just lost a node may time out creating the consumer: try again a few times.
+    let consumer: Awaited<ReturnType<typeof js.consumers.get>> | null = null;
+    for (let attempt = 1; !consumer; attempt++) {
+      try {
+        consumer = await js.consumers.get(stream, { filter_subjects: filter });
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     let read = 0;
     while (read < total) {
       const batch = await consumer.fetch({ max_messages: Math.min(10_000, total - read), expires: 5000 });

@@ -1,0 +1,73 @@
+/**
+ * A 3-node JetStream cluster with R3 streams loses the leader of the stream being written to, by
+ * SIGKILL, mid-run. The outbox keeps retrying through the election; each message lands once.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/create-core';
+import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
+import type { OutboxStore } from '../../main/resilience/outbox-store';
+import { createTestCore } from '../harness/core';
+import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
+import { startNatsCluster, type NatsClusterHandle } from '../harness/nats-server';
+import { waitFor } from '../harness/temp';
+
+let cluster: NatsClusterHandle | null = null;
+let core: Core | null = null;
+
+afterAll(async () => {
+  await core?.stop();
+  await cluster?.stop();
+});
+
+describe('chaos: cluster leader loss', () => {
+  it('delivers 10,000 messages exactly once while the stream leader is killed', async () => {
+    cluster = await startNatsCluster(3);
+    core = createTestCore({ servers: cluster.urls, autoConnect: true, overrides: { replicas: 3 } });
+    await core.start();
+    await waitFor(() => core?.context.nats.connection(), { timeoutMs: 20_000, message: 'core connected' });
+    await waitForStream(cluster.urls, 'HEALTH_METRICS', 40_000);
+
+    const observer = await connect({ servers: cluster.urls });
+    try {
+      const jsm = await jetstreamManager(observer);
+      const info = await jsm.streams.info('HEALTH_METRICS');
+      expect(info.config.num_replicas).toBe(3);
+
+      await core.api.invoke('outbox.setRateLimit', { perSecond: 4000 });
+      const store = core.context.services.get('outbox') as OutboxStore;
+      const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+      const run = randomUUID().slice(0, 8);
+      const batch = outboundBatch(run, 10_000);
+      const ids = batch.map((m) => m.id);
+      await publisher.publishMany(batch);
+      await waitFor(() => [...store.statusOf(ids).values()].filter((s) => s === 'completed').length >= 2000, {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        message: '2,000 delivered'
+      });
+
+      const leaderName = (await jsm.streams.info('HEALTH_METRICS')).cluster?.leader;
+      const leader = cluster.nodes.find((n) => `n${cluster!.nodes.indexOf(n) + 1}-${n.port}` === leaderName);
+      expect(leader, `leader ${leaderName} among the nodes`).toBeDefined();
+      await leader!.kill9();
+      await core.api.invoke('outbox.setRateLimit', { perSecond: null });
+
+      await waitFor(() => [...store.statusOf(ids).values()].every((s) => s === 'completed'), {
+        timeoutMs: 50_000,
+        intervalMs: 250,
+        message: 'all 10,000 delivered after the leader was lost'
+      });
+      const newLeader = (await jsm.streams.info('HEALTH_METRICS')).cluster?.leader;
+      expect(newLeader).not.toBe(leaderName);
+      // Bring the node back so the cluster is whole again for the count.
+      await leader!.restart();
+      const count = await countByMsgId(observer, 'HEALTH_METRICS', `health.chaos.${run}`, ids);
+      expect(count).toMatchObject({ total: 10_000, unique: 10_000, duplicated: [], missing: [] });
+    } finally {
+      await observer.close();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * A flaky network between the core and NATS: a TCP proxy adds latency and cuts every connection
+ * several times while 5,000 messages drain. Each message lands exactly once.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/create-core';
+import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
+import type { OutboxStore } from '../../main/resilience/outbox-store';
+import { createTestCore } from '../harness/core';
+import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy';
+import { waitFor } from '../harness/temp';
+
+let server: NatsServerHandle | null = null;
+let proxy: TcpProxy | null = null;
+let core: Core | null = null;
+
+afterAll(async () => {
+  await core?.stop();
+  await proxy?.close();
+  await server?.stop();
+});
+
+describe('chaos: latency and cut connections', () => {
+  it('delivers 5,000 messages exactly once through a proxy that lags and drops connections', async () => {
+    server = await startNatsServer();
+    proxy = await startTcpProxy({ port: server.port }, { latencyMs: 5 });
+    core = createTestCore({ servers: [proxy.url], autoConnect: true });
+    await core.start();
+    await waitFor(() => core?.context.nats.connection(), { message: 'core connected through the proxy' });
+    await waitForStream(server.url, 'HEALTH_METRICS');
+    // Slow the drain down so the cuts land while messages are in flight.
+    await core.api.invoke('outbox.setRateLimit', { perSecond: 2500 });
+    const store = core.context.services.get('outbox') as OutboxStore;
+    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const run = randomUUID().slice(0, 8);
+    const batch = outboundBatch(run, 5000);
+    const ids = batch.map((m) => m.id);
+    await publisher.publishMany(batch);
+
+    let cuts = 0;
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 400));
+      proxy.setLatency(i % 2 === 0 ? 40 : 5);
+      cuts += proxy.cut() > 0 ? 1 : 0;
+    }
+    expect(cuts).toBeGreaterThanOrEqual(2);
+    proxy.setLatency(2);
+    await core.api.invoke('outbox.setRateLimit', { perSecond: null });
+
+    await waitFor(() => [...store.statusOf(ids).values()].every((s) => s === 'completed'), {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      message: 'all 5,000 delivered'
+    });
+    expect(proxy.accepted()).toBeGreaterThanOrEqual(2); // the client really reconnected
+    const nc = await connect({ servers: server.url });
+    try {
+      const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.chaos.${run}`, ids);
+      expect(count).toMatchObject({ total: 5000, unique: 5000, duplicated: [], missing: [] });
+    } finally {
+      await nc.close();
+    }
+  });
+});
