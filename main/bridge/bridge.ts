@@ -62,6 +62,12 @@ export const DEFAULT_INBOUND_CONSUMERS: readonly InboundConsumerSpec[] = [
 ];
 
 export interface BridgeOptions {
+  /**
+   * Whether this core runs the engine and binds the inbound durables. Default: the core's
+   * autoConnect setting — long-running cores (run, serve, desktop) do; one-shot CLI commands
+   * (autoConnect off) must not compete with them for the bridge's durable consumers.
+   */
+  active?: boolean;
   engine: DeepPartial<EngineConfig>;
   /** Engine event type → orchestrator subject. */
   outboundMapping: Record<string, string>;
@@ -207,8 +213,13 @@ export class ConsciousnessBridge {
   // Lifecycle
   // -------------------------------------------------------------------------------------------
 
+  /** True when this core runs the engine on live traffic (see {@link BridgeOptions.active}). */
+  get active(): boolean {
+    return this.options.active ?? this.ctx.config.autoConnect;
+  }
+
   start(): void {
-    if (this.running) return;
+    if (this.running || !this.active) return;
     this.running = true;
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const timer = setInterval(() => {

@@ -12,6 +12,7 @@ import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
 import { registerServe } from './commands/serve';
+import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
 
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerProfiles(program);
   registerAlerts(program);
   registerBench(program);
+  registerSimulate(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

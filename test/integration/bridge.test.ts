@@ -26,7 +26,7 @@ function envelope(type: MessageType, data: unknown): Uint8Array {
   );
 }
 
-const FAST = { heartbeatIntervalMs: 300, metricsIntervalMs: 500, tickIntervalMs: 50, nakBaseDelayMs: 200 };
+const FAST = { active: true, heartbeatIntervalMs: 300, metricsIntervalMs: 500, tickIntervalMs: 50, nakBaseDelayMs: 200 };
 
 function modulesWithFastBridge() {
   return [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];

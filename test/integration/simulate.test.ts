@@ -1,0 +1,81 @@
+/**
+ * `synos-cc run` (a full core with every module) and `synos-cc simulate` (runSimulation, the
+ * command's engine) against a real nats-server: attention follows the failing service, and the
+ * orchestrator side receives decisions and learning events on their subjects, with acks.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSimulation, type SimulationEvent } from '../../main/cli/commands/simulate';
+import { createTestCore } from '../harness/core';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { waitFor } from '../harness/temp';
+
+describe('simulate against a running core', () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('attention follows the failing service; decisions and learning reach the orchestrator', async () => {
+    // autoConnect on, all modules: what `synos-cc run` starts
+    const core = createTestCore({ servers: [server.url], autoConnect: true });
+    await core.start();
+    try {
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), { timeoutMs: 30_000, message: 'the bridge bound its consumers' });
+      const events: SimulationEvent[] = [];
+      let failing: string | null = null;
+      const simulation = runSimulation(
+        nc,
+        { rate: 40, durationS: 12, services: 5, incidentEveryS: 10, firstIncidentAfterMs: 1000, consume: true, provision: true, seed: 3 },
+        (e) => {
+          events.push(e);
+          if (e.kind === 'incident' && e.text.includes('degrading')) failing = e.target ?? null;
+        }
+      );
+      const focused = await waitFor(
+        async () => {
+          if (!failing) return null;
+          const state = await core.api.invoke('engine.state', {});
+          return state.state.focus === failing ? state : null;
+        },
+        { timeoutMs: 15_000, message: 'the engine to focus on the failing service' }
+      );
+      expect(focused.attention[0]?.target).toBe(failing);
+      const report = await simulation;
+
+      expect(failing).not.toBeNull();
+      const seen = events.filter((e) => e.kind === 'seen');
+      const decision = seen.find((e) => e.subject === 'orchestrator.consciousness.decision' && (e.envelope?.data as { target?: string }).target === failing);
+      expect(decision?.envelope?.data).toMatchObject({ kind: 'service_unhealthy' });
+      expect(decision?.text).toMatch(/^decision: \w+ for /);
+      const learning = seen.find(
+        (e) => e.subject === 'orchestrator.consciousness.learning' && (e.envelope?.data as { kind: string; problem_kind?: string }).problem_kind === 'service_unhealthy'
+      );
+      expect(learning?.envelope?.data).toMatchObject({ kind: 'strategy', success: true });
+      expect(seen.some((e) => e.subject === 'orchestrator.consciousness.attention' && (e.envelope?.data as { to: string }).to === failing)).toBe(true);
+      expect(seen.some((e) => e.subject === 'orchestrator.consciousness.state')).toBe(true);
+
+      expect(report.publishFailures).toBe(0);
+      expect(report.published).toBeGreaterThan(300);
+      expect(report.invalidSeen).toBe(0);
+      expect(report.consumed).toBe(seen.length);
+      // the core rejected none of the simulator's traffic
+      const invalid = await core.api.invoke('bridge.invalidMessages', {});
+      expect(invalid.total).toBe(0);
+      // the orchestrator durable acked everything it got
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'orchestrator_service');
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await core.stop();
+    }
+  });
+});
