@@ -15,7 +15,7 @@ import { BenchmarkRunner, benchStreamName } from './runner';
 
 /** Time-ordered, short and safe in a stream name and a subject: base-36 milliseconds + random. */
 export function newRunId(now = Date.now()): string {
-  const random = randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0').slice(0, 5);
+  const random = randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0').slice(-5);
   return `${now.toString(36)}${random}`;
 }
 

@@ -82,7 +82,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (n === 0) return Number.NaN;
   if (p <= 0) return sorted[0] as number;
   if (p >= 100) return sorted[n - 1] as number;
-  const rank = Math.ceil((p / 100) * n);
+  // The epsilon keeps float noise (99.9 / 100 × 1000 = 999.0000000000001) from skipping a rank.
+  const rank = Math.ceil((p * n) / 100 - 1e-9);
   return sorted[Math.min(n - 1, Math.max(0, rank - 1))] as number;
 }
 
