@@ -56,7 +56,7 @@ class Tail {
   /** Subscribes on this connection (again after the manager made a new one). */
   attach(nc: NatsConnection): void {
     if (this.stopped) return;
-    this.sub?.unsubscribe();
+    this.unsubscribe();
     this.sub = nc.subscribe(this.subject, { callback: (error, msg) => (error ? undefined : this.onMessage(msg)) });
   }
 
@@ -112,13 +112,19 @@ class Tail {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    try {
-      this.sub?.unsubscribe();
-    } catch {
-      // the connection is already closed: nothing left to unsubscribe
-    }
-    this.sub = null;
+    this.unsubscribe();
     this.ring = [];
+  }
+
+  private unsubscribe(): void {
+    const sub = this.sub;
+    this.sub = null;
+    if (!sub || sub.isClosed()) return;
+    try {
+      sub.unsubscribe();
+    } catch {
+      // its connection is closed or draining: the subscription is gone with it
+    }
   }
 
   info(): TailInfo {

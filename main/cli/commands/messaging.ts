@@ -173,7 +173,7 @@ export function registerMessaging(program: Command): void {
     .argument('[body]', 'message body (read from stdin when left out and stdin is not a terminal)')
     .option('--count <n>', 'publish this many messages', parseIntOption('--count', 1, 1_000_000), 1)
     .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
-    .option('--type <type>', `wrap the body (JSON) as the data of a validated Syn_OS envelope of this type: ${MESSAGE_TYPES.join(', ')}`)
+    .option('--type <type>', 'wrap the body (JSON) as the data of a validated Syn_OS envelope of this type (e.g. service.health.update)')
     .option('--source <source>', 'envelope source (with --type)')
     .option('--no-templates', 'send {{…}} in the body literally')
     .option('--json', 'print the result as JSON')
