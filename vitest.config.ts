@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // better-sqlite3 on Node's ABI before any test (it may have been rebuilt for Electron by packaging).
+    globalSetup: ['./test/setup/native-runtime.ts'],
     projects: [
       {
         extends: true,
@@ -23,6 +25,17 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false
+        }
+      },
+      {
+        extends: true,
+        test: {
+          // electron-builder's packaging with a stand-in Electron, checked with @electron/asar (needs `npm run build`).
+          name: 'packaging',
+          include: ['test/packaging/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
           fileParallelism: false
         }
       }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ContractError } from '../contract';
 import type { Logger } from '../core/logger';
+import { nativeBinding } from './native-binding';
 
 export type Database = BetterSqlite3.Database;
 
@@ -130,7 +131,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Opened
   fs.mkdirSync(path.dirname(file), { recursive: true });
 
   const attempt = (): { db: Database; applied: string[] } => {
-    const db = new BetterSqlite3(file);
+    const db = new BetterSqlite3(file, { nativeBinding: nativeBinding() });
     try {
       configure(db, synchronous);
       const applied = migrate(db, options.migrations, options.logger);
