@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ContractError, NatsUrlSchema } from '../contract';
+import { AlertRuleIdSchema, ContractError, NatsUrlSchema, RuleValuesSchema, type AlertRuleId, type RuleValues } from '../contract';
 import type { LogFormat, LogLevel } from './logger';
 import { CONFIG_FILE, defaultDataDir } from './paths';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
@@ -57,6 +57,8 @@ export interface Config {
   provision: boolean;
   /** Replicas and dedupe window of the provisioned streams. */
   topology: { replicas: number; duplicateWindowMs: number };
+  /** Alert rule values over the defaults (edits made in the app win), and how often rules run (null: default). */
+  alerts: { rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>; evaluateIntervalMs: number | null };
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -93,6 +95,13 @@ export const ConfigFileSchema = z
       .object({
         replicas: z.number().int().min(1).max(5).optional(),
         duplicateWindowMs: z.number().int().min(1000).max(604_800_000).optional()
+      })
+      .strict()
+      .optional(),
+    alerts: z
+      .object({
+        rules: z.partialRecord(AlertRuleIdSchema, RuleValuesSchema.partial().strict()).optional(),
+        evaluateIntervalMs: z.number().int().min(100).max(3_600_000).optional()
       })
       .strict()
       .optional()
@@ -253,6 +262,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     topology: {
       replicas: o.replicas ?? file.topology?.replicas ?? 1,
       duplicateWindowMs: file.topology?.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
-    }
+    },
+    alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null }
   };
 }

@@ -108,7 +108,7 @@ export class MonitoringSources {
   private consumers: ConsumerReading[] | null = null;
   private snapshotAtMs: number | null = null;
   private snapshotTimer: NodeJS.Timeout | null = null;
-  private sampling = false;
+  private sampling: Promise<void> | null = null;
   private readonly invalidHistory: Array<{ t: number; total: number }> = [];
   private lastEngine: EngineReading | null = null;
   private readonly unsubscribers: Array<() => void> = [];
@@ -162,12 +162,18 @@ export class MonitoringSources {
     };
   }
 
-  /** Takes a JetStream snapshot now (also on the timer); keeps the last one on failure. */
+  /** Takes a JetStream snapshot now (also on the timer), after one already running; keeps the last one on failure. */
   async sampleJetStream(): Promise<void> {
-    if (this.sampling) return;
+    while (this.sampling) await this.sampling;
+    this.sampling = this.takeSnapshot().finally(() => {
+      this.sampling = null;
+    });
+    return this.sampling;
+  }
+
+  private async takeSnapshot(): Promise<void> {
     const nc = this.ctx.nats.connection();
     if (!nc) return;
-    this.sampling = true;
     try {
       const jsm = await jetstreamManager(nc, { timeout: 5000 });
       const streams: StreamReading[] = [];
@@ -192,8 +198,6 @@ export class MonitoringSources {
       this.metrics.setConsumers(consumers);
     } catch (error) {
       this.ctx.logger.debug('JetStream snapshot for monitoring failed', { error });
-    } finally {
-      this.sampling = false;
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import {
+  ContractError,
   isEventChannel,
   type AlertRuleId,
   type AlertSeverity,
@@ -19,7 +20,7 @@ import { AlertDataSchema, alertSubject } from '../contract/messages';
 import type { CoreContext, CoreModule, ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE, type MessagePriority, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { AlertEngine } from './alert-engine';
-import { ruleDefinition } from './alert-rules';
+import { applyRuleEdit, ruleDefinition } from './alert-rules';
 import { AlertStore, type StoredTransition } from './alert-store';
 import { MonitoringSources, type AlertInputs } from './inputs';
 import { METRICS_SERVICE, MetricsRegistry } from './metrics';
@@ -126,9 +127,31 @@ export interface Monitoring {
   endpoint(): string | null;
 }
 
+/**
+ * Rule values from the config file, checked like an operator's edit; a bad one is CONFIG_INVALID
+ * naming the rule, so a typo never silently disables an alert.
+ */
+function configuredRules(rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>): Partial<Record<AlertRuleId, Partial<RuleValues>>> {
+  for (const [id, values] of Object.entries(rules) as Array<[AlertRuleId, Partial<RuleValues>]>) {
+    const rule = ruleDefinition(id);
+    try {
+      applyRuleEdit(rule, rule.defaults, values);
+    } catch (error) {
+      throw new ContractError('CONFIG_INVALID', `config file: alerts.rules.${id}: ${(error as Error).message}`, { rule: id });
+    }
+  }
+  return rules;
+}
+
 export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {}): ModuleFactory {
-  const options: MonitoringOptions = { ...DEFAULT_MONITORING_OPTIONS, ...overrides };
   return (ctx: CoreContext): CoreModule => {
+    // The config file may set the evaluation interval and rule values; the factory's overrides (tests) win.
+    const options: MonitoringOptions = {
+      ...DEFAULT_MONITORING_OPTIONS,
+      evaluateIntervalMs: ctx.config.alerts?.evaluateIntervalMs ?? DEFAULT_MONITORING_OPTIONS.evaluateIntervalMs,
+      ...overrides,
+      rules: { ...configuredRules(ctx.config.alerts?.rules ?? {}), ...overrides.rules }
+    };
     const logger = ctx.logger.child({ part: 'monitoring' });
     const metrics = new MetricsRegistry({ defaultMetrics: options.defaultMetrics });
     // Registered at construction so every other module can record from its own start().
