@@ -13,6 +13,7 @@ import { createElectronNotifier } from './desktop/notifications';
 import { installAppMenu } from './desktop/menu';
 import { createSafeStorageSecretStore } from './desktop/secrets';
 import { hardenSession } from './desktop/security';
+import { startUpdater } from './desktop/updater';
 import { createMainWindow, isTrustedRendererUrl } from './desktop/window';
 import { registerIpcTransport } from './transport/ipc';
 
@@ -70,6 +71,9 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.on('closed', () => (mainWindow = null));
     await core.start();
     for (const file of [...earlyFiles.splice(0), ...recordingsIn(process.argv.slice(1))]) openRecording(file);
+    // Installed builds look for updates and ask before installing (off for deb/rpm and unpackaged runs).
+    const updater = startUpdater({ logger, getWindow: () => mainWindow });
+    app.on('will-quit', () => updater.stop());
 
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(dataDir);

@@ -40,8 +40,25 @@ if (!fs.existsSync(path.join(root, 'out/main/index.js'))) {
   process.exit(1);
 }
 
+/**
+ * better-sqlite3 for Electron's ABI, prepared side by side (node_modules keeps Node's build for the
+ * tests and the CLI; main/store/native-binding.ts picks the matching one). See native-runtime.mjs.
+ */
+function electronNativeBuild() {
+  const result = spawnSync(process.execPath, [path.join(root, 'resources/scripts/native-runtime.mjs'), 'electron'], {
+    cwd: root,
+    encoding: 'utf8'
+  });
+  if (result.status === 0) return { ok: true };
+  return { reason: `${result.stderr || result.stdout}`.trim().split('\n')[0] };
+}
+
 const wantWeb = process.argv.includes('--web') || process.env.SYNOS_START_WEB === '1';
-const electron = wantWeb ? { reason: 'web mode requested' } : electronBinary();
+let electron = wantWeb ? { reason: 'web mode requested' } : electronBinary();
+if (electron.binary) {
+  const native = electronNativeBuild();
+  if (!native.ok) electron = { reason: native.reason };
+}
 if (electron.binary) {
   run(electron.binary, [root, ...process.argv.slice(2)]);
 } else {
