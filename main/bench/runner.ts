@@ -235,7 +235,10 @@ export class BenchmarkRunner {
       this.preflight(admin, state);
       emit();
       const environment = this.environment(admin);
-      if (state.stream) await this.createStream(admin, state);
+      if (state.stream) {
+        await this.sweepLeftovers(admin);
+        await this.createStream(admin, state);
+      }
       const measured = await abortable(this.measure(state), internal.signal);
       return {
         id: runId,
@@ -331,8 +334,32 @@ export class BenchmarkRunner {
       subjects: [`${benchSubjectPrefix(state.id)}.>`],
       storage: state.params.storage,
       num_replicas: 1,
-      description: `Temporary stream of synos-cc bench run ${state.id} (${state.params.mode}); deleted when the run ends`
+      description: `${streamDescription(state.id, state.params.mode)}`
     });
+  }
+
+  /**
+   * Deletes benchmark streams left by runs whose process died (kill -9, power loss) on this host:
+   * their description names the owner's host and pid. Streams of live runs — here or on other
+   * hosts — are left alone. Returns the names deleted.
+   */
+  async sweepLeftovers(admin: NatsConnection): Promise<string[]> {
+    const jsm = await jetstreamManager(admin);
+    const deleted: string[] = [];
+    for await (const info of jsm.streams.list()) {
+      const name = info.config.name;
+      if (!name.startsWith(BENCH_STREAM_PREFIX)) continue;
+      const owner = parseStreamOwner(info.config.description ?? '');
+      if (!owner || owner.host !== os.hostname() || isProcessAlive(owner.pid)) continue;
+      try {
+        await jsm.streams.delete(name);
+        deleted.push(name);
+        this.logger.warn(`deleted the leftover benchmark stream ${name} of a run whose process (pid ${owner.pid}) is gone`);
+      } catch (error) {
+        this.logger.warn(`could not delete the leftover benchmark stream ${name}`, { error });
+      }
+    }
+    return deleted;
   }
 
   private async deleteStream(admin: NatsConnection, stream: string): Promise<void> {
@@ -658,6 +685,26 @@ export class BenchmarkRunner {
       totalsFrom: [outcome.measurement],
       latency: latencySummary('engine event → validate → outbox → PubAck stored', outcome.latencies)
     };
+  }
+}
+
+/** The description of a run's stream: says what it is, and who owns it (for the leftover sweep). */
+export function streamDescription(runId: string, mode: string, host = os.hostname(), pid = process.pid): string {
+  return `Temporary stream of synos-cc bench run ${runId} (${mode}), owner ${host} pid ${pid}; deleted when the run ends`;
+}
+
+export function parseStreamOwner(description: string): { host: string; pid: number } | null {
+  const m = /owner (\S+) pid (\d+);/.exec(description);
+  return m ? { host: m[1] as string, pid: Number(m[2]) } : null;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

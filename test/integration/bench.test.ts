@@ -3,15 +3,16 @@
  * figures, cancelling mid-run cleans up, the product streams are untouched, and the results are
  * kept, compared and exported — through the contract and through the built CLI.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchFinished, BenchParamsInput, BenchProgress, BenchRun } from '../../main/contract';
 import { benchModule } from '../../main/bench/module';
-import { BENCH_STREAM_PREFIX } from '../../main/bench/runner';
+import { BENCH_STREAM_PREFIX, streamDescription } from '../../main/bench/runner';
 import type { Core } from '../../main/core/create-core';
 import { systemModule } from '../../main/core/system-module';
 import { connectionModule } from '../../main/nats/module';
@@ -259,8 +260,46 @@ describe('benchmarks against a real nats-server', () => {
     expect(await benchStreams(jsm)).toEqual([]);
   });
 
+  it('deletes streams left by a run whose process died on this host, and only those', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    await jsm.streams.add({ name: 'SYNOS_BENCH_CRASHED', subjects: ['synos_bench.crashed.>'], description: streamDescription('crashed', 'js-pub-async', os.hostname(), dead) });
+    await jsm.streams.add({ name: 'SYNOS_BENCH_ALIVE', subjects: ['synos_bench.alive.>'], description: streamDescription('alive', 'js-pub-async', os.hostname(), process.pid) });
+    await jsm.streams.add({ name: 'SYNOS_BENCH_ELSEWHERE', subjects: ['synos_bench.elsewhere.>'], description: streamDescription('elsewhere', 'js-pub-async', 'another-host', dead) });
+    try {
+      const { finished } = await runThroughContract(core, { mode: 'js-pub-sync', msgs: 10 });
+      expect(finished.status).toBe('completed');
+      expect((await benchStreams(jsm)).sort()).toEqual(['SYNOS_BENCH_ALIVE', 'SYNOS_BENCH_ELSEWHERE']);
+    } finally {
+      for (const name of await benchStreams(jsm)) await jsm.streams.delete(name);
+    }
+  });
+
   it('never touched the product streams', async () => {
     expect(await productStreamsState(jsm)).toEqual(before);
+  });
+});
+
+describe('benchmarks without a usable server', () => {
+  it('refuses to start while disconnected, and JetStream modes on a server without JetStream', async () => {
+    const server = await startNatsServer({ jetstream: false });
+    const core = createTestCore({ servers: [server.url], modules });
+    await core.start();
+    try {
+      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
+      await core.api.invoke('connection.connect', {});
+      const { finished } = await runThroughContract(core, { mode: 'js-pub-async', msgs: 10 });
+      expect(finished.status).toBe('failed');
+      expect(finished.error?.code).toBe('UNAVAILABLE');
+      expect(finished.error?.message).toContain('JetStream');
+      // Core modes still work there.
+      const core2 = await runThroughContract(core, { mode: 'pubsub', msgs: 100 });
+      expect(core2.run?.totals.msgs).toBe(200);
+      const pipeline = await runThroughContract(core, { mode: 'pipeline', msgs: 10 });
+      expect(pipeline.finished.status).toBe('failed');
+    } finally {
+      await core.stop();
+      await server.stop();
+    }
   });
 });
 

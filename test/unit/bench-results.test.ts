@@ -13,7 +13,7 @@ import {
   summarizeRun,
   CSV_COLUMNS
 } from '../../main/bench/results';
-import { benchStreamName, benchSubjectPrefix, splitMessages } from '../../main/bench/runner';
+import { benchStreamName, benchSubjectPrefix, parseStreamOwner, splitMessages, streamDescription } from '../../main/bench/runner';
 import { newRunId } from '../../main/bench/module';
 
 function run(overrides: Partial<BenchRun> = {}, params: Record<string, unknown> = {}): BenchRun {
@@ -175,5 +175,14 @@ describe('run identity', () => {
     expect(BenchParamsSchema.safeParse({ mode: 'pub', msgs: 0 }).success).toBe(false);
     expect(BenchParamsSchema.safeParse({ mode: 'pub', pub: 65 }).success).toBe(false);
     expect(BenchParamsSchema.safeParse({ mode: 'pub', extra: 1 }).success).toBe(false);
+  });
+});
+
+describe('leftover streams', () => {
+  it('names the owner in the stream description and reads it back', () => {
+    const text = streamDescription('abc', 'js-pub-async', 'host-1', 4242);
+    expect(text).toContain('bench run abc');
+    expect(parseStreamOwner(text)).toEqual({ host: 'host-1', pid: 4242 });
+    expect(parseStreamOwner('a stream someone else made')).toBeNull();
   });
 });
