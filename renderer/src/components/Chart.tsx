@@ -45,6 +45,7 @@ export function LineChart({
   yLabel,
   yRightLabel,
   yMax,
+  yRightMax,
   height = 220,
   kind = 'line',
   xLabels
@@ -55,6 +56,7 @@ export function LineChart({
   yLabel?: string;
   yRightLabel?: string;
   yMax?: number;
+  yRightMax?: number;
   height?: number;
   kind?: 'line' | 'bar';
   /** Category labels (bar charts comparing runs). */
@@ -132,7 +134,8 @@ export function LineChart({
                   type: 'linear' as const,
                   position: 'right' as const,
                   beginAtZero: true,
-                  ticks: { color: muted },
+                  max: yRightMax,
+                  ticks: { color: muted, stepSize: yRightMax !== undefined && yRightMax <= 5 ? 1 : undefined },
                   grid: { drawOnChartArea: false },
                   title: yRightLabel ? { display: true, text: yRightLabel, color: muted } : undefined
                 }
@@ -147,7 +150,7 @@ export function LineChart({
       chartRef.current?.destroy();
       chartRef.current = null;
     };
-  }, [series, resolved, xTime, yLabel, yRightLabel, yMax, kind, xLabels]);
+  }, [series, resolved, xTime, yLabel, yRightLabel, yMax, yRightMax, kind, xLabels]);
 
   const empty = series.every((s) => s.points.length === 0);
   return (

@@ -68,7 +68,7 @@ export function DataTable<T>({ rows, columns, rowKey, label, initialSort, empty,
             onChange={(e) => setFilter(e.target.value)}
           />
           <span className="hint">
-            {shown.length === rows.length ? `${rows.length} rows` : `${shown.length} of ${rows.length} rows`}
+            {shown.length === rows.length ? `${rows.length} row${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} rows`}
           </span>
         </div>
       )}

@@ -117,6 +117,34 @@ function HealthCard() {
   );
 }
 
+function ServicesCard() {
+  const services = useQuery('health.services', {}, { refreshMs: 10_000 });
+  return (
+    <article className="card">
+      <h2>Service health</h2>
+      <ErrorNote error={services.error} />
+      {services.data &&
+        (services.data.length === 0 ? (
+          <EmptyState title="No service has reported on health.> yet." testId="overview-no-services">
+            Services appear here when they publish heartbeats; this app sends its own every few seconds while connected.
+          </EmptyState>
+        ) : (
+          <ul className="plain" data-testid="overview-services">
+            {services.data.map((s) => (
+              <li key={`${s.service}/${s.instance}`}>
+                <span className={s.stale ? 'sev sev-warning' : s.status === 'healthy' ? 'sev ok' : 'sev sev-error'}>{s.stale ? 'stale' : s.status}</span>{' '}
+                <strong>{s.service}</strong> <span className="mono hint">{s.instance}</span>{' '}
+                <span className="hint">
+                  {s.version ? `v${s.version}, ` : ''}seen {formatAgo(s.lastSeen)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ))}
+    </article>
+  );
+}
+
 function ApplicationCard() {
   const info = useQuery('system.info', {}, { refreshMs: 30_000 });
   return (
@@ -151,6 +179,7 @@ export function OverviewView() {
       <ViewHeader title="Overview" />
       <div className="cards">
         <ConnectionCard />
+        <ServicesCard />
         <AlertsCard />
         <HealthCard />
         <ApplicationCard />

@@ -5,10 +5,12 @@ import type { Command } from '../components/CommandPalette';
 import type { Route } from '../lib/route';
 import { AlertsView } from './Alerts';
 import { ConsumersView } from './Consumers';
+import { EngineView } from './Engine';
 import { MessagesView } from './Messages';
 import { MetricsView } from './Metrics';
 import { NotBuiltView } from './NotBuilt';
 import { OverviewView } from './Overview';
+import { SecurityView } from './Security';
 import { SettingsView } from './Settings';
 import { StreamsView } from './Streams';
 import { VIEWS } from './registry';
@@ -24,6 +26,10 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <ConsumersView rest={route.rest} />;
     case 'messages':
       return <MessagesView />;
+    case 'engine':
+      return <EngineView />;
+    case 'security':
+      return <SecurityView />;
     case 'alerts':
       return <AlertsView />;
     case 'metrics':
