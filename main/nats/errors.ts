@@ -2,7 +2,7 @@
  * Turns what the NATS client throws into the contract's typed errors, so the UI and the CLI can
  * tell wrong credentials from an unreachable server from a TLS failure, with a next step.
  */
-import { AuthorizationError, UserAuthenticationExpiredError } from '@nats-io/transport-node';
+import { AuthorizationError, ProtocolError, UserAuthenticationExpiredError } from '@nats-io/transport-node';
 import { ContractError, type ErrorShape } from '../contract';
 
 const UNREACHABLE_CODES = new Set([
@@ -78,6 +78,14 @@ export function classifyNatsError(error: unknown, servers: readonly string[] = [
       code: 'NATS_UNREACHABLE',
       message: `cannot reach NATS at ${where}: ${messages}`,
       hint: 'Is nats-server running and listening there? Start it (nats-server -js) or point the app at another server with --nats URL or NATS_URL.'
+    };
+  }
+  // Something answered, but not with NATS INFO: a web server, the monitoring port, a websocket port.
+  if (chain.some((item) => item instanceof ProtocolError) || /unexpected response from server/i.test(messages)) {
+    return {
+      code: 'NATS_ERROR',
+      message: `something answers at ${where}, but it is not a NATS client port: ${messages}`,
+      hint: 'Check the host and port: the NATS client port is usually 4222 (not the 8222 monitoring or a websocket port); use ws:// URLs for websockets.'
     };
   }
   return {

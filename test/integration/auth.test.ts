@@ -4,6 +4,7 @@
  * NATS_UNREACHABLE); secrets sealed in the SQLite file; natscli context import; the active profile.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/create-core';
@@ -229,6 +230,42 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect(opsAgain?.outcome).toBe('skipped');
       expect(again.contexts.find((c) => c.name === 'secure')?.outcome).toBe('updated');
     });
+  });
+
+  it('never hangs: a server that accepts and stays silent, TLS asked of a plain server, a non-NATS listener', async () => {
+    const silent = net.createServer((socket) => sockets.push(socket));
+    const http = net.createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const sockets: net.Socket[] = [];
+    await Promise.all([silent, http].map((srv) => new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))));
+    const url = (srv: net.Server): string => `nats://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+    try {
+      await withCore(async (core) => {
+        const blackHole = await core.api.invoke('profiles.test', {
+          profile: { name: 'silent', servers: [url(silent)], auth: { kind: 'none' } },
+          timeoutMs: 500
+        });
+        expect(blackHole.error?.code, blackHole.error?.message).toBe('NATS_UNREACHABLE');
+        const plain = await core.api.invoke('profiles.test', {
+          profile: { name: 'plain', servers: [tokenServer.url], auth: { kind: 'token', token: TOKEN }, tls: { caFile: tls.caFile } },
+          timeoutMs: 2000
+        });
+        expect(plain.error?.code, plain.error?.message).toBe('NATS_TLS');
+        const notNats = await core.api.invoke('profiles.test', {
+          profile: { name: 'http', servers: [url(http)], auth: { kind: 'none' } },
+          timeoutMs: 1000
+        });
+        expect(notNats.error?.code, notNats.error?.message).toBe('NATS_ERROR');
+        expect(notNats.hint).toMatch(/not the 8222 monitoring/);
+        const missingFile = await core.api.invoke('profiles.test', {
+          profile: { name: 'nofile', servers: [nkeyServer.url], auth: { kind: 'nkey', seedFile: path.join(dir, 'missing.nk') } }
+        });
+        expect(missingFile.error?.code).toBe('CONFIG_INVALID');
+        expect(missingFile.error?.message).toMatch(/cannot read nkey seed file/);
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all([silent, http].map((srv) => new Promise((resolve) => srv.close(resolve))));
+    }
   });
 
   it('authenticates with a .creds file in operator mode; a user of a foreign account gets NATS_AUTH', async () => {
