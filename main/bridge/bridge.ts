@@ -385,7 +385,7 @@ export class ConsciousnessBridge {
       const now = this.options.clock();
       const envelope = validation.envelope;
       this.bus.emit('input', { envelope, subject, stream: spec.stream, receivedAt: now });
-      const events = this.engine.step({ type: envelope.type, data: envelope.data, id: envelope.id }, now);
+      const events = this.engine.step({ type: envelope.type, data: envelope.data, id: envelope.id, validated: true }, now);
       if (spec.family === 'security') this.keepSecurityEvent(envelope, now);
       this.handleOutputs(events);
       msg.ack();

@@ -25,6 +25,8 @@ export interface EngineInput {
   data: unknown;
   /** Envelope id, carried as the correlation id of what this input causes. */
   id?: string;
+  /** True when `data` already passed its schema (the bridge validates every envelope); skips a second parse. */
+  validated?: boolean;
 }
 
 /** One event the engine wants emitted. */
@@ -261,7 +263,7 @@ export class ConsciousnessEngine {
       return out;
     }
     const type = input.type as EngineInputType;
-    const parsed = parseMessageData(type, input.data);
+    const parsed = input.validated === true ? { ok: true as const, data: input.data } : parseMessageData(type, input.data);
     if (!parsed.ok) {
       this.emit(out, 'consciousness.error', { code: 'INVALID_INPUT_DATA', message: parsed.message }, t, cause);
       this.counters.errors++;
