@@ -38,10 +38,12 @@ interface Harness {
   notifications: DesktopNotification[];
 }
 
-function startCore(servers: string[]): Promise<Harness> {
+/** `autoConnect` makes it a long-running core, the kind that runs the engine bridge on live traffic. */
+function startCore(servers: string[], autoConnect = false): Promise<Harness> {
   const notifications: DesktopNotification[] = [];
   const core = createTestCore({
     servers,
+    autoConnect,
     modules: modulesWith(createMonitoringModule(FAST)),
     adapters: { notifier: { notify: (n) => notifications.push(n) } }
   });
@@ -343,5 +345,58 @@ describe('durability rules without a connection: emergency mode, an open breaker
     expect(() => createTestCore({ dataDir })).toThrow(/CONFIG_INVALID|alerts\.rules\.stream\.usage/);
     fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ alerts: { rules: { 'no.such': { threshold: 5 } } } }));
     expect(() => createTestCore({ dataDir })).toThrow(/alerts\.rules/);
+  });
+});
+
+describe('engine rules with the bridge: invalid messages and engine load', () => {
+  let server: NatsServerHandle;
+  let h: Harness;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    h = await startCore([server.url], true);
+    await h.core.api.invoke('connection.connect', {});
+    await (h.core.context.services.get('provisioning') as { ensure(): Promise<unknown> }).ensure();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await h?.core.stop();
+    await server?.stop();
+  });
+
+  it('invalid.rate fires on garbage the bridge rejects; engine.overload follows the engine\'s load', async () => {
+    if (!h.core.context.services.has('bridge')) throw new Error('the engine bridge module is not in the module list');
+    const { core } = h;
+    await core.api.invoke('alerts.rules.set', { rule: 'invalid.rate', threshold: 3 });
+    const js = (await jetstreamManager(nc)).jetstream();
+    for (let i = 0; i < 5; i++) await js.publish('orchestrator.service.health', new TextEncoder().encode(`not json ${i}`));
+    const invalid = await waitFor(() => active(core, 'invalid.rate', 'inbound'), { timeoutMs: 20_000, message: 'invalid.rate to fire' });
+    expect(invalid.value).toBeGreaterThanOrEqual(4);
+    const text = await h.monitoring.metrics.text();
+    expect(text).toMatch(/synos_messages_invalid_total\{stream="ORCHESTRATOR_EVENTS",reason="not_json"\} 5/);
+
+    // Inputs about several services fill the engine's working memory: its load rises above 0.1.
+    await core.api.invoke('alerts.rules.set', { rule: 'engine.overload', threshold: 0.1, forSeconds: 0 });
+    for (let i = 0; i < 6; i++) {
+      const envelope = {
+        specversion: '1.0',
+        id: `health-${server.port}-${i}`,
+        source: 'alert-test',
+        type: 'service.health.update',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { service: `svc-${i}`, status: 'degraded' }
+      };
+      await js.publish('orchestrator.service.health', new TextEncoder().encode(JSON.stringify(envelope)));
+    }
+    const overload = await waitFor(() => active(core, 'engine.overload', 'engine'), { timeoutMs: 20_000, message: 'engine.overload to fire' });
+    expect(overload.value).toBeGreaterThan(0.1);
+    expect(h.monitoring.inputs().engine?.load).toBeGreaterThan(0.1);
+    expect(text).toContain('synos_engine_load_ratio');
+    // Back to the default threshold (0.9): the load is under it, the alert resolves.
+    await core.api.invoke('alerts.rules.reset', { rule: 'engine.overload' });
+    await waitFor(async () => (await active(core, 'engine.overload')) === null, { message: 'engine.overload to resolve' });
   });
 });

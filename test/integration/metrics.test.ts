@@ -4,7 +4,8 @@
  * the values follow the connection, outbox, breakers and JetStream, and the Metrics view's
  * snapshot and pushed samples are served through the contract.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
@@ -12,10 +13,11 @@ import { MODULES } from '../../main/core/modules';
 import type { ModuleFactory } from '../../main/core/module';
 import { METRICS_SERVICE, type MetricsRegistry } from '../../main/monitoring/metrics';
 import { MONITORING_SERVICE, createMonitoringModule, monitoringModule, type Monitoring } from '../../main/monitoring/module';
-import { findOnPath } from '../../main/nats/embedded';
+import { findOnPath, freePort } from '../../main/nats/embedded';
+import { CLI, assertCliBuilt, runCliSync, startServe } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { waitFor } from '../harness/temp';
+import { tempDir, waitFor } from '../harness/temp';
 
 // ------------------------------------------------------------------------------------------------
 // A checker for the rules `promtool check metrics` applies (client_golang's promlint) plus the
@@ -371,5 +373,69 @@ describe('metrics against a real nats-server', () => {
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe('--metrics-port on the CLI', () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('serve --metrics-port serves /metrics on 127.0.0.1 next to the web UI', async () => {
+    const port = await freePort();
+    const serve = await startServe(['--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)]);
+    try {
+      const text = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+          const body = await res.text();
+          return body.includes('synos_nats_connected 1') ? body : null;
+        },
+        { timeoutMs: 20_000, message: '/metrics reporting a connected core' }
+      );
+      expect(lintExposition(text).problems).toEqual([]);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('run --metrics-port serves /metrics until stopped; a port in use is refused with what to do', async () => {
+    assertCliBuilt();
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)], {
+      env: { ...process.env, NATS_URL: '' },
+      stdio: ['ignore', 'ignore', 'pipe']
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const text = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+          return res.ok ? res.text() : null;
+        },
+        { timeoutMs: 20_000, message: `run to serve /metrics (${stderr})` }
+      );
+      expect(lintExposition(text).problems).toEqual([]);
+      expect(text).toContain('# TYPE synos_outbox_messages gauge');
+
+      const busy = runCliSync(['run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)], { timeoutMs: 30_000 });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toMatch(/UNAVAILABLE: cannot serve metrics on 127\.0\.0\.1:\d+: the port is in use; choose another --metrics-port/);
+      expect(runCliSync(['run', '--metrics-port', 'x']).code).toBe(2);
+    } finally {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // Gone after the stop: nothing listens on the port any more.
+    const refused = await new Promise<boolean>((resolve) => {
+      http.get(`http://127.0.0.1:${port}/metrics`, () => resolve(false)).on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 });
