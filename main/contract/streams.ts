@@ -275,8 +275,11 @@ export const BrowsePageSchema = z.object({
   nextSeq: z.number().int().nullable(),
   firstSeq: z.number(),
   lastSeq: z.number(),
-  /** How the page was read: direct get, or STREAM.MSG.GET for streams without allow_direct. */
-  method: z.enum(['direct', 'msg-get'])
+  /**
+   * How the page was read: direct get, STREAM.MSG.GET (streams without allow_direct), or one
+   * short-lived ephemeral consumer (Limits streams only, deleted after the page).
+   */
+  method: z.enum(['direct', 'msg-get', 'consumer'])
 });
 export type BrowsePage = z.infer<typeof BrowsePageSchema>;
 

@@ -1,8 +1,17 @@
 /**
  * MessageBrowser: pages through any stream from a sequence, from a time or the last N, optionally
- * filtered by subject, WITHOUT creating consumers. It reads with direct get
- * (`$JS.API.DIRECT.GET`, needs allow_direct) or, for streams without it, `STREAM.MSG.GET`; both
- * are plain reads, so WorkQueue and Interest streams keep every message and no consumer appears.
+ * filtered by subject, without durable consumers and without disturbing any stream.
+ *
+ * - WorkQueue and Interest streams (where a consumer would take or release messages) are read
+ *   only with plain reads: direct get (`$JS.API.DIRECT.GET`, needs allow_direct) or, without it,
+ *   `STREAM.MSG.GET`. No consumer ever appears on them.
+ * - Unfiltered pages of Limits streams (the usual kind, Syn_OS's own) are read with one
+ *   short-lived ephemeral consumer per page (ack none, memory, R1, deleted right after, and
+ *   removed by the server after a few seconds of inactivity should we crash): the server sends the
+ *   whole page in one burst, as natscli's `stream view` does. Filtered pages use plain reads even
+ *   there: creating a filtered consumer makes nats-server 2.9 count the matches to the end of the
+ *   stream, which costs more than the page. If the account may not create consumers, plain reads
+ *   are used throughout.
  *
  * nats-server 2.9 has no batch direct get (2.11+), only one message per request with
  * `{ seq, next_by_subj }`, so a page is read in windows of concurrent requests: requesting
@@ -11,8 +20,18 @@
  * window starts. The window adapts to how densely the filter matches, so a sparse filter costs
  * about one request per message and a dense one a single round trip per window.
  */
-import { jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StoredMsg
+} from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type BrowsedMessage, type BrowsePage } from '../contract';
 import { toJetStreamError } from './inspector';
 
@@ -74,13 +93,30 @@ export function detectFormat(data: Uint8Array): BrowsedMessage['format'] {
   return 'text';
 }
 
-function headersOf(msg: StoredMsg): Record<string, string[]> | null {
-  let header: StoredMsg['header'] | undefined;
+/** A message as read, whichever way it was read. */
+export interface ReadMessage {
+  seq: number;
+  subject: string;
+  time: string;
+  data: Uint8Array;
+  header: MsgHdrs | undefined;
+}
+
+function fromStored(m: StoredMsg): ReadMessage {
+  let header: MsgHdrs | undefined;
   try {
-    header = msg.header;
+    header = m.header;
   } catch {
-    return null;
+    header = undefined;
   }
+  return { seq: m.seq, subject: m.subject, time: m.timestamp, data: m.data, header };
+}
+
+function fromConsumer(m: JsMsg): ReadMessage {
+  return { seq: m.seq, subject: m.subject, time: m.timestamp, data: m.data, header: m.headers };
+}
+
+function headersOf(header: MsgHdrs | undefined): Record<string, string[]> | null {
   if (!header) return null;
   const out: Record<string, string[]> = {};
   for (const key of header.keys()) {
@@ -91,15 +127,15 @@ function headersOf(msg: StoredMsg): Record<string, string[]> | null {
 }
 
 /** A stored message in the contract's shape, its payload cut to maxPayloadBytes. */
-export function toBrowsedMessage(msg: StoredMsg, maxPayloadBytes: number): BrowsedMessage {
+export function toBrowsedMessage(msg: ReadMessage, maxPayloadBytes: number): BrowsedMessage {
   const data = msg.data;
   const truncated = data.length > maxPayloadBytes;
   const shown = truncated ? data.subarray(0, maxPayloadBytes) : data;
   return {
     seq: msg.seq,
     subject: msg.subject,
-    time: msg.timestamp,
-    headers: headersOf(msg),
+    time: msg.time,
+    headers: headersOf(msg.header),
     size: data.length,
     format: detectFormat(data),
     payloadBase64: Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('base64'),
@@ -111,24 +147,97 @@ interface StreamBounds {
   firstSeq: number;
   lastSeq: number;
   direct: boolean;
+  /** Limits retention: a short-lived ephemeral consumer cannot take or keep anything here. */
+  consumerSafe: boolean;
 }
+
+/** How long the server keeps an abandoned browser consumer (nanoseconds). */
+const BROWSER_CONSUMER_INACTIVE_NS = 5_000 * 1_000_000;
 
 /** Reads pages of messages from streams without consumers. One instance per connection. */
 export class MessageBrowser {
   private jsmPromise: Promise<JetStreamManager> | null = null;
+  private js: JetStreamClient | null = null;
+  /** Set once the account was refused a consumer: plain reads from then on. */
+  private consumersRefused = false;
 
-  constructor(private readonly nc: NatsConnection) {}
+  /** `consumers: false` forces plain reads everywhere (the WorkQueue/Interest path; benchmarks). */
+  constructor(
+    private readonly nc: NatsConnection,
+    options: { consumers?: boolean } = {}
+  ) {
+    if (options.consumers === false) this.consumersRefused = true;
+  }
 
   private jsm(): Promise<JetStreamManager> {
     this.jsmPromise ??= jetstreamManager(this.nc, { checkAPI: false });
     return this.jsmPromise;
   }
 
+  /**
+   * One page through an ephemeral consumer: created at the start, asked for exactly the number of
+   * messages it reports pending (so the fetch never waits), then deleted. Null when the server
+   * refuses the consumer (permissions), so the caller falls back to plain reads.
+   */
+  private async viaConsumer(
+    stream: string,
+    start: { seq: number } | { time: string },
+    filter: string,
+    limit: number
+  ): Promise<{ messages: ReadMessage[]; nextSeq: number | null } | null> {
+    const jsm = await this.jsm();
+    const config: Partial<ConsumerConfig> = {
+      description: 'synos-cc message browser (ephemeral, read-only)',
+      ack_policy: AckPolicy.None,
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: BROWSER_CONSUMER_INACTIVE_NS,
+      ...('seq' in start
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.seq }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.time })
+    };
+    if (filter !== '>') config.filter_subject = filter;
+    let info;
+    try {
+      info = await jsm.consumers.add(stream, config);
+    } catch (error) {
+      if (/permission|not authorized|authorization/i.test(String(error))) {
+        this.consumersRefused = true;
+        return null;
+      }
+      throw error;
+    }
+    try {
+      const want = Math.min(limit, info.num_pending);
+      const messages: ReadMessage[] = [];
+      if (want > 0) {
+        this.js ??= jetstream(this.nc);
+        const consumer = this.js.consumers.getConsumerFromInfo(info);
+        const batch = await consumer.fetch({ max_messages: want, expires: 5000 });
+        for await (const m of batch) {
+          messages.push(fromConsumer(m));
+          if (messages.length >= want) break;
+        }
+      }
+      const last = messages.at(-1);
+      const nextSeq = info.num_pending > messages.length && last ? last.seq + 1 : null;
+      return { messages, nextSeq };
+    } finally {
+      // The inactive threshold removes it anyway if this delete is lost.
+      await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+    }
+  }
+
   private async bounds(stream: string): Promise<StreamBounds> {
     try {
       const jsm = await this.jsm();
       const si = await jsm.streams.info(stream);
-      return { firstSeq: si.state.first_seq, lastSeq: si.state.last_seq, direct: Boolean(si.config.allow_direct) };
+      return {
+        firstSeq: si.state.first_seq,
+        lastSeq: si.state.last_seq,
+        direct: Boolean(si.config.allow_direct),
+        consumerSafe: si.config.retention === 'limits'
+      };
     } catch (error) {
       throw toJetStreamError(error, `stream ${stream}`, [this.nc.getServer()]);
     }
@@ -151,7 +260,7 @@ export class MessageBrowser {
     filter: string,
     limit: number,
     stopAfter = Number.POSITIVE_INFINITY
-  ): Promise<{ messages: StoredMsg[]; nextSeq: number | null }> {
+  ): Promise<{ messages: ReadMessage[]; nextSeq: number | null }> {
     const jsm = await this.jsm();
     const found = new Map<number, StoredMsg>();
     let cursor = Math.max(start, b.firstSeq);
@@ -192,7 +301,7 @@ export class MessageBrowser {
     const sorted = [...found.values()].sort((x, y) => x.seq - y.seq).slice(0, limit);
     const last = sorted.at(-1);
     const more = sorted.length === limit && last !== undefined && last.seq < b.lastSeq;
-    return { messages: sorted, nextSeq: more && last ? last.seq + 1 : null };
+    return { messages: sorted.map(fromStored), nextSeq: more && last ? last.seq + 1 : null };
   }
 
   /** The first sequence whose time is at or after `time` (binary search; works on every server). */
@@ -217,21 +326,48 @@ export class MessageBrowser {
     const maxPayload = options.maxPayloadBytes ?? LIST_PAYLOAD_BYTES;
     const filter = options.subject ?? '>';
     const b = await this.bounds(stream);
-    const page = (messages: StoredMsg[], nextSeq: number | null): BrowsePage => ({
+    let method: BrowsePage['method'] = b.direct ? 'direct' : 'msg-get';
+    const page = (messages: ReadMessage[], nextSeq: number | null): BrowsePage => ({
       stream,
       messages: messages.map((m) => toBrowsedMessage(m, maxPayload)),
       nextSeq,
       firstSeq: b.firstSeq,
       lastSeq: b.lastSeq,
-      method: b.direct ? 'direct' : 'msg-get'
+      method
     });
+    // Only unfiltered pages: see the file comment for why filtered ones use plain reads.
+    const useConsumer = b.consumerSafe && !this.consumersRefused && filter === '>';
     if (b.lastSeq === 0 || b.lastSeq < b.firstSeq) return page([], null);
     try {
       const from = options.from;
       if (from && 'last' in from) {
         const want = Math.min(from.last, limit);
+        if (useConsumer) {
+          const start = Math.max(b.firstSeq, b.lastSeq - want + 1);
+          const read = await this.viaConsumer(stream, { seq: start }, filter, want);
+          // Deleted messages inside the range leave it short: the plain-read loop widens the range.
+          if (read && (read.messages.length >= want || start === b.firstSeq)) {
+            method = 'consumer';
+            return page(read.messages, null);
+          }
+        }
         const messages = await this.lastN(stream, b, filter, want);
         return page(messages, null);
+      }
+      if (useConsumer) {
+        let start: { seq: number } | { time: string };
+        if (from && 'time' in from) {
+          start = { time: from.time };
+        } else {
+          const seq = Math.max(b.firstSeq, from && 'seq' in from ? from.seq : 1);
+          if (seq > b.lastSeq) return page([], null);
+          start = { seq };
+        }
+        const read = await this.viaConsumer(stream, start, filter, limit);
+        if (read) {
+          method = 'consumer';
+          return page(read.messages, read.nextSeq);
+        }
       }
       let start = b.firstSeq;
       if (from && 'seq' in from) start = from.seq;
@@ -248,7 +384,7 @@ export class MessageBrowser {
    * The newest `n` messages matching filter. Unfiltered that is one forward page from
    * lastSeq-n+1; filtered, windows further and further back are scanned until n are found.
    */
-  private async lastN(stream: string, b: StreamBounds, filter: string, n: number): Promise<StoredMsg[]> {
+  private async lastN(stream: string, b: StreamBounds, filter: string, n: number): Promise<ReadMessage[]> {
     if (filter === '>') {
       // Deleted messages may leave gaps, so widen the start until n are found or the stream begins.
       let span = n;
@@ -259,7 +395,7 @@ export class MessageBrowser {
         span *= 2;
       }
     }
-    let collected: StoredMsg[] = [];
+    let collected: ReadMessage[] = [];
     let hi = b.lastSeq;
     let span = Math.max(n * 2, 64);
     while (hi >= b.firstSeq && collected.length < n) {
@@ -285,6 +421,6 @@ export class MessageBrowser {
     if (!msg) {
       throw new ContractError('NOT_FOUND', `stream ${stream} has no message ${seq} (deleted, purged or not yet written; it holds ${b.firstSeq}..${b.lastSeq})`);
     }
-    return toBrowsedMessage(msg, Number.MAX_SAFE_INTEGER);
+    return toBrowsedMessage(fromStored(msg), Number.MAX_SAFE_INTEGER);
   }
 }

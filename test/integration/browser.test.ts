@@ -106,6 +106,8 @@ describe('message browser against a real nats-server', () => {
     await jsm.streams.deleteMessage('MIXED', 7);
 
     const fromTime = await core.api.invoke('streams.browse', { stream: 'MIXED', from: { time: boundary } });
+    // A Limits stream is read with one ephemeral consumer per page, deleted right after.
+    expect(fromTime.method).toBe('consumer');
     expect(fromTime.messages.map((m) => m.seq)).toEqual([6, 8, 9, 10]);
     const [json, bin, empty, large] = fromTime.messages;
     expect(json!.format).toBe('json');
@@ -136,6 +138,10 @@ describe('message browser against a real nats-server', () => {
     expect(future.messages).toEqual([]);
     const none = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'nothing.here', from: { last: 10 } });
     expect(none.messages).toEqual([]);
+    const noneFromSeq = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'nothing.here' });
+    expect(noneFromSeq.messages).toEqual([]);
+    expect(noneFromSeq.nextSeq).toBeNull();
+    expect((await jsm.streams.info('MIXED')).state.consumer_count).toBe(0);
   });
 
   it('rejects bad input and unknown streams with typed errors', async () => {
