@@ -12,6 +12,7 @@ import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
 import { registerServe } from './commands/serve';
+import { registerRecordings } from './commands/recordings';
 import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     });
   registerServe(program);
   registerRun(program);
+  registerRecordings(program);
   registerOutbox(program);
   registerStreams(program);
   registerMessaging(program);

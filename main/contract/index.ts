@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { benchEvents, benchProcedures } from './bench';
 import { connectionEvents, connectionProcedures } from './connection';
 import { event, procedure } from './define';
+import { recordingsEvents, recordingsProcedures } from './recordings';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { engineEvents, engineProcedures } from './engine';
 import { messagingEvents, messagingProcedures } from './messaging';
@@ -26,7 +27,8 @@ const eventRegistry = {
   ...durabilityEvents,
   ...messagingEvents,
   ...engineEvents,
-  ...benchEvents
+  ...benchEvents,
+  ...recordingsEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -57,7 +59,8 @@ export const procedures = {
   ...profilesProcedures,
   ...messagingProcedures,
   ...engineProcedures,
-  ...benchProcedures
+  ...benchProcedures,
+  ...recordingsProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -95,3 +98,4 @@ export * from './messaging';
 export * from './engine';
 export * from './messages';
 export * from './bench';
+export * from './recordings';

@@ -7,7 +7,8 @@ import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
 import { benchModule } from '../bench/module';
+import { recordingsModule } from '../recordings/module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
-export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule, messagingModule, monitoringModule, engineBridgeModule, benchModule];
+export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule, recordingsModule, messagingModule, monitoringModule, engineBridgeModule, benchModule];

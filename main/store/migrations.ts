@@ -5,6 +5,7 @@
  * Never edit an applied migration: its checksum is verified at every start. Add a new one.
  */
 import type { Migration } from './database';
+import { RECORDING_MIGRATIONS } from '../recordings/migrations';
 import { SNAPSHOT_MIGRATIONS } from '../nats/snapshots';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { MONITORING_MIGRATIONS } from '../monitoring/migrations';
@@ -25,4 +26,4 @@ const foundation: Migration[] = [
   }
 ];
 
-export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...MONITORING_MIGRATIONS, ...PROFILE_MIGRATIONS, ...SNAPSHOT_MIGRATIONS, ...ENGINE_MIGRATIONS, ...BRIDGE_MIGRATIONS, ...BENCH_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...foundation, ...DURABILITY_MIGRATIONS, ...MONITORING_MIGRATIONS, ...PROFILE_MIGRATIONS, ...SNAPSHOT_MIGRATIONS, ...ENGINE_MIGRATIONS, ...BRIDGE_MIGRATIONS, ...BENCH_MIGRATIONS, ...RECORDING_MIGRATIONS];

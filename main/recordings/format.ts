@@ -1,0 +1,221 @@
+/**
+ * The file formats of recordings: NDJSON (one message a line, lossless, importable) and CSV (for
+ * spreadsheets). A line is `{ subject, headers, payload, encoding, time, seq }`: the payload as
+ * UTF-8 text when it is readable text, else base64 with `encoding: "base64"`; `time` ISO-8601;
+ * `seq` the stream sequence or null for a live capture. Import checks every line and reports
+ * each bad one by line number before anything is sent.
+ */
+import { z } from 'zod';
+
+/** One captured message. */
+export interface RecordedMessage {
+  subject: string;
+  /** Every value per header name, or null. */
+  headers: Record<string, string[]> | null;
+  payload: Uint8Array;
+  /** Epoch milliseconds. */
+  time: number;
+  /** Stream sequence, null for a live (core NATS) capture. */
+  seq: number | null;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Readable text: valid UTF-8 without control characters other than tab, CR and LF. */
+export function payloadAsText(payload: Uint8Array): string | null {
+  for (const byte of payload) {
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return null;
+    if (byte === 0x7f) return null;
+  }
+  try {
+    return strictUtf8.decode(payload);
+  } catch {
+    return null;
+  }
+}
+
+export interface NdjsonLine {
+  subject: string;
+  headers: Record<string, string[]> | null;
+  payload: string;
+  encoding: 'utf8' | 'base64';
+  time: string;
+  seq: number | null;
+}
+
+export function toNdjsonLine(m: RecordedMessage): string {
+  const text = payloadAsText(m.payload);
+  const line: NdjsonLine = {
+    subject: m.subject,
+    headers: m.headers,
+    payload: text ?? Buffer.from(m.payload).toString('base64'),
+    encoding: text === null ? 'base64' : 'utf8',
+    time: new Date(m.time).toISOString(),
+    seq: m.seq
+  };
+  return JSON.stringify(line);
+}
+
+export const CSV_HEADER = 'seq,time,subject,encoding,payload,headers';
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One CSV row (RFC 4180 quoting); headers as a JSON object in the last column. */
+export function toCsvRow(m: RecordedMessage): string {
+  const text = payloadAsText(m.payload);
+  return [
+    m.seq === null ? '' : String(m.seq),
+    new Date(m.time).toISOString(),
+    csvCell(m.subject),
+    text === null ? 'base64' : 'utf8',
+    csvCell(text ?? Buffer.from(m.payload).toString('base64')),
+    m.headers ? csvCell(JSON.stringify(m.headers)) : ''
+  ].join(',');
+}
+
+const SubjectToken = /^[^\s.*>]+$/;
+const LineSchema = z
+  .object({
+    subject: z
+      .string()
+      .min(1)
+      .refine((s) => s.split('.').every((t) => SubjectToken.test(t)), 'must be a subject to publish on (no wildcards, no spaces)'),
+    headers: z.record(z.string().min(1), z.union([z.string(), z.array(z.string())])).nullable().optional(),
+    payload: z.string(),
+    encoding: z.enum(['utf8', 'base64']).default('utf8'),
+    time: z.iso.datetime({ offset: true }),
+    seq: z.number().int().min(0).nullable().optional()
+  })
+  .strict();
+
+export interface LineError {
+  line: number;
+  message: string;
+}
+
+export interface ParsedNdjson {
+  messages: RecordedMessage[];
+  errors: LineError[];
+  /** Lines read, blank ones included. */
+  lines: number;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Parses and checks NDJSON text. Every bad line is reported (up to `maxErrors`), with its line
+ * number and what is wrong; blank lines are skipped.
+ */
+export function parseNdjson(text: string, maxErrors = 100): ParsedNdjson {
+  const messages: RecordedMessage[] = [];
+  const errors: LineError[] = [];
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    const fail = (message: string): void => {
+      if (errors.length < maxErrors) errors.push({ line, message });
+    };
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      fail(`not JSON: ${(error as Error).message}`);
+      return;
+    }
+    const parsed = LineSchema.safeParse(value);
+    if (!parsed.success) {
+      fail(parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(line)'}: ${i.message}`).join('; '));
+      return;
+    }
+    const l = parsed.data;
+    if (l.encoding === 'base64' && !BASE64.test(l.payload)) {
+      fail('payload: encoding is base64 but the payload is not valid base64');
+      return;
+    }
+    let headers: Record<string, string[]> | null = null;
+    if (l.headers) {
+      headers = {};
+      for (const [k, v] of Object.entries(l.headers)) headers[k] = Array.isArray(v) ? v : [v];
+    }
+    messages.push({
+      subject: l.subject,
+      headers,
+      payload: l.encoding === 'base64' ? new Uint8Array(Buffer.from(l.payload, 'base64')) : new TextEncoder().encode(l.payload),
+      time: Date.parse(l.time),
+      seq: l.seq ?? null
+    });
+  });
+  return { messages, errors, lines: lines.length };
+}
+
+/** A rule `FROM=TO` rewriting subjects; FROM may use `*` and `>`, TO reuses them in order. */
+export interface SubjectRule {
+  from: string;
+  to: string;
+}
+
+/** Parses `FROM=TO`; throws with a message an operator can act on. */
+export function parseSubjectRule(text: string): SubjectRule {
+  const at = text.indexOf('=');
+  const from = at > 0 ? text.slice(0, at).trim() : '';
+  const to = at > 0 ? text.slice(at + 1).trim() : '';
+  if (!from || !to) throw new Error(`subject map "${text}" must look like FROM=TO, e.g. orchestrator.>=replay.orchestrator.>`);
+  const fromTokens = from.split('.');
+  const toTokens = to.split('.');
+  if (fromTokens.some((t, i) => t === '' || (t === '>' && i !== fromTokens.length - 1))) {
+    throw new Error(`subject map "${text}": FROM is not a valid subject filter ('>' only at the end)`);
+  }
+  const stars = fromTokens.filter((t) => t === '*').length;
+  if (toTokens.filter((t) => t === '*').length > stars) throw new Error(`subject map "${text}": TO uses more '*' than FROM has`);
+  if (toTokens.includes('>') && fromTokens[fromTokens.length - 1] !== '>') {
+    throw new Error(`subject map "${text}": TO uses '>' but FROM does not end with '>'`);
+  }
+  if (toTokens.some((t, i) => t === '' || (t === '>' && i !== toTokens.length - 1))) {
+    throw new Error(`subject map "${text}": TO is not a valid subject ('>' only at the end)`);
+  }
+  return { from, to };
+}
+
+/** The subject after the first matching rule, or the subject unchanged. */
+export function mapSubject(subject: string, rules: readonly SubjectRule[]): string {
+  const tokens = subject.split('.');
+  for (const rule of rules) {
+    const pattern = rule.from.split('.');
+    const stars: string[] = [];
+    let tail: string[] | null = null;
+    let ok = true;
+    for (let i = 0; i < pattern.length; i++) {
+      const p = pattern[i];
+      if (p === '>') {
+        if (i >= tokens.length) ok = false;
+        else tail = tokens.slice(i);
+        break;
+      }
+      const t = tokens[i];
+      if (t === undefined) {
+        ok = false;
+        break;
+      }
+      if (p === '*') stars.push(t);
+      else if (p !== t) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && tail === null && tokens.length !== pattern.length) ok = false;
+    if (!ok) continue;
+    let star = 0;
+    const out: string[] = [];
+    for (const t of rule.to.split('.')) {
+      if (t === '*') out.push(stars[star++] ?? '*');
+      else if (t === '>') out.push(...(tail ?? []));
+      else out.push(t);
+    }
+    return out.join('.');
+  }
+  return subject;
+}
