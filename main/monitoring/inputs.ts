@@ -64,7 +64,7 @@ export interface AlertInputs {
   streams: StreamReading[] | null;
   /** p99 publish latency in seconds over the recent window; null with too few samples. */
   publishP99Seconds: number | null;
-  /** Invalid messages over the last minute; null before the first minute of data. */
+  /** Invalid messages received over the last minute (counted by the metrics registry). */
   invalidPerMinute: number | null;
   engine: EngineReading | null;
 }
@@ -74,7 +74,7 @@ export const SOURCE_SERVICES = {
   outbox: 'outbox',
   resilience: 'resilience',
   engine: 'engine',
-  inspector: 'inspector'
+  bridge: 'bridge'
 } as const;
 
 export interface MonitoringSourcesOptions {
@@ -93,12 +93,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-function callIfFunction(target: unknown, method: string): unknown {
-  if (!isRecord(target)) return undefined;
-  const fn = target[method];
-  return typeof fn === 'function' ? (fn as () => unknown).call(target) : undefined;
-}
-
 /**
  * Reads every source into {@link AlertInputs}. In-process sources are read synchronously on each
  * call; JetStream streams/consumers are sampled on a timer (a network round trip) and cached.
@@ -110,7 +104,6 @@ export class MonitoringSources {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> | null = null;
   private readonly invalidHistory: Array<{ t: number; total: number }> = [];
-  private lastEngine: EngineReading | null = null;
   private readonly unsubscribers: Array<() => void> = [];
 
   constructor(
@@ -256,33 +249,23 @@ export class MonitoringSources {
     }
   }
 
-  /** The engine ('engine' service with state()/snapshot()), else the last engine state event seen. */
+  /**
+   * The engine ('engine' service of the engine bridge; its state() is the state_change payload).
+   * Only a core that runs the bridge on live traffic has a meaningful load: elsewhere no data.
+   */
   private readEngine(): EngineReading | null {
-    const service = this.ctx.services.get(SOURCE_SERVICES.engine);
-    if (service !== undefined) {
-      try {
-        const state = (callIfFunction(service, 'state') ?? callIfFunction(service, 'snapshot')) as unknown;
-        const reading = toEngineReading(state);
-        if (reading) return reading;
-      } catch (error) {
-        this.ctx.logger.debug('reading the engine for monitoring failed', { error });
-      }
+    const service = this.ctx.services.get(SOURCE_SERVICES.engine) as { state?: () => unknown } | undefined;
+    const bridge = this.ctx.services.get(SOURCE_SERVICES.bridge) as { active?: boolean } | undefined;
+    if (!service || typeof service.state !== 'function' || bridge?.active === false) return null;
+    try {
+      const state = service.state();
+      if (!isRecord(state)) return null;
+      const load = num(state.load);
+      const valence = num(state.valence);
+      return load !== null && valence !== null ? { load, valence } : null;
+    } catch (error) {
+      this.ctx.logger.debug('reading the engine for monitoring failed', { error });
+      return null;
     }
-    return this.lastEngine;
   }
-
-  /** Feeds an engine state seen on the event hub. */
-  noteEngineState(state: unknown): void {
-    const reading = toEngineReading(state);
-    if (reading) this.lastEngine = reading;
-  }
-}
-
-function toEngineReading(state: unknown): EngineReading | null {
-  if (!isRecord(state)) return null;
-  // The bridge's engine view nests the engine's state_change figures under `state`.
-  const source = isRecord(state.state) ? state.state : isRecord(state.emotion) ? { ...state, ...state.emotion } : state;
-  const load = num(source.load);
-  const valence = num(source.valence);
-  return load !== null && valence !== null ? { load, valence } : null;
 }

@@ -227,8 +227,8 @@ export class MetricsRegistry {
       registers
     });
     this.engineValence = new Gauge({
-      name: 'synos_engine_valence_ratio',
-      help: 'Emotional valence of the consciousness engine, -1 to 1',
+      name: 'synos_engine_valence',
+      help: 'Emotional valence of the consciousness engine, -1 (distressed) to 1 (content)',
       registers
     });
     this.alertsActive = new Gauge({

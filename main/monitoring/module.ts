@@ -8,10 +8,8 @@
 import os from 'node:os';
 import {
   ContractError,
-  isEventChannel,
   type AlertRuleId,
   type AlertSeverity,
-  type EventChannel,
   type MetricsSample,
   type MetricsSnapshot,
   type RuleValues
@@ -23,14 +21,11 @@ import { AlertEngine } from './alert-engine';
 import { applyRuleEdit, ruleDefinition } from './alert-rules';
 import { AlertStore, type StoredTransition } from './alert-store';
 import { MonitoringSources, type AlertInputs } from './inputs';
-import { METRICS_SERVICE, MetricsRegistry } from './metrics';
+import { METRICS_SERVICE, MetricsRegistry, streamUsageRatio } from './metrics';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 
 /** Service name of the running {@link Monitoring} (tests and other areas). */
 export const MONITORING_SERVICE = 'monitoring';
-
-/** Event channel the engine pushes its state on (read when present; the engine area owns it). */
-const ENGINE_STATE_CHANNEL = 'engine.state';
 
 export interface MonitoringOptions {
   /** How often every rule is evaluated (ms). Connection changes also trigger an evaluation. */
@@ -346,7 +341,7 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
         breakers: inputs.breakers,
         emergency: inputs.emergency,
         consumers: inputs.consumers,
-        streams: inputs.streams?.map((s) => ({ ...s, usage: Math.max(s.maxMsgs > 0 ? s.messages / s.maxMsgs : 0, s.maxBytes > 0 ? s.bytes / s.maxBytes : 0) })) ?? null,
+        streams: inputs.streams?.map((s) => ({ ...s, usage: streamUsageRatio(s) })) ?? null,
         snapshotAt: at === null ? null : new Date(at).toISOString(),
         engine: inputs.engine,
         alerts: { active: Object.values(bySeverity).reduce((a, b) => a + b, 0), bySeverity },
@@ -384,9 +379,6 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
             if (status.state === 'connected') scheduleFlush();
           })
         );
-        if (isEventChannel(ENGINE_STATE_CHANNEL)) {
-          unsubscribers.push(ctx.events.on(ENGINE_STATE_CHANNEL as EventChannel, (state: unknown) => sources.noteEngineState(state)));
-        }
         if (ctx.config.metricsPort !== null) {
           server = await startMetricsServer({ metrics, port: ctx.config.metricsPort, logger });
         }
