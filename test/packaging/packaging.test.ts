@@ -69,11 +69,8 @@ describe('electron-builder.yml', () => {
       onlyLoadAppFromAsar: true
     });
     expect(config.publish).toMatchObject({ provider: 'github' });
-    expect(config.files.filter((p: string) => !p.startsWith('!'))).toEqual([
-      'out/main/**',
-      'out/preload/**',
-      'out/renderer/**'
-    ]);
+    const included = config.files.filter((p: string) => !p.startsWith('!') && !p.includes('node_modules'));
+    expect(included).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**']);
   });
 });
 
@@ -157,7 +154,7 @@ describe('packaging check (electron-builder with a stand-in Electron, offline)',
     expect(result.stderr).toContain('Packaging check FAILED');
     expect(result.stderr).toMatch(/TypeScript sources packed \(\d+\): .*main\//);
     expect(result.stderr).toMatch(/test files packed \(\d+\): .*test/);
-    expect(result.stderr).toMatch(/not part of the desktop app \(1\): out\/cli/);
+    expect(result.stderr).toMatch(/not part of the desktop app \(\d+\): .*out\/cli/);
   });
 
   it('fails when `files` leaves out the preload and the renderer', async () => {
