@@ -14,11 +14,13 @@
  *   are used throughout.
  *
  * nats-server 2.9 has no batch direct get (2.11+), only one message per request with
- * `{ seq, next_by_subj }`, so a page is read in windows of concurrent requests: requesting
- * "the first match at or after s" for every s in [cursor, cursor+w) returns every match inside the
- * window, and the answer for the last s is the first match beyond it, which is where the next
- * window starts. The window adapts to how densely the filter matches, so a sparse filter costs
- * about one request per message and a dense one a single round trip per window.
+ * `{ seq, next_by_subj }`. Dense reads (unfiltered, or a filter matching most messages) use
+ * windows of concurrent requests: asking "the first match at or after s" for every s in
+ * [cursor, cursor+w) returns every match inside the window, and the answer for the last s is the
+ * first match beyond it, where the next window starts. Sparse filters would waste most of those
+ * requests, so the range expected to hold the page is split into parallel chains instead, each
+ * following next_by_subj through its part: about one request per message, and a sequential depth
+ * of a page divided by the number of chains.
  */
 import {
   AckPolicy,
@@ -39,6 +41,10 @@ import { toJetStreamError } from './inspector';
 export const LIST_PAYLOAD_BYTES = 8 * 1024;
 /** Upper bound of concurrent requests in one window. */
 const MAX_WINDOW = 128;
+/** Requests of the first window, which tells dense filters from sparse ones. */
+const PROBE_WINDOW = 16;
+/** Parallel chains over a sparse filter's range. */
+const CHAINS = 16;
 /** Above this size a payload's format is guessed from its start instead of parsed whole. */
 const FULL_DETECT_BYTES = 256 * 1024;
 /** Headers direct get adds to each answer; they describe the read, not the message. */
@@ -260,6 +266,125 @@ export class MessageBrowser {
     filter: string,
     limit: number,
     stopAfter = Number.POSITIVE_INFINITY
+  ): Promise<{ messages: ReadMessage[]; nextSeq: number | null }> {
+    if (filter !== '>') {
+      const sparse = await this.scanSparse(stream, b, start, filter, limit, stopAfter);
+      if (sparse) return sparse;
+    }
+    return this.scanWindows(stream, b, start, filter, limit, stopAfter);
+  }
+
+  /** Follows next_by_subj from lo while below hiExclusive, at most cap messages. */
+  private async chain(
+    jsm: JetStreamManager,
+    stream: string,
+    direct: boolean,
+    lo: number,
+    hiExclusive: number,
+    filter: string,
+    cap: number
+  ): Promise<{ messages: StoredMsg[]; complete: boolean; beyond: StoredMsg | null; atEnd: boolean }> {
+    const messages: StoredMsg[] = [];
+    let s = lo;
+    while (s < hiExclusive) {
+      if (messages.length >= cap) return { messages, complete: false, beyond: null, atEnd: false };
+      const m = await this.next(jsm, stream, direct, s, filter);
+      if (!m) return { messages, complete: true, beyond: null, atEnd: true };
+      if (m.seq >= hiExclusive) return { messages, complete: true, beyond: m, atEnd: false };
+      messages.push(m);
+      s = m.seq + 1;
+    }
+    return { messages, complete: true, beyond: null, atEnd: false };
+  }
+
+  /**
+   * The sparse-filter read: a probe window measures how densely the filter matches; a dense one
+   * returns null (the window scan suits it better), a sparse one is read with parallel chains over
+   * the range expected to hold the rest of the page.
+   */
+  private async scanSparse(
+    stream: string,
+    b: StreamBounds,
+    start: number,
+    filter: string,
+    limit: number,
+    stopAfter: number
+  ): Promise<{ messages: ReadMessage[]; nextSeq: number | null } | null> {
+    const jsm = await this.jsm();
+    const end = Math.min(b.lastSeq, stopAfter); // inclusive
+    let cursor = Math.max(start, b.firstSeq);
+    if (cursor > end) return { messages: [], nextSeq: null };
+    const found: StoredMsg[] = [];
+    // Probe: PROBE_WINDOW concurrent requests from the cursor.
+    const w = Math.min(PROBE_WINDOW, end - cursor + 1);
+    const answers = await Promise.all(Array.from({ length: w }, (_, i) => this.next(jsm, stream, b.direct, cursor + i, filter)));
+    const seen = new Set<number>();
+    let beyond: StoredMsg | null = null;
+    for (const m of answers) {
+      if (!m || seen.has(m.seq)) continue;
+      seen.add(m.seq);
+      if (m.seq < cursor + w) found.push(m);
+      else if (!beyond || m.seq < beyond.seq) beyond = m;
+    }
+    if (found.length >= w / 2 && found.length < limit) return null; // dense: windows are cheaper
+    found.sort((x, y) => x.seq - y.seq);
+    let atEnd = answers[w - 1] === null;
+    // Matches per sequence; a gap up to the first match beyond also counts as evidence.
+    let density = found.length > 0 ? found.length / w : beyond ? 1 / (beyond.seq - cursor + 1) : 0;
+    if (beyond && beyond.seq <= end) {
+      found.push(beyond);
+      cursor = beyond.seq + 1;
+    } else {
+      atEnd = true;
+    }
+    while (found.length < limit && !atEnd && cursor <= end) {
+      const need = limit - found.length;
+      const span = Math.min(end - cursor + 1, Math.max(CHAINS, Math.ceil((1.25 * need) / Math.max(density, 1e-6))));
+      const k = Math.min(CHAINS, span);
+      const part = Math.ceil(span / k);
+      const spanEnd = cursor + span; // exclusive
+      const chains = await Promise.all(
+        Array.from({ length: k }, (_, i) => {
+          const lo = cursor + i * part;
+          return this.chain(jsm, stream, b.direct, lo, Math.min(lo + part, spanEnd), filter, need);
+        })
+      );
+      let inSpan = 0;
+      let cut = false;
+      for (const c of chains) {
+        found.push(...c.messages);
+        inSpan += c.messages.length;
+        // A chain cut short holds the page's end: later chains are beyond it.
+        if (!c.complete) {
+          cut = true;
+          break;
+        }
+      }
+      if (cut) break;
+      const last = chains[chains.length - 1]!;
+      density = Math.max(inSpan / span, 1 / (span * 4));
+      if (last.beyond && last.beyond.seq <= end) {
+        found.push(last.beyond);
+        cursor = last.beyond.seq + 1;
+      } else {
+        atEnd = last.atEnd || last.beyond !== null || spanEnd > end;
+        cursor = spanEnd;
+      }
+    }
+    const sorted = found.sort((x, y) => x.seq - y.seq).slice(0, limit);
+    const lastMsg = sorted.at(-1);
+    const more = sorted.length === limit && lastMsg !== undefined && lastMsg.seq < b.lastSeq;
+    return { messages: sorted.map(fromStored), nextSeq: more && lastMsg ? lastMsg.seq + 1 : null };
+  }
+
+  /** The dense read: windows of concurrent requests (see the file comment). */
+  private async scanWindows(
+    stream: string,
+    b: StreamBounds,
+    start: number,
+    filter: string,
+    limit: number,
+    stopAfter: number
   ): Promise<{ messages: ReadMessage[]; nextSeq: number | null }> {
     const jsm = await this.jsm();
     const found = new Map<number, StoredMsg>();
