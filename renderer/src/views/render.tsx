@@ -4,11 +4,13 @@ import type { SynosClient } from '../../../main/contract/client';
 import type { Command } from '../components/CommandPalette';
 import type { Route } from '../lib/route';
 import { AlertsView } from './Alerts';
+import { BenchmarksView } from './Benchmarks';
 import { ConsumersView } from './Consumers';
 import { EngineView } from './Engine';
 import { MessagesView } from './Messages';
 import { MetricsView } from './Metrics';
 import { NotBuiltView } from './NotBuilt';
+import { OutboxView } from './Outbox';
 import { OverviewView } from './Overview';
 import { SecurityView } from './Security';
 import { SettingsView } from './Settings';
@@ -30,6 +32,10 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <EngineView />;
     case 'security':
       return <SecurityView />;
+    case 'benchmarks':
+      return <BenchmarksView />;
+    case 'outbox':
+      return <OutboxView />;
     case 'alerts':
       return <AlertsView />;
     case 'metrics':
