@@ -10,6 +10,7 @@ import type { BenchMode, BenchParams, BenchProgress } from '../contract/bench';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { APP_VERSION } from '../core/version';
 import { BenchHistoryStore } from './history';
+import { createPipelineDriver } from './pipeline';
 import { compareRuns, runsToCsv, summarizeRun } from './results';
 import { BenchmarkRunner, benchStreamName } from './runner';
 
@@ -46,7 +47,7 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
       servers: ctx.nats.status().servers,
       logger,
       appVersion: APP_VERSION,
-      pipeline: null
+      pipeline: createPipelineDriver({ dataDir: ctx.config.dataDir, synchronous: ctx.config.database.synchronous, logger })
     });
     const runId = newRunId();
     const stream = BenchmarkRunner.usesStream(params.mode) ? benchStreamName(runId) : null;

@@ -161,6 +161,13 @@ describe('benchmarks against a real nats-server', () => {
       expected: 2000,
       latency: false,
       roles: ['consumers']
+    },
+    {
+      name: "the app's pipeline (engine event → validate → outbox → PubAck stored)",
+      params: { mode: 'pipeline', msgs: 2000, window: 128 },
+      expected: 2000,
+      latency: true,
+      roles: ['publishers']
     }
   ];
 
@@ -180,9 +187,11 @@ describe('benchmarks against a real nats-server', () => {
       if (r.latency) expect(r.latency.samples).toBe(c.params.msgs);
       expect(finished.run?.msgsPerSec).toBe(r.totals.msgsPerSec);
       expect(progress.at(-1)?.phase).toBe('cleanup');
-      if (r.mode.startsWith('js-')) expect(r.stream).toMatch(/^SYNOS_BENCH_/);
+      if (r.mode.startsWith('js-') || r.mode === 'pipeline') expect(r.stream).toMatch(/^SYNOS_BENCH_/);
       else expect(r.stream).toBeNull();
       expect(await benchStreams(jsm)).toEqual([]);
+      // The pipeline's temporary outbox is gone too.
+      expect(fs.readdirSync(core.context.config.dataDir).filter((f) => f.startsWith('bench-pipeline-'))).toEqual([]);
     });
   }
 
@@ -213,6 +222,29 @@ describe('benchmarks against a real nats-server', () => {
     } finally {
       off();
       offP();
+    }
+  });
+
+  it('cancelling a pipeline run removes its temporary outbox and stream', async () => {
+    let running = false;
+    const offP = core.api.subscribe('bench.progress', (p) => {
+      if (p.phase === 'running' && p.done > 0) running = true;
+    });
+    const finishedById = new Map<string, BenchFinished>();
+    const offF = core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
+    try {
+      const { runId } = await core.api.invoke('bench.start', { mode: 'pipeline', msgs: 2_000_000 });
+      await waitFor(() => running, { timeoutMs: 30_000, message: 'the pipeline run to be publishing' });
+      expect(fs.readdirSync(core.context.config.dataDir).some((f) => f.startsWith(`bench-pipeline-${runId}`))).toBe(true);
+      expect((await core.api.invoke('bench.cancel', { runId })).cancelled).toBe(true);
+      expect(finishedById.get(runId)?.status).toBe('cancelled');
+      expect(await benchStreams(jsm)).toEqual([]);
+      await waitFor(() => fs.readdirSync(core.context.config.dataDir).every((f) => !f.startsWith('bench-pipeline-')), {
+        message: 'the temporary outbox files to be removed'
+      });
+    } finally {
+      offP();
+      offF();
     }
   });
 
