@@ -17,8 +17,8 @@ export const TAIL_FLUSH_MS = 50;
 /** At most this many tails per caller session, and in all. */
 export const MAX_TAILS_PER_SESSION = 20;
 export const MAX_TAILS = 200;
-/** At most this many messages in one pushed batch; the rest follow in the next flush. */
-const MAX_BATCH = 1000;
+/** At most this many bytes of payload kept per tail, whatever its capacity in messages. */
+export const TAIL_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface TailStartOptions {
   subject: string;
@@ -30,17 +30,31 @@ export interface TailStartOptions {
   signal?: AbortSignal;
 }
 
+/** A received message as kept in the ring: only its first previewBytes, formatted when delivered. */
+interface Entry {
+  seq: number;
+  subject: string;
+  reply: string | null;
+  headers: Record<string, string[]> | null;
+  /** The first previewBytes (+3, to find a character boundary) of the payload, copied. */
+  head: Uint8Array;
+  size: number;
+  time: number;
+}
+
 class Tail {
   readonly id = randomUUID();
   readonly startedAt = new Date().toISOString();
   state: TailInfo['state'] = 'running';
-  /** Ring of the newest messages; ring[0] is the oldest kept. */
-  private ring: TailMessage[] = [];
+  /** Circular buffer: slot of seq s is (s - 1) % capacity; it holds seqs oldest()…received. */
+  private readonly slots: Array<Entry | undefined>;
+  private count = 0;
+  private bytes = 0;
   private received = 0;
   private dropped = 0;
   /** Highest seq delivered in a batch. */
   private delivered = 0;
-  private lastMessageAt: string | null = null;
+  private lastMessageAt: number | null = null;
   private sub: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -51,7 +65,9 @@ class Tail {
     readonly previewBytes: number,
     readonly sessionId: string | undefined,
     private readonly emit: (batch: TailBatch) => void
-  ) {}
+  ) {
+    this.slots = new Array<Entry | undefined>(capacity);
+  }
 
   /** Subscribes on this connection (again after the manager made a new one). */
   attach(nc: NatsConnection): void {
@@ -60,35 +76,73 @@ class Tail {
     this.sub = nc.subscribe(this.subject, { callback: (error, msg) => (error ? undefined : this.onMessage(msg)) });
   }
 
+  private oldest(): number {
+    return this.received - this.count + 1;
+  }
+
+  /** Drops the oldest kept message, counting it when it was never delivered. */
+  private evictOldest(): void {
+    const seq = this.oldest();
+    const slot = (seq - 1) % this.capacity;
+    const entry = this.slots[slot];
+    this.slots[slot] = undefined;
+    this.count--;
+    if (entry) this.bytes -= entry.head.length;
+    if (seq > this.delivered) this.dropped++;
+  }
+
   private onMessage(msg: Msg): void {
-    this.received++;
-    const preview = previewPayload(msg.data, this.previewBytes);
-    this.lastMessageAt = new Date().toISOString();
-    this.ring.push({
-      seq: this.received,
+    // O(1) per message, and no formatting until delivery: a burst costs little even when dropped.
+    if (this.count === this.capacity) this.evictOldest();
+    const seq = ++this.received;
+    const head = msg.data.slice(0, this.previewBytes + 3);
+    this.lastMessageAt = Date.now();
+    this.slots[(seq - 1) % this.capacity] = {
+      seq,
       subject: msg.subject,
-      time: this.lastMessageAt,
       reply: msg.reply && msg.reply.length > 0 ? msg.reply : null,
       headers: headersOf(msg.headers),
-      ...preview
-    });
-    if (this.ring.length > this.capacity) {
-      const evicted = this.ring.splice(0, this.ring.length - this.capacity);
-      for (const m of evicted) if (m.seq > this.delivered) this.dropped++;
-    }
+      head,
+      size: msg.data.length,
+      time: this.lastMessageAt
+    };
+    this.count++;
+    this.bytes += head.length;
+    while (this.bytes > TAIL_MAX_BYTES && this.count > 1) this.evictOldest();
     if (this.state === 'running' && !this.timer) this.timer = setTimeout(() => this.flush(), TAIL_FLUSH_MS);
   }
 
-  /** Pushes what is undelivered (up to MAX_BATCH; the rest on the next tick). */
+  private format(entry: Entry): TailMessage {
+    const preview = previewPayload(entry.head, this.previewBytes);
+    return {
+      seq: entry.seq,
+      subject: entry.subject,
+      time: new Date(entry.time).toISOString(),
+      reply: entry.reply,
+      headers: entry.headers,
+      ...preview,
+      size: entry.size,
+      truncated: entry.size > this.previewBytes
+    };
+  }
+
+  private collect(afterSeq: number): TailMessage[] {
+    const out: TailMessage[] = [];
+    for (let seq = Math.max(afterSeq + 1, this.oldest()); seq <= this.received; seq++) {
+      const entry = this.slots[(seq - 1) % this.capacity];
+      if (entry && entry.seq === seq) out.push(this.format(entry));
+    }
+    return out;
+  }
+
+  /** Pushes everything undelivered in one batch. */
   flush(): void {
     this.timer = null;
-    if (this.stopped || this.state !== 'running') return;
-    const start = this.ring.findIndex((m) => m.seq > this.delivered);
-    if (start < 0) return;
-    const messages = this.ring.slice(start, start + MAX_BATCH);
-    this.delivered = (messages[messages.length - 1] as TailMessage).seq;
+    if (this.stopped || this.state !== 'running' || this.delivered >= this.received) return;
+    const messages = this.collect(this.delivered);
+    this.delivered = this.received;
+    if (messages.length === 0) return;
     this.emit({ tailId: this.id, messages, received: this.received, dropped: this.dropped, state: this.state });
-    if (start + MAX_BATCH < this.ring.length) this.timer = setTimeout(() => this.flush(), TAIL_FLUSH_MS);
   }
 
   pause(): void {
@@ -104,7 +158,7 @@ class Tail {
   }
 
   read(afterSeq: number): TailMessage[] {
-    return this.ring.filter((m) => m.seq > afterSeq);
+    return this.collect(afterSeq);
   }
 
   stop(): void {
@@ -113,7 +167,9 @@ class Tail {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.unsubscribe();
-    this.ring = [];
+    this.slots.fill(undefined);
+    this.count = 0;
+    this.bytes = 0;
   }
 
   private unsubscribe(): void {
@@ -134,11 +190,11 @@ class Tail {
       state: this.state,
       capacity: this.capacity,
       previewBytes: this.previewBytes,
-      buffered: this.ring.length,
+      buffered: this.count,
       received: this.received,
       dropped: this.dropped,
       startedAt: this.startedAt,
-      lastMessageAt: this.lastMessageAt
+      lastMessageAt: this.lastMessageAt === null ? null : new Date(this.lastMessageAt).toISOString()
     };
   }
 }
