@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chooseNativeBinding, sideBySidePath } from '../../main/store/native-binding';
 import {
   ensureNativeRuntime,
@@ -22,10 +22,16 @@ const root = path.resolve(__dirname, '../..');
 const realModule = path.join(root, 'node_modules/better-sqlite3');
 const nodeAbi = Number(process.versions.modules);
 const electron = runtimeTarget('electron', root);
+const copies: string[] = [];
+
+afterAll(() => {
+  for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A project root holding a copy of better-sqlite3 (Node's build) and the electron package's metadata. */
 function projectCopy({ withSources = false } = {}): string {
   const dir = tempDir('synos-native-');
+  copies.push(dir);
   const moduleDir = path.join(dir, 'node_modules/better-sqlite3');
   fs.cpSync(realModule, moduleDir, {
     recursive: true,
