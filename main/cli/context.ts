@@ -53,13 +53,16 @@ export function globalsOf(command: Command): GlobalOptions {
 }
 
 /**
- * The configuration overrides of the global flags. `--context NAME` loads that natscli context
- * first; flags given next to it win (any credential flag replaces the context's credentials).
+ * The configuration overrides of the global flags. `--context NAME` (or NATS_CONTEXT) loads that
+ * natscli context first; flags given next to it win (any credential flag replaces the context's
+ * credentials).
  */
 export function overridesFrom(globals: GlobalOptions, extra: ConfigOverrides = {}): ConfigOverrides {
   const o: ConfigOverrides = { ...extra };
-  if (globals.context) {
-    const fromContext = contextOverrides(globals.context);
+  // natscli also takes the context from NATS_CONTEXT.
+  const contextName = globals.context ?? (process.env.NATS_CONTEXT?.trim() || undefined);
+  if (contextName) {
+    const fromContext = contextOverrides(contextName);
     const credentialFlag = Boolean(globals.token || globals.user || globals.password !== undefined || globals.nkey || globals.creds);
     if (credentialFlag) {
       delete fromContext.token;

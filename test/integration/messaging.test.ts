@@ -331,12 +331,14 @@ describe('sub, pub and req in the built CLI', () => {
     ctx('good', { url: server.url, user: 'cli', password: 'cli-pw' });
     ctx('badpw', { url: server.url, user: 'cli', password: 'wrong' });
     const env = { XDG_CONFIG_HOME: xdg };
-    const [ok, bad, fixed, missing] = await Promise.all([
+    const [ok, bad, fixed, missing, fromEnv] = await Promise.all([
       runCli(['--context', 'good', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
       runCli(['--context', 'badpw', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
       runCli(['--context', 'badpw', '--user', 'cli', '--password', 'cli-pw', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
-      runCli(['--context', 'nope', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env)
+      runCli(['--context', 'nope', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
+      runCli(['--data', data, 'pub', 'ctx.x', 'hi'], undefined, { ...env, NATS_CONTEXT: 'good' })
     ]);
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(ok.code, ok.stderr).toBe(0);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/NATS_AUTH/);
