@@ -2,9 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { ConnectionBadge } from '../components/ConnectionBadge';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
-import { useAction } from '../client/context';
+import { useAction, useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useTheme, type ThemeChoice } from '../lib/theme';
+import { ProfilesCard } from './Profiles';
 import { RuleThresholds } from './RuleThresholds';
 
 function ConnectionSettings() {
@@ -73,12 +74,40 @@ function ThemeSettings() {
   );
 }
 
+/** Durability mode and metrics port are start-up settings of the core; shown here with where to change them. */
+function CoreSettings() {
+  const info = useQuery('system.info', {});
+  const metrics = useQuery('metrics.snapshot', { seriesLimit: 0 });
+  return (
+    <article className="card">
+      <h2>Durability and metrics</h2>
+      <dl className="facts">
+        <dt>Prometheus metrics</dt>
+        <dd className="mono" data-testid="settings-metrics-endpoint">
+          {metrics.data ? (metrics.data.endpoint ?? 'off') : '—'}
+        </dd>
+        <dt>Data directory</dt>
+        <dd className="mono">{info.data?.dataDir ?? '—'}</dd>
+      </dl>
+      <ErrorNote error={metrics.error ?? info.error} />
+      <p className="hint">
+        Both are read when the core starts. Metrics port: <span className="mono">--metrics-port PORT</span> or{' '}
+        <span className="mono">&quot;metricsPort&quot;</span> in <span className="mono">config.json</span> of the data directory. Durability mode:{' '}
+        <span className="mono">&quot;database&quot;: {'{'} &quot;synchronous&quot;: &quot;FULL&quot; {'}'}</span> there survives power loss; the default NORMAL
+        survives an app crash and is faster. Restart the app after changing them.
+      </p>
+    </article>
+  );
+}
+
 export function SettingsView() {
   return (
     <section>
       <ViewHeader title="Settings" />
       <ConnectionSettings />
+      <ProfilesCard />
       <ThemeSettings />
+      <CoreSettings />
       <RuleThresholds />
     </section>
   );
