@@ -9,6 +9,8 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TailBatch, TailMessage } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
+import { createClient } from '../../main/contract/client';
+import { createMemoryLink } from '../../main/transport/memory';
 import { CLI, assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -101,6 +103,29 @@ describe('live tails, publish and request through the contract', () => {
     expect(await core.api.call('tail.list', {}, a)).toMatchObject({ ok: true, value: { tails: [{ id }] } });
     abort.abort();
     expect(await core.api.call('tail.list', {}, a)).toMatchObject({ ok: true, value: { tails: [] } });
+  });
+
+  it('over a client transport: the tail belongs to its client session and stops when the client closes', async () => {
+    const linkA = createMemoryLink(core.api, 20);
+    const linkB = createMemoryLink(core.api, 20);
+    const a = createClient(linkA);
+    const b = createClient(linkB);
+    const seen: TailMessage[] = [];
+    a.subscribe('tail.messages', (payloads) => {
+      for (const p of payloads) seen.push(...p.messages);
+    });
+    await a.call('events.subscribe', { channels: ['tail.messages'] });
+    const tail = await a.call('tail.start', { subject: 'client.>' });
+    expect((await a.call('tail.list')).tails.map((t) => t.id)).toEqual([tail.id]);
+    expect((await b.call('tail.list')).tails).toEqual([]);
+    await expect(b.call('tail.pause', { id: tail.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    raw.publish('client.x', 'to a');
+    await raw.flush();
+    await waitFor(() => seen.length === 1, { message: 'the message at client A' });
+    expect(seen[0]).toMatchObject({ subject: 'client.x', payload: 'to a' });
+    linkA.close?.();
+    expect((await core.api.invoke('tail.list', {})).tails.map((t) => t.id)).not.toContain(tail.id);
+    b.close();
   });
 
   it('resubscribes its tails on a new connection', async () => {
