@@ -25,6 +25,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiError,
   jetstream,
   jetstreamManager,
   type ConsumerConfig,
@@ -207,11 +208,11 @@ export class MessageBrowser {
     try {
       info = await jsm.consumers.add(stream, config);
     } catch (error) {
-      if (/permission|not authorized|authorization/i.test(String(error))) {
-        this.consumersRefused = true;
-        return null;
-      }
-      throw error;
+      // Not allowed to (permissions), or the server refuses (consumer limit, filter outside the
+      // stream's subjects …): plain reads still work, and answer such cases precisely.
+      if (/permission|not authorized|authorization/i.test(String(error))) this.consumersRefused = true;
+      else if (!(error instanceof JetStreamApiError)) throw error;
+      return null;
     }
     try {
       const want = Math.min(limit, info.num_pending);
@@ -334,8 +335,11 @@ export class MessageBrowser {
     if (beyond && beyond.seq <= end) {
       found.push(beyond);
       cursor = beyond.seq + 1;
+    } else if (beyond) {
+      atEnd = true; // the next match is past the range asked for
     } else {
-      atEnd = true;
+      // The window's last sequence matched itself, so nothing was asked beyond it: go on from there.
+      cursor += w;
     }
     while (found.length < limit && !atEnd && cursor <= end) {
       const need = limit - found.length;
