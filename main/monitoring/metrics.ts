@@ -6,7 +6,7 @@
  * state (outbox, breakers, consumers, streams, engine) is set by the monitoring sampler. Names
  * follow promtool's rules: snake_case, base units (seconds, bytes, ratio), counters end in `_total`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { ConnectionState } from '../contract';
 import type { BreakerReading, ConsumerReading, EngineReading, OutboxReading, StreamReading } from './inputs';
 
@@ -30,6 +30,79 @@ function dropNonCounterTotals(registry: Registry): void {
   for (const metric of registry.getMetricsAsArray()) {
     const m = metric as unknown as { name: string; type: string };
     if (m.name.endsWith('_total') && m.type !== 'counter') registry.removeSingleMetric(m.name);
+  }
+}
+
+/**
+ * Per-message counts kept as plain numbers and handed to a prom-client counter when it is
+ * collected (a scrape): the bridge and the publisher call these once per message, and a Map
+ * update costs a fraction of prom-client's label hashing.
+ */
+class DeferredCounts<L extends string> {
+  private readonly pending = new Map<string, { labels: Record<L, string>; n: number }>();
+
+  add(key: string, labels: () => Record<L, string>, n: number): void {
+    const entry = this.pending.get(key);
+    if (entry) entry.n += n;
+    else this.pending.set(key, { labels: labels(), n });
+  }
+
+  drainInto(counter: Counter<L>): void {
+    for (const entry of this.pending.values()) {
+      if (entry.n > 0) counter.inc(entry.labels, entry.n);
+      entry.n = 0;
+    }
+  }
+}
+
+/**
+ * A latency histogram by one label, kept in plain arrays: an observation is a bucket search and
+ * three additions. prom-client's Histogram costs about 1.5 µs per observe (label hashing), which
+ * matters once per published message; this one is registered on the same registry through the
+ * interface the registry reads (name, help, type, get, reset) and renders the same text.
+ */
+class LatencyHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, { counts: Float64Array; sum: number; count: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly label: string,
+    private readonly buckets: readonly number[]
+  ) {}
+
+  observe(labelValue: string, seconds: number): void {
+    let s = this.series.get(labelValue);
+    if (!s) {
+      s = { counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
+      this.series.set(labelValue, s);
+    }
+    let i = 0;
+    while (i < this.buckets.length && seconds > this.buckets[i]!) i++;
+    s.counts[i]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> } {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const [labelValue, s] of this.series) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.buckets.length; i++) {
+        cumulative += s.counts[i]!;
+        const le = i < this.buckets.length ? this.buckets[i]! : '+Inf';
+        values.push({ labels: { [this.label]: labelValue, le }, value: cumulative, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { [this.label]: labelValue }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { [this.label]: labelValue }, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.series.clear();
   }
 }
 
@@ -91,13 +164,16 @@ export class MetricsRegistry {
   private readonly totalsValue: MetricTotals = { published: 0, received: 0, invalid: 0, publishFailures: 0 };
   private readonly publishWindow = new LatencyWindow(4096);
   private readonly handlerWindow = new LatencyWindow(4096);
+  private readonly pendingPublished = new DeferredCounts<'stream'>();
+  private readonly pendingReceived = new DeferredCounts<'stream'>();
+  private readonly pendingInvalid = new DeferredCounts<'stream' | 'reason'>();
 
   private readonly published: Counter<'stream'>;
   private readonly received: Counter<'stream'>;
   private readonly invalid: Counter<'stream' | 'reason'>;
   private readonly publishFailures: Counter<'reason'>;
-  private readonly publishDuration: Histogram<'stream'>;
-  private readonly handlerDuration: Histogram<'handler'>;
+  private readonly publishDuration: LatencyHistogram;
+  private readonly handlerDuration: LatencyHistogram;
   private readonly connectionUp: Gauge;
   private readonly connectionState: Gauge<'state'>;
   private readonly outboxMessages: Gauge<'status'>;
@@ -124,19 +200,22 @@ export class MetricsRegistry {
       name: 'synos_messages_published_total',
       help: 'Messages published and acknowledged by JetStream, by stream',
       labelNames: ['stream'],
-      registers
+      registers,
+      collect: () => this.pendingPublished.drainInto(this.published)
     });
     this.received = new Counter({
       name: 'synos_messages_received_total',
       help: 'Messages received from JetStream consumers, by stream',
       labelNames: ['stream'],
-      registers
+      registers,
+      collect: () => this.pendingReceived.drainInto(this.received)
     });
     this.invalid = new Counter({
       name: 'synos_messages_invalid_total',
       help: 'Received messages rejected as invalid (not JSON, not an envelope, schema failure), by stream and reason',
       labelNames: ['stream', 'reason'],
-      registers
+      registers,
+      collect: () => this.pendingInvalid.drainInto(this.invalid)
     });
     this.publishFailures = new Counter({
       name: 'synos_publish_failures_total',
@@ -144,20 +223,20 @@ export class MetricsRegistry {
       labelNames: ['reason'],
       registers
     });
-    this.publishDuration = new Histogram({
-      name: 'synos_publish_duration_seconds',
-      help: 'Time from publish to JetStream PubAck, by stream',
-      labelNames: ['stream'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers
-    });
-    this.handlerDuration = new Histogram({
-      name: 'synos_handler_duration_seconds',
-      help: 'Time to handle one received message, by handler',
-      labelNames: ['handler'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers
-    });
+    this.publishDuration = new LatencyHistogram(
+      'synos_publish_duration_seconds',
+      'Time from publish to JetStream PubAck, by stream',
+      'stream',
+      LATENCY_BUCKETS_SECONDS
+    );
+    this.handlerDuration = new LatencyHistogram(
+      'synos_handler_duration_seconds',
+      'Time to handle one received message, by handler',
+      'handler',
+      LATENCY_BUCKETS_SECONDS
+    );
+    this.registry.registerMetric(this.publishDuration as unknown as Metric);
+    this.registry.registerMetric(this.handlerDuration as unknown as Metric);
     this.connectionUp = new Gauge({
       name: 'synos_nats_connected',
       help: '1 while connected to NATS, else 0',
@@ -243,8 +322,8 @@ export class MetricsRegistry {
   /** A message reached JetStream (PubAck) after `seconds`. */
   recordPublish(stream: string, seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
-    this.published.inc({ stream });
-    this.publishDuration.observe({ stream }, seconds);
+    this.pendingPublished.add(stream, () => ({ stream }), 1);
+    this.publishDuration.observe(stream, seconds);
     this.publishWindow.add(this.now(), seconds);
     this.totalsValue.published++;
   }
@@ -258,20 +337,20 @@ export class MetricsRegistry {
   /** A message arrived from a consumer of `stream`. */
   recordReceived(stream: string, count = 1): void {
     if (count <= 0) return;
-    this.received.inc({ stream }, count);
+    this.pendingReceived.add(stream, () => ({ stream }), count);
     this.totalsValue.received += count;
   }
 
   /** A received message was rejected (reason: not_json, not_envelope, schema, …). */
   recordInvalid(reason: string, stream = 'unknown'): void {
-    this.invalid.inc({ stream, reason });
+    this.pendingInvalid.add(`${stream}\u0000${reason}`, () => ({ stream, reason }), 1);
     this.totalsValue.invalid++;
   }
 
   /** One received message took `seconds` to handle. */
   recordHandler(handler: string, seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
-    this.handlerDuration.observe({ handler }, seconds);
+    this.handlerDuration.observe(handler, seconds);
     this.handlerWindow.add(this.now(), seconds);
   }
 
