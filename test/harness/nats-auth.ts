@@ -77,13 +77,16 @@ export interface TlsFiles {
   keyFile: string;
   /** A CA that did not sign the server certificate. */
   otherCaFile: string;
+  /** A client certificate and key signed by the CA (mutual TLS). */
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** A CA and a server certificate for 127.0.0.1/localhost signed by it (EC P-256, valid one day). */
+/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate signed by it (EC P-256, one day). */
 export function makeTlsFiles(dir: string): TlsFiles {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Synos Test CA'], dir);
@@ -94,7 +97,16 @@ export function makeTlsFiles(dir: string): TlsFiles {
     ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf'],
     dir
   );
+  // A client certificate for mutual TLS, signed by the same CA.
+  openssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=synos-client'], dir);
+  fs.writeFileSync(path.join(dir, 'client-ext.cnf'), 'extendedKeyUsage=clientAuth\n');
+  openssl(
+    ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1', '-extfile', 'client-ext.cnf'],
+    dir
+  );
   return {
+    clientCertFile: path.join(dir, 'client.pem'),
+    clientKeyFile: path.join(dir, 'client.key'),
     caFile: path.join(dir, 'ca.pem'),
     certFile: path.join(dir, 'server.pem'),
     keyFile: path.join(dir, 'server.key'),

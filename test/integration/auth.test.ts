@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/create-core';
+import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { makeNkeyUser, makeOperatorSetup, makeTlsFiles, type TlsFiles } from '../harness/nats-auth';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -230,6 +231,45 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect(opsAgain?.outcome).toBe('skipped');
       expect(again.contexts.find((c) => c.name === 'secure')?.outcome).toBe('updated');
     });
+  });
+
+  it('mutual TLS: a client certificate from the CA is accepted, none is a NATS_TLS failure', async () => {
+    const mtls = await startNatsServer({
+      jetstream: false,
+      config: `tls { cert_file: "${tls.certFile}", key_file: "${tls.keyFile}", ca_file: "${tls.caFile}", verify: true }\n`
+    });
+    try {
+      await withCore(async (core) => {
+        const withCert = await core.api.invoke('profiles.test', {
+          profile: {
+            name: 'mtls',
+            servers: [mtls.url],
+            auth: { kind: 'none' },
+            tls: { caFile: tls.caFile, certFile: tls.clientCertFile, keyFile: tls.clientKeyFile }
+          }
+        });
+        expect(withCert, withCert.error?.message).toMatchObject({ ok: true });
+        const without = await core.api.invoke('profiles.test', {
+          profile: { name: 'no-cert', servers: [mtls.url], auth: { kind: 'none' }, tls: { caFile: tls.caFile } }
+        });
+        expect(without.ok).toBe(false);
+        expect(without.error?.code, without.error?.message).toBe('NATS_TLS');
+      });
+    } finally {
+      await mtls.stop();
+    }
+  });
+
+  it('CLI: TLS and nkey flags connect; a wrong CA exits 1 with NATS_TLS and a hint', () => {
+    const data = tempDir();
+    const good = runCliSync(['--nats', tlsServer.url, '--tls-ca', tls.caFile, '--data', data, 'pub', 'tls.x', 'y']);
+    expect(good.code, good.stderr).toBe(0);
+    const nk = runCliSync(['--nats', nkeyServer.url, '--nkey', nkey.seedFile, '--data', data, 'pub', 'nk.x', 'y']);
+    expect(nk.code, nk.stderr).toBe(0);
+    const wrong = runCliSync(['--nats', tlsServer.url, '--tls-ca', tls.otherCaFile, '--data', data, 'pub', 'tls.x', 'y']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/error: NATS_TLS: /);
+    expect(wrong.stderr).toMatch(/hint: Check the CA file/);
   });
 
   it('never hangs: a server that accepts and stays silent, TLS asked of a plain server, a non-NATS listener', async () => {
