@@ -15,6 +15,8 @@ import {
 } from '../../main/bench/results';
 import { benchStreamName, benchSubjectPrefix, parseStreamOwner, splitMessages, streamDescription } from '../../main/bench/runner';
 import { newRunId } from '../../main/bench/module';
+import { PIPELINE_EVENT_TYPE, buildPipelineMessage } from '../../main/bench/pipeline';
+import { validateEnvelope } from '../../main/contract/messages';
 
 function run(overrides: Partial<BenchRun> = {}, params: Record<string, unknown> = {}): BenchRun {
   const base: BenchRun = {
@@ -184,5 +186,19 @@ describe('leftover streams', () => {
     expect(text).toContain('bench run abc');
     expect(parseStreamOwner(text)).toEqual({ host: 'host-1', pid: 4242 });
     expect(parseStreamOwner('a stream someone else made')).toBeNull();
+  });
+});
+
+describe('pipeline messages', () => {
+  it('builds valid state_change envelopes of at least the requested size, each with its own id', () => {
+    const small = buildPipelineMessage(1, 0);
+    const big = buildPipelineMessage(2, 4096);
+    expect(small.id).not.toBe(big.id);
+    expect(big.bytes.length).toBeGreaterThanOrEqual(4096);
+    for (const m of [small, big]) {
+      const checked = validateEnvelope(m.bytes, { expectedType: PIPELINE_EVENT_TYPE });
+      expect(checked.ok).toBe(true);
+      if (checked.ok) expect(checked.envelope.id).toBe(m.id);
+    }
   });
 });
