@@ -65,6 +65,7 @@ function authColumns(auth: ParsedProfileInput['auth']): AuthColumns {
   }
 }
 
+/** The saved connection profiles and the active-profile setting, over prepared statements. */
 export class ProfileStore {
   private readonly statements;
 

@@ -221,6 +221,10 @@ export class TailService {
     });
   }
 
+  /**
+   * Starts a tail on the live connection; answers once the server has the subscription, so
+   * nothing published after the answer is missed. NOT_CONNECTED while offline.
+   */
   async start(options: TailStartOptions): Promise<TailInfo> {
     const nc = this.nats.requireConnection();
     if (this.tails.size >= MAX_TAILS) {

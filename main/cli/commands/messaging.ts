@@ -150,6 +150,7 @@ function printReply(result: RequestResult, opts: ReqOptions): void {
   process.stdout.write((r.encoding === 'utf8' ? r.payload : `(binary, base64) ${r.payload}`) + '\n');
 }
 
+/** Adds `sub`, `pub` and `req` to the program. */
 export function registerMessaging(program: Command): void {
   program
     .command('sub')

@@ -66,6 +66,7 @@ async function findProfile(core: ReturnType<typeof openCore>, ref: string): Prom
   return found;
 }
 
+/** Adds `profiles list|show|add|remove|use|test|import-contexts` to the program. */
 export function registerProfiles(program: Command): void {
   const profiles = program.command('profiles').description('saved connection profiles (servers, credentials, TLS)');
 
