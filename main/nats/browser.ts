@@ -46,6 +46,8 @@ const MAX_WINDOW = 128;
 const PROBE_WINDOW = 16;
 /** Parallel chains over a sparse filter's range. */
 const CHAINS = 16;
+/** Probes per round trip when searching the sequence at a time. */
+const SEARCH_FANOUT = 8;
 /** Above this size a payload's format is guessed from its start instead of parsed whole. */
 const FULL_DETECT_BYTES = 256 * 1024;
 /** Headers direct get adds to each answer; they describe the read, not the message. */
@@ -188,7 +190,7 @@ export class MessageBrowser {
    */
   private async viaConsumer(
     stream: string,
-    start: { seq: number } | { time: string },
+    start: { seq: number },
     filter: string,
     limit: number
   ): Promise<{ messages: ReadMessage[]; nextSeq: number | null } | null> {
@@ -199,9 +201,8 @@ export class MessageBrowser {
       mem_storage: true,
       num_replicas: 1,
       inactive_threshold: BROWSER_CONSUMER_INACTIVE_NS,
-      ...('seq' in start
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.seq }
-        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.time })
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: start.seq
     };
     if (filter !== '>') config.filter_subject = filter;
     let info;
@@ -433,18 +434,36 @@ export class MessageBrowser {
     return { messages: sorted.map(fromStored), nextSeq: more && last ? last.seq + 1 : null };
   }
 
-  /** The first sequence whose time is at or after `time` (binary search; works on every server). */
+  /**
+   * The first sequence whose time is at or after `time`, by a search with SEARCH_FANOUT probes per
+   * round trip (works on every server; nats-server 2.9's own start-time lookup scans the stream).
+   * C(p) = "the first message at or after p is at or after `time`, or there is none" only turns
+   * from false to true as p grows, and the answer is the smallest p where it holds.
+   */
   private async seqAtTime(stream: string, b: StreamBounds, time: string): Promise<number> {
     const target = Date.parse(time);
     const jsm = await this.jsm();
     let lo = b.firstSeq;
-    let hi = b.lastSeq + 1; // answer in [lo, hi]; hi means "after the end"
+    let hi = b.lastSeq + 1; // C(hi) holds: there is nothing after the end
     while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const m = await this.next(jsm, stream, b.direct, mid, '>');
-      // Sequences between mid and m.seq hold nothing, so "at or after target" starts at mid or earlier.
-      if (!m || m.time.getTime() >= target) hi = mid;
-      else lo = m.seq + 1;
+      const width = hi - lo;
+      const points =
+        width <= SEARCH_FANOUT
+          ? Array.from({ length: width }, (_, i) => lo + i)
+          : Array.from({ length: SEARCH_FANOUT }, (_, i) => lo + Math.floor(((i + 1) * width) / (SEARCH_FANOUT + 1)));
+      const answers = await Promise.all(points.map((p) => this.next(jsm, stream, b.direct, p, '>')));
+      let narrowed = false;
+      for (let i = 0; i < points.length; i++) {
+        const m = answers[i];
+        if (!m || m.time.getTime() >= target) {
+          hi = points[i]!;
+          narrowed = true;
+          break;
+        }
+        // Everything up to m.seq has C false.
+        lo = Math.max(lo, m.seq + 1);
+      }
+      if (!narrowed && lo >= hi) break;
     }
     return lo;
   }
@@ -484,15 +503,11 @@ export class MessageBrowser {
         return page(messages, null);
       }
       if (useConsumer) {
-        let start: { seq: number } | { time: string };
-        if (from && 'time' in from) {
-          start = { time: from.time };
-        } else {
-          const seq = Math.max(b.firstSeq, from && 'seq' in from ? from.seq : 1);
-          if (seq > b.lastSeq) return page([], null);
-          start = { seq };
-        }
-        const read = await this.viaConsumer(stream, start, filter, limit);
+        // A time start is turned into a sequence first: 2.9 finds a consumer's start time slowly.
+        const seq =
+          from && 'time' in from ? await this.seqAtTime(stream, b, from.time) : Math.max(b.firstSeq, from && 'seq' in from ? from.seq : 1);
+        if (seq > b.lastSeq) return page([], null);
+        const read = await this.viaConsumer(stream, { seq }, filter, limit);
         if (read) {
           method = 'consumer';
           return page(read.messages, read.nextSeq);
