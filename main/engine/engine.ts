@@ -166,10 +166,17 @@ class InputWindow {
   }
 }
 
+/**
+ * A target's weight as of the attention epoch: weight(t) = ref · 0.5^((t − epoch) / half-life).
+ * All targets decay alike, so one factor serves every target per step and their order never
+ * changes with time alone: finding the heaviest is a comparison of refs, no power per target.
+ */
 interface AttentionState {
-  weight: number;
-  at: number;
+  ref: number;
 }
+
+/** Rebase the attention epoch after this many half-lives, long before refs could overflow. */
+const REBASE_AFTER_HALF_LIVES = 200;
 
 interface ServiceCondition {
   health: 'healthy' | 'degraded' | 'unhealthy' | null;
@@ -200,6 +207,7 @@ export class ConsciousnessEngine {
 
   private lastNow = Number.NEGATIVE_INFINITY;
   private readonly attention = new Map<string, AttentionState>();
+  private attentionEpoch: number | null = null;
   private focus: string | null = null;
   private emotion: { valence: number; arousal: number; confidence: number; curiosity: number };
   private emotionAt: number | null = null;
@@ -510,8 +518,21 @@ export class ConsciousnessEngine {
     this.emotionAt = t;
   }
 
+  /** The decay factor from the attention epoch to t. */
+  private scaleAt(t: number): number {
+    if (this.attentionEpoch === null) this.attentionEpoch = t;
+    return Math.pow(0.5, (t - this.attentionEpoch) / this.config.attention.halfLifeMs);
+  }
+
+  private rebaseAttention(t: number): void {
+    if (this.attentionEpoch === null || (t - this.attentionEpoch) / this.config.attention.halfLifeMs < REBASE_AFTER_HALF_LIVES) return;
+    const f = this.scaleAt(t);
+    for (const s of this.attention.values()) s.ref *= f;
+    this.attentionEpoch = t;
+  }
+
   private decayed(s: AttentionState, t: number): number {
-    return s.weight * halfLifeFactor(t - s.at, this.config.attention.halfLifeMs);
+    return s.ref * this.scaleAt(t);
   }
 
   private weightAt(target: string | null, t: number): number {
@@ -521,25 +542,25 @@ export class ConsciousnessEngine {
   }
 
   private addAttention(target: string, salience: number, t: number): void {
+    this.rebaseAttention(t);
+    const f = this.scaleAt(t);
     const s = this.attention.get(target);
     if (s) {
-      s.weight = Math.min(1, this.decayed(s, t) + salience);
-      s.at = t;
+      s.ref = Math.min(1, s.ref * f + salience) / f;
       return;
     }
     if (salience <= 0) return;
-    if (this.attention.size >= this.config.attention.maxTargets) this.dropLightestTarget(t);
-    this.attention.set(target, { weight: Math.min(1, salience), at: t });
+    if (this.attention.size >= this.config.attention.maxTargets) this.dropLightestTarget();
+    this.attention.set(target, { ref: Math.min(1, salience) / f });
   }
 
-  private dropLightestTarget(t: number): void {
+  private dropLightestTarget(): void {
     let lightest: string | null = null;
     let lw = Infinity;
     for (const [target, s] of this.attention) {
       if (target === this.focus) continue;
-      const w = this.decayed(s, t);
-      if (w < lw) {
-        lw = w;
+      if (s.ref < lw) {
+        lw = s.ref;
         lightest = target;
       }
     }
@@ -547,8 +568,10 @@ export class ConsciousnessEngine {
   }
 
   private forgetFaintTargets(t: number): void {
+    this.rebaseAttention(t);
+    const faint = this.config.attention.forgetBelow / this.scaleAt(t);
     for (const [target, s] of this.attention) {
-      if (target !== this.focus && this.decayed(s, t) < this.config.attention.forgetBelow) this.attention.delete(target);
+      if (target !== this.focus && s.ref < faint) this.attention.delete(target);
     }
   }
 
@@ -714,14 +737,14 @@ export class ConsciousnessEngine {
     const a = this.config.attention;
     const fw = this.weightAt(this.focus, t);
     let best: string | null = null;
-    let bw = 0;
+    let bestRef = 0;
     for (const [target, s] of this.attention) {
-      const w = this.decayed(s, t);
-      if (w > bw || (w === bw && best !== null && target === this.focus)) {
+      if (s.ref > bestRef || (s.ref === bestRef && best !== null && target === this.focus)) {
         best = target;
-        bw = w;
+        bestRef = s.ref;
       }
     }
+    const bw = bestRef * this.scaleAt(t);
     const focusHolds = this.focus !== null && fw >= a.focusThreshold - EPSILON;
     let next = this.focus;
     if (focusHolds) {

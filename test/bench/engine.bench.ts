@@ -81,7 +81,13 @@ async function publishAll(nc: NatsConnection, count: number, make: (i: number) =
   await nc.flush();
 }
 
-async function rawBaseline(nc: NatsConnection, count: number): Promise<number> {
+/** CPU time (user + system) this process used, in µs. */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+async function rawBaseline(nc: NatsConnection, count: number): Promise<{ perSecond: number; cpuPerMsgUs: number }> {
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'BENCH_RAW', subjects: ['benchraw.>'], max_msgs: 100_000 });
   await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: 'explicit' as never, max_ack_pending: 1000 });
@@ -96,15 +102,17 @@ async function rawBaseline(nc: NatsConnection, count: number): Promise<number> {
     }
   });
   const started = performance.now();
+  const cpu0 = cpuMicros();
   const payload = inputEnvelope(1, 'x').payload;
   await publishAll(nc, count, () => ({ subject: 'benchraw.x', payload }), async (i) => {
     while (i - consumed > WINDOW) await new Promise((r) => setTimeout(r, 5));
   });
   while (consumed < count) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - started) / 1000;
+  const cpuPerMsgUs = (cpuMicros() - cpu0) / count;
   await messages.close();
   await jsm.streams.delete('BENCH_RAW');
-  return count / seconds;
+  return { perSecond: count / seconds, cpuPerMsgUs };
 }
 
 function pureEngine(count: number): { perSecond: number; rssAfter: number } {
@@ -135,7 +143,7 @@ async function main(): Promise<void> {
   try {
     await provision(nc);
     const raw = await rawBaseline(nc, Math.min(EVENTS, 200_000));
-    console.log(`raw JetStream baseline:  ${Math.round(raw).toLocaleString('en')} msgs/s (stream capture + consume + ack, no engine; ${Math.min(EVENTS, 200_000).toLocaleString('en')} msgs)`);
+    console.log(`raw JetStream baseline:  ${Math.round(raw.perSecond).toLocaleString('en')} msgs/s, ${raw.cpuPerMsgUs.toFixed(1)} µs CPU/msg in this process (stream capture + consume + ack, no engine; ${Math.min(EVENTS, 200_000).toLocaleString('en')} msgs)`);
 
     const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule({ active: true })];
     const core = createTestCore({ servers: [server.url], dataDir: tempDir('synos-bench-'), modules });
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
     global.gc?.();
     const rssStart = rss();
     const started = performance.now();
+    const cpu0 = cpuMicros();
     await publishAll(
       nc,
       EVENTS,
@@ -184,6 +193,7 @@ async function main(): Promise<void> {
     );
     while (accepted() - base < EVENTS) await new Promise((r) => setTimeout(r, 5));
     const seconds = (performance.now() - started) / 1000;
+    const cpuPerEventUs = (cpuMicros() - cpu0) / EVENTS;
     await new Promise((r) => setTimeout(r, 1000));
     sub.unsubscribe();
     const status = bridge.status();
@@ -192,7 +202,9 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
 
     const rate = EVENTS / seconds;
-    console.log(`engine + bridge:         ${Math.round(rate).toLocaleString('en')} events/s over ${seconds.toFixed(1)} s (${(rate / raw).toFixed(2)}× the raw baseline; target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`);
+    console.log(`engine + bridge:         ${Math.round(rate).toLocaleString('en')} events/s over ${seconds.toFixed(1)} s (${(rate / raw.perSecond).toFixed(2)}× the raw baseline; target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`);
+    // CPU per event is steadier than wall-clock rate on a shared machine: it says what one core could carry.
+    console.log(`CPU per event:           ${cpuPerEventUs.toFixed(1)} µs (raw ${raw.cpuPerMsgUs.toFixed(1)} µs); one core could carry ≈ ${Math.round(1e6 / cpuPerEventUs).toLocaleString('en')} events/s (raw ≈ ${Math.round(1e6 / raw.cpuPerMsgUs).toLocaleString('en')})`);
     console.log(`input → output latency:  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(1)} ms (${latencies.length} probes, publish → event on orchestrator.consciousness.memory)`);
     console.log(`RSS:                     start ${mib(rssStart)}, after ${EVENTS.toLocaleString('en')} events ${mib(rssEnd)}; samples ${rssSamples.map(([i, b]) => `${Math.round(i / 1000)}k:${mib(b)}`).join(' ')}`);
     console.log(`bridge counters:         accepted ${status.inbound.accepted}, invalid ${status.inbound.invalid}, naks ${status.inbound.naks}, published ${status.outbound.published} via ${status.outbound.publisher}, dropped ${status.outbound.dropped}, failed ${status.outbound.failed}`);

@@ -3,13 +3,15 @@
  * command's engine) against a real nats-server: attention follows the failing service, and the
  * orchestrator side receives decisions and learning events on their subjects, with acks.
  */
+import { spawn } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulation, type SimulationEvent } from '../../main/cli/commands/simulate';
+import { CLI, assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { waitFor } from '../harness/temp';
+import { tempDir, waitFor } from '../harness/temp';
 
 describe('simulate against a running core', () => {
   let server: NatsServerHandle;
@@ -76,6 +78,34 @@ describe('simulate against a running core', () => {
       expect(info.num_ack_pending).toBe(0);
     } finally {
       await core.stop();
+    }
+  });
+
+  it('the real `synos-cc run` and `synos-cc simulate` processes: decisions and learning reach the orchestrator', async () => {
+    assertCliBuilt();
+    const dataDir = tempDir();
+    const run = spawn(process.execPath, [CLI, '--nats', server.url, '--data', dataDir, 'run'], { env: { ...process.env, NATS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let runLog = '';
+    run.stderr.on('data', (c: Buffer) => (runLog += c.toString()));
+    run.stdout.on('data', (c: Buffer) => (runLog += c.toString()));
+    try {
+      await waitFor(() => (runLog.match(/"msg":"consuming"/g) ?? []).length >= 4, { timeoutMs: 30_000, message: `synos-cc run to bind its consumers:\n${runLog}` });
+      // synchronous: `run` is its own process, so blocking this one costs nothing
+      const sim = runCliSync(['--nats', server.url, '--data', tempDir(), 'simulate', '--duration', '8', '--rate', '20', '--services', '4', '--incident-every', '3', '--seed', '5', '--json'], { timeoutMs: 60_000 });
+      expect(sim.code, sim.stderr).toBe(0);
+      const lines = sim.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; subject?: string; text?: string; envelope?: { data: Record<string, unknown> }; published?: number; consumed?: number });
+      const incident = lines.find((l) => l.kind === 'incident' && l.text?.includes('degrading'));
+      expect(incident).toBeDefined();
+      const seen = lines.filter((l) => l.kind === 'seen');
+      expect(seen.some((l) => l.subject === 'orchestrator.consciousness.decision' && l.envelope?.data.kind === 'service_unhealthy')).toBe(true);
+      expect(seen.some((l) => l.subject === 'orchestrator.consciousness.learning' && l.envelope?.data.kind === 'strategy' && l.envelope.data.success === true)).toBe(true);
+      const report = lines.find((l) => l.kind === 'report');
+      expect(report?.published).toBeGreaterThan(100);
+      expect(report?.consumed).toBe(seen.length);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+      run.kill('SIGTERM');
+      expect(await exited).toBe(0);
     }
   });
 });

@@ -48,6 +48,19 @@ describe('attention', () => {
     expect(weight(e, 'a', 30 * S)).toBeCloseTo(1, 4);
   });
 
+  it('keeps decaying correctly over hours (the attention epoch is rebased)', () => {
+    const e = new ConsciousnessEngine();
+    e.step(health('a', 'unhealthy'), 0);
+    const later = 4 * 3600 * S; // 480 half-lives
+    e.step(health('b', 'unhealthy'), later);
+    expect(weight(e, 'b', later)).toBe(1);
+    expect(weight(e, 'a', later)).toBe(0);
+    expect(e.currentFocus()).toBe('b');
+    e.step(health('b', 'degraded'), later + 30 * S);
+    expect(weight(e, 'b', later + 30 * S)).toBeCloseTo(1, 6);
+    expect(weight(e, 'b', later + 60 * S)).toBeCloseTo(0.5, 6);
+  });
+
   it('focuses the heaviest target at or above 0.2 and emits attention_shift with the reason', () => {
     const e = new ConsciousnessEngine();
     const out = e.step(health('a', 'healthy'), 0);
