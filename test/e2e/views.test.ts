@@ -1,0 +1,194 @@
+/**
+ * Walks every view of the web UI in Chromium against a real nats-server fed by `synos-cc simulate`,
+ * asserting on the data each view shows; saves a screenshot of each view.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, watchPageErrors } from '../harness/browser';
+import { CLI, startServe, type ServeHandle } from '../harness/cli';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { tempDir, waitFor } from '../harness/temp';
+
+const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
+
+function number(text: string | null): number {
+  return Number((text ?? '').replace(/[^\d.]/g, '')) || 0;
+}
+
+describe('every view on real data', () => {
+  let nats: NatsServerHandle;
+  let serve: ServeHandle;
+  let simulate: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  const go = async (label: string): Promise<void> => {
+    await page.getByRole('link', { name: label, exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(label);
+  };
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `view-${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    nats = await startNatsServer();
+    serve = await startServe(['--nats', nats.url, '--data', tempDir()]);
+    // The simulator plays the orchestrator and security side: services, health, incidents.
+    simulate = spawn(process.execPath, [CLI, 'simulate', '--nats', nats.url, '--data', tempDir(), '--rate', '40', '--incident-every', '3', '--no-provision'], {
+      env: { ...process.env, NATS_URL: '' },
+      stdio: 'ignore'
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    errors = watchPageErrors(page);
+    await page.goto(serve.url);
+    await waitFor(async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected', {
+      timeoutMs: 15_000,
+      message: 'the UI to show a live NATS connection'
+    });
+  });
+
+  afterAll(async () => {
+    simulate?.kill('SIGTERM');
+    await browser?.close();
+    await serve?.stop();
+    await nats?.stop();
+  });
+
+  it('Overview, Streams, Consumers and Messages show the server, its streams and live traffic', async () => {
+    // Overview: connection facts and the heartbeats heard on health.>.
+    await expect.poll(() => page.getByTestId('server-version').textContent()).toMatch(/nats-server \d+\.\d+/);
+    await expect.poll(() => page.getByTestId('overview-services').textContent(), { timeout: 20_000 }).toMatch(/healthy|degraded|unhealthy/);
+    await shot('overview');
+
+    // Streams: the provisioned topology, sortable and filterable, in sync.
+    await go('Streams');
+    await expect.poll(() => page.getByTestId('stream-row').count()).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => page.getByTestId('drift-in-sync').isVisible()).toBe(true);
+    await page.getByRole('searchbox', { name: 'Filter Streams' }).fill('SECURITY');
+    await expect.poll(() => page.getByTestId('stream-row').count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Filter Streams' }).fill('');
+    await page.getByRole('button', { name: 'Messages' }).click();
+    await page.getByRole('button', { name: 'Messages' }).click();
+    expect(await page.getByRole('columnheader', { name: /Messages/ }).getAttribute('aria-sort')).toBe('descending');
+    await shot('streams');
+
+    // Stream detail: state with messages from the simulator, and the message browser.
+    await page.getByRole('link', { name: 'ORCHESTRATOR_EVENTS' }).click();
+    await expect.poll(async () => number(await page.getByTestId('stream-messages').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await expect.poll(() => page.getByTestId('browsed-message').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.getByTestId('browsed-message').first().locator('summary').click();
+    await expect.poll(() => page.getByLabel(/^Payload of message/).first().textContent()).toContain('specversion');
+    await shot('stream-messages');
+
+    // Consumers: every durable consumer of the topology with its counts.
+    await go('Consumers');
+    await expect.poll(() => page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
+    await expect.poll(() => page.getByRole('link', { name: 'orchestrator_service' }).isVisible()).toBe(true);
+    await shot('consumers');
+
+    // Messages: a live tail of the simulator's traffic, and publish with envelope validation.
+    await go('Messages');
+    await page.getByRole('form', { name: 'Live tail' }).getByLabel('Subject').fill('orchestrator.>');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(async () => number(await page.getByTestId('tail-received').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('list', { name: 'Tailed messages' }).getByRole('listitem').count()).toBeGreaterThan(0);
+    const publish = page.getByRole('form', { name: 'Publish' });
+    await publish.getByLabel('Data (JSON)').fill('{"service": 3}');
+    await expect.poll(() => page.getByTestId('envelope-check').textContent()).toContain('data.service');
+    await expect.poll(() => publish.getByRole('button', { name: 'Publish' }).isDisabled()).toBe(true);
+    await publish.getByLabel('Data (JSON)').fill('{"service": "ui-test", "status": "healthy"}');
+    await expect.poll(() => page.getByTestId('envelope-check').textContent()).toContain('valid service.health.update data');
+    await publish.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Published 1 message');
+    await shot('messages');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    expect(errors).toEqual([]);
+  });
+
+  it('Engine, Security, Outbox, Alerts, Metrics, Benchmarks and Settings show what the core measured', async () => {
+    await go('Engine');
+    await expect.poll(async () => number(await page.getByTestId('engine-inputs').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('problem-row').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('img', { name: 'Engine load and learning mode over time' }).isVisible()).toBe(true);
+    await shot('engine');
+
+    await go('Security');
+    await expect.poll(() => page.getByTestId('security-row').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('article', { name: 'Consciousness state' }).isVisible()).toBe(true);
+    await shot('security');
+
+    await go('Outbox');
+    await expect.poll(async () => number(await page.getByTestId('outbox-completed').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('breaker-row').count()).toBe(4);
+    await expect.poll(() => page.getByTestId('emergency-state').textContent()).toContain('off');
+    await shot('outbox');
+
+    // Alerts: the rules are listed; a threshold change is kept by the core.
+    await go('Alerts');
+    const rule = page.getByRole('form', { name: 'Rule outbox.backlog' }).first();
+    await rule.getByLabel('Threshold').fill('2500');
+    await rule.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('form', { name: 'Rule outbox.backlog' }).first().getByText(/edited/).count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => page.getByRole('form', { name: 'Rule outbox.backlog' }).first().getByLabel('Threshold').inputValue()).toBe('2500');
+    await shot('alerts');
+
+    await go('Metrics');
+    await expect.poll(async () => number(await page.getByTestId('metrics-received').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('img', { name: /messages per second/ }).isVisible()).toBe(true);
+    await shot('metrics');
+
+    // Benchmarks: two small runs, then compared.
+    await go('Benchmarks');
+    const form = page.getByRole('form', { name: 'Run a benchmark' });
+    await form.getByLabel('Messages').fill('20000');
+    for (let i = 0; i < 2; i++) {
+      await expect.poll(() => form.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 30_000 }).toBe(true);
+      await form.getByRole('button', { name: 'Start' }).click();
+      await expect.poll(() => page.getByTestId('bench-row').count(), { timeout: 30_000 }).toBe(i + 1);
+    }
+    for (const box of await page.getByRole('checkbox', { name: /^Compare run/ }).all()) await box.check();
+    await expect.poll(() => page.getByTestId('bench-compare').textContent()).toContain('msgs/s');
+    await shot('benchmarks');
+
+    // Settings: a profile for this server, tested from the UI.
+    await go('Settings');
+    await page.getByRole('button', { name: 'Add profile' }).click();
+    const profile = page.getByRole('form', { name: 'New profile' });
+    await profile.getByLabel('Name').fill('local test');
+    await profile.getByLabel('Servers').fill(nats.url);
+    await profile.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => page.getByTestId('profile-test-ok').textContent()).toContain('Reached');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await expect.poll(() => page.getByTestId('profile-row').count()).toBe(1);
+    await shot('settings');
+    expect(errors).toEqual([]);
+  });
+
+  it('the command palette and keyboard move between views and switch the theme', async () => {
+    await page.keyboard.press('Control+k');
+    const palette = page.getByRole('dialog', { name: 'Command palette' });
+    await expect.poll(() => palette.isVisible()).toBe(true);
+    await page.keyboard.type('go streams');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Streams');
+    await page.keyboard.press('Alt+ArrowDown');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Consumers');
+    await page.keyboard.press('Alt+1');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('dark theme');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await go('Metrics');
+    await shot('metrics-dark');
+    expect(errors).toEqual([]);
+  });
+});
