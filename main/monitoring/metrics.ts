@@ -34,6 +34,23 @@ function dropNonCounterTotals(registry: Registry): void {
 }
 
 /**
+ * prom-client's process and Node.js metrics describe the process, not a core, and each
+ * collectDefaultMetrics() call starts an event-loop-delay monitor and a GC observer that are
+ * never stopped. So they live once per process in a registry of their own (still never the global
+ * default one) and are merged into each core's text at scrape time.
+ */
+let processRegistry: Registry | null = null;
+
+function processMetricsRegistry(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+    dropNonCounterTotals(processRegistry);
+  }
+  return processRegistry;
+}
+
+/**
  * Per-message counts kept as plain numbers and handed to a prom-client counter when it is
  * collected (a scrape): the bridge and the publisher call these once per message, and a Map
  * update costs a fraction of prom-client's label hashing.
@@ -144,7 +161,7 @@ class LatencyWindow {
 }
 
 export interface MetricsRegistryOptions {
-  /** Also export prom-client's process and Node.js metrics (default true). */
+  /** Also export prom-client's process and Node.js metrics, shared by every core of the process (default true). */
   defaultMetrics?: boolean;
   /** Clock (tests). */
   now?: () => number;
@@ -159,7 +176,9 @@ export interface MetricTotals {
 }
 
 export class MetricsRegistry {
+  /** This core's metrics (the process metrics are merged in by {@link text}). */
   readonly registry = new Registry();
+  private readonly withProcessMetrics: boolean;
   private readonly now: () => number;
   private readonly totalsValue: MetricTotals = { published: 0, received: 0, invalid: 0, publishFailures: 0 };
   private readonly publishWindow = new LatencyWindow(4096);
@@ -192,10 +211,7 @@ export class MetricsRegistry {
   constructor(options: MetricsRegistryOptions = {}) {
     this.now = options.now ?? Date.now;
     const registers = [this.registry];
-    if (options.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry });
-      dropNonCounterTotals(this.registry);
-    }
+    this.withProcessMetrics = options.defaultMetrics !== false;
     this.published = new Counter({
       name: 'synos_messages_published_total',
       help: 'Messages published and acknowledged by JetStream, by stream',
@@ -428,7 +444,7 @@ export class MetricsRegistry {
 
   /** The exposition text (Prometheus text format 0.0.4). */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.withProcessMetrics ? Registry.merge([processMetricsRegistry(), this.registry]).metrics() : this.registry.metrics();
   }
 
   get contentType(): string {
