@@ -184,9 +184,9 @@ describe('every view on real data', () => {
     await page.keyboard.press('Control+k');
     await page.keyboard.type('dark theme');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.reload();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
     await go('Metrics');
     await shot('metrics-dark');
     expect(errors).toEqual([]);
