@@ -306,6 +306,11 @@ export class BenchmarkRunner {
       });
     }
     if (state.params.mode === 'pipeline') {
+      if (state.params.pub > 1) {
+        throw new ContractError('INVALID_INPUT', 'the pipeline benchmark has one event source, as the app has one outbox', {
+          hint: 'Leave out --clients/--pub; use --window to change how many events are in flight.'
+        });
+      }
       const reason = this.options.pipeline ? this.options.pipeline.unavailableReason() : 'the outbox is not part of this core';
       if (reason) throw new ContractError('UNAVAILABLE', `the pipeline benchmark cannot run: ${reason}`);
     }

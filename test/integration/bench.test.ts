@@ -289,6 +289,8 @@ describe('benchmarks against a real nats-server', () => {
     expect(finished.status).toBe('failed');
     expect(finished.error?.code).toBe('INVALID_INPUT');
     expect(finished.error?.message).toContain('max_payload');
+    const pipeline = await runThroughContract(core, { mode: 'pipeline', msgs: 10, pub: 2 });
+    expect(pipeline.finished.error?.code).toBe('INVALID_INPUT');
     expect(await benchStreams(jsm)).toEqual([]);
   });
 

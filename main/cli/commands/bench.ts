@@ -30,7 +30,7 @@ const MODE_HELP: Record<BenchMode, string> = {
   'js-pub-sync': 'JetStream publish, waiting for each PubAck',
   'js-pub-async': 'JetStream publish with --window publishes in flight',
   'js-consume': 'JetStream consume of a pre-filled stream (--consumer ordered|fetch)',
-  pipeline: "the app's own path: engine event → validate → outbox → PubAck"
+  pipeline: "the app's own path: engine event → validate → outbox → PubAck (one event source, --window in flight)"
 };
 
 /** Which role `--clients` counts in each mode (the measured one). */
