@@ -374,7 +374,10 @@ export class BenchmarkRunner {
     } catch (error) {
       // Not found means it was never created (the run failed before) — anything else is worth a warning.
       if (!/not found/i.test((error as Error).message)) {
-        this.logger.warn(`could not delete the benchmark stream ${stream}; delete it by hand`, { error });
+        this.logger.warn(
+          `could not delete the benchmark stream ${stream}: the next benchmark on this host deletes it once this process has ended, or delete it by hand (nats stream rm ${stream})`,
+          { error }
+        );
       }
     }
   }

@@ -337,6 +337,31 @@ describe('benchmarks without a usable server', () => {
   });
 });
 
+describe('a server that goes away mid-run', () => {
+  it('fails the run with the NATS error instead of waiting forever', async () => {
+    const server = await startNatsServer();
+    const core = createTestCore({ servers: [server.url], modules });
+    await core.start();
+    try {
+      await core.api.invoke('connection.connect', {});
+      let killed = false;
+      const { finished } = await runThroughContract(core, { mode: 'js-pub-async', msgs: 5_000_000 }, (p) => {
+        if (!killed && p.phase === 'running' && p.done > 0) {
+          killed = true;
+          void server.kill9();
+        }
+      });
+      expect(killed).toBe(true);
+      expect(finished.status).toBe('failed');
+      expect(finished.error?.code).toMatch(/^NATS_|^TIMEOUT$/);
+      expect((await core.api.invoke('bench.active', {})).progress).toBeNull();
+    } finally {
+      await core.stop();
+      await server.stop();
+    }
+  });
+});
+
 describe('synos-cc bench (the built CLI)', () => {
   let server: NatsServerHandle;
   let data: string;
