@@ -51,7 +51,8 @@ export interface MonitoringOptions {
 export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
   evaluateIntervalMs: 5000,
   sampleIntervalMs: 2000,
-  snapshotIntervalMs: 10_000,
+  // The streams view samples every 15 s too; both are a handful of JetStream API calls.
+  snapshotIntervalMs: 15_000,
   seriesCapacity: 300,
   retention: { maxAgeMs: 30 * 24 * 60 * 60 * 1000, maxResolved: 10_000 },
   cleanupIntervalMs: 60 * 60 * 1000,
@@ -168,6 +169,7 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
     let flushing: Promise<void> | null = null;
     let flushAgain = false;
     let publisherMissingLogged = false;
+    let lastFlushError: string | null = null;
     /** Transitions this core reported itself; others (e.g. `synos-cc alerts ack`) are noticed by id. */
     const reportedHere = new Set<number>();
     let lastSeenTransition = 0;
@@ -238,8 +240,12 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
           flushAgain = false;
           try {
             await flushOnce();
+            lastFlushError = null;
           } catch (error) {
-            logger.warn('publishing alert transitions failed; will retry', { error });
+            // Offline with a direct publisher this repeats every interval: say it once per cause.
+            const message = error instanceof Error ? error.message : String(error);
+            if (message !== lastFlushError) logger.warn('publishing alert transitions failed; will retry', { error });
+            lastFlushError = message;
             return;
           }
         } while (flushAgain && !stopped);
