@@ -128,7 +128,7 @@ describe('stream inspection on a single server', () => {
     const page = JSON.parse(view.stdout) as { messages: Array<{ seq: number }> };
     expect(page.messages.map((m) => m.seq)).toEqual([14, 15]);
     const text = runCliSync([...base, 'view', 'ORDERS', '--seq', '2', '--limit', '1']);
-    expect(text.stdout).toMatch(/^\[2\] \S+ orders\.new \(9 B\)\norder 1$/m);
+    expect(text.stdout).toMatch(/^\[2\] \S+ orders\.new \(7 B\)\norder 1$/m);
     const both = runCliSync([...base, 'view', 'ORDERS', '--seq', '2', '--last', '3']);
     expect(both.code).toBe(2);
 
