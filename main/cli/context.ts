@@ -63,7 +63,9 @@ export function overridesFrom(globals: GlobalOptions, extra: ConfigOverrides = {
   const contextName = globals.context ?? (process.env.NATS_CONTEXT?.trim() || undefined);
   if (contextName) {
     const fromContext = contextOverrides(contextName);
-    const credentialFlag = Boolean(globals.token || globals.user || globals.password !== undefined || globals.nkey || globals.creds);
+    const credentialFlag = Boolean(
+      globals.token || globals.user || globals.password !== undefined || globals.nkey || globals.creds
+    );
     if (credentialFlag) {
       delete fromContext.token;
       delete fromContext.user;

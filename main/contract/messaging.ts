@@ -110,7 +110,10 @@ const TailIdInput = z.object({ id: z.string().min(1).max(100) }).strict();
 
 const BodyFields = {
   /** The body; `{{count}}` / `{{.Count}}`, `{{.TimeStamp}}`, `{{.Unix}}`, `{{.ID}}` are filled per message. */
-  body: z.string().max(8 * 1024 * 1024).default(''),
+  body: z
+    .string()
+    .max(8 * 1024 * 1024)
+    .default(''),
   /** base64: the body is binary, given as base64 (templates are not applied then). */
   bodyEncoding: PayloadEncodingSchema.default('utf8'),
   headers: HeadersInputSchema.optional()
@@ -155,7 +158,12 @@ export const RequestInputSchema = z
     subject: PublishSubjectSchema,
     ...BodyFields,
     timeoutMs: z.number().int().min(10).max(300_000).default(5000),
-    previewBytes: z.number().int().min(64).max(8 * 1024 * 1024).default(64 * 1024)
+    previewBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(8 * 1024 * 1024)
+      .default(64 * 1024)
   })
   .strict();
 export type RequestInput = z.input<typeof RequestInputSchema>;
@@ -183,7 +191,12 @@ export const messagingProcedures = {
       .object({
         subject: SubscribeSubjectSchema,
         capacity: z.number().int().min(10).max(100_000).default(1000),
-        previewBytes: z.number().int().min(64).max(8 * 1024 * 1024).default(4096)
+        previewBytes: z
+          .number()
+          .int()
+          .min(64)
+          .max(8 * 1024 * 1024)
+          .default(4096)
       })
       .strict(),
     TailInfoSchema,
@@ -192,13 +205,21 @@ export const messagingProcedures = {
   'tail.stop': procedure(TailIdInput, z.object({ stopped: z.boolean() }), 'Stop a live tail'),
   'tail.pause': procedure(TailIdInput, TailInfoSchema, 'Pause delivery; the ring keeps the newest messages'),
   'tail.resume': procedure(TailIdInput, TailInfoSchema, 'Resume delivery, starting with what the ring kept'),
-  'tail.list': procedure(z.object({}).strict(), z.object({ tails: z.array(TailInfoSchema) }), "This client's live tails"),
+  'tail.list': procedure(
+    z.object({}).strict(),
+    z.object({ tails: z.array(TailInfoSchema) }),
+    "This client's live tails"
+  ),
   'tail.read': procedure(
     z.object({ id: z.string().min(1).max(100), afterSeq: z.number().int().min(0).default(0) }).strict(),
     z.object({ tail: TailInfoSchema, messages: z.array(TailMessageSchema) }),
     'The messages the ring holds now (after afterSeq), e.g. to refill a reopened view'
   ),
-  'messages.publish': procedure(PublishInputSchema, PublishResultSchema, 'Publish a message (or count of them) on core NATS'),
+  'messages.publish': procedure(
+    PublishInputSchema,
+    PublishResultSchema,
+    'Publish a message (or count of them) on core NATS'
+  ),
   'messages.request': procedure(RequestInputSchema, RequestResultSchema, 'Send a request and wait for one reply')
 } as const;
 

@@ -174,7 +174,10 @@ export class MessagingService {
       input.bodyEncoding === 'utf8' ? bodyBytes(fill(input.body), 'utf8') : bodyBytes(input.body, 'base64');
     const headers = buildHeaders(input.headers, fill);
     try {
-      const reply = await nc.request(input.subject, payload, { timeout: input.timeoutMs, ...(headers ? { headers } : {}) });
+      const reply = await nc.request(input.subject, payload, {
+        timeout: input.timeoutMs,
+        ...(headers ? { headers } : {})
+      });
       return {
         subject: input.subject,
         reply: { ...previewPayload(reply.data, input.previewBytes), headers: headersOf(reply.headers) },

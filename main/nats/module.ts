@@ -56,7 +56,9 @@ export const connectionModule: ModuleFactory = (ctx) => {
       'profiles.delete': (input) => ({ deleted: profiles.delete(input.id) }),
       'profiles.setActive': (input) => ({ activeProfileId: profiles.setActive(input.id) }),
       'profiles.test': (input) => {
-        const target = input.profile ? profiles.draftTarget(input.profile, input.id) : profiles.target(input.id as string);
+        const target = input.profile
+          ? profiles.draftTarget(input.profile, input.id)
+          : profiles.target(input.id as string);
         return testConnection(target, { timeoutMs: input.timeoutMs, name: `${ctx.config.nats.name} profile test` });
       },
       'profiles.importContexts': (input) => {
@@ -72,7 +74,11 @@ export const connectionModule: ModuleFactory = (ctx) => {
 
 /** Live tails (tail.*, the tail.messages event) and publish/request (messages.*). */
 export const messagingModule: ModuleFactory = (ctx) => {
-  const tails = new TailService(ctx.nats, (batch) => ctx.events.emit('tail.messages', batch), ctx.logger.child({ part: 'tail' }));
+  const tails = new TailService(
+    ctx.nats,
+    (batch) => ctx.events.emit('tail.messages', batch),
+    ctx.logger.child({ part: 'tail' })
+  );
   const messaging = new MessagingService(ctx.nats);
   ctx.services.set(MESSAGING_SERVICE, messaging);
   return {

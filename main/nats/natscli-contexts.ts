@@ -47,7 +47,8 @@ const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** natscli's configuration directory: $XDG_CONFIG_HOME/nats, else ~/.config/nats. */
 export function natsConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.trim() !== '' ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.trim() !== '' ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
   return path.join(base, 'nats');
 }
 
@@ -114,9 +115,13 @@ export function readNatsContext(name: string, configDir: string = natsConfigDir(
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ContractError('CONFIG_INVALID', `natscli context ${file} is not valid JSON: ${(error as Error).message}`, {
-      file
-    });
+    throw new ContractError(
+      'CONFIG_INVALID',
+      `natscli context ${file} is not valid JSON: ${(error as Error).message}`,
+      {
+        file
+      }
+    );
   }
   const parsed = NatsContextFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -326,7 +326,15 @@ export async function testConnection(
   const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
   const failure = (error: unknown): ProfileTestResult => {
     const { hint, ...shape } = classifyNatsError(error, target.servers);
-    return { ok: false, server: null, serverInfo: null, rttMs: null, durationMs: elapsed(), error: shape, hint: hint || null };
+    return {
+      ok: false,
+      server: null,
+      serverInfo: null,
+      rttMs: null,
+      durationMs: elapsed(),
+      error: shape,
+      hint: hint || null
+    };
   };
   let attempt: ReturnType<typeof connect>;
   try {
@@ -347,9 +355,7 @@ export async function testConnection(
     if (nc === 'timeout') {
       // The attempt may still succeed later; close that connection instead of leaking it.
       void attempt.then((late) => late.close()).catch(() => undefined);
-      return failure(
-        Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })
-      );
+      return failure(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }
     try {
       const rtt = await Promise.race([nc.rtt(), deadline]);

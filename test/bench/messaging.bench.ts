@@ -21,7 +21,9 @@ const enc = new TextEncoder();
 function line(name: string, count: number, ms: number, baselineMs?: number, extra = ''): void {
   const rate = Math.round(count / (ms / 1000));
   const ratio = baselineMs !== undefined ? `  ${(ms / baselineMs).toFixed(2)}x the raw time` : '';
-  process.stdout.write(`${name.padEnd(44)} ${String(rate).padStart(9)} msg/s  (${ms.toFixed(0)} ms for ${count})${ratio}${extra}\n`);
+  process.stdout.write(
+    `${name.padEnd(44)} ${String(rate).padStart(9)} msg/s  (${ms.toFixed(0)} ms for ${count})${ratio}${extra}\n`
+  );
 }
 
 async function publishBurst(nc: NatsConnection, subject: string): Promise<void> {
@@ -46,7 +48,10 @@ async function rawSubscription(pub: NatsConnection, sub: NatsConnection): Promis
   return ms;
 }
 
-async function tailDelivery(core: Core, pub: NatsConnection): Promise<{ ms: number; delivered: number; dropped: number }> {
+async function tailDelivery(
+  core: Core,
+  pub: NatsConnection
+): Promise<{ ms: number; delivered: number; dropped: number }> {
   let delivered = 0;
   let dropped = 0;
   let tailId = '';
@@ -73,7 +78,11 @@ async function main(): Promise<void> {
   const server = await startNatsServer({ jetstream: false });
   const pub = await connect({ servers: server.url });
   const sub = await connect({ servers: server.url });
-  const core = createTestCore({ servers: [server.url], validateOutput: false, modules: [connectionModule, messagingModule] });
+  const core = createTestCore({
+    servers: [server.url],
+    validateOutput: false,
+    modules: [connectionModule, messagingModule]
+  });
   await core.start();
   try {
     await core.api.invoke('connection.connect', {});
@@ -94,7 +103,11 @@ async function main(): Promise<void> {
     line('raw nc.publish loop (baseline)', TOTAL, rawPubMs);
 
     started = performance.now();
-    await core.api.invoke('messages.publish', { subject: 'bench.pub', body: '{"n":{{count}},"kind":"sample"}', count: TOTAL });
+    await core.api.invoke('messages.publish', {
+      subject: 'bench.pub',
+      body: '{"n":{{count}},"kind":"sample"}',
+      count: TOTAL
+    });
     line('messages.publish count=N, templates', TOTAL, performance.now() - started, rawPubMs);
 
     const envelopes = Math.min(TOTAL, 50_000);

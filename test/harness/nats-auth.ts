@@ -15,7 +15,13 @@ function b64url(data: Uint8Array | string): string {
 /** Signs NATS JWT claims (alg ed25519-nkey) with an nkey. */
 export function signJwt(claims: Record<string, unknown>, signer: KeyPair): string {
   const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
-  const body = b64url(JSON.stringify({ jti: `J${Date.now()}${Math.random().toString(36).slice(2)}`.toUpperCase(), iat: Math.floor(Date.now() / 1000), ...claims }));
+  const body = b64url(
+    JSON.stringify({
+      jti: `J${Date.now()}${Math.random().toString(36).slice(2)}`.toUpperCase(),
+      iat: Math.floor(Date.now() / 1000),
+      ...claims
+    })
+  );
   const sig = signer.sign(new TextEncoder().encode(`${header}.${body}`));
   return `${header}.${body}.${b64url(sig)}`;
 }
@@ -39,16 +45,34 @@ export function makeOperatorSetup(dir: string): OperatorSetup {
   const operator = createOperator();
   const account = createAccount();
   const stranger = createAccount();
-  const opJwt = signJwt({ iss: operator.getPublicKey(), sub: operator.getPublicKey(), name: 'test-op', nats: { type: 'operator', version: 2 } }, operator);
+  const opJwt = signJwt(
+    {
+      iss: operator.getPublicKey(),
+      sub: operator.getPublicKey(),
+      name: 'test-op',
+      nats: { type: 'operator', version: 2 }
+    },
+    operator
+  );
   const limits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
   const accJwt = signJwt(
-    { iss: operator.getPublicKey(), sub: account.getPublicKey(), name: 'test-acc', nats: { limits, default_permissions: { pub: {}, sub: {} }, type: 'account', version: 2 } },
+    {
+      iss: operator.getPublicKey(),
+      sub: account.getPublicKey(),
+      name: 'test-acc',
+      nats: { limits, default_permissions: { pub: {}, sub: {} }, type: 'account', version: 2 }
+    },
     operator
   );
   const userCreds = (signer: KeyPair, file: string): string => {
     const user = createUser();
     const jwt = signJwt(
-      { iss: signer.getPublicKey(), sub: user.getPublicKey(), name: 'test-user', nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 } },
+      {
+        iss: signer.getPublicKey(),
+        sub: user.getPublicKey(),
+        name: 'test-user',
+        nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 }
+      },
       signer
     );
     const target = path.join(dir, file);
@@ -89,19 +113,57 @@ function openssl(args: string[], cwd: string): void {
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate signed by it (EC P-256, one day). */
 export function makeTlsFiles(dir: string): TlsFiles {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Synos Test CA'], dir);
-  openssl(['req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '1', '-subj', '/CN=Other CA'], dir);
+  openssl(
+    ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Synos Test CA'],
+    dir
+  );
+  openssl(
+    ['req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '1', '-subj', '/CN=Other CA'],
+    dir
+  );
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
   fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   openssl(
-    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'ext.cnf'
+    ],
     dir
   );
   // A client certificate for mutual TLS, signed by the same CA.
   openssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=synos-client'], dir);
   fs.writeFileSync(path.join(dir, 'client-ext.cnf'), 'extendedKeyUsage=clientAuth\n');
   openssl(
-    ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1', '-extfile', 'client-ext.cnf'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'client.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'client-ext.cnf'
+    ],
     dir
   );
   return {

@@ -53,14 +53,32 @@ describe('connection profiles and auth against real nats-servers', () => {
 
   it('connects with token, user/password, nkey seed file, inline seed and TLS profiles; wrong ones fail typed', async () => {
     await withCore(async (core) => {
-      const save = (input: Parameters<typeof core.api.invoke<'profiles.save'>>[1]) => core.api.invoke('profiles.save', input);
+      const save = (input: Parameters<typeof core.api.invoke<'profiles.save'>>[1]) =>
+        core.api.invoke('profiles.save', input);
       const test = (id: string) => core.api.invoke('profiles.test', { id, timeoutMs: 3000 });
 
       const token = await save({ name: 'token', servers: [tokenServer.url], auth: { kind: 'token', token: TOKEN } });
-      const user = await save({ name: 'user', servers: [userServer.url], auth: { kind: 'user', user: 'ops', password: PASSWORD } });
-      const nkeyFile = await save({ name: 'nkey-file', servers: [nkeyServer.url], auth: { kind: 'nkey', seedFile: nkey.seedFile } });
-      const nkeyInline = await save({ name: 'nkey-inline', servers: [nkeyServer.url], auth: { kind: 'nkey', seed: nkey.seed } });
-      const tlsOk = await save({ name: 'tls', servers: [tlsServer.url], auth: { kind: 'none' }, tls: { caFile: tls.caFile } });
+      const user = await save({
+        name: 'user',
+        servers: [userServer.url],
+        auth: { kind: 'user', user: 'ops', password: PASSWORD }
+      });
+      const nkeyFile = await save({
+        name: 'nkey-file',
+        servers: [nkeyServer.url],
+        auth: { kind: 'nkey', seedFile: nkey.seedFile }
+      });
+      const nkeyInline = await save({
+        name: 'nkey-inline',
+        servers: [nkeyServer.url],
+        auth: { kind: 'nkey', seed: nkey.seed }
+      });
+      const tlsOk = await save({
+        name: 'tls',
+        servers: [tlsServer.url],
+        auth: { kind: 'none' },
+        tls: { caFile: tls.caFile }
+      });
 
       for (const p of [token, user, nkeyFile, nkeyInline, tlsOk]) {
         const result = await test(p.id);
@@ -74,10 +92,22 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect(JSON.stringify(await core.api.invoke('profiles.list', {}))).not.toContain(PASSWORD);
 
       // Wrong credentials: NATS_AUTH with a hint, for each kind.
-      const wrongPw = await save({ name: 'wrong-pw', servers: [userServer.url], auth: { kind: 'user', user: 'ops', password: 'nope' } });
-      const wrongToken = await save({ name: 'wrong-token', servers: [tokenServer.url], auth: { kind: 'token', token: 'nope' } });
+      const wrongPw = await save({
+        name: 'wrong-pw',
+        servers: [userServer.url],
+        auth: { kind: 'user', user: 'ops', password: 'nope' }
+      });
+      const wrongToken = await save({
+        name: 'wrong-token',
+        servers: [tokenServer.url],
+        auth: { kind: 'token', token: 'nope' }
+      });
       const otherKey = makeNkeyUser(dir, 'other.nk');
-      const wrongNkey = await save({ name: 'wrong-nkey', servers: [nkeyServer.url], auth: { kind: 'nkey', seedFile: otherKey.seedFile } });
+      const wrongNkey = await save({
+        name: 'wrong-nkey',
+        servers: [nkeyServer.url],
+        auth: { kind: 'nkey', seedFile: otherKey.seedFile }
+      });
       const noAuth = await save({ name: 'no-auth', servers: [userServer.url], auth: { kind: 'none' } });
       for (const p of [wrongPw, wrongToken, wrongNkey, noAuth]) {
         const result = await test(p.id);
@@ -87,7 +117,12 @@ describe('connection profiles and auth against real nats-servers', () => {
       }
 
       // TLS: a CA that did not sign the server certificate, and no TLS settings at all.
-      const wrongCa = await save({ name: 'wrong-ca', servers: [tlsServer.url], auth: { kind: 'none' }, tls: { caFile: tls.otherCaFile } });
+      const wrongCa = await save({
+        name: 'wrong-ca',
+        servers: [tlsServer.url],
+        auth: { kind: 'none' },
+        tls: { caFile: tls.otherCaFile }
+      });
       const tlsResult = await test(wrongCa.id);
       expect(tlsResult.error?.code, tlsResult.error?.message).toBe('NATS_TLS');
       expect(tlsResult.hint).toMatch(/CA file/);
@@ -126,7 +161,11 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect((await core.api.invoke('profiles.list', {})).activeProfileId).toBe(p.id);
 
       // A wrong profile: the status carries NATS_AUTH (and the manager keeps retrying in the background).
-      const bad = await core.api.invoke('profiles.save', { name: 'bad', servers: [userServer.url], auth: { kind: 'user', user: 'ops', password: 'x' } });
+      const bad = await core.api.invoke('profiles.save', {
+        name: 'bad',
+        servers: [userServer.url],
+        auth: { kind: 'user', user: 'ops', password: 'x' }
+      });
       const failed = await core.api.invoke('connection.connect', { profileId: bad.id });
       expect(failed.state).toBe('disconnected');
       expect(failed.lastError?.code).toBe('NATS_AUTH');
@@ -150,8 +189,16 @@ describe('connection profiles and auth against real nats-servers', () => {
         servers: [userServer.url],
         auth: { kind: 'user', user: 'ops', password: PASSWORD }
       });
-      await core.api.invoke('profiles.save', { name: 'tok', servers: [tokenServer.url], auth: { kind: 'token', token: TOKEN } });
-      await core.api.invoke('profiles.save', { name: 'seed', servers: [nkeyServer.url], auth: { kind: 'nkey', seed: nkey.seed } });
+      await core.api.invoke('profiles.save', {
+        name: 'tok',
+        servers: [tokenServer.url],
+        auth: { kind: 'token', token: TOKEN }
+      });
+      await core.api.invoke('profiles.save', {
+        name: 'seed',
+        servers: [nkeyServer.url],
+        auth: { kind: 'nkey', seed: nkey.seed }
+      });
       // Update without the password: it is kept (the UI never has it to send back).
       const renamed = await core.api.invoke('profiles.save', {
         id: saved.id,
@@ -162,7 +209,9 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect(renamed.auth).toEqual({ kind: 'user', user: 'ops', hasPassword: true });
       expect((await core.api.invoke('profiles.test', { id: saved.id })).ok).toBe(true);
 
-      const rows = core.context.db.prepare('SELECT auth_secret FROM nats_profiles WHERE auth_secret IS NOT NULL').all() as { auth_secret: string }[];
+      const rows = core.context.db
+        .prepare('SELECT auth_secret FROM nats_profiles WHERE auth_secret IS NOT NULL')
+        .all() as { auth_secret: string }[];
       expect(rows).toHaveLength(3);
       for (const row of rows) expect(row.auth_secret).toMatch(/^kf1:/);
       core.context.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -179,12 +228,27 @@ describe('connection profiles and auth against real nats-servers', () => {
       expect(bytes.includes(Buffer.from(nkey.seed))).toBe(false);
 
       // Duplicate names are a CONFLICT, unknown ids NOT_FOUND, a token profile without a token INVALID_INPUT.
-      const dup = await core.api.call('profiles.save', { name: 'TOK', servers: [tokenServer.url], auth: { kind: 'none' } });
+      const dup = await core.api.call('profiles.save', {
+        name: 'TOK',
+        servers: [tokenServer.url],
+        auth: { kind: 'none' }
+      });
       expect(dup).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-      expect(await core.api.call('profiles.get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-      const noToken = await core.api.call('profiles.save', { name: 'empty', servers: [tokenServer.url], auth: { kind: 'token' } });
+      expect(await core.api.call('profiles.get', { id: 'nope' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' }
+      });
+      const noToken = await core.api.call('profiles.save', {
+        name: 'empty',
+        servers: [tokenServer.url],
+        auth: { kind: 'token' }
+      });
       expect(noToken).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-      const badSeed = await core.api.call('profiles.save', { name: 'bad', servers: [tokenServer.url], auth: { kind: 'nkey', seed: 'UABC' } });
+      const badSeed = await core.api.call('profiles.save', {
+        name: 'bad',
+        servers: [tokenServer.url],
+        auth: { kind: 'nkey', seed: 'UABC' }
+      });
       expect(badSeed).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
 
       expect(await core.api.invoke('profiles.delete', { id: saved.id })).toEqual({ deleted: true });
@@ -197,7 +261,18 @@ describe('connection profiles and auth against real nats-servers', () => {
     fs.mkdirSync(path.join(natsDir, 'context'));
     const write = (name: string, body: Record<string, unknown>): void =>
       fs.writeFileSync(path.join(natsDir, 'context', `${name}.json`), JSON.stringify(body));
-    write('ops', { description: 'ops user', url: userServer.url, user: 'ops', password: PASSWORD, token: '', creds: '', nkey: '', cert: '', key: '', ca: '' });
+    write('ops', {
+      description: 'ops user',
+      url: userServer.url,
+      user: 'ops',
+      password: PASSWORD,
+      token: '',
+      creds: '',
+      nkey: '',
+      cert: '',
+      key: '',
+      ca: ''
+    });
     write('secure', { url: tlsServer.url.replace('nats://', ''), ca: tls.caFile });
     write('keyed', { url: nkeyServer.url, nkey: nkey.seedFile, nsc: 'nsc://op/acc/user' });
     write('tokened', { url: tokenServer.url, user: TOKEN }); // natscli: a user without a password is a token
@@ -216,7 +291,11 @@ describe('connection profiles and auth against real nats-servers', () => {
 
       const { profiles } = await core.api.invoke('profiles.list', {});
       const ops = profiles.find((p) => p.name === 'ops');
-      expect(ops).toMatchObject({ source: 'natscli', description: 'ops user', auth: { kind: 'user', user: 'ops', hasPassword: true } });
+      expect(ops).toMatchObject({
+        source: 'natscli',
+        description: 'ops user',
+        auth: { kind: 'user', user: 'ops', hasPassword: true }
+      });
       expect(profiles.find((p) => p.name === 'tokened')?.auth).toEqual({ kind: 'token', hasToken: true });
       for (const name of ['ops', 'secure', 'keyed', 'tokened']) {
         const id = byName[name]?.profileId as string;
@@ -225,7 +304,12 @@ describe('connection profiles and auth against real nats-servers', () => {
       }
 
       // Re-import updates in place; a profile entered here with a context's name is left alone.
-      await core.api.invoke('profiles.save', { id: ops?.id, name: 'ops', servers: [userServer.url], auth: { kind: 'none' } });
+      await core.api.invoke('profiles.save', {
+        id: ops?.id,
+        name: 'ops',
+        servers: [userServer.url],
+        auth: { kind: 'none' }
+      });
       const again = await core.api.invoke('profiles.importContexts', { configDir: natsDir });
       const opsAgain = again.contexts.find((c) => c.name === 'ops');
       expect(opsAgain?.outcome).toBe('skipped');
@@ -266,7 +350,17 @@ describe('connection profiles and auth against real nats-servers', () => {
     expect(good.code, good.stderr).toBe(0);
     const nk = runCliSync(['--nats', nkeyServer.url, '--nkey', nkey.seedFile, '--data', data, 'pub', 'nk.x', 'y']);
     expect(nk.code, nk.stderr).toBe(0);
-    const wrong = runCliSync(['--nats', tlsServer.url, '--tls-ca', tls.otherCaFile, '--data', data, 'pub', 'tls.x', 'y']);
+    const wrong = runCliSync([
+      '--nats',
+      tlsServer.url,
+      '--tls-ca',
+      tls.otherCaFile,
+      '--data',
+      data,
+      'pub',
+      'tls.x',
+      'y'
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/error: NATS_TLS: /);
     expect(wrong.stderr).toMatch(/hint: Check the CA file/);
@@ -286,7 +380,12 @@ describe('connection profiles and auth against real nats-servers', () => {
         });
         expect(blackHole.error?.code, blackHole.error?.message).toBe('NATS_UNREACHABLE');
         const plain = await core.api.invoke('profiles.test', {
-          profile: { name: 'plain', servers: [tokenServer.url], auth: { kind: 'token', token: TOKEN }, tls: { caFile: tls.caFile } },
+          profile: {
+            name: 'plain',
+            servers: [tokenServer.url],
+            auth: { kind: 'token', token: TOKEN },
+            tls: { caFile: tls.caFile }
+          },
           timeoutMs: 2000
         });
         expect(plain.error?.code, plain.error?.message).toBe('NATS_TLS');
@@ -297,7 +396,11 @@ describe('connection profiles and auth against real nats-servers', () => {
         expect(notNats.error?.code, notNats.error?.message).toBe('NATS_ERROR');
         expect(notNats.hint).toMatch(/not the 8222 monitoring/);
         const missingFile = await core.api.invoke('profiles.test', {
-          profile: { name: 'nofile', servers: [nkeyServer.url], auth: { kind: 'nkey', seedFile: path.join(dir, 'missing.nk') } }
+          profile: {
+            name: 'nofile',
+            servers: [nkeyServer.url],
+            auth: { kind: 'nkey', seedFile: path.join(dir, 'missing.nk') }
+          }
         });
         expect(missingFile.error?.code).toBe('CONFIG_INVALID');
         expect(missingFile.error?.message).toMatch(/cannot read nkey seed file/);
@@ -314,14 +417,26 @@ describe('connection profiles and auth against real nats-servers', () => {
     const server = await startNatsServer({ jetstream: false, config: setup.serverConfig });
     try {
       await withCore(async (core) => {
-        const good = await core.api.invoke('profiles.save', { name: 'creds', servers: [server.url], auth: { kind: 'creds', credsFile: setup.credsFile } });
-        const foreign = await core.api.invoke('profiles.save', { name: 'foreign', servers: [server.url], auth: { kind: 'creds', credsFile: setup.foreignCredsFile } });
+        const good = await core.api.invoke('profiles.save', {
+          name: 'creds',
+          servers: [server.url],
+          auth: { kind: 'creds', credsFile: setup.credsFile }
+        });
+        const foreign = await core.api.invoke('profiles.save', {
+          name: 'foreign',
+          servers: [server.url],
+          auth: { kind: 'creds', credsFile: setup.foreignCredsFile }
+        });
         const ok = await core.api.invoke('profiles.test', { id: good.id });
         expect(ok, ok.error?.message).toMatchObject({ ok: true });
         const rejected = await core.api.invoke('profiles.test', { id: foreign.id });
         expect(rejected.error?.code, rejected.error?.message).toBe('NATS_AUTH');
         // A file that is not a creds file is a configuration error, not an auth failure.
-        const notCreds = await core.api.invoke('profiles.save', { name: 'not-creds', servers: [server.url], auth: { kind: 'creds', credsFile: nkey.seedFile } });
+        const notCreds = await core.api.invoke('profiles.save', {
+          name: 'not-creds',
+          servers: [server.url],
+          auth: { kind: 'creds', credsFile: nkey.seedFile }
+        });
         const wrongFile = await core.api.invoke('profiles.test', { id: notCreds.id });
         expect(wrongFile.error?.code).toBe('CONFIG_INVALID');
         expect(wrongFile.error?.message).toMatch(/no user JWT/);

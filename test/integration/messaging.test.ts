@@ -21,7 +21,8 @@ describe('live tails, publish and request through the contract', () => {
   let core: Core;
   let raw: NatsConnection;
   const batches: TailBatch[] = [];
-  const received = (tailId: string): TailMessage[] => batches.filter((b) => b.tailId === tailId).flatMap((b) => b.messages);
+  const received = (tailId: string): TailMessage[] =>
+    batches.filter((b) => b.tailId === tailId).flatMap((b) => b.messages);
 
   beforeAll(async () => {
     server = await startNatsServer({ jetstream: false });
@@ -47,7 +48,9 @@ describe('live tails, publish and request through the contract', () => {
     raw.publish('demo.c.events', 'é'.repeat(40)); // 80 bytes of 2-byte characters: cut at 64 on a boundary
     raw.publish('demo.a.other', 'not matched');
     await raw.flush();
-    const got = await waitFor(() => (received(tail.id).length >= 3 ? received(tail.id) : null), { message: 'three tail messages' });
+    const got = await waitFor(() => (received(tail.id).length >= 3 ? received(tail.id) : null), {
+      message: 'three tail messages'
+    });
     expect(got).toHaveLength(3);
     expect(got[0]).toMatchObject({
       seq: 1,
@@ -59,7 +62,12 @@ describe('live tails, publish and request through the contract', () => {
       size: Buffer.byteLength('hello ✓'),
       truncated: false
     });
-    expect(got[1]).toMatchObject({ subject: 'demo.b.events', encoding: 'base64', payload: Buffer.from([0, 159, 146, 150, 1]).toString('base64'), headers: null });
+    expect(got[1]).toMatchObject({
+      subject: 'demo.b.events',
+      encoding: 'base64',
+      payload: Buffer.from([0, 159, 146, 150, 1]).toString('base64'),
+      headers: null
+    });
     expect(got[2]).toMatchObject({ encoding: 'utf8', truncated: true, size: 80, payload: 'é'.repeat(32) });
     expect(Number.isNaN(Date.parse(got[0]?.time ?? ''))).toBe(false);
 
@@ -74,16 +82,21 @@ describe('live tails, publish and request through the contract', () => {
     await core.api.invoke('tail.pause', { id: tail.id });
     for (let i = 1; i <= 25; i++) raw.publish(`ring.${i}`, `m${i}`);
     await raw.flush();
-    const paused = await waitFor(async () => {
-      const [info] = (await core.api.invoke('tail.list', {})).tails.filter((t) => t.id === tail.id);
-      return info && info.received === 25 ? info : null;
-    }, { message: 'all 25 received while paused' });
+    const paused = await waitFor(
+      async () => {
+        const [info] = (await core.api.invoke('tail.list', {})).tails.filter((t) => t.id === tail.id);
+        return info && info.received === 25 ? info : null;
+      },
+      { message: 'all 25 received while paused' }
+    );
     expect(paused).toMatchObject({ state: 'paused', buffered: 10, dropped: 15 });
     expect(received(tail.id)).toHaveLength(0);
 
     const resumed = await core.api.invoke('tail.resume', { id: tail.id });
     expect(resumed.state).toBe('running');
-    const got = await waitFor(() => (received(tail.id).length >= 10 ? received(tail.id) : null), { message: 'the ring after resume' });
+    const got = await waitFor(() => (received(tail.id).length >= 10 ? received(tail.id) : null), {
+      message: 'the ring after resume'
+    });
     expect(got.map((m) => m.payload)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 16}`));
     const last = batches.filter((b) => b.tailId === tail.id).at(-1);
     expect(last).toMatchObject({ dropped: 15, received: 25, state: 'running' });
@@ -133,11 +146,14 @@ describe('live tails, publish and request through the contract', () => {
     const status = await core.api.invoke('connection.connect', { servers: [server.url] });
     expect(status.state).toBe('connected');
     // The new subscription reaches the server shortly after connect resolves: publish until it is seen.
-    const got = await waitFor(async () => {
-      raw.publish('again.x', 'after reconnect');
-      await raw.flush();
-      return received(tail.id)[0];
-    }, { message: 'a message after the new connection', intervalMs: 100 });
+    const got = await waitFor(
+      async () => {
+        raw.publish('again.x', 'after reconnect');
+        await raw.flush();
+        return received(tail.id)[0];
+      },
+      { message: 'a message after the new connection', intervalMs: 100 }
+    );
     expect(got.payload).toBe('after reconnect');
     await core.api.invoke('tail.stop', { id: tail.id });
   });
@@ -151,17 +167,29 @@ describe('live tails, publish and request through the contract', () => {
       headers: { 'X-Seq': '{{ .Count }}', Multi: ['a', 'b'] }
     });
     expect(result).toMatchObject({ subject: 'pub.count', published: 3, ids: [] });
-    const got = await waitFor(() => (received(tail.id).length >= 3 ? received(tail.id) : null), { message: 'three published' });
+    const got = await waitFor(() => (received(tail.id).length >= 3 ? received(tail.id) : null), {
+      message: 'three published'
+    });
     expect(got.map((m) => m.payload)).toEqual([1, 2, 3].map((n) => `n=${n} natscli=${n} literal={{other}}`));
     expect(got.map((m) => m.headers?.['X-Seq'])).toEqual([['1'], ['2'], ['3']]);
     expect(got[0]?.headers?.Multi).toEqual(['a', 'b']);
     expect(result.bytes).toBe(got.reduce((sum, m) => sum + m.size, 0));
 
-    const literal = await core.api.invoke('messages.publish', { subject: 'pub.count', body: '{{count}}', templates: false });
+    const literal = await core.api.invoke('messages.publish', {
+      subject: 'pub.count',
+      body: '{{count}}',
+      templates: false
+    });
     expect(literal.published).toBe(1);
-    const binary = await core.api.invoke('messages.publish', { subject: 'pub.count', body: Buffer.from([0, 1, 2]).toString('base64'), bodyEncoding: 'base64' });
+    const binary = await core.api.invoke('messages.publish', {
+      subject: 'pub.count',
+      body: Buffer.from([0, 1, 2]).toString('base64'),
+      bodyEncoding: 'base64'
+    });
     expect(binary.bytes).toBe(3);
-    const all = await waitFor(() => (received(tail.id).length >= 5 ? received(tail.id) : null), { message: 'five published' });
+    const all = await waitFor(() => (received(tail.id).length >= 5 ? received(tail.id) : null), {
+      message: 'five published'
+    });
     expect(all[3]?.payload).toBe('{{count}}');
     expect(all[4]).toMatchObject({ encoding: 'base64', payload: 'AAEC' });
     await core.api.invoke('tail.stop', { id: tail.id });
@@ -175,7 +203,9 @@ describe('live tails, publish and request through the contract', () => {
       envelope: { type: 'service.health.update', priority: 'high' }
     });
     expect(ok.ids).toHaveLength(1);
-    const [msg] = await waitFor(() => (received(tail.id).length >= 1 ? received(tail.id) : null), { message: 'the envelope' });
+    const [msg] = await waitFor(() => (received(tail.id).length >= 1 ? received(tail.id) : null), {
+      message: 'the envelope'
+    });
     const envelope = JSON.parse(msg?.payload ?? '{}') as Record<string, unknown>;
     expect(envelope).toMatchObject({
       specversion: '1.0',
@@ -193,10 +223,21 @@ describe('live tails, publish and request through the contract', () => {
       body: JSON.stringify({ service: 'payments', status: 'sleepy' }),
       envelope: { type: 'service.health.update' }
     });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringContaining('data.status') } });
-    const notJson = await core.api.call('messages.publish', { subject: 'x', body: 'nope', envelope: { type: 'health.heartbeat' } });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringContaining('data.status') }
+    });
+    const notJson = await core.api.call('messages.publish', {
+      subject: 'x',
+      body: 'nope',
+      envelope: { type: 'health.heartbeat' }
+    });
     expect(notJson).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    const unknownType = await core.api.call('messages.publish', { subject: 'x', body: '{}', envelope: { type: 'no.such.type' } });
+    const unknownType = await core.api.call('messages.publish', {
+      subject: 'x',
+      body: '{}',
+      envelope: { type: 'no.such.type' }
+    });
     expect(unknownType).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     await raw.flush();
     expect(received(tail.id)).toHaveLength(1);
@@ -213,11 +254,18 @@ describe('live tails, publish and request through the contract', () => {
     });
     const silent = raw.subscribe('svc.silent', { callback: () => undefined });
     await raw.flush();
-    const reply = await core.api.invoke('messages.request', { subject: 'svc.echo', body: 'ping {{count}}', headers: { 'X-In': 'v' } });
+    const reply = await core.api.invoke('messages.request', {
+      subject: 'svc.echo',
+      body: 'ping {{count}}',
+      headers: { 'X-In': 'v' }
+    });
     expect(reply.reply).toMatchObject({ payload: 'echo: ping 1', encoding: 'utf8', headers: { 'X-Echo': ['v'] } });
 
     const timeout = await core.api.call('messages.request', { subject: 'svc.silent', body: 'x', timeoutMs: 200 });
-    expect(timeout).toMatchObject({ ok: false, error: { code: 'TIMEOUT', message: expect.stringContaining('200 ms') } });
+    expect(timeout).toMatchObject({
+      ok: false,
+      error: { code: 'TIMEOUT', message: expect.stringContaining('200 ms') }
+    });
     const none = await core.api.call('messages.request', { subject: 'svc.nobody', body: 'x', timeoutMs: 2000 });
     expect(none).toMatchObject({ ok: false, error: { code: 'NO_RESPONDERS' } });
     echo.unsubscribe();
@@ -226,15 +274,30 @@ describe('live tails, publish and request through the contract', () => {
 
   it('rejects bad subjects and answers NOT_CONNECTED while offline', async () => {
     for (const subject of ['a..b', 'a.>.b', 'a b', 'a*.b', '']) {
-      expect(await core.api.call('tail.start', { subject })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+      expect(await core.api.call('tail.start', { subject })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT' }
+      });
     }
-    expect(await core.api.call('messages.publish', { subject: 'a.*' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await core.api.call('messages.publish', { subject: 'a', headers: { 'Bad Name': 'x' } })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await core.api.call('messages.publish', { subject: 'a.*' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' }
+    });
+    expect(await core.api.call('messages.publish', { subject: 'a', headers: { 'Bad Name': 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' }
+    });
     const offline = createTestCore({ servers: [server.url] });
     await offline.start();
     try {
-      expect(await offline.api.call('messages.publish', { subject: 'a' })).toMatchObject({ ok: false, error: { code: 'NOT_CONNECTED' } });
-      expect(await offline.api.call('tail.start', { subject: 'a' })).toMatchObject({ ok: false, error: { code: 'NOT_CONNECTED' } });
+      expect(await offline.api.call('messages.publish', { subject: 'a' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_CONNECTED' }
+      });
+      expect(await offline.api.call('tail.start', { subject: 'a' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_CONNECTED' }
+      });
     } finally {
       await offline.stop();
     }
@@ -248,7 +311,10 @@ describe('sub, pub and req in the built CLI', () => {
 
   beforeAll(async () => {
     assertCliBuilt();
-    server = await startNatsServer({ jetstream: false, config: 'authorization { users = [ { user: "cli", password: "cli-pw" } ] }\n' });
+    server = await startNatsServer({
+      jetstream: false,
+      config: 'authorization { users = [ { user: "cli", password: "cli-pw" } ] }\n'
+    });
     raw = await connect({ servers: server.url, user: 'cli', pass: 'cli-pw' });
   });
   afterAll(async () => {
@@ -257,9 +323,16 @@ describe('sub, pub and req in the built CLI', () => {
   });
 
   /** Runs the CLI without blocking this process (a responder in this test must be able to answer). */
-  const runCli = (args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  const runCli = (
+    args: string[],
+    input?: string,
+    env: NodeJS.ProcessEnv = {}
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NATS_URL: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...process.env, NATS_URL: '', ...env },
+        stdio: ['pipe', 'pipe', 'pipe']
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -268,7 +341,18 @@ describe('sub, pub and req in the built CLI', () => {
       child.stdin.end(input ?? '');
     });
 
-  const base = (): string[] => ['--nats', server.url, '--user', 'cli', '--password', 'cli-pw', '--data', data, '--log-level', 'error'];
+  const base = (): string[] => [
+    '--nats',
+    server.url,
+    '--user',
+    'cli',
+    '--password',
+    'cli-pw',
+    '--data',
+    data,
+    '--log-level',
+    'error'
+  ];
 
   it('sub --count N --json prints N messages published by pub with {{.Count}} and a header, then exits 0', async () => {
     const child = spawn(process.execPath, [CLI, ...base(), 'sub', 'cli.>', '--count', '3', '--json'], {
@@ -281,15 +365,30 @@ describe('sub, pub and req in the built CLI', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => stderr.includes('Subscribing on cli.>'), { timeoutMs: 30_000, message: `sub to be ready (${stderr})` });
-      const pub = runCliSync([...base(), 'pub', 'cli.x', 'message {{.Count}} of 3', '--count', '3', '-H', 'X-N:{{count}}']);
+      await waitFor(() => stderr.includes('Subscribing on cli.>'), {
+        timeoutMs: 30_000,
+        message: `sub to be ready (${stderr})`
+      });
+      const pub = runCliSync([
+        ...base(),
+        'pub',
+        'cli.x',
+        'message {{.Count}} of 3',
+        '--count',
+        '3',
+        '-H',
+        'X-N:{{count}}'
+      ]);
       expect(pub.code, pub.stderr).toBe(0);
       expect(pub.stdout).toMatch(/Published 3 messages/);
       expect(await exited).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as TailMessage);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TailMessage);
     expect(lines.map((m) => m.payload)).toEqual(['message 1 of 3', 'message 2 of 3', 'message 3 of 3']);
     expect(lines.map((m) => m.headers?.['X-N'])).toEqual([['1'], ['2'], ['3']]);
   });
@@ -359,7 +458,11 @@ describe('sub, pub and req in the built CLI', () => {
     const [ok, bad, fixed, missing, fromEnv] = await Promise.all([
       runCli(['--context', 'good', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
       runCli(['--context', 'badpw', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
-      runCli(['--context', 'badpw', '--user', 'cli', '--password', 'cli-pw', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
+      runCli(
+        ['--context', 'badpw', '--user', 'cli', '--password', 'cli-pw', '--data', data, 'pub', 'ctx.x', 'hi'],
+        undefined,
+        env
+      ),
       runCli(['--context', 'nope', '--data', data, 'pub', 'ctx.x', 'hi'], undefined, env),
       runCli(['--data', data, 'pub', 'ctx.x', 'hi'], undefined, { ...env, NATS_CONTEXT: 'good' })
     ]);
@@ -375,13 +478,41 @@ describe('sub, pub and req in the built CLI', () => {
 
   it('profiles add / list / test / use / remove, and commands use the active profile', () => {
     const pdata = tempDir();
-    const add = runCliSync(['--nats', server.url, '--user', 'cli', '--password', 'cli-pw', '--data', pdata, 'profiles', 'add', 'local', '--use']);
+    const add = runCliSync([
+      '--nats',
+      server.url,
+      '--user',
+      'cli',
+      '--password',
+      'cli-pw',
+      '--data',
+      pdata,
+      'profiles',
+      'add',
+      'local',
+      '--use'
+    ]);
     expect(add.code, add.stderr).toBe(0);
-    const addBad = runCliSync(['--nats', server.url, '--user', 'cli', '--password', 'wrong', '--data', pdata, 'profiles', 'add', 'bad']);
+    const addBad = runCliSync([
+      '--nats',
+      server.url,
+      '--user',
+      'cli',
+      '--password',
+      'wrong',
+      '--data',
+      pdata,
+      'profiles',
+      'add',
+      'bad'
+    ]);
     expect(addBad.code, addBad.stderr).toBe(0);
     const list = runCliSync(['--data', pdata, 'profiles', 'list', '--json']);
     const listed = JSON.parse(list.stdout) as { profiles: Array<{ name: string; active: boolean; auth: unknown }> };
-    expect(listed.profiles.map((p) => [p.name, p.active])).toEqual([['bad', false], ['local', true]]);
+    expect(listed.profiles.map((p) => [p.name, p.active])).toEqual([
+      ['bad', false],
+      ['local', true]
+    ]);
     expect(list.stdout).not.toContain('cli-pw');
     expect(runCliSync(['--data', pdata, 'profiles', 'test', 'local']).code).toBe(0);
     const badTest = runCliSync(['--data', pdata, 'profiles', 'test', 'bad']);

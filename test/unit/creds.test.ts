@@ -7,7 +7,10 @@ import { credsText, signJwt } from '../harness/nats-auth';
 function userCreds(): { text: string; jwt: string; seed: string } {
   const account = createAccount();
   const user = createUser();
-  const jwt = signJwt({ iss: account.getPublicKey(), sub: user.getPublicKey(), nats: { type: 'user', version: 2 } }, account);
+  const jwt = signJwt(
+    { iss: account.getPublicKey(), sub: user.getPublicKey(), nats: { type: 'user', version: 2 } },
+    account
+  );
   const seed = new TextDecoder().decode(user.getSeed());
   return { text: credsText(jwt, seed), jwt, seed };
 }
@@ -49,7 +52,9 @@ describe('parseSeedFile', () => {
   it('accepts a bare seed and the armoured form', () => {
     const seed = new TextDecoder().decode(createUser().getSeed());
     expect(parseSeedFile(`${seed}\n`, 'u.nk')).toBe(seed);
-    expect(parseSeedFile(`-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`, 'u.nk')).toBe(seed);
+    expect(parseSeedFile(`-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`, 'u.nk')).toBe(
+      seed
+    );
   });
 
   it('rejects a public key or an empty file as CONFIG_INVALID, not as an auth failure', () => {

@@ -11,7 +11,9 @@ describe('renderTemplate', () => {
   const now = new Date('2026-01-02T03:04:05.678Z');
   it('fills {{count}} and natscli spellings, leaves other braces alone', () => {
     expect(renderTemplate('n={{count}} {{.Count}} {{ .Count }} {{COUNT}}', 7, now)).toBe('n=7 7 7 7');
-    expect(renderTemplate('{{.TimeStamp}} {{.Unix}} {{.UnixNano}}', 1, now)).toBe('2026-01-02T03:04:05.678Z 1767323045 1767323045678000000');
+    expect(renderTemplate('{{.TimeStamp}} {{.Unix}} {{.UnixNano}}', 1, now)).toBe(
+      '2026-01-02T03:04:05.678Z 1767323045 1767323045678000000'
+    );
     expect(renderTemplate('{{name}} {{.Other}} {count}', 1, now)).toBe('{{name}} {{.Other}} {count}');
     const [a, b] = [renderTemplate('{{.ID}}', 1), renderTemplate('{{.ID}}', 1)];
     expect(a).toMatch(/^[A-Za-z0-9]{22}$/);
@@ -21,8 +23,18 @@ describe('renderTemplate', () => {
 
 describe('previewPayload', () => {
   it('shows UTF-8 text as text and anything else as base64', () => {
-    expect(previewPayload(Buffer.from('héllo'), 100)).toEqual({ size: 6, payload: 'héllo', encoding: 'utf8', truncated: false });
-    expect(previewPayload(new Uint8Array([0xff, 0xfe]), 100)).toEqual({ size: 2, payload: '//4=', encoding: 'base64', truncated: false });
+    expect(previewPayload(Buffer.from('héllo'), 100)).toEqual({
+      size: 6,
+      payload: 'héllo',
+      encoding: 'utf8',
+      truncated: false
+    });
+    expect(previewPayload(new Uint8Array([0xff, 0xfe]), 100)).toEqual({
+      size: 2,
+      payload: '//4=',
+      encoding: 'base64',
+      truncated: false
+    });
     expect(previewPayload(new Uint8Array([0x41, 0x00, 0x42]), 100).encoding).toBe('base64');
     expect(previewPayload(new Uint8Array(), 100)).toEqual({ size: 0, payload: '', encoding: 'utf8', truncated: false });
   });
@@ -57,29 +69,58 @@ describe('CLI option parsing', () => {
 
 describe('subjects', () => {
   it('accepts wildcards only where NATS does', () => {
-    for (const ok of ['a', 'a.b', 'a.*', 'a.>', '*.b.>', '>']) expect(SubscribeSubjectSchema.safeParse(ok).success, ok).toBe(true);
-    for (const bad of ['', 'a.', '.a', 'a..b', 'a.>.b', 'a*', 'a b', 'a.b*']) expect(SubscribeSubjectSchema.safeParse(bad).success, bad).toBe(false);
+    for (const ok of ['a', 'a.b', 'a.*', 'a.>', '*.b.>', '>'])
+      expect(SubscribeSubjectSchema.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['', 'a.', '.a', 'a..b', 'a.>.b', 'a*', 'a b', 'a.b*'])
+      expect(SubscribeSubjectSchema.safeParse(bad).success, bad).toBe(false);
     expect(PublishInputSchema.safeParse({ subject: 'a.*' }).success).toBe(false);
-    expect(PublishInputSchema.safeParse({ subject: 'a.b' }).data).toMatchObject({ count: 1, body: '', templates: true, bodyEncoding: 'utf8' });
+    expect(PublishInputSchema.safeParse({ subject: 'a.b' }).data).toMatchObject({
+      count: 1,
+      body: '',
+      templates: true,
+      bodyEncoding: 'utf8'
+    });
   });
 });
 
 describe('natscli context mapping', () => {
   it('follows natscli: creds before nkey before user before token; a user without password is a token', () => {
-    expect(contextToConnection('c', { url: 'a:4222, nats://b:4222', creds: '/x.creds', user: 'u', password: 'p' })).toMatchObject({
+    expect(
+      contextToConnection('c', { url: 'a:4222, nats://b:4222', creds: '/x.creds', user: 'u', password: 'p' })
+    ).toMatchObject({
       servers: ['nats://a:4222', 'nats://b:4222'],
       auth: { kind: 'creds', credsFile: '/x.creds' },
       notes: [expect.stringMatching(/several credentials/)]
     });
     expect(contextToConnection('c', { user: 'secret-token' }).auth).toEqual({ kind: 'token', token: 'secret-token' });
-    expect(contextToConnection('c', { user: 'u', password: 'p' }).auth).toEqual({ kind: 'user', user: 'u', password: 'p' });
+    expect(contextToConnection('c', { user: 'u', password: 'p' }).auth).toEqual({
+      kind: 'user',
+      user: 'u',
+      password: 'p'
+    });
     expect(contextToConnection('c', { token: 't' }).auth).toEqual({ kind: 'token', token: 't' });
-    const empty = contextToConnection('c', { url: '', token: '', user: '', password: '', creds: '', nkey: '', cert: '', key: '', ca: '' });
+    const empty = contextToConnection('c', {
+      url: '',
+      token: '',
+      user: '',
+      password: '',
+      creds: '',
+      nkey: '',
+      cert: '',
+      key: '',
+      ca: ''
+    });
     expect(empty).toMatchObject({ servers: [], auth: { kind: 'none' }, tls: null, notes: [] });
   });
 
   it('maps TLS files and notes what it cannot use', () => {
-    const c = contextToConnection('c', { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem', nsc: 'nsc://o/a/u', socks_proxy: 'x:1' });
+    const c = contextToConnection('c', {
+      ca: '/ca.pem',
+      cert: '/c.pem',
+      key: '/k.pem',
+      nsc: 'nsc://o/a/u',
+      socks_proxy: 'x:1'
+    });
     expect(c.tls).toEqual({ caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' });
     expect(c.notes.join(' ')).toMatch(/nsc.*socks_proxy/);
     expect(contextToConnection('c', { cert: '/c.pem' }).tls).toBeNull();

@@ -21,7 +21,8 @@ export function parseDurationOption(name: string, minMs: number, maxMs: number) 
     if (!m) throw new InvalidArgumentError(`${name} must be a duration such as 500ms, 2s or 1m.`);
     const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
     const ms = Math.round(Number(m[1]) * factor);
-    if (ms < minMs || ms > maxMs) throw new InvalidArgumentError(`${name} must be between ${minMs} ms and ${maxMs / 1000} s.`);
+    if (ms < minMs || ms > maxMs)
+      throw new InvalidArgumentError(`${name} must be between ${minMs} ms and ${maxMs / 1000} s.`);
     return ms;
   };
 }
@@ -135,7 +136,9 @@ async function publishDirect(core: Core, message: PublishInput): Promise<Publish
 function printPublished(result: PublishResult, json: boolean | undefined): void {
   if (json) return printJson(result);
   const what = result.published === 1 ? '1 message' : `${result.published} messages`;
-  process.stdout.write(`Published ${what} (${formatBytes(result.bytes)}) to "${result.subject}" in ${result.durationMs} ms\n`);
+  process.stdout.write(
+    `Published ${what} (${formatBytes(result.bytes)}) to "${result.subject}" in ${result.durationMs} ms\n`
+  );
   for (const id of result.ids.slice(0, 10)) process.stdout.write(`  envelope id ${id}\n`);
 }
 
@@ -144,7 +147,8 @@ function printReply(result: RequestResult, opts: ReqOptions): void {
   const r = result.reply;
   process.stderr.write(`Received reply on "${result.subject}" in ${result.durationMs} ms (${formatBytes(r.size)})\n`);
   if (!opts.raw) {
-    for (const [name, values] of Object.entries(r.headers ?? {})) for (const v of values) process.stdout.write(`${name}: ${v}\n`);
+    for (const [name, values] of Object.entries(r.headers ?? {}))
+      for (const v of values) process.stdout.write(`${name}: ${v}\n`);
     if (r.headers) process.stdout.write('\n');
   }
   process.stdout.write((r.encoding === 'utf8' ? r.payload : `(binary, base64) ${r.payload}`) + '\n');
@@ -174,7 +178,10 @@ export function registerMessaging(program: Command): void {
     .argument('[body]', 'message body (read from stdin when left out and stdin is not a terminal)')
     .option('--count <n>', 'publish this many messages', parseIntOption('--count', 1, 1_000_000), 1)
     .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
-    .option('--type <type>', 'wrap the body (JSON) as the data of a validated Syn_OS envelope of this type (e.g. service.health.update)')
+    .option(
+      '--type <type>',
+      'wrap the body (JSON) as the data of a validated Syn_OS envelope of this type (e.g. service.health.update)'
+    )
     .option('--source <source>', 'envelope source (with --type)')
     .option('--no-templates', 'send {{…}} in the body literally')
     .option('--json', 'print the result as JSON')
@@ -212,7 +219,12 @@ export function registerMessaging(program: Command): void {
     .description('send a request and print the first reply (TIMEOUT, or NO_RESPONDERS when nothing listens)')
     .argument('<subject>', 'subject to send the request to')
     .argument('[body]', 'request body (read from stdin when left out and stdin is not a terminal)')
-    .option('--timeout <duration>', 'how long to wait for the reply (500ms, 2s, 1m; a bare number is seconds)', parseDurationOption('--timeout', 10, 300_000), 5000)
+    .option(
+      '--timeout <duration>',
+      'how long to wait for the reply (500ms, 2s, 1m; a bare number is seconds)',
+      parseDurationOption('--timeout', 10, 300_000),
+      5000
+    )
     .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
     .option('--json', 'print the reply as JSON')
     .option('--raw', 'print only the reply payload')

@@ -40,19 +40,27 @@ export function profileFromFlags(name: string, globals: GlobalOptions, descripti
   else if (o.nkeyFile) auth = { kind: 'nkey', seedFile: o.nkeyFile };
   else if (o.user) auth = { kind: 'user', user: o.user, ...(o.password !== undefined ? { password: o.password } : {}) };
   else if (o.token) auth = { kind: 'token', token: o.token };
-  const tls = o.tlsCa || o.tlsCert || o.tlsKey
-    ? { ...(o.tlsCa ? { caFile: o.tlsCa } : {}), ...(o.tlsCert ? { certFile: o.tlsCert } : {}), ...(o.tlsKey ? { keyFile: o.tlsKey } : {}) }
-    : null;
+  const tls =
+    o.tlsCa || o.tlsCert || o.tlsKey
+      ? {
+          ...(o.tlsCa ? { caFile: o.tlsCa } : {}),
+          ...(o.tlsCert ? { certFile: o.tlsCert } : {}),
+          ...(o.tlsKey ? { keyFile: o.tlsKey } : {})
+        }
+      : null;
   return { name, servers, auth, tls, ...(description ? { description } : {}) };
 }
 
 /** A core that only touches the data directory: the connection flags describe a profile here. */
 function openStoreCore(command: Command) {
   const globals = globalsOf(command);
-  return openCore({ ...(globals.data ? { data: globals.data } : {}), ...(globals.logLevel ? { logLevel: globals.logLevel } : {}) }, {
-    quiet: true,
-    autoConnect: false
-  });
+  return openCore(
+    { ...(globals.data ? { data: globals.data } : {}), ...(globals.logLevel ? { logLevel: globals.logLevel } : {}) },
+    {
+      quiet: true,
+      autoConnect: false
+    }
+  );
 }
 
 async function findProfile(core: ReturnType<typeof openCore>, ref: string): Promise<ProfileView> {
@@ -60,7 +68,10 @@ async function findProfile(core: ReturnType<typeof openCore>, ref: string): Prom
   const found = profiles.find((p) => p.id === ref) ?? profiles.find((p) => p.name.toLowerCase() === ref.toLowerCase());
   if (!found) {
     throw new ContractError('NOT_FOUND', `no connection profile "${ref}"`, {
-      hint: profiles.length > 0 ? `Known profiles: ${profiles.map((p) => p.name).join(', ')}` : 'Add one with: synos-cc profiles add NAME --nats URL'
+      hint:
+        profiles.length > 0
+          ? `Known profiles: ${profiles.map((p) => p.name).join(', ')}`
+          : 'Add one with: synos-cc profiles add NAME --nats URL'
     });
   }
   return found;
@@ -81,7 +92,14 @@ export function registerProfiles(program: Command): void {
         if (opts.json) return printJson(result);
         printTable(
           ['', 'NAME', 'SERVERS', 'AUTH', 'TLS', 'SOURCE'],
-          result.profiles.map((p) => [p.active ? '*' : '', p.name, p.servers.join(','), authText(p), p.tls ? 'yes' : '', p.source])
+          result.profiles.map((p) => [
+            p.active ? '*' : '',
+            p.name,
+            p.servers.join(','),
+            authText(p),
+            p.tls ? 'yes' : '',
+            p.source
+          ])
         );
       });
     });
@@ -96,45 +114,58 @@ export function registerProfiles(program: Command): void {
       await withCore(core, async () => {
         const p = await findProfile(core, ref);
         if (opts.json) return printJson(p);
-        printTable(['FIELD', 'VALUE'], [
-          ['name', p.name],
-          ['id', p.id],
-          ['active', p.active ? 'yes' : 'no'],
-          ['servers', p.servers.join(', ')],
-          ['auth', authText(p)],
-          ['tls ca', p.tls?.caFile],
-          ['tls cert', p.tls?.certFile],
-          ['tls key', p.tls?.keyFile],
-          ['source', p.source],
-          ['description', p.description],
-          ['updated', p.updatedAt]
-        ]);
+        printTable(
+          ['FIELD', 'VALUE'],
+          [
+            ['name', p.name],
+            ['id', p.id],
+            ['active', p.active ? 'yes' : 'no'],
+            ['servers', p.servers.join(', ')],
+            ['auth', authText(p)],
+            ['tls ca', p.tls?.caFile],
+            ['tls cert', p.tls?.certFile],
+            ['tls key', p.tls?.keyFile],
+            ['source', p.source],
+            ['description', p.description],
+            ['updated', p.updatedAt]
+          ]
+        );
       });
     });
 
   profiles
     .command('add')
-    .description('save a profile from the connection flags (--nats, --user/--password, --token, --nkey, --creds, --tls-*, --context)')
+    .description(
+      'save a profile from the connection flags (--nats, --user/--password, --token, --nkey, --creds, --tls-*, --context)'
+    )
     .argument('<name>', 'profile name')
     .option('--description <text>', 'what this connection is')
     .option('--replace', 'update the profile of that name if it exists (secrets not given are kept)')
     .option('--use', 'make it the active profile')
     .option('--json', 'print the saved profile as JSON')
-    .action(async (name: string, opts: { description?: string; replace?: boolean; use?: boolean; json?: boolean }, command: Command) => {
-      const input = profileFromFlags(name, globalsOf(command), opts.description);
-      const core = openStoreCore(command);
-      await withCore(core, async () => {
-        if (opts.replace) {
-          const { profiles: all } = await core.api.invoke('profiles.list', {});
-          const existing = all.find((p) => p.name.toLowerCase() === name.toLowerCase());
-          if (existing) input.id = existing.id;
-        }
-        const saved = await core.api.invoke('profiles.save', input);
-        if (opts.use) await core.api.invoke('profiles.setActive', { id: saved.id });
-        if (opts.json) return printJson({ ...saved, active: opts.use ? true : saved.active });
-        process.stdout.write(`Saved profile "${saved.name}" (${saved.servers.join(', ')}, auth: ${authText(saved)})${opts.use ? ', now active' : ''}\n`);
-      });
-    });
+    .action(
+      async (
+        name: string,
+        opts: { description?: string; replace?: boolean; use?: boolean; json?: boolean },
+        command: Command
+      ) => {
+        const input = profileFromFlags(name, globalsOf(command), opts.description);
+        const core = openStoreCore(command);
+        await withCore(core, async () => {
+          if (opts.replace) {
+            const { profiles: all } = await core.api.invoke('profiles.list', {});
+            const existing = all.find((p) => p.name.toLowerCase() === name.toLowerCase());
+            if (existing) input.id = existing.id;
+          }
+          const saved = await core.api.invoke('profiles.save', input);
+          if (opts.use) await core.api.invoke('profiles.setActive', { id: saved.id });
+          if (opts.json) return printJson({ ...saved, active: opts.use ? true : saved.active });
+          process.stdout.write(
+            `Saved profile "${saved.name}" (${saved.servers.join(', ')}, auth: ${authText(saved)})${opts.use ? ', now active' : ''}\n`
+          );
+        });
+      }
+    );
 
   profiles
     .command('remove')
