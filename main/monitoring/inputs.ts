@@ -113,8 +113,12 @@ export class MonitoringSources {
   ) {}
 
   start(): void {
+    let lastState = this.ctx.nats.status().state;
     this.unsubscribers.push(
       this.ctx.nats.onStatus((status) => {
+        // Status updates also carry RTT and server info: act on state changes only.
+        if (status.state === lastState) return;
+        lastState = status.state;
         this.metrics.setConnection(status.state);
         // Snapshots taken before a disconnect describe a server we can no longer see.
         if (status.state !== 'connected') this.clearSnapshot();

@@ -378,8 +378,12 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
       async start() {
         lastSeenTransition = store.lastTransitionId();
         sources.start();
+        let lastState = ctx.nats.status().state;
         unsubscribers.push(
           ctx.nats.onStatus((status) => {
+            // Status updates also carry RTT and server info: act on state changes only.
+            if (status.state === lastState) return;
+            lastState = status.state;
             requestEvaluation();
             // Back online: publish what waited (a direct publisher needs the connection).
             if (status.state === 'connected') scheduleFlush();
