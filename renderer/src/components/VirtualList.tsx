@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 
 /**
  * A list that renders only the visible rows, so tens of thousands of items stay smooth.
@@ -30,9 +30,12 @@ export function VirtualList<T>({
     overscan: 10
   });
   const pinned = useRef(true);
-  useEffect(() => {
-    if (follow && pinned.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
-  }, [follow, items, virtualizer]);
+  // Jump straight to the bottom before paint; the virtualizer's scrollToIndex re-measures over several
+  // frames, which at tens of batches a second never settles.
+  useLayoutEffect(() => {
+    const el = parentRef.current;
+    if (follow && pinned.current && el) el.scrollTop = el.scrollHeight;
+  }, [follow, items]);
   return (
     <div
       ref={parentRef}
