@@ -12,7 +12,7 @@ import { APP_VERSION } from '../core/version';
 import { BenchHistoryStore } from './history';
 import { createPipelineDriver } from './pipeline';
 import { compareRuns, runsToCsv, summarizeRun } from './results';
-import { BenchmarkRunner, benchStreamName } from './runner';
+import { BenchmarkRunner, benchStreamName, preflightProblem } from './runner';
 
 /** Time-ordered, short and safe in a stream name and a subject: base-36 milliseconds + random. */
 export function newRunId(now = Date.now()): string {
@@ -42,12 +42,16 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
     }
     // Fails with NOT_CONNECTED (and the last error) when the core has no server to measure.
     ctx.nats.requireConnection();
+    const pipeline = createPipelineDriver({ dataDir: ctx.config.dataDir, synchronous: ctx.config.database.synchronous, logger });
+    // What can be known now fails the request itself rather than a run started in the background.
+    const problem = preflightProblem(params, ctx.nats.status().serverInfo, pipeline);
+    if (problem) throw problem;
     const runner = new BenchmarkRunner({
       nats: ctx.config.nats,
       servers: ctx.nats.status().servers,
       logger,
       appVersion: APP_VERSION,
-      pipeline: createPipelineDriver({ dataDir: ctx.config.dataDir, synchronous: ctx.config.database.synchronous, logger })
+      pipeline
     });
     const runId = newRunId();
     const stream = BenchmarkRunner.usesStream(params.mode) ? benchStreamName(runId) : null;

@@ -291,29 +291,8 @@ export class BenchmarkRunner {
   }
 
   private preflight(admin: NatsConnection, state: RunState): void {
-    const info = admin.info;
-    const max = info?.max_payload ?? Number.MAX_SAFE_INTEGER;
-    if (state.params.size > max) {
-      throw new ContractError(
-        'INVALID_INPUT',
-        `--size ${state.params.size} is above the server's max_payload of ${max} bytes`,
-        { hint: `Use --size ${max} or less, or raise max_payload in the server configuration.` }
-      );
-    }
-    if (state.stream && !info?.jetstream) {
-      throw new ContractError('UNAVAILABLE', `mode ${state.params.mode} needs JetStream, and the server has it disabled`, {
-        hint: 'Start nats-server with -js (or a jetstream {} block), or pick a core mode: pub, pubsub, reqrep.'
-      });
-    }
-    if (state.params.mode === 'pipeline') {
-      if (state.params.pub > 1) {
-        throw new ContractError('INVALID_INPUT', 'the pipeline benchmark has one event source, as the app has one outbox', {
-          hint: 'Leave out --clients/--pub; use --window to change how many events are in flight.'
-        });
-      }
-      const reason = this.options.pipeline ? this.options.pipeline.unavailableReason() : 'the outbox is not part of this core';
-      if (reason) throw new ContractError('UNAVAILABLE', `the pipeline benchmark cannot run: ${reason}`);
-    }
+    const problem = preflightProblem(state.params, admin.info ?? null, this.options.pipeline ?? null);
+    if (problem) throw problem;
   }
 
   private environment(admin: NatsConnection): BenchEnvironment {
@@ -694,6 +673,40 @@ export class BenchmarkRunner {
       latency: latencySummary('engine event → validate → outbox → PubAck stored', outcome.latencies)
     };
   }
+}
+
+/**
+ * Why a run cannot start against a server with this info, or null when it can: a size above
+ * max_payload, a JetStream mode without JetStream, a pipeline with several publishers or without
+ * a usable outbox. Checked when a run is requested (so the caller gets the error at once) and
+ * again by the runner on its own connection.
+ */
+export function preflightProblem(
+  params: BenchParams,
+  info: { max_payload?: number; jetstream?: boolean } | null,
+  pipeline: PipelineDriver | null
+): ContractError | null {
+  const max = info?.max_payload ?? Number.MAX_SAFE_INTEGER;
+  if (params.size > max) {
+    return new ContractError('INVALID_INPUT', `--size ${params.size} is above the server's max_payload of ${max} bytes`, {
+      hint: `Use --size ${max} or less, or raise max_payload in the server configuration.`
+    });
+  }
+  if (BenchmarkRunner.usesStream(params.mode) && info && !info.jetstream) {
+    return new ContractError('UNAVAILABLE', `mode ${params.mode} needs JetStream, and the server has it disabled`, {
+      hint: 'Start nats-server with -js (or a jetstream {} block), or pick a core mode: pub, pubsub, reqrep.'
+    });
+  }
+  if (params.mode === 'pipeline') {
+    if (params.pub > 1) {
+      return new ContractError('INVALID_INPUT', 'the pipeline benchmark has one event source, as the app has one outbox', {
+        hint: 'Leave out --clients/--pub; use --window to change how many events are in flight.'
+      });
+    }
+    const reason = pipeline ? pipeline.unavailableReason() : 'the outbox is not part of this core';
+    if (reason) return new ContractError('UNAVAILABLE', `the pipeline benchmark cannot run: ${reason}`);
+  }
+  return null;
 }
 
 /** The description of a run's stream: says what it is, and who owns it (for the leftover sweep). */

@@ -13,7 +13,7 @@ import {
   summarizeRun,
   CSV_COLUMNS
 } from '../../main/bench/results';
-import { benchStreamName, benchSubjectPrefix, parseStreamOwner, splitMessages, streamDescription } from '../../main/bench/runner';
+import { benchStreamName, benchSubjectPrefix, parseStreamOwner, preflightProblem, splitMessages, streamDescription } from '../../main/bench/runner';
 import { newRunId } from '../../main/bench/module';
 import { PIPELINE_EVENT_TYPE, buildPipelineMessage } from '../../main/bench/pipeline';
 import { validateEnvelope } from '../../main/contract/messages';
@@ -200,5 +200,23 @@ describe('pipeline messages', () => {
       expect(checked.ok).toBe(true);
       if (checked.ok) expect(checked.envelope.id).toBe(m.id);
     }
+  });
+});
+
+describe('preflight', () => {
+  const p = (input: Record<string, unknown>) => BenchParamsSchema.parse({ mode: 'pub', msgs: 10, ...input });
+  const driver = (reason: string | null) => ({ unavailableReason: () => reason, run: () => Promise.reject(new Error('not used')) });
+  it('refuses what cannot run, with the reason, and lets the rest through', () => {
+    const info = { max_payload: 1024, jetstream: true };
+    expect(preflightProblem(p({ size: 1024 }), info, null)).toBeNull();
+    expect(preflightProblem(p({ size: 1025 }), info, null)).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(preflightProblem(p({ mode: 'js-pub-sync' }), { max_payload: 1024, jetstream: false }, null)).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(preflightProblem(p({ mode: 'pubsub' }), { max_payload: 1024, jetstream: false }, null)).toBeNull();
+    // Without server info yet, the runner checks again on its own connection.
+    expect(preflightProblem(p({ mode: 'js-pub-sync' }), null, null)).toBeNull();
+    expect(preflightProblem(p({ mode: 'pipeline' }), info, null)).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(preflightProblem(p({ mode: 'pipeline' }), info, driver('disk gone'))?.message).toContain('disk gone');
+    expect(preflightProblem(p({ mode: 'pipeline', pub: 2 }), info, driver(null))).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(preflightProblem(p({ mode: 'pipeline' }), info, driver(null))).toBeNull();
   });
 });
