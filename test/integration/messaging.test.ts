@@ -327,17 +327,21 @@ describe('sub, pub and req in the built CLI', () => {
     args: string[],
     input?: string,
     env: NodeJS.ProcessEnv = {}
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  ): Promise<{ code: number | null; stdout: string; stdoutBytes: Buffer; stderr: string }> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args], {
         env: { ...process.env, NATS_URL: '', ...env },
         stdio: ['pipe', 'pipe', 'pipe']
       });
-      let stdout = '';
+      const out: Buffer[] = [];
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stdout.on('data', (c: Buffer) => out.push(c));
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+      // 'close' comes after the output pipes are drained ('exit' may come before).
+      child.once('close', (code) => {
+        const stdoutBytes = Buffer.concat(out);
+        resolve({ code, stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr });
+      });
       child.stdin.end(input ?? '');
     });
 
@@ -397,6 +401,8 @@ describe('sub, pub and req in the built CLI', () => {
     const got: string[] = [];
     const sub = raw.subscribe('cli.stdin', { callback: (_e, m) => void got.push(m.string()) });
     const svc = raw.subscribe('cli.svc', { callback: (_e, m) => void m.respond(`pong:${m.string()}`) });
+    const bin = raw.subscribe('cli.bin', { callback: (_e, m) => void m.respond(new Uint8Array([0, 255, 1])) });
+    const bigSvc = raw.subscribe('cli.big', { callback: (_e, m) => void m.respond('z'.repeat(200_000)) });
     await raw.flush();
     const pub = runCliSync([...base(), 'pub', 'cli.stdin'], { input: 'from stdin {{count}}' });
     expect(pub.code, pub.stderr).toBe(0);
@@ -406,10 +412,17 @@ describe('sub, pub and req in the built CLI', () => {
     const req = await runCli([...base(), 'req', 'cli.svc', 'ping', '--timeout', '2s']);
     expect(req.code, req.stderr).toBe(0);
     expect(req.stdout.trim()).toBe('pong:ping');
+    const rawReq = await runCli([...base(), 'req', 'cli.bin', 'x', '--raw']);
+    expect(rawReq.code, rawReq.stderr).toBe(0);
+    expect(rawReq.stdoutBytes).toEqual(Buffer.from([0, 255, 1, 0x0a]));
+    const big = await runCli([...base(), 'req', 'cli.big', 'x']);
+    expect(big.stdout.trim()).toHaveLength(200_000);
     const json = await runCli([...base(), 'req', 'cli.svc', 'ping', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ subject: 'cli.svc', reply: { payload: 'pong:ping' } });
     sub.unsubscribe();
     svc.unsubscribe();
+    bin.unsubscribe();
+    bigSvc.unsubscribe();
   });
 
   it('exits 1 with the typed error and a hint: TIMEOUT, NO_RESPONDERS, NATS_AUTH, NATS_UNREACHABLE; 2 on usage errors', async () => {

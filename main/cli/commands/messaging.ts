@@ -49,12 +49,14 @@ async function readBody(arg: string | undefined): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** --raw: the payload bytes as they came (binary too), one message per line. */
+function writeRaw(payload: string, encoding: 'utf8' | 'base64'): void {
+  process.stdout.write(Buffer.concat([Buffer.from(payload, encoding), Buffer.from('\n')]));
+}
+
 function printMessage(m: TailMessage, raw: boolean): void {
+  if (raw) return writeRaw(m.payload, m.encoding);
   const body = m.encoding === 'utf8' ? m.payload : `(binary, base64) ${m.payload}`;
-  if (raw) {
-    process.stdout.write(body + '\n');
-    return;
-  }
   let out = `[#${m.seq}] Received on "${m.subject}" at ${m.time} (${formatBytes(m.size)})`;
   if (m.reply) out += ` with reply "${m.reply}"`;
   out += '\n';
@@ -146,11 +148,10 @@ function printReply(result: RequestResult, opts: ReqOptions): void {
   if (opts.json) return printJson(result);
   const r = result.reply;
   process.stderr.write(`Received reply on "${result.subject}" in ${result.durationMs} ms (${formatBytes(r.size)})\n`);
-  if (!opts.raw) {
-    for (const [name, values] of Object.entries(r.headers ?? {}))
-      for (const v of values) process.stdout.write(`${name}: ${v}\n`);
-    if (r.headers) process.stdout.write('\n');
-  }
+  if (opts.raw) return writeRaw(r.payload, r.encoding);
+  for (const [name, values] of Object.entries(r.headers ?? {}))
+    for (const v of values) process.stdout.write(`${name}: ${v}\n`);
+  if (r.headers) process.stdout.write('\n');
   process.stdout.write((r.encoding === 'utf8' ? r.payload : `(binary, base64) ${r.payload}`) + '\n');
 }
 
@@ -238,6 +239,8 @@ export function registerMessaging(program: Command): void {
           subject,
           body,
           timeoutMs: opts.timeout,
+          // The terminal gets the whole reply (NATS payloads are at most a few MiB).
+          previewBytes: 8 * 1024 * 1024,
           ...(headers ? { headers } : {})
         });
         printReply(result, opts);
