@@ -167,7 +167,9 @@ export const MetricsSnapshotSchema = z.object({
       oldestPendingAgeSeconds: z.number().nullable()
     })
     .nullable(),
-  breakers: z.array(z.object({ name: z.string(), state: z.enum(['closed', 'open', 'half-open', 'isolated']) })).nullable(),
+  breakers: z
+    .array(z.object({ name: z.string(), state: z.enum(['closed', 'open', 'half-open', 'isolated']) }))
+    .nullable(),
   emergency: z.boolean().nullable(),
   consumers: z
     .array(z.object({ stream: z.string(), consumer: z.string(), pending: z.number(), ackPending: z.number() }))
@@ -195,7 +197,11 @@ export const MetricsSnapshotSchema = z.object({
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshotSchema>;
 
 export const monitoringProcedures = {
-  'alerts.list': procedure(AlertListInputSchema, AlertListSchema, 'Alerts, newest first, filtered by state/severity/rule/target'),
+  'alerts.list': procedure(
+    AlertListInputSchema,
+    AlertListSchema,
+    'Alerts, newest first, filtered by state/severity/rule/target'
+  ),
   'alerts.history': procedure(
     z.object({ id: z.number().int().min(1) }).strict(),
     z.object({ alert: AlertSchema, transitions: z.array(AlertTransitionSchema) }),
@@ -206,8 +212,16 @@ export const monitoringProcedures = {
     AlertSchema,
     'Acknowledge a firing alert (idempotent)'
   ),
-  'alerts.rules': procedure(z.object({}).strict(), z.array(RuleSettingSchema), 'Every alert rule with its current and default settings'),
-  'alerts.rules.set': procedure(RuleSetInputSchema, RuleSettingSchema, 'Change a rule (threshold, severity, enabled, for); persisted'),
+  'alerts.rules': procedure(
+    z.object({}).strict(),
+    z.array(RuleSettingSchema),
+    'Every alert rule with its current and default settings'
+  ),
+  'alerts.rules.set': procedure(
+    RuleSetInputSchema,
+    RuleSettingSchema,
+    'Change a rule (threshold, severity, enabled, for); persisted'
+  ),
   'alerts.rules.reset': procedure(
     z.object({ rule: AlertRuleIdSchema }).strict(),
     RuleSettingSchema,
@@ -226,8 +240,12 @@ export const monitoringProcedures = {
 } as const;
 
 export const monitoringEvents = {
-  'alerts.transition': event(AlertTransitionEventSchema, 'An alert fired, changed severity, was acknowledged or resolved', {
-    maxQueued: 500
-  }),
+  'alerts.transition': event(
+    AlertTransitionEventSchema,
+    'An alert fired, changed severity, was acknowledged or resolved',
+    {
+      maxQueued: 500
+    }
+  ),
   'metrics.sample': event(MetricsSampleSchema, 'One metrics sample per sampling interval', { maxQueued: 120 })
 } as const;

@@ -60,9 +60,23 @@ export class AlertEngine {
       const edit = stored.get(rule.id);
       const base = this.baseValues(rule);
       const values: RuleValues = edit
-        ? { enabled: edit.enabled, threshold: edit.threshold, criticalThreshold: edit.criticalThreshold, severity: edit.severity, forSeconds: edit.forSeconds }
+        ? {
+            enabled: edit.enabled,
+            threshold: edit.threshold,
+            criticalThreshold: edit.criticalThreshold,
+            severity: edit.severity,
+            forSeconds: edit.forSeconds
+          }
         : base;
-      return { rule: rule.id, title: rule.title, description: rule.description, unit: rule.unit, ...values, defaults: base, updatedAt: edit?.updatedAt ?? null };
+      return {
+        rule: rule.id,
+        title: rule.title,
+        description: rule.description,
+        unit: rule.unit,
+        ...values,
+        defaults: base,
+        updatedAt: edit?.updatedAt ?? null
+      };
     });
   }
 
@@ -149,14 +163,30 @@ export class AlertEngine {
         if (existing) {
           if (existing.severity !== severity) {
             const kind = (RANK.get(severity) ?? 0) > (RANK.get(existing.severity) ?? 0) ? 'escalated' : 'deescalated';
-            emit(this.store.changeSeverity(existing.id, { severity, message: f.message, value: f.value, threshold: values.threshold, at }, kind));
+            emit(
+              this.store.changeSeverity(
+                existing.id,
+                { severity, message: f.message, value: f.value, threshold: values.threshold, at },
+                kind
+              )
+            );
           }
           continue;
         }
         const since = this.overSince.get(key) ?? now;
         this.overSince.set(key, since);
         if (now - since >= values.forSeconds * 1000) {
-          emit(this.store.fire({ rule: rule.id, target: f.target, severity, message: f.message, value: f.value, threshold: values.threshold, at }));
+          emit(
+            this.store.fire({
+              rule: rule.id,
+              target: f.target,
+              severity,
+              message: f.message,
+              value: f.value,
+              threshold: values.threshold,
+              at
+            })
+          );
         }
       }
       clearPending(stillOver);

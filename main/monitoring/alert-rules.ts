@@ -3,13 +3,7 @@
  * that turns one reading of {@link AlertInputs} into findings per target. A rule whose source is
  * absent returns null ("no data"): it neither fires nor resolves anything.
  */
-import {
-  ContractError,
-  type AlertRuleId,
-  type AlertSeverity,
-  type RuleSetInput,
-  type RuleValues
-} from '../contract';
+import { ContractError, type AlertRuleId, type AlertSeverity, type RuleSetInput, type RuleValues } from '../contract';
 import type { AlertInputs } from './inputs';
 import { streamUsageRatio } from './metrics';
 
@@ -110,7 +104,14 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     defaults: defaults(0, 'WARNING'),
     evaluate(inputs, values) {
       if (inputs.emergency === null) return null;
-      return [finding('resilience', inputs.emergency ? 1 : 0, values, inputs.emergency ? 'emergency mode is on: every breaker is held open' : 'emergency mode is off')];
+      return [
+        finding(
+          'resilience',
+          inputs.emergency ? 1 : 0,
+          values,
+          inputs.emergency ? 'emergency mode is on: every breaker is held open' : 'emergency mode is off'
+        )
+      ];
     }
   },
   {
@@ -136,7 +137,9 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     evaluate(inputs, values) {
       if (!inputs.outbox) return null;
       const dead = inputs.outbox.dead;
-      return [finding('outbox', dead, values, `${dead} dead letters in the outbox: run "synos-cc dlq retry" or "dlq discard"`)];
+      return [
+        finding('outbox', dead, values, `${dead} dead letters in the outbox: run "synos-cc dlq retry" or "dlq discard"`)
+      ];
     }
   },
   {
@@ -148,7 +151,12 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     evaluate(inputs, values) {
       if (!inputs.consumers) return null;
       return inputs.consumers.map((c) =>
-        finding(`${c.stream}/${c.consumer}`, c.pending, values, `consumer ${c.consumer} on ${c.stream} has ${c.pending} messages pending`)
+        finding(
+          `${c.stream}/${c.consumer}`,
+          c.pending,
+          values,
+          `consumer ${c.consumer} on ${c.stream} has ${c.pending} messages pending`
+        )
       );
     }
   },
@@ -161,7 +169,12 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     evaluate(inputs, values) {
       if (!inputs.consumers) return null;
       return inputs.consumers.map((c) =>
-        finding(`${c.stream}/${c.consumer}`, c.ackPending, values, `consumer ${c.consumer} on ${c.stream} has ${c.ackPending} messages awaiting ack`)
+        finding(
+          `${c.stream}/${c.consumer}`,
+          c.ackPending,
+          values,
+          `consumer ${c.consumer} on ${c.stream} has ${c.ackPending} messages awaiting ack`
+        )
       );
     }
   },
@@ -176,7 +189,13 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
       if (!inputs.streams) return null;
       return inputs.streams.map((s) => {
         const usage = streamUsageRatio(s);
-        return finding(s.stream, usage, values, `stream ${s.stream} is at ${pct(usage)} of its limits (${s.messages} msgs, ${s.bytes} bytes)`, true);
+        return finding(
+          s.stream,
+          usage,
+          values,
+          `stream ${s.stream} is at ${pct(usage)} of its limits (${s.messages} msgs, ${s.bytes} bytes)`,
+          true
+        );
       });
     }
   },
@@ -189,8 +208,11 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     evaluate(inputs, values) {
       // Without recent publishes there is no latency to judge: not firing, so an old alert resolves.
       const p99 = inputs.publishP99Seconds;
-      if (p99 === null) return [{ target: 'publisher', value: 0, over: false, critical: false, message: 'no recent publishes' }];
-      return [finding('publisher', p99, values, `publish p99 latency is ${ms(p99)} (threshold ${ms(values.threshold)})`)];
+      if (p99 === null)
+        return [{ target: 'publisher', value: 0, over: false, critical: false, message: 'no recent publishes' }];
+      return [
+        finding('publisher', p99, values, `publish p99 latency is ${ms(p99)} (threshold ${ms(values.threshold)})`)
+      ];
     }
   },
   {
@@ -208,7 +230,7 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
   {
     id: 'engine.overload',
     title: 'Engine overloaded',
-    description: 'The engine\'s cognitive load stays above the threshold (0–1) for the set time.',
+    description: "The engine's cognitive load stays above the threshold (0–1) for the set time.",
     unit: 'ratio',
     maxThreshold: 1,
     defaults: defaults(0.9, 'WARNING', { forSeconds: 30 }),
@@ -243,13 +265,19 @@ export function applyRuleEdit(rule: RuleDefinition, current: RuleValues, edit: O
     forSeconds: edit.forSeconds ?? current.forSeconds
   };
   if (rule.maxThreshold !== undefined && next.threshold > rule.maxThreshold) {
-    throw new ContractError('INVALID_INPUT', `threshold of ${rule.id} is a ratio: give a value between 0 and ${rule.maxThreshold}`, {
-      rule: rule.id
-    });
+    throw new ContractError(
+      'INVALID_INPUT',
+      `threshold of ${rule.id} is a ratio: give a value between 0 and ${rule.maxThreshold}`,
+      {
+        rule: rule.id
+      }
+    );
   }
   if (next.criticalThreshold !== null) {
     if (rule.maxThreshold !== undefined && next.criticalThreshold > rule.maxThreshold) {
-      throw new ContractError('INVALID_INPUT', `criticalThreshold of ${rule.id} must be at most ${rule.maxThreshold}`, { rule: rule.id });
+      throw new ContractError('INVALID_INPUT', `criticalThreshold of ${rule.id} must be at most ${rule.maxThreshold}`, {
+        rule: rule.id
+      });
     }
     if (next.criticalThreshold < next.threshold) {
       throw new ContractError(

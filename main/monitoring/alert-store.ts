@@ -118,7 +118,9 @@ export class AlertStore {
     this.stmts = {
       open: db.prepare<[], AlertRow>('SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id'),
       get: db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
-      openFor: db.prepare<[string, string], AlertRow>('SELECT * FROM alerts WHERE rule = ? AND target = ? AND resolved_at IS NULL'),
+      openFor: db.prepare<[string, string], AlertRow>(
+        'SELECT * FROM alerts WHERE rule = ? AND target = ? AND resolved_at IS NULL'
+      ),
       insertAlert: db.prepare(
         `INSERT INTO alerts (rule, target, severity, message, value, threshold, fired_at, updated_at)
          VALUES (@rule, @target, @severity, @message, @value, @threshold, @at, @at)`
@@ -137,13 +139,17 @@ export class AlertStore {
         `INSERT INTO alert_transitions (alert_id, kind, severity, at, value, message, message_id)
          VALUES (@alertId, @kind, @severity, @at, @value, @message, @messageId)`
       ),
-      transitionsOf: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id'),
+      transitionsOf: db.prepare<[number], TransitionRow>(
+        'SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id'
+      ),
       transition: db.prepare<[number], TransitionRow>('SELECT * FROM alert_transitions WHERE id = ?'),
       unpublished: db.prepare<[number], TransitionRow>(
         'SELECT * FROM alert_transitions WHERE published_at IS NULL ORDER BY id LIMIT ?'
       ),
       markPublished: db.prepare('UPDATE alert_transitions SET published_at = ? WHERE id = ?'),
-      after: db.prepare<[number, number], TransitionRow>('SELECT * FROM alert_transitions WHERE id > ? ORDER BY id LIMIT ?'),
+      after: db.prepare<[number, number], TransitionRow>(
+        'SELECT * FROM alert_transitions WHERE id > ? ORDER BY id LIMIT ?'
+      ),
       lastTransitionId: db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM alert_transitions'),
       activeBySeverity: db.prepare<[], { severity: AlertSeverity; n: number }>(
         'SELECT severity, COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL GROUP BY severity'
@@ -175,7 +181,14 @@ export class AlertStore {
     return row ? toAlert(row) : null;
   }
 
-  private record(alertId: number, kind: AlertTransitionKind, severity: AlertSeverity, at: string, value: number | null, message: string): StoredTransition {
+  private record(
+    alertId: number,
+    kind: AlertTransitionKind,
+    severity: AlertSeverity,
+    at: string,
+    value: number | null,
+    message: string
+  ): StoredTransition {
     const messageId = randomUUID();
     const info = this.stmts.insertTransition.run({ alertId, kind, severity, at, value, message, messageId });
     const transition = toTransition(this.stmts.transition.get(Number(info.lastInsertRowid))!);
@@ -183,30 +196,48 @@ export class AlertStore {
   }
 
   /** Opens an alert for rule + target; null when one is already open (dedupe). */
-  fire(input: { rule: AlertRuleId; target: string; severity: AlertSeverity; message: string; value: number | null; threshold: number | null; at: string }): StoredTransition | null {
-    return this.db.transaction(() => {
-      if (this.stmts.openFor.get(input.rule, input.target)) return null;
-      const info = this.stmts.insertAlert.run(input);
-      return this.record(Number(info.lastInsertRowid), 'fired', input.severity, input.at, input.value, input.message);
-    }).immediate();
+  fire(input: {
+    rule: AlertRuleId;
+    target: string;
+    severity: AlertSeverity;
+    message: string;
+    value: number | null;
+    threshold: number | null;
+    at: string;
+  }): StoredTransition | null {
+    return this.db
+      .transaction(() => {
+        if (this.stmts.openFor.get(input.rule, input.target)) return null;
+        const info = this.stmts.insertAlert.run(input);
+        return this.record(Number(info.lastInsertRowid), 'fired', input.severity, input.at, input.value, input.message);
+      })
+      .immediate();
   }
 
   /** Moves an open alert to another severity (escalated when higher). */
-  changeSeverity(id: number, input: { severity: AlertSeverity; message: string; value: number | null; threshold: number | null; at: string }, kind: 'escalated' | 'deescalated'): StoredTransition {
-    return this.db.transaction(() => {
-      this.stmts.setSeverity.run({ id, ...input });
-      return this.record(id, kind, input.severity, input.at, input.value, input.message);
-    }).immediate();
+  changeSeverity(
+    id: number,
+    input: { severity: AlertSeverity; message: string; value: number | null; threshold: number | null; at: string },
+    kind: 'escalated' | 'deescalated'
+  ): StoredTransition {
+    return this.db
+      .transaction(() => {
+        this.stmts.setSeverity.run({ id, ...input });
+        return this.record(id, kind, input.severity, input.at, input.value, input.message);
+      })
+      .immediate();
   }
 
   /** Resolves an open alert; null when it was already resolved (e.g. by another process). */
   resolve(id: number, input: { message: string; value: number | null; at: string }): StoredTransition | null {
-    return this.db.transaction(() => {
-      const changed = this.stmts.resolve.run({ id, at: input.at }).changes;
-      if (changed === 0) return null;
-      const alert = this.stmts.get.get(id)!;
-      return this.record(id, 'resolved', alert.severity, input.at, input.value, input.message);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const changed = this.stmts.resolve.run({ id, at: input.at }).changes;
+        if (changed === 0) return null;
+        const alert = this.stmts.get.get(id)!;
+        return this.record(id, 'resolved', alert.severity, input.at, input.value, input.message);
+      })
+      .immediate();
   }
 
   /**
@@ -214,17 +245,26 @@ export class AlertStore {
    * unchanged (transition null). NOT_FOUND for an unknown id, CONFLICT for a resolved alert.
    */
   acknowledge(id: number, by: string, at: string): { alert: Alert; stored: StoredTransition | null } {
-    return this.db.transaction(() => {
-      const row = this.stmts.get.get(id);
-      if (!row) throw new ContractError('NOT_FOUND', `no alert with id ${id}; list them with "synos-cc alerts --all"`, { id });
-      if (row.resolved_at) {
-        throw new ContractError('CONFLICT', `alert ${id} already resolved at ${row.resolved_at}; nothing to acknowledge`, { id });
-      }
-      if (row.acknowledged_at) return { alert: toAlert(row), stored: null };
-      this.stmts.acknowledge.run({ id, by, at });
-      const stored = this.record(id, 'acknowledged', row.severity, at, row.value, `acknowledged by ${by}`);
-      return { alert: stored.alert, stored };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.stmts.get.get(id);
+        if (!row)
+          throw new ContractError('NOT_FOUND', `no alert with id ${id}; list them with "synos-cc alerts --all"`, {
+            id
+          });
+        if (row.resolved_at) {
+          throw new ContractError(
+            'CONFLICT',
+            `alert ${id} already resolved at ${row.resolved_at}; nothing to acknowledge`,
+            { id }
+          );
+        }
+        if (row.acknowledged_at) return { alert: toAlert(row), stored: null };
+        this.stmts.acknowledge.run({ id, by, at });
+        const stored = this.record(id, 'acknowledged', row.severity, at, row.value, `acknowledged by ${by}`);
+        return { alert: stored.alert, stored };
+      })
+      .immediate();
   }
 
   list(filter: AlertFilter): { alerts: Alert[]; total: number } {
@@ -259,7 +299,11 @@ export class AlertStore {
   }
 
   private stored(row: TransitionRow): StoredTransition {
-    return { transition: toTransition(row), alert: toAlert(this.stmts.get.get(row.alert_id)!), messageId: row.message_id };
+    return {
+      transition: toTransition(row),
+      alert: toAlert(this.stmts.get.get(row.alert_id)!),
+      messageId: row.message_id
+    };
   }
 
   /** Transitions not yet handed to the publisher, oldest first. */
@@ -321,10 +365,20 @@ export class AlertStore {
   }
 
   /** Deletes resolved alerts (and their transitions) older than maxAgeMs, and beyond the newest maxResolved. */
-  cleanup({ maxAgeMs, maxResolved, now = Date.now() }: { maxAgeMs: number; maxResolved: number; now?: number }): number {
-    return this.db.transaction(() => {
-      const cutoff = new Date(now - maxAgeMs).toISOString();
-      return this.stmts.pruneByAge.run(cutoff).changes + this.stmts.pruneByCount.run(maxResolved).changes;
-    }).immediate();
+  cleanup({
+    maxAgeMs,
+    maxResolved,
+    now = Date.now()
+  }: {
+    maxAgeMs: number;
+    maxResolved: number;
+    now?: number;
+  }): number {
+    return this.db
+      .transaction(() => {
+        const cutoff = new Date(now - maxAgeMs).toISOString();
+        return this.stmts.pruneByAge.run(cutoff).changes + this.stmts.pruneByCount.run(maxResolved).changes;
+      })
+      .immediate();
   }
 }

@@ -184,7 +184,12 @@ export class MonitoringSources {
           maxBytes: info.config.max_bytes
         });
         for await (const c of jsm.consumers.list(info.config.name)) {
-          consumers.push({ stream: c.stream_name, consumer: c.name, pending: c.num_pending, ackPending: c.num_ack_pending });
+          consumers.push({
+            stream: c.stream_name,
+            consumer: c.name,
+            pending: c.num_pending,
+            ackPending: c.num_ack_pending
+          });
         }
       }
       if (this.ctx.nats.connection() !== nc) return;
@@ -239,8 +244,7 @@ export class MonitoringSources {
   /** The breakers ('resilience' service, a ResilienceManager): this core's breaker states and the emergency switch. */
   private readResilience(): { breakers: BreakerReading[] | null; emergency: boolean | null } {
     const manager = this.ctx.services.get(SOURCE_SERVICES.resilience) as
-      | Pick<ResilienceManager, 'list' | 'isEmergency'>
-      | undefined;
+      Pick<ResilienceManager, 'list' | 'isEmergency'> | undefined;
     if (!manager || typeof manager.list !== 'function') return { breakers: null, emergency: null };
     try {
       return {

@@ -18,7 +18,13 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 ];
 
-const CONNECTION_STATES: readonly ConnectionState[] = ['offline', 'connecting', 'connected', 'reconnecting', 'disconnected'];
+const CONNECTION_STATES: readonly ConnectionState[] = [
+  'offline',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'disconnected'
+];
 const OUTBOX_STATUSES = ['pending', 'processing', 'retrying', 'dead', 'completed'] as const;
 
 /**
@@ -103,7 +109,13 @@ class LatencyHistogram {
     s.count++;
   }
 
-  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> } {
+  get(): {
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
+  } {
     const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
     for (const [labelValue, s] of this.series) {
       let cumulative = 0;
@@ -444,7 +456,9 @@ export class MetricsRegistry {
 
   /** The exposition text (Prometheus text format 0.0.4). */
   text(): Promise<string> {
-    return this.withProcessMetrics ? Registry.merge([processMetricsRegistry(), this.registry]).metrics() : this.registry.metrics();
+    return this.withProcessMetrics
+      ? Registry.merge([processMetricsRegistry(), this.registry]).metrics()
+      : this.registry.metrics();
   }
 
   get contentType(): string {

@@ -16,7 +16,12 @@ import {
 } from '../contract';
 import { AlertDataSchema, alertSubject } from '../contract/messages';
 import type { CoreContext, CoreModule, ModuleFactory } from '../core/module';
-import { PUBLISHER_SERVICE, type MessagePriority, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
+import {
+  PUBLISHER_SERVICE,
+  type MessagePriority,
+  type OutboundMessage,
+  type OutboundPublisher
+} from '../core/outbound';
 import { AlertEngine } from './alert-engine';
 import { applyRuleEdit, ruleDefinition } from './alert-rules';
 import { AlertStore, type StoredTransition } from './alert-store';
@@ -62,7 +67,12 @@ export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
   rules: {}
 };
 
-const PRIORITY: Record<AlertSeverity, MessagePriority> = { INFO: 'low', WARNING: 'normal', ERROR: 'high', CRITICAL: 'critical' };
+const PRIORITY: Record<AlertSeverity, MessagePriority> = {
+  INFO: 'low',
+  WARNING: 'normal',
+  ERROR: 'high',
+  CRITICAL: 'critical'
+};
 const NOTIFY = new Set<AlertSeverity>(['ERROR', 'CRITICAL']);
 const PUBLISH_BATCH = 100;
 
@@ -127,13 +137,17 @@ export interface Monitoring {
  * Rule values from the config file, checked like an operator's edit; a bad one is CONFIG_INVALID
  * naming the rule, so a typo never silently disables an alert.
  */
-function configuredRules(rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>): Partial<Record<AlertRuleId, Partial<RuleValues>>> {
+function configuredRules(
+  rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>
+): Partial<Record<AlertRuleId, Partial<RuleValues>>> {
   for (const [id, values] of Object.entries(rules) as Array<[AlertRuleId, Partial<RuleValues>]>) {
     const rule = ruleDefinition(id);
     try {
       applyRuleEdit(rule, rule.defaults, values);
     } catch (error) {
-      throw new ContractError('CONFIG_INVALID', `config file: alerts.rules.${id}: ${(error as Error).message}`, { rule: id });
+      throw new ContractError('CONFIG_INVALID', `config file: alerts.rules.${id}: ${(error as Error).message}`, {
+        rule: id
+      });
     }
   }
   return rules;
@@ -320,7 +334,9 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
         handlerP99Seconds: metrics.handlerP99(options.p99WindowMs),
         outboxBacklog: o ? o.pending + o.processing + o.retrying : null,
         outboxDead: o ? o.dead : null,
-        breakersOpen: inputs.breakers ? inputs.breakers.filter((b) => b.state === 'open' || b.state === 'isolated').length : null,
+        breakersOpen: inputs.breakers
+          ? inputs.breakers.filter((b) => b.state === 'open' || b.state === 'isolated').length
+          : null,
         engineLoad: inputs.engine?.load ?? null,
         engineValence: inputs.engine?.valence ?? null
       };

@@ -52,12 +52,27 @@ async function main(): Promise<void> {
   const perSecond = (ms: number) => Math.round(CALLS / (ms / 1000)).toLocaleString('en-US');
   console.log(`calls: ${CALLS.toLocaleString('en-US')}`);
   console.log(`baseline Map counter:          ${baselineMs.toFixed(1)} ms  (${perSecond(baselineMs)} calls/s)`);
-  console.log(`recordReceived(stream):        ${receivedMs.toFixed(1)} ms  (${perSecond(receivedMs)} calls/s, ${(receivedMs / baselineMs).toFixed(1)}× baseline)`);
-  console.log(`recordPublish(stream, s):      ${publishMs.toFixed(1)} ms  (${perSecond(publishMs)} calls/s, ${(publishMs / baselineMs).toFixed(1)}× baseline; counter + histogram + p99 window)`);
+  console.log(
+    `recordReceived(stream):        ${receivedMs.toFixed(1)} ms  (${perSecond(receivedMs)} calls/s, ${(receivedMs / baselineMs).toFixed(1)}× baseline)`
+  );
+  console.log(
+    `recordPublish(stream, s):      ${publishMs.toFixed(1)} ms  (${perSecond(publishMs)} calls/s, ${(publishMs / baselineMs).toFixed(1)}× baseline; counter + histogram + p99 window)`
+  );
 
   // /metrics with TARGETS consumers and streams worth of label sets.
-  const consumers = Array.from({ length: TARGETS }, (_, i) => ({ stream: `S${i % 50}`, consumer: `c${i}`, pending: i, ackPending: i % 7 }));
-  const streams = Array.from({ length: 50 }, (_, i) => ({ stream: `S${i}`, messages: i * 10, bytes: i * 1000, maxMsgs: 1000, maxBytes: -1 }));
+  const consumers = Array.from({ length: TARGETS }, (_, i) => ({
+    stream: `S${i % 50}`,
+    consumer: `c${i}`,
+    pending: i,
+    ackPending: i % 7
+  }));
+  const streams = Array.from({ length: 50 }, (_, i) => ({
+    stream: `S${i}`,
+    messages: i * 10,
+    bytes: i * 1000,
+    maxMsgs: 1000,
+    maxBytes: -1
+  }));
   metrics.setConsumers(consumers);
   metrics.setStreams(streams);
   await metrics.text();
@@ -66,9 +81,13 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   for (let i = 0; i < renders; i++) bytes = (await metrics.text()).length;
   const renderMs = Number(process.hrtime.bigint() - started) / 1e6 / renders;
-  console.log(`/metrics render with ${TARGETS} consumers: ${renderMs.toFixed(2)} ms per scrape, ${(bytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `/metrics render with ${TARGETS} consumers: ${renderMs.toFixed(2)} ms per scrape, ${(bytes / 1024).toFixed(0)} KiB`
+  );
   const p99 = metrics.publishLatency(60_000);
-  console.log(`publish p99 over the window (4096 newest samples): ${time(() => metrics.publishLatency(60_000)).toFixed(2)} ms to compute (p99 ${p99.p99})`);
+  console.log(
+    `publish p99 over the window (4096 newest samples): ${time(() => metrics.publishLatency(60_000)).toFixed(2)} ms to compute (p99 ${p99.p99})`
+  );
 
   // One evaluation of every rule over TARGETS consumers, a tenth of them over the threshold.
   const db = new BetterSqlite3(':memory:');
@@ -92,7 +111,9 @@ async function main(): Promise<void> {
   const steady: number[] = [];
   for (let i = 0; i < 20; i++) steady.push(time(() => engine.evaluate()));
   steady.sort((a, b) => a - b);
-  console.log(`alert evaluation, ${TARGETS} consumers + 50 streams: first ${firstMs.toFixed(1)} ms (fires ${open} alerts), steady median ${steady[10]!.toFixed(2)} ms`);
+  console.log(
+    `alert evaluation, ${TARGETS} consumers + 50 streams: first ${firstMs.toFixed(1)} ms (fires ${open} alerts), steady median ${steady[10]!.toFixed(2)} ms`
+  );
   db.close();
 }
 

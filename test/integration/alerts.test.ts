@@ -17,7 +17,12 @@ import type { Core } from '../../main/core/create-core';
 import type { ModuleFactory } from '../../main/core/module';
 import { MODULES } from '../../main/core/modules';
 import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
-import { MONITORING_SERVICE, createMonitoringModule, monitoringModule, type Monitoring } from '../../main/monitoring/module';
+import {
+  MONITORING_SERVICE,
+  createMonitoringModule,
+  monitoringModule,
+  type Monitoring
+} from '../../main/monitoring/module';
 import type { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { runCliSync } from '../harness/cli';
@@ -49,11 +54,22 @@ function startCore(servers: string[], autoConnect = false): Promise<Harness> {
   });
   const transitions: AlertTransitionEvent[] = [];
   core.api.subscribe('alerts.transition', (t) => transitions.push(t));
-  return core.start().then(() => ({ core, monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring, transitions, notifications }));
+  return core
+    .start()
+    .then(() => ({
+      core,
+      monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring,
+      transitions,
+      notifications
+    }));
 }
 
 async function active(core: Core, rule: string, target?: string) {
-  const { alerts } = await core.api.invoke('alerts.list', { state: 'all', rule: rule as never, ...(target ? { target } : {}) });
+  const { alerts } = await core.api.invoke('alerts.list', {
+    state: 'all',
+    rule: rule as never,
+    ...(target ? { target } : {})
+  });
   return alerts.find((a) => a.state !== 'resolved') ?? null;
 }
 
@@ -64,7 +80,11 @@ async function evaluateNow(h: Harness): Promise<void> {
 }
 
 /** Every message in a stream on subjects starting with `prefix`, decoded. */
-async function streamMessages(jsm: JetStreamManager, stream: string, prefix: string): Promise<Array<{ subject: string; body: any }>> {
+async function streamMessages(
+  jsm: JetStreamManager,
+  stream: string,
+  prefix: string
+): Promise<Array<{ subject: string; body: any }>> {
   const info = await jsm.streams.info(stream);
   const out: Array<{ subject: string; body: any }> = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
@@ -109,12 +129,17 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
       }))
     );
 
-    const disconnected = await waitFor(() => active(core, 'nats.disconnected'), { timeoutMs: 15_000, message: 'nats.disconnected to fire' });
+    const disconnected = await waitFor(() => active(core, 'nats.disconnected'), {
+      timeoutMs: 15_000,
+      message: 'nats.disconnected to fire'
+    });
     expect(disconnected).toMatchObject({ target: 'connection', severity: 'ERROR', state: 'firing', threshold: 1 });
     const backlog = await waitFor(() => active(core, 'outbox.backlog'), { message: 'outbox.backlog to fire' });
     expect(backlog.value).toBeGreaterThanOrEqual(10);
     expect(h.transitions.some((t) => t.alert.rule === 'nats.disconnected' && t.transition.kind === 'fired')).toBe(true);
-    expect(h.notifications).toContainEqual(expect.objectContaining({ severity: 'ERROR', title: 'ERROR: NATS disconnected' }));
+    expect(h.notifications).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', title: 'ERROR: NATS disconnected' })
+    );
     expect(h.notifications.some((n) => n.title.includes('Outbox backlog'))).toBe(false); // WARNING: no desktop notification
 
     // The CLI reads the same database while the core runs, and acknowledges.
@@ -123,16 +148,29 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
     const rows = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
-    expect(rows).toContainEqual(expect.objectContaining({ id: disconnected.id, rule: 'nats.disconnected', target: 'connection', severity: 'ERROR', state: 'firing', since: disconnected.since, resolved_at: null }));
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        id: disconnected.id,
+        rule: 'nats.disconnected',
+        target: 'connection',
+        severity: 'ERROR',
+        state: 'firing',
+        since: disconnected.since,
+        resolved_at: null
+      })
+    );
     const table = runCliSync(['--data', dataDir, 'alerts']);
     expect(table.stdout).toMatch(/^ID\s+RULE\s+TARGET\s+SEVERITY\s+STATE\s+SINCE\s+RESOLVED_AT/);
     const ack = runCliSync(['--data', dataDir, 'alerts', 'ack', String(disconnected.id), '--by', 'tester']);
     expect(ack.stderr).toBe('');
     expect(ack.stdout).toContain(`acknowledged alert ${disconnected.id}`);
     // The core notices an acknowledgement made by another process and pushes it.
-    await waitFor(() => h.transitions.find((t) => t.transition.kind === 'acknowledged' && t.alert.id === disconnected.id), {
-      message: 'the CLI acknowledgement to be pushed'
-    });
+    await waitFor(
+      () => h.transitions.find((t) => t.transition.kind === 'acknowledged' && t.alert.id === disconnected.id),
+      {
+        message: 'the CLI acknowledgement to be pushed'
+      }
+    );
     expect((await active(core, 'nats.disconnected'))?.state).toBe('acknowledged');
     const missing = runCliSync(['--data', dataDir, 'alerts', 'ack', '999999']);
     expect(missing.code).toBe(1);
@@ -145,8 +183,14 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     // NatsConnection, which the provisioning area has already provisioned once, so it is recreated
     // here as an operator would (`synos-cc provision`); the outbox keeps retrying until it exists.
     await core.api.invoke('streams.provision', {});
-    await waitFor(async () => (await active(core, 'nats.disconnected')) === null, { timeoutMs: 10_000, message: 'nats.disconnected to resolve' });
-    await waitFor(async () => (await active(core, 'outbox.backlog')) === null, { timeoutMs: 30_000, message: 'the outbox to drain and outbox.backlog to resolve' });
+    await waitFor(async () => (await active(core, 'nats.disconnected')) === null, {
+      timeoutMs: 10_000,
+      message: 'nats.disconnected to resolve'
+    });
+    await waitFor(async () => (await active(core, 'outbox.backlog')) === null, {
+      timeoutMs: 30_000,
+      message: 'the outbox to drain and outbox.backlog to resolve'
+    });
     const history = await core.api.invoke('alerts.history', { id: disconnected.id });
     expect(history.transitions.map((t) => t.kind)).toEqual(['fired', 'acknowledged', 'resolved']);
     expect(history.alert.resolvedAt).not.toBeNull();
@@ -158,13 +202,21 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     const delivered = await waitFor(
       async () => {
         const msgs = await streamMessages(jsm, 'PRIORITY_EVENTS', 'alert.');
-        const kinds = msgs.filter((m) => m.subject === 'alert.error.nats.disconnected').map((m) => m.body.data.transition);
+        const kinds = msgs
+          .filter((m) => m.subject === 'alert.error.nats.disconnected')
+          .map((m) => m.body.data.transition);
         return ['fired', 'acknowledged', 'resolved'].every((k) => kinds.includes(k)) ? msgs : null;
       },
       { timeoutMs: 30_000, message: 'the alert transitions in PRIORITY_EVENTS' }
     );
-    const fired = delivered.find((m) => m.subject === 'alert.error.nats.disconnected' && m.body.data.transition === 'fired')!;
-    expect(fired.body).toMatchObject({ specversion: '1.0', type: 'alert.notification', data: { rule: 'nats.disconnected', state: 'firing', severity: 'ERROR', target: 'connection' } });
+    const fired = delivered.find(
+      (m) => m.subject === 'alert.error.nats.disconnected' && m.body.data.transition === 'fired'
+    )!;
+    expect(fired.body).toMatchObject({
+      specversion: '1.0',
+      type: 'alert.notification',
+      data: { rule: 'nats.disconnected', state: 'firing', severity: 'ERROR', target: 'connection' }
+    });
     expect(delivered.some((m) => m.subject === 'alert.warning.outbox.backlog')).toBe(true);
     // Each transition exactly once, even though several flushes ran.
     const ids = delivered.map((m) => m.body.id as string);
@@ -203,7 +255,11 @@ describe('JetStream rules: consumer pending, ack pending, stream usage', () => {
     for (let i = 0; i < 8; i++) await js.publish('alert_t.x', new TextEncoder().encode(`m${i}`));
 
     await evaluateNow(h);
-    expect(await active(core, 'consumer.pending', 'ALERT_T/slow')).toMatchObject({ severity: 'WARNING', value: 8, threshold: 5 });
+    expect(await active(core, 'consumer.pending', 'ALERT_T/slow')).toMatchObject({
+      severity: 'WARNING',
+      value: 8,
+      threshold: 5
+    });
     expect(await active(core, 'consumer.ack_pending', 'ALERT_T/slow')).toBeNull();
     const usage = await active(core, 'stream.usage', 'ALERT_T');
     expect(usage).toMatchObject({ severity: 'WARNING', value: 0.8 });
@@ -212,7 +268,9 @@ describe('JetStream rules: consumer pending, ack pending, stream usage', () => {
     await evaluateNow(h);
     expect(await active(core, 'stream.usage', 'ALERT_T')).toMatchObject({ id: usage!.id, severity: 'CRITICAL' });
     expect(h.transitions.some((t) => t.alert.id === usage!.id && t.transition.kind === 'escalated')).toBe(true);
-    expect(h.notifications).toContainEqual(expect.objectContaining({ severity: 'CRITICAL', title: 'CRITICAL: Stream near its limits' }));
+    expect(h.notifications).toContainEqual(
+      expect.objectContaining({ severity: 'CRITICAL', title: 'CRITICAL: Stream near its limits' })
+    );
 
     // Take four without acknowledging: ack pending over 2.
     const consumer = await js.consumers.get('ALERT_T', 'slow');
@@ -232,10 +290,16 @@ describe('JetStream rules: consumer pending, ack pending, stream usage', () => {
       if (++rest === 6) break;
     }
     await nc.flush();
-    await waitFor(async () => {
-      await evaluateNow(h);
-      return (await active(core, 'consumer.ack_pending', 'ALERT_T/slow')) === null && (await active(core, 'consumer.pending', 'ALERT_T/slow')) === null;
-    }, { message: 'consumer alerts to resolve' });
+    await waitFor(
+      async () => {
+        await evaluateNow(h);
+        return (
+          (await active(core, 'consumer.ack_pending', 'ALERT_T/slow')) === null &&
+          (await active(core, 'consumer.pending', 'ALERT_T/slow')) === null
+        );
+      },
+      { message: 'consumer alerts to resolve' }
+    );
 
     await jsm.streams.purge('ALERT_T');
     await evaluateNow(h);
@@ -265,19 +329,29 @@ describe('durability rules without a connection: emergency mode, an open breaker
 
     // Five infrastructure failures open the jetstream-api breaker.
     for (let i = 0; i < 5; i++) {
-      await resilience.run('jetstream-api', () => Promise.reject(new Error('connection refused'))).catch(() => undefined);
+      await resilience
+        .run('jetstream-api', () => Promise.reject(new Error('connection refused')))
+        .catch(() => undefined);
     }
     h.monitoring.evaluate();
     expect(await active(core, 'breaker.open', 'jetstream-api')).toMatchObject({ severity: 'ERROR' });
-    expect(h.notifications).toContainEqual(expect.objectContaining({ severity: 'ERROR', title: 'ERROR: Circuit breaker open' }));
-    await waitFor(async () => {
-      await resilience.run('jetstream-api', () => Promise.resolve(true)).catch(() => undefined);
-      h.monitoring.evaluate();
-      return (await active(core, 'breaker.open', 'jetstream-api')) === null;
-    }, { timeoutMs: 10_000, intervalMs: 200, message: 'the breaker to close and its alert to resolve' });
+    expect(h.notifications).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', title: 'ERROR: Circuit breaker open' })
+    );
+    await waitFor(
+      async () => {
+        await resilience.run('jetstream-api', () => Promise.resolve(true)).catch(() => undefined);
+        h.monitoring.evaluate();
+        return (await active(core, 'breaker.open', 'jetstream-api')) === null;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, message: 'the breaker to close and its alert to resolve' }
+    );
 
     // A row that failed its last attempt is a dead letter.
-    const store = new OutboxStore(core.context.db, { retry: { initialMs: 1, maxMs: 1, maxAttempts: 1, jitter: 0 }, owner: 'alert-test' });
+    const store = new OutboxStore(core.context.db, {
+      retry: { initialMs: 1, maxMs: 1, maxAttempts: 1, jitter: 0 },
+      owner: 'alert-test'
+    });
     store.enqueue([{ id: 'dead-1', subject: 'nowhere.x', payload: new Uint8Array([1]), priority: 'normal' }]);
     // The outbox also holds the alert transitions above (never connected): give those back untouched.
     const claimed = store.claim(100);
@@ -293,7 +367,9 @@ describe('durability rules without a connection: emergency mode, an open breaker
     // Transitions raised while never connected wait in the outbox for the first connection.
     await h.monitoring.flush();
     const subjects = store.list('pending', 100).map((e) => e.subject);
-    expect(subjects).toEqual(expect.arrayContaining(['alert.warning.emergency.mode', 'alert.error.breaker.open', 'alert.error.dlq.nonempty']));
+    expect(subjects).toEqual(
+      expect.arrayContaining(['alert.warning.emergency.mode', 'alert.error.breaker.open', 'alert.error.dlq.nonempty'])
+    );
     // fired + resolved of emergency.mode, breaker.open and dlq.nonempty
     expect(subjects.filter((s) => s.startsWith('alert.'))).toHaveLength(6);
     expect(h.monitoring.store.unpublished(10)).toEqual([]);
@@ -306,7 +382,11 @@ describe('durability rules without a connection: emergency mode, an open breaker
     for (let i = 0; i < 20; i++) metrics.recordPublish('ORCHESTRATOR_EVENTS', 0.2);
     for (let i = 0; i < 11; i++) metrics.recordInvalid('not_json', 'ORCHESTRATOR_EVENTS');
     h.monitoring.evaluate();
-    expect(await active(core, 'publish.p99', 'publisher')).toMatchObject({ severity: 'WARNING', value: 0.2, threshold: 0.05 });
+    expect(await active(core, 'publish.p99', 'publisher')).toMatchObject({
+      severity: 'WARNING',
+      value: 0.2,
+      threshold: 0.05
+    });
     expect(await active(core, 'invalid.rate', 'inbound')).toMatchObject({ value: 11 });
     await core.api.invoke('alerts.rules.set', { rule: 'publish.p99', enabled: false });
     h.monitoring.evaluate();
@@ -323,27 +403,45 @@ describe('durability rules without a connection: emergency mode, an open breaker
     const dataDir = tempDir();
     fs.writeFileSync(
       path.join(dataDir, 'config.json'),
-      JSON.stringify({ alerts: { evaluateIntervalMs: 100, rules: { 'dlq.nonempty': { severity: 'CRITICAL' }, 'outbox.backlog': { threshold: 3 } } } })
+      JSON.stringify({
+        alerts: {
+          evaluateIntervalMs: 100,
+          rules: { 'dlq.nonempty': { severity: 'CRITICAL' }, 'outbox.backlog': { threshold: 3 } }
+        }
+      })
     );
     const core = createTestCore({ dataDir, servers: ['nats://127.0.0.1:1'] });
     await core.start();
     try {
       const rules = await core.api.invoke('alerts.rules', {});
-      expect(rules.find((r) => r.rule === 'outbox.backlog')).toMatchObject({ threshold: 3, defaults: { threshold: 3 }, updatedAt: null });
+      expect(rules.find((r) => r.rule === 'outbox.backlog')).toMatchObject({
+        threshold: 3,
+        defaults: { threshold: 3 },
+        updatedAt: null
+      });
       expect(rules.find((r) => r.rule === 'dlq.nonempty')).toMatchObject({ severity: 'CRITICAL' });
       // The operator's edit in the app wins over the file; reset goes back to the file's value.
       await core.api.invoke('alerts.rules.set', { rule: 'outbox.backlog', threshold: 7 });
       expect((await core.api.invoke('alerts.rules.reset', { rule: 'outbox.backlog' })).threshold).toBe(3);
       // evaluated on the configured interval, without being asked
       (core.context.services.get('resilience') as ResilienceManager).setEmergency(true);
-      await waitFor(() => active(core, 'emergency.mode'), { timeoutMs: 5000, message: 'emergency.mode from the timer' });
+      await waitFor(() => active(core, 'emergency.mode'), {
+        timeoutMs: 5000,
+        message: 'emergency.mode from the timer'
+      });
       (core.context.services.get('resilience') as ResilienceManager).setEmergency(false);
     } finally {
       await core.stop();
     }
-    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ alerts: { rules: { 'stream.usage': { threshold: 5 } } } }));
+    fs.writeFileSync(
+      path.join(dataDir, 'config.json'),
+      JSON.stringify({ alerts: { rules: { 'stream.usage': { threshold: 5 } } } })
+    );
     expect(() => createTestCore({ dataDir })).toThrow(/CONFIG_INVALID|alerts\.rules\.stream\.usage/);
-    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ alerts: { rules: { 'no.such': { threshold: 5 } } } }));
+    fs.writeFileSync(
+      path.join(dataDir, 'config.json'),
+      JSON.stringify({ alerts: { rules: { 'no.such': { threshold: 5 } } } })
+    );
     expect(() => createTestCore({ dataDir })).toThrow(/alerts\.rules/);
   });
 });
@@ -366,13 +464,17 @@ describe('engine rules with the bridge: invalid messages and engine load', () =>
     await server?.stop();
   });
 
-  it('invalid.rate fires on garbage the bridge rejects; engine.overload follows the engine\'s load', async () => {
+  it("invalid.rate fires on garbage the bridge rejects; engine.overload follows the engine's load", async () => {
     if (!h.core.context.services.has('bridge')) throw new Error('the engine bridge module is not in the module list');
     const { core } = h;
     await core.api.invoke('alerts.rules.set', { rule: 'invalid.rate', threshold: 3 });
     const js = (await jetstreamManager(nc)).jetstream();
-    for (let i = 0; i < 5; i++) await js.publish('orchestrator.service.health', new TextEncoder().encode(`not json ${i}`));
-    const invalid = await waitFor(() => active(core, 'invalid.rate', 'inbound'), { timeoutMs: 20_000, message: 'invalid.rate to fire' });
+    for (let i = 0; i < 5; i++)
+      await js.publish('orchestrator.service.health', new TextEncoder().encode(`not json ${i}`));
+    const invalid = await waitFor(() => active(core, 'invalid.rate', 'inbound'), {
+      timeoutMs: 20_000,
+      message: 'invalid.rate to fire'
+    });
     expect(invalid.value).toBeGreaterThanOrEqual(4);
     const text = await h.monitoring.metrics.text();
     expect(text).toMatch(/synos_messages_invalid_total\{stream="ORCHESTRATOR_EVENTS",reason="not_json"\} 5/);
@@ -391,12 +493,17 @@ describe('engine rules with the bridge: invalid messages and engine load', () =>
       };
       await js.publish('orchestrator.service.health', new TextEncoder().encode(JSON.stringify(envelope)));
     }
-    const overload = await waitFor(() => active(core, 'engine.overload', 'engine'), { timeoutMs: 20_000, message: 'engine.overload to fire' });
+    const overload = await waitFor(() => active(core, 'engine.overload', 'engine'), {
+      timeoutMs: 20_000,
+      message: 'engine.overload to fire'
+    });
     expect(overload.value).toBeGreaterThan(0.1);
     expect(h.monitoring.inputs().engine?.load).toBeGreaterThan(0.1);
     expect(text).toContain('synos_engine_load_ratio');
     // Back to the default threshold (0.9): the load is under it, the alert resolves.
     await core.api.invoke('alerts.rules.reset', { rule: 'engine.overload' });
-    await waitFor(async () => (await active(core, 'engine.overload')) === null, { message: 'engine.overload to resolve' });
+    await waitFor(async () => (await active(core, 'engine.overload')) === null, {
+      message: 'engine.overload to resolve'
+    });
   });
 });

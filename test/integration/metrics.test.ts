@@ -12,7 +12,12 @@ import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
 import type { ModuleFactory } from '../../main/core/module';
 import { METRICS_SERVICE, type MetricsRegistry } from '../../main/monitoring/metrics';
-import { MONITORING_SERVICE, createMonitoringModule, monitoringModule, type Monitoring } from '../../main/monitoring/module';
+import {
+  MONITORING_SERVICE,
+  createMonitoringModule,
+  monitoringModule,
+  type Monitoring
+} from '../../main/monitoring/module';
 import { findOnPath, freePort } from '../../main/nats/embedded';
 import { CLI, assertCliBuilt, runCliSync, startServe } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -39,7 +44,22 @@ interface Family {
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const NON_BASE_UNITS = ['milliseconds', 'microseconds', 'nanoseconds', 'minutes', 'hours', 'days', 'weeks', 'kilobytes', 'megabytes', 'gigabytes', 'terabytes', 'percent', 'celsius', 'fahrenheit'];
+const NON_BASE_UNITS = [
+  'milliseconds',
+  'microseconds',
+  'nanoseconds',
+  'minutes',
+  'hours',
+  'days',
+  'weeks',
+  'kilobytes',
+  'megabytes',
+  'gigabytes',
+  'terabytes',
+  'percent',
+  'celsius',
+  'fahrenheit'
+];
 // promlint's list of discouraged abbreviations.
 const UNIT_ABBREVIATIONS = ['s', 'ms', 'us', 'ns', 'sec', 'b', 'kb', 'mb', 'gb', 'tb', 'pb', 'm', 'h', 'd'];
 const TYPE_WORDS = ['counter', 'gauge', 'histogram', 'summary', 'untyped'];
@@ -124,21 +144,30 @@ export function lintExposition(text: string): { problems: string[]; families: Ma
     if (n.includes(':')) problems.push(`${n}: metric names should not contain ":" (reserved for recording rules)`);
     if (/[A-Z]/.test(n)) problems.push(`${n}: metric names should be written in snake_case not camelCase`);
     if (!f.help) problems.push(`${n}: no help text`);
-    if (!f.type || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(f.type)) problems.push(`${n}: missing or unknown TYPE "${f.type}"`);
-    if (f.type === 'counter' && !n.endsWith('_total')) problems.push(`${n}: counter metrics should have "_total" suffix`);
-    if (f.type !== 'counter' && f.type !== 'untyped' && n.endsWith('_total')) problems.push(`${n}: non-counter metrics should not have "_total" suffix`);
+    if (!f.type || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(f.type))
+      problems.push(`${n}: missing or unknown TYPE "${f.type}"`);
+    if (f.type === 'counter' && !n.endsWith('_total'))
+      problems.push(`${n}: counter metrics should have "_total" suffix`);
+    if (f.type !== 'counter' && f.type !== 'untyped' && n.endsWith('_total'))
+      problems.push(`${n}: non-counter metrics should not have "_total" suffix`);
     if (f.type !== 'histogram' && f.type !== 'summary') {
       for (const suffix of ['_bucket', '_count', '_sum']) {
-        if (n.endsWith(suffix)) problems.push(`${n}: non-histogram and non-summary metrics should not have "${suffix}" suffix`);
+        if (n.endsWith(suffix))
+          problems.push(`${n}: non-histogram and non-summary metrics should not have "${suffix}" suffix`);
       }
     }
     const tokens = n.split('_');
-    for (const unit of NON_BASE_UNITS) if (tokens.includes(unit)) problems.push(`${n}: use base unit instead of "${unit}"`);
-    for (const abbr of UNIT_ABBREVIATIONS) if (tokens.slice(1).includes(abbr)) problems.push(`${n}: metric names should not contain abbreviated units ("${abbr}")`);
-    for (const word of TYPE_WORDS) if (tokens.slice(1).includes(word)) problems.push(`${n}: metric name should not include type "${word}"`);
+    for (const unit of NON_BASE_UNITS)
+      if (tokens.includes(unit)) problems.push(`${n}: use base unit instead of "${unit}"`);
+    for (const abbr of UNIT_ABBREVIATIONS)
+      if (tokens.slice(1).includes(abbr))
+        problems.push(`${n}: metric names should not contain abbreviated units ("${abbr}")`);
+    for (const word of TYPE_WORDS)
+      if (tokens.slice(1).includes(word)) problems.push(`${n}: metric name should not include type "${word}"`);
     for (const s of f.samples) {
       for (const label of Object.keys(s.labels)) {
-        if (/[A-Z]/.test(label)) problems.push(`${n}: label names should be written in snake_case not camelCase (${label})`);
+        if (/[A-Z]/.test(label))
+          problems.push(`${n}: label names should be written in snake_case not camelCase (${label})`);
         if (label.startsWith('__')) problems.push(`${n}: label ${label} is reserved`);
       }
       if (f.type === 'counter' && s.value < 0) problems.push(`${n}: negative counter value`);
@@ -172,7 +201,8 @@ function checkHistogram(f: Family): string[] {
     if (e.count === undefined) problems.push(`${where}: histogram without _count`);
     const inf = e.buckets.find((b) => b.le === Infinity);
     if (!inf) problems.push(`${where}: histogram without le="+Inf" bucket`);
-    else if (e.count !== undefined && inf.value !== e.count) problems.push(`${where}: +Inf bucket ${inf.value} differs from _count ${e.count}`);
+    else if (e.count !== undefined && inf.value !== e.count)
+      problems.push(`${where}: +Inf bucket ${inf.value} differs from _count ${e.count}`);
     for (let i = 1; i < e.buckets.length; i++) {
       if (e.buckets[i]!.le <= e.buckets[i - 1]!.le) problems.push(`${where}: buckets not in increasing le order`);
       if (e.buckets[i]!.value < e.buckets[i - 1]!.value) problems.push(`${where}: buckets not cumulative`);
@@ -247,7 +277,7 @@ describe('metrics against a real nats-server', () => {
     await server?.stop();
   });
 
-  it('serves /metrics on 127.0.0.1 in text format that passes promtool\'s rules', async () => {
+  it("serves /metrics on 127.0.0.1 in text format that passes promtool's rules", async () => {
     const endpoint = monitoring.endpoint();
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const metrics = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
@@ -291,13 +321,22 @@ describe('metrics against a real nats-server', () => {
     expect(value(families, 'synos_nats_connection_state', { state: 'connected' })).toBe(1);
     expect(value(families, 'synos_messages_published_total', { stream: 'ORCHESTRATOR_EVENTS' })).toBe(2);
     expect(value(families, 'synos_messages_received_total', { stream: 'ORCHESTRATOR_EVENTS' })).toBe(3);
-    expect(value(families, 'synos_messages_invalid_total', { stream: 'ORCHESTRATOR_EVENTS', reason: 'not_json' })).toBe(1);
+    expect(value(families, 'synos_messages_invalid_total', { stream: 'ORCHESTRATOR_EVENTS', reason: 'not_json' })).toBe(
+      1
+    );
     expect(value(families, 'synos_publish_duration_seconds_count', { stream: 'ORCHESTRATOR_EVENTS' })).toBe(2);
-    expect(value(families, 'synos_publish_duration_seconds_bucket', { stream: 'ORCHESTRATOR_EVENTS', le: '0.05' })).toBe(1);
+    expect(
+      value(families, 'synos_publish_duration_seconds_bucket', { stream: 'ORCHESTRATOR_EVENTS', le: '0.05' })
+    ).toBe(1);
     // the outbox and the breakers of the durability area, sampled
-    await waitFor(async () => value(lintExposition(await metrics.text()).families, 'synos_outbox_messages', { status: 'pending' }) !== undefined, {
-      message: 'outbox gauges'
-    });
+    await waitFor(
+      async () =>
+        value(lintExposition(await metrics.text()).families, 'synos_outbox_messages', { status: 'pending' }) !==
+        undefined,
+      {
+        message: 'outbox gauges'
+      }
+    );
     const later = lintExposition(await (await fetch(endpoint!)).text()).families;
     expect(value(later, 'synos_circuit_breaker_state', { breaker: 'publish', state: 'closed' })).toBe(1);
     expect(value(later, 'synos_emergency_mode')).toBe(0);
@@ -406,10 +445,14 @@ describe('--metrics-port on the CLI', () => {
   it('run --metrics-port serves /metrics until stopped; a port in use is refused with what to do', async () => {
     assertCliBuilt();
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)], {
-      env: { ...process.env, NATS_URL: '' },
-      stdio: ['ignore', 'ignore', 'pipe']
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)],
+      {
+        env: { ...process.env, NATS_URL: '' },
+        stdio: ['ignore', 'ignore', 'pipe']
+      }
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
@@ -423,9 +466,13 @@ describe('--metrics-port on the CLI', () => {
       expect(lintExposition(text).problems).toEqual([]);
       expect(text).toContain('# TYPE synos_outbox_messages gauge');
 
-      const busy = runCliSync(['run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)], { timeoutMs: 30_000 });
+      const busy = runCliSync(['run', '--nats', server.url, '--data', tempDir(), '--metrics-port', String(port)], {
+        timeoutMs: 30_000
+      });
       expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/UNAVAILABLE: cannot serve metrics on 127\.0\.0\.1:\d+: the port is in use; choose another --metrics-port/);
+      expect(busy.stderr).toMatch(
+        /UNAVAILABLE: cannot serve metrics on 127\.0\.0\.1:\d+: the port is in use; choose another --metrics-port/
+      );
       expect(runCliSync(['run', '--metrics-port', 'x']).code).toBe(2);
     } finally {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

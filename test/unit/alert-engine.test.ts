@@ -54,20 +54,30 @@ describe('alert engine lifecycle (in-memory SQLite)', () => {
     expect(engine.evaluate()).toEqual([]);
     set({ streams: [{ stream: 'S', messages: 85, bytes: 0, maxMsgs: 100, maxBytes: -1 }] });
     const [fired] = engine.evaluate();
-    expect(fired).toMatchObject({ transition: { kind: 'fired', severity: 'WARNING' }, alert: { rule: 'stream.usage', target: 'S', state: 'firing' } });
+    expect(fired).toMatchObject({
+      transition: { kind: 'fired', severity: 'WARNING' },
+      alert: { rule: 'stream.usage', target: 'S', state: 'firing' }
+    });
     // dedupe: the same condition again changes nothing
     at(1000);
     expect(engine.evaluate()).toEqual([]);
     expect(store.openAlerts()).toHaveLength(1);
 
     set({ streams: [{ stream: 'S', messages: 96, bytes: 0, maxMsgs: 100, maxBytes: -1 }] });
-    expect(engine.evaluate().map((t) => [t.transition.kind, t.transition.severity])).toEqual([['escalated', 'CRITICAL']]);
+    expect(engine.evaluate().map((t) => [t.transition.kind, t.transition.severity])).toEqual([
+      ['escalated', 'CRITICAL']
+    ]);
     set({ streams: [{ stream: 'S', messages: 90, bytes: 0, maxMsgs: 100, maxBytes: -1 }] });
-    expect(engine.evaluate().map((t) => [t.transition.kind, t.transition.severity])).toEqual([['deescalated', 'WARNING']]);
+    expect(engine.evaluate().map((t) => [t.transition.kind, t.transition.severity])).toEqual([
+      ['deescalated', 'WARNING']
+    ]);
     at(5000);
     set({ streams: [{ stream: 'S', messages: 10, bytes: 0, maxMsgs: 100, maxBytes: -1 }] });
     const [resolved] = engine.evaluate();
-    expect(resolved).toMatchObject({ transition: { kind: 'resolved' }, alert: { state: 'resolved', resolvedAt: '2026-01-01T00:00:05.000Z', since: '2026-01-01T00:00:00.000Z' } });
+    expect(resolved).toMatchObject({
+      transition: { kind: 'resolved' },
+      alert: { state: 'resolved', resolvedAt: '2026-01-01T00:00:05.000Z', since: '2026-01-01T00:00:00.000Z' }
+    });
 
     const history = store.history(fired!.alert.id);
     expect(history.transitions.map((t) => t.kind)).toEqual(['fired', 'escalated', 'deescalated', 'resolved']);
@@ -95,8 +105,18 @@ describe('alert engine lifecycle (in-memory SQLite)', () => {
   });
 
   it('keeps alerts as they are when the source goes away (no data), resolves targets no longer reported', () => {
-    set({ breakers: [{ name: 'publish', state: 'open' }, { name: 'connect', state: 'open' }] });
-    expect(engine.evaluate().map((t) => t.alert.target).sort()).toEqual(['connect', 'publish']);
+    set({
+      breakers: [
+        { name: 'publish', state: 'open' },
+        { name: 'connect', state: 'open' }
+      ]
+    });
+    expect(
+      engine
+        .evaluate()
+        .map((t) => t.alert.target)
+        .sort()
+    ).toEqual(['connect', 'publish']);
     set({ breakers: null });
     expect(engine.evaluate()).toEqual([]);
     expect(store.openAlerts()).toHaveLength(2);
@@ -130,13 +150,20 @@ describe('alert engine lifecycle (in-memory SQLite)', () => {
     expect(edited).toMatchObject({ threshold: 10, severity: 'ERROR', defaults: { threshold: 1000 } });
     expect(edited.updatedAt).not.toBeNull();
     // a second engine on the same database sees the edit
-    const other = new AlertEngine({ store: new AlertStore(db), read: () => inputs, logger: silentLogger, onTransition: () => undefined });
+    const other = new AlertEngine({
+      store: new AlertStore(db),
+      read: () => inputs,
+      logger: silentLogger,
+      onTransition: () => undefined
+    });
     expect(other.setting('outbox.backlog').threshold).toBe(10);
     expect(engine.evaluate().map((t) => [t.alert.rule, t.transition.severity])).toEqual([['outbox.backlog', 'ERROR']]);
     engine.setRule({ rule: 'outbox.backlog', enabled: false });
     expect(engine.evaluate().map((t) => t.transition.kind)).toEqual(['resolved']);
     expect(engine.resetRule('outbox.backlog')).toMatchObject({ enabled: true, threshold: 1000, updatedAt: null });
-    expect(() => engine.setRule({ rule: 'stream.usage', threshold: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => engine.setRule({ rule: 'stream.usage', threshold: 2 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' })
+    );
   });
 
   it('publishes each transition as a valid alert.notification on alert.<severity>.<rule>', () => {
@@ -150,7 +177,13 @@ describe('alert engine lifecycle (in-memory SQLite)', () => {
     expect(checked.ok).toBe(true);
     if (checked.ok) {
       expect(checked.type).toBe('alert.notification');
-      expect(checked.envelope.data).toMatchObject({ rule: 'nats.disconnected', state: 'firing', severity: 'ERROR', target: 'connection', threshold: 10 });
+      expect(checked.envelope.data).toMatchObject({
+        rule: 'nats.disconnected',
+        state: 'firing',
+        severity: 'ERROR',
+        target: 'connection',
+        threshold: 10
+      });
     }
     expect(store.unpublished(10).map((t) => t.transition.id)).toEqual([fired!.transition.id]);
     store.markPublished([fired!.transition.id], new Date().toISOString());
@@ -173,7 +206,9 @@ describe('alert engine lifecycle (in-memory SQLite)', () => {
     expect(store.list({ state: 'resolved', limit: 100 }).total).toBe(2);
     expect(store.cleanup({ maxAgeMs: 1000, maxResolved: 100, now: T0 + 10_000 })).toBe(2);
     expect(store.openAlerts()).toHaveLength(1);
-    const orphans = db.prepare('SELECT COUNT(*) AS n FROM alert_transitions WHERE alert_id NOT IN (SELECT id FROM alerts)').get() as { n: number };
+    const orphans = db
+      .prepare('SELECT COUNT(*) AS n FROM alert_transitions WHERE alert_id NOT IN (SELECT id FROM alerts)')
+      .get() as { n: number };
     expect(orphans.n).toBe(0);
   });
 });

@@ -54,7 +54,11 @@ describe('alert rules', () => {
   it('define every rule id of the contract exactly once, with the DESIGN §5 defaults', () => {
     expect(ALERT_RULES.map((r) => r.id).sort()).toEqual([...ALERT_RULE_IDS].sort());
     expect(ruleDefinition('nats.disconnected').defaults).toMatchObject({ threshold: 10, severity: 'ERROR' });
-    expect(ruleDefinition('stream.usage').defaults).toMatchObject({ threshold: 0.8, criticalThreshold: 0.95, severity: 'WARNING' });
+    expect(ruleDefinition('stream.usage').defaults).toMatchObject({
+      threshold: 0.8,
+      criticalThreshold: 0.95,
+      severity: 'WARNING'
+    });
     expect(ruleDefinition('publish.p99').defaults).toMatchObject({ threshold: 0.05 });
     expect(ruleDefinition('dlq.nonempty').defaults).toMatchObject({ threshold: 0 });
     expect(ruleDefinition('engine.overload').defaults.forSeconds).toBeGreaterThan(0);
@@ -64,7 +68,10 @@ describe('alert rules', () => {
     for (const rule of ALERT_RULES) {
       const findings = rule.evaluate(healthy(), rule.defaults);
       expect(findings, rule.id).not.toBeNull();
-      expect(findings!.filter((f) => f.over), rule.id).toEqual([]);
+      expect(
+        findings!.filter((f) => f.over),
+        rule.id
+      ).toEqual([]);
     }
   });
 
@@ -72,22 +79,41 @@ describe('alert rules', () => {
     const withData = ['nats.disconnected', 'publish.p99'];
     for (const rule of ALERT_RULES) {
       const findings = rule.evaluate(absent(), rule.defaults);
-      if (withData.includes(rule.id)) expect(findings!.some((f) => f.over), rule.id).toBe(false);
+      if (withData.includes(rule.id))
+        expect(
+          findings!.some((f) => f.over),
+          rule.id
+        ).toBe(false);
       else expect(findings, rule.id).toBeNull();
     }
   });
 
   it('nats.disconnected fires only after more than 10 s of trying, and not when deliberately offline', () => {
     const since = (s: number) => new Date(NOW - s * 1000).toISOString();
-    expect(firing('nats.disconnected', healthy({ connection: { state: 'reconnecting', offlineSince: since(5) } }))).toEqual([]);
-    expect(firing('nats.disconnected', healthy({ connection: { state: 'reconnecting', offlineSince: since(10) } }))).toEqual([]);
-    expect(firing('nats.disconnected', healthy({ connection: { state: 'disconnected', offlineSince: since(11) } }))).toEqual(['connection']);
-    expect(firing('nats.disconnected', healthy({ connection: { state: 'connecting', offlineSince: since(60) } }))).toEqual(['connection']);
-    expect(firing('nats.disconnected', healthy({ connection: { state: 'offline', offlineSince: since(60) } }))).toEqual([]);
+    expect(
+      firing('nats.disconnected', healthy({ connection: { state: 'reconnecting', offlineSince: since(5) } }))
+    ).toEqual([]);
+    expect(
+      firing('nats.disconnected', healthy({ connection: { state: 'reconnecting', offlineSince: since(10) } }))
+    ).toEqual([]);
+    expect(
+      firing('nats.disconnected', healthy({ connection: { state: 'disconnected', offlineSince: since(11) } }))
+    ).toEqual(['connection']);
+    expect(
+      firing('nats.disconnected', healthy({ connection: { state: 'connecting', offlineSince: since(60) } }))
+    ).toEqual(['connection']);
+    expect(firing('nats.disconnected', healthy({ connection: { state: 'offline', offlineSince: since(60) } }))).toEqual(
+      []
+    );
   });
 
   it('breaker.open fires per open breaker; emergency.mode on the switch', () => {
-    const inputs = healthy({ breakers: [{ name: 'publish', state: 'open' }, { name: 'connect', state: 'half-open' }] });
+    const inputs = healthy({
+      breakers: [
+        { name: 'publish', state: 'open' },
+        { name: 'connect', state: 'half-open' }
+      ]
+    });
     expect(firing('breaker.open', inputs)).toEqual(['publish']);
     expect(firing('emergency.mode', healthy({ emergency: true }))).toEqual(['resilience']);
   });
@@ -116,7 +142,10 @@ describe('alert rules', () => {
   it('stream.usage is WARNING from 80 % and CRITICAL from 95 % of the tighter limit', () => {
     const values = ruleDefinition('stream.usage').defaults;
     const at = (messages: number, bytes = 0) =>
-      run('stream.usage', healthy({ streams: [{ stream: 'S', messages, bytes, maxMsgs: 100, maxBytes: 10_000 }] }))![0]!;
+      run(
+        'stream.usage',
+        healthy({ streams: [{ stream: 'S', messages, bytes, maxMsgs: 100, maxBytes: 10_000 }] })
+      )![0]!;
     expect(at(79).over).toBe(false);
     expect(at(80).over).toBe(true);
     expect(severityFor(at(80), values)).toBe('WARNING');
@@ -124,7 +153,12 @@ describe('alert rules', () => {
     // bytes can be the tighter limit
     expect(severityFor(at(1, 9_600), values)).toBe('CRITICAL');
     // unlimited streams never fire
-    expect(firing('stream.usage', healthy({ streams: [{ stream: 'U', messages: 1e9, bytes: 1e12, maxMsgs: -1, maxBytes: -1 }] }))).toEqual([]);
+    expect(
+      firing(
+        'stream.usage',
+        healthy({ streams: [{ stream: 'U', messages: 1e9, bytes: 1e12, maxMsgs: -1, maxBytes: -1 }] })
+      )
+    ).toEqual([]);
   });
 
   it('publish.p99 fires above 50 ms; invalid.rate above 10 a minute; engine.overload above 0.9', () => {
@@ -136,15 +170,22 @@ describe('alert rules', () => {
 
   it('checks edits: ratios at most 1, critical not below the threshold', () => {
     const usage = ruleDefinition('stream.usage');
-    expect(applyRuleEdit(usage, usage.defaults, { threshold: 0.5 })).toMatchObject({ threshold: 0.5, criticalThreshold: 0.95 });
+    expect(applyRuleEdit(usage, usage.defaults, { threshold: 0.5 })).toMatchObject({
+      threshold: 0.5,
+      criticalThreshold: 0.95
+    });
     expect(() => applyRuleEdit(usage, usage.defaults, { threshold: 1.5 })).toThrow(/between 0 and 1/);
     expect(() => applyRuleEdit(usage, usage.defaults, { threshold: 0.97 })).toThrow(/must not be below threshold/);
-    expect(applyRuleEdit(usage, usage.defaults, { threshold: 0.97, criticalThreshold: null })).toMatchObject({ criticalThreshold: null });
-    const backlog = ruleDefinition('outbox.backlog');
-    expect(applyRuleEdit(backlog, backlog.defaults, { threshold: 5, severity: 'ERROR', enabled: false })).toMatchObject({
-      threshold: 5,
-      severity: 'ERROR',
-      enabled: false
+    expect(applyRuleEdit(usage, usage.defaults, { threshold: 0.97, criticalThreshold: null })).toMatchObject({
+      criticalThreshold: null
     });
+    const backlog = ruleDefinition('outbox.backlog');
+    expect(applyRuleEdit(backlog, backlog.defaults, { threshold: 5, severity: 'ERROR', enabled: false })).toMatchObject(
+      {
+        threshold: 5,
+        severity: 'ERROR',
+        enabled: false
+      }
+    );
   });
 });

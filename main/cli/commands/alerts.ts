@@ -58,32 +58,47 @@ export function registerAlerts(program: Command): void {
     .description('list alerts from the data directory (firing and acknowledged; --all adds resolved ones)')
     .option('--json', 'print JSON')
     .option('--all', 'include resolved alerts')
-    .addOption(new Option('--state <state>', 'only alerts in this state').choices(['firing', 'acknowledged', 'resolved']))
+    .addOption(
+      new Option('--state <state>', 'only alerts in this state').choices(['firing', 'acknowledged', 'resolved'])
+    )
     .option('--severity <level>', 'only this severity (repeatable)', parseSeverity)
     .option('--limit <n>', 'at most this many, newest first', parseIntOption('--limit', 1, 5000), 500)
-    .action((opts: { json?: boolean; all?: boolean; state?: AlertFilter['state']; severity?: AlertSeverity[]; limit: number }, command: Command) => {
-      const { store, db } = openStore(globalsOf(command));
-      try {
-        const filter: AlertFilter = { state: opts.state ?? (opts.all ? 'all' : 'active'), limit: opts.limit };
-        if (opts.severity) filter.severity = opts.severity;
-        const { alerts: list, total } = store.list(filter);
-        if (opts.json) {
-          printJson(list.map(toRow));
-          return;
+    .action(
+      (
+        opts: {
+          json?: boolean;
+          all?: boolean;
+          state?: AlertFilter['state'];
+          severity?: AlertSeverity[];
+          limit: number;
+        },
+        command: Command
+      ) => {
+        const { store, db } = openStore(globalsOf(command));
+        try {
+          const filter: AlertFilter = { state: opts.state ?? (opts.all ? 'all' : 'active'), limit: opts.limit };
+          if (opts.severity) filter.severity = opts.severity;
+          const { alerts: list, total } = store.list(filter);
+          if (opts.json) {
+            printJson(list.map(toRow));
+            return;
+          }
+          if (list.length === 0) {
+            process.stdout.write(
+              opts.all || opts.state ? 'no alerts\n' : 'no active alerts (--all shows resolved ones)\n'
+            );
+            return;
+          }
+          printTable(
+            ['ID', 'RULE', 'TARGET', 'SEVERITY', 'STATE', 'SINCE', 'RESOLVED_AT', 'MESSAGE'],
+            list.map((a) => [a.id, a.rule, a.target, a.severity, a.state, a.since, a.resolvedAt ?? '-', a.message])
+          );
+          if (total > list.length) process.stdout.write(`(${list.length} of ${total}; raise --limit to see more)\n`);
+        } finally {
+          db.close();
         }
-        if (list.length === 0) {
-          process.stdout.write(opts.all || opts.state ? 'no alerts\n' : 'no active alerts (--all shows resolved ones)\n');
-          return;
-        }
-        printTable(
-          ['ID', 'RULE', 'TARGET', 'SEVERITY', 'STATE', 'SINCE', 'RESOLVED_AT', 'MESSAGE'],
-          list.map((a) => [a.id, a.rule, a.target, a.severity, a.state, a.since, a.resolvedAt ?? '-', a.message])
-        );
-        if (total > list.length) process.stdout.write(`(${list.length} of ${total}; raise --limit to see more)\n`);
-      } finally {
-        db.close();
       }
-    });
+    );
 
   alerts
     .command('ack')
@@ -100,7 +115,10 @@ export function registerAlerts(program: Command): void {
         const json = opts.json || Boolean(command.parent?.opts<{ json?: boolean }>().json);
         if (json) printJson(toRow(alert));
         else if (stored) process.stdout.write(`acknowledged alert ${id} (${alert.rule} ${alert.target}) as ${by}\n`);
-        else process.stdout.write(`alert ${id} was already acknowledged by ${alert.acknowledgedBy ?? 'someone'} at ${alert.acknowledgedAt}\n`);
+        else
+          process.stdout.write(
+            `alert ${id} was already acknowledged by ${alert.acknowledgedBy ?? 'someone'} at ${alert.acknowledgedAt}\n`
+          );
       } finally {
         db.close();
       }
