@@ -34,7 +34,7 @@ import {
   type JsMsg,
   type StoredMsg
 } from '@nats-io/jetstream';
-import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ContractError, type BrowsedMessage, type BrowsePage } from '../contract';
 import { toJetStreamError } from './inspector';
 
@@ -107,6 +107,7 @@ export interface ReadMessage {
   seq: number;
   subject: string;
   time: string;
+  timeMs: number;
   data: Uint8Array;
   header: MsgHdrs | undefined;
 }
@@ -118,11 +119,96 @@ function fromStored(m: StoredMsg): ReadMessage {
   } catch {
     header = undefined;
   }
-  return { seq: m.seq, subject: m.subject, time: m.timestamp, data: m.data, header };
+  return { seq: m.seq, subject: m.subject, time: m.timestamp, timeMs: m.time.getTime(), data: m.data, header };
 }
 
 function fromConsumer(m: JsMsg): ReadMessage {
-  return { seq: m.seq, subject: m.subject, time: m.timestamp, data: m.data, header: m.headers };
+  return { seq: m.seq, subject: m.subject, time: m.timestamp, timeMs: m.time.getTime(), data: m.data, header: m.headers };
+}
+
+const encoder = new TextEncoder();
+
+interface PendingRead {
+  resolve: (m: ReadMessage | null) => void;
+  reject: (error: Error) => void;
+  at: number;
+  stream: string;
+}
+
+/**
+ * Pipelined direct gets over one reply subscription: a page fires dozens of reads at once, and
+ * nats.js's request() (a mux entry, a timer and a parsed message object per read) costs about
+ * three times as much per read as a publish matched back by its reply subject.
+ */
+class DirectReader {
+  private readonly prefix = createInbox();
+  private sub: Subscription | null = null;
+  private nextId = 0;
+  private readonly pending = new Map<number, PendingRead>();
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs: number
+  ) {}
+
+  /** The first message at or after seq on filter, or null when there is none. */
+  next(stream: string, seq: number, filter: string): Promise<ReadMessage | null> {
+    this.sub ??= this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => this.onReply(error, msg) });
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, at: Date.now(), stream });
+      this.startSweeper();
+      try {
+        this.nc.publish(`$JS.API.DIRECT.GET.${stream}`, encoder.encode(JSON.stringify({ seq, next_by_subj: filter })), {
+          reply: `${this.prefix}.${id}`
+        });
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error as Error);
+      }
+    });
+  }
+
+  private onReply(error: Error | null, msg: Msg): void {
+    if (error) {
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      this.sub = null;
+      return;
+    }
+    const id = Number(msg.subject.slice(this.prefix.length + 1));
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const h = msg.headers;
+    const code = h?.code ?? 0;
+    if (code === 404) return p.resolve(null);
+    if (code !== 0 || !h) {
+      const what = code === 503 ? 'JetStream is not answering (no responders)' : `${code} ${h?.description ?? ''}`.trim();
+      return p.reject(new ContractError('JETSTREAM_ERROR', `direct get from ${p.stream} failed: ${what}`));
+    }
+    const time = h.get('Nats-Time-Stamp');
+    p.resolve({ seq: Number(h.get('Nats-Sequence')), subject: h.get('Nats-Subject'), time, timeMs: Date.parse(time), data: msg.data, header: h });
+  }
+
+  /** One timer for all reads in flight: a read not answered in time fails with TIMEOUT. */
+  private startSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      const limit = Date.now() - this.timeoutMs;
+      for (const [id, p] of this.pending) {
+        if (p.at > limit) continue;
+        this.pending.delete(id);
+        p.reject(new ContractError('TIMEOUT', `direct get from ${p.stream} was not answered within ${this.timeoutMs} ms`));
+      }
+      if (this.pending.size === 0 && this.sweeper) {
+        clearInterval(this.sweeper);
+        this.sweeper = null;
+      }
+    }, 250);
+    this.sweeper.unref();
+  }
 }
 
 function headersOf(header: MsgHdrs | undefined): Record<string, string[]> | null {
@@ -169,13 +255,15 @@ export class MessageBrowser {
   private js: JetStreamClient | null = null;
   /** Set once the account was refused a consumer: plain reads from then on. */
   private consumersRefused = false;
+  private readonly reader: DirectReader;
 
   /** `consumers: false` forces plain reads everywhere (the WorkQueue/Interest path; benchmarks). */
   constructor(
     private readonly nc: NatsConnection,
-    options: { consumers?: boolean } = {}
+    options: { consumers?: boolean; timeoutMs?: number } = {}
   ) {
     if (options.consumers === false) this.consumersRefused = true;
+    this.reader = new DirectReader(nc, options.timeoutMs ?? 5000);
   }
 
   private jsm(): Promise<JetStreamManager> {
@@ -252,9 +340,10 @@ export class MessageBrowser {
   }
 
   /** The first message at or after seq matching filter (">" for any), or null past the end. */
-  private async next(jsm: JetStreamManager, stream: string, direct: boolean, seq: number, filter: string): Promise<StoredMsg | null> {
-    const query = { seq, next_by_subj: filter };
-    return direct ? jsm.direct.getMessage(stream, query) : jsm.streams.getMessage(stream, query as never);
+  private async next(jsm: JetStreamManager, stream: string, direct: boolean, seq: number, filter: string): Promise<ReadMessage | null> {
+    if (direct) return this.reader.next(stream, seq, filter);
+    const m = await jsm.streams.getMessage(stream, { seq, next_by_subj: filter } as never);
+    return m ? fromStored(m) : null;
   }
 
   /**
@@ -285,8 +374,8 @@ export class MessageBrowser {
     hiExclusive: number,
     filter: string,
     cap: number
-  ): Promise<{ messages: StoredMsg[]; complete: boolean; beyond: StoredMsg | null; atEnd: boolean }> {
-    const messages: StoredMsg[] = [];
+  ): Promise<{ messages: ReadMessage[]; complete: boolean; beyond: ReadMessage | null; atEnd: boolean }> {
+    const messages: ReadMessage[] = [];
     let s = lo;
     while (s < hiExclusive) {
       if (messages.length >= cap) return { messages, complete: false, beyond: null, atEnd: false };
@@ -316,12 +405,12 @@ export class MessageBrowser {
     const end = Math.min(b.lastSeq, stopAfter); // inclusive
     let cursor = Math.max(start, b.firstSeq);
     if (cursor > end) return { messages: [], nextSeq: null };
-    const found: StoredMsg[] = [];
+    const found: ReadMessage[] = [];
     // Probe: PROBE_WINDOW concurrent requests from the cursor.
     const w = Math.min(PROBE_WINDOW, end - cursor + 1);
     const answers = await Promise.all(Array.from({ length: w }, (_, i) => this.next(jsm, stream, b.direct, cursor + i, filter)));
     const seen = new Set<number>();
-    let beyond: StoredMsg | null = null;
+    let beyond: ReadMessage | null = null;
     for (const m of answers) {
       if (!m || seen.has(m.seq)) continue;
       seen.add(m.seq);
@@ -379,7 +468,7 @@ export class MessageBrowser {
     const sorted = found.sort((x, y) => x.seq - y.seq).slice(0, limit);
     const lastMsg = sorted.at(-1);
     const more = sorted.length === limit && lastMsg !== undefined && lastMsg.seq < b.lastSeq;
-    return { messages: sorted.map(fromStored), nextSeq: more && lastMsg ? lastMsg.seq + 1 : null };
+    return { messages: sorted, nextSeq: more && lastMsg ? lastMsg.seq + 1 : null };
   }
 
   /** The dense read: windows of concurrent requests (see the file comment). */
@@ -392,7 +481,7 @@ export class MessageBrowser {
     stopAfter: number
   ): Promise<{ messages: ReadMessage[]; nextSeq: number | null }> {
     const jsm = await this.jsm();
-    const found = new Map<number, StoredMsg>();
+    const found = new Map<number, ReadMessage>();
     let cursor = Math.max(start, b.firstSeq);
     // Unfiltered reads are dense (only deleted messages leave gaps); filtered ones learn their density.
     let density = filter === '>' ? 1 : 0.5;
@@ -403,12 +492,12 @@ export class MessageBrowser {
       const affordable = density >= 1 / 3 ? MAX_WINDOW : Math.floor(3 / (1 - 3 * density));
       const end = Math.min(b.lastSeq, stopAfter);
       const w = Math.max(1, Math.min(MAX_WINDOW, affordable, Math.ceil(need / Math.max(density, 0.01)), end - cursor + 1));
-      const requests: Array<Promise<StoredMsg | null>> = [];
+      const requests: Array<Promise<ReadMessage | null>> = [];
       for (let i = 0; i < w; i++) requests.push(this.next(jsm, stream, b.direct, cursor + i, filter));
       const answers = await Promise.all(requests);
       const windowEnd = cursor + w; // exclusive
       let inWindow = 0;
-      let beyond: StoredMsg | null = null;
+      let beyond: ReadMessage | null = null;
       for (const m of answers) {
         if (!m) continue;
         if (m.seq < windowEnd) {
@@ -431,7 +520,7 @@ export class MessageBrowser {
     const sorted = [...found.values()].sort((x, y) => x.seq - y.seq).slice(0, limit);
     const last = sorted.at(-1);
     const more = sorted.length === limit && last !== undefined && last.seq < b.lastSeq;
-    return { messages: sorted.map(fromStored), nextSeq: more && last ? last.seq + 1 : null };
+    return { messages: sorted, nextSeq: more && last ? last.seq + 1 : null };
   }
 
   /**
@@ -455,7 +544,7 @@ export class MessageBrowser {
       let narrowed = false;
       for (let i = 0; i < points.length; i++) {
         const m = answers[i];
-        if (!m || m.time.getTime() >= target) {
+        if (!m || m.timeMs >= target) {
           hi = points[i]!;
           narrowed = true;
           break;
