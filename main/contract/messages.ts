@@ -431,6 +431,30 @@ function hasBinaryControl(bytes: Uint8Array): boolean {
   return false;
 }
 
+const PRIORITIES = new Set<string>(PrioritySchema.options);
+/** A strict subset of what z.iso.datetime({ offset: true }) accepts; anything else goes to zod. */
+const FAST_ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max;
+}
+
+/**
+ * The common case without zod's per-object overhead: a well-formed envelope. Returns null when
+ * anything is unusual, and the zod schema then decides (and explains).
+ */
+function fastEnvelope(v: Record<string, unknown>): Envelope | null {
+  if (v.specversion !== '1.0' || v.datacontenttype !== 'application/json') return null;
+  if (!isText(v.id, 200) || !isText(v.source, 500) || !isText(v.type, 200)) return null;
+  if (typeof v.time !== 'string' || !FAST_ISO.test(v.time)) return null;
+  if (v.priority !== undefined && !(typeof v.priority === 'string' && PRIORITIES.has(v.priority))) return null;
+  if (v.correlationid !== undefined && !isText(v.correlationid, 200)) return null;
+  const env: Envelope = { specversion: '1.0', id: v.id, source: v.source, type: v.type, time: v.time, datacontenttype: 'application/json', data: v.data };
+  if (v.priority !== undefined) env.priority = v.priority as Priority;
+  if (v.correlationid !== undefined) env.correlationid = v.correlationid as string;
+  return env;
+}
+
 function fail(reason: InvalidReason, message: string, issues: ValidationIssue[] = []): EnvelopeValidation {
   return { ok: false, reason, message, issues };
 }
@@ -450,9 +474,6 @@ export function validateEnvelope(input: Uint8Array | string | unknown, options: 
         return fail('oversized', `message${where} is ${input.length} bytes, more than the ${maxBytes}-byte limit`);
       }
       if (input.length === 0) return fail('not_json', `message${where} is empty; expected a JSON CloudEvents envelope`);
-      if (hasBinaryControl(input)) {
-        return fail('binary', `message${where} contains binary control bytes; expected UTF-8 JSON text`);
-      }
       try {
         text = strictUtf8.decode(input);
       } catch {
@@ -468,6 +489,10 @@ export function validateEnvelope(input: Uint8Array | string | unknown, options: 
     try {
       value = JSON.parse(text);
     } catch (error) {
+      // JSON never holds raw control bytes (other than whitespace), so checking only on failure is enough.
+      if (input instanceof Uint8Array && hasBinaryControl(input)) {
+        return fail('binary', `message${where} contains binary control bytes; expected UTF-8 JSON text`);
+      }
       const detail = error instanceof Error ? error.message : String(error);
       return fail('not_json', `message${where} is not JSON (${detail})`);
     }
@@ -476,12 +501,16 @@ export function validateEnvelope(input: Uint8Array | string | unknown, options: 
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     return fail('not_envelope', `message${where} is ${kind}, not a CloudEvents envelope object`);
   }
-  const envelope = EnvelopeSchema.safeParse(value);
-  if (!envelope.success) {
-    const issues = toIssues(envelope.error.issues);
-    return fail('not_envelope', `message${where} is not a CloudEvents 1.0 envelope: ${describe(issues)}`, issues);
+  let env = fastEnvelope(value as Record<string, unknown>);
+  if (env === null) {
+    const envelope = EnvelopeSchema.safeParse(value);
+    if (!envelope.success) {
+      const issues = toIssues(envelope.error.issues);
+      return fail('not_envelope', `message${where} is not a CloudEvents 1.0 envelope: ${describe(issues)}`, issues);
+    }
+    env = envelope.data as Envelope;
   }
-  const type = envelope.data.type;
+  const type = env.type;
   if (options.expectedType !== undefined && type !== options.expectedType) {
     return fail('wrong_type', `message${where} has type "${type}", but this subject carries "${options.expectedType}"`);
   }
@@ -490,12 +519,13 @@ export function validateEnvelope(input: Uint8Array | string | unknown, options: 
     return fail('unknown_type', `message${where} has type "${type}", which is not a known Syn_OS event type here`);
   }
   const schema = MESSAGE_SCHEMAS[type as MessageType] as z.ZodType;
-  const data = schema.safeParse(envelope.data.data);
+  const data = schema.safeParse(env.data);
   if (!data.success) {
     const issues = toIssues(data.error.issues, ['data']);
     return fail('invalid_data', `${type}${where}: ${describe(issues)}`, issues);
   }
-  return { ok: true, envelope: { ...envelope.data, data: data.data }, type: type as MessageType };
+  env.data = data.data;
+  return { ok: true, envelope: env, type: type as MessageType };
 }
 
 /** Parses one type's data; the engine uses it for inputs handed to it directly. */

@@ -463,6 +463,11 @@ export class ConsciousnessEngine {
   private condition(service: string): ServiceCondition {
     let c = this.services.get(service);
     if (!c) {
+      // Bounded like the novelty set: the oldest-seen service's condition goes first.
+      if (this.services.size >= this.config.memory.maxKnownServices) {
+        const oldest = this.services.keys().next().value;
+        if (oldest !== undefined) this.services.delete(oldest);
+      }
       c = { health: null, running: null };
       this.services.set(service, c);
     }

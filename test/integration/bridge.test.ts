@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridgeModule, engineBridgeModule, BRIDGE_SERVICE } from '../../main/bridge/module';
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { validateEnvelope, type MessageType } from '../../main/contract/messages';
+import { events as contractEvents } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
 import { provision } from '../../main/nats/provisioning';
@@ -200,6 +201,10 @@ describe('engine bridge against a real nats-server', () => {
 
   it('feeds security events to the engine and the Security view; naks with back-off when handling fails', async () => {
     const { core, bridge } = await startCore(server.url, tempDir());
+    const pushed: Record<string, unknown[]> = { 'engine.state': [], 'engine.event': [], 'security.event': [] };
+    core.api.subscribe('engine.state', (p) => pushed['engine.state']!.push(p));
+    core.api.subscribe('engine.event', (p) => pushed['engine.event']!.push(p));
+    core.api.subscribe('security.event', (p) => pushed['security.event']!.push(p));
     try {
       await js.publish('security.threat.detected', envelope('security.threat.detected', { threat_id: 'th-1', severity: 'critical', target: 'vault', description: 'exfiltration' }));
       await js.publish('security.auth.failure', envelope('security.auth.failure', { user: 'mallory', source_ip: '203.0.113.9' }));
@@ -213,6 +218,12 @@ describe('engine bridge against a real nats-server', () => {
       expect(critical.items.map((i) => i.type)).toEqual(['security.threat.detected']);
       const open = await core.api.invoke('engine.problems', { status: 'open' });
       expect(open[0]).toMatchObject({ kind: 'security_threat', target: 'vault', action: 'notify_operator' });
+      // the views' pushed events arrive and match the contract
+      await waitFor(() => pushed['engine.state']!.length > 0 && pushed['security.event']!.length === 2, { message: 'pushed engine.state and security.event' });
+      for (const [channel, payloads] of Object.entries(pushed)) {
+        for (const p of payloads) expect(contractEvents[channel as 'engine.state'].payload.safeParse(p).success, channel).toBe(true);
+      }
+      expect(pushed['engine.event']!.some((p) => (p as { type: string }).type === 'consciousness.decision_made')).toBe(true);
 
       // the engine throws once: the message is nak'ed, redelivered after the back-off and then taken
       const original = bridge.engine.step.bind(bridge.engine);

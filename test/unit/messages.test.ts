@@ -107,6 +107,24 @@ describe('validateEnvelope reasons', () => {
     expect(parseMessageData('user.request.received', { request_id: 'r' })).toMatchObject({ ok: false });
   });
 
+  it('accepts and rejects the same envelopes on its fast path as the zod schema', () => {
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{ ...good, time: '2026-01-01T10:00:00+01:00' }, true],
+      [{ ...good, time: '2026-01-01T10:00:00.123456Z' }, true],
+      [{ ...good, time: '2026-13-01T10:00:00Z' }, false],
+      [{ ...good, time: '2026-01-01 10:00:00' }, false],
+      [{ ...good, priority: 'urgent' }, false],
+      [{ ...good, priority: 'critical', correlationid: 'c-1' }, true],
+      [{ ...good, correlationid: '' }, false],
+      [{ ...good, id: '' }, false],
+      [{ ...good, datacontenttype: 'text/plain' }, false]
+    ];
+    for (const [env, ok] of cases) expect(validateEnvelope(env).ok, JSON.stringify(env)).toBe(ok);
+    // unknown extension attributes are tolerated and not passed on
+    const extra = validateEnvelope({ ...good, traceparent: '00-abc' });
+    expect(extra.ok && 'traceparent' in extra.envelope).toBe(false);
+  });
+
   it('never throws on odd input', () => {
     for (const odd of [undefined, 42, 'x', Symbol.iterator, () => 1, new Uint8Array([0xef, 0xbb, 0xbf])]) {
       expect(() => validateEnvelope(odd)).not.toThrow();
