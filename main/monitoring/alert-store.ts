@@ -15,6 +15,7 @@ import {
   type AlertTransitionKind,
   type RuleValues
 } from '../contract';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 
 interface AlertRow {
@@ -113,6 +114,7 @@ const STATE_CLAUSE: Record<AlertFilter['state'], string> = {
 
 export class AlertStore {
   private readonly stmts;
+  private readonly listStatements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly db: Database) {
     this.stmts = {
@@ -267,6 +269,16 @@ export class AlertStore {
       .immediate();
   }
 
+  /** Filter combinations are few (state × optional clauses): each statement is prepared once. */
+  private prepared(sql: string): BetterSqlite3.Statement {
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listStatements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   list(filter: AlertFilter): { alerts: Alert[]; total: number } {
     const where: string[] = [STATE_CLAUSE[filter.state]];
     const params: Record<string, unknown> = {};
@@ -283,12 +295,13 @@ export class AlertStore {
       params.target = filter.target;
     }
     const clause = where.join(' AND ');
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM alerts WHERE ${clause}`).get(params) as { n: number }).n;
+    const total = (this.prepared(`SELECT COUNT(*) AS n FROM alerts WHERE ${clause}`).get(params) as { n: number }).n;
     const paging = filter.beforeId !== undefined ? ' AND id < @beforeId' : '';
     if (filter.beforeId !== undefined) params.beforeId = filter.beforeId;
-    const rows = this.db
-      .prepare(`SELECT * FROM alerts WHERE ${clause}${paging} ORDER BY id DESC LIMIT @limit`)
-      .all({ ...params, limit: filter.limit }) as AlertRow[];
+    const rows = this.prepared(`SELECT * FROM alerts WHERE ${clause}${paging} ORDER BY id DESC LIMIT @limit`).all({
+      ...params,
+      limit: filter.limit
+    }) as AlertRow[];
     return { alerts: rows.map(toAlert), total };
   }
 
