@@ -13,7 +13,7 @@ export function OfflineBanner({ status }: { status: ConnectionStatus | undefined
     <div className="banner banner-bad" role="alert" data-testid="offline-banner">
       <strong>NATS offline since {formatTime(since)}.</strong>{' '}
       {retrying
-        ? `Reconnecting by itself (attempt ${status.attempts}); the views show the last cached snapshot.`
+        ? `Reconnecting by itself${status.attempts > 0 ? ` (attempt ${status.attempts})` : ''}; the views show the last cached snapshot.`
         : 'Not reconnecting: use Connect in Settings (or the command palette, Ctrl+K). The views show the last cached snapshot.'}
       {status.lastError && (
         <span className="mono">

@@ -4,6 +4,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
+import { useEngineState } from '../hooks/useEngineState';
 import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
@@ -86,6 +87,7 @@ function AlertsCard() {
 
 function HealthCard() {
   const metrics = useQuery('metrics.snapshot', { seriesLimit: 0 }, { refreshMs: 5_000 });
+  const engine = useEngineState();
   const m = metrics.data;
   return (
     <article className="card">
@@ -93,6 +95,12 @@ function HealthCard() {
       <ErrorNote error={metrics.error} />
       {m && (
         <dl className="facts">
+          <dt>Engine focus</dt>
+          <dd data-testid="overview-engine-focus">{engine.state ? (engine.state.state.focus ?? 'nothing in focus') : '—'}</dd>
+          <dt>Mode</dt>
+          <dd>{engine.state?.state.mode ?? '—'}</dd>
+          <dt>Open problems</dt>
+          <dd>{engine.state?.state.open_problems ?? '—'}</dd>
           <dt>Engine load</dt>
           <dd data-testid="overview-engine-load">{m.engine ? formatNumber(m.engine.load, 2) : 'no engine state yet'}</dd>
           <dt>Valence</dt>

@@ -48,7 +48,9 @@ export function useStreamList() {
 }
 
 function DriftCard() {
+  const status = useConnectionStatus();
   const drift = useQuery('streams.drift', {});
+  useReconnectReload(status, drift.reload);
   const apply = useAction('streams.provision');
   const notify = useNotify();
   const items: ProvisionItem[] = drift.data ? [...drift.data.streams, ...drift.data.consumers] : [];
@@ -56,10 +58,13 @@ function DriftCard() {
   return (
     <article className="card" aria-labelledby="drift-title">
       <h2 id="drift-title">Syn_OS topology drift</h2>
-      {drift.error && (
+      {drift.error?.code === 'NOT_CONNECTED' ? (
+        <p className="hint">Drift is checked against the live server: it shows here once NATS is connected again.</p>
+      ) : (
         <ErrorNote error={drift.error} />
       )}
       {drift.data &&
+        !drift.error &&
         (drift.data.inSync ? (
           <p data-testid="drift-in-sync">
             In sync: all {drift.data.streams.length} streams and {drift.data.consumers.length} consumers match the desired configuration (checked{' '}

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { ConnectionStatus } from '../../../main/contract';
 import type { SynosClient } from '../../../main/contract/client';
 import type { Command } from '../components/CommandPalette';
-import type { Route } from '../lib/route';
+import { navigate as navigateTo, type Route } from '../lib/route';
 import { AlertsView } from './Alerts';
 import { BenchmarksView } from './Benchmarks';
 import { ConsumersView } from './Consumers';
@@ -50,6 +50,19 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
 type Act = (label: string, fn: () => Promise<unknown>) => () => Promise<void>;
 
 /** Common actions of the views, for the command palette. */
-export function viewActions(_client: SynosClient, _act: Act): Command[] {
-  return [];
+export function viewActions(client: SynosClient, act: Act): Command[] {
+  return [
+    { id: 'drift', group: 'Action', label: 'Check topology drift', keywords: 'streams provision', run: () => navigateTo('streams') },
+    { id: 'tail', group: 'Action', label: 'Start a live tail', keywords: 'messages subscribe sub', run: () => navigateTo('messages') },
+    { id: 'publish', group: 'Action', label: 'Publish a message', keywords: 'messages pub envelope', run: () => navigateTo('messages') },
+    { id: 'bench', group: 'Action', label: 'Run a benchmark', keywords: 'bench', run: () => navigateTo('benchmarks') },
+    {
+      id: 'emergency-release',
+      group: 'Action',
+      label: 'Release the emergency switch (close breakers)',
+      keywords: 'breakers outbox',
+      run: act('Release emergency switch', () => client.call('resilience.emergency', { active: false }))
+    },
+    { id: 'dlq-retry', group: 'Action', label: 'Retry all dead letters', keywords: 'dlq outbox', run: act('Retry dead letters', () => client.call('dlq.retry', { all: true })) }
+  ];
 }
