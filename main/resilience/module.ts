@@ -66,7 +66,7 @@ export const durabilityModule: ModuleFactory = (ctx) => {
     logger: ctx.logger,
     ready: () => (ctx.services.get(PROVISIONING_SERVICE) as ProvisioningService | undefined)?.ensure()
   });
-  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
+  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake(), handoff: replay });
 
   ctx.services.set(PUBLISHER_SERVICE, publisher);
   ctx.services.set(OUTBOX_SERVICE, store);

@@ -6,7 +6,7 @@
  */
 import { ContractError } from '../contract';
 import type { OutboundMessage, OutboundPublisher } from '../core/outbound';
-import type { OutboxStore } from './outbox-store';
+import { priorityRank, type OutboxRow, type OutboxStore } from './outbox-store';
 
 const PRIORITIES = new Set(['low', 'normal', 'high', 'critical']);
 /** A NATS subject to publish on: tokens separated by dots, no wildcards, no whitespace. */
@@ -43,6 +43,12 @@ export interface OutboxPublisherOptions {
   maxBatch?: number;
   /** Called after each commit (wakes the replay manager). */
   onCommitted?: (rows: number) => void;
+  /**
+   * The replay manager's hand-off: how many of `n` fresh rows it can publish right away (connected,
+   * breaker closed, no backlog, room in its window), and the hand-over of those rows once their
+   * transaction committed. Without it every row is written `pending` and claimed later.
+   */
+  handoff?: { reserve(n: number): number; take(rows: OutboxRow[]): void };
 }
 
 export class OutboxPublisher implements OutboundPublisher {
@@ -50,6 +56,7 @@ export class OutboxPublisher implements OutboundPublisher {
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
   private readonly onCommitted: (rows: number) => void;
+  private readonly handoff: OutboxPublisherOptions['handoff'] | null;
   private queue: Waiter[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -60,6 +67,7 @@ export class OutboxPublisher implements OutboundPublisher {
     this.maxDelayMs = options.maxDelayMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
+    this.handoff = options.handoff ?? null;
   }
 
   publish(message: OutboundMessage): Promise<void> {
@@ -94,8 +102,16 @@ export class OutboxPublisher implements OutboundPublisher {
     this.queuedRows = 0;
     const all: OutboundMessage[] = [];
     for (const w of batch) for (const m of w.messages) all.push(m);
+    let direct: OutboxRow[] = [];
     try {
-      this.store.enqueue(all);
+      const reserved = this.handoff ? this.handoff.reserve(all.length) : 0;
+      if (reserved > 0) {
+        // Highest priority first into the window; the rest waits in the outbox.
+        if (reserved < all.length) all.sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
+        direct = this.store.enqueueClaimed(all.slice(0, reserved), all.slice(reserved));
+      } else {
+        this.store.enqueue(all);
+      }
     } catch (error) {
       const failure = new ContractError(
         'DATABASE',
@@ -107,6 +123,7 @@ export class OutboxPublisher implements OutboundPublisher {
       return;
     }
     for (const w of batch) w.resolve();
+    if (direct.length > 0) this.handoff?.take(direct);
     this.onCommitted(all.length);
   }
 

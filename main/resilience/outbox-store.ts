@@ -164,6 +164,7 @@ export class OutboxStore {
   private readonly random: () => number;
   private readonly stmts;
   private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
+  private readonly insertSplit: (claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => OutboxRow[];
   private readonly completeMany: (receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
@@ -182,6 +183,10 @@ export class OutboxStore {
         `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
       ),
+      insertClaimed: db.prepare(
+        `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, owner, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'processing', 1, ?, ?, ?, ?)`
+      ),
       claim: db.prepare<[string, number, number, number], RawRow>(
         `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
          WHERE id IN (
@@ -193,6 +198,9 @@ export class OutboxStore {
       ),
       dueCount: db.prepare<[number], { n: number }>(
         `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
+      ),
+      topDue: db.prepare<[number], { priority: number }>(
+        `SELECT priority FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY priority DESC, next_attempt_at LIMIT 1`
       ),
       nextDue: db.prepare<[], { t: number | null }>(
         `SELECT min(next_attempt_at) AS t FROM outbox WHERE status IN ('pending', 'retrying')`
@@ -271,6 +279,18 @@ export class OutboxStore {
       }
       return inserted;
     });
+    this.insertSplit = db.transaction((claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => {
+      const rows: OutboxRow[] = [];
+      for (const m of claimed) {
+        const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+        const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+        const changes = s.insertClaimed.run(m.id, m.subject, headers, payload, PRIORITY_RANK[m.priority] ?? 1, this.owner, now, now, now).changes;
+        // An id already in the outbox is not published again from here (its own row decides).
+        if (changes > 0) rows.push({ id: m.id, subject: m.subject, headers: m.headers ?? null, payload: m.payload, priority: m.priority, attempts: 1, createdAt: now });
+      }
+      this.insertMany(pending, now);
+      return rows;
+    });
     this.completeMany = db.transaction((receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => {
       for (const r of receipts) s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
     });
@@ -300,6 +320,15 @@ export class OutboxStore {
   }
 
   /**
+   * Writes messages in one transaction: `claimed` ones already `processing` for this drainer (the
+   * replay manager publishes them at once — the write still comes first), the rest `pending`.
+   * Returns the claimed rows actually added.
+   */
+  enqueueClaimed(claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[]): OutboxRow[] {
+    return this.insertSplit(claimed, pending, this.now());
+  }
+
+  /**
    * Atomically claims up to `limit` due rows for this drainer, highest priority first, then
    * oldest due time. Each claim counts as an attempt.
    */
@@ -317,6 +346,30 @@ export class OutboxStore {
       attempts: r.attempts,
       createdAt: r.created_at
     }));
+  }
+
+  /**
+   * Records outcomes and claims the next rows in one transaction: one commit per drain round
+   * instead of two.
+   */
+  settleAndClaim(
+    outcome: { completed: ReadonlyArray<{ id: string } & PublishReceipt>; failed: readonly Failure[]; released: readonly string[] },
+    limit: number
+  ): { dead: number; rows: OutboxRow[] } {
+    let dead = 0;
+    let rows: OutboxRow[] = [];
+    this.settleAll(() => {
+      this.complete(outcome.completed);
+      dead = this.fail(outcome.failed);
+      this.release(outcome.released);
+      rows = this.claim(limit);
+    });
+    return { dead, rows };
+  }
+
+  /** Priority rank (0 low … 3 critical) of the most urgent due row, or -1 when none is due. */
+  topDuePriority(): number {
+    return this.stmts.topDue.get(this.now())?.priority ?? -1;
   }
 
   /** Whether any row is due now. */

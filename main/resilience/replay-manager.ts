@@ -16,7 +16,7 @@ import type { PublishReceipt } from '../core/outbound';
 import type { Logger } from '../core/logger';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
-import type { Failure, OutboxRow, OutboxStore } from './outbox-store';
+import { priorityRank, type Failure, type OutboxRow, type OutboxStore } from './outbox-store';
 
 export interface ReplayManagerOptions {
   store: OutboxStore;
@@ -39,6 +39,8 @@ export interface ReplayManagerOptions {
    * goes ahead: the streams may well exist already.
    */
   ready?: () => Promise<unknown> | undefined;
+  /** Rows handed over by the publisher that may wait in memory for the window. */
+  localQueueLimit?: number;
   /** Outcomes are committed after this many ms or this many rows, whichever comes first. */
   settleDelayMs?: number;
   settleBatch?: number;
@@ -120,6 +122,12 @@ export class ReplayManager {
   private readonly ready: (() => Promise<unknown> | undefined) | null;
   private readyFor: NatsConnection | null = null;
   private readyFailures = 0;
+  /** The last claim found nothing more due (no priority check against the outbox needed). */
+  private backlogEmpty = false;
+  /** Rows this process wrote already claimed, by priority rank, waiting for the window. */
+  private readonly local: OutboxRow[][] = [[], [], [], []];
+  private localCount = 0;
+  private readonly localLimit: number;
 
   constructor(options: ReplayManagerOptions) {
     this.store = options.store;
@@ -131,9 +139,10 @@ export class ReplayManager {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.rateLimit = options.rateLimitPerSec ?? null;
     this.leaseRenewMs = options.leaseRenewMs ?? Math.max(500, Math.floor(this.store.leaseMs / 3));
-    this.settleDelayMs = options.settleDelayMs ?? 5;
-    this.settleBatch = options.settleBatch ?? 512;
+    this.settleDelayMs = options.settleDelayMs ?? 10;
+    this.settleBatch = options.settleBatch ?? 1024;
     this.ready = options.ready ?? null;
+    this.localLimit = options.localQueueLimit ?? 10_000;
   }
 
   /** Recovers rows a crash left `processing`, then drains whenever publishing works. */
@@ -164,6 +173,62 @@ export class ReplayManager {
     this.tokens = 0;
     this.tokensAt = Date.now();
     this.wake();
+  }
+
+  /**
+   * How many of `n` fresh rows the publisher may write as already claimed by this drainer and
+   * hand over with take(): only while publishing works (connected, provisioned, publish breaker
+   * closed, no rate limit) and while the local queue has room. Those rows skip the claim
+   * transaction: they are published from memory, in priority order, as the window frees up.
+   */
+  reserve(n: number): number {
+    if (!this.running || this.rateLimit !== null) return 0;
+    const nc = this.nats.connection();
+    if (!nc || this.readyFor !== nc || this.resilience.state('publish') !== 'closed') return 0;
+    const k = Math.max(0, Math.min(n, this.localLimit - this.localCount));
+    // Rows beyond the local queue are written pending: the loop claims them in order.
+    if (k < n) this.backlogEmpty = false;
+    return k;
+  }
+
+  /** Takes rows the publisher wrote as claimed by this drainer (see reserve()). */
+  take(rows: OutboxRow[]): void {
+    for (const row of rows) {
+      this.claimed.add(row.id);
+      (this.local[priorityRank(row.priority)] ?? this.local[1])?.push(row);
+    }
+    this.localCount += rows.length;
+    this.wake();
+  }
+
+  /** Highest priority rank waiting in the local queue, or -1. */
+  private localTopRank(): number {
+    for (let rank = 3; rank >= 0; rank--) if ((this.local[rank]?.length ?? 0) > 0) return rank;
+    return -1;
+  }
+
+  private takeLocal(max: number): OutboxRow[] {
+    const out: OutboxRow[] = [];
+    for (let rank = 3; rank >= 0 && out.length < max; rank--) {
+      const queue = this.local[rank];
+      if (!queue || queue.length === 0) continue;
+      out.push(...queue.splice(0, max - out.length));
+    }
+    this.localCount -= out.length;
+    return out;
+  }
+
+  /** Publishing stopped working: local rows go back to the outbox queue, unattempted. */
+  private releaseLocal(): void {
+    if (this.localCount === 0) return;
+    const rows = this.takeLocal(this.localCount);
+    try {
+      this.store.release(rows.map((r) => r.id));
+      for (const r of rows) this.claimed.delete(r.id);
+    } catch (error) {
+      this.logger.warn('could not give queued rows back to the outbox; they are reclaimed later', { error });
+    }
+    this.backlogEmpty = false;
   }
 
   getStats(): ReplayStats {
@@ -236,6 +301,7 @@ export class ReplayManager {
     while (this.running) {
       const nc = this.nats.connection();
       if (!nc) {
+        this.releaseLocal();
         this.draining = false;
         await this.wakeup.wait(1000);
         continue;
@@ -258,13 +324,27 @@ export class ReplayManager {
         if (this.readyFor === nc) this.readyFailures = 0;
         continue;
       }
+      if (this.resilience.isRefusing('publish') || this.rateLimit !== null) this.releaseLocal();
       if (this.resilience.isRefusing('publish')) {
         this.draining = false;
         await this.probe(nc);
         continue;
       }
       const room = this.maxInFlight - this.inFlight;
-      if (room <= 0) {
+      if (this.localCount > 0 && room > 0) {
+        // Fresh local rows first, unless the outbox holds a due row of higher priority.
+        const outboxTop = this.backlogEmpty ? -1 : this.store.topDuePriority();
+        if (outboxTop <= this.localTopRank()) {
+          this.draining = true;
+          const js = this.client(nc);
+          for (const row of this.takeLocal(room)) this.publish(js, row);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
+      }
+      // Claim in worthwhile batches: one transaction per few hundred rows, not per PubAck.
+      const minClaim = this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
+      if (room < minClaim) {
         await this.slotFree.wait(100);
         continue;
       }
@@ -275,13 +355,14 @@ export class ReplayManager {
       }
       let rows: OutboxRow[];
       try {
-        rows = this.store.claim(allowed);
+        rows = this.settle(allowed);
       } catch (error) {
         this.logger.warn('could not claim outbox rows; trying again shortly', { error });
         await this.wakeup.wait(500);
         continue;
       }
       if (this.rateLimit !== null) this.tokens += allowed - rows.length;
+      this.backlogEmpty = rows.length < allowed;
       if (rows.length === 0) {
         this.draining = this.inFlight > 0;
         const next = this.store.nextDueAt();
@@ -392,22 +473,28 @@ export class ReplayManager {
     }
   }
 
-  /** Commits collected outcomes in one transaction. */
-  private settle(): void {
+  /**
+   * Commits collected outcomes in one transaction — together with claiming the next `claimLimit`
+   * rows when the drain loop calls it — and returns the claimed rows.
+   */
+  private settle(claimLimit = 0): OutboxRow[] {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = null;
-    if (this.completed.length + this.failed.length + this.released.length === 0) return;
+    const hasOutcomes = this.completed.length + this.failed.length + this.released.length > 0;
+    if (!hasOutcomes) return claimLimit > 0 ? this.store.claim(claimLimit) : [];
     const completed = this.completed;
     const failed = this.failed;
     const released = this.released;
     this.completed = [];
     this.failed = [];
     this.released = [];
+    let rows: OutboxRow[] = [];
     try {
-      const dead = this.store.settle({ completed, failed, released });
-      if (dead > 0) {
-        this.stats.dead += dead;
-        this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead });
+      const result = this.store.settleAndClaim({ completed, failed, released }, claimLimit);
+      rows = result.rows;
+      if (result.dead > 0) {
+        this.stats.dead += result.dead;
+        this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead: result.dead });
       }
     } catch (error) {
       // The rows stay `processing` under this drainer; they are released at stop or reclaimed
@@ -425,5 +512,6 @@ export class ReplayManager {
         this.logger.error('outbox settle listener failed', { error });
       }
     }
+    return rows;
   }
 }

@@ -1,0 +1,243 @@
+/**
+ * Durability benchmarks (`npm run bench:durability`), each against a baseline measured in the same
+ * run on the same nats-server:
+ *  1. pipeline: engine event → envelope validation → outbox (SQLite, group commit) → JetStream
+ *     PubAck, as a ratio of raw JetStream async publish with the official client (target ≥ 0.6);
+ *  2. drain of a 100,000-message backlog after reconnect, as a ratio of raw (target ≥ 0.5);
+ *  3. outbox insert rate with synchronous=NORMAL and FULL, group-committed and one transaction
+ *     per message.
+ * Prints the figures; exits non-zero only if something fails to run.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { validateEnvelope } from '../../main/contract/messages';
+import { silentLogger } from '../../main/core/logger';
+import type { OutboundMessage } from '../../main/core/outbound';
+import { ResilienceManager } from '../../main/resilience/breakers';
+import { OutboxPublisher } from '../../main/resilience/outbox-publisher';
+import { OutboxStore } from '../../main/resilience/outbox-store';
+import { ReplayManager } from '../../main/resilience/replay-manager';
+import { openDatabase, type Database } from '../../main/store/database';
+import { MIGRATIONS } from '../../main/store/migrations';
+import { startNatsServer, natsServerVersion } from '../harness/nats-server';
+import { tempDir } from '../harness/temp';
+
+const PIPELINE_MESSAGES = Number(process.env.BENCH_PIPELINE_MESSAGES ?? 30_000);
+const BACKLOG_MESSAGES = Number(process.env.BENCH_BACKLOG_MESSAGES ?? 100_000);
+const INSERT_MESSAGES = Number(process.env.BENCH_INSERT_MESSAGES ?? 50_000);
+const SINGLE_TX_MESSAGES = Number(process.env.BENCH_SINGLE_TX_MESSAGES ?? 2_000);
+const WINDOW = 1024;
+const STREAM = 'BENCH_DURABILITY';
+
+function rate(n: number, ms: number): number {
+  return Math.round((n / ms) * 1000);
+}
+
+function stateChange(i: number): Record<string, unknown> {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'synos-control-center/engine',
+    type: 'consciousness.state_change',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    priority: 'normal',
+    data: { focus: `service-${i % 17}`, valence: 0.1, arousal: 0.4, confidence: 0.6, curiosity: 0.5, load: 0.3, mode: 'adaptive', open_problems: i % 3 }
+  };
+}
+
+/** Raw JetStream async publish with the official client: a window of WINDOW PubAcks in flight. */
+async function rawPublish(js: JetStreamClient, n: number, subject: string, payload: Uint8Array): Promise<number> {
+  const started = performance.now();
+  const inflight = new Set<Promise<unknown>>();
+  for (let i = 0; i < n; i++) {
+    const p: Promise<unknown> = js.publish(subject, payload).then(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= WINDOW) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  return performance.now() - started;
+}
+
+interface Pipeline {
+  db: Database;
+  store: OutboxStore;
+  replay: ReplayManager;
+  publisher: OutboxPublisher;
+  setConnection(nc: NatsConnection | null): void;
+  delivered(): number;
+  close(): Promise<void>;
+}
+
+function buildPipeline(synchronous: 'NORMAL' | 'FULL', nc: NatsConnection | null): Pipeline {
+  const dir = tempDir('synos-bench-');
+  const { db } = openDatabase(path.join(dir, 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger, synchronous });
+  const store = new OutboxStore(db);
+  const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
+  let connection = nc;
+  const listeners = new Set<(s: { state: string }) => void>();
+  const replay = new ReplayManager({
+    store,
+    resilience,
+    logger: silentLogger,
+    maxInFlight: WINDOW,
+    nats: {
+      connection: () => connection,
+      onStatus: (l) => {
+        listeners.add(l as never);
+        return () => listeners.delete(l as never);
+      }
+    }
+  });
+  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake(), handoff: replay });
+  replay.start();
+  return {
+    db,
+    store,
+    replay,
+    publisher,
+    setConnection(next) {
+      connection = next;
+      replay.wake();
+    },
+    delivered: () => replay.getStats().deliveredTotal,
+    async close() {
+      publisher.close();
+      await replay.stop();
+      db.close();
+    }
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 2));
+}
+
+/** Engine events in ticks of 500: each validated, wrapped and handed to the outbox publisher. */
+async function pipelineRun(pipeline: Pipeline, n: number, subject: string): Promise<{ ms: number; invalid: number }> {
+  const base = pipeline.delivered();
+  let invalid = 0;
+  const started = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < n; i++) {
+    const envelope = stateChange(i);
+    const checked = validateEnvelope(envelope, { subject });
+    if (!checked.ok) {
+      invalid++;
+      continue;
+    }
+    const message: OutboundMessage = {
+      id: checked.envelope.id,
+      subject,
+      payload: new TextEncoder().encode(JSON.stringify(checked.envelope)),
+      priority: checked.envelope.priority ?? 'normal'
+    };
+    pending.push(pipeline.publisher.publish(message));
+    if (i % 500 === 499) {
+      await Promise.all(pending.splice(0));
+    }
+  }
+  await Promise.all(pending);
+  await until(() => pipeline.delivered() - base >= n - invalid);
+  return { ms: performance.now() - started, invalid };
+}
+
+async function insertRate(synchronous: 'NORMAL' | 'FULL'): Promise<{ grouped: number; single: number }> {
+  const pipeline = buildPipeline(synchronous, null);
+  try {
+    const payload = new TextEncoder().encode(JSON.stringify(stateChange(0)));
+    const message = (i: number): OutboundMessage => ({ id: `${synchronous}-${i}-${randomUUID()}`, subject: 'benchdur.insert', payload, priority: 'normal' });
+    let started = performance.now();
+    const all: Array<Promise<void>> = [];
+    for (let i = 0; i < INSERT_MESSAGES; i++) all.push(pipeline.publisher.publish(message(i)));
+    await Promise.all(all);
+    const grouped = rate(INSERT_MESSAGES, performance.now() - started);
+    started = performance.now();
+    for (let i = 0; i < SINGLE_TX_MESSAGES; i++) pipeline.store.enqueue([message(INSERT_MESSAGES + i)]);
+    const single = rate(SINGLE_TX_MESSAGES, performance.now() - started);
+    return { grouped, single };
+  } finally {
+    await pipeline.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startNatsServer();
+  const nc = await connect({ servers: server.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: STREAM, subjects: ['benchdur.>'], storage: 'file' as never, duplicate_window: 120_000_000_000, max_msgs: -1 });
+    const js = jetstream(nc);
+    const sample = new TextEncoder().encode(JSON.stringify(stateChange(0)));
+    console.log(`durability bench: nats-server ${natsServerVersion()}, node ${process.versions.node}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}`);
+    console.log(`message ≈ ${sample.length} bytes, window ${WINDOW} PubAcks in flight`);
+
+    // 1. Pipeline vs raw, interleaved in slices so load from other processes on a shared machine
+    //    hits both alike; the totals give the rates.
+    const pipeline = buildPipeline('NORMAL', nc);
+    const ROUNDS = 5;
+    const slice = Math.ceil(PIPELINE_MESSAGES / ROUNDS);
+    let rawMs = 0;
+    let pipeMs = 0;
+    let pipeCount = 0;
+    try {
+      await rawPublish(js, 2000, 'benchdur.warmup', sample);
+      await pipelineRun(pipeline, 2000, 'benchdur.warmup');
+      for (let round = 1; round <= ROUNDS; round++) {
+        const r = await rawPublish(js, slice, 'benchdur.raw', sample);
+        const p = await pipelineRun(pipeline, slice, 'benchdur.pipeline');
+        rawMs += r;
+        pipeMs += p.ms;
+        pipeCount += slice - p.invalid;
+        console.log(`  slice ${round}: raw ${rate(slice, r)} msg/s, pipeline ${rate(slice - p.invalid, p.ms)} msg/s`);
+      }
+    } finally {
+      await pipeline.close();
+    }
+    const rawRate = rate(slice * ROUNDS, rawMs);
+    const pipeRate = rate(pipeCount, pipeMs);
+    console.log(`pipeline (event → validate → outbox → PubAck): ${pipeRate} msg/s; raw JetStream async publish: ${rawRate} msg/s; ratio ${(pipeRate / rawRate).toFixed(2)} (target ≥ 0.6, aim 0.8)`);
+
+    // 2. Backlog drain after reconnect vs raw publish of the same count.
+    const backlog = buildPipeline('NORMAL', null);
+    try {
+      const messages: OutboundMessage[] = [];
+      for (let i = 0; i < BACKLOG_MESSAGES; i++) messages.push({ id: `backlog-${i}-${randomUUID()}`, subject: 'benchdur.backlog', payload: sample, priority: 'normal' });
+      for (let i = 0; i < messages.length; i += 5000) backlog.store.enqueue(messages.slice(i, i + 5000));
+      // Raw is measured half before and half after the drain, to even out load drift.
+      const half = Math.ceil(BACKLOG_MESSAGES / 2);
+      let rawMs = await rawPublish(js, half, 'benchdur.rawbacklog', sample);
+      const started = performance.now();
+      backlog.setConnection(nc);
+      await until(() => backlog.delivered() >= BACKLOG_MESSAGES);
+      const drainMs = performance.now() - started;
+      rawMs += await rawPublish(js, half, 'benchdur.rawbacklog', sample);
+      const drain = rate(BACKLOG_MESSAGES, drainMs);
+      const raw = rate(half * 2, rawMs);
+      console.log(`backlog drain of ${BACKLOG_MESSAGES} after reconnect: ${drain} msg/s (${(drainMs / 1000).toFixed(1)} s); raw: ${raw} msg/s; ratio ${(drain / raw).toFixed(2)} (target ≥ 0.5)`);
+      // Outcomes are group-committed a few ms after the last PubAck.
+      await until(() => backlog.store.stats().counts.processing === 0);
+      const left = backlog.store.stats().counts;
+      if (left.pending + left.retrying + left.processing > 0) throw new Error(`backlog not fully drained: ${JSON.stringify(left)}`);
+    } finally {
+      await backlog.close();
+    }
+
+    // 3. Insert rates.
+    for (const mode of ['NORMAL', 'FULL'] as const) {
+      const r = await insertRate(mode);
+      console.log(`outbox insert, synchronous=${mode}: ${r.grouped} msg/s group-committed (batches ≤ 1000, ${INSERT_MESSAGES} msgs); ${r.single} msg/s one transaction per message (${SINGLE_TX_MESSAGES} msgs)`);
+    }
+  } finally {
+    await nc.close();
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
