@@ -39,7 +39,7 @@ export interface MonitoringOptions {
   sampleIntervalMs: number;
   /** How often streams and consumers are read from JetStream (ms). */
   snapshotIntervalMs: number;
-  /** Samples kept for the Metrics view (300 × 2 s = 10 minutes). */
+  /** Samples kept for the Metrics view (900 × 2 s = 30 minutes). */
   seriesCapacity: number;
   /** Resolved alerts are deleted after maxAgeMs, and beyond the newest maxResolved. */
   retention: { maxAgeMs: number; maxResolved: number };
@@ -58,7 +58,7 @@ export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
   sampleIntervalMs: 2000,
   // The streams view samples every 15 s too; both are a handful of JetStream API calls.
   snapshotIntervalMs: 15_000,
-  seriesCapacity: 300,
+  seriesCapacity: 900,
   retention: { maxAgeMs: 30 * 24 * 60 * 60 * 1000, maxResolved: 10_000 },
   cleanupIntervalMs: 60 * 60 * 1000,
   p99WindowMs: 60_000,
