@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const t0 = Date.parse(info.state.first_ts);
     const t1 = Date.parse(info.state.last_ts);
 
-    // Raw baseline: one direct get round trip.
+    // Raw baseline: one direct get round trip (nats.js request()).
     const raw: number[] = [];
     for (let i = 0; i < ROUNDS * 5; i++) {
       const s = performance.now();
@@ -88,14 +88,15 @@ async function main(): Promise<void> {
       ['last 100 on subject bench.3', () => ({ from: { last: PAGE }, subject: 'bench.3', limit: PAGE })]
     ];
     const worst: Array<[string, number]> = [];
+    const allowDirect = (on: boolean) => () => jsm.streams.update(STREAM, { allow_direct: on });
     const passes: Array<[string, MessageBrowser, (() => Promise<unknown>) | null]> = [
-      ['Limits stream, as the app reads it (ephemeral consumer unfiltered, direct get filtered)', new MessageBrowser(nc), null],
-      ['plain reads only, direct get (the WorkQueue/Interest path)', new MessageBrowser(nc, { consumers: false }), null],
+      ['allow_direct on: pipelined direct gets (Syn_OS streams, any stream with direct get)', new MessageBrowser(nc), null],
       [
-        'plain reads only, allow_direct off (STREAM.MSG.GET)',
-        new MessageBrowser(nc, { consumers: false }),
-        () => jsm.streams.update(STREAM, { allow_direct: false })
-      ]
+        'allow_direct off, Limits stream: ephemeral consumer unfiltered, STREAM.MSG.GET filtered',
+        new MessageBrowser(nc),
+        allowDirect(false)
+      ],
+      ['allow_direct off, WorkQueue/Interest path: STREAM.MSG.GET only', new MessageBrowser(nc, { consumers: false }), null]
     ];
     for (const [title, browser, prepare] of passes) {
       await prepare?.();
