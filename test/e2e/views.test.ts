@@ -128,14 +128,19 @@ describe('every view on real data', () => {
     await expect.poll(() => page.getByTestId('emergency-state').textContent()).toContain('off');
     await shot('outbox');
 
-    // Alerts: the rules are listed; a threshold change is kept by the core.
+    // Alerts: a threshold change is kept by the core; lowered to 0, the pending rule fires on the
+    // health_monitor consumer (nothing consumes it), and the alert is acknowledged from the list.
     await go('Alerts');
-    const rule = page.getByRole('form', { name: 'Rule outbox.backlog' }).first();
-    await rule.getByLabel('Threshold').fill('2500');
+    const rule = page.getByRole('form', { name: 'Rule consumer.pending' }).first();
+    await rule.getByLabel('Threshold').fill('0');
     await rule.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.getByRole('form', { name: 'Rule outbox.backlog' }).first().getByText(/edited/).count()).toBe(1);
+    await expect.poll(() => page.getByRole('form', { name: 'Rule consumer.pending' }).first().getByText(/edited/).count()).toBe(1);
     await page.reload();
-    await expect.poll(() => page.getByRole('form', { name: 'Rule outbox.backlog' }).first().getByLabel('Threshold').inputValue()).toBe('2500');
+    await expect.poll(() => page.getByRole('form', { name: 'Rule consumer.pending' }).first().getByLabel('Threshold').inputValue()).toBe('0');
+    await expect.poll(() => page.getByTestId('alert-row').filter({ hasText: 'consumer.pending' }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const alert = page.getByTestId('alert-row').filter({ hasText: 'consumer.pending' }).first();
+    await alert.getByRole('button', { name: /^Acknowledge/ }).click();
+    await expect.poll(() => page.getByTestId('alert-row').filter({ hasText: 'acknowledged' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await shot('alerts');
 
     await go('Metrics');

@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { PayloadBox } from '../components/PayloadBox';
-import { Sparkline } from '../components/Sparkline';
+import { Sparkline, trendOf } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
@@ -72,12 +72,15 @@ export function consumerColumns(grouped: Map<string, { pending: number | null }[
     {
       id: 'trend',
       label: 'Lag (1 h)',
-      render: (c) => (
-        <Sparkline
-          values={(grouped.get(`${c.stream}/${c.name}`) ?? []).map((p) => p.pending).filter((v): v is number => v !== null)}
-          label={`${c.stream}/${c.name} pending`}
-        />
-      )
+      render: (c) => {
+        const values = (grouped.get(`${c.stream}/${c.name}`) ?? []).map((p) => p.pending).filter((v): v is number => v !== null);
+        return (
+          <>
+            <Sparkline values={values} label={`${c.stream}/${c.name} pending`} />{' '}
+            {values.length >= 2 && <span className="hint">{trendOf(values)}</span>}
+          </>
+        );
+      }
     },
     { id: 'active', label: 'Last active', sortValue: (c) => c.lastActive, render: (c) => <span title={formatTime(c.lastActive)}>{formatAgo(c.lastActive)}</span> }
   ];
