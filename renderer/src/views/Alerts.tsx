@@ -33,8 +33,8 @@ export function AlertsView() {
     },
     { id: 'state', label: 'State', sortValue: (a) => a.state, render: (a) => a.state },
     { id: 'rule', label: 'Rule', sortValue: (a) => a.rule, render: (a) => <span className="mono">{a.rule}</span> },
-    { id: 'target', label: 'Target', sortValue: (a) => a.target, render: (a) => <span className="mono">{a.target}</span> },
-    { id: 'message', label: 'Message', filterText: (a) => a.message, render: (a) => a.message },
+    { id: 'target', label: 'Target', sortValue: (a) => a.target, render: (a) => <span className="mono wrap">{a.target}</span> },
+    { id: 'message', label: 'Message', filterText: (a) => a.message, render: (a) => <span className="wrap">{a.message}</span> },
     {
       id: 'value',
       label: 'Value / threshold',
