@@ -107,7 +107,11 @@ export const BreakersReportSchema = z.object({
 export type BreakersReport = z.infer<typeof BreakersReportSchema>;
 
 export const durabilityProcedures = {
-  'outbox.stats': procedure(z.object({}).strict(), OutboxStatsSchema, 'Outbox counts by status and the oldest undelivered age'),
+  'outbox.stats': procedure(
+    z.object({}).strict(),
+    OutboxStatsSchema,
+    'Outbox counts by status and the oldest undelivered age'
+  ),
   'outbox.list': procedure(
     z.object({ status: OutboxStatusSchema, ...PageInput }).strict(),
     z.object({ entries: z.array(OutboxEntrySchema) }),
@@ -123,9 +127,17 @@ export const durabilityProcedures = {
     z.object({ entries: z.array(OutboxEntrySchema), total: z.number().int() }),
     'Dead letters: messages that failed 10 attempts'
   ),
-  'dlq.retry': procedure(DlqTargetSchema, z.object({ count: z.number().int() }), 'Put dead letters back in the outbox with a fresh attempt budget'),
+  'dlq.retry': procedure(
+    DlqTargetSchema,
+    z.object({ count: z.number().int() }),
+    'Put dead letters back in the outbox with a fresh attempt budget'
+  ),
   'dlq.discard': procedure(DlqTargetSchema, z.object({ count: z.number().int() }), 'Delete dead letters'),
-  'resilience.breakers': procedure(z.object({}).strict(), BreakersReportSchema, 'Circuit breaker states and the emergency switch'),
+  'resilience.breakers': procedure(
+    z.object({}).strict(),
+    BreakersReportSchema,
+    'Circuit breaker states and the emergency switch'
+  ),
   'resilience.emergency': procedure(
     z.object({ active: z.boolean(), reason: z.string().max(500).optional() }).strict(),
     BreakersReportSchema,

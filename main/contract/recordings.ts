@@ -31,7 +31,10 @@ const FilterSchema = z
   .trim()
   .min(1)
   .max(500)
-  .refine((s) => !/\s/.test(s) && s.split('.').every((t, i, all) => t.length > 0 && (t !== '>' || i === all.length - 1)), 'must be a subject filter such as orchestrator.> or health.*');
+  .refine(
+    (s) => !/\s/.test(s) && s.split('.').every((t, i, all) => t.length > 0 && (t !== '>' || i === all.length - 1)),
+    'must be a subject filter such as orchestrator.> or health.*'
+  );
 
 export const StreamRangeSchema = z
   .object({
@@ -63,7 +66,11 @@ export const ReplayProgressSchema = z.object({
 export type ReplayProgressPayload = z.infer<typeof ReplayProgressSchema>;
 
 export const recordingsProcedures = {
-  'recordings.list': procedure(z.object({}).strict(), z.object({ recordings: z.array(RecordingSchema) }), 'Recordings stored in the data directory'),
+  'recordings.list': procedure(
+    z.object({}).strict(),
+    z.object({ recordings: z.array(RecordingSchema) }),
+    'Recordings stored in the data directory'
+  ),
   'recordings.start': procedure(
     z
       .object({
@@ -76,12 +83,19 @@ export const recordingsProcedures = {
         maxMessages: z.number().int().min(1).max(100_000_000).optional()
       })
       .strict()
-      .refine((v) => (v.filter === undefined) !== (v.range === undefined), 'give either filter (live) or range (stream), not both'),
+      .refine(
+        (v) => (v.filter === undefined) !== (v.range === undefined),
+        'give either filter (live) or range (stream), not both'
+      ),
     RecordingSchema,
     'Start a live recording (returns at once) or record a stream range (returns when read)'
   ),
   'recordings.stop': procedure(z.object({ id: z.number().int() }).strict(), RecordingSchema, 'Stop a live recording'),
-  'recordings.delete': procedure(z.object({ id: z.number().int() }).strict(), z.object({ deleted: z.boolean() }), 'Delete a recording and its messages'),
+  'recordings.delete': procedure(
+    z.object({ id: z.number().int() }).strict(),
+    z.object({ deleted: z.boolean() }),
+    'Delete a recording and its messages'
+  ),
   'recordings.export': procedure(
     z
       .object({
@@ -115,10 +129,18 @@ export const recordingsProcedures = {
     z.object({ replayId: z.string(), total: z.number().int() }),
     'Replay a recording (progress on recordings.progress)'
   ),
-  'recordings.cancelReplay': procedure(z.object({ replayId: z.string() }).strict(), z.object({ cancelled: z.boolean() }), 'Stop a running replay')
+  'recordings.cancelReplay': procedure(
+    z.object({ replayId: z.string() }).strict(),
+    z.object({ cancelled: z.boolean() }),
+    'Stop a running replay'
+  )
 } as const;
 
 export const recordingsEvents = {
-  'recordings.progress': event(ReplayProgressSchema, 'Progress of a replay, a few times a second and at the end', { maxQueued: 200 }),
-  'recordings.updated': event(RecordingSchema, 'A recording changed (started, more messages, finished)', { maxQueued: 200 })
+  'recordings.progress': event(ReplayProgressSchema, 'Progress of a replay, a few times a second and at the end', {
+    maxQueued: 200
+  }),
+  'recordings.updated': event(RecordingSchema, 'A recording changed (started, more messages, finished)', {
+    maxQueued: 200
+  })
 } as const;

@@ -4,7 +4,13 @@
  * {@link RecordedMessage}s; both go through the subscribe / jetstream-api circuit breakers.
  */
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription
+} from '@nats-io/transport-node';
 import { ContractError } from '../contract';
 import type { ResilienceManager } from '../resilience/breakers';
 import type { RecordedMessage } from './format';
@@ -66,14 +72,17 @@ export async function readStreamRange(
   onBatch: (messages: RecordedMessage[]) => void | Promise<void>,
   options: { signal?: AbortSignal; breakers?: Breakers } = {}
 ): Promise<RangeResult> {
-  const guard = <T>(fn: () => Promise<T>): Promise<T> => (options.breakers ? options.breakers.run('jetstream-api', fn) : fn());
+  const guard = <T>(fn: () => Promise<T>): Promise<T> =>
+    options.breakers ? options.breakers.run('jetstream-api', fn) : fn();
   const jsm = await guard(() => jetstreamManager(nc));
   let info;
   try {
     info = await guard(() => jsm.streams.info(range.stream));
   } catch (error) {
     if (/stream not found/i.test((error as Error).message)) {
-      throw new ContractError('NOT_FOUND', `stream ${range.stream} does not exist`, { hint: 'List the streams with "synos-cc streams".' });
+      throw new ContractError('NOT_FOUND', `stream ${range.stream} does not exist`, {
+        hint: 'List the streams with "synos-cc streams".'
+      });
     }
     throw error;
   }

@@ -81,8 +81,14 @@ const LineSchema = z
     subject: z
       .string()
       .min(1)
-      .refine((s) => s.split('.').every((t) => SubjectToken.test(t)), 'must be a subject to publish on (no wildcards, no spaces)'),
-    headers: z.record(z.string().min(1), z.union([z.string(), z.array(z.string())])).nullable().optional(),
+      .refine(
+        (s) => s.split('.').every((t) => SubjectToken.test(t)),
+        'must be a subject to publish on (no wildcards, no spaces)'
+      ),
+    headers: z
+      .record(z.string().min(1), z.union([z.string(), z.array(z.string())]))
+      .nullable()
+      .optional(),
     payload: z.string(),
     encoding: z.enum(['utf8', 'base64']).default('utf8'),
     time: z.iso.datetime({ offset: true }),
@@ -128,7 +134,9 @@ export function parseNdjson(text: string, maxErrors = 100): ParsedNdjson {
     }
     const parsed = LineSchema.safeParse(value);
     if (!parsed.success) {
-      fail(parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(line)'}: ${i.message}`).join('; '));
+      fail(
+        parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(line)'}: ${i.message}`).join('; ')
+      );
       return;
     }
     const l = parsed.data;
@@ -144,7 +152,10 @@ export function parseNdjson(text: string, maxErrors = 100): ParsedNdjson {
     messages.push({
       subject: l.subject,
       headers,
-      payload: l.encoding === 'base64' ? new Uint8Array(Buffer.from(l.payload, 'base64')) : new TextEncoder().encode(l.payload),
+      payload:
+        l.encoding === 'base64'
+          ? new Uint8Array(Buffer.from(l.payload, 'base64'))
+          : new TextEncoder().encode(l.payload),
       time: Date.parse(l.time),
       seq: l.seq ?? null
     });
@@ -163,14 +174,16 @@ export function parseSubjectRule(text: string): SubjectRule {
   const at = text.indexOf('=');
   const from = at > 0 ? text.slice(0, at).trim() : '';
   const to = at > 0 ? text.slice(at + 1).trim() : '';
-  if (!from || !to) throw new Error(`subject map "${text}" must look like FROM=TO, e.g. orchestrator.>=replay.orchestrator.>`);
+  if (!from || !to)
+    throw new Error(`subject map "${text}" must look like FROM=TO, e.g. orchestrator.>=replay.orchestrator.>`);
   const fromTokens = from.split('.');
   const toTokens = to.split('.');
   if (fromTokens.some((t, i) => t === '' || (t === '>' && i !== fromTokens.length - 1))) {
     throw new Error(`subject map "${text}": FROM is not a valid subject filter ('>' only at the end)`);
   }
   const stars = fromTokens.filter((t) => t === '*').length;
-  if (toTokens.filter((t) => t === '*').length > stars) throw new Error(`subject map "${text}": TO uses more '*' than FROM has`);
+  if (toTokens.filter((t) => t === '*').length > stars)
+    throw new Error(`subject map "${text}": TO uses more '*' than FROM has`);
   if (toTokens.includes('>') && fromTokens[fromTokens.length - 1] !== '>') {
     throw new Error(`subject map "${text}": TO uses '>' but FROM does not end with '>'`);
   }

@@ -38,7 +38,8 @@ export const recordingsModule: ModuleFactory = (ctx) => {
     name: 'recordings',
     start() {
       const interrupted = store.markInterrupted();
-      if (interrupted > 0) ctx.logger.info('recordings interrupted by the last stop were marked stopped', { interrupted });
+      if (interrupted > 0)
+        ctx.logger.info('recordings interrupted by the last stop were marked stopped', { interrupted });
     },
     async stop() {
       await service.close();
@@ -50,16 +51,27 @@ export const recordingsModule: ModuleFactory = (ctx) => {
       'recordings.start': async (input) => {
         const recording = input.range
           ? await service.recordRange(input.range, input.name ? { name: input.name } : {})
-          : await service.startLive(input.filter ?? '>', { ...(input.name ? { name: input.name } : {}), ...(input.maxMessages ? { maxMessages: input.maxMessages } : {}) });
+          : await service.startLive(input.filter ?? '>', {
+              ...(input.name ? { name: input.name } : {}),
+              ...(input.maxMessages ? { maxMessages: input.maxMessages } : {})
+            });
         return toRecordingPayload(recording);
       },
       'recordings.stop': async (input) => toRecordingPayload(await service.stop(input.id)),
       'recordings.delete': (input) => ({ deleted: service.delete(input.id) }),
       'recordings.export': (input) =>
-        service.exportToFile(input.recordingId !== undefined ? { recordingId: input.recordingId } : { range: input.range! }, input.format, input.path),
+        service.exportToFile(
+          input.recordingId !== undefined ? { recordingId: input.recordingId } : { range: input.range! },
+          input.format,
+          input.path
+        ),
       'recordings.import': (input) => toRecordingPayload(service.importFile(input.path, input.name)),
       'recordings.replay': (input) =>
-        service.replay(input.id, { speed: input.speed, subjectMap: input.subjectMap, ...(input.servers ? { servers: input.servers } : {}) }),
+        service.replay(input.id, {
+          speed: input.speed,
+          subjectMap: input.subjectMap,
+          ...(input.servers ? { servers: input.servers } : {})
+        }),
       'recordings.cancelReplay': (input) => ({ cancelled: service.cancelReplay(input.replayId) })
     }
   };

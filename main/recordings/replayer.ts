@@ -32,7 +32,11 @@ export interface ReplayOptions {
 
 const FLUSH_EVERY = 2000;
 
-export async function replayMessages(nc: NatsConnection, messages: Iterable<RecordedMessage>, options: ReplayOptions): Promise<ReplayProgress> {
+export async function replayMessages(
+  nc: NatsConnection,
+  messages: Iterable<RecordedMessage>,
+  options: ReplayOptions
+): Promise<ReplayProgress> {
   const started = performance.now();
   const rules = options.rules ?? [];
   const progressMs = options.progressMs ?? 250;
@@ -42,10 +46,18 @@ export async function replayMessages(nc: NatsConnection, messages: Iterable<Reco
   let firstTime: number | null = null;
   const progress = (done: boolean): ReplayProgress => {
     const elapsedMs = performance.now() - started;
-    return { sent, total: options.total, bytes, elapsedMs: Math.round(elapsedMs), rate: elapsedMs > 0 ? Math.round((sent / elapsedMs) * 1000) : 0, done };
+    return {
+      sent,
+      total: options.total,
+      bytes,
+      elapsedMs: Math.round(elapsedMs),
+      rate: elapsedMs > 0 ? Math.round((sent / elapsedMs) * 1000) : 0,
+      done
+    };
   };
   for (const m of messages) {
-    if (options.signal?.aborted) throw new ContractError('CANCELLED', `replay cancelled after ${sent} of ${options.total} messages`);
+    if (options.signal?.aborted)
+      throw new ContractError('CANCELLED', `replay cancelled after ${sent} of ${options.total} messages`);
     if (options.speed !== null) {
       firstTime ??= m.time;
       const due = (m.time - firstTime) / options.speed;

@@ -9,22 +9,43 @@ import { ContractError, type RecordingPayload, type ReplayProgressPayload } from
 import type { Logger } from '../core/logger';
 import type { ResilienceManager } from '../resilience/breakers';
 import { captureLive, readStreamRange, type LiveCapture, type StreamRange } from './capture';
-import { CSV_HEADER, parseNdjson, parseSubjectRule, toCsvRow, toNdjsonLine, type LineError, type RecordedMessage, type SubjectRule } from './format';
+import {
+  CSV_HEADER,
+  parseNdjson,
+  parseSubjectRule,
+  toCsvRow,
+  toNdjsonLine,
+  type LineError,
+  type RecordedMessage,
+  type SubjectRule
+} from './format';
 import { replayMessages } from './replayer';
 import type { Recording, RecordingStore } from './store';
 
 export function toRecordingPayload(r: Recording): RecordingPayload {
   const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-  return { ...r, firstTime: iso(r.firstTime), lastTime: iso(r.lastTime), createdAt: new Date(r.createdAt).toISOString(), stoppedAt: iso(r.stoppedAt) };
+  return {
+    ...r,
+    firstTime: iso(r.firstTime),
+    lastTime: iso(r.lastTime),
+    createdAt: new Date(r.createdAt).toISOString(),
+    stoppedAt: iso(r.stoppedAt)
+  };
 }
 
 /** A malformed import: INVALID_INPUT listing the bad lines. */
 export function malformedFileError(file: string, errors: LineError[], lines: number): ContractError {
-  const shown = errors.slice(0, 10).map((e) => `line ${e.line}: ${e.message}`).join('\n  ');
+  const shown = errors
+    .slice(0, 10)
+    .map((e) => `line ${e.line}: ${e.message}`)
+    .join('\n  ');
   return new ContractError(
     'INVALID_INPUT',
     `${file} is not a valid recording: ${errors.length}${errors.length >= 100 ? '+' : ''} bad line(s) of ${lines}; nothing was sent.\n  ${shown}`,
-    { errors, hint: 'Each line must be a JSON object {subject, headers, payload, encoding, time, seq}, as "synos-cc export" writes.' }
+    {
+      errors,
+      hint: 'Each line must be a JSON object {subject, headers, payload, encoding, time, seq}, as "synos-cc export" writes.'
+    }
   );
 }
 
@@ -138,7 +159,9 @@ export class RecordingService {
       startSeq: range.fromSeq ?? null
     });
     try {
-      const result = await readStreamRange(nc, range, (batch) => this.append(recording.id, batch), { breakers: this.deps.breakers });
+      const result = await readStreamRange(nc, range, (batch) => this.append(recording.id, batch), {
+        breakers: this.deps.breakers
+      });
       this.deps.store.finish(recording.id, 'complete', { endSeq: result.endSeq });
     } catch (error) {
       this.deps.store.finish(recording.id, 'failed', { error: (error as Error).message });
@@ -186,16 +209,23 @@ export class RecordingService {
       await write(CSV_HEADER + '\n');
     }
     if ('recordingId' in source) {
-      if (!this.deps.store.get(source.recordingId)) throw new ContractError('NOT_FOUND', `recording ${source.recordingId} does not exist`);
+      if (!this.deps.store.get(source.recordingId))
+        throw new ContractError('NOT_FOUND', `recording ${source.recordingId} does not exist`);
       await emit(this.deps.store.messages(source.recordingId));
     } else {
-      await readStreamRange(this.deps.connection(), source.range, (batch) => emit(batch), { breakers: this.deps.breakers });
+      await readStreamRange(this.deps.connection(), source.range, (batch) => emit(batch), {
+        breakers: this.deps.breakers
+      });
     }
     return { count, bytes };
   }
 
   /** Exports to a file on this machine. */
-  async exportToFile(source: { recordingId: number } | { range: StreamRange }, format: 'ndjson' | 'csv', file: string): Promise<{ path: string; count: number; bytes: number }> {
+  async exportToFile(
+    source: { recordingId: number } | { range: StreamRange },
+    format: 'ndjson' | 'csv',
+    file: string
+  ): Promise<{ path: string; count: number; bytes: number }> {
     const fd = fs.openSync(file, 'w');
     try {
       const result = await this.export(source, format, (text) => {
@@ -210,7 +240,11 @@ export class RecordingService {
   /** Imports an NDJSON file after checking every line (nothing is stored when one is bad). */
   importFile(file: string, name?: string): Recording {
     const messages = readNdjsonFile(file);
-    const recording = this.deps.store.create({ name: name ?? file.split(/[\\/]/).pop() ?? file, filter: '>', source: 'import' });
+    const recording = this.deps.store.create({
+      name: name ?? file.split(/[\\/]/).pop() ?? file,
+      filter: '>',
+      source: 'import'
+    });
     for (let i = 0; i < messages.length; i += 5000) this.deps.store.append(recording.id, messages.slice(i, i + 5000));
     this.deps.store.finish(recording.id, 'complete');
     return this.updated(recording.id);
@@ -220,7 +254,10 @@ export class RecordingService {
    * Replays a recording into the core's connection or into `servers`. Returns at once with the
    * replay id; progress comes through onProgress.
    */
-  async replay(id: number, options: { speed: number | null; subjectMap: readonly string[]; servers?: string[] }): Promise<{ replayId: string; total: number }> {
+  async replay(
+    id: number,
+    options: { speed: number | null; subjectMap: readonly string[]; servers?: string[] }
+  ): Promise<{ replayId: string; total: number }> {
     const recording = this.deps.store.get(id);
     if (!recording) throw new ContractError('NOT_FOUND', `recording ${id} does not exist`);
     const rules = parseSubjectRules(options.subjectMap);
@@ -231,7 +268,10 @@ export class RecordingService {
         nc = await connect({ servers: options.servers, name: 'synos-control-center replay' });
         own = true;
       } catch (error) {
-        throw new ContractError('NATS_UNREACHABLE', `cannot connect to ${options.servers.join(', ')} for the replay: ${(error as Error).message}`);
+        throw new ContractError(
+          'NATS_UNREACHABLE',
+          `cannot connect to ${options.servers.join(', ')} for the replay: ${(error as Error).message}`
+        );
       }
     } else {
       nc = this.deps.connection();
@@ -240,10 +280,20 @@ export class RecordingService {
     const abort = new AbortController();
     this.replays.set(replayId, abort);
     const total = recording.messageCount;
-    const report = (p: { sent: number; bytes: number; elapsedMs: number; rate: number; done: boolean }, error: string | null = null): void =>
-      this.deps.onProgress?.({ replayId, recordingId: id, total, ...p, error });
-    void replayMessages(nc, this.deps.store.messages(id), { speed: options.speed, rules, total, signal: abort.signal, onProgress: (p) => report(p) })
-      .catch((error: unknown) => report({ sent: 0, bytes: 0, elapsedMs: 0, rate: 0, done: true }, (error as Error).message))
+    const report = (
+      p: { sent: number; bytes: number; elapsedMs: number; rate: number; done: boolean },
+      error: string | null = null
+    ): void => this.deps.onProgress?.({ replayId, recordingId: id, total, ...p, error });
+    void replayMessages(nc, this.deps.store.messages(id), {
+      speed: options.speed,
+      rules,
+      total,
+      signal: abort.signal,
+      onProgress: (p) => report(p)
+    })
+      .catch((error: unknown) =>
+        report({ sent: 0, bytes: 0, elapsedMs: 0, rate: 0, done: true }, (error as Error).message)
+      )
       .finally(async () => {
         this.replays.delete(replayId);
         if (own) await nc.close().catch(() => undefined);

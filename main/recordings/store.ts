@@ -86,13 +86,20 @@ export class RecordingStore {
            first_time = coalesce(first_time, ?), last_time = ? WHERE id = ?`
       ),
       count: db.prepare<[number], { n: number }>(`SELECT message_count AS n FROM recordings WHERE id = ?`),
-      finish: db.prepare(`UPDATE recordings SET status = ?, error = ?, end_seq = coalesce(?, end_seq), stopped_at = ? WHERE id = ?`),
+      finish: db.prepare(
+        `UPDATE recordings SET status = ?, error = ?, end_seq = coalesce(?, end_seq), stopped_at = ? WHERE id = ?`
+      ),
       remove: db.prepare(`DELETE FROM recordings WHERE id = ?`),
       removeMessages: db.prepare(`DELETE FROM recording_messages WHERE recording_id = ?`),
-      page: db.prepare<[number, number, number], { subject: string; headers: string | null; payload: Buffer; time: number; seq: number | null; idx: number }>(
+      page: db.prepare<
+        [number, number, number],
+        { subject: string; headers: string | null; payload: Buffer; time: number; seq: number | null; idx: number }
+      >(
         `SELECT idx, subject, headers, payload, time, seq FROM recording_messages WHERE recording_id = ? AND idx > ? ORDER BY idx LIMIT ?`
       ),
-      interrupted: db.prepare(`UPDATE recordings SET status = 'stopped', error = 'the app stopped while recording', stopped_at = ? WHERE status = 'recording'`)
+      interrupted: db.prepare(
+        `UPDATE recordings SET status = 'stopped', error = 'the app stopped while recording', stopped_at = ? WHERE status = 'recording'`
+      )
     };
     this.appendTx = db.transaction((id: number, messages: readonly RecordedMessage[]) => {
       let idx = this.stmts.count.get(id)?.n ?? 0;
@@ -100,7 +107,15 @@ export class RecordingStore {
       for (const m of messages) {
         idx++;
         bytes += m.payload.length;
-        this.stmts.insert.run(id, idx, m.subject, m.headers ? JSON.stringify(m.headers) : null, Buffer.from(m.payload), m.time, m.seq);
+        this.stmts.insert.run(
+          id,
+          idx,
+          m.subject,
+          m.headers ? JSON.stringify(m.headers) : null,
+          Buffer.from(m.payload),
+          m.time,
+          m.seq
+        );
       }
       const first = messages[0];
       const last = messages[messages.length - 1];
@@ -108,8 +123,23 @@ export class RecordingStore {
     });
   }
 
-  create(meta: { name: string; filter: string; source: RecordingSource; stream?: string | null; startSeq?: number | null; endSeq?: number | null }): Recording {
-    const info = this.stmts.create.run(meta.name, meta.filter, meta.source, meta.stream ?? null, meta.startSeq ?? null, meta.endSeq ?? null, Date.now());
+  create(meta: {
+    name: string;
+    filter: string;
+    source: RecordingSource;
+    stream?: string | null;
+    startSeq?: number | null;
+    endSeq?: number | null;
+  }): Recording {
+    const info = this.stmts.create.run(
+      meta.name,
+      meta.filter,
+      meta.source,
+      meta.stream ?? null,
+      meta.startSeq ?? null,
+      meta.endSeq ?? null,
+      Date.now()
+    );
     return this.require(Number(info.lastInsertRowid));
   }
 
@@ -133,7 +163,11 @@ export class RecordingStore {
     if (messages.length > 0) this.appendTx(id, messages);
   }
 
-  finish(id: number, status: Exclude<RecordingStatus, 'recording'>, options: { error?: string; endSeq?: number | null } = {}): Recording {
+  finish(
+    id: number,
+    status: Exclude<RecordingStatus, 'recording'>,
+    options: { error?: string; endSeq?: number | null } = {}
+  ): Recording {
     this.stmts.finish.run(status, options.error ?? null, options.endSeq ?? null, Date.now(), id);
     return this.require(id);
   }

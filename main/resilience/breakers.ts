@@ -48,7 +48,12 @@ export function isInfrastructureFailure(error: Error): boolean {
   const name = error.name ?? '';
   const message = error.message ?? '';
   // No responders: no stream (or no stream leader yet) takes this subject — a per-subject matter.
-  if (name === 'NoRespondersError' || name === 'JetStreamNotEnabled' || /no responders|jetstream is not enabled/i.test(message)) return false;
+  if (
+    name === 'NoRespondersError' ||
+    name === 'JetStreamNotEnabled' ||
+    /no responders|jetstream is not enabled/i.test(message)
+  )
+    return false;
   if (name === 'JetStreamApiError') return false;
   if (/maximum payload|wrong last|expected stream|message size/i.test(message)) return false;
   return true;
@@ -120,7 +125,16 @@ export class ResilienceManager {
       dropStates: this.db.prepare(`DELETE FROM breaker_states WHERE owner = ? OR updated_at < ?`),
       otherStates: this.db.prepare<
         [string, number],
-        { owner: string; operation: BreakerOperation; state: BreakerStateName; since: number; failures: number; opened_count: number; last_error: string | null; updated_at: number }
+        {
+          owner: string;
+          operation: BreakerOperation;
+          state: BreakerStateName;
+          since: number;
+          failures: number;
+          opened_count: number;
+          last_error: string | null;
+          updated_at: number;
+        }
       >(`SELECT * FROM breaker_states WHERE owner <> ? AND updated_at >= ? ORDER BY owner, operation`)
     };
 
@@ -129,7 +143,14 @@ export class ResilienceManager {
         halfOpenAfter: new ExponentialBackoff({ initialDelay: halfOpen.initialMs, maxDelay: halfOpen.maxMs }),
         breaker: new ConsecutiveBreaker(threshold)
       });
-      const record: BreakerRecord = { policy, since: Date.now(), consecutiveFailures: 0, openedCount: 0, lastError: null, isolation: null };
+      const record: BreakerRecord = {
+        policy,
+        since: Date.now(),
+        consecutiveFailures: 0,
+        openedCount: 0,
+        lastError: null,
+        isolation: null
+      };
       policy.onFailure((event) => {
         if (!event.handled) return;
         record.consecutiveFailures++;
@@ -242,7 +263,13 @@ export class ResilienceManager {
       let entry = others.get(row.owner);
       if (!entry) {
         const [host = '', pid = '0'] = row.owner.split(':');
-        entry = { owner: row.owner, pid: Number(pid) || 0, host, updatedAt: new Date(row.updated_at).toISOString(), breakers: [] };
+        entry = {
+          owner: row.owner,
+          pid: Number(pid) || 0,
+          host,
+          updatedAt: new Date(row.updated_at).toISOString(),
+          breakers: []
+        };
         others.set(row.owner, entry);
       }
       entry.breakers.push({
@@ -328,7 +355,16 @@ export class ResilienceManager {
     const now = Date.now();
     const write = this.db.transaction(() => {
       for (const s of this.list()) {
-        this.stmts.writeState.run(this.owner, s.operation, s.state, Date.parse(s.since), s.consecutiveFailures, s.openedCount, s.lastError, now);
+        this.stmts.writeState.run(
+          this.owner,
+          s.operation,
+          s.state,
+          Date.parse(s.since),
+          s.consecutiveFailures,
+          s.openedCount,
+          s.lastError,
+          now
+        );
       }
     });
     try {

@@ -44,7 +44,8 @@ function bodyBytes(body: string, encoding: 'utf8' | 'base64'): Uint8Array {
 
 /** Builds message number `n` (1-based). */
 export function buildOutboxMessage(request: OutboxPublishRequest, n: number): OutboundMessage {
-  const fill = (text: string): string => (request.templates && request.bodyEncoding === 'utf8' ? renderTemplate(text, n) : text);
+  const fill = (text: string): string =>
+    request.templates && request.bodyEncoding === 'utf8' ? renderTemplate(text, n) : text;
   let payload = bodyBytes(fill(request.body), request.bodyEncoding);
   let id = randomUUID();
   let priority: MessagePriority = request.priority ?? 'normal';
@@ -53,7 +54,10 @@ export function buildOutboxMessage(request: OutboxPublishRequest, n: number): Ou
     try {
       data = JSON.parse(new TextDecoder().decode(payload));
     } catch (error) {
-      throw new ContractError('INVALID_INPUT', `the body must be the JSON "data" of a ${request.envelope.type} event: ${(error as Error).message}`);
+      throw new ContractError(
+        'INVALID_INPUT',
+        `the body must be the JSON "data" of a ${request.envelope.type} event: ${(error as Error).message}`
+      );
     }
     const envelope = {
       specversion: '1.0',

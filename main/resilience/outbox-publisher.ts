@@ -15,12 +15,19 @@ const SUBJECT = /^[^\s.*>]+(\.[^\s.*>]+)*$/;
 /** Checks one message; a bad one is rejected alone, never the batch it arrived with. */
 export function checkOutboundMessage(message: OutboundMessage): void {
   if (typeof message.id !== 'string' || message.id.length === 0 || message.id.length > 200) {
-    throw new ContractError('INVALID_INPUT', 'an outbound message needs an id of 1–200 characters (it becomes Nats-Msg-Id)');
+    throw new ContractError(
+      'INVALID_INPUT',
+      'an outbound message needs an id of 1–200 characters (it becomes Nats-Msg-Id)'
+    );
   }
   if (typeof message.subject !== 'string' || !SUBJECT.test(message.subject)) {
-    throw new ContractError('INVALID_INPUT', `"${String(message.subject)}" is not a subject to publish on (no wildcards or spaces)`, {
-      id: message.id
-    });
+    throw new ContractError(
+      'INVALID_INPUT',
+      `"${String(message.subject)}" is not a subject to publish on (no wildcards or spaces)`,
+      {
+        id: message.id
+      }
+    );
   }
   if (!(message.payload instanceof Uint8Array)) {
     throw new ContractError('INVALID_INPUT', `message ${message.id}: the payload must be bytes (Uint8Array)`);
@@ -76,7 +83,9 @@ export class OutboxPublisher implements OutboundPublisher {
 
   publishMany(messages: OutboundMessage[]): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new ContractError('UNAVAILABLE', 'the outbox is closed (the core is stopping); the message was not stored'));
+      return Promise.reject(
+        new ContractError('UNAVAILABLE', 'the outbox is closed (the core is stopping); the message was not stored')
+      );
     }
     try {
       for (const m of messages) checkOutboundMessage(m);

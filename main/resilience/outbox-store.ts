@@ -79,7 +79,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 500, maxMs: 60_000, maxAttempts: 10, jitter: 0.2 };
 
 /** Delay before attempt `attempts + 1`, given `attempts` failed ones (≥ 1). */
-export function backoffDelayMs(attempts: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random = Math.random): number {
+export function backoffDelayMs(
+  attempts: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random = Math.random
+): number {
   const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempts - 1));
   const jittered = base * (1 - policy.jitter + 2 * policy.jitter * random());
   return Math.round(Math.min(policy.maxMs, jittered));
@@ -164,7 +168,11 @@ export class OutboxStore {
   private readonly random: () => number;
   private readonly stmts;
   private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
-  private readonly insertSplit: (claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => OutboxRow[];
+  private readonly insertSplit: (
+    claimed: readonly OutboundMessage[],
+    pending: readonly OutboundMessage[],
+    now: number
+  ) => OutboxRow[];
   private readonly completeMany: (receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
@@ -242,7 +250,9 @@ export class OutboxStore {
       reclaimNullOwner: db.prepare(
         `UPDATE outbox SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE status = 'processing' AND owner IS NULL`
       ),
-      counts: db.prepare<[], { status: OutboxStatus; n: number }>(`SELECT status, count(*) AS n FROM outbox GROUP BY status`),
+      counts: db.prepare<[], { status: OutboxStatus; n: number }>(
+        `SELECT status, count(*) AS n FROM outbox GROUP BY status`
+      ),
       oldest: db.prepare<[], { t: number | null }>(
         `SELECT min(created_at) AS t FROM outbox WHERE status IN ('pending', 'retrying', 'processing')`
       ),
@@ -275,22 +285,52 @@ export class OutboxStore {
       let inserted = 0;
       for (const m of messages) {
         const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-        inserted += s.insert.run(m.id, m.subject, headers, Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength), PRIORITY_RANK[m.priority] ?? 1, now, now, now).changes;
+        inserted += s.insert.run(
+          m.id,
+          m.subject,
+          headers,
+          Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+          PRIORITY_RANK[m.priority] ?? 1,
+          now,
+          now,
+          now
+        ).changes;
       }
       return inserted;
     });
-    this.insertSplit = db.transaction((claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => {
-      const rows: OutboxRow[] = [];
-      for (const m of claimed) {
-        const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-        const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-        const changes = s.insertClaimed.run(m.id, m.subject, headers, payload, PRIORITY_RANK[m.priority] ?? 1, this.owner, now, now, now).changes;
-        // An id already in the outbox is not published again from here (its own row decides).
-        if (changes > 0) rows.push({ id: m.id, subject: m.subject, headers: m.headers ?? null, payload: m.payload, priority: m.priority, attempts: 1, createdAt: now });
+    this.insertSplit = db.transaction(
+      (claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => {
+        const rows: OutboxRow[] = [];
+        for (const m of claimed) {
+          const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+          const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+          const changes = s.insertClaimed.run(
+            m.id,
+            m.subject,
+            headers,
+            payload,
+            PRIORITY_RANK[m.priority] ?? 1,
+            this.owner,
+            now,
+            now,
+            now
+          ).changes;
+          // An id already in the outbox is not published again from here (its own row decides).
+          if (changes > 0)
+            rows.push({
+              id: m.id,
+              subject: m.subject,
+              headers: m.headers ?? null,
+              payload: m.payload,
+              priority: m.priority,
+              attempts: 1,
+              createdAt: now
+            });
+        }
+        this.insertMany(pending, now);
+        return rows;
       }
-      this.insertMany(pending, now);
-      return rows;
-    });
+    );
     this.completeMany = db.transaction((receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => {
       for (const r of receipts) s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
     });
@@ -353,7 +393,11 @@ export class OutboxStore {
    * instead of two.
    */
   settleAndClaim(
-    outcome: { completed: ReadonlyArray<{ id: string } & PublishReceipt>; failed: readonly Failure[]; released: readonly string[] },
+    outcome: {
+      completed: ReadonlyArray<{ id: string } & PublishReceipt>;
+      failed: readonly Failure[];
+      released: readonly string[];
+    },
     limit: number
   ): { dead: number; rows: OutboxRow[] } {
     let dead = 0;
@@ -401,7 +445,11 @@ export class OutboxStore {
    * Records the outcome of a round of publishes in one transaction (group commit of the drain side):
    * PubAcks, failed attempts, and rows handed back unattempted.
    */
-  settle(outcome: { completed: ReadonlyArray<{ id: string } & PublishReceipt>; failed: readonly Failure[]; released: readonly string[] }): number {
+  settle(outcome: {
+    completed: ReadonlyArray<{ id: string } & PublishReceipt>;
+    failed: readonly Failure[];
+    released: readonly string[];
+  }): number {
     let dead = 0;
     this.settleAll(() => {
       this.complete(outcome.completed);
@@ -431,7 +479,8 @@ export class OutboxStore {
     const host = os.hostname();
     const live = new Set<string>();
     for (const d of this.stmts.drainers.all()) {
-      const dead = now - d.heartbeat_at > this.leaseMs || (d.host === host && d.pid !== process.pid && !isProcessAlive(d.pid));
+      const dead =
+        now - d.heartbeat_at > this.leaseMs || (d.host === host && d.pid !== process.pid && !isProcessAlive(d.pid));
       if (dead && d.owner !== this.owner) this.stmts.dropDrainer.run(d.owner);
       else live.add(d.owner);
     }
@@ -487,7 +536,9 @@ export class OutboxStore {
   retryDead(target: { ids: readonly string[] } | { all: true }): number {
     const now = this.now();
     if ('all' in target) return this.stmts.retryAllDead.run(now, now).changes;
-    return this.db.transaction(() => target.ids.reduce((n, id) => n + this.stmts.retryDead.run(now, now, id).changes, 0))();
+    return this.db.transaction(() =>
+      target.ids.reduce((n, id) => n + this.stmts.retryDead.run(now, now, id).changes, 0)
+    )();
   }
 
   /** Deletes dead rows. Returns how many. */

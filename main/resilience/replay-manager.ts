@@ -413,7 +413,11 @@ export class ReplayManager {
     this.claimed.add(row.id);
     this.inFlight++;
     try {
-      const ack = await js.publish(row.subject, row.payload, { msgID: row.id, headers: this.headersOf(row), timeout: this.publishTimeoutMs });
+      const ack = await js.publish(row.subject, row.payload, {
+        msgID: row.id,
+        headers: this.headersOf(row),
+        timeout: this.publishTimeoutMs
+      });
       this.onAck(row.id, ack);
     } catch (error) {
       this.onFailure(row.id, error);
@@ -499,7 +503,10 @@ export class ReplayManager {
     } catch (error) {
       // The rows stay `processing` under this drainer; they are released at stop or reclaimed
       // after a crash, and re-published (deduplicated by Nats-Msg-Id).
-      this.logger.error('could not record publish outcomes in the outbox', { error, rows: completed.length + failed.length });
+      this.logger.error('could not record publish outcomes in the outbox', {
+        error,
+        rows: completed.length + failed.length
+      });
     }
     for (const r of completed) this.claimed.delete(r.id);
     for (const f of failed) this.claimed.delete(f.id);

@@ -45,7 +45,16 @@ function stateChange(i: number): Record<string, unknown> {
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
     priority: 'normal',
-    data: { focus: `service-${i % 17}`, valence: 0.1, arousal: 0.4, confidence: 0.6, curiosity: 0.5, load: 0.3, mode: 'adaptive', open_problems: i % 3 }
+    data: {
+      focus: `service-${i % 17}`,
+      valence: 0.1,
+      arousal: 0.4,
+      confidence: 0.6,
+      curiosity: 0.5,
+      load: 0.3,
+      mode: 'adaptive',
+      open_problems: i % 3
+    }
   };
 }
 
@@ -74,7 +83,11 @@ interface Pipeline {
 
 function buildPipeline(synchronous: 'NORMAL' | 'FULL', nc: NatsConnection | null): Pipeline {
   const dir = tempDir('synos-bench-');
-  const { db } = openDatabase(path.join(dir, 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger, synchronous });
+  const { db } = openDatabase(path.join(dir, 'synos.db'), {
+    migrations: MIGRATIONS,
+    logger: silentLogger,
+    synchronous
+  });
   const store = new OutboxStore(db);
   const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
   let connection = nc;
@@ -149,7 +162,12 @@ async function insertRate(synchronous: 'NORMAL' | 'FULL'): Promise<{ grouped: nu
   const pipeline = buildPipeline(synchronous, null);
   try {
     const payload = new TextEncoder().encode(JSON.stringify(stateChange(0)));
-    const message = (i: number): OutboundMessage => ({ id: `${synchronous}-${i}-${randomUUID()}`, subject: 'benchdur.insert', payload, priority: 'normal' });
+    const message = (i: number): OutboundMessage => ({
+      id: `${synchronous}-${i}-${randomUUID()}`,
+      subject: 'benchdur.insert',
+      payload,
+      priority: 'normal'
+    });
     let started = performance.now();
     const all: Array<Promise<void>> = [];
     for (let i = 0; i < INSERT_MESSAGES; i++) all.push(pipeline.publisher.publish(message(i)));
@@ -169,10 +187,18 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: server.url });
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: STREAM, subjects: ['benchdur.>'], storage: 'file' as never, duplicate_window: 120_000_000_000, max_msgs: -1 });
+    await jsm.streams.add({
+      name: STREAM,
+      subjects: ['benchdur.>'],
+      storage: 'file' as never,
+      duplicate_window: 120_000_000_000,
+      max_msgs: -1
+    });
     const js = jetstream(nc);
     const sample = new TextEncoder().encode(JSON.stringify(stateChange(0)));
-    console.log(`durability bench: nats-server ${natsServerVersion()}, node ${process.versions.node}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}`);
+    console.log(
+      `durability bench: nats-server ${natsServerVersion()}, node ${process.versions.node}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}`
+    );
     console.log(`message ≈ ${sample.length} bytes, window ${WINDOW} PubAcks in flight`);
 
     // 1. Pipeline vs raw, interleaved in slices so load from other processes on a shared machine
@@ -199,13 +225,21 @@ async function main(): Promise<void> {
     }
     const rawRate = rate(slice * ROUNDS, rawMs);
     const pipeRate = rate(pipeCount, pipeMs);
-    console.log(`pipeline (event → validate → outbox → PubAck): ${pipeRate} msg/s; raw JetStream async publish: ${rawRate} msg/s; ratio ${(pipeRate / rawRate).toFixed(2)} (target ≥ 0.6, aim 0.8)`);
+    console.log(
+      `pipeline (event → validate → outbox → PubAck): ${pipeRate} msg/s; raw JetStream async publish: ${rawRate} msg/s; ratio ${(pipeRate / rawRate).toFixed(2)} (target ≥ 0.6, aim 0.8)`
+    );
 
     // 2. Backlog drain after reconnect vs raw publish of the same count.
     const backlog = buildPipeline('NORMAL', null);
     try {
       const messages: OutboundMessage[] = [];
-      for (let i = 0; i < BACKLOG_MESSAGES; i++) messages.push({ id: `backlog-${i}-${randomUUID()}`, subject: 'benchdur.backlog', payload: sample, priority: 'normal' });
+      for (let i = 0; i < BACKLOG_MESSAGES; i++)
+        messages.push({
+          id: `backlog-${i}-${randomUUID()}`,
+          subject: 'benchdur.backlog',
+          payload: sample,
+          priority: 'normal'
+        });
       for (let i = 0; i < messages.length; i += 5000) backlog.store.enqueue(messages.slice(i, i + 5000));
       // Raw is measured half before and half after the drain, to even out load drift.
       const half = Math.ceil(BACKLOG_MESSAGES / 2);
@@ -217,11 +251,14 @@ async function main(): Promise<void> {
       rawMs += await rawPublish(js, half, 'benchdur.rawbacklog', sample);
       const drain = rate(BACKLOG_MESSAGES, drainMs);
       const raw = rate(half * 2, rawMs);
-      console.log(`backlog drain of ${BACKLOG_MESSAGES} after reconnect: ${drain} msg/s (${(drainMs / 1000).toFixed(1)} s); raw: ${raw} msg/s; ratio ${(drain / raw).toFixed(2)} (target ≥ 0.5)`);
+      console.log(
+        `backlog drain of ${BACKLOG_MESSAGES} after reconnect: ${drain} msg/s (${(drainMs / 1000).toFixed(1)} s); raw: ${raw} msg/s; ratio ${(drain / raw).toFixed(2)} (target ≥ 0.5)`
+      );
       // Outcomes are group-committed a few ms after the last PubAck.
       await until(() => backlog.store.stats().counts.processing === 0);
       const left = backlog.store.stats().counts;
-      if (left.pending + left.retrying + left.processing > 0) throw new Error(`backlog not fully drained: ${JSON.stringify(left)}`);
+      if (left.pending + left.retrying + left.processing > 0)
+        throw new Error(`backlog not fully drained: ${JSON.stringify(left)}`);
     } finally {
       await backlog.close();
     }
@@ -229,7 +266,9 @@ async function main(): Promise<void> {
     // 3. Insert rates.
     for (const mode of ['NORMAL', 'FULL'] as const) {
       const r = await insertRate(mode);
-      console.log(`outbox insert, synchronous=${mode}: ${r.grouped} msg/s group-committed (batches ≤ 1000, ${INSERT_MESSAGES} msgs); ${r.single} msg/s one transaction per message (${SINGLE_TX_MESSAGES} msgs)`);
+      console.log(
+        `outbox insert, synchronous=${mode}: ${r.grouped} msg/s group-committed (batches ≤ 1000, ${INSERT_MESSAGES} msgs); ${r.single} msg/s one transaction per message (${SINGLE_TX_MESSAGES} msgs)`
+      );
     }
   } finally {
     await nc.close();

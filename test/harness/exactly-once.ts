@@ -93,7 +93,8 @@ export async function waitForStream(servers: string | string[], stream: string, 
         await jsm.streams.info(stream);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`stream ${stream} was not provisioned within ${timeoutMs} ms: ${String(error)}`);
+        if (Date.now() > deadline)
+          throw new Error(`stream ${stream} was not provisioned within ${timeoutMs} ms: ${String(error)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }

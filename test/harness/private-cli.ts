@@ -12,7 +12,10 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export interface PrivateCli {
   file: string;
-  run(args: string[], options?: { timeoutMs?: number; input?: string }): { code: number | null; stdout: string; stderr: string };
+  run(
+    args: string[],
+    options?: { timeoutMs?: number; input?: string }
+  ): { code: number | null; stdout: string; stderr: string };
   remove(): void;
 }
 

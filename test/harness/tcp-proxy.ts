@@ -35,16 +35,22 @@ function delayedPipe(from: net.Socket, to: net.Socket, latency: () => number): v
     chain = chain.then(
       () =>
         new Promise<void>((resolve) =>
-          setTimeout(() => {
-            if (!to.destroyed) to.write(chunk);
-            resolve();
-          }, Math.max(0, due - Date.now()))
+          setTimeout(
+            () => {
+              if (!to.destroyed) to.write(chunk);
+              resolve();
+            },
+            Math.max(0, due - Date.now())
+          )
         )
     );
   });
 }
 
-export async function startTcpProxy(target: { host?: string; port: number }, options: { latencyMs?: number } = {}): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host?: string; port: number },
+  options: { latencyMs?: number } = {}
+): Promise<TcpProxy> {
   const port = await freePort();
   let latency = options.latencyMs ?? 0;
   let refusing = false;

@@ -48,10 +48,18 @@ describe('chaos: corrupt database file', () => {
     const batch = outboundBatch(run, 500);
     await publisher.publishMany(batch);
     const ids = batch.map((m) => m.id);
-    await waitFor(() => [...store.statusOf(ids).values()].every((s) => s === 'completed'), { timeoutMs: 30_000, message: 'delivered' });
+    await waitFor(() => [...store.statusOf(ids).values()].every((s) => s === 'completed'), {
+      timeoutMs: 30_000,
+      message: 'delivered'
+    });
     const nc = await connect({ servers: server.url });
     try {
-      expect(await countByMsgId(nc, 'HEALTH_METRICS', `health.chaos.${run}`, ids)).toMatchObject({ total: 500, unique: 500, duplicated: [], missing: [] });
+      expect(await countByMsgId(nc, 'HEALTH_METRICS', `health.chaos.${run}`, ids)).toMatchObject({
+        total: 500,
+        unique: 500,
+        duplicated: [],
+        missing: []
+      });
     } finally {
       await nc.close();
     }

@@ -77,16 +77,24 @@ describe('chaos: kill -9 of the server and of the core', () => {
     // drain last a few seconds so the kills land mid-run.
     const opened = openDatabase(path.join(dataDir, DATABASE_FILE), { migrations: MIGRATIONS, logger: silentLogger });
     new OutboxStore(opened.db).enqueue(batch);
-    opened.db.prepare(`INSERT INTO resilience_control (key, value, updated_at) VALUES (?, '4000', 0)`).run(RATE_LIMIT_KEY);
+    opened.db
+      .prepare(`INSERT INTO resilience_control (key, value, updated_at) VALUES (?, '4000', 0)`)
+      .run(RATE_LIMIT_KEY);
     opened.db.close();
 
     const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE));
     db.pragma('busy_timeout = 10000');
-    const completed = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM outbox WHERE subject = ? AND status = 'completed'`);
+    const completed = db.prepare<[string], { n: number }>(
+      `SELECT count(*) AS n FROM outbox WHERE subject = ? AND status = 'completed'`
+    );
     try {
       const first = startCore(dataDir, server.url, logFile);
       await waitForStream(server.url, 'HEALTH_METRICS');
-      await waitFor(() => (completed.get(subject)?.n ?? 0) >= 3000, { timeoutMs: 30_000, intervalMs: 20, message: '3,000 delivered' });
+      await waitFor(() => (completed.get(subject)?.n ?? 0) >= 3000, {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        message: '3,000 delivered'
+      });
 
       await server.kill9();
       await new Promise((r) => setTimeout(r, 300));
@@ -105,7 +113,9 @@ describe('chaos: kill -9 of the server and of the core', () => {
       });
       second.kill('SIGTERM');
       await exited(second);
-      const stuck = db.prepare(`SELECT count(*) AS n FROM outbox WHERE subject = ? AND status <> 'completed'`).get(subject) as { n: number };
+      const stuck = db
+        .prepare(`SELECT count(*) AS n FROM outbox WHERE subject = ? AND status <> 'completed'`)
+        .get(subject) as { n: number };
       expect(stuck.n).toBe(0);
     } finally {
       db.close();
@@ -113,7 +123,12 @@ describe('chaos: kill -9 of the server and of the core', () => {
 
     const nc = await connect({ servers: server.url });
     try {
-      const count = await countByMsgId(nc, 'HEALTH_METRICS', subject, batch.map((m) => m.id));
+      const count = await countByMsgId(
+        nc,
+        'HEALTH_METRICS',
+        subject,
+        batch.map((m) => m.id)
+      );
       expect(count).toMatchObject({ total: 20_000, unique: 20_000, duplicated: [], missing: [] });
     } finally {
       await nc.close();

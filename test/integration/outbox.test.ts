@@ -68,7 +68,10 @@ describe('outbox publisher in the core', () => {
     const reset = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ?`);
     db.transaction(() => again.forEach((id) => reset.run(id)))();
     (core.context.services.get('replay') as ReplayManager).wake();
-    await waitFor(() => again.every((id) => store.get(id)?.duplicate === true), { timeoutMs: 20_000, message: 'duplicate acks' });
+    await waitFor(() => again.every((id) => store.get(id)?.duplicate === true), {
+      timeoutMs: 20_000,
+      message: 'duplicate acks'
+    });
     const after = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
     expect(after).toMatchObject({ total: 2000, unique: 2000, duplicated: [], missing: [] });
 
@@ -115,7 +118,14 @@ describe('outbox publisher in the core', () => {
       expect(report.emergency).toMatchObject({ active: true, reason: 'operator test' });
 
       other.setEmergency(false);
-      await waitFor(() => allCompleted(store, batch.map((m) => m.id)), { timeoutMs: 20_000, message: 'released rows delivered' });
+      await waitFor(
+        () =>
+          allCompleted(
+            store,
+            batch.map((m) => m.id)
+          ),
+        { timeoutMs: 20_000, message: 'released rows delivered' }
+      );
       expect(resilience.list().every((b) => b.state === 'closed')).toBe(true);
     } finally {
       otherDb.close();
@@ -130,7 +140,12 @@ describe('replay manager', () => {
     const logger = createLogger({ level: 'error' });
     const store = new OutboxStore(db, { retry: { initialMs: 20, maxMs: 100, maxAttempts: 3, jitter: 0.2 } });
     const resilience = new ResilienceManager({ db, logger, owner: store.owner });
-    const replay = new ReplayManager({ store, resilience, nats: { connection: () => nc, onStatus: () => () => undefined }, logger });
+    const replay = new ReplayManager({
+      store,
+      resilience,
+      nats: { connection: () => nc, onStatus: () => () => undefined },
+      logger
+    });
     replay.start();
     try {
       // No stream takes this subject: every attempt fails, without opening the publish breaker.

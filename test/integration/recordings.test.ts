@@ -33,7 +33,11 @@ beforeAll(async () => {
   for (let i = 0; i < 20; i++) {
     const h = headers();
     h.set('X-Index', String(i));
-    await js.publish(`orchestrator.rec.${run}.${i % 2 === 0 ? 'even' : 'odd'}`, i === 7 ? new Uint8Array([0, 159, 146, 150]) : JSON.stringify({ i }), { headers: h });
+    await js.publish(
+      `orchestrator.rec.${run}.${i % 2 === 0 ? 'even' : 'odd'}`,
+      i === 7 ? new Uint8Array([0, 159, 146, 150]) : JSON.stringify({ i }),
+      { headers: h }
+    );
   }
 });
 
@@ -44,7 +48,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function collect(subject: string, expected: number, action: () => unknown, timeoutMs = 15_000): Promise<Array<{ subject: string; data: Uint8Array; index: string | undefined }>> {
+async function collect(
+  subject: string,
+  expected: number,
+  action: () => unknown,
+  timeoutMs = 15_000
+): Promise<Array<{ subject: string; data: Uint8Array; index: string | undefined }>> {
   const got: Array<{ subject: string; data: Uint8Array; index: string | undefined }> = [];
   const sub = nc.subscribe(subject);
   const done = (async () => {
@@ -62,11 +71,21 @@ async function collect(subject: string, expected: number, action: () => unknown,
 
 describe('recordings', () => {
   it('records a stream range, exports it to NDJSON and CSV, and replays it with a subject rewrite', async () => {
-    const recording = await core.api.invoke('recordings.start', { range: { stream: 'ORCHESTRATOR_EVENTS', filter: `orchestrator.rec.${run}.>` }, name: 'range' });
-    expect(recording).toMatchObject({ source: 'stream', status: 'complete', messageCount: 20, stream: 'ORCHESTRATOR_EVENTS' });
+    const recording = await core.api.invoke('recordings.start', {
+      range: { stream: 'ORCHESTRATOR_EVENTS', filter: `orchestrator.rec.${run}.>` },
+      name: 'range'
+    });
+    expect(recording).toMatchObject({
+      source: 'stream',
+      status: 'complete',
+      messageCount: 20,
+      stream: 'ORCHESTRATOR_EVENTS'
+    });
 
     const ndjson = path.join(dir, 'range.ndjson');
-    expect(await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'ndjson', path: ndjson })).toMatchObject({ count: 20 });
+    expect(
+      await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'ndjson', path: ndjson })
+    ).toMatchObject({ count: 20 });
     const parsed = parseNdjson(fs.readFileSync(ndjson, 'utf8'));
     expect(parsed.errors).toEqual([]);
     expect(parsed.messages).toHaveLength(20);
@@ -85,7 +104,11 @@ describe('recordings', () => {
     const progress: ReplayProgressPayload[] = [];
     const off = core.api.subscribe('recordings.progress', (p) => progress.push(p));
     const got = await collect(`replayed.${run}.>`, 20, () =>
-      core.api.invoke('recordings.replay', { id: recording.id, speed: null, subjectMap: [`orchestrator.rec.${run}.>=replayed.${run}.>`] })
+      core.api.invoke('recordings.replay', {
+        id: recording.id,
+        speed: null,
+        subjectMap: [`orchestrator.rec.${run}.>=replayed.${run}.>`]
+      })
     );
     expect(got).toHaveLength(20);
     expect(got[0]).toMatchObject({ subject: `replayed.${run}.even`, index: '0' });
@@ -103,9 +126,13 @@ describe('recordings', () => {
       await nc.flush();
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor(async () => (await core.api.invoke('recordings.list', {})).recordings.find((r) => r.id === live.id)?.status === 'complete', {
-      message: 'live recording complete'
-    });
+    await waitFor(
+      async () =>
+        (await core.api.invoke('recordings.list', {})).recordings.find((r) => r.id === live.id)?.status === 'complete',
+      {
+        message: 'live recording complete'
+      }
+    );
     const done = (await core.api.invoke('recordings.list', {})).recordings.find((r) => r.id === live.id);
     expect(done?.messageCount).toBe(5);
     const span = Date.parse(done?.lastTime ?? '') - Date.parse(done?.firstTime ?? '');
@@ -113,7 +140,9 @@ describe('recordings', () => {
 
     const progress: ReplayProgressPayload[] = [];
     const off = core.api.subscribe('recordings.progress', (p) => progress.push(p));
-    const got = await collect(`paced.${run}.>`, 5, () => core.api.invoke('recordings.replay', { id: live.id, speed: 2, subjectMap: [`live.${run}.>=paced.${run}.>`] }));
+    const got = await collect(`paced.${run}.>`, 5, () =>
+      core.api.invoke('recordings.replay', { id: live.id, speed: 2, subjectMap: [`live.${run}.>=paced.${run}.>`] })
+    );
     expect(got.map((m) => new TextDecoder().decode(m.data))).toEqual(['0', '1', '2', '3', '4']);
     await waitFor(() => progress.find((p) => p.done), { message: 'replay done' });
     off();
@@ -123,28 +152,54 @@ describe('recordings', () => {
 
   it('rejects a malformed file with line numbers, before storing or sending anything', async () => {
     const bad = path.join(dir, 'bad.ndjson');
-    const good = JSON.stringify({ subject: `bad.${run}.x`, payload: 'ok', encoding: 'utf8', time: new Date().toISOString(), seq: null });
-    fs.writeFileSync(bad, [good, '{not json', good, JSON.stringify({ subject: 'a b', payload: 1, time: 'x' }), good].join('\n') + '\n');
+    const good = JSON.stringify({
+      subject: `bad.${run}.x`,
+      payload: 'ok',
+      encoding: 'utf8',
+      time: new Date().toISOString(),
+      seq: null
+    });
+    fs.writeFileSync(
+      bad,
+      [good, '{not json', good, JSON.stringify({ subject: 'a b', payload: 1, time: 'x' }), good].join('\n') + '\n'
+    );
     const before = (await core.api.invoke('recordings.list', {})).recordings.length;
     const error = await core.api.invoke('recordings.import', { path: bad }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractError);
     expect((error as ContractError).code).toBe('INVALID_INPUT');
-    expect(((error as ContractError).details as { errors: Array<{ line: number }> }).errors.map((e) => e.line)).toEqual([2, 4]);
+    expect(((error as ContractError).details as { errors: Array<{ line: number }> }).errors.map((e) => e.line)).toEqual(
+      [2, 4]
+    );
     expect((await core.api.invoke('recordings.list', {})).recordings.length).toBe(before);
 
-    const got = await collect(`bad.${run}.>`, 1, () => {
-      const result = cli.run(['--data', tempDir(), '--nats', server.url, 'replay', bad, '--max']);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/line 2: not JSON/);
-      expect(result.stderr).toMatch(/line 4: /);
-      expect(result.stderr).toMatch(/nothing was sent/);
-    }, 500);
+    const got = await collect(
+      `bad.${run}.>`,
+      1,
+      () => {
+        const result = cli.run(['--data', tempDir(), '--nats', server.url, 'replay', bad, '--max']);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/line 2: not JSON/);
+        expect(result.stderr).toMatch(/line 4: /);
+        expect(result.stderr).toMatch(/nothing was sent/);
+      },
+      500
+    );
     expect(got).toHaveLength(0);
   });
 
   it('CLI: exports a stream range to stdout, imports it, and replays the file with --max and --subject-map', async () => {
     const data = tempDir();
-    const exported = cli.run(['--data', data, '--nats', server.url, 'export', '--stream', 'ORCHESTRATOR_EVENTS', '--subject', `orchestrator.rec.${run}.even`]);
+    const exported = cli.run([
+      '--data',
+      data,
+      '--nats',
+      server.url,
+      'export',
+      '--stream',
+      'ORCHESTRATOR_EVENTS',
+      '--subject',
+      `orchestrator.rec.${run}.even`
+    ]);
     expect(exported.stderr).toMatch(/Exported 10 message/);
     expect(exported.code).toBe(0);
     const file = path.join(data, 'even.ndjson');
@@ -154,12 +209,25 @@ describe('recordings', () => {
     const imported = cli.run(['--data', data, 'recordings', 'import', file]);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/Imported 10 message/);
-    const listed = JSON.parse(cli.run(['--data', data, 'recordings', '--json']).stdout) as Array<{ messageCount: number; source: string }>;
+    const listed = JSON.parse(cli.run(['--data', data, 'recordings', '--json']).stdout) as Array<{
+      messageCount: number;
+      source: string;
+    }>;
     expect(listed).toEqual([expect.objectContaining({ messageCount: 10, source: 'import' })]);
 
     let result: ReturnType<PrivateCli['run']> | null = null;
     const got = await collect(`cli.${run}.>`, 10, () => {
-      result = cli.run(['--data', data, '--nats', server.url, 'replay', file, '--max', '--subject-map', `orchestrator.rec.${run}.>=cli.${run}.>`]);
+      result = cli.run([
+        '--data',
+        data,
+        '--nats',
+        server.url,
+        'replay',
+        file,
+        '--max',
+        '--subject-map',
+        `orchestrator.rec.${run}.>=cli.${run}.>`
+      ]);
     });
     expect(result!.code).toBe(0);
     expect(result!.stderr).toMatch(/replayed 10\/10 \(100%\)/);

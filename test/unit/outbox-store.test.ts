@@ -54,9 +54,18 @@ describe('OutboxStore', () => {
     const store = new OutboxStore(openDb(), { now: () => now, random: () => 0.5 });
     store.enqueue([msg('ok'), msg('bad')]);
     store.claim(2);
-    store.settle({ completed: [{ id: 'ok', stream: 'HEALTH_METRICS', seq: 7, duplicate: false }], failed: [{ id: 'bad', error: 'timeout' }], released: [] });
+    store.settle({
+      completed: [{ id: 'ok', stream: 'HEALTH_METRICS', seq: 7, duplicate: false }],
+      failed: [{ id: 'bad', error: 'timeout' }],
+      released: []
+    });
     expect(store.get('ok')).toMatchObject({ status: 'completed', stream: 'HEALTH_METRICS', seq: 7, duplicate: false });
-    expect(store.get('bad')).toMatchObject({ status: 'retrying', attempts: 1, nextAttemptAt: now + 500, lastError: 'timeout' });
+    expect(store.get('bad')).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      nextAttemptAt: now + 500,
+      lastError: 'timeout'
+    });
     expect(store.claim(1)).toEqual([]);
     for (let attempt = 2; attempt <= 10; attempt++) {
       now += 60_000;
@@ -107,7 +116,10 @@ describe('OutboxStore', () => {
     store.claim(5);
     store.settle({
       completed: ['c1', 'c2', 'c3'].map((id, i) => ({ id, stream: 'S', seq: i + 1, duplicate: false })),
-      failed: [{ id: 'd1', error: 'x' }, { id: 'd2', error: 'y' }],
+      failed: [
+        { id: 'd1', error: 'x' },
+        { id: 'd2', error: 'y' }
+      ],
       released: []
     });
     expect(store.stats().counts).toMatchObject({ completed: 3, dead: 2 });
@@ -125,7 +137,11 @@ describe('OutboxPublisher', () => {
     const store = new OutboxStore(openDb());
     const commits: number[] = [];
     const publisher = new OutboxPublisher(store, { maxDelayMs: 5, onCommitted: (n) => commits.push(n) });
-    await Promise.all([publisher.publish(msg('1')), publisher.publish(msg('2')), publisher.publishMany([msg('3'), msg('4')])]);
+    await Promise.all([
+      publisher.publish(msg('1')),
+      publisher.publish(msg('2')),
+      publisher.publishMany([msg('3'), msg('4')])
+    ]);
     expect(commits).toEqual([4]);
     expect(store.stats().counts.pending).toBe(4);
   });

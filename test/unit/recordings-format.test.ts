@@ -1,13 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { mapSubject, parseNdjson, parseSubjectRule, payloadAsText, toCsvRow, toNdjsonLine, type RecordedMessage } from '../../main/recordings/format';
+import {
+  mapSubject,
+  parseNdjson,
+  parseSubjectRule,
+  payloadAsText,
+  toCsvRow,
+  toNdjsonLine,
+  type RecordedMessage
+} from '../../main/recordings/format';
 
-const text: RecordedMessage = { subject: 'orchestrator.service.health', headers: { 'Nats-Msg-Id': ['a1'] }, payload: new TextEncoder().encode('{"ok":true}'), time: Date.parse('2026-01-02T03:04:05.678Z'), seq: 42 };
-const binary: RecordedMessage = { subject: 'metrics.raw', headers: null, payload: new Uint8Array([0, 1, 2, 255]), time: Date.parse('2026-01-02T03:04:06Z'), seq: null };
+const text: RecordedMessage = {
+  subject: 'orchestrator.service.health',
+  headers: { 'Nats-Msg-Id': ['a1'] },
+  payload: new TextEncoder().encode('{"ok":true}'),
+  time: Date.parse('2026-01-02T03:04:05.678Z'),
+  seq: 42
+};
+const binary: RecordedMessage = {
+  subject: 'metrics.raw',
+  headers: null,
+  payload: new Uint8Array([0, 1, 2, 255]),
+  time: Date.parse('2026-01-02T03:04:06Z'),
+  seq: null
+};
 
 describe('NDJSON', () => {
   it('writes text payloads as UTF-8 and binary ones as base64, and reads both back', () => {
     const file = [toNdjsonLine(text), toNdjsonLine(binary)].join('\n') + '\n';
-    expect(JSON.parse(file.split('\n')[0] ?? '')).toEqual({ subject: text.subject, headers: text.headers, payload: '{"ok":true}', encoding: 'utf8', time: '2026-01-02T03:04:05.678Z', seq: 42 });
+    expect(JSON.parse(file.split('\n')[0] ?? '')).toEqual({
+      subject: text.subject,
+      headers: text.headers,
+      payload: '{"ok":true}',
+      encoding: 'utf8',
+      time: '2026-01-02T03:04:05.678Z',
+      seq: 42
+    });
     expect(JSON.parse(file.split('\n')[1] ?? '')).toMatchObject({ encoding: 'base64', payload: 'AAEC/w==', seq: null });
     const parsed = parseNdjson(file);
     expect(parsed.errors).toEqual([]);
@@ -44,14 +71,20 @@ describe('NDJSON', () => {
 describe('CSV', () => {
   it('quotes cells with commas, quotes and newlines', () => {
     const row = toCsvRow({ ...text, payload: new TextEncoder().encode('a,"b"\nc') });
-    expect(row).toBe('42,2026-01-02T03:04:05.678Z,orchestrator.service.health,utf8,"a,""b""\nc","{""Nats-Msg-Id"":[""a1""]}"');
+    expect(row).toBe(
+      '42,2026-01-02T03:04:05.678Z,orchestrator.service.health,utf8,"a,""b""\nc","{""Nats-Msg-Id"":[""a1""]}"'
+    );
     expect(toCsvRow(binary)).toBe(',2026-01-02T03:04:06.000Z,metrics.raw,base64,AAEC/w==,');
   });
 });
 
 describe('subject map', () => {
   it('rewrites with literal, * and > tokens and leaves others alone', () => {
-    const rules = [parseSubjectRule('orchestrator.>=replay.orchestrator.>'), parseSubjectRule('health.*.cpu=h.*'), parseSubjectRule('a.b=c.d')];
+    const rules = [
+      parseSubjectRule('orchestrator.>=replay.orchestrator.>'),
+      parseSubjectRule('health.*.cpu=h.*'),
+      parseSubjectRule('a.b=c.d')
+    ];
     expect(mapSubject('orchestrator.service.health', rules)).toBe('replay.orchestrator.service.health');
     expect(mapSubject('health.node1.cpu', rules)).toBe('h.node1');
     expect(mapSubject('health.node1.mem', rules)).toBe('health.node1.mem');

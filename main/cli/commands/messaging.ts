@@ -13,6 +13,7 @@ import { MESSAGE_TYPES } from '../../contract/messages';
 import type { Core } from '../../core/create-core';
 import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, untilSignal, withCore } from '../context';
 import { UsageError, formatBytes, printJson } from '../io';
+import { outboxRequestFrom, publishViaOutbox } from './outbox';
 
 /** Parses `500ms`, `2s`, `1.5m`, `1h`; a bare number is seconds (as `--timeout 5`). Returns ms. */
 export function parseDurationOption(name: string, minMs: number, maxMs: number) {
@@ -79,6 +80,9 @@ interface PubOptions {
   source?: string;
   templates: boolean;
   json?: boolean;
+  outbox?: boolean;
+  wait?: boolean;
+  waitTimeout: number;
 }
 
 interface ReqOptions {
@@ -185,8 +189,20 @@ export function registerMessaging(program: Command): void {
     )
     .option('--source <source>', 'envelope source (with --type)')
     .option('--no-templates', 'send {{…}} in the body literally')
+    .option(
+      '--outbox',
+      "store in the data directory's durable outbox and return once stored; a core running there delivers each exactly once"
+    )
+    .option('--wait', 'with --outbox: deliver from this process and exit when JetStream acknowledged every message')
+    .option(
+      '--wait-timeout <duration>',
+      'with --wait: give up after this long (the rest stays in the outbox)',
+      parseDurationOption('--wait-timeout', 100, 3_600_000),
+      60_000
+    )
     .option('--json', 'print the result as JSON')
     .action(async (subject: string, bodyArg: string | undefined, opts: PubOptions, command: Command) => {
+      if (opts.wait && !opts.outbox) throw new UsageError('--wait needs --outbox');
       if (opts.type !== undefined && !(MESSAGE_TYPES as readonly string[]).includes(opts.type)) {
         throw new UsageError(`--type must be one of: ${MESSAGE_TYPES.join(', ')}`);
       }
@@ -209,6 +225,14 @@ export function registerMessaging(program: Command): void {
       await withCore(core, async () => {
         // How the message is delivered. Today: straight to NATS. Other delivery modes (through the
         // durable outbox, waiting for its confirmation) branch here with the same `message`.
+        if (opts.outbox) {
+          await publishViaOutbox(core, outboxRequestFrom(message), {
+            wait: Boolean(opts.wait),
+            waitTimeoutMs: opts.waitTimeout,
+            json: Boolean(opts.json)
+          });
+          return;
+        }
         const result = await publishDirect(core, message);
         printPublished(result, opts.json);
       });

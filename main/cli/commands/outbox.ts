@@ -5,7 +5,14 @@
  * Also `publishViaOutbox`, the `pub --outbox [--wait]` delivery mode.
  */
 import type { Command } from 'commander';
-import { ContractError, type BreakerStatus, type BreakersReport, type OutboxEntryPayload, type OutboxStatsPayload } from '../../contract';
+import {
+  ContractError,
+  type PublishInput,
+  type BreakerStatus,
+  type BreakersReport,
+  type OutboxEntryPayload,
+  type OutboxStatsPayload
+} from '../../contract';
 import type { Core } from '../../core/create-core';
 import { enqueuePublish, type OutboxPublishRequest } from '../../resilience/outbox-enqueue';
 import type { OutboxStore } from '../../resilience/outbox-store';
@@ -32,7 +39,9 @@ function printStats(stats: OutboxStatsPayload): void {
   );
   const age = stats.oldestUndeliveredAgeMs;
   process.stdout.write(
-    age === null ? '\nNothing waiting: every message was delivered.\n' : `\nOldest undelivered: ${formatAge(age)} old (since ${stats.oldestUndeliveredAt})\n`
+    age === null
+      ? '\nNothing waiting: every message was delivered.\n'
+      : `\nOldest undelivered: ${formatAge(age)} old (since ${stats.oldestUndeliveredAt})\n`
   );
   if (stats.counts.dead > 0) process.stdout.write(`${stats.counts.dead} dead letter(s): see "synos-cc dlq list".\n`);
   if (stats.rateLimitPerSec !== null) process.stdout.write(`Drain rate limit: ${stats.rateLimitPerSec}/s\n`);
@@ -55,7 +64,9 @@ function printBreakerTable(breakers: BreakerStatus[]): void {
 function printBreakers(report: BreakersReport): void {
   const e = report.emergency;
   process.stdout.write(
-    e.active ? `EMERGENCY: every breaker is forced open since ${e.since} (${e.reason}). Release with "synos-cc breakers release".\n\n` : 'Emergency switch: off\n\n'
+    e.active
+      ? `EMERGENCY: every breaker is forced open since ${e.since} (${e.reason}). Release with "synos-cc breakers release".\n\n`
+      : 'Emergency switch: off\n\n'
   );
   if (report.others.length === 0) {
     process.stdout.write('No core is running on this data directory; a core starting now has these breakers:\n');
@@ -86,6 +97,24 @@ function offlineCore(command: Command): Core {
   return openCore(globalsOf(command), { quiet: true, autoConnect: false });
 }
 
+/** The `pub` command's message (as sent to messages.publish) as an outbox request. */
+export function outboxRequestFrom(message: PublishInput): OutboxPublishRequest {
+  const request: OutboxPublishRequest = {
+    subject: message.subject,
+    body: message.body ?? '',
+    bodyEncoding: message.bodyEncoding ?? 'utf8',
+    count: message.count ?? 1,
+    templates: message.templates ?? true
+  };
+  if (message.headers) request.headers = message.headers;
+  if (message.envelope) {
+    request.envelope = { type: message.envelope.type, source: message.envelope.source ?? 'synos-control-center' };
+    if (message.envelope.priority) request.envelope.priority = message.envelope.priority;
+    if (message.envelope.correlationid) request.envelope.correlationid = message.envelope.correlationid;
+  }
+  return request;
+}
+
 export interface OutboxPublishOptions {
   wait: boolean;
   waitTimeoutMs: number;
@@ -97,7 +126,11 @@ export interface OutboxPublishOptions {
  * delivers them itself (as any core on the directory would) and returns when every one is
  * acknowledged by JetStream (or dead), or fails with TIMEOUT — the rest stays in the outbox.
  */
-export async function publishViaOutbox(core: Core, request: OutboxPublishRequest, options: OutboxPublishOptions): Promise<void> {
+export async function publishViaOutbox(
+  core: Core,
+  request: OutboxPublishRequest,
+  options: OutboxPublishOptions
+): Promise<void> {
   const store = core.context.services.get(OUTBOX_SERVICE) as OutboxStore | undefined;
   if (!store) throw new ContractError('INTERNAL', 'the outbox is not part of this core');
   const started = performance.now();
@@ -105,7 +138,14 @@ export async function publishViaOutbox(core: Core, request: OutboxPublishRequest
   const storedMs = Math.round(performance.now() - started);
   if (!options.wait) {
     if (options.json) {
-      printJson({ subject: request.subject, stored: result.stored, bytes: result.bytes, ids: result.ids.slice(0, 1000), durationMs: storedMs, delivered: null });
+      printJson({
+        subject: request.subject,
+        stored: result.stored,
+        bytes: result.bytes,
+        ids: result.ids.slice(0, 1000),
+        durationMs: storedMs,
+        delivered: null
+      });
       return;
     }
     process.stdout.write(
@@ -134,9 +174,20 @@ export async function publishViaOutbox(core: Core, request: OutboxPublishRequest
   }
   const durationMs = Math.round(performance.now() - started);
   if (options.json) {
-    printJson({ subject: request.subject, stored: result.stored, bytes: result.bytes, ids: result.ids.slice(0, 1000), durationMs, delivered: completed, dead, waiting: remaining.length });
+    printJson({
+      subject: request.subject,
+      stored: result.stored,
+      bytes: result.bytes,
+      ids: result.ids.slice(0, 1000),
+      durationMs,
+      delivered: completed,
+      dead,
+      waiting: remaining.length
+    });
   } else {
-    process.stdout.write(`Delivered ${completed} of ${result.stored} message(s) to JetStream (acknowledged) in ${durationMs} ms.\n`);
+    process.stdout.write(
+      `Delivered ${completed} of ${result.stored} message(s) to JetStream (acknowledged) in ${durationMs} ms.\n`
+    );
   }
   if (dead > 0) {
     throw new ContractError('JETSTREAM_ERROR', `${dead} message(s) failed every attempt and are dead letters`, {
@@ -144,9 +195,13 @@ export async function publishViaOutbox(core: Core, request: OutboxPublishRequest
     });
   }
   if (remaining.length > 0) {
-    throw new ContractError('TIMEOUT', `${remaining.length} message(s) not acknowledged within ${options.waitTimeoutMs} ms`, {
-      hint: 'They stay in the outbox: a core running on this data directory delivers them, or run the command again with a longer --wait-timeout.'
-    });
+    throw new ContractError(
+      'TIMEOUT',
+      `${remaining.length} message(s) not acknowledged within ${options.waitTimeoutMs} ms`,
+      {
+        hint: 'They stay in the outbox: a core running on this data directory delivers them, or run the command again with a longer --wait-timeout.'
+      }
+    );
   }
 }
 
@@ -164,7 +219,9 @@ export function registerOutbox(program: Command): void {
       });
     });
 
-  const dlq = program.command('dlq').description('dead letters: messages that failed every attempt (list, retry, discard)');
+  const dlq = program
+    .command('dlq')
+    .description('dead letters: messages that failed every attempt (list, retry, discard)');
   dlq
     .command('list')
     .description('list dead letters, newest first')
@@ -180,7 +237,8 @@ export function registerOutbox(program: Command): void {
           return;
         }
         printEntries(page.entries);
-        if (page.total > page.entries.length) process.stdout.write(`(${page.entries.length} of ${page.total}; raise --limit)\n`);
+        if (page.total > page.entries.length)
+          process.stdout.write(`(${page.entries.length} of ${page.total}; raise --limit)\n`);
       });
     });
   for (const [name, verb, done] of [
@@ -201,7 +259,9 @@ export function registerOutbox(program: Command): void {
           if (opts.json) return printJson(result);
           process.stdout.write(`${done}: ${result.count} dead letter(s).\n`);
           if ('ids' in target && result.count < target.ids.length) {
-            process.stdout.write(`${target.ids.length - result.count} id(s) were not dead letters (see "synos-cc dlq list").\n`);
+            process.stdout.write(
+              `${target.ids.length - result.count} id(s) were not dead letters (see "synos-cc dlq list").\n`
+            );
           }
         });
       });
@@ -221,15 +281,22 @@ export function registerOutbox(program: Command): void {
     });
   breakers
     .command('open')
-    .description('emergency: force every breaker open in every core on this data directory (nothing is published; the outbox holds messages)')
+    .description(
+      'emergency: force every breaker open in every core on this data directory (nothing is published; the outbox holds messages)'
+    )
     .option('--reason <text>', 'why, shown to everyone who looks')
     .option('--json', 'print as JSON')
     .action(async (opts: { reason?: string; json?: boolean }, command: Command) => {
       const core = offlineCore(command);
       await withCore(core, async () => {
-        const report = await core.api.invoke('resilience.emergency', { active: true, ...(opts.reason ? { reason: opts.reason } : {}) });
+        const report = await core.api.invoke('resilience.emergency', {
+          active: true,
+          ...(opts.reason ? { reason: opts.reason } : {})
+        });
         if (opts.json) return printJson(report);
-        process.stdout.write('Emergency switch on: every breaker is forced open. Running cores pick it up within a second.\n');
+        process.stdout.write(
+          'Emergency switch on: every breaker is forced open. Running cores pick it up within a second.\n'
+        );
       });
     });
   breakers
