@@ -10,23 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import { validateEnvelope, type MessageData, type MessageType } from '../../contract/messages';
+import { DEFAULT_INBOUND_MAPPING, SECURITY_EVENT_TYPES, validateEnvelope, type MessageData, type MessageType } from '../../contract/messages';
 import { provision } from '../../nats/provisioning';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, parseNumberOption, untilSignal, withCore } from '../context';
 
 const SERVICE_NAMES = ['auth', 'payments', 'search', 'billing', 'inventory', 'notifications', 'gateway', 'scheduler', 'reports', 'storage'];
 
-/** The subject each simulated message type goes out on. */
+/** The subject each simulated message type goes out on: the inbound mapping reversed; security events on their own type. */
 const SUBJECT_OF: Partial<Record<MessageType, string>> = {
-  'service.lifecycle.started': 'orchestrator.service.started',
-  'service.lifecycle.stopped': 'orchestrator.service.stopped',
-  'service.health.update': 'orchestrator.service.health',
-  'system.resource.update': 'orchestrator.system.resource',
-  'user.request.received': 'orchestrator.user.request',
-  'security.auth.failure': 'security.auth.failure',
-  'security.threat.detected': 'security.threat.detected',
-  'security.threat.resolved': 'security.threat.resolved',
-  'security.policy.violation': 'security.policy.violation'
+  ...Object.fromEntries(Object.entries(DEFAULT_INBOUND_MAPPING).map(([subject, type]) => [type, subject])),
+  ...Object.fromEntries(SECURITY_EVENT_TYPES.map((type) => [type, type]))
 };
 
 export interface SimulationOptions {
