@@ -223,18 +223,25 @@ export async function runBenchmark(core: Core, params: BenchParamsInput, showPro
     if (p.runId === wanted) progress.update(p);
   });
   let cancelling = false;
-  const onSignal = (): void => {
-    if (cancelling || !wanted) return;
+  let cancelRequested = false;
+  const cancel = (runId: string): void => {
+    if (cancelling) return;
     cancelling = true;
     progress.end();
     process.stderr.write('cancelling the benchmark; deleting its temporary stream…\n');
-    void core.api.invoke('bench.cancel', { runId: wanted }).catch(() => undefined);
+    void core.api.invoke('bench.cancel', { runId }).catch(() => undefined);
+  };
+  const onSignal = (): void => {
+    // Ctrl+C while the run is being started: cancel it as soon as its id is known.
+    if (wanted) cancel(wanted);
+    else cancelRequested = true;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const { runId } = await core.api.invoke('bench.start', params);
     wanted = runId;
+    if (cancelRequested) cancel(runId);
     const outcome =
       finished.get(runId) ?? (await new Promise<BenchFinished>((resolve) => (resolveDone = resolve)));
     progress.end();
