@@ -35,7 +35,7 @@ import {
   type JsMsg,
   type StoredMsg
 } from '@nats-io/jetstream';
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { MsgHdrsImpl, createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ContractError, type BrowsedMessage, type BrowsePage } from '../contract';
 import { toJetStreamError } from './inspector';
 
@@ -134,12 +134,20 @@ interface PendingRead {
   reject: (error: Error) => void;
   at: number;
   stream: string;
+  api: 'direct' | 'msg-get';
+}
+
+/** The JSON answer of STREAM.MSG.GET. */
+interface MsgGetResponse {
+  error?: { code: number; err_code?: number; description?: string };
+  message?: { subject: string; seq: number; hdrs?: string; data?: string; time: string };
 }
 
 /**
- * Pipelined direct gets over one reply subscription: a page fires dozens of reads at once, and
- * nats.js's request() (a mux entry, a timer and a parsed message object per read) costs about
- * three times as much per read as a publish matched back by its reply subject.
+ * Pipelined plain reads (direct get, or STREAM.MSG.GET) over one reply subscription: a page fires
+ * dozens of reads at once, and nats.js's request() (a mux entry, a timer and a parsed message
+ * object per read) costs about three times as much per read as a publish matched back by its
+ * reply subject.
  */
 class DirectReader {
   private readonly prefix = createInbox();
@@ -154,14 +162,15 @@ class DirectReader {
   ) {}
 
   /** The first message at or after seq on filter, or null when there is none. */
-  next(stream: string, seq: number, filter: string): Promise<ReadMessage | null> {
+  next(stream: string, seq: number, filter: string, api: 'direct' | 'msg-get'): Promise<ReadMessage | null> {
     this.sub ??= this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => this.onReply(error, msg) });
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, at: Date.now(), stream });
+      this.pending.set(id, { resolve, reject, at: Date.now(), stream, api });
       this.startSweeper();
+      const subject = api === 'direct' ? `$JS.API.DIRECT.GET.${stream}` : `$JS.API.STREAM.MSG.GET.${stream}`;
       try {
-        this.nc.publish(`$JS.API.DIRECT.GET.${stream}`, encoder.encode(JSON.stringify({ seq, next_by_subj: filter })), {
+        this.nc.publish(subject, encoder.encode(JSON.stringify({ seq, next_by_subj: filter })), {
           reply: `${this.prefix}.${id}`
         });
       } catch (error) {
@@ -185,12 +194,33 @@ class DirectReader {
     const h = msg.headers;
     const code = h?.code ?? 0;
     if (code === 404) return p.resolve(null);
-    if (code !== 0 || !h) {
+    if (code !== 0 || (p.api === 'direct' && !h)) {
       const what = code === 503 ? 'JetStream is not answering (no responders)' : `${code} ${h?.description ?? ''}`.trim();
-      return p.reject(new ContractError('JETSTREAM_ERROR', `direct get from ${p.stream} failed: ${what}`));
+      return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: ${what}`));
     }
+    if (p.api === 'msg-get') return this.onMsgGet(p, msg);
+    if (!h) return;
     const time = h.get('Nats-Time-Stamp');
     p.resolve({ seq: Number(h.get('Nats-Sequence')), subject: h.get('Nats-Subject'), time, timeMs: Date.parse(time), data: msg.data, header: h });
+  }
+
+  private onMsgGet(p: PendingRead, msg: Msg): void {
+    let r: MsgGetResponse;
+    try {
+      r = JSON.parse(new TextDecoder().decode(msg.data)) as MsgGetResponse;
+    } catch {
+      return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the server sent an unreadable answer`));
+    }
+    if (r.error) {
+      if (r.error.code === 404 || r.error.err_code === 10037) return p.resolve(null);
+      const what = `${r.error.description ?? 'error'} (err_code ${r.error.err_code ?? r.error.code})`;
+      return p.reject(new ContractError(r.error.err_code === 10059 ? 'NOT_FOUND' : 'JETSTREAM_ERROR', `reading ${p.stream} failed: ${what}`));
+    }
+    const m = r.message;
+    if (!m) return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the answer holds no message`));
+    const data = m.data ? new Uint8Array(Buffer.from(m.data, 'base64')) : new Uint8Array(0);
+    const header = m.hdrs ? MsgHdrsImpl.decode(new Uint8Array(Buffer.from(m.hdrs, 'base64'))) : undefined;
+    p.resolve({ seq: m.seq, subject: m.subject, time: m.time, timeMs: Date.parse(m.time), data, header });
   }
 
   /** One timer for all reads in flight: a read not answered in time fails with TIMEOUT. */
@@ -342,9 +372,7 @@ export class MessageBrowser {
 
   /** The first message at or after seq matching filter (">" for any), or null past the end. */
   private async next(jsm: JetStreamManager, stream: string, direct: boolean, seq: number, filter: string): Promise<ReadMessage | null> {
-    if (direct) return this.reader.next(stream, seq, filter);
-    const m = await jsm.streams.getMessage(stream, { seq, next_by_subj: filter } as never);
-    return m ? fromStored(m) : null;
+    return this.reader.next(stream, seq, filter, direct ? 'direct' : 'msg-get');
   }
 
   /**
