@@ -57,10 +57,28 @@ describe('chaos: latency and cut connections', () => {
       message: 'all 5,000 delivered'
     });
     expect(proxy.accepted()).toBeGreaterThanOrEqual(2); // the client really reconnected
+
+    // Again without a rate limit: fresh rows go straight from the publisher to the window
+    // (written already claimed), and the connection is cut under them.
+    const fast = outboundBatch(`${run}f`, 3000);
+    const fastIds = fast.map((m) => m.id);
+    const publishing = Promise.all(fast.map((m) => publisher.publish(m)));
+    await new Promise((r) => setTimeout(r, 50));
+    proxy.cut();
+    await publishing;
+    await new Promise((r) => setTimeout(r, 300));
+    proxy.cut();
+    await waitFor(() => [...store.statusOf(fastIds).values()].every((s) => s === 'completed'), {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      message: 'all 3,000 fast-path messages delivered'
+    });
     const nc = await connect({ servers: server.url });
     try {
       const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.chaos.${run}`, ids);
       expect(count).toMatchObject({ total: 5000, unique: 5000, duplicated: [], missing: [] });
+      const fastCount = await countByMsgId(nc, 'HEALTH_METRICS', `health.chaos.${run}f`, fastIds);
+      expect(fastCount).toMatchObject({ total: 3000, unique: 3000, duplicated: [], missing: [] });
     } finally {
       await nc.close();
     }
