@@ -42,7 +42,11 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
     }
     // Fails with NOT_CONNECTED (and the last error) when the core has no server to measure.
     ctx.nats.requireConnection();
-    const pipeline = createPipelineDriver({ dataDir: ctx.config.dataDir, synchronous: ctx.config.database.synchronous, logger });
+    const pipeline = createPipelineDriver({
+      dataDir: ctx.config.dataDir,
+      synchronous: ctx.config.database.synchronous,
+      logger
+    });
     // What can be known now fails the request itself rather than a run started in the background.
     const problem = preflightProblem(params, ctx.nats.status().serverInfo, pipeline);
     if (problem) throw problem;
@@ -60,7 +64,15 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
       runId,
       mode: params.mode,
       controller,
-      progress: { runId, mode: params.mode, phase: 'preparing', done: 0, total: params.msgs, elapsedMs: 0, msgsPerSec: 0 },
+      progress: {
+        runId,
+        mode: params.mode,
+        phase: 'preparing',
+        done: 0,
+        total: params.msgs,
+        elapsedMs: 0,
+        msgsPerSec: 0
+      },
       finished: Promise.resolve()
     };
     active = run;
@@ -77,7 +89,13 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
         (result) => {
           history.save(result);
           logger.info('benchmark finished', { runId, mode: params.mode, msgsPerSec: result.totals.msgsPerSec });
-          ctx.events.emit('bench.finished', { runId, mode: params.mode, status: 'completed', run: summarizeRun(result), error: null });
+          ctx.events.emit('bench.finished', {
+            runId,
+            mode: params.mode,
+            status: 'completed',
+            run: summarizeRun(result),
+            error: null
+          });
         },
         (error: unknown) => {
           const shape = toErrorShape(error);
@@ -89,7 +107,13 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
       .catch((error: unknown) => {
         // Storing the result failed (disk full, …): say so on the finished event instead of losing it silently.
         logger.error('could not keep the benchmark result', { runId, error });
-        ctx.events.emit('bench.finished', { runId, mode: params.mode, status: 'failed', run: null, error: toErrorShape(error) });
+        ctx.events.emit('bench.finished', {
+          runId,
+          mode: params.mode,
+          status: 'failed',
+          run: null,
+          error: toErrorShape(error)
+        });
       })
       .finally(() => {
         if (active === run) active = null;

@@ -147,7 +147,12 @@ export class OutboxPipelineDriver implements PipelineDriver {
     }
   }
 
-  private async measure(o: PipelineRunOptions, store: OutboxStore, replay: ReplayManager, publisher: OutboxPublisher): Promise<PipelineOutcome> {
+  private async measure(
+    o: PipelineRunOptions,
+    store: OutboxStore,
+    replay: ReplayManager,
+    publisher: OutboxPublisher
+  ): Promise<PipelineOutcome> {
     const latencies = new Float64Array(o.msgs);
     /** Handed to the outbox, PubAck not yet stored: id → start time. */
     const pending = new Map<string, number>();
@@ -172,7 +177,10 @@ export class OutboxPipelineDriver implements PipelineDriver {
             pending.delete(id);
             o.onAck();
           } else if (status === 'dead') {
-            failure ??= new ContractError('JETSTREAM_ERROR', `message ${id} went to the dead-letter queue during the pipeline benchmark`);
+            failure ??= new ContractError(
+              'JETSTREAM_ERROR',
+              `message ${id} went to the dead-letter queue during the pipeline benchmark`
+            );
           }
         }
       } catch (error) {
@@ -185,24 +193,29 @@ export class OutboxPipelineDriver implements PipelineDriver {
     const start = performance.now();
     try {
       for (let i = 0; i < o.msgs; i++) {
-        while (pending.size >= o.window && failure === null && !o.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+        while (pending.size >= o.window && failure === null && !o.signal.aborted)
+          await new Promise<void>((resolve) => (wake = resolve));
         if (o.signal.aborted) throw o.signal.reason;
         if (failure !== null) throw failure;
         const t0 = performance.now();
         const { id, bytes: payload } = buildPipelineMessage(i, o.size);
         // The same check a consumer of the stream applies to what the app publishes.
         const checked = validateEnvelope(payload, { expectedType: PIPELINE_EVENT_TYPE });
-        if (!checked.ok) throw new ContractError('INTERNAL', `the benchmark built an invalid envelope: ${checked.message}`);
+        if (!checked.ok)
+          throw new ContractError('INTERNAL', `the benchmark built an invalid envelope: ${checked.message}`);
         bytes += payload.length;
         pending.set(id, t0);
-        publisher.publish({ id, subject: `${o.subject}.${PIPELINE_EVENT_TYPE}`, payload, priority: 'normal' }).catch((error: unknown) => {
-          failure ??= error;
-          notify();
-        });
+        publisher
+          .publish({ id, subject: `${o.subject}.${PIPELINE_EVENT_TYPE}`, payload, priority: 'normal' })
+          .catch((error: unknown) => {
+            failure ??= error;
+            notify();
+          });
         // Let the group commit and the drain run between events, as the engine's ticks would.
         if (i % 64 === 63) await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      while (pending.size > 0 && failure === null && !o.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+      while (pending.size > 0 && failure === null && !o.signal.aborted)
+        await new Promise<void>((resolve) => (wake = resolve));
       if (o.signal.aborted) throw o.signal.reason;
       if (failure !== null) throw failure;
     } finally {

@@ -169,7 +169,17 @@ function metricValue(run: BenchRun, key: (typeof BENCH_METRICS)[number]['key']):
 /** The parameters (and environment facts) in which runs differ, as "size: 128 / 1024". */
 export function parameterDifferences(runs: readonly BenchRun[]): string[] {
   const out: string[] = [];
-  const keys: Array<keyof BenchParams> = ['mode', 'msgs', 'size', 'pub', 'sub', 'storage', 'window', 'consumer', 'batch'];
+  const keys: Array<keyof BenchParams> = [
+    'mode',
+    'msgs',
+    'size',
+    'pub',
+    'sub',
+    'storage',
+    'window',
+    'consumer',
+    'batch'
+  ];
   for (const key of keys) {
     const values = runs.map((r) => String(r.params[key]));
     if (new Set(values).size > 1) out.push(`${key}: ${values.join(' / ')}`);

@@ -338,7 +338,9 @@ export class BenchmarkRunner {
       try {
         await jsm.streams.delete(name);
         deleted.push(name);
-        this.logger.warn(`deleted the leftover benchmark stream ${name} of a run whose process (pid ${owner.pid}) is gone`);
+        this.logger.warn(
+          `deleted the leftover benchmark stream ${name} of a run whose process (pid ${owner.pid}) is gone`
+        );
       } catch (error) {
         this.logger.warn(`could not delete the leftover benchmark stream ${name}`, { error });
       }
@@ -415,7 +417,9 @@ export class BenchmarkRunner {
     const publishers = await this.connectMany(state, 'pub', pub);
     const split = splitMessages(msgs, pub);
     this.startPhase(state, 'running', msgs);
-    const measured = await Promise.all(publishers.map((nc, i) => this.publishCore(state, nc, `pub-${i + 1}`, split[i] ?? 0)));
+    const measured = await Promise.all(
+      publishers.map((nc, i) => this.publishCore(state, nc, `pub-${i + 1}`, split[i] ?? 0))
+    );
     return { groups: [groupStats('publishers', measured)], totalsFrom: measured, latency: null };
   }
 
@@ -444,7 +448,9 @@ export class BenchmarkRunner {
     await Promise.all(subscribers.map((nc) => nc.flush()));
     const split = splitMessages(msgs, pub);
     this.startPhase(state, 'running', msgs * sub);
-    const pubs = await Promise.all(publishers.map((nc, i) => this.publishCore(state, nc, `pub-${i + 1}`, split[i] ?? 0)));
+    const pubs = await Promise.all(
+      publishers.map((nc, i) => this.publishCore(state, nc, `pub-${i + 1}`, split[i] ?? 0))
+    );
     await Promise.all(received.map((r) => r.done));
     const subs = received.map((r) => r.m);
     return {
@@ -488,7 +494,13 @@ export class BenchmarkRunner {
           latencies[k] = performance.now() - t0;
           state.done++;
         }
-        const m: ClientMeasurement = { name: `req-${i + 1}`, msgs: n, bytes: n * state.payload.length, startMs: start, endMs: performance.now() };
+        const m: ClientMeasurement = {
+          name: `req-${i + 1}`,
+          msgs: n,
+          bytes: n * state.payload.length,
+          startMs: start,
+          endMs: performance.now()
+        };
         return { m, latencies };
       })
     );
@@ -568,7 +580,9 @@ export class BenchmarkRunner {
     const split = splitMessages(msgs, pub);
     this.startPhase(state, 'running', msgs);
     const results = await Promise.all(
-      publishers.map((nc, i) => this.publishJs(state, jetstream(nc), `pub-${i + 1}`, split[i] ?? 0, async, () => state.done++))
+      publishers.map((nc, i) =>
+        this.publishJs(state, jetstream(nc), `pub-${i + 1}`, split[i] ?? 0, async, () => state.done++)
+      )
     );
     const pubs = results.map((r) => r.m);
     return {
@@ -595,7 +609,13 @@ export class BenchmarkRunner {
       measured = await Promise.all(
         consumers.map(async (nc, i) => {
           const c = await jetstream(nc).consumers.get(stream);
-          const m: ClientMeasurement = { name: `sub-${i + 1}`, msgs: 0, bytes: 0, startMs: performance.now(), endMs: 0 };
+          const m: ClientMeasurement = {
+            name: `sub-${i + 1}`,
+            msgs: 0,
+            bytes: 0,
+            startMs: performance.now(),
+            endMs: 0
+          };
           const iter = await c.consume({ max_messages: batch });
           state.signal.addEventListener('abort', () => void iter.stop(), { once: true });
           for await (const msg of iter) {
@@ -625,7 +645,13 @@ export class BenchmarkRunner {
       measured = await Promise.all(
         consumers.map(async (nc, i) => {
           const c = await jetstream(nc).consumers.get(stream, durable);
-          const m: ClientMeasurement = { name: `sub-${i + 1}`, msgs: 0, bytes: 0, startMs: performance.now(), endMs: 0 };
+          const m: ClientMeasurement = {
+            name: `sub-${i + 1}`,
+            msgs: 0,
+            bytes: 0,
+            startMs: performance.now(),
+            endMs: 0
+          };
           while (received < msgs) {
             if (state.signal.aborted) throw state.signal.reason;
             const iter = await c.fetch({ max_messages: Math.min(batch, msgs - received), expires: 1000 });
@@ -653,7 +679,8 @@ export class BenchmarkRunner {
 
   private async pipeline(state: RunState): Promise<Measured> {
     const driver = this.options.pipeline;
-    if (!driver) throw new ContractError('UNAVAILABLE', 'the pipeline benchmark cannot run: the outbox is not part of this core');
+    if (!driver)
+      throw new ContractError('UNAVAILABLE', 'the pipeline benchmark cannot run: the outbox is not part of this core');
     const nc = await this.connect(state, 'pipeline');
     this.startPhase(state, 'running', state.params.msgs);
     const outcome = await driver.run({
@@ -688,9 +715,13 @@ export function preflightProblem(
 ): ContractError | null {
   const max = info?.max_payload ?? Number.MAX_SAFE_INTEGER;
   if (params.size > max) {
-    return new ContractError('INVALID_INPUT', `--size ${params.size} is above the server's max_payload of ${max} bytes`, {
-      hint: `Use --size ${max} or less, or raise max_payload in the server configuration.`
-    });
+    return new ContractError(
+      'INVALID_INPUT',
+      `--size ${params.size} is above the server's max_payload of ${max} bytes`,
+      {
+        hint: `Use --size ${max} or less, or raise max_payload in the server configuration.`
+      }
+    );
   }
   if (BenchmarkRunner.usesStream(params.mode) && info && !info.jetstream) {
     return new ContractError('UNAVAILABLE', `mode ${params.mode} needs JetStream, and the server has it disabled`, {
@@ -699,9 +730,13 @@ export function preflightProblem(
   }
   if (params.mode === 'pipeline') {
     if (params.pub > 1) {
-      return new ContractError('INVALID_INPUT', 'the pipeline benchmark has one event source, as the app has one outbox', {
-        hint: 'Leave out --clients/--pub; use --window to change how many events are in flight.'
-      });
+      return new ContractError(
+        'INVALID_INPUT',
+        'the pipeline benchmark has one event source, as the app has one outbox',
+        {
+          hint: 'Leave out --clients/--pub; use --window to change how many events are in flight.'
+        }
+      );
     }
     const reason = pipeline ? pipeline.unavailableReason() : 'the outbox is not part of this core';
     if (reason) return new ContractError('UNAVAILABLE', `the pipeline benchmark cannot run: ${reason}`);

@@ -10,7 +10,15 @@ import { event, procedure } from './define';
 import { ErrorShapeSchema, IsoTime } from './schemas';
 
 /** The modes, in the order `nats bench` documents its equivalents. */
-export const BENCH_MODES = ['pub', 'pubsub', 'reqrep', 'js-pub-sync', 'js-pub-async', 'js-consume', 'pipeline'] as const;
+export const BENCH_MODES = [
+  'pub',
+  'pubsub',
+  'reqrep',
+  'js-pub-sync',
+  'js-pub-async',
+  'js-consume',
+  'pipeline'
+] as const;
 export const BenchModeSchema = z.enum(BENCH_MODES);
 export type BenchMode = z.infer<typeof BenchModeSchema>;
 
@@ -264,6 +272,9 @@ export const benchProcedures = {
 } as const;
 
 export const benchEvents = {
-  'bench.progress': event(BenchProgressSchema, 'Progress of the running benchmark', { latestOnly: true, maxQueued: 10 }),
+  'bench.progress': event(BenchProgressSchema, 'Progress of the running benchmark', {
+    latestOnly: true,
+    maxQueued: 10
+  }),
   'bench.finished': event(BenchFinishedSchema, 'A benchmark run completed, was cancelled or failed', { maxQueued: 50 })
 } as const;

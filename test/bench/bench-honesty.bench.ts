@@ -96,7 +96,12 @@ async function rawJsPublish(url: string, tag: string, style: 'sliding' | 'batch'
 async function rawCorePublish(url: string): Promise<number> {
   const nc = await connect({ servers: url, name: 'raw-baseline' });
   try {
-    const metrics = await new Bench(nc, { msgs: MSGS, size: SIZE, pub: true, subject: `raw_baseline.core.${process.pid}` }).run();
+    const metrics = await new Bench(nc, {
+      msgs: MSGS,
+      size: SIZE,
+      pub: true,
+      subject: `raw_baseline.core.${process.pid}`
+    }).run();
     const pub = metrics.find((m) => m.name === 'pub');
     if (!pub) throw new Error('nats.js Bench returned no pub metric');
     return pub.msgs / (pub.duration / 1000);
@@ -108,7 +113,11 @@ async function rawCorePublish(url: string): Promise<number> {
 async function main(): Promise<number> {
   const server = await startNatsServer();
   try {
-    const config = loadConfig({ mode: 'cli', env: {}, overrides: { dataDir: tempDir(), servers: [server.url], embedded: false } });
+    const config = loadConfig({
+      mode: 'cli',
+      env: {},
+      overrides: { dataDir: tempDir(), servers: [server.url], embedded: false }
+    });
     const runner = new BenchmarkRunner({
       nats: config.nats,
       servers: [server.url],
@@ -119,7 +128,10 @@ async function main(): Promise<number> {
     process.stdout.write(
       `bench honesty: ${fmt(MSGS)} msgs × ${SIZE} B, window ${WINDOW}, ${STORAGE} storage, ${ROUNDS} rounds\n` +
         `nats-server ${natsServerVersion()}, nats.js ${natsClientVersion()}, node ${process.version}, ` +
-        `${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`
+        `${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, load ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}\n\n`
     );
 
     const js = { raw: [] as number[], runner: [] as number[], batch: [] as number[], ratio: [] as number[] };
@@ -129,9 +141,15 @@ async function main(): Promise<number> {
       // round's pair runs back to back, and the verdict uses the median of the paired ratios.
       const rawFirst = round % 2 === 1;
       const measureRunnerJs = async (): Promise<number> =>
-        (await runner.run(`honesty${round}a`, BenchParamsSchema.parse({ mode: 'js-pub-async', msgs: MSGS, size: SIZE, window: WINDOW, storage: STORAGE }))).totals.msgsPerSec;
+        (
+          await runner.run(
+            `honesty${round}a`,
+            BenchParamsSchema.parse({ mode: 'js-pub-async', msgs: MSGS, size: SIZE, window: WINDOW, storage: STORAGE })
+          )
+        ).totals.msgsPerSec;
       const measureRunnerPub = async (): Promise<number> =>
-        (await runner.run(`honesty${round}p`, BenchParamsSchema.parse({ mode: 'pub', msgs: MSGS, size: SIZE }))).totals.msgsPerSec;
+        (await runner.run(`honesty${round}p`, BenchParamsSchema.parse({ mode: 'pub', msgs: MSGS, size: SIZE }))).totals
+          .msgsPerSec;
       let rawJs: number;
       let runnerJs: number;
       if (rawFirst) {
@@ -171,7 +189,10 @@ async function main(): Promise<number> {
         `paired ratio ${jsRatio.toFixed(2)} — ${ok ? 'within' : 'OUTSIDE'} ±${TOLERANCE * 100} %` +
         ` (batch-await loop for reference: ${fmt(median(js.batch))} msgs/s)\n` +
         `core pub, median of ${ROUNDS}:     nats.js Bench ${fmt(median(core.raw))} msgs/s, runner ${fmt(median(core.runner))} msgs/s, paired ratio ${coreRatio.toFixed(2)}\n` +
-        `load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`
+        `load average after: ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}\n`
     );
     process.stdout.write(
       `${JSON.stringify({ msgs: MSGS, size: SIZE, window: WINDOW, storage: STORAGE, rounds: ROUNDS, js_raw: median(js.raw), js_runner: median(js.runner), js_batch_loop: median(js.batch), js_ratio: jsRatio, core_raw: median(core.raw), core_runner: median(core.runner), core_ratio: coreRatio })}\n`
@@ -185,7 +206,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench-honesty failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench-honesty failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+    );
     process.exit(1);
   }
 );

@@ -63,7 +63,10 @@ async function runThroughContract(
   });
   try {
     const { runId } = await core.api.invoke('bench.start', params);
-    const finished = await waitFor(() => finishedById.get(runId), { timeoutMs: 120_000, message: `run ${runId} to finish` });
+    const finished = await waitFor(() => finishedById.get(runId), {
+      timeoutMs: 120_000,
+      message: `run ${runId} to finish`
+    });
     const run = finished.status === 'completed' ? await core.api.invoke('bench.get', { id: runId }) : null;
     return { finished, run, progress };
   } finally {
@@ -124,52 +127,65 @@ describe('benchmarks against a real nats-server', () => {
     await server?.stop();
   });
 
-  const cases: Array<{ name: string; params: BenchParamsInput; expected: number; latency: boolean; roles: string[] }> = [
-    { name: 'core publish', params: { mode: 'pub', msgs: 5000, pub: 2 }, expected: 5000, latency: false, roles: ['publishers'] },
-    {
-      name: 'publish/subscribe (every subscriber gets every message)',
-      params: { mode: 'pubsub', msgs: 3000, pub: 2, sub: 2 },
-      expected: 3000 + 2 * 3000,
-      latency: false,
-      roles: ['publishers', 'subscribers']
-    },
-    {
-      name: 'request/reply with a queue group of repliers',
-      params: { mode: 'reqrep', msgs: 1000, pub: 2, sub: 2 },
-      expected: 1000,
-      latency: true,
-      roles: ['requesters', 'repliers']
-    },
-    { name: 'JetStream publish, sync', params: { mode: 'js-pub-sync', msgs: 1000 }, expected: 1000, latency: true, roles: ['publishers'] },
-    {
-      name: 'JetStream publish, async window, memory storage',
-      params: { mode: 'js-pub-async', msgs: 3000, pub: 2, window: 64, storage: 'memory' },
-      expected: 3000,
-      latency: true,
-      roles: ['publishers']
-    },
-    {
-      name: 'JetStream consume with ordered consumers (each reads the whole stream)',
-      params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'ordered' },
-      expected: 2 * 2000,
-      latency: false,
-      roles: ['consumers']
-    },
-    {
-      name: 'JetStream consume with a shared fetch consumer',
-      params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'fetch', batch: 100 },
-      expected: 2000,
-      latency: false,
-      roles: ['consumers']
-    },
-    {
-      name: "the app's pipeline (engine event → validate → outbox → PubAck stored)",
-      params: { mode: 'pipeline', msgs: 2000, window: 128 },
-      expected: 2000,
-      latency: true,
-      roles: ['publishers']
-    }
-  ];
+  const cases: Array<{ name: string; params: BenchParamsInput; expected: number; latency: boolean; roles: string[] }> =
+    [
+      {
+        name: 'core publish',
+        params: { mode: 'pub', msgs: 5000, pub: 2 },
+        expected: 5000,
+        latency: false,
+        roles: ['publishers']
+      },
+      {
+        name: 'publish/subscribe (every subscriber gets every message)',
+        params: { mode: 'pubsub', msgs: 3000, pub: 2, sub: 2 },
+        expected: 3000 + 2 * 3000,
+        latency: false,
+        roles: ['publishers', 'subscribers']
+      },
+      {
+        name: 'request/reply with a queue group of repliers',
+        params: { mode: 'reqrep', msgs: 1000, pub: 2, sub: 2 },
+        expected: 1000,
+        latency: true,
+        roles: ['requesters', 'repliers']
+      },
+      {
+        name: 'JetStream publish, sync',
+        params: { mode: 'js-pub-sync', msgs: 1000 },
+        expected: 1000,
+        latency: true,
+        roles: ['publishers']
+      },
+      {
+        name: 'JetStream publish, async window, memory storage',
+        params: { mode: 'js-pub-async', msgs: 3000, pub: 2, window: 64, storage: 'memory' },
+        expected: 3000,
+        latency: true,
+        roles: ['publishers']
+      },
+      {
+        name: 'JetStream consume with ordered consumers (each reads the whole stream)',
+        params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'ordered' },
+        expected: 2 * 2000,
+        latency: false,
+        roles: ['consumers']
+      },
+      {
+        name: 'JetStream consume with a shared fetch consumer',
+        params: { mode: 'js-consume', msgs: 2000, sub: 2, consumer: 'fetch', batch: 100 },
+        expected: 2000,
+        latency: false,
+        roles: ['consumers']
+      },
+      {
+        name: "the app's pipeline (engine event → validate → outbox → PubAck stored)",
+        params: { mode: 'pipeline', msgs: 2000, window: 128 },
+        expected: 2000,
+        latency: true,
+        roles: ['publishers']
+      }
+    ];
 
   for (const c of cases) {
     it(`${c.name}: counts every message, positive rates, ordered percentiles, no stream left`, async () => {
@@ -208,7 +224,9 @@ describe('benchmarks against a real nats-server', () => {
       await waitFor(() => running, { timeoutMs: 30_000, message: 'the run to be publishing' });
       expect(await benchStreams(jsm)).toEqual([stream]);
       // A second run while one is going would measure both: refused.
-      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
+        code: 'CONFLICT'
+      });
       expect((await core.api.invoke('bench.active', {})).progress?.runId).toBe(runId);
       const answer = await core.api.invoke('bench.cancel', { runId });
       expect(answer.cancelled).toBe(true);
@@ -235,7 +253,9 @@ describe('benchmarks against a real nats-server', () => {
     try {
       const { runId } = await core.api.invoke('bench.start', { mode: 'pipeline', msgs: 2_000_000 });
       await waitFor(() => running, { timeoutMs: 30_000, message: 'the pipeline run to be publishing' });
-      expect(fs.readdirSync(core.context.config.dataDir).some((f) => f.startsWith(`bench-pipeline-${runId}`))).toBe(true);
+      expect(fs.readdirSync(core.context.config.dataDir).some((f) => f.startsWith(`bench-pipeline-${runId}`))).toBe(
+        true
+      );
       expect((await core.api.invoke('bench.cancel', { runId })).cancelled).toBe(true);
       expect(finishedById.get(runId)?.status).toBe('cancelled');
       expect(await benchStreams(jsm)).toEqual([]);
@@ -283,23 +303,43 @@ describe('benchmarks against a real nats-server', () => {
   });
 
   it('rejects bad parameters and sizes above max_payload with a next step', async () => {
-    await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 0 } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(core.api.invoke('bench.start', { mode: 'warp' } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 0 } as never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT'
+    });
+    await expect(core.api.invoke('bench.start', { mode: 'warp' } as never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT'
+    });
     // What the connection already tells (max_payload, JetStream) fails the request itself.
-    await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10, size: 2 * 1024 * 1024 })).rejects.toMatchObject({
+    await expect(
+      core.api.invoke('bench.start', { mode: 'pub', msgs: 10, size: 2 * 1024 * 1024 })
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringContaining('max_payload')
     });
-    await expect(core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10, pub: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10, pub: 2 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT'
+    });
     expect((await core.api.invoke('bench.active', {})).progress).toBeNull();
     expect(await benchStreams(jsm)).toEqual([]);
   });
 
   it('deletes streams left by a run whose process died on this host, and only those', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    await jsm.streams.add({ name: 'SYNOS_BENCH_CRASHED', subjects: ['synos_bench.crashed.>'], description: streamDescription('crashed', 'js-pub-async', os.hostname(), dead) });
-    await jsm.streams.add({ name: 'SYNOS_BENCH_ALIVE', subjects: ['synos_bench.alive.>'], description: streamDescription('alive', 'js-pub-async', os.hostname(), process.pid) });
-    await jsm.streams.add({ name: 'SYNOS_BENCH_ELSEWHERE', subjects: ['synos_bench.elsewhere.>'], description: streamDescription('elsewhere', 'js-pub-async', 'another-host', dead) });
+    await jsm.streams.add({
+      name: 'SYNOS_BENCH_CRASHED',
+      subjects: ['synos_bench.crashed.>'],
+      description: streamDescription('crashed', 'js-pub-async', os.hostname(), dead)
+    });
+    await jsm.streams.add({
+      name: 'SYNOS_BENCH_ALIVE',
+      subjects: ['synos_bench.alive.>'],
+      description: streamDescription('alive', 'js-pub-async', os.hostname(), process.pid)
+    });
+    await jsm.streams.add({
+      name: 'SYNOS_BENCH_ELSEWHERE',
+      subjects: ['synos_bench.elsewhere.>'],
+      description: streamDescription('elsewhere', 'js-pub-async', 'another-host', dead)
+    });
     try {
       const { finished } = await runThroughContract(core, { mode: 'js-pub-sync', msgs: 10 });
       expect(finished.status).toBe('completed');
@@ -320,7 +360,9 @@ describe('benchmarks without a usable server', () => {
     const core = createTestCore({ servers: [server.url], modules });
     await core.start();
     try {
-      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
+      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
+        code: 'NOT_CONNECTED'
+      });
       await core.api.invoke('connection.connect', {});
       await expect(core.api.invoke('bench.start', { mode: 'js-pub-async', msgs: 10 })).rejects.toMatchObject({
         code: 'UNAVAILABLE',
@@ -329,7 +371,9 @@ describe('benchmarks without a usable server', () => {
       // Core modes still work there.
       const core2 = await runThroughContract(core, { mode: 'pubsub', msgs: 100 });
       expect(core2.run?.totals.msgs).toBe(200);
-      await expect(core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10 })).rejects.toMatchObject({
+        code: 'UNAVAILABLE'
+      });
     } finally {
       await core.stop();
       await server.stop();
@@ -375,7 +419,8 @@ describe('synos-cc bench (the built CLI)', () => {
     await server?.stop();
   });
 
-  const cli = (...args: string[]) => runCliSync(['--nats', server.url, '--data', data, ...args], { timeoutMs: 120_000 });
+  const cli = (...args: string[]) =>
+    runCliSync(['--nats', server.url, '--data', data, ...args], { timeoutMs: 120_000 });
 
   it('runs a mode as JSON with msgs_per_sec, lists, compares and exports the kept runs', () => {
     const first = cli('bench', 'js-pub-async', '--msgs', '2k', '--clients', '2', '--window', '32', '--json');
@@ -428,7 +473,10 @@ describe('synos-cc bench (the built CLI)', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await waitFor(() => /running: [1-9]/.test(stderr), { timeoutMs: 30_000, message: `a progress line, got: ${stderr}` });
+    await waitFor(() => /running: [1-9]/.test(stderr), {
+      timeoutMs: 30_000,
+      message: `a progress line, got: ${stderr}`
+    });
     child.kill('SIGINT');
     const code = await exited;
     expect(code).toBe(1);

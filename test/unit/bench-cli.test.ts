@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { paramsFrom, parseSize } from '../../main/cli/commands/bench';
 import { BenchParamsSchema } from '../../main/contract';
 
-const defaults = { msgs: 1000, size: 128, storage: 'file' as const, window: 256, consumer: 'ordered' as const, batch: 500, progress: true };
+const defaults = {
+  msgs: 1000,
+  size: 128,
+  storage: 'file' as const,
+  window: 256,
+  consumer: 'ordered' as const,
+  batch: 500,
+  progress: true
+};
 
 describe('synos-cc bench flags', () => {
   it('reads sizes as nats bench spells them', () => {

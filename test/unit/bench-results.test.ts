@@ -13,7 +13,14 @@ import {
   summarizeRun,
   CSV_COLUMNS
 } from '../../main/bench/results';
-import { benchStreamName, benchSubjectPrefix, parseStreamOwner, preflightProblem, splitMessages, streamDescription } from '../../main/bench/runner';
+import {
+  benchStreamName,
+  benchSubjectPrefix,
+  parseStreamOwner,
+  preflightProblem,
+  splitMessages,
+  streamDescription
+} from '../../main/bench/runner';
 import { newRunId } from '../../main/bench/module';
 import { PIPELINE_EVENT_TYPE, buildPipelineMessage } from '../../main/bench/pipeline';
 import { validateEnvelope } from '../../main/contract/messages';
@@ -67,13 +74,24 @@ describe('percentiles', () => {
   it('summarises unsorted samples in order, and nothing without samples', () => {
     const samples = [5, 1, 4, 2, 3, 100, 6, 7, 8, 9];
     const l = latencySummary('x', samples);
-    expect(l).toMatchObject({ samples: 10, minMs: 1, maxMs: 100, p50Ms: 5, p90Ms: 9, p99Ms: 100, p999Ms: 100, meanMs: 14.5 });
+    expect(l).toMatchObject({
+      samples: 10,
+      minMs: 1,
+      maxMs: 100,
+      p50Ms: 5,
+      p90Ms: 9,
+      p99Ms: 100,
+      p999Ms: 100,
+      meanMs: 14.5
+    });
     expect(samples[0]).toBe(5); // the input is not sorted in place
     expect(latencySummary('x', [])).toBeNull();
   });
 
   it('merges per-client samples', () => {
-    expect(Array.from(mergeSamples([Float64Array.of(1, 2), new Float64Array(0), Float64Array.of(3)]))).toEqual([1, 2, 3]);
+    expect(Array.from(mergeSamples([Float64Array.of(1, 2), new Float64Array(0), Float64Array.of(3)]))).toEqual([
+      1, 2, 3
+    ]);
   });
 });
 
@@ -83,7 +101,13 @@ describe('aggregation like nats bench', () => {
       { name: 'pub-1', msgs: 1000, bytes: 128_000, startMs: 100, endMs: 1100 },
       { name: 'pub-2', msgs: 1000, bytes: 128_000, startMs: 100, endMs: 2100 }
     ]);
-    expect(g.aggregate).toEqual({ msgs: 2000, bytes: 256_000, durationMs: 2000, msgsPerSec: 1000, bytesPerSec: 128_000 });
+    expect(g.aggregate).toEqual({
+      msgs: 2000,
+      bytes: 256_000,
+      durationMs: 2000,
+      msgsPerSec: 1000,
+      bytesPerSec: 128_000
+    });
     expect(g.clients.map((c) => c.msgsPerSec)).toEqual([1000, 500]);
     expect(g.minMsgsPerSec).toBe(500);
     expect(g.avgMsgsPerSec).toBe(750);
@@ -107,20 +131,35 @@ describe('aggregation like nats bench', () => {
 describe('comparison and export', () => {
   it('lines up every metric per run with the change against the first', () => {
     const a = run({ id: 'a' });
-    const b = run({ id: 'b', totals: { msgs: 1000, bytes: 128_000, durationMs: 500, msgsPerSec: 2000, bytesPerSec: 256_000 }, latency: null });
+    const b = run({
+      id: 'b',
+      totals: { msgs: 1000, bytes: 128_000, durationMs: 500, msgsPerSec: 2000, bytesPerSec: 256_000 },
+      latency: null
+    });
     const c = compareRuns([a, b]);
     expect(c.runs.map((r) => r.id)).toEqual(['a', 'b']);
     const rate = c.series.find((s) => s.key === 'msgsPerSec');
     expect(rate).toMatchObject({ values: [1000, 2000], change: [0, 1], better: 'higher' });
-    expect(c.series.find((s) => s.key === 'p99Ms')).toMatchObject({ values: [4, null], change: [0, null], better: 'lower' });
+    expect(c.series.find((s) => s.key === 'p99Ms')).toMatchObject({
+      values: [4, null],
+      change: [0, null],
+      better: 'lower'
+    });
     expect(c.series.find((s) => s.key === 'minClientMsgsPerSec')?.values).toEqual([500, 500]);
     expect(c.differences).toEqual([]);
   });
 
   it('names the parameters and environment facts in which runs differ', () => {
     const a = run({ id: 'a' });
-    const b = run({ id: 'b', environment: { ...a.environment, serverVersion: '2.10.0' } }, { size: 1024, storage: 'memory' });
-    expect(parameterDifferences([a, b])).toEqual(['size: 128 / 1024', 'storage: file / memory', 'server: 2.9.10 / 2.10.0']);
+    const b = run(
+      { id: 'b', environment: { ...a.environment, serverVersion: '2.10.0' } },
+      { size: 1024, storage: 'memory' }
+    );
+    expect(parameterDifferences([a, b])).toEqual([
+      'size: 128 / 1024',
+      'storage: file / memory',
+      'server: 2.9.10 / 2.10.0'
+    ]);
   });
 
   it('writes RFC 4180 CSV with a header, quoting only where needed and defusing formulas', () => {
@@ -173,7 +212,15 @@ describe('run identity', () => {
   });
 
   it('applies nats bench defaults and bounds to the parameters', () => {
-    expect(BenchParamsSchema.parse({ mode: 'pub' })).toMatchObject({ msgs: 100_000, size: 128, pub: 1, sub: 1, storage: 'file', window: 256, consumer: 'ordered' });
+    expect(BenchParamsSchema.parse({ mode: 'pub' })).toMatchObject({
+      msgs: 100_000,
+      size: 128,
+      pub: 1,
+      sub: 1,
+      storage: 'file',
+      window: 256,
+      consumer: 'ordered'
+    });
     expect(BenchParamsSchema.safeParse({ mode: 'pub', msgs: 0 }).success).toBe(false);
     expect(BenchParamsSchema.safeParse({ mode: 'pub', pub: 65 }).success).toBe(false);
     expect(BenchParamsSchema.safeParse({ mode: 'pub', extra: 1 }).success).toBe(false);
@@ -205,18 +252,25 @@ describe('pipeline messages', () => {
 
 describe('preflight', () => {
   const p = (input: Record<string, unknown>) => BenchParamsSchema.parse({ mode: 'pub', msgs: 10, ...input });
-  const driver = (reason: string | null) => ({ unavailableReason: () => reason, run: () => Promise.reject(new Error('not used')) });
+  const driver = (reason: string | null) => ({
+    unavailableReason: () => reason,
+    run: () => Promise.reject(new Error('not used'))
+  });
   it('refuses what cannot run, with the reason, and lets the rest through', () => {
     const info = { max_payload: 1024, jetstream: true };
     expect(preflightProblem(p({ size: 1024 }), info, null)).toBeNull();
     expect(preflightProblem(p({ size: 1025 }), info, null)).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(preflightProblem(p({ mode: 'js-pub-sync' }), { max_payload: 1024, jetstream: false }, null)).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(preflightProblem(p({ mode: 'js-pub-sync' }), { max_payload: 1024, jetstream: false }, null)).toMatchObject({
+      code: 'UNAVAILABLE'
+    });
     expect(preflightProblem(p({ mode: 'pubsub' }), { max_payload: 1024, jetstream: false }, null)).toBeNull();
     // Without server info yet, the runner checks again on its own connection.
     expect(preflightProblem(p({ mode: 'js-pub-sync' }), null, null)).toBeNull();
     expect(preflightProblem(p({ mode: 'pipeline' }), info, null)).toMatchObject({ code: 'UNAVAILABLE' });
     expect(preflightProblem(p({ mode: 'pipeline' }), info, driver('disk gone'))?.message).toContain('disk gone');
-    expect(preflightProblem(p({ mode: 'pipeline', pub: 2 }), info, driver(null))).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(preflightProblem(p({ mode: 'pipeline', pub: 2 }), info, driver(null))).toMatchObject({
+      code: 'INVALID_INPUT'
+    });
     expect(preflightProblem(p({ mode: 'pipeline' }), info, driver(null))).toBeNull();
   });
 });

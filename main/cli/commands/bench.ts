@@ -119,17 +119,40 @@ function printRun(run: BenchRun): void {
   out('');
   const rows: Array<Array<string | number>> = [];
   for (const g of run.groups) {
-    rows.push([g.role, 'aggregate', num(g.aggregate.msgs), num(g.aggregate.msgsPerSec), perSec(g.aggregate.bytesPerSec), `${num(g.aggregate.durationMs / 1000, 3)} s`]);
+    rows.push([
+      g.role,
+      'aggregate',
+      num(g.aggregate.msgs),
+      num(g.aggregate.msgsPerSec),
+      perSec(g.aggregate.bytesPerSec),
+      `${num(g.aggregate.durationMs / 1000, 3)} s`
+    ]);
     if (g.clients.length > 1) {
       for (const c of g.clients) {
-        rows.push(['', c.name, num(c.msgs), num(c.msgsPerSec), perSec(c.bytesPerSec), `${num(c.durationMs / 1000, 3)} s`]);
+        rows.push([
+          '',
+          c.name,
+          num(c.msgs),
+          num(c.msgsPerSec),
+          perSec(c.bytesPerSec),
+          `${num(c.durationMs / 1000, 3)} s`
+        ]);
       }
-      rows.push(['', 'min/avg/max', '', `${num(g.minMsgsPerSec)} / ${num(g.avgMsgsPerSec)} / ${num(g.maxMsgsPerSec)}`, `± ${num(g.stddevMsgsPerSec)}`, '']);
+      rows.push([
+        '',
+        'min/avg/max',
+        '',
+        `${num(g.minMsgsPerSec)} / ${num(g.avgMsgsPerSec)} / ${num(g.maxMsgsPerSec)}`,
+        `± ${num(g.stddevMsgsPerSec)}`,
+        ''
+      ]);
     }
   }
   printTable(['ROLE', 'CLIENT', 'MSGS', 'MSGS/S', 'BYTES/S', 'DURATION'], rows);
   out('');
-  out(`total: ${num(run.totals.msgsPerSec)} msgs/s, ${perSec(run.totals.bytesPerSec)} over ${num(run.totals.durationMs / 1000, 3)} s`);
+  out(
+    `total: ${num(run.totals.msgsPerSec)} msgs/s, ${perSec(run.totals.bytesPerSec)} over ${num(run.totals.durationMs / 1000, 3)} s`
+  );
   const l = run.latency;
   if (l) {
     out(
@@ -177,7 +200,9 @@ function printComparison(c: BenchComparison): void {
         if (v === null) return '—';
         const text = s.unit === 'ms' ? ms(v) : s.unit === 'B/s' ? perSec(v) : num(v);
         const change = s.change[i];
-        return i === 0 || change === null || change === undefined ? text : `${text} (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %)`;
+        return i === 0 || change === null || change === undefined
+          ? text
+          : `${text} (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %)`;
       })
     ]);
   }
@@ -242,11 +267,13 @@ export async function runBenchmark(core: Core, params: BenchParamsInput, showPro
     const { runId } = await core.api.invoke('bench.start', params);
     wanted = runId;
     if (cancelRequested) cancel(runId);
-    const outcome =
-      finished.get(runId) ?? (await new Promise<BenchFinished>((resolve) => (resolveDone = resolve)));
+    const outcome = finished.get(runId) ?? (await new Promise<BenchFinished>((resolve) => (resolveDone = resolve)));
     progress.end();
     if (outcome.status === 'cancelled') {
-      throw new ContractError('CANCELLED', `benchmark ${runId} was cancelled; nothing was kept and its temporary stream is deleted`);
+      throw new ContractError(
+        'CANCELLED',
+        `benchmark ${runId} was cancelled; nothing was kept and its temporary stream is deleted`
+      );
     }
     if (outcome.status === 'failed' || !outcome.run) {
       const e = outcome.error ?? { code: 'INTERNAL' as const, message: 'the benchmark failed' };
@@ -263,7 +290,10 @@ export async function runBenchmark(core: Core, params: BenchParamsInput, showPro
 
 function withStoreCore<T>(command: Command, fn: (core: Core) => Promise<T>): Promise<T> {
   // History commands read SQLite only: they work offline and never touch the server.
-  return withCore(openCore(globalsOf(command), { autoConnect: false, quiet: true, overrides: { provision: false } }), fn);
+  return withCore(
+    openCore(globalsOf(command), { autoConnect: false, quiet: true, overrides: { provision: false } }),
+    fn
+  );
 }
 
 export function registerBench(program: Command): void {
@@ -279,7 +309,11 @@ export function registerBench(program: Command): void {
     bench
       .command(mode)
       .description(MODE_HELP[mode])
-      .addOption(new Option('--msgs <n>', 'messages to send in total').default(100_000).argParser(parseCount('--msgs', 1, BENCH_MAX_MSGS)))
+      .addOption(
+        new Option('--msgs <n>', 'messages to send in total')
+          .default(100_000)
+          .argParser(parseCount('--msgs', 1, BENCH_MAX_MSGS))
+      )
       .addOption(new Option('--size <bytes>', 'payload size (128, 1KB, 64KiB)').default(128).argParser(parseSize))
       .option(
         '--clients <n>',
@@ -287,11 +321,29 @@ export function registerBench(program: Command): void {
         parseIntOption('--clients', 1, BENCH_MAX_CLIENTS)
       )
       .option('--pub <n>', 'publishers (requesters for reqrep)', parseIntOption('--pub', 1, BENCH_MAX_CLIENTS))
-      .option('--sub <n>', 'subscribers (repliers for reqrep, consumers for js-consume)', parseIntOption('--sub', 1, BENCH_MAX_CLIENTS))
-      .addOption(new Option('--storage <kind>', 'storage of the temporary stream').choices(['file', 'memory']).default('file'))
-      .addOption(new Option('--window <n>', 'JetStream publishes in flight per publisher').default(256).argParser(parseIntOption('--window', 1, 100_000)))
-      .addOption(new Option('--consumer <kind>', 'js-consume: ordered consumers or a shared fetch consumer').choices(['ordered', 'fetch']).default('ordered'))
-      .addOption(new Option('--batch <n>', 'js-consume: messages per pull').default(500).argParser(parseIntOption('--batch', 1, 10_000)))
+      .option(
+        '--sub <n>',
+        'subscribers (repliers for reqrep, consumers for js-consume)',
+        parseIntOption('--sub', 1, BENCH_MAX_CLIENTS)
+      )
+      .addOption(
+        new Option('--storage <kind>', 'storage of the temporary stream').choices(['file', 'memory']).default('file')
+      )
+      .addOption(
+        new Option('--window <n>', 'JetStream publishes in flight per publisher')
+          .default(256)
+          .argParser(parseIntOption('--window', 1, 100_000))
+      )
+      .addOption(
+        new Option('--consumer <kind>', 'js-consume: ordered consumers or a shared fetch consumer')
+          .choices(['ordered', 'fetch'])
+          .default('ordered')
+      )
+      .addOption(
+        new Option('--batch <n>', 'js-consume: messages per pull')
+          .default(500)
+          .argParser(parseIntOption('--batch', 1, 10_000))
+      )
       .option('--label <text>', 'a note kept with the result')
       .option('--no-progress', 'no progress line on stderr')
       .option('--json', 'print the result as JSON (msgs_per_sec, bytes_per_sec and every figure)')
@@ -301,7 +353,8 @@ export function registerBench(program: Command): void {
           await connectOrThrow(c);
           return runBenchmark(c, paramsFrom(mode, opts), opts.progress);
         });
-        if (opts.json) printJson({ ...run, msgs_per_sec: run.totals.msgsPerSec, bytes_per_sec: run.totals.bytesPerSec });
+        if (opts.json)
+          printJson({ ...run, msgs_per_sec: run.totals.msgsPerSec, bytes_per_sec: run.totals.bytesPerSec });
         else printRun(run);
       });
   }
@@ -374,7 +427,10 @@ export function registerBench(program: Command): void {
     .argument('<id>', 'run id')
     .action(async (id: string, _opts: unknown, command: Command) => {
       const { deleted } = await withStoreCore(command, (core) => core.api.invoke('bench.delete', { id }));
-      if (!deleted) throw new ContractError('NOT_FOUND', `no benchmark run "${id}"`, { hint: 'List the kept runs with synos-cc bench history.' });
+      if (!deleted)
+        throw new ContractError('NOT_FOUND', `no benchmark run "${id}"`, {
+          hint: 'List the kept runs with synos-cc bench history.'
+        });
       process.stdout.write(`deleted ${id}\n`);
     });
 }
