@@ -79,17 +79,30 @@ describe('every view on real data', () => {
     // Stream detail: state with messages from the simulator, and the message browser.
     await page.getByRole('link', { name: 'ORCHESTRATOR_EVENTS' }).click();
     await expect.poll(async () => number(await page.getByTestId('stream-messages').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('drift-in-sync').textContent(), { timeout: 10_000 }).toContain('ORCHESTRATOR_EVENTS and its 4 consumers match');
     await page.getByRole('tab', { name: 'Messages' }).click();
     await expect.poll(() => page.getByTestId('browsed-message').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.getByTestId('browsed-message').first().locator('summary').click();
     await expect.poll(() => page.getByLabel(/^Payload of message/).first().textContent()).toContain('specversion');
     await shot('stream-messages');
 
+    // Purge sits behind a confirmation that needs the stream's name typed.
+    await page.goto(`${serve.origin}/#/streams/HEALTH_METRICS`);
+    await page.getByRole('button', { name: 'Purge…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Purge HEALTH_METRICS?' });
+    await expect.poll(() => dialog.getByRole('button', { name: 'Purge', exact: true }).isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type HEALTH_METRICS to confirm/).fill('HEALTH_METRICS');
+    await dialog.getByRole('button', { name: 'Purge', exact: true }).click();
+    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(/Purged [\d,]+ messages from HEALTH_METRICS/);
+
     // Consumers: every durable consumer of the topology with its counts.
     await go('Consumers');
     await expect.poll(() => page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
-    await expect.poll(() => page.getByRole('link', { name: 'orchestrator_service' }).isVisible()).toBe(true);
     await shot('consumers');
+    await page.getByRole('link', { name: 'orchestrator_service' }).click();
+    const detail = page.getByRole('article', { name: 'Consumer ORCHESTRATOR_EVENTS/orchestrator_service' });
+    await expect.poll(() => detail.textContent()).toContain('orchestrator.consciousness.>');
+    await shot('consumer-detail');
 
     // Messages: a live tail of the simulator's traffic, and publish with envelope validation.
     await go('Messages');

@@ -17,7 +17,7 @@ import { formatAgo, formatBytes, formatDuration, formatNumber, formatTime } from
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, bytesToText, type PayloadView } from '../lib/payload';
 import { hrefOf } from '../lib/route';
-import { Usage } from './Streams';
+import { DriftCard, Usage } from './Streams';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -164,6 +164,7 @@ function OverviewTab({ name }: { name: string }) {
               <LineChart label={`${name} bytes and messages over the last hour`} series={points} yLabel="bytes" yRightLabel="messages" height={180} />
             </article>
           </div>
+          <DriftCard stream={name} />
           <div className="cards">
             <article className="card">
               <h2>Configuration</h2>

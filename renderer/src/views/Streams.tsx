@@ -47,17 +47,20 @@ export function useStreamList() {
   return { data, error: query.error, loading: query.loading, reload: query.reload };
 }
 
-function DriftCard() {
+/** Drift of the Syn_OS topology (or of one stream and its consumers) with the apply action. */
+export function DriftCard({ stream }: { stream?: string }) {
   const status = useConnectionStatus();
   const drift = useQuery('streams.drift', {});
   useReconnectReload(status, drift.reload);
   const apply = useAction('streams.provision');
   const notify = useNotify();
-  const items: ProvisionItem[] = drift.data ? [...drift.data.streams, ...drift.data.consumers] : [];
+  const all: ProvisionItem[] = drift.data ? [...drift.data.streams, ...drift.data.consumers] : [];
+  const items = stream ? all.filter((i) => i.stream === stream) : all;
   const off = items.filter((i) => i.status !== 'unchanged');
+  const inSync = off.length === 0;
   return (
     <article className="card" aria-labelledby="drift-title">
-      <h2 id="drift-title">Syn_OS topology drift</h2>
+      <h2 id="drift-title">{stream ? `Drift of ${stream} against the Syn_OS topology` : 'Syn_OS topology drift'}</h2>
       {drift.error?.code === 'NOT_CONNECTED' ? (
         <p className="hint">Drift is checked against the live server: it shows here once NATS is connected again.</p>
       ) : (
@@ -65,10 +68,12 @@ function DriftCard() {
       )}
       {drift.data &&
         !drift.error &&
-        (drift.data.inSync ? (
+        (stream && items.length === 0 ? (
+          <p className="hint">{stream} is not part of the Syn_OS topology, so it has no desired configuration.</p>
+        ) : inSync ? (
           <p data-testid="drift-in-sync">
-            In sync: all {drift.data.streams.length} streams and {drift.data.consumers.length} consumers match the desired configuration (checked{' '}
-            {formatTime(drift.data.time)}).
+            In sync: {stream ? `${stream} and its ${items.length - 1} consumers match` : `all ${drift.data.streams.length} streams and ${drift.data.consumers.length} consumers match`} the desired
+            configuration (checked {formatTime(drift.data.time)}).
           </p>
         ) : (
           <>
@@ -97,7 +102,7 @@ function DriftCard() {
         </button>
         <button
           type="submit"
-          disabled={apply.pending || !drift.data || drift.data.inSync}
+          disabled={apply.pending || !drift.data || inSync}
           onClick={() =>
             void apply.run({}).then((r) => {
               if (!r) return;
