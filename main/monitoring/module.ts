@@ -311,6 +311,12 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
       evaluateSoon.unref();
     };
 
+    /** After a rule edit the operator expects to see its effect now, not at the next JetStream sample. */
+    const reevaluateWithFreshData = (): void => {
+      if (ctx.nats.connection()) void sources.sampleJetStream().finally(requestEvaluation);
+      else requestEvaluation();
+    };
+
     const sample = (): MetricsSample => {
       const now = Date.now();
       const inputs = sources.read(now);
@@ -451,12 +457,12 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
         'alerts.rules': () => engine.settings(),
         'alerts.rules.set': (input) => {
           const setting = engine.setRule(input);
-          requestEvaluation();
+          reevaluateWithFreshData();
           return setting;
         },
         'alerts.rules.reset': (input) => {
           const setting = engine.resetRule(input.rule);
-          requestEvaluation();
+          reevaluateWithFreshData();
           return setting;
         },
         'metrics.snapshot': (input) => snapshot(input.seriesLimit),
