@@ -167,7 +167,7 @@ export class ConsciousnessBridge {
   readonly bus: EventBus;
   readonly engine: ConsciousnessEngine;
   readonly store: BridgeStore;
-  private readonly engineStore: EngineStore;
+  readonly engineStore: EngineStore;
   private readonly logger;
   private readonly consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
@@ -221,6 +221,12 @@ export class ConsciousnessBridge {
   start(): void {
     if (this.running || !this.active) return;
     this.running = true;
+    try {
+      const abandoned = this.engineStore.abandonOpenProblems();
+      if (abandoned > 0) this.logger.info('problems left open by the previous run are no longer tracked', { count: abandoned });
+    } catch (error) {
+      this.logger.error('cannot update problems of the previous run', { error });
+    }
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const timer = setInterval(() => {
         try {
@@ -625,7 +631,7 @@ export class ConsciousnessBridge {
       const memory = this.engine.takeLongTermChanges();
       const weights = this.weightsDirty ? this.engine.strategyWeights().filter((w) => w.updatedAt !== null) : [];
       this.weightsDirty = false;
-      this.engineStore.save(weights, memory);
+      this.engineStore.save(weights, memory, this.engine.takeProblemChanges());
     } catch (error) {
       this.logger.error('persisting strategy weights / long-term memory failed', { error });
     }
@@ -634,6 +640,17 @@ export class ConsciousnessBridge {
   // -------------------------------------------------------------------------------------------
   // Views
   // -------------------------------------------------------------------------------------------
+
+  /** Problems newest first: live ones from the engine, the rest from SQLite (they survive restarts). */
+  problemsList(status: 'open' | 'resolved' | 'all', limit: number) {
+    this.persistLearning();
+    const live = this.engine.problems().open;
+    if (status === 'open') return live.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
+    const stored = this.engineStore.listProblems({ limit: limit + live.length, ...(status === 'resolved' ? { status: 'resolved' as const } : {}) });
+    const liveIds = new Set(live.map((p) => p.id));
+    const merged = status === 'resolved' ? stored.filter((p) => !liveIds.has(p.id)) : [...live, ...stored.filter((p) => !liveIds.has(p.id))];
+    return merged.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
+  }
 
   snapshotView(): EngineSnapshotView {
     const now = this.options.clock();

@@ -40,13 +40,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       handlers: {
         'engine.state': () => bridge.snapshotView(),
         'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
-        'engine.problems': (input) => {
-          const { open, resolved } = bridge.engine.problems();
-          const list = input.status === 'open' ? open : input.status === 'resolved' ? resolved : [...open, ...resolved];
-          return list
-            .sort((a, b) => b.openedAt - a.openedAt)
-            .slice(0, input.limit)
-            .map((p) => ({
+        'engine.problems': (input) =>
+          bridge.problemsList(input.status, input.limit).map((p) => ({
               id: p.id,
               kind: p.kind,
               target: p.target,
@@ -60,8 +55,7 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
               outcome: p.outcome,
               judgedAt: iso(p.judgedAt),
               weightAfter: p.weightAfter
-            }));
-        },
+            })),
         'engine.memory': (input) => {
           const q = input.query?.toLowerCase();
           const all = bridge.engine

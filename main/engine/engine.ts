@@ -217,6 +217,8 @@ export class ConsciousnessEngine {
   private readonly longTerm = new Map<string, LongTermItem>();
   private readonly dirtyLongTerm = new Set<string>();
   private readonly forgotten = new Set<string>();
+  /** Problems opened, resolved or judged since the last takeProblemChanges(). */
+  private readonly changedProblems = new Map<string, Problem>();
   private readonly knownServices = new Set<string>();
   private readonly services = new Map<string, ServiceCondition>();
   private readonly openProblems = new Map<string, Problem>();
@@ -348,6 +350,13 @@ export class ConsciousnessEngine {
   }
 
   /** Long-term items changed (or forgotten) since the last call, for persistence. */
+  /** Problems opened, resolved or judged since the last call, for persistence. */
+  takeProblemChanges(): Problem[] {
+    const out = [...this.changedProblems.values()].map((p) => ({ ...p }));
+    this.changedProblems.clear();
+    return out;
+  }
+
   takeLongTermChanges(): { upserts: LongTermItem[]; removed: string[] } {
     const upserts: LongTermItem[] = [];
     for (const key of this.dirtyLongTerm) {
@@ -665,6 +674,7 @@ export class ConsciousnessEngine {
       weightAfter: null
     };
     this.openProblems.set(id, problem);
+    this.changedProblems.set(id, problem);
     this.openByCause.set(causeKey, id);
     this.counters.problemsOpened++;
     this.counters.decisions++;
@@ -681,6 +691,7 @@ export class ConsciousnessEngine {
     this.openProblems.delete(id);
     if (!problem) return false;
     problem.status = 'resolved';
+    this.changedProblems.set(problem.id, problem);
     problem.resolvedAt = t;
     this.counters.problemsResolved++;
     if (problem.outcome === null) {
@@ -712,6 +723,7 @@ export class ConsciousnessEngine {
     problem.outcome = outcome;
     problem.judgedAt = t;
     problem.weightAfter = w.weight;
+    this.changedProblems.set(problem.id, problem);
     const delta = this.config.emotion.outcomeConfidence;
     this.emotion.confidence = clamp(this.emotion.confidence + (outcome === 'success' ? delta : -delta), 0, 1);
     this.emit(

@@ -4,7 +4,7 @@
  */
 import type { Database, Migration } from '../store/database';
 import type { ProblemKind, StrategyAction } from '../contract/messages';
-import type { LongTermItem, StrategyWeight } from './engine';
+import type { LongTermItem, Problem, StrategyWeight } from './engine';
 
 export const ENGINE_MIGRATIONS: readonly Migration[] = [
   {
@@ -29,8 +29,50 @@ export const ENGINE_MIGRATIONS: readonly Migration[] = [
             summary TEXT NOT NULL
           );
           CREATE INDEX engine_long_term_memory_last_seen ON engine_long_term_memory (last_seen);`
+  },
+  {
+    id: '0201',
+    description: 'engine: problems with the decision taken and its outcome',
+    sql: `CREATE TABLE engine_problems (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            resolved_at INTEGER,
+            action TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            rationale TEXT NOT NULL,
+            outcome TEXT,
+            judged_at INTEGER,
+            weight_after REAL
+          );
+          CREATE INDEX engine_problems_opened ON engine_problems (opened_at);`
   }
 ];
+
+/** Problems kept in SQLite for the Engine view; the oldest go first. */
+export const MAX_STORED_PROBLEMS = 5000;
+
+/** Added to the trigger of problems still open when the app stopped: the engine no longer tracks them. */
+export const ABANDONED_NOTE = ' (still open when the engine stopped; no longer tracked)';
+
+interface ProblemRow {
+  id: string;
+  kind: string;
+  target: string;
+  trigger: string;
+  opened_at: number;
+  status: string;
+  resolved_at: number | null;
+  action: string;
+  confidence: number;
+  rationale: string;
+  outcome: string | null;
+  judged_at: number | null;
+  weight_after: number | null;
+}
 
 interface WeightRow {
   problem_kind: string;
@@ -60,6 +102,8 @@ export class EngineStore {
   private readonly deleteMemory;
   private readonly pruneMemory;
   private readonly saveBatch;
+  private readonly upsertProblem;
+  private readonly pruneProblems;
 
   constructor(
     private readonly db: Database,
@@ -82,7 +126,34 @@ export class EngineStore {
     this.pruneMemory = db.prepare(
       'DELETE FROM engine_long_term_memory WHERE key NOT IN (SELECT key FROM engine_long_term_memory ORDER BY last_seen DESC LIMIT ?)'
     );
-    this.saveBatch = db.transaction((weights: StrategyWeight[], upserts: LongTermItem[], removed: string[]) => {
+    this.upsertProblem = db.prepare(
+      `INSERT INTO engine_problems (id, kind, target, trigger, opened_at, status, resolved_at, action, confidence, rationale, outcome, judged_at, weight_after)
+       VALUES (@id, @kind, @target, @trigger, @opened_at, @status, @resolved_at, @action, @confidence, @rationale, @outcome, @judged_at, @weight_after)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at, outcome = excluded.outcome,
+         judged_at = excluded.judged_at, weight_after = excluded.weight_after`
+    );
+    this.pruneProblems = db.prepare(
+      'DELETE FROM engine_problems WHERE id NOT IN (SELECT id FROM engine_problems ORDER BY opened_at DESC LIMIT ?)'
+    );
+    this.saveBatch = db.transaction((weights: StrategyWeight[], upserts: LongTermItem[], removed: string[], problems: Problem[]) => {
+      for (const p of problems) {
+        this.upsertProblem.run({
+          id: p.id,
+          kind: p.kind,
+          target: p.target,
+          trigger: p.trigger.slice(0, 2000),
+          opened_at: p.openedAt,
+          status: p.status,
+          resolved_at: p.resolvedAt,
+          action: p.action,
+          confidence: p.confidence,
+          rationale: p.rationale.slice(0, 4000),
+          outcome: p.outcome,
+          judged_at: p.judgedAt,
+          weight_after: p.weightAfter
+        });
+      }
+      if (problems.length > 0) this.pruneProblems.run(MAX_STORED_PROBLEMS);
       for (const w of weights) {
         this.upsertWeight.run({
           problem_kind: w.problemKind,
@@ -132,9 +203,40 @@ export class EngineStore {
     }));
   }
 
-  /** Writes changed weights and long-term items in one transaction. */
-  save(weights: StrategyWeight[], memory: { upserts: LongTermItem[]; removed: string[] }): void {
-    if (weights.length === 0 && memory.upserts.length === 0 && memory.removed.length === 0) return;
-    this.saveBatch(weights, memory.upserts, memory.removed);
+  /**
+   * Problems a previous run left open are no longer tracked by anyone: marks them resolved (without
+   * an outcome) with a note. Called when an engine starts on live traffic, never by one-shot commands.
+   */
+  abandonOpenProblems(): number {
+    return this.db.prepare(`UPDATE engine_problems SET status = 'resolved', trigger = trigger || ? WHERE status = 'open'`).run(ABANDONED_NOTE).changes;
+  }
+
+  /** Writes changed weights, long-term items and problems in one transaction. */
+  save(weights: StrategyWeight[], memory: { upserts: LongTermItem[]; removed: string[] }, problems: Problem[] = []): void {
+    if (weights.length === 0 && memory.upserts.length === 0 && memory.removed.length === 0 && problems.length === 0) return;
+    this.saveBatch(weights, memory.upserts, memory.removed, problems);
+  }
+
+  /** Stored problems, newest first (resolved ones, and ones a previous run left open). */
+  listProblems(query: { status?: 'open' | 'resolved'; limit: number }): Problem[] {
+    const rows = query.status
+      ? this.db.prepare<[string, number], ProblemRow>('SELECT * FROM engine_problems WHERE status = ? ORDER BY opened_at DESC LIMIT ?').all(query.status, query.limit)
+      : this.db.prepare<[number], ProblemRow>('SELECT * FROM engine_problems ORDER BY opened_at DESC LIMIT ?').all(query.limit);
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind as ProblemKind,
+      key: r.target,
+      target: r.target,
+      trigger: r.trigger,
+      openedAt: r.opened_at,
+      status: r.status === 'open' ? 'open' : 'resolved',
+      resolvedAt: r.resolved_at,
+      action: r.action as StrategyAction,
+      confidence: r.confidence,
+      rationale: r.rationale,
+      outcome: r.outcome === 'success' || r.outcome === 'failure' ? r.outcome : null,
+      judgedAt: r.judged_at,
+      weightAfter: r.weight_after
+    }));
   }
 }

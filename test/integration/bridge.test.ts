@@ -133,6 +133,9 @@ describe('engine bridge against a real nats-server', () => {
       expect(w?.successes).toBe(1);
       const memory = await again.core.api.invoke('engine.memory', { query: 'pay' });
       expect(memory.longTerm[0]?.key).toBe('payments');
+      // the problem, its decision and its outcome are still listed
+      const problems = await again.core.api.invoke('engine.problems', { status: 'resolved' });
+      expect(problems.find((p) => p.target === 'payments')).toMatchObject({ kind: 'service_unhealthy', action: 'restart_service', outcome: 'success' });
     } finally {
       await again.core.stop();
     }

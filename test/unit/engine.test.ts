@@ -270,6 +270,9 @@ describe('problems, decisions and learning', () => {
     expect(learn?.data.kind === 'strategy' && learn.data.weight).toBeCloseTo(expected, 4);
     const resolved = e.problems().resolved[0];
     expect(resolved).toMatchObject({ status: 'resolved', outcome: 'success', resolvedAt: 60 * S });
+    // reported once for persistence, in its final state
+    expect(e.takeProblemChanges()).toEqual([expect.objectContaining({ id: resolved?.id, status: 'resolved', outcome: 'success' })]);
+    expect(e.takeProblemChanges()).toEqual([]);
   });
 
   it('a problem still open after 60 s is a failure (judged once, on tick): weight ← w − 0.2·w', () => {
