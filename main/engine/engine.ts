@@ -775,13 +775,13 @@ export class ConsciousnessEngine {
     const from = this.focus;
     this.focus = next;
     const weight = round(clamp(next === null ? fw : bw, 0, 1));
+    // When the old focus decayed out, that is the reason, whatever input happened to arrive.
     const why =
-      reason ??
-      (next === null
-        ? `attention on ${from} decayed below ${a.focusThreshold}`
-        : from !== null && !focusHolds
-          ? `attention on ${from} decayed below ${a.focusThreshold}; ${next} is the heaviest target`
-          : `${next} is the heaviest target`);
+      from !== null && !focusHolds
+        ? next === null
+          ? `attention on ${from} decayed below ${a.focusThreshold}`
+          : `attention on ${from} decayed below ${a.focusThreshold}; ${next} is the heaviest target`
+        : (reason ?? `${next} is the heaviest target`);
     this.emit(out, 'consciousness.attention_shift', { from, to: next, weight, reason: why }, t, cause);
   }
 

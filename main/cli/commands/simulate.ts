@@ -279,11 +279,13 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
     }
     await Promise.all(batch);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, stepMs);
-      options.signal?.addEventListener('abort', () => {
+      const done = (): void => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(done, stepMs);
+      options.signal?.addEventListener('abort', done, { once: true });
     });
   }
   // Give the engine's last reactions a moment to arrive before we stop consuming.
