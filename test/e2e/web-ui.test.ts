@@ -49,7 +49,7 @@ describe('web mode in Chromium', () => {
     const killedAt = Date.now();
     await nats.kill9();
     await expect
-      .poll(() => state.getAttribute('data-state'), { timeout: 5_000, intervals: [100] })
+      .poll(() => state.getAttribute('data-state'), { timeout: 5_000, interval: 100 })
       .toMatch(/^(reconnecting|disconnected)$/);
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     expect(await state.textContent()).toMatch(/Disconnected/);
