@@ -141,6 +141,29 @@ describe('every view on real data', () => {
     await expect.poll(() => page.getByTestId('emergency-state').textContent()).toContain('off');
     await shot('outbox');
 
+    // Recordings: record live traffic, stop, export to NDJSON, import it back, replay the import.
+    const record = page.getByRole('form', { name: 'Record' });
+    await record.getByLabel('Name').fill('ui-live');
+    await record.getByLabel('Subject filter').fill('orchestrator.>');
+    await record.getByRole('button', { name: 'Start recording' }).click();
+    const live = page.getByTestId('recording-row').filter({ hasText: 'ui-live' });
+    await expect.poll(async () => number(await live.locator('td').nth(4).textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await live.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('stopped');
+    const file = path.join(tempDir(), 'ui-live.ndjson');
+    await live.getByRole('button', { name: 'Export…' }).click();
+    await page.getByRole('form', { name: 'Export ui-live' }).getByLabel('File on the server').fill(file);
+    await page.getByRole('form', { name: 'Export ui-live' }).getByRole('button', { name: 'Export' }).click();
+    await expect.poll(() => page.getByTestId('toasts').textContent(), { timeout: 10_000 }).toMatch(/Exported [\d,]+ messages/);
+    await page.getByRole('form', { name: 'Import a recording' }).getByLabel(/Import NDJSON file/).fill(file);
+    await page.getByRole('form', { name: 'Import a recording' }).getByRole('button', { name: 'Import' }).click();
+    await expect.poll(() => page.getByTestId('recording-row').filter({ hasText: 'import' }).count(), { timeout: 10_000 }).toBe(1);
+    const imported = page.getByTestId('recording-row').filter({ hasText: 'import' });
+    await imported.getByRole('button', { name: 'Replay…' }).click();
+    await page.getByRole('form', { name: /^Replay / }).getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.getByTestId('replay-progress').textContent(), { timeout: 20_000 }).toContain('done');
+    await shot('outbox-recordings');
+
     // Alerts: a threshold change is kept by the core; lowered to 0, the pending rule fires on the
     // health_monitor consumer (nothing consumes it), and the alert is acknowledged from the list.
     await go('Alerts');

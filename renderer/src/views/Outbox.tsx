@@ -48,7 +48,7 @@ function StatsCard() {
             <dt>In flight</dt>
             <dd>{stats.inFlight}</dd>
             <dt>Draining</dt>
-            <dd>{stats.draining ? 'yes' : 'no (disconnected or publish breaker open)'}</dd>
+            <dd>{stats.draining ? 'yes' : 'no'}</dd>
             <dt>Delivered since start</dt>
             <dd>
               {formatNumber(stats.deliveredTotal)} ({formatNumber(stats.duplicatesTotal)} duplicates)

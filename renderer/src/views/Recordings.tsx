@@ -86,90 +86,29 @@ function useReplayProgress() {
   return progress;
 }
 
-function RecordingActions({ rec, onChange }: { rec: RecordingPayload; onChange: () => void }) {
+type PanelKind = 'export' | 'replay';
+
+function RecordingActions({ rec, open, onOpen, onChange }: { rec: RecordingPayload; open: PanelKind | null; onOpen: (kind: PanelKind | null) => void; onChange: () => void }) {
   const stop = useAction('recordings.stop');
   const del = useAction('recordings.delete');
-  const exp = useAction('recordings.export');
-  const replay = useAction('recordings.replay');
-  const notify = useNotify();
-  const [open, setOpen] = useState<null | 'export' | 'replay'>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [path, setPath] = useState(`/tmp/${rec.name.replace(/[^\w.-]+/g, '_')}.ndjson`);
-  const [format, setFormat] = useState<'ndjson' | 'csv'>('ndjson');
-  const [speed, setSpeed] = useState('');
-  const [map, setMap] = useState('');
-  const [servers, setServers] = useState('');
-  const error = stop.error ?? del.error ?? exp.error ?? replay.error;
   return (
-    <div className="stack">
-      <div className="form-row">
-        {rec.status === 'recording' && (
-          <button type="button" onClick={() => void stop.run({ id: rec.id }).then(onChange)}>
-            Stop
-          </button>
-        )}
-        <button type="button" onClick={() => setOpen(open === 'export' ? null : 'export')} aria-expanded={open === 'export'}>
-          Export…
+    <div className="form-row">
+      {rec.status === 'recording' && (
+        <button type="button" onClick={() => void stop.run({ id: rec.id }).then(onChange)}>
+          Stop
         </button>
-        <button type="button" onClick={() => setOpen(open === 'replay' ? null : 'replay')} aria-expanded={open === 'replay'} disabled={rec.messageCount === 0}>
-          Replay…
-        </button>
-        <button type="button" onClick={() => setConfirmDelete(true)} aria-label={`Delete recording ${rec.name}`}>
-          Delete…
-        </button>
-      </div>
-      {open === 'export' && (
-        <form
-          className="form-row"
-          aria-label={`Export ${rec.name}`}
-          onSubmit={(e) => {
-            e.preventDefault();
-            void exp.run({ recordingId: rec.id, format, path: path.trim() }).then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
-          }}
-        >
-          <label>
-            File on the server <input className="short" style={{ width: 260 }} value={path} onChange={(e) => setPath(e.target.value)} />
-          </label>
-          <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}>
-            <option value="ndjson">NDJSON</option>
-            <option value="csv">CSV</option>
-          </select>
-          <button type="submit" disabled={exp.pending}>
-            Export
-          </button>
-        </form>
       )}
-      {open === 'replay' && (
-        <form
-          className="form-row"
-          aria-label={`Replay ${rec.name}`}
-          onSubmit={(e) => {
-            e.preventDefault();
-            void replay
-              .run({
-                id: rec.id,
-                speed: speed.trim() ? Number(speed) : null,
-                subjectMap: map.split(/[\s,]+/).filter(Boolean),
-                servers: servers.trim() ? servers.split(',').map((s) => s.trim()).filter(Boolean) : undefined
-              })
-              .then((r) => r && notify(`Replaying ${formatNumber(r.total)} messages`));
-          }}
-        >
-          <label>
-            Speed × <input className="short" type="number" step="any" min={0} value={speed} placeholder="fastest" onChange={(e) => setSpeed(e.target.value)} />
-          </label>
-          <label>
-            Subject map <input className="short" style={{ width: 240 }} value={map} placeholder="orchestrator.>=replay.>" onChange={(e) => setMap(e.target.value)} />
-          </label>
-          <label>
-            Into servers <input className="short" style={{ width: 200 }} value={servers} placeholder="this connection" onChange={(e) => setServers(e.target.value)} />
-          </label>
-          <button type="submit" disabled={replay.pending}>
-            Replay
-          </button>
-        </form>
-      )}
-      <ErrorNote error={error} />
+      <button type="button" onClick={() => onOpen(open === 'export' ? null : 'export')} aria-expanded={open === 'export'}>
+        Export…
+      </button>
+      <button type="button" onClick={() => onOpen(open === 'replay' ? null : 'replay')} aria-expanded={open === 'replay'} disabled={rec.messageCount === 0}>
+        Replay…
+      </button>
+      <button type="button" onClick={() => setConfirmDelete(true)} aria-label={`Delete recording ${rec.name}`}>
+        Delete…
+      </button>
+      <ErrorNote error={stop.error ?? del.error} />
       {confirmDelete && (
         <ConfirmDialog
           title={`Delete recording ${rec.name}?`}
@@ -190,6 +129,81 @@ function RecordingActions({ rec, onChange }: { rec: RecordingPayload; onChange: 
   );
 }
 
+/** The export or replay form of one recording, under the table. */
+function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: PanelKind; onClose: () => void }) {
+  const exp = useAction('recordings.export');
+  const replay = useAction('recordings.replay');
+  const notify = useNotify();
+  const [path, setPath] = useState(`/tmp/${rec.name.replace(/[^\w.-]+/g, '_')}.ndjson`);
+  const [format, setFormat] = useState<'ndjson' | 'csv'>('ndjson');
+  const [speed, setSpeed] = useState('');
+  const [map, setMap] = useState('');
+  const [servers, setServers] = useState('');
+  return (
+    <div className="card">
+      {kind === 'export' ? (
+        <form
+          className="form-row"
+          aria-label={`Export ${rec.name}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void exp.run({ recordingId: rec.id, format, path: path.trim() }).then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
+          }}
+        >
+          <strong>Export {rec.name}</strong>
+          <label>
+            File on the server <input className="short" style={{ width: 300 }} value={path} onChange={(e) => setPath(e.target.value)} />
+          </label>
+          <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}>
+            <option value="ndjson">NDJSON</option>
+            <option value="csv">CSV</option>
+          </select>
+          <button type="submit" disabled={exp.pending}>
+            Export
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </form>
+      ) : (
+        <form
+          className="form-row"
+          aria-label={`Replay ${rec.name}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void replay
+              .run({
+                id: rec.id,
+                speed: speed.trim() ? Number(speed) : null,
+                subjectMap: map.split(/[\s,]+/).filter(Boolean),
+                servers: servers.trim() ? servers.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+              })
+              .then((r) => r && notify(`Replaying ${formatNumber(r.total)} messages`));
+          }}
+        >
+          <strong>Replay {rec.name}</strong>
+          <label>
+            Speed × <input className="short" type="number" step="any" min={0} value={speed} placeholder="fastest" onChange={(e) => setSpeed(e.target.value)} />
+          </label>
+          <label>
+            Subject map <input className="short" style={{ width: 240 }} value={map} placeholder="orchestrator.>=replay.>" onChange={(e) => setMap(e.target.value)} />
+          </label>
+          <label>
+            Into servers <input className="short" style={{ width: 200 }} value={servers} placeholder="this connection" onChange={(e) => setServers(e.target.value)} />
+          </label>
+          <button type="submit" disabled={replay.pending}>
+            Replay
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </form>
+      )}
+      <ErrorNote error={exp.error ?? replay.error} />
+    </div>
+  );
+}
+
 /** Recordings: record, export, import, replay with progress. */
 export function Recordings() {
   const list = useQuery('recordings.list', {}, { refreshMs: 10_000 });
@@ -199,6 +213,8 @@ export function Recordings() {
   const cancel = useAction('recordings.cancelReplay');
   const notify = useNotify();
   const [importPath, setImportPath] = useState('');
+  const [panel, setPanel] = useState<{ id: number; kind: PanelKind } | null>(null);
+  const panelRec = panel ? list.data?.recordings.find((r) => r.id === panel.id) : undefined;
   const columns: Column<RecordingPayload>[] = [
     { id: 'name', label: 'Name', sortValue: (r) => r.name, render: (r) => <strong>{r.name}</strong> },
     { id: 'source', label: 'Source', sortValue: (r) => r.source, render: (r) => `${r.source}${r.stream ? ` ${r.stream}` : ''}` },
@@ -207,7 +223,18 @@ export function Recordings() {
     { id: 'count', label: 'Messages', numeric: true, sortValue: (r) => r.messageCount, render: (r) => formatNumber(r.messageCount) },
     { id: 'bytes', label: 'Size', numeric: true, sortValue: (r) => r.bytes, render: (r) => formatBytes(r.bytes) },
     { id: 'created', label: 'Created', sortValue: (r) => r.createdAt, render: (r) => formatTime(r.createdAt) },
-    { id: 'actions', label: 'Actions', render: (r) => <RecordingActions rec={r} onChange={list.reload} /> }
+    {
+      id: 'actions',
+      label: 'Actions',
+      render: (r) => (
+        <RecordingActions
+          rec={r}
+          open={panel?.id === r.id ? panel.kind : null}
+          onOpen={(kind) => setPanel(kind ? { id: r.id, kind } : null)}
+          onChange={list.reload}
+        />
+      )
+    }
   ];
   // Finished replays stay listed with their outcome until the view is left.
   const running = Object.values(progress);
@@ -274,6 +301,7 @@ export function Recordings() {
           empty={<EmptyState title="No recordings yet.">Record live traffic or a stream range above, or import an NDJSON file.</EmptyState>}
         />
       )}
+      {panel && panelRec && <RecordingPanel key={`${panel.id}-${panel.kind}`} rec={panelRec} kind={panel.kind} onClose={() => setPanel(null)} />}
     </article>
   );
 }
