@@ -54,14 +54,12 @@ function startCore(servers: string[], autoConnect = false): Promise<Harness> {
   });
   const transitions: AlertTransitionEvent[] = [];
   core.api.subscribe('alerts.transition', (t) => transitions.push(t));
-  return core
-    .start()
-    .then(() => ({
-      core,
-      monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring,
-      transitions,
-      notifications
-    }));
+  return core.start().then(() => ({
+    core,
+    monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring,
+    transitions,
+    notifications
+  }));
 }
 
 async function active(core: Core, rule: string, target?: string) {
@@ -98,6 +96,7 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
   let server: NatsServerHandle;
   let h: Harness;
   let nc: NatsConnection | null = null;
+  let watcher: NatsConnection | null = null;
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -105,6 +104,7 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
   });
   afterAll(async () => {
     await nc?.close();
+    await watcher?.close();
     await h?.core.stop();
     await server?.stop();
   });
@@ -116,6 +116,16 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     await core.api.invoke('alerts.rules.set', { rule: 'nats.disconnected', threshold: 1 });
     const backlogRule = await core.api.invoke('alerts.rules.set', { rule: 'outbox.backlog', threshold: 5 });
     expect(backlogRule).toMatchObject({ threshold: 5, defaults: { threshold: 1000 } });
+
+    // An operator's tool listening on alert.> the whole time (it reconnects by itself).
+    watcher = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const heard: Array<{ subject: string; body: any }> = [];
+    watcher.subscribe('alert.>', {
+      callback: (_err, m) => {
+        heard.push({ subject: m.subject, body: m.json() });
+      }
+    });
+    await watcher.flush();
 
     await server.kill9();
     // Queue while it is down: the outbox holds them.
@@ -179,6 +189,7 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
 
     await server.restart();
     await waitFor(() => core.context.nats.status().state === 'connected', { timeoutMs: 30_000, message: 'reconnect' });
+    await watcher.flush(); // the listener is back too
     // The kill emptied the memory stream PRIORITY_EVENTS (alert.>). The client reconnects on the same
     // NatsConnection, which the provisioning area has already provisioned once, so it is recreated
     // here as an operator would (`synos-cc provision`); the outbox keeps retrying until it exists.
@@ -223,6 +234,12 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     expect(new Set(ids).size).toBe(ids.length);
     const unpublished = h.monitoring.store.unpublished(10);
     expect(unpublished).toEqual([]);
+    // The listener on alert.> heard the alert that fired while the server was down.
+    const firedHeard = await waitFor(
+      () => heard.find((m) => m.subject === 'alert.error.nats.disconnected' && m.body.data.transition === 'fired'),
+      { message: 'the offline alert on alert.>' }
+    );
+    expect(Date.parse(firedHeard.body.time)).toBeLessThan(Date.parse(history.alert.resolvedAt!));
   });
 });
 
