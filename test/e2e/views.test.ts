@@ -141,6 +141,13 @@ describe('every view on real data', () => {
     await expect.poll(() => page.getByTestId('emergency-state').textContent()).toContain('off');
     await shot('outbox');
 
+    // The emergency switch sits behind a confirmation; every breaker opens, and releasing closes them.
+    await page.getByRole('button', { name: 'Emergency: open all breakers…' }).click();
+    await page.getByRole('dialog', { name: 'Open every breaker?' }).getByRole('button', { name: 'Open all breakers' }).click();
+    await expect.poll(() => page.getByTestId('emergency-state').textContent(), { timeout: 10_000 }).toContain('ON since');
+    await page.getByRole('button', { name: 'Release emergency switch' }).click();
+    await expect.poll(() => page.getByTestId('emergency-state').textContent(), { timeout: 10_000 }).toContain('off');
+
     // Recordings: record live traffic, stop, export to NDJSON, import it back, replay the import.
     const record = page.getByRole('form', { name: 'Record' });
     await record.getByLabel('Name').fill('ui-live');
