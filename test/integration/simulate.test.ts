@@ -50,7 +50,8 @@ describe('simulate against a running core', () => {
         },
         { timeoutMs: 15_000, message: 'the engine to focus on the failing service' }
       );
-      expect(focused.attention[0]?.target).toBe(failing);
+      // the failing service carries (close to) full attention; others may tie with it, the focus is what moved
+      expect(focused.attention.find((a) => a.target === failing)?.weight).toBeGreaterThan(0.5);
       const report = await simulation;
 
       expect(failing).not.toBeNull();
