@@ -79,7 +79,12 @@ export const ProvisionInputSchema = z
     /** Replicas for every stream (clusters: 3). Defaults to the configured value. */
     replicas: z.number().int().min(1).max(5).optional(),
     /** Dedupe window for Nats-Msg-Id, milliseconds. */
-    duplicateWindowMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional()
+    duplicateWindowMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(7 * 24 * 3_600_000)
+      .optional()
   })
   .strict();
 
@@ -190,7 +195,11 @@ export const ConsumerSummarySchema = z.object({
 });
 export type ConsumerSummary = z.infer<typeof ConsumerSummarySchema>;
 
-export const ConsumerListSchema = z.object({ ...CacheMark, stream: z.string(), consumers: z.array(ConsumerSummarySchema) });
+export const ConsumerListSchema = z.object({
+  ...CacheMark,
+  stream: z.string(),
+  consumers: z.array(ConsumerSummarySchema)
+});
 export type ConsumerList = z.infer<typeof ConsumerListSchema>;
 
 export const AccountOverviewSchema = z.object({
@@ -264,7 +273,12 @@ export const BrowseInputSchema = z
     subject: z.string().trim().min(1).max(512).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
     /** Payload bytes included per message in a page (the rest: streams.message). */
-    maxPayloadBytes: z.number().int().min(0).max(1024 * 1024).default(8192)
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .default(8192)
   })
   .strict();
 

@@ -35,7 +35,14 @@ import {
   type JsMsg,
   type StoredMsg
 } from '@nats-io/jetstream';
-import { MsgHdrsImpl, createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  MsgHdrsImpl,
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription
+} from '@nats-io/transport-node';
 import { ContractError, type BrowsedMessage, type BrowsePage } from '../contract';
 import { toJetStreamError } from './inspector';
 
@@ -52,7 +59,14 @@ const SEARCH_FANOUT = 8;
 /** Above this size a payload's format is guessed from its start instead of parsed whole. */
 const FULL_DETECT_BYTES = 256 * 1024;
 /** Headers direct get adds to each answer; they describe the read, not the message. */
-const DIRECT_HEADERS = new Set(['nats-stream', 'nats-sequence', 'nats-time-stamp', 'nats-subject', 'nats-last-sequence', 'nats-num-pending']);
+const DIRECT_HEADERS = new Set([
+  'nats-stream',
+  'nats-sequence',
+  'nats-time-stamp',
+  'nats-subject',
+  'nats-last-sequence',
+  'nats-num-pending'
+]);
 
 export type BrowseFrom = { seq: number } | { time: string } | { last: number };
 
@@ -124,7 +138,14 @@ function fromStored(m: StoredMsg): ReadMessage {
 }
 
 function fromConsumer(m: JsMsg): ReadMessage {
-  return { seq: m.seq, subject: m.subject, time: m.timestamp, timeMs: m.time.getTime(), data: m.data, header: m.headers };
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    time: m.timestamp,
+    timeMs: m.time.getTime(),
+    data: m.data,
+    header: m.headers
+  };
 }
 
 const encoder = new TextEncoder();
@@ -195,13 +216,21 @@ class DirectReader {
     const code = h?.code ?? 0;
     if (code === 404) return p.resolve(null);
     if (code !== 0 || (p.api === 'direct' && !h)) {
-      const what = code === 503 ? 'JetStream is not answering (no responders)' : `${code} ${h?.description ?? ''}`.trim();
+      const what =
+        code === 503 ? 'JetStream is not answering (no responders)' : `${code} ${h?.description ?? ''}`.trim();
       return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: ${what}`));
     }
     if (p.api === 'msg-get') return this.onMsgGet(p, msg);
     if (!h) return;
     const time = h.get('Nats-Time-Stamp');
-    p.resolve({ seq: Number(h.get('Nats-Sequence')), subject: h.get('Nats-Subject'), time, timeMs: Date.parse(time), data: msg.data, header: h });
+    p.resolve({
+      seq: Number(h.get('Nats-Sequence')),
+      subject: h.get('Nats-Subject'),
+      time,
+      timeMs: Date.parse(time),
+      data: msg.data,
+      header: h
+    });
   }
 
   private onMsgGet(p: PendingRead, msg: Msg): void {
@@ -209,15 +238,23 @@ class DirectReader {
     try {
       r = JSON.parse(new TextDecoder().decode(msg.data)) as MsgGetResponse;
     } catch {
-      return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the server sent an unreadable answer`));
+      return p.reject(
+        new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the server sent an unreadable answer`)
+      );
     }
     if (r.error) {
       if (r.error.code === 404 || r.error.err_code === 10037) return p.resolve(null);
       const what = `${r.error.description ?? 'error'} (err_code ${r.error.err_code ?? r.error.code})`;
-      return p.reject(new ContractError(r.error.err_code === 10059 ? 'NOT_FOUND' : 'JETSTREAM_ERROR', `reading ${p.stream} failed: ${what}`));
+      return p.reject(
+        new ContractError(
+          r.error.err_code === 10059 ? 'NOT_FOUND' : 'JETSTREAM_ERROR',
+          `reading ${p.stream} failed: ${what}`
+        )
+      );
     }
     const m = r.message;
-    if (!m) return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the answer holds no message`));
+    if (!m)
+      return p.reject(new ContractError('JETSTREAM_ERROR', `reading ${p.stream} failed: the answer holds no message`));
     const data = m.data ? new Uint8Array(Buffer.from(m.data, 'base64')) : new Uint8Array(0);
     const header = m.hdrs ? MsgHdrsImpl.decode(new Uint8Array(Buffer.from(m.hdrs, 'base64'))) : undefined;
     p.resolve({ seq: m.seq, subject: m.subject, time: m.time, timeMs: Date.parse(m.time), data, header });
@@ -231,7 +268,9 @@ class DirectReader {
       for (const [id, p] of this.pending) {
         if (p.at > limit) continue;
         this.pending.delete(id);
-        p.reject(new ContractError('TIMEOUT', `direct get from ${p.stream} was not answered within ${this.timeoutMs} ms`));
+        p.reject(
+          new ContractError('TIMEOUT', `direct get from ${p.stream} was not answered within ${this.timeoutMs} ms`)
+        );
       }
       if (this.pending.size === 0 && this.sweeper) {
         clearInterval(this.sweeper);
@@ -371,7 +410,13 @@ export class MessageBrowser {
   }
 
   /** The first message at or after seq matching filter (">" for any), or null past the end. */
-  private async next(jsm: JetStreamManager, stream: string, direct: boolean, seq: number, filter: string): Promise<ReadMessage | null> {
+  private async next(
+    jsm: JetStreamManager,
+    stream: string,
+    direct: boolean,
+    seq: number,
+    filter: string
+  ): Promise<ReadMessage | null> {
     return this.reader.next(stream, seq, filter, direct ? 'direct' : 'msg-get');
   }
 
@@ -437,7 +482,9 @@ export class MessageBrowser {
     const found: ReadMessage[] = [];
     // Probe: PROBE_WINDOW concurrent requests from the cursor.
     const w = Math.min(PROBE_WINDOW, end - cursor + 1);
-    const answers = await Promise.all(Array.from({ length: w }, (_, i) => this.next(jsm, stream, b.direct, cursor + i, filter)));
+    const answers = await Promise.all(
+      Array.from({ length: w }, (_, i) => this.next(jsm, stream, b.direct, cursor + i, filter))
+    );
     const seen = new Set<number>();
     let beyond: ReadMessage | null = null;
     for (const m of answers) {
@@ -520,7 +567,10 @@ export class MessageBrowser {
       // Keep the wasted requests per message small: w / (density*w + 1) <= 3.
       const affordable = density >= 1 / 3 ? MAX_WINDOW : Math.floor(3 / (1 - 3 * density));
       const end = Math.min(b.lastSeq, stopAfter);
-      const w = Math.max(1, Math.min(MAX_WINDOW, affordable, Math.ceil(need / Math.max(density, 0.01)), end - cursor + 1));
+      const w = Math.max(
+        1,
+        Math.min(MAX_WINDOW, affordable, Math.ceil(need / Math.max(density, 0.01)), end - cursor + 1)
+      );
       const requests: Array<Promise<ReadMessage | null>> = [];
       for (let i = 0; i < w; i++) requests.push(this.next(jsm, stream, b.direct, cursor + i, filter));
       const answers = await Promise.all(requests);
@@ -623,7 +673,9 @@ export class MessageBrowser {
       if (useConsumer) {
         // A time start is turned into a sequence first: 2.9 finds a consumer's start time slowly.
         const seq =
-          from && 'time' in from ? await this.seqAtTime(stream, b, from.time) : Math.max(b.firstSeq, from && 'seq' in from ? from.seq : 1);
+          from && 'time' in from
+            ? await this.seqAtTime(stream, b, from.time)
+            : Math.max(b.firstSeq, from && 'seq' in from ? from.seq : 1);
         if (seq > b.lastSeq) return page([], null);
         const read = await this.viaConsumer(stream, { seq }, filter, limit);
         if (read) {
@@ -681,7 +733,10 @@ export class MessageBrowser {
       throw toJetStreamError(error, `message ${seq} of ${stream}`, [this.nc.getServer()]);
     }
     if (!msg) {
-      throw new ContractError('NOT_FOUND', `stream ${stream} has no message ${seq} (deleted, purged or not yet written; it holds ${b.firstSeq}..${b.lastSeq})`);
+      throw new ContractError(
+        'NOT_FOUND',
+        `stream ${stream} has no message ${seq} (deleted, purged or not yet written; it holds ${b.firstSeq}..${b.lastSeq})`
+      );
     }
     return toBrowsedMessage(fromStored(msg), Number.MAX_SAFE_INTEGER);
   }

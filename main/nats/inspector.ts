@@ -2,14 +2,15 @@
  * StreamInspector: what natscli's `stream ls/info`, `consumer ls` and `stream purge/rmm` show and
  * do, for any stream on the server (not only Syn_OS's), turned into the contract's shapes.
  */
-import { JetStreamApiError, jetstreamManager, type ConsumerInfo, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  ContractError,
-  type ConsumerSummary,
-  type StreamCluster,
-  type StreamSummary
-} from '../contract';
+  JetStreamApiError,
+  jetstreamManager,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type StreamInfo
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ContractError, type ConsumerSummary, type StreamCluster, type StreamSummary } from '../contract';
 import { classifyNatsError } from './errors';
 
 const NS_PER_MS = 1_000_000;
@@ -104,7 +105,8 @@ export function toConsumerSummary(ci: ConsumerInfo): ConsumerSummary {
   const c = ci.config;
   const delivered = sequencePoint(ci.delivered);
   const ackFloor = sequencePoint(ci.ack_floor);
-  const filters = c.filter_subjects && c.filter_subjects.length > 0 ? c.filter_subjects.join(', ') : (c.filter_subject ?? null);
+  const filters =
+    c.filter_subjects && c.filter_subjects.length > 0 ? c.filter_subjects.join(', ') : (c.filter_subject ?? null);
   const actives = [delivered.lastActive, ackFloor.lastActive].filter((t): t is string => t !== null).sort();
   return {
     stream: ci.stream_name,
@@ -135,10 +137,14 @@ export function toJetStreamError(error: unknown, what: string, servers: readonly
   if (error instanceof JetStreamApiError) {
     const api = error.apiError();
     if (api.err_code === 10059) {
-      return new ContractError('NOT_FOUND', `${what}: stream not found (synos-cc streams lists the streams)`, { err_code: api.err_code });
+      return new ContractError('NOT_FOUND', `${what}: stream not found (synos-cc streams lists the streams)`, {
+        err_code: api.err_code
+      });
     }
     if (api.err_code === 10014) {
-      return new ContractError('NOT_FOUND', `${what}: consumer not found (synos-cc consumers STREAM lists them)`, { err_code: api.err_code });
+      return new ContractError('NOT_FOUND', `${what}: consumer not found (synos-cc consumers STREAM lists them)`, {
+        err_code: api.err_code
+      });
     }
     if (api.err_code === 10037) {
       return new ContractError('NOT_FOUND', `${what}: no message found`, { err_code: api.err_code });
@@ -217,7 +223,10 @@ export class StreamInspector {
   }
 
   /** Purges a stream, or only `subject` (wildcards allowed), optionally keeping the newest `keep`. */
-  async purge(stream: string, options: { subject?: string | undefined; keep?: number | undefined } = {}): Promise<number> {
+  async purge(
+    stream: string,
+    options: { subject?: string | undefined; keep?: number | undefined } = {}
+  ): Promise<number> {
     const opts: Record<string, unknown> = {};
     if (options.subject) opts.filter = options.subject;
     if (options.keep !== undefined) opts.keep = options.keep;

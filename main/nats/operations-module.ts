@@ -141,7 +141,8 @@ export const operationsModule: ModuleFactory = (ctx) => {
         return await live(toolsFor(nc));
       } catch (error) {
         const code = error instanceof ContractError ? error.code : null;
-        const fallback = code !== null && OFFLINE_CODES.has(code) && ctx.nats.status().state !== 'connected' ? cached() : null;
+        const fallback =
+          code !== null && OFFLINE_CODES.has(code) && ctx.nats.status().state !== 'connected' ? cached() : null;
         if (fallback) return fallback;
         throw error;
       }
@@ -152,7 +153,11 @@ export const operationsModule: ModuleFactory = (ctx) => {
     throw new ContractError(
       'NOT_CONNECTED',
       `not connected to NATS (state: ${status.state}) and no snapshot of ${what} has been taken yet`,
-      { state: status.state, lastError: status.lastError, hint: status.hint ?? 'Connect once; the streams view is remembered for offline use.' }
+      {
+        state: status.state,
+        lastError: status.lastError,
+        hint: status.hint ?? 'Connect once; the streams view is remembered for offline use.'
+      }
     );
   }
 
@@ -204,7 +209,14 @@ export const operationsModule: ModuleFactory = (ctx) => {
   }
 
   function streamDetail(record: StreamRecord, time: string, cached: boolean): StreamDetail {
-    return { cached, snapshotTime: time, stream: record.stream, config: record.config, state: record.state, cluster: record.cluster };
+    return {
+      cached,
+      snapshotTime: time,
+      stream: record.stream,
+      config: record.config,
+      state: record.state,
+      cluster: record.cluster
+    };
   }
 
   return {
@@ -265,7 +277,12 @@ export const operationsModule: ModuleFactory = (ctx) => {
             const snap = snapshots.latestAccount();
             if (!snap) return null;
             const { server, ...account } = snap.value;
-            return { cached: true, snapshotTime: snap.time, server: (server ?? null) as AccountOverview['server'], ...account };
+            return {
+              cached: true,
+              snapshotTime: snap.time,
+              server: (server ?? null) as AccountOverview['server'],
+              ...account
+            };
           },
           'the JetStream account'
         ),
@@ -275,7 +292,11 @@ export const operationsModule: ModuleFactory = (ctx) => {
         return { stream, purged };
       },
       'streams.deleteMessage': async ({ stream, seq, erase }) => {
-        const deleted = await toolsFor(ctx.nats.requireConnection()).inspector.deleteMessage(stream, seq, erase ?? false);
+        const deleted = await toolsFor(ctx.nats.requireConnection()).inspector.deleteMessage(
+          stream,
+          seq,
+          erase ?? false
+        );
         if (!deleted) throw new ContractError('NOT_FOUND', `stream ${stream} has no message ${seq} to delete`);
         logger.info('message deleted', { stream, seq });
         return { stream, seq, deleted };

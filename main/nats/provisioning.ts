@@ -153,12 +153,17 @@ export function streamDifferences(want: DesiredStream, have: StreamConfig): Prov
   if (have.storage !== want.storage) {
     out.push(
       diff('storage', want.storage, have.storage, {
-        blocked: 'the storage type of a stream cannot be changed in place; back it up, delete and re-create it yourself if you need to'
+        blocked:
+          'the storage type of a stream cannot be changed in place; back it up, delete and re-create it yourself if you need to'
       })
     );
   }
   if (have.retention !== RetentionPolicy.Limits) {
-    out.push(diff('retention', RetentionPolicy.Limits, have.retention, { blocked: 'the retention policy cannot be changed in place' }));
+    out.push(
+      diff('retention', RetentionPolicy.Limits, have.retention, {
+        blocked: 'the retention policy cannot be changed in place'
+      })
+    );
   }
   if (have.discard !== DiscardPolicy.Old) out.push(diff('discard', DiscardPolicy.Old, have.discard));
   if (have.allow_direct !== true) out.push(diff('allow_direct', true, have.allow_direct ?? false));
@@ -175,16 +180,24 @@ export function consumerDifferences(want: DesiredConsumer, have: ConsumerConfig)
     out.push(diff('filter_subject', want.filter_subject, have.filter_subject ?? '>'));
   }
   if (have.ack_policy !== AckPolicy.Explicit) {
-    out.push(diff('ack_policy', AckPolicy.Explicit, have.ack_policy, { blocked: 'the ack policy of a consumer cannot be changed in place' }));
+    out.push(
+      diff('ack_policy', AckPolicy.Explicit, have.ack_policy, {
+        blocked: 'the ack policy of a consumer cannot be changed in place'
+      })
+    );
   }
   if (have.deliver_policy !== DeliverPolicy.All) {
     out.push(
-      diff('deliver_policy', DeliverPolicy.All, have.deliver_policy, { blocked: 'the deliver policy of a consumer cannot be changed in place' })
+      diff('deliver_policy', DeliverPolicy.All, have.deliver_policy, {
+        blocked: 'the deliver policy of a consumer cannot be changed in place'
+      })
     );
   }
   if (have.deliver_subject) {
     out.push(
-      diff('deliver_subject', null, have.deliver_subject, { blocked: 'a push consumer cannot become a pull consumer in place' })
+      diff('deliver_subject', null, have.deliver_subject, {
+        blocked: 'a push consumer cannot become a pull consumer in place'
+      })
     );
   }
   if (have.max_deliver !== want.max_deliver) out.push(diff('max_deliver', want.max_deliver, have.max_deliver ?? -1));
@@ -217,7 +230,9 @@ async function openManager(nc: NatsConnection, timeoutMs: number | undefined): P
         { cause: error }
       );
     }
-    throw new ContractError('JETSTREAM_ERROR', `cannot reach the JetStream API: ${apiMessage(error)}`, undefined, { cause: error });
+    throw new ContractError('JETSTREAM_ERROR', `cannot reach the JetStream API: ${apiMessage(error)}`, undefined, {
+      cause: error
+    });
   }
 }
 
@@ -231,7 +246,13 @@ function blockAll(diffs: ProvisionDifference[], reason: string): void {
   }
 }
 
-function item(kind: ProvisionItem['kind'], name: string, stream: string, status: ProvisionItem['status'], differences: ProvisionDifference[] = []): ProvisionItem {
+function item(
+  kind: ProvisionItem['kind'],
+  name: string,
+  stream: string,
+  status: ProvisionItem['status'],
+  differences: ProvisionDifference[] = []
+): ProvisionItem {
   return { kind, name, stream, status, differences };
 }
 
@@ -284,13 +305,17 @@ async function provisionConsumer(
   const name = `${want.stream}/${want.durable_name}`;
   if (streamStatus === 'missing') return item('consumer', name, want.stream, 'missing');
   if (streamStatus === 'failed') {
-    return { ...item('consumer', name, want.stream, 'failed'), error: `stream ${want.stream} could not be provisioned` };
+    return {
+      ...item('consumer', name, want.stream, 'failed'),
+      error: `stream ${want.stream} could not be provisioned`
+    };
   }
   let info: ConsumerInfo | null = null;
   try {
     info = await jsm.consumers.info(want.stream, want.durable_name);
   } catch (error) {
-    if (!isNotFound(error, 10014)) return { ...item('consumer', name, want.stream, 'failed'), error: apiMessage(error) };
+    if (!isNotFound(error, 10014))
+      return { ...item('consumer', name, want.stream, 'failed'), error: apiMessage(error) };
   }
   const config = consumerConfigFor(want);
   if (!info) {
@@ -366,7 +391,8 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
 export function describeReport(report: ProvisionReport): string[] {
   const lines: string[] = [];
   for (const entry of [...report.streams, ...report.consumers]) {
-    if (entry.status === 'missing') lines.push(`${entry.name}: missing${report.mode === 'check' ? ' (provision would create it)' : ''}`);
+    if (entry.status === 'missing')
+      lines.push(`${entry.name}: missing${report.mode === 'check' ? ' (provision would create it)' : ''}`);
     if (entry.status === 'failed') lines.push(`${entry.name}: failed: ${entry.error ?? 'unknown error'}`);
     for (const d of entry.differences) lines.push(describeDifference(entry, d));
   }

@@ -168,7 +168,8 @@ export class SnapshotStore {
     this.db.transaction(() => {
       this.store('streams', '', time, records);
       for (const r of records) {
-        if (this.due(`s:${r.stream.name}`, t)) this.insertPoint.run(t, r.stream.name, '', r.stream.messages, r.stream.bytes, null, null);
+        if (this.due(`s:${r.stream.name}`, t))
+          this.insertPoint.run(t, r.stream.name, '', r.stream.messages, r.stream.bytes, null, null);
       }
       this.afterWrite(t);
     })();
@@ -188,7 +189,8 @@ export class SnapshotStore {
     this.db.transaction(() => {
       this.store('consumers', stream, time, consumers);
       for (const c of consumers) {
-        if (this.due(`c:${stream}\u0000${c.name}`, t)) this.insertPoint.run(t, stream, c.name, null, null, c.numPending, c.numAckPending);
+        if (this.due(`c:${stream}\u0000${c.name}`, t))
+          this.insertPoint.run(t, stream, c.name, null, null, c.numPending, c.numAckPending);
       }
       this.afterWrite(t);
     })();

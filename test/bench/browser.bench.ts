@@ -50,7 +50,9 @@ async function main(): Promise<void> {
       if (i % BATCH === 0) await nc.flush();
       if (i % 100_000 === 0) {
         const secs = (Date.now() - started) / 1000;
-        process.stdout.write(`filled ${i.toLocaleString('en')} / ${TOTAL.toLocaleString('en')} (${Math.round(i / secs)} msg/s)\n`);
+        process.stdout.write(
+          `filled ${i.toLocaleString('en')} / ${TOTAL.toLocaleString('en')} (${Math.round(i / secs)} msg/s)\n`
+        );
       }
     }
     await nc.flush();
@@ -80,23 +82,43 @@ async function main(): Promise<void> {
 
     const cases: Array<[string, () => BrowseOptions]> = [
       ['page of 100 from a random seq', () => ({ from: { seq: rand(first, last - PAGE) }, limit: PAGE })],
-      ['page of 100 from a random time', () => ({ from: { time: new Date(rand(t0, t1 - 1000)).toISOString() }, limit: PAGE })],
+      [
+        'page of 100 from a random time',
+        () => ({ from: { time: new Date(rand(t0, t1 - 1000)).toISOString() }, limit: PAGE })
+      ],
       ['last 100', () => ({ from: { last: PAGE }, limit: PAGE })],
-      ['page of 100, subject bench.3, random seq', () => ({ from: { seq: rand(first, last - PAGE * SUBJECTS) }, subject: 'bench.3', limit: PAGE })],
-      ['page of 100, subject bench.*, random seq', () => ({ from: { seq: rand(first, last - PAGE) }, subject: 'bench.*', limit: PAGE })],
-      ['page of 100, subject bench.3, random time', () => ({ from: { time: new Date(rand(t0, t1 - 60_000)).toISOString() }, subject: 'bench.3', limit: PAGE })],
+      [
+        'page of 100, subject bench.3, random seq',
+        () => ({ from: { seq: rand(first, last - PAGE * SUBJECTS) }, subject: 'bench.3', limit: PAGE })
+      ],
+      [
+        'page of 100, subject bench.*, random seq',
+        () => ({ from: { seq: rand(first, last - PAGE) }, subject: 'bench.*', limit: PAGE })
+      ],
+      [
+        'page of 100, subject bench.3, random time',
+        () => ({ from: { time: new Date(rand(t0, t1 - 60_000)).toISOString() }, subject: 'bench.3', limit: PAGE })
+      ],
       ['last 100 on subject bench.3', () => ({ from: { last: PAGE }, subject: 'bench.3', limit: PAGE })]
     ];
     const worst: Array<[string, number]> = [];
     const allowDirect = (on: boolean) => () => jsm.streams.update(STREAM, { allow_direct: on });
     const passes: Array<[string, MessageBrowser, (() => Promise<unknown>) | null]> = [
-      ['allow_direct on: pipelined direct gets (Syn_OS streams, any stream with direct get)', new MessageBrowser(nc), null],
+      [
+        'allow_direct on: pipelined direct gets (Syn_OS streams, any stream with direct get)',
+        new MessageBrowser(nc),
+        null
+      ],
       [
         'allow_direct off, Limits stream: ephemeral consumer unfiltered, STREAM.MSG.GET filtered',
         new MessageBrowser(nc),
         allowDirect(false)
       ],
-      ['allow_direct off, WorkQueue/Interest path: STREAM.MSG.GET only', new MessageBrowser(nc, { consumers: false }), null]
+      [
+        'allow_direct off, WorkQueue/Interest path: STREAM.MSG.GET only',
+        new MessageBrowser(nc, { consumers: false }),
+        null
+      ]
     ];
     for (const [title, browser, prepare] of passes) {
       await prepare?.();
@@ -112,7 +134,8 @@ async function main(): Promise<void> {
           const page = await browser.browse(STREAM, o);
           samples.push(performance.now() - s);
           methods.add(page.method);
-          if (page.messages.length !== PAGE) throw new Error(`${name}: got ${page.messages.length} messages, expected ${PAGE}`);
+          if (page.messages.length !== PAGE)
+            throw new Error(`${name}: got ${page.messages.length} messages, expected ${PAGE}`);
         }
         const { p95 } = report(`${name} [${[...methods].join(',')}]`, samples);
         worst.push([`${title}: ${name}`, p95]);

@@ -35,12 +35,21 @@ describe('message browser against a real nats-server', () => {
 
   it('browses a WorkQueue stream without consuming it or leaving consumers behind', async () => {
     // A work queue without allow_direct (read with STREAM.MSG.GET) and one with it (direct get).
-    for (const [name, direct] of [['WQ_PLAIN', false], ['WQ_DIRECT', true]] as const) {
+    for (const [name, direct] of [
+      ['WQ_PLAIN', false],
+      ['WQ_DIRECT', true]
+    ] as const) {
       const subject = name.toLowerCase();
-      await jsm.streams.add({ name, subjects: [`${subject}.>`], retention: 'workqueue' as never, allow_direct: direct });
+      await jsm.streams.add({
+        name,
+        subjects: [`${subject}.>`],
+        retention: 'workqueue' as never,
+        allow_direct: direct
+      });
       await jsm.consumers.add(name, { durable_name: 'worker', ack_policy: 'explicit' as never });
       const js = jetstream(nc);
-      for (let i = 1; i <= 60; i++) await js.publish(`${subject}.${i % 3 === 0 ? 'b' : 'a'}`, enc.encode(JSON.stringify({ i })));
+      for (let i = 1; i <= 60; i++)
+        await js.publish(`${subject}.${i % 3 === 0 ? 'b' : 'a'}`, enc.encode(JSON.stringify({ i })));
       const before = await jsm.consumers.info(name, 'worker');
       expect(before.num_pending).toBe(60);
 
@@ -48,17 +57,29 @@ describe('message browser against a real nats-server', () => {
       expect(first.method).toBe(direct ? 'direct' : 'msg-get');
       expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
       expect(first.nextSeq).toBe(26);
-      const second = await core.api.invoke('streams.browse', { stream: name, from: { seq: first.nextSeq! }, limit: 100 });
+      const second = await core.api.invoke('streams.browse', {
+        stream: name,
+        from: { seq: first.nextSeq! },
+        limit: 100
+      });
       expect(second.messages.map((m) => m.seq)).toEqual(Array.from({ length: 35 }, (_, i) => i + 26));
       expect(second.nextSeq).toBeNull();
 
       const filtered = await core.api.invoke('streams.browse', { stream: name, subject: `${subject}.b`, limit: 100 });
       expect(filtered.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 3));
-      const wildcard = await core.api.invoke('streams.browse', { stream: name, subject: `${subject}.*`, from: { seq: 58 } });
+      const wildcard = await core.api.invoke('streams.browse', {
+        stream: name,
+        subject: `${subject}.*`,
+        from: { seq: 58 }
+      });
       expect(wildcard.messages.map((m) => m.seq)).toEqual([58, 59, 60]);
       const last = await core.api.invoke('streams.browse', { stream: name, from: { last: 5 } });
       expect(last.messages.map((m) => m.seq)).toEqual([56, 57, 58, 59, 60]);
-      const lastB = await core.api.invoke('streams.browse', { stream: name, from: { last: 4 }, subject: `${subject}.b` });
+      const lastB = await core.api.invoke('streams.browse', {
+        stream: name,
+        from: { last: 4 },
+        subject: `${subject}.b`
+      });
       expect(lastB.messages.map((m) => m.seq)).toEqual([51, 54, 57, 60]);
       expect(JSON.parse(decode(lastB.messages[3]!.payloadBase64))).toEqual({ i: 60 });
 
@@ -75,7 +96,12 @@ describe('message browser against a real nats-server', () => {
   });
 
   it('does not disturb an Interest stream', async () => {
-    await jsm.streams.add({ name: 'INTEREST', subjects: ['interest.>'], retention: 'interest' as never, allow_direct: true });
+    await jsm.streams.add({
+      name: 'INTEREST',
+      subjects: ['interest.>'],
+      retention: 'interest' as never,
+      allow_direct: true
+    });
     await jsm.consumers.add('INTEREST', { durable_name: 'listener', ack_policy: 'explicit' as never });
     const js = jetstream(nc);
     for (let i = 0; i < 10; i++) await js.publish('interest.x', enc.encode(`m${i}`));
@@ -129,15 +155,27 @@ describe('message browser against a real nats-server', () => {
     const gone = await core.api.call('streams.message', { stream: 'MIXED', seq: 7 });
     expect(gone.ok ? null : gone.error.code).toBe('NOT_FOUND');
 
-    const text = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'mixed.early', from: { seq: 2 }, limit: 2 });
+    const text = await core.api.invoke('streams.browse', {
+      stream: 'MIXED',
+      subject: 'mixed.early',
+      from: { seq: 2 },
+      limit: 2
+    });
     expect(text.messages.map((m) => [m.seq, m.format, decode(m.payloadBase64)])).toEqual([
       [2, 'text', 'early 1'],
       [3, 'text', 'early 2']
     ]);
     expect(text.nextSeq).toBe(4);
-    const future = await core.api.invoke('streams.browse', { stream: 'MIXED', from: { time: new Date(Date.now() + 60_000).toISOString() } });
+    const future = await core.api.invoke('streams.browse', {
+      stream: 'MIXED',
+      from: { time: new Date(Date.now() + 60_000).toISOString() }
+    });
     expect(future.messages).toEqual([]);
-    const none = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'nothing.here', from: { last: 10 } });
+    const none = await core.api.invoke('streams.browse', {
+      stream: 'MIXED',
+      subject: 'nothing.here',
+      from: { last: 10 }
+    });
     expect(none.messages).toEqual([]);
     const noneFromSeq = await core.api.invoke('streams.browse', { stream: 'MIXED', subject: 'nothing.here' });
     expect(noneFromSeq.messages).toEqual([]);
@@ -155,26 +193,46 @@ describe('message browser against a real nats-server', () => {
     const sp7 = (n: number): boolean => n % 50 === 7 && n !== 1007;
     // 42: the first read window ends exactly on a match (57), so nothing was read beyond it.
     for (const from of [1, 8, 42, 999, 2000, 2950]) {
-      const page = await core.api.invoke('streams.browse', { stream: 'SPARSE', subject: 'sp.7', from: { seq: from }, limit: 20 });
+      const page = await core.api.invoke('streams.browse', {
+        stream: 'SPARSE',
+        subject: 'sp.7',
+        from: { seq: from },
+        limit: 20
+      });
       const want = seqsOf(sp7, from);
-      expect(page.messages.map((m) => m.seq), `from ${from}`).toEqual(want.slice(0, 20));
+      expect(
+        page.messages.map((m) => m.seq),
+        `from ${from}`
+      ).toEqual(want.slice(0, 20));
       if (want.length > 20) expect(page.nextSeq).toBe(want[19]! + 1);
       else expect(page.nextSeq === null || page.nextSeq === want.at(-1)! + 1).toBe(true);
     }
-    const dense = await core.api.invoke('streams.browse', { stream: 'SPARSE', subject: 'sp.*', from: { seq: 1000 }, limit: 50 });
+    const dense = await core.api.invoke('streams.browse', {
+      stream: 'SPARSE',
+      subject: 'sp.*',
+      from: { seq: 1000 },
+      limit: 50
+    });
     expect(dense.messages.map((m) => m.seq)).toEqual(seqsOf((n) => n !== 1007, 1000).slice(0, 50));
-    const lastSparse = await core.api.invoke('streams.browse', { stream: 'SPARSE', subject: 'sp.7', from: { last: 25 } });
+    const lastSparse = await core.api.invoke('streams.browse', {
+      stream: 'SPARSE',
+      subject: 'sp.7',
+      from: { last: 25 }
+    });
     expect(lastSparse.messages.map((m) => m.seq)).toEqual(seqsOf(sp7, 1).slice(-25));
     // Walking a sparse subject page by page visits every match exactly once.
     const walked: number[] = [];
     let next: number | null = 1;
     while (next !== null) {
-      const page: { messages: Array<{ seq: number }>; nextSeq: number | null } = await core.api.invoke('streams.browse', {
-        stream: 'SPARSE',
-        subject: 'sp.7',
-        from: { seq: next },
-        limit: 7
-      });
+      const page: { messages: Array<{ seq: number }>; nextSeq: number | null } = await core.api.invoke(
+        'streams.browse',
+        {
+          stream: 'SPARSE',
+          subject: 'sp.7',
+          from: { seq: next },
+          limit: 7
+        }
+      );
       walked.push(...page.messages.map((m) => m.seq));
       next = page.nextSeq;
     }

@@ -8,7 +8,12 @@ import { connectionModule } from '../../main/nats/module';
 import { operationsModule } from '../../main/nats/operations-module';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
-import { startNatsCluster, startNatsServer, type NatsClusterHandle, type NatsServerHandle } from '../harness/nats-server';
+import {
+  startNatsCluster,
+  startNatsServer,
+  type NatsClusterHandle,
+  type NatsServerHandle
+} from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 const modules = [systemModule, connectionModule, operationsModule];
@@ -29,7 +34,12 @@ describe('stream inspection on a single server', () => {
     await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'], max_msgs: 100, max_bytes: 100_000 });
     const js = jetstream(nc);
     for (let i = 0; i < 25; i++) await js.publish(i < 15 ? 'orders.new' : 'orders.cancel', enc.encode(`order ${i}`));
-    await jsm.consumers.add('ORDERS', { durable_name: 'proc', filter_subject: 'orders.new', ack_policy: 'explicit' as never, ack_wait: 60e9 });
+    await jsm.consumers.add('ORDERS', {
+      durable_name: 'proc',
+      filter_subject: 'orders.new',
+      ack_policy: 'explicit' as never,
+      ack_wait: 60e9
+    });
     const consumer = await js.consumers.get('ORDERS', 'proc');
     const batch = await consumer.fetch({ max_messages: 5, expires: 2000 });
     let n = 0;
@@ -52,7 +62,16 @@ describe('stream inspection on a single server', () => {
     const list = await core.api.invoke('streams.list', {});
     expect(list.cached).toBe(false);
     const orders = list.streams.find((s) => s.name === 'ORDERS')!;
-    expect(orders).toMatchObject({ messages: 25, firstSeq: 1, lastSeq: 25, consumerCount: 1, maxMsgs: 100, usageMsgs: 0.25, storage: 'file', retention: 'limits' });
+    expect(orders).toMatchObject({
+      messages: 25,
+      firstSeq: 1,
+      lastSeq: 25,
+      consumerCount: 1,
+      maxMsgs: 100,
+      usageMsgs: 0.25,
+      storage: 'file',
+      retention: 'limits'
+    });
     expect(orders.usageBytes).toBeCloseTo(orders.bytes / 100_000, 10);
     expect(Date.parse(orders.lastTime!)).toBeGreaterThanOrEqual(Date.parse(orders.firstTime!));
 
@@ -68,7 +87,15 @@ describe('stream inspection on a single server', () => {
     const { consumers } = await core.api.invoke('consumers.list', { stream: 'ORDERS' });
     expect(consumers).toHaveLength(1);
     const proc = consumers[0]!;
-    expect(proc).toMatchObject({ name: 'proc', durable: true, filter: 'orders.new', pull: true, ackPolicy: 'explicit', numPending: 10, numAckPending: 2 });
+    expect(proc).toMatchObject({
+      name: 'proc',
+      durable: true,
+      filter: 'orders.new',
+      pull: true,
+      ackPolicy: 'explicit',
+      numPending: 10,
+      numAckPending: 2
+    });
     expect(proc.delivered.streamSeq).toBe(5);
     expect(proc.ackFloor.streamSeq).toBe(3);
     expect(proc.lastActive).not.toBeNull();
@@ -82,7 +109,11 @@ describe('stream inspection on a single server', () => {
     expect(falseConfirm.ok ? null : falseConfirm.error.message).toMatch(/confirm/);
     expect((await jsm.streams.info('ORDERS')).state.messages).toBe(25);
 
-    const purged = await core.api.invoke('streams.purge', { stream: 'ORDERS', subject: 'orders.cancel', confirm: true });
+    const purged = await core.api.invoke('streams.purge', {
+      stream: 'ORDERS',
+      subject: 'orders.cancel',
+      confirm: true
+    });
     expect(purged.purged).toBe(10);
     const after = await jsm.streams.info('ORDERS');
     expect(after.state.messages).toBe(15);
@@ -112,7 +143,9 @@ describe('stream inspection on a single server', () => {
     const info = runCliSync([...base, 'streams', 'info', 'ORDERS']);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toMatch(/Max messages: 100/);
-    const infoJson = JSON.parse(runCliSync([...base, 'streams', 'info', 'ORDERS', '--json']).stdout) as { stream: { name: string } };
+    const infoJson = JSON.parse(runCliSync([...base, 'streams', 'info', 'ORDERS', '--json']).stdout) as {
+      stream: { name: string };
+    };
     expect(infoJson.stream.name).toBe('ORDERS');
     const unknown = runCliSync([...base, 'streams', 'info', 'NOPE']);
     expect(unknown.code).toBe(1);

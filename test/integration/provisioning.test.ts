@@ -58,7 +58,13 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
       expect(bridge.config.ack_policy).toBe('explicit');
 
       const second = await core.api.invoke('streams.provision', {});
-      expect(second.summary).toMatchObject({ created: 0, updated: 0, blocked: 0, failed: 0, unchanged: STREAMS.length + CONSUMERS.length });
+      expect(second.summary).toMatchObject({
+        created: 0,
+        updated: 0,
+        blocked: 0,
+        failed: 0,
+        unchanged: STREAMS.length + CONSUMERS.length
+      });
       expect(second.inSync).toBe(true);
       const drift = await core.api.invoke('streams.drift', {});
       expect(drift.mode).toBe('check');
@@ -103,7 +109,12 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
     try {
       const jsm = await jetstreamManager(raw);
       // Someone created HEALTH_METRICS as a memory stream, with a message in it and a wrong limit.
-      await jsm.streams.add({ name: 'HEALTH_METRICS', subjects: ['health.>', 'metrics.>'], storage: 'memory' as never, max_msgs: 7 });
+      await jsm.streams.add({
+        name: 'HEALTH_METRICS',
+        subjects: ['health.>', 'metrics.>'],
+        storage: 'memory' as never,
+        max_msgs: 7
+      });
       await raw.request('health.test', new TextEncoder().encode('{"keep":"me"}'));
       const before = await jsm.streams.info('HEALTH_METRICS');
 
@@ -115,7 +126,11 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
         const check = await core.api.invoke('streams.drift', {});
         const hm = check.streams.find((s) => s.name === 'HEALTH_METRICS')!;
         expect(hm.status).toBe('blocked');
-        expect(hm.differences.find((d) => d.field === 'storage')).toMatchObject({ want: 'file', have: 'memory', blocked: true });
+        expect(hm.differences.find((d) => d.field === 'storage')).toMatchObject({
+          want: 'file',
+          have: 'memory',
+          blocked: true
+        });
 
         const applied = await core.api.invoke('streams.provision', {});
         const after = applied.streams.find((s) => s.name === 'HEALTH_METRICS')!;

@@ -79,9 +79,18 @@ describe('snapshot cache for the offline view', () => {
       expect(cached.snapshotTime).toBe(live.snapshotTime);
       expect(cached.streams).toEqual(live.streams);
       const info = await core.api.invoke('streams.info', { stream: 'HEALTH_METRICS' });
-      expect(info).toMatchObject({ cached: true, snapshotTime: liveInfo.snapshotTime, stream: liveInfo.stream, config: liveInfo.config });
+      expect(info).toMatchObject({
+        cached: true,
+        snapshotTime: liveInfo.snapshotTime,
+        stream: liveInfo.stream,
+        config: liveInfo.config
+      });
       const consumers = await core.api.invoke('consumers.list', { stream: 'ORCHESTRATOR_EVENTS' });
-      expect(consumers).toMatchObject({ cached: true, snapshotTime: liveConsumers.snapshotTime, consumers: liveConsumers.consumers });
+      expect(consumers).toMatchObject({
+        cached: true,
+        snapshotTime: liveConsumers.snapshotTime,
+        consumers: liveConsumers.consumers
+      });
       const account = await core.api.invoke('streams.account', {});
       expect(account).toMatchObject({ cached: true, streams: 5 });
       expect(account.server?.port).toBe(server.port);
@@ -95,7 +104,10 @@ describe('snapshot cache for the offline view', () => {
       const series = await core.api.invoke('streams.series', { stream: 'HEALTH_METRICS' });
       expect(series.points.length).toBeGreaterThanOrEqual(1);
       expect(series.points[0]).toMatchObject({ stream: 'HEALTH_METRICS', consumer: null, messages: 0 });
-      const consumerSeries = await core.api.invoke('streams.series', { stream: 'ORCHESTRATOR_EVENTS', consumer: 'orchestrator_service' });
+      const consumerSeries = await core.api.invoke('streams.series', {
+        stream: 'ORCHESTRATOR_EVENTS',
+        consumer: 'orchestrator_service'
+      });
       expect(consumerSeries.points[0]).toMatchObject({ consumer: 'orchestrator_service', pending: 0, ackPending: 0 });
     } finally {
       await core.stop();
@@ -126,9 +138,17 @@ describe('snapshot cache for the offline view', () => {
 
   it('keeps series evenly spaced and bounded by count and age', () => {
     const dir = tempDir();
-    const { db } = openDatabase(path.join(dir, 'snap.db'), { migrations: SNAPSHOT_MIGRATIONS, logger: createLogger({ level: 'error' }) });
+    const { db } = openDatabase(path.join(dir, 'snap.db'), {
+      migrations: SNAPSHOT_MIGRATIONS,
+      logger: createLogger({ level: 'error' })
+    });
     try {
-      const store = new SnapshotStore(db, { seriesMinIntervalMs: 1000, seriesMaxRows: 50, seriesMaxAgeMs: 3_600_000, snapshotsPerKey: 3 });
+      const store = new SnapshotStore(db, {
+        seriesMinIntervalMs: 1000,
+        seriesMaxRows: 50,
+        seriesMaxAgeMs: 3_600_000,
+        snapshotsPerKey: 3
+      });
       const t0 = Date.parse('2026-01-01T00:00:00Z');
       // Every 500 ms for 40 s: only one point per second per stream is kept.
       for (let i = 0; i < 80; i++) store.saveStreams([record('A', i), record('B', 2 * i)], new Date(t0 + i * 500));
@@ -137,9 +157,12 @@ describe('snapshot cache for the offline view', () => {
       const b = store.series({ stream: 'B', limit: 1000 });
       expect(a.length + b.length).toBeLessThanOrEqual(50);
       expect(a.at(-1)).toMatchObject({ messages: 78 });
-      for (let i = 1; i < a.length; i++) expect(Date.parse(a[i]!.time) - Date.parse(a[i - 1]!.time)).toBeGreaterThanOrEqual(1000);
+      for (let i = 1; i < a.length; i++)
+        expect(Date.parse(a[i]!.time) - Date.parse(a[i - 1]!.time)).toBeGreaterThanOrEqual(1000);
       // Only the newest snapshots are kept; the newest answers.
-      expect((db.prepare("SELECT COUNT(*) AS n FROM stream_snapshots WHERE kind = 'streams'").get() as { n: number }).n).toBe(3);
+      expect(
+        (db.prepare("SELECT COUNT(*) AS n FROM stream_snapshots WHERE kind = 'streams'").get() as { n: number }).n
+      ).toBe(3);
       expect(store.latestStreams()?.value.find((r) => r.stream.name === 'A')?.stream.messages).toBe(79);
       expect(store.latestStream('B')?.value.stream.messages).toBe(158);
 

@@ -177,7 +177,10 @@ function parseSince(value: string): string {
     return new Date(Date.now() - Number(m[1]) * factor).toISOString();
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('--since must be a duration ago (30s, 10m, 2h, 1d) or a time such as 2026-01-31T12:00:00Z.');
+  if (Number.isNaN(t))
+    throw new InvalidArgumentError(
+      '--since must be a duration ago (30s, 10m, 2h, 1d) or a time such as 2026-01-31T12:00:00Z.'
+    );
   return new Date(t).toISOString();
 }
 
@@ -223,7 +226,11 @@ export function registerStreams(program: Command): void {
     .command('provision')
     .description('create or update the Syn_OS streams and durable consumers (never deletes anything)')
     .option('--check', 'only compare with the server and print each difference; exit 1 on drift')
-    .option('--replicas <n>', 'replicas of each stream (default: configured, else 1)', parseIntOption('--replicas', 1, 5))
+    .option(
+      '--replicas <n>',
+      'replicas of each stream (default: configured, else 1)',
+      parseIntOption('--replicas', 1, 5)
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts: { check?: boolean; replicas?: number; json?: boolean }, command: Command) => {
       const report = await withConnectedCore(command, (core) => {
@@ -281,20 +288,29 @@ export function registerStreams(program: Command): void {
     .option('--keep <n>', 'keep the newest N messages', parseIntOption('--keep', 1, Number.MAX_SAFE_INTEGER))
     .option('-f, --force', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, opts: { subject?: string; keep?: number; force?: boolean; json?: boolean }, command: Command) => {
-      const what = opts.subject ? `messages on ${opts.subject} in` : 'every message of';
-      await confirmOrRefuse(`Purge ${what} stream ${name}${opts.keep ? ` (keeping the newest ${opts.keep})` : ''}?`, opts.force);
-      const result = await withConnectedCore(command, (core) =>
-        core.api.invoke('streams.purge', {
-          stream: name,
-          confirm: true,
-          ...(opts.subject ? { subject: opts.subject } : {}),
-          ...(opts.keep ? { keep: opts.keep } : {})
-        })
-      );
-      if (opts.json) printJson(result);
-      else process.stdout.write(`purged ${result.purged} message(s) from ${name}\n`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { subject?: string; keep?: number; force?: boolean; json?: boolean },
+        command: Command
+      ) => {
+        const what = opts.subject ? `messages on ${opts.subject} in` : 'every message of';
+        await confirmOrRefuse(
+          `Purge ${what} stream ${name}${opts.keep ? ` (keeping the newest ${opts.keep})` : ''}?`,
+          opts.force
+        );
+        const result = await withConnectedCore(command, (core) =>
+          core.api.invoke('streams.purge', {
+            stream: name,
+            confirm: true,
+            ...(opts.subject ? { subject: opts.subject } : {}),
+            ...(opts.keep ? { keep: opts.keep } : {})
+          })
+        );
+        if (opts.json) printJson(result);
+        else process.stdout.write(`purged ${result.purged} message(s) from ${name}\n`);
+      }
+    );
   streams
     .command('rm-msg')
     .description('delete one message by sequence (asks first; --force to skip)')
@@ -303,14 +319,26 @@ export function registerStreams(program: Command): void {
     .option('--erase', 'also overwrite the stored bytes (slower)')
     .option('-f, --force', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, seq: number, opts: { erase?: boolean; force?: boolean; json?: boolean }, command: Command) => {
-      await confirmOrRefuse(`Delete message ${seq} of stream ${name}?`, opts.force);
-      const result = await withConnectedCore(command, (core) =>
-        core.api.invoke('streams.deleteMessage', { stream: name, seq, confirm: true, ...(opts.erase ? { erase: true } : {}) })
-      );
-      if (opts.json) printJson(result);
-      else process.stdout.write(`deleted message ${seq} from ${name}\n`);
-    });
+    .action(
+      async (
+        name: string,
+        seq: number,
+        opts: { erase?: boolean; force?: boolean; json?: boolean },
+        command: Command
+      ) => {
+        await confirmOrRefuse(`Delete message ${seq} of stream ${name}?`, opts.force);
+        const result = await withConnectedCore(command, (core) =>
+          core.api.invoke('streams.deleteMessage', {
+            stream: name,
+            seq,
+            confirm: true,
+            ...(opts.erase ? { erase: true } : {})
+          })
+        );
+        if (opts.json) printJson(result);
+        else process.stdout.write(`deleted message ${seq} from ${name}\n`);
+      }
+    );
 
   program
     .command('consumers')
@@ -339,13 +367,29 @@ export function registerStreams(program: Command): void {
     .action(
       async (
         stream: string,
-        opts: { seq?: number; since?: string; last?: number; subject?: string; limit?: number; full?: boolean; json?: boolean },
+        opts: {
+          seq?: number;
+          since?: string;
+          last?: number;
+          subject?: string;
+          limit?: number;
+          full?: boolean;
+          json?: boolean;
+        },
         command: Command
       ) => {
-        const starts = [opts.seq !== undefined, opts.since !== undefined, opts.last !== undefined].filter(Boolean).length;
+        const starts = [opts.seq !== undefined, opts.since !== undefined, opts.last !== undefined].filter(
+          Boolean
+        ).length;
         if (starts > 1) throw new UsageError('use only one of --seq, --since and --last');
         const from =
-          opts.seq !== undefined ? { seq: opts.seq } : opts.since !== undefined ? { time: opts.since } : opts.last !== undefined ? { last: opts.last } : undefined;
+          opts.seq !== undefined
+            ? { seq: opts.seq }
+            : opts.since !== undefined
+              ? { time: opts.since }
+              : opts.last !== undefined
+                ? { last: opts.last }
+                : undefined;
         const limitN = opts.last !== undefined ? Math.min(opts.last, 1000) : (opts.limit ?? 100);
         const page = await withConnectedCore(command, (core) =>
           core.api.invoke('streams.browse', {
@@ -358,11 +402,16 @@ export function registerStreams(program: Command): void {
         );
         if (opts.json) return printJson(page);
         if (page.messages.length === 0) {
-          process.stdout.write(`no messages${opts.subject ? ` on ${opts.subject}` : ''} in ${stream} there (it holds ${page.firstSeq}..${page.lastSeq})\n`);
+          process.stdout.write(
+            `no messages${opts.subject ? ` on ${opts.subject}` : ''} in ${stream} there (it holds ${page.firstSeq}..${page.lastSeq})\n`
+          );
           return;
         }
         for (const m of page.messages) printBrowsed(stream, m);
-        if (page.nextSeq !== null) process.stdout.write(`next page: synos-cc view ${stream} --seq ${page.nextSeq}${opts.subject ? ` --subject '${opts.subject}'` : ''}\n`);
+        if (page.nextSeq !== null)
+          process.stdout.write(
+            `next page: synos-cc view ${stream} --seq ${page.nextSeq}${opts.subject ? ` --subject '${opts.subject}'` : ''}\n`
+          );
       }
     );
 }
