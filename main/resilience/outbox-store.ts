@@ -28,6 +28,8 @@ export function priorityRank(priority: MessagePriority): number {
 /** A claimed row, ready to publish. */
 export interface OutboxRow {
   id: string;
+  /** SQLite rowid, when known (claims and claimed inserts). */
+  rowid?: number;
   subject: string;
   headers: Record<string, string> | null;
   payload: Uint8Array;
@@ -100,6 +102,7 @@ export interface OutboxStoreOptions {
 }
 
 interface RawRow {
+  rowid: number;
   id: string;
   subject: string;
   headers: string | null;
@@ -154,6 +157,12 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** A PubAck for a row; `rowid` (from the claim) makes the update cheaper. */
+export interface Receipt extends PublishReceipt {
+  id: string;
+  rowid?: number;
+}
+
 export interface Failure {
   id: string;
   error: string;
@@ -173,7 +182,7 @@ export class OutboxStore {
     pending: readonly OutboundMessage[],
     now: number
   ) => OutboxRow[];
-  private readonly completeMany: (receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => void;
+  private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
   private readonly settleAll: (fn: () => void) => void;
@@ -197,12 +206,12 @@ export class OutboxStore {
       ),
       claim: db.prepare<[string, number, number, number], RawRow>(
         `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
-         WHERE id IN (
-           SELECT id FROM outbox
+         WHERE rowid IN (
+           SELECT rowid FROM outbox
            WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
            ORDER BY priority DESC, next_attempt_at
            LIMIT ?)
-         RETURNING id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
+         RETURNING rowid, id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
       ),
       dueCount: db.prepare<[number], { n: number }>(
         `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
@@ -216,6 +225,11 @@ export class OutboxStore {
       complete: db.prepare(
         `UPDATE outbox SET status = 'completed', owner = NULL, stream = ?, seq = ?, duplicate = ?, last_error = NULL,
            completed_at = ?, updated_at = ? WHERE id = ?`
+      ),
+      // By rowid when the drainer knows it: one B-tree search less per row than by id.
+      completeByRowid: db.prepare(
+        `UPDATE outbox SET status = 'completed', owner = NULL, stream = ?, seq = ?, duplicate = ?, last_error = NULL,
+           completed_at = ?, updated_at = ? WHERE rowid = ? AND id = ?`
       ),
       attemptsOf: db.prepare<[string], { attempts: number; status: OutboxStatus }>(
         `SELECT attempts, status FROM outbox WHERE id = ?`
@@ -331,8 +345,11 @@ export class OutboxStore {
         return rows;
       }
     );
-    this.completeMany = db.transaction((receipts: ReadonlyArray<{ id: string } & PublishReceipt>, now: number) => {
-      for (const r of receipts) s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
+    this.completeMany = db.transaction((receipts: ReadonlyArray<Receipt>, now: number) => {
+      for (const r of receipts) {
+        if (r.rowid !== undefined) s.completeByRowid.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.rowid, r.id);
+        else s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
+      }
     });
     this.failMany = db.transaction((failures: readonly Failure[], now: number) => {
       let dead = 0;
@@ -379,6 +396,7 @@ export class OutboxStore {
     rows.sort((a, b) => b.priority - a.priority || a.next_attempt_at - b.next_attempt_at);
     return rows.map((r) => ({
       id: r.id,
+      rowid: r.rowid,
       subject: r.subject,
       headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
       payload: r.payload,
@@ -394,7 +412,7 @@ export class OutboxStore {
    */
   settleAndClaim(
     outcome: {
-      completed: ReadonlyArray<{ id: string } & PublishReceipt>;
+      completed: ReadonlyArray<Receipt>;
       failed: readonly Failure[];
       released: readonly string[];
     },
@@ -427,7 +445,7 @@ export class OutboxStore {
   }
 
   /** Marks rows completed with their PubAck (one transaction). */
-  complete(receipts: ReadonlyArray<{ id: string } & PublishReceipt>): void {
+  complete(receipts: ReadonlyArray<Receipt>): void {
     if (receipts.length > 0) this.completeMany(receipts, this.now());
   }
 
@@ -446,7 +464,7 @@ export class OutboxStore {
    * PubAcks, failed attempts, and rows handed back unattempted.
    */
   settle(outcome: {
-    completed: ReadonlyArray<{ id: string } & PublishReceipt>;
+    completed: ReadonlyArray<Receipt>;
     failed: readonly Failure[];
     released: readonly string[];
   }): number {

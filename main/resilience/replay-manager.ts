@@ -12,11 +12,10 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
-import type { PublishReceipt } from '../core/outbound';
 import type { Logger } from '../core/logger';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
-import { priorityRank, type Failure, type OutboxRow, type OutboxStore } from './outbox-store';
+import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
 
 export interface ReplayManagerOptions {
   store: OutboxStore;
@@ -109,7 +108,7 @@ export class ReplayManager {
   private loopDone: Promise<void> | null = null;
   private inFlight = 0;
   private readonly claimed = new Set<string>();
-  private completed: Array<{ id: string } & PublishReceipt> = [];
+  private completed: Receipt[] = [];
   private failed: Failure[] = [];
   private released: string[] = [];
   private settleTimer: NodeJS.Timeout | null = null;
@@ -418,7 +417,7 @@ export class ReplayManager {
         headers: this.headersOf(row),
         timeout: this.publishTimeoutMs
       });
-      this.onAck(row.id, ack);
+      this.onAck(row, ack);
     } catch (error) {
       this.onFailure(row.id, error);
       throw error;
@@ -437,7 +436,7 @@ export class ReplayManager {
       .policy('publish')
       .execute(() => js.publish(row.subject, row.payload, options))
       .then(
-        (ack) => this.onAck(row.id, ack),
+        (ack) => this.onAck(row, ack),
         (error: unknown) => {
           if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
             // Refused before any publish: not an attempt.
@@ -454,8 +453,10 @@ export class ReplayManager {
       });
   }
 
-  private onAck(id: string, ack: { stream: string; seq: number; duplicate: boolean }): void {
-    this.completed.push({ id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate });
+  private onAck(row: OutboxRow, ack: { stream: string; seq: number; duplicate: boolean }): void {
+    const receipt: Receipt = { id: row.id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    if (row.rowid !== undefined) receipt.rowid = row.rowid;
+    this.completed.push(receipt);
     this.stats.delivered++;
     if (ack.duplicate) this.stats.duplicates++;
   }
