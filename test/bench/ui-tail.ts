@@ -42,6 +42,8 @@ async function recordFrames(page: Page, ms: number): Promise<number[]> {
   return page.evaluate(
     (duration) =>
       new Promise<number[]>((resolve) => {
+        // Runs in the page; typed by hand because this file compiles against Node's lib.
+        const requestAnimationFrame = (globalThis as unknown as { requestAnimationFrame: (cb: (now: number) => void) => number }).requestAnimationFrame.bind(globalThis);
         const deltas: number[] = [];
         let last = performance.now();
         const end = last + duration;
