@@ -1,6 +1,6 @@
 /**
  * The Messages view's live tail with 20,000 msgs/s coming in: the page keeps up (counts move,
- * the list renders, pause and resume work, no console errors). Frame times are printed as a
+ * the list renders only a window of rows, no console errors). Frame times are printed as a
  * benchmark figure, not asserted (the same measurement: npm run bench:ui-tail).
  */
 import fs from 'node:fs';

@@ -110,6 +110,10 @@ describe('every view on real data', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await expect.poll(async () => number(await page.getByTestId('tail-received').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByRole('list', { name: 'Tailed messages' }).getByRole('listitem').count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByTestId('tail-state').textContent()).toContain('paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.getByTestId('tail-state').textContent()).toContain('tailing orchestrator.>');
     const publish = page.getByRole('form', { name: 'Publish' });
     await publish.getByLabel('Data (JSON)').fill('{"service": 3}');
     await expect.poll(() => page.getByTestId('envelope-check').textContent()).toContain('data.service');

@@ -95,6 +95,8 @@ export function useLiveTail(): LiveTail {
     const id = tailId.current;
     tailId.current = null;
     setInfo(null);
+    // Nothing arrives any more: the shown rate drops to zero instead of freezing at its last value.
+    setCounters((c) => ({ ...c, rate: 0, paused: false }));
     if (id) await client.call('tail.stop', { id }).catch(() => undefined);
   }, [client]);
 
