@@ -18,9 +18,17 @@ export interface DeliveryCount {
 
 /** Messages stored in `stream` under `filter`, from the stream's per-subject state. */
 export async function storedCount(nc: NatsConnection, stream: string, filter: string): Promise<number> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(stream, { subjects_filter: filter });
-  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  const jsm = await jetstreamManager(nc, { timeout: 15_000 });
+  // A cluster that just lost a node may time out an API call: ask again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const info = await jsm.streams.info(stream, { subjects_filter: filter });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 export async function countByMsgId(

@@ -32,8 +32,19 @@ describe('chaos: cluster leader loss', () => {
 
     const observer = await connect({ servers: cluster.urls });
     try {
-      const jsm = await jetstreamManager(observer);
-      const info = await jsm.streams.info('HEALTH_METRICS');
+      const jsm = await jetstreamManager(observer, { timeout: 15_000 });
+      // A cluster busy electing a leader may time out an API call: ask again a few times.
+      const streamInfo = async (): Promise<Awaited<ReturnType<typeof jsm.streams.info>>> => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await jsm.streams.info('HEALTH_METRICS');
+          } catch (error) {
+            if (attempt >= 4) throw error;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      };
+      const info = await streamInfo();
       expect(info.config.num_replicas).toBe(3);
 
       await core.api.invoke('outbox.setRateLimit', { perSecond: 4000 });
@@ -49,7 +60,7 @@ describe('chaos: cluster leader loss', () => {
         message: '2,000 delivered'
       });
 
-      const leaderName = (await jsm.streams.info('HEALTH_METRICS')).cluster?.leader;
+      const leaderName = (await streamInfo()).cluster?.leader;
       const leader = cluster.nodes.find((n) => `n${cluster!.nodes.indexOf(n) + 1}-${n.port}` === leaderName);
       expect(leader, `leader ${leaderName} among the nodes`).toBeDefined();
       await leader!.kill9();
@@ -60,7 +71,7 @@ describe('chaos: cluster leader loss', () => {
         intervalMs: 250,
         message: 'all 10,000 delivered after the leader was lost'
       });
-      const newLeader = (await jsm.streams.info('HEALTH_METRICS')).cluster?.leader;
+      const newLeader = (await streamInfo()).cluster?.leader;
       expect(newLeader).not.toBe(leaderName);
       // Bring the node back so the cluster is whole again for the count.
       await leader!.restart();
