@@ -94,10 +94,11 @@ export async function waitForStream(servers: string | string[], stream: string, 
   const { connect } = await import('@nats-io/transport-node');
   const nc = await connect({ servers });
   try {
-    const jsm = await jetstreamManager(nc);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
+        // Inside the loop: a fresh cluster may not answer the JetStream API (account info) yet.
+        const jsm = await jetstreamManager(nc);
         await jsm.streams.info(stream);
         return;
       } catch (error) {
