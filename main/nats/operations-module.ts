@@ -66,6 +66,14 @@ class ProvisioningRunner implements ProvisioningService {
     return run;
   }
 
+  /**
+   * Forgets this connection's run: after nats.js reconnects the same connection to a restarted
+   * server, memory streams (PRIORITY_EVENTS) are gone and must be provisioned again.
+   */
+  forget(nc: NatsConnection): void {
+    this.runs.delete(nc);
+  }
+
   /** An explicit apply (streams.provision): becomes this connection's run. */
   apply(nc: NatsConnection, options: ProvisionOptions): Promise<ProvisionReport> {
     const run = this.run(nc, options);
@@ -222,11 +230,25 @@ export const operationsModule: ModuleFactory = (ctx) => {
   return {
     name: 'operations',
     start() {
-      unsubscribe = ctx.nats.onConnect((nc) => {
+      const provisionThenSample = (nc: NatsConnection): void => {
         // Sample after provisioning so the first snapshot already shows the provisioned streams.
         const provisioned = ctx.config.provision ? runner.ensureFor(nc).catch(() => undefined) : Promise.resolve();
         void provisioned.then(() => sample());
+      };
+      const offConnect = ctx.nats.onConnect(provisionThenSample);
+      let previous = ctx.nats.status().state;
+      const offStatus = ctx.nats.onStatus((status) => {
+        const reconnected = previous === 'reconnecting' && status.state === 'connected';
+        previous = status.state;
+        const nc = ctx.nats.connection();
+        if (!reconnected || !nc) return;
+        runner.forget(nc);
+        provisionThenSample(nc);
       });
+      unsubscribe = () => {
+        offConnect();
+        offStatus();
+      };
       sampler = setInterval(() => void sample(), SAMPLE_INTERVAL_MS);
       sampler.unref();
     },

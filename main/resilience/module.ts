@@ -13,6 +13,12 @@ import { OutboxPublisher } from './outbox-publisher';
 import { OutboxStore, type OutboxEntry } from './outbox-store';
 import { ReplayManager } from './replay-manager';
 
+/** The part of the metrics service the replay manager feeds (monitoring registers it as 'metrics'). */
+interface PublishMetrics {
+  recordPublish(stream: string, seconds: number): void;
+  recordPublishFailure(reason: string): void;
+}
+
 export const OUTBOX_SERVICE = 'outbox';
 export const RESILIENCE_SERVICE = 'resilience';
 export const REPLAY_SERVICE = 'replay';
@@ -59,12 +65,18 @@ export const durabilityModule: ModuleFactory = (ctx) => {
   const owner = processOwnerId(randomUUID().slice(0, 8));
   const store = new OutboxStore(ctx.db, { owner });
   const resilience = new ResilienceManager({ db: ctx.db, logger: ctx.logger, owner });
+  const metrics = (): PublishMetrics | undefined => ctx.services.get('metrics') as PublishMetrics | undefined;
   const replay = new ReplayManager({
     store,
     resilience,
     nats: ctx.nats,
     logger: ctx.logger,
-    ready: () => (ctx.services.get(PROVISIONING_SERVICE) as ProvisioningService | undefined)?.ensure()
+    ready: () => (ctx.services.get(PROVISIONING_SERVICE) as ProvisioningService | undefined)?.ensure(),
+    // The metrics service registers after this module; look it up when a publish completes.
+    observer: {
+      published: (stream, seconds) => metrics()?.recordPublish(stream, seconds),
+      failed: (reason) => metrics()?.recordPublishFailure(reason)
+    }
   });
   const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake(), handoff: replay });
 

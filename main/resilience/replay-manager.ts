@@ -43,6 +43,14 @@ export interface ReplayManagerOptions {
   /** Outcomes are committed after this many ms or this many rows, whichever comes first. */
   settleDelayMs?: number;
   settleBatch?: number;
+  /** Told of every publish outcome (the core feeds the metrics: publish latency, failures). */
+  observer?: PublishObserver;
+}
+
+/** Receives publish outcomes as they happen (metrics). */
+export interface PublishObserver {
+  published(stream: string, seconds: number): void;
+  failed(reason: string): void;
 }
 
 export interface ReplayStats {
@@ -123,6 +131,7 @@ export class ReplayManager {
   private readyFailures = 0;
   /** The last claim found nothing more due (no priority check against the outbox needed). */
   private backlogEmpty = false;
+  private readonly observer: PublishObserver | null;
   /** Rows this process wrote already claimed, by priority rank, waiting for the window. */
   private readonly local: OutboxRow[][] = [[], [], [], []];
   private localCount = 0;
@@ -142,6 +151,7 @@ export class ReplayManager {
     this.settleBatch = options.settleBatch ?? 1024;
     this.ready = options.ready ?? null;
     this.localLimit = options.localQueueLimit ?? 10_000;
+    this.observer = options.observer ?? null;
   }
 
   /** Recovers rows a crash left `processing`, then drains whenever publishing works. */
@@ -411,13 +421,14 @@ export class ReplayManager {
   private async publishNow(js: JetStreamClient, row: OutboxRow): Promise<void> {
     this.claimed.add(row.id);
     this.inFlight++;
+    const started = performance.now();
     try {
       const ack = await js.publish(row.subject, row.payload, {
         msgID: row.id,
         headers: this.headersOf(row),
         timeout: this.publishTimeoutMs
       });
-      this.onAck(row, ack);
+      this.onAck(row, ack, started);
     } catch (error) {
       this.onFailure(row.id, error);
       throw error;
@@ -432,11 +443,12 @@ export class ReplayManager {
     this.claimed.add(row.id);
     this.inFlight++;
     const options = { msgID: row.id, headers: this.headersOf(row), timeout: this.publishTimeoutMs };
+    const started = performance.now();
     this.resilience
       .policy('publish')
       .execute(() => js.publish(row.subject, row.payload, options))
       .then(
-        (ack) => this.onAck(row, ack),
+        (ack) => this.onAck(row, ack, started),
         (error: unknown) => {
           if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
             // Refused before any publish: not an attempt.
@@ -453,7 +465,8 @@ export class ReplayManager {
       });
   }
 
-  private onAck(row: OutboxRow, ack: { stream: string; seq: number; duplicate: boolean }): void {
+  private onAck(row: OutboxRow, ack: { stream: string; seq: number; duplicate: boolean }, started: number): void {
+    this.observer?.published(ack.stream, (performance.now() - started) / 1000);
     const receipt: Receipt = { id: row.id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     if (row.rowid !== undefined) receipt.rowid = row.rowid;
     this.completed.push(receipt);
@@ -464,6 +477,9 @@ export class ReplayManager {
   private onFailure(id: string, error: unknown): void {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     this.failed.push({ id, error: message.slice(0, 1000) });
+    this.observer?.failed(
+      error instanceof Error ? String((error as { code?: unknown }).code ?? error.name) : 'unknown'
+    );
     this.stats.failed++;
   }
 

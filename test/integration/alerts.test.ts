@@ -189,11 +189,13 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
 
     await server.restart();
     await waitFor(() => core.context.nats.status().state === 'connected', { timeoutMs: 30_000, message: 'reconnect' });
-    await watcher.flush(); // the listener is back too
+    // The listener is back too (a flush sent while its own reconnect is still under way can fail).
+    await waitFor(async () => (await watcher!.flush(), true), {
+      timeoutMs: 30_000,
+      message: 'the alert.> listener to reconnect'
+    });
     // The kill emptied the memory stream PRIORITY_EVENTS (alert.>). The client reconnects on the same
-    // NatsConnection, which the provisioning area has already provisioned once, so it is recreated
-    // here as an operator would (`synos-cc provision`); the outbox keeps retrying until it exists.
-    await core.api.invoke('streams.provision', {});
+    // NatsConnection; provisioning runs again on that reconnect and recreates it by itself.
     await waitFor(async () => (await active(core, 'nats.disconnected')) === null, {
       timeoutMs: 10_000,
       message: 'nats.disconnected to resolve'
@@ -205,6 +207,10 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     const history = await core.api.invoke('alerts.history', { id: disconnected.id });
     expect(history.transitions.map((t) => t.kind)).toEqual(['fired', 'acknowledged', 'resolved']);
     expect(history.alert.resolvedAt).not.toBeNull();
+    // The replay manager fed real publish latencies to the metrics.
+    expect((await core.api.invoke('metrics.text', {})).text).toMatch(
+      /_publish_duration_seconds_count\{stream="PRIORITY_EVENTS"\} [1-9]/
+    );
 
     // PRIORITY_EVENTS (alert.>) is a memory stream: the kill emptied it, so everything found there
     // was delivered from the outbox after the reconnect — including what was raised offline.
