@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { CSP_META } from './main/core/csp';
 
 /**
  * The production renderer carries a strict CSP (DESIGN §7) as a meta tag, so it holds in Electron
@@ -9,17 +10,7 @@ import type { Plugin } from 'vite';
  * added at build time only.
  */
 function contentSecurityPolicy(): Plugin {
-  const policy = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'"
-  ].join('; ');
+  const policy = CSP_META;
   return {
     name: 'synos-csp',
     apply: 'build',

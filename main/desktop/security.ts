@@ -1,18 +1,5 @@
 import { dialog, shell, type Session, type WebContents } from 'electron';
-
-/** The renderer's Content-Security-Policy (DESIGN §7). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'"
-].join('; ');
+import { CSP_HEADER } from '../core/csp';
 
 /** Opens http(s) links in the browser, only after the operator confirms. */
 export async function openExternalSafely(url: string): Promise<void> {
@@ -55,7 +42,7 @@ export function hardenSession(target: Session): void {
   target.setPermissionCheckHandler(() => false);
   target.webRequest.onHeadersReceived((details, callback) => {
     callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] }
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP_HEADER] }
     });
   });
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_PATH, type CallRequest } from '../contract';
 import type { CoreApi } from '../core/create-core';
+import { CSP_HEADER } from '../core/csp';
 import type { Logger } from '../core/logger';
 import { APP_VERSION } from '../core/version';
 import { ClientSession } from './session';
@@ -87,19 +88,7 @@ function tokenMatches(given: string | null, token: string): boolean {
 
 function securityHeaders(): Record<string, string> {
   return {
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "font-src 'self'",
-      // CSP3: 'self' also allows ws:// to this same host and port.
-      "connect-src 'self'",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-      "form-action 'none'"
-    ].join('; '),
+    'Content-Security-Policy': CSP_HEADER,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
