@@ -4,6 +4,9 @@ import { ContractError } from '../../../main/contract/errors';
 import { useClient } from '../client/context';
 
 /** Messages the view keeps for scrolling back; older ones leave the list (counted as trimmed). */
+
+/** How long after a pause/resume reply a contradicting batch state counts as stale (several flushes). */
+const STALE_BATCH_MS = 300;
 export const VIEW_RING = 10_000;
 
 export interface LiveTail {
@@ -42,6 +45,8 @@ export function useLiveTail(): LiveTail {
   const tailId = useRef<string | null>(null);
   const pending = useRef<TailMessage[]>([]);
   const latest = useRef({ received: 0, coreDropped: 0, channelDropped: 0, paused: false });
+  /** The last pause/resume reply: when, and what it said. */
+  const control = useRef({ at: -Infinity, paused: false });
   const trimmed = useRef(0);
   const frame = useRef<number | null>(null);
   const rateWindow = useRef<{ t: number; received: number }[]>([]);
@@ -52,7 +57,8 @@ export function useLiveTail(): LiveTail {
     pending.current = [];
     if (batch.length > 0) {
       setMessages((list) => {
-        const next = list.length + batch.length > VIEW_RING ? [...list, ...batch].slice(-VIEW_RING) : [...list, ...batch];
+        const next =
+          list.length + batch.length > VIEW_RING ? [...list, ...batch].slice(-VIEW_RING) : [...list, ...batch];
         trimmed.current += list.length + batch.length - next.length;
         return next;
       });
@@ -64,7 +70,13 @@ export function useLiveTail(): LiveTail {
     while (win.length > 2 && now - win[0]!.t > 1000) win.shift();
     const first = win[0]!;
     const rate = now - first.t > 0 ? ((l.received - first.received) * 1000) / (now - first.t) : 0;
-    setCounters({ received: l.received, dropped: l.coreDropped + l.channelDropped, trimmed: trimmed.current, rate, paused: l.paused });
+    setCounters({
+      received: l.received,
+      dropped: l.coreDropped + l.channelDropped,
+      trimmed: trimmed.current,
+      rate,
+      paused: l.paused
+    });
   }, []);
 
   useEffect(
@@ -76,7 +88,12 @@ export function useLiveTail(): LiveTail {
           for (const m of b.messages) pending.current.push(m);
           latest.current.received = b.received;
           latest.current.coreDropped = b.dropped;
-          latest.current.paused = b.state === 'paused';
+          // A batch the core queued before the operator's pause/resume may arrive after its reply
+          // (batches are flushed every 50 ms): the reply wins for a moment.
+          const stale =
+            performance.now() - control.current.at < STALE_BATCH_MS &&
+            (b.state === 'paused') !== control.current.paused;
+          if (!stale) latest.current.paused = b.state === 'paused';
         }
         if (frame.current === null) frame.current = requestAnimationFrame(flush);
       }),
@@ -138,6 +155,7 @@ export function useLiveTail(): LiveTail {
       try {
         const next = await client.call(paused ? 'tail.pause' : 'tail.resume', { id });
         latest.current.paused = next.state === 'paused';
+        control.current = { at: performance.now(), paused: next.state === 'paused' };
         setInfo(next);
         setCounters((c) => ({ ...c, paused: next.state === 'paused' }));
       } catch (e) {
