@@ -46,7 +46,32 @@ export type Notice = z.infer<typeof NoticeSchema>;
 export const OpenedFileSchema = z.object({ path: z.string(), time: z.string() });
 export type OpenedFile = z.infer<typeof OpenedFileSchema>;
 
+/** Start-up settings kept in config.json of the data directory; they take effect at the next start. */
+export const StartupSettingsSchema = z.object({
+  synchronous: z.enum(['NORMAL', 'FULL']),
+  metricsPort: z.number().int().min(1).max(65535).nullable(),
+  /** What the running core uses (differs from the above until a restart). */
+  running: z.object({ synchronous: z.enum(['NORMAL', 'FULL']), metricsPort: z.number().int().nullable() }),
+  configFile: z.string()
+});
+export type StartupSettings = z.infer<typeof StartupSettingsSchema>;
+
 export const systemProcedures = {
+  'settings.startup': procedure(
+    z.object({}).strict(),
+    StartupSettingsSchema,
+    'Durability mode and metrics port (config.json)'
+  ),
+  'settings.setStartup': procedure(
+    z
+      .object({
+        synchronous: z.enum(['NORMAL', 'FULL']).optional(),
+        metricsPort: z.number().int().min(1).max(65535).nullable().optional()
+      })
+      .strict(),
+    StartupSettingsSchema,
+    'Save the durability mode and metrics port to config.json; they apply at the next start'
+  ),
   'system.info': procedure(z.object({}).strict(), SystemInfoSchema, 'App version, data directory and server info'),
   'system.notices': procedure(
     z.object({}).strict(),
@@ -62,9 +87,13 @@ export const systemProcedures = {
 
 export const systemEvents = {
   'system.notice': event(NoticeSchema, 'A notice for the operator', { maxQueued: 100 }),
-  'system.fileOpened': event(OpenedFileSchema, 'The OS asked the app to open a file (the UI shows the recordings import)', {
-    maxQueued: 20
-  })
+  'system.fileOpened': event(
+    OpenedFileSchema,
+    'The OS asked the app to open a file (the UI shows the recordings import)',
+    {
+      maxQueued: 20
+    }
+  )
 } as const;
 
 export { ErrorShapeSchema };

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { OpenedFile } from '../contract';
+import { ContractError, type OpenedFile, type StartupSettings } from '../contract';
+import { ConfigFileSchema, describeIssues, readConfigFile } from './config';
+import { CONFIG_FILE } from './paths';
 import type { CoreContext, ModuleFactory } from './module';
 import { APP_VERSION } from './version';
 
@@ -27,6 +30,42 @@ export class OpenedFiles {
 
 export const OPENED_FILES_SERVICE = 'openedFiles';
 
+/**
+ * Reads and edits the start-up settings in config.json, keeping every other key as it is. The
+ * file is validated before it is replaced (atomically), so a bad edit never leaves it broken.
+ */
+function startupSettings(ctx: CoreContext): StartupSettings {
+  const configFile = path.join(ctx.config.dataDir, CONFIG_FILE);
+  const file = readConfigFile(configFile);
+  return {
+    synchronous: file.database?.synchronous ?? 'NORMAL',
+    metricsPort: file.metricsPort ?? null,
+    running: { synchronous: ctx.config.database.synchronous, metricsPort: ctx.config.metricsPort },
+    configFile
+  };
+}
+
+function saveStartupSettings(
+  ctx: CoreContext,
+  input: { synchronous?: 'NORMAL' | 'FULL' | undefined; metricsPort?: number | null | undefined }
+): StartupSettings {
+  const configFile = path.join(ctx.config.dataDir, CONFIG_FILE);
+  const current = readConfigFile(configFile) as Record<string, unknown> & { database?: Record<string, unknown> };
+  const next: Record<string, unknown> = { ...current };
+  if (input.synchronous !== undefined) next.database = { ...(current.database ?? {}), synchronous: input.synchronous };
+  if (input.metricsPort !== undefined) next.metricsPort = input.metricsPort;
+  const checked = ConfigFileSchema.safeParse(next);
+  if (!checked.success) {
+    throw new ContractError('CONFIG_INVALID', `config.json would be invalid: ${describeIssues(checked.error.issues)}`);
+  }
+  fs.mkdirSync(ctx.config.dataDir, { recursive: true });
+  const temp = `${configFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(next, null, 2) + '\n');
+  fs.renameSync(temp, configFile);
+  ctx.logger.info('start-up settings saved; they apply at the next start', { configFile, ...input });
+  return startupSettings(ctx);
+}
+
 /** system.* procedures: what the app is and where its data lives. */
 export const systemModule: ModuleFactory = (ctx) => {
   const openedFiles = new OpenedFiles(ctx);
@@ -35,6 +74,8 @@ export const systemModule: ModuleFactory = (ctx) => {
     name: 'system',
     handlers: {
       'system.takeOpenedFiles': () => openedFiles.take(),
+      'settings.startup': () => startupSettings(ctx),
+      'settings.setStartup': (input) => saveStartupSettings(ctx, input),
       'system.info': () => ({
         appVersion: APP_VERSION,
         mode: ctx.config.mode,

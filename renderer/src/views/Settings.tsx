@@ -48,7 +48,9 @@ function ConnectionSettings() {
           Disconnect
         </button>
       </form>
-      <p className="hint">Leave the URL empty to use the configured servers. Several servers: separate them with commas.</p>
+      <p className="hint">
+        Leave the URL empty to use the configured servers. Several servers: separate them with commas.
+      </p>
       <ErrorNote error={connect.error ?? disconnect.error} />
       <ErrorNote error={status?.state !== 'connected' && status?.state !== 'offline' ? status?.lastError : null} />
     </article>
@@ -74,28 +76,76 @@ function ThemeSettings() {
   );
 }
 
-/** Durability mode and metrics port are start-up settings of the core; shown here with where to change them. */
+/** Durability mode and metrics port: start-up settings of the core, saved to config.json. */
 function CoreSettings() {
   const info = useQuery('system.info', {});
   const metrics = useQuery('metrics.snapshot', { seriesLimit: 0 });
+  const startup = useQuery('settings.startup', {});
+  const save = useAction('settings.setStartup');
+  const [synchronous, setSynchronous] = useState<'NORMAL' | 'FULL' | null>(null);
+  const [port, setPort] = useState<string | null>(null);
+  const saved = startup.data;
+  const chosenSync = synchronous ?? saved?.synchronous ?? 'NORMAL';
+  const chosenPort = port ?? (saved?.metricsPort != null ? String(saved.metricsPort) : '');
+  const portValue = chosenPort.trim() === '' ? null : Number(chosenPort);
+  const portInvalid = portValue !== null && (!Number.isInteger(portValue) || portValue < 1 || portValue > 65535);
+  const pendingRestart =
+    saved && (saved.synchronous !== saved.running.synchronous || saved.metricsPort !== saved.running.metricsPort);
+
+  const onSave = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (portInvalid) return;
+    const result = await save.run({ synchronous: chosenSync, metricsPort: portValue });
+    if (result) {
+      setSynchronous(null);
+      setPort(null);
+      startup.reload();
+    }
+  };
+
   return (
     <article className="card">
       <h2>Durability and metrics</h2>
+      <form className="form-grid" onSubmit={(e) => void onSave(e)} aria-label="Durability and metrics">
+        <label htmlFor="durability-mode">Durability mode</label>
+        <select
+          id="durability-mode"
+          value={chosenSync}
+          onChange={(e) => setSynchronous(e.target.value as 'NORMAL' | 'FULL')}
+        >
+          <option value="NORMAL">NORMAL — survives an app crash (faster)</option>
+          <option value="FULL">FULL — survives power loss (fsync per commit)</option>
+        </select>
+        <label htmlFor="metrics-port">Metrics port</label>
+        <input
+          id="metrics-port"
+          inputMode="numeric"
+          placeholder="off"
+          value={chosenPort}
+          onChange={(e) => setPort(e.target.value)}
+          aria-invalid={portInvalid}
+        />
+        <button type="submit" disabled={save.pending || portInvalid || !saved}>
+          Save
+        </button>
+      </form>
+      {portInvalid && <p className="hint">The port must be a whole number from 1 to 65535, or empty for off.</p>}
       <dl className="facts">
-        <dt>Prometheus metrics</dt>
-        <dd className="mono" data-testid="settings-metrics-endpoint">
-          {metrics.data ? (metrics.data.endpoint ?? 'off') : '—'}
+        <dt>Running with</dt>
+        <dd data-testid="settings-running">
+          {saved ? `${saved.running.synchronous}, metrics ${metrics.data?.endpoint ?? 'off'}` : '—'}
         </dd>
+        <dt>Saved in</dt>
+        <dd className="mono">{saved?.configFile ?? '—'}</dd>
         <dt>Data directory</dt>
         <dd className="mono">{info.data?.dataDir ?? '—'}</dd>
       </dl>
-      <ErrorNote error={metrics.error ?? info.error} />
-      <p className="hint">
-        Both are read when the core starts. Metrics port: <span className="mono">--metrics-port PORT</span> or{' '}
-        <span className="mono">&quot;metricsPort&quot;</span> in <span className="mono">config.json</span> of the data directory. Durability mode:{' '}
-        <span className="mono">&quot;database&quot;: {'{'} &quot;synchronous&quot;: &quot;FULL&quot; {'}'}</span> there survives power loss; the default NORMAL
-        survives an app crash and is faster. Restart the app after changing them.
-      </p>
+      {pendingRestart && (
+        <p className="hint" data-testid="settings-restart">
+          Saved; restart the app to apply. (--metrics-port on the command line still wins over the file.)
+        </p>
+      )}
+      <ErrorNote error={save.error ?? startup.error ?? metrics.error ?? info.error} />
     </article>
   );
 }
