@@ -9,15 +9,13 @@ import { ConsumersView } from './Consumers';
 import { EngineView } from './Engine';
 import { MessagesView } from './Messages';
 import { MetricsView } from './Metrics';
-import { NotBuiltView } from './NotBuilt';
 import { OutboxView } from './Outbox';
 import { OverviewView } from './Overview';
 import { SecurityView } from './Security';
 import { SettingsView } from './Settings';
 import { StreamsView } from './Streams';
-import { VIEWS } from './registry';
 
-/** The view for a route; views whose core part has not landed say so. */
+/** The view for a route. */
 export function renderView(route: Route, _status: ConnectionStatus | undefined): ReactNode {
   switch (route.view) {
     case 'overview':
@@ -42,8 +40,10 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <MetricsView />;
     case 'settings':
       return <SettingsView />;
-    default:
-      return <NotBuiltView label={VIEWS.find((v) => v.id === route.view)?.label ?? route.view} />;
+    default: {
+      const unknown: never = route.view;
+      return unknown;
+    }
   }
 }
 
