@@ -401,7 +401,7 @@ export class ConnectionManager {
         );
       } catch (error) {
         if (generation !== this.generation) return;
-        const classified = classifyNatsError(error, this.servers);
+        const classified = classifyNatsError(error, this.servers, { tls: Boolean(this.tls) });
         if (classified.code === 'NATS_UNREACHABLE' && (await this.tryEmbedded())) {
           attempts = 0;
           continue;

@@ -37,7 +37,11 @@ export interface ClassifiedError extends ErrorShape {
 }
 
 /** Classifies a connection or operation failure. */
-export function classifyNatsError(error: unknown, servers: readonly string[] = []): ClassifiedError {
+export function classifyNatsError(
+  error: unknown,
+  servers: readonly string[] = [],
+  context: { tls?: boolean } = {}
+): ClassifiedError {
   // Our own typed errors (an unreadable creds file, a bad seed file) already say what is wrong.
   if (error instanceof ContractError) {
     const hint = (error.details as { hint?: unknown } | undefined)?.hint;
@@ -73,7 +77,19 @@ export function classifyNatsError(error: unknown, servers: readonly string[] = [
       hint: 'Check the CA file (it must sign the server certificate), the client certificate and key, and that the URL host matches the certificate.'
     };
   }
-  if (codes.some((c) => UNREACHABLE_CODES.has(c)) || /refused|timeout|timed out|unreachable|ENOTFOUND/i.test(messages)) {
+  // With TLS 1.3 a server that rejects the client (no or wrong client certificate) may just reset
+  // the connection after the handshake: the client sees ECONNRESET, not a TLS alert.
+  if (context.tls && (codes.includes('ECONNRESET') || /ECONNRESET|socket hang up/i.test(messages))) {
+    return {
+      code: 'NATS_TLS',
+      message: `TLS failure talking to ${where}: the server closed the connection after the TLS handshake (${messages})`,
+      hint: 'The server probably requires a client certificate (verify: true) or rejected this one: set the client certificate and key (--tls-cert/--tls-key or the profile) signed by a CA the server trusts.'
+    };
+  }
+  if (
+    codes.some((c) => UNREACHABLE_CODES.has(c)) ||
+    /refused|timeout|timed out|unreachable|ENOTFOUND/i.test(messages)
+  ) {
     return {
       code: 'NATS_UNREACHABLE',
       message: `cannot reach NATS at ${where}: ${messages}`,

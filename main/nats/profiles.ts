@@ -325,7 +325,7 @@ export async function testConnection(
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
   const failure = (error: unknown): ProfileTestResult => {
-    const { hint, ...shape } = classifyNatsError(error, target.servers);
+    const { hint, ...shape } = classifyNatsError(error, target.servers, { tls: Boolean(target.tls) });
     return {
       ok: false,
       server: null,
