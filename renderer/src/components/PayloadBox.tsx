@@ -35,3 +35,17 @@ export function PayloadBox({
     </div>
   );
 }
+
+/** The "Show as JSON / text / hex" choice shared by every payload view. */
+export function PayloadViewSelect({ value, onChange }: { value: PayloadView; onChange: (view: PayloadView) => void }) {
+  return (
+    <label>
+      Show as{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value as PayloadView)}>
+        <option value="json">JSON</option>
+        <option value="text">Text</option>
+        <option value="hex">Hex</option>
+      </select>
+    </label>
+  );
+}

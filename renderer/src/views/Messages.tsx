@@ -3,7 +3,7 @@ import { MESSAGE_SCHEMAS, MESSAGE_TYPES, EXAMPLES, validateEnvelope, type Messag
 import type { RequestResult, TailMessage } from '../../../main/contract';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
-import { PayloadBox } from '../components/PayloadBox';
+import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { ViewHeader } from '../components/ViewHeader';
 import { VirtualList } from '../components/VirtualList';
 import { useAction } from '../client/context';
@@ -94,14 +94,7 @@ function LiveTailCard() {
               #{selected.seq} {selected.subject}
             </strong>
             <div className="form-row">
-              <label>
-                Show as{' '}
-                <select value={view} onChange={(e) => setView(e.target.value as PayloadView)}>
-                  <option value="json">JSON</option>
-                  <option value="text">Text</option>
-                  <option value="hex">Hex</option>
-                </select>
-              </label>
+              <PayloadViewSelect value={view} onChange={setView} />
               <button type="button" onClick={() => setSelected(null)}>
                 Close and follow
               </button>

@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
-import { PayloadBox } from '../components/PayloadBox';
+import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { Sparkline, trendOf } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
@@ -294,14 +294,7 @@ function MessagesTab({ name }: { name: string }) {
           Subject filter <input className="short" style={{ width: 200 }} value={subject} onChange={(e) => setSubject(e.target.value)} placeholder="all subjects" />
         </label>
         <button type="submit">Load</button>
-        <label>
-          Show as{' '}
-          <select value={view} onChange={(e) => setView(e.target.value as PayloadView)}>
-            <option value="json">JSON</option>
-            <option value="text">Text</option>
-            <option value="hex">Hex</option>
-          </select>
-        </label>
+        <PayloadViewSelect value={view} onChange={setView} />
       </form>
       {formError && (
         <div className="error-note" role="alert">
