@@ -10,7 +10,6 @@
  * outbox view, let the app's drainer publish them over the product connection, and leave
  * undeliverable rows (their stream deleted) heading for the dead-letter queue after a cancel.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +23,7 @@ import { OutboxPublisher } from '../resilience/outbox-publisher';
 import { OutboxStore } from '../resilience/outbox-store';
 import { ReplayManager } from '../resilience/replay-manager';
 import type { PipelineDriver, PipelineOutcome, PipelineRunOptions } from './runner';
+import { newMessageId } from '../core/message-id';
 
 /** The engine event the benchmark sends: the most frequent one the engine emits. */
 export const PIPELINE_EVENT_TYPE = 'consciousness.state_change';
@@ -56,7 +56,7 @@ function stateChange(i: number, focus: string): MessageData<'consciousness.state
 
 /** Builds envelope bytes of at least `size` bytes for message i (a few bytes more when the id is longer). */
 export function buildPipelineMessage(i: number, size: number): { id: string; bytes: Uint8Array } {
-  const id = randomUUID();
+  const id = newMessageId();
   const envelope: Envelope<MessageData<'consciousness.state_change'>> = {
     specversion: '1.0',
     id,

@@ -14,7 +14,6 @@
  * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center`,
  * service health heard on `health.>`, and the pushed contract events.
  */
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
@@ -47,6 +46,7 @@ import { EngineStore } from '../engine/store';
 import { BRIDGE_FILTERS, bridgeDurableName } from '../nats/topology';
 import { EventBus } from './event-bus';
 import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
+import { newMessageId } from '../core/message-id';
 
 /** One durable consumer the bridge reads. */
 export interface InboundConsumerSpec {
@@ -470,7 +470,7 @@ export class ConsciousnessBridge {
   private envelope(type: MessageType, data: unknown, time: number, priority: Priority, correlationid?: string): Envelope {
     const env: Envelope = {
       specversion: '1.0',
-      id: randomUUID(),
+      id: newMessageId(),
       source: this.options.source,
       type,
       time: iso(time),
@@ -491,7 +491,7 @@ export class ConsciousnessBridge {
       this.enqueue({ id: env.id, subject: event.type, payload: encoder.encode(JSON.stringify(env)), priority: event.priority });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
-        const copy = { ...env, id: randomUUID() };
+        const copy = { ...env, id: newMessageId() };
         this.enqueue({ id: copy.id, subject: forwardSubject, payload: encoder.encode(JSON.stringify(copy)), priority: event.priority });
       }
       const record = { id: env.id, type: event.type, time: env.time, priority: event.priority, subjects, data: event.data } as EngineEventRecord;

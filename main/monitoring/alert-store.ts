@@ -4,7 +4,6 @@
  * the operator's rule edits, and retention. Used by the running core and by `synos-cc alerts`
  * (another process on the same WAL database), so the database — not memory — is the truth.
  */
-import { randomUUID } from 'node:crypto';
 import {
   ContractError,
   type Alert,
@@ -17,6 +16,7 @@ import {
 } from '../contract';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
+import { newMessageId } from '../core/message-id';
 
 interface AlertRow {
   id: number;
@@ -191,7 +191,7 @@ export class AlertStore {
     value: number | null,
     message: string
   ): StoredTransition {
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const info = this.stmts.insertTransition.run({ alertId, kind, severity, at, value, message, messageId });
     const transition = toTransition(this.stmts.transition.get(Number(info.lastInsertRowid))!);
     return { transition, alert: toAlert(this.stmts.get.get(alertId)!), messageId };

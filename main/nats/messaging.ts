@@ -3,7 +3,6 @@
  * and `req`). Bodies are raw bytes or a Syn_OS CloudEvents envelope validated against its type's
  * schema before anything is sent; natscli's body templates (`{{.Count}}`, …) are honoured.
  */
-import { randomUUID } from 'node:crypto';
 import {
   NoRespondersError,
   RequestError,
@@ -25,6 +24,7 @@ import { validateEnvelope } from '../contract/messages';
 import type { ConnectionManager } from './connection';
 import { toNatsContractError } from './errors';
 import { headersOf, previewPayload } from './payload';
+import { newMessageId } from '../core/message-id';
 
 export type ParsedPublishInput = z.output<typeof PublishInputSchema>;
 export type ParsedRequestInput = z.output<typeof RequestInputSchema>;
@@ -97,7 +97,7 @@ function envelopeFor(
   }
   const envelope = {
     specversion: '1.0',
-    id: randomUUID(),
+    id: newMessageId(),
     source: options.source,
     type: options.type,
     time: new Date().toISOString(),

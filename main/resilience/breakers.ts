@@ -55,6 +55,8 @@ export function isInfrastructureFailure(error: Error): boolean {
   )
     return false;
   if (name === 'JetStreamApiError') return false;
+  // This process stopping its drain says nothing about the server.
+  if (name === 'DrainStopped') return false;
   if (/maximum payload|wrong last|expected stream|message size/i.test(message)) return false;
   return true;
 }

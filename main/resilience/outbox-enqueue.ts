@@ -3,13 +3,13 @@
  * rows, written in one transaction. Each row gets a unique id — the envelope id when there is an
  * envelope — which becomes its Nats-Msg-Id, so delivery is exactly once inside the duplicate window.
  */
-import { randomUUID } from 'node:crypto';
 import { ContractError } from '../contract';
 import { validateEnvelope } from '../contract/messages';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
 import { renderTemplate } from '../nats/messaging';
 import type { OutboxStore } from './outbox-store';
 import { checkOutboundMessage } from './outbox-publisher';
+import { newMessageId } from '../core/message-id';
 
 /** The fields of a publish request the outbox needs (the CLI's `pub` options, parsed). */
 export interface OutboxPublishRequest {
@@ -47,7 +47,7 @@ export function buildOutboxMessage(request: OutboxPublishRequest, n: number): Ou
   const fill = (text: string): string =>
     request.templates && request.bodyEncoding === 'utf8' ? renderTemplate(text, n) : text;
   let payload = bodyBytes(fill(request.body), request.bodyEncoding);
-  let id = randomUUID();
+  let id = newMessageId();
   let priority: MessagePriority = request.priority ?? 'normal';
   if (request.envelope) {
     let data: unknown;

@@ -9,13 +9,21 @@
  * Outcomes are group-committed: PubAcks, failures and released rows collect in memory and are
  * written in one transaction every few milliseconds.
  */
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Logger } from '../core/logger';
+import { AsyncJetStreamPublisher, type PubAckInfo } from '../nats/async-publisher';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
 import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
+
+/** Rejects the publishes still in flight when the drain stops (not counted as an attempt). */
+export class DrainStoppedError extends Error {
+  constructor() {
+    super('the outbox drain stopped before the PubAck arrived');
+    this.name = 'DrainStopped';
+  }
+}
 
 export interface ReplayManagerOptions {
   store: OutboxStore;
@@ -122,7 +130,7 @@ export class ReplayManager {
   private settleTimer: NodeJS.Timeout | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private unsubscribeStatus: (() => void) | null = null;
-  private js: { nc: NatsConnection; client: JetStreamClient } | null = null;
+  private js: { nc: NatsConnection; publisher: AsyncJetStreamPublisher } | null = null;
   private readonly settledListeners = new Set<() => void>();
   private stats = { delivered: 0, duplicates: 0, failed: 0, dead: 0 };
   private draining = false;
@@ -272,6 +280,13 @@ export class ReplayManager {
     await this.loopDone;
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await this.slotFree.wait(50);
+    if (this.js) {
+      // Publishes still unanswered go back to the queue unattempted (if one did land, its
+      // re-publish is deduplicated by Nats-Msg-Id); their rejections arrive on the next turn.
+      this.js.publisher.close(new DrainStoppedError());
+      this.js = null;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     this.settle();
     if (this.claimed.size > 0) {
       this.store.release([...this.claimed]);
@@ -289,9 +304,13 @@ export class ReplayManager {
     }
   }
 
-  private client(nc: NatsConnection): JetStreamClient {
-    if (!this.js || this.js.nc !== nc) this.js = { nc, client: jetstream(nc, { timeout: this.publishTimeoutMs }) };
-    return this.js.client;
+  /** The PubAck publisher of this connection (a new connection gets a new one; the old one is closed). */
+  private client(nc: NatsConnection): AsyncJetStreamPublisher {
+    if (!this.js || this.js.nc !== nc) {
+      this.js?.publisher.close();
+      this.js = { nc, publisher: new AsyncJetStreamPublisher(nc, { timeoutMs: this.publishTimeoutMs }) };
+    }
+    return this.js.publisher;
   }
 
   /** How many publishes the rate limit allows now (refilling the bucket). */
@@ -410,24 +429,13 @@ export class ReplayManager {
     }
   }
 
-  private headersOf(row: OutboxRow) {
-    if (!row.headers) return undefined;
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
-    return h;
-  }
-
   /** One publish outside the window (the breaker probe); records its outcome. */
-  private async publishNow(js: JetStreamClient, row: OutboxRow): Promise<void> {
+  private async publishNow(js: AsyncJetStreamPublisher, row: OutboxRow): Promise<void> {
     this.claimed.add(row.id);
     this.inFlight++;
     const started = performance.now();
     try {
-      const ack = await js.publish(row.subject, row.payload, {
-        msgID: row.id,
-        headers: this.headersOf(row),
-        timeout: this.publishTimeoutMs
-      });
+      const ack = await js.publish(row.subject, row.payload, { msgID: row.id, headers: row.headers });
       this.onAck(row, ack, started);
     } catch (error) {
       this.onFailure(row.id, error);
@@ -439,10 +447,10 @@ export class ReplayManager {
     }
   }
 
-  private publish(js: JetStreamClient, row: OutboxRow): void {
+  private publish(js: AsyncJetStreamPublisher, row: OutboxRow): void {
     this.claimed.add(row.id);
     this.inFlight++;
-    const options = { msgID: row.id, headers: this.headersOf(row), timeout: this.publishTimeoutMs };
+    const options = { msgID: row.id, headers: row.headers };
     const started = performance.now();
     this.resilience
       .policy('publish')
@@ -450,8 +458,12 @@ export class ReplayManager {
       .then(
         (ack) => this.onAck(row, ack, started),
         (error: unknown) => {
-          if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-            // Refused before any publish: not an attempt.
+          if (
+            error instanceof BrokenCircuitError ||
+            error instanceof IsolatedCircuitError ||
+            error instanceof DrainStoppedError
+          ) {
+            // Refused before any publish, or given up at stop: not an attempt.
             this.released.push(row.id);
           } else {
             this.onFailure(row.id, error);
@@ -465,7 +477,7 @@ export class ReplayManager {
       });
   }
 
-  private onAck(row: OutboxRow, ack: { stream: string; seq: number; duplicate: boolean }, started: number): void {
+  private onAck(row: OutboxRow, ack: PubAckInfo, started: number): void {
     this.observer?.published(ack.stream, (performance.now() - started) / 1000);
     const receipt: Receipt = { id: row.id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     if (row.rowid !== undefined) receipt.rowid = row.rowid;

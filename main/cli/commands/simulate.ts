@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { DEFAULT_INBOUND_MAPPING, SECURITY_EVENT_TYPES, validateEnvelope, type MessageData, type MessageType } from '../../contract/messages';
 import { provision } from '../../nats/provisioning';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, parseNumberOption, untilSignal, withCore } from '../context';
+import { newMessageId } from '../../core/message-id';
 
 const SERVICE_NAMES = ['auth', 'payments', 'search', 'billing', 'inventory', 'notifications', 'gateway', 'scheduler', 'reports', 'storage'];
 
@@ -217,7 +218,7 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
   const publish = async (type: MessageType, data: unknown): Promise<void> => {
     const subject = SUBJECT_OF[type];
     if (!subject) return;
-    const id = randomUUID();
+    const id = newMessageId();
     const env = { specversion: '1.0', id, source: type.startsWith('security.') ? 'synos/security-simulator' : 'synos/orchestrator-simulator', type, time: new Date().toISOString(), datacontenttype: 'application/json', data };
     try {
       await js.publish(subject, encoder.encode(JSON.stringify(env)), { msgID: id });
