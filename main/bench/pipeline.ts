@@ -134,7 +134,8 @@ export class OutboxPipelineDriver implements PipelineDriver {
         logger
       });
       const r = replay;
-      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake() });
+      // Wired as the core wires it (resilience/module.ts): fresh rows go straight into the window.
+      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake(), handoff: r });
       resilience.start();
       replay.start();
       return await this.measure(o, store, replay, publisher);

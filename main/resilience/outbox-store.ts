@@ -15,6 +15,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
 
+/** Rows per multi-row statement on the hot path (9 parameters per insert row: 288 of SQLite's 32,766). */
+const CHUNK = 32;
+
 export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
 
@@ -295,6 +298,18 @@ export class OutboxStore {
     };
 
     const s = this.stmts;
+    // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
+    const insertClaimedChunk = db.prepare<unknown[], { rowid: number; id: string }>(
+      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, owner, next_attempt_at, created_at, updated_at)
+       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'processing', 1, ?, ?, ?, ?)`).join(', ')}
+       RETURNING rowid, id`
+    );
+    const completeChunk = db.prepare(
+      `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
+         last_error = NULL, completed_at = ?, updated_at = ?
+       FROM (VALUES ${new Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}) AS v
+       WHERE outbox.rowid = v.column1 AND outbox.id = v.column2`
+    );
     this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) => {
       let inserted = 0;
       for (const m of messages) {
@@ -315,38 +330,68 @@ export class OutboxStore {
     this.insertSplit = db.transaction(
       (claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => {
         const rows: OutboxRow[] = [];
-        for (const m of claimed) {
-          const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-          const payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-          const changes = s.insertClaimed.run(
-            m.id,
-            m.subject,
-            headers,
-            payload,
-            PRIORITY_RANK[m.priority] ?? 1,
-            this.owner,
-            now,
-            now,
-            now
-          ).changes;
-          // An id already in the outbox is not published again from here (its own row decides).
-          if (changes > 0)
-            rows.push({
-              id: m.id,
-              subject: m.subject,
-              headers: m.headers ?? null,
-              payload: m.payload,
-              priority: m.priority,
-              attempts: 1,
-              createdAt: now
-            });
+        const toRow = (m: OutboundMessage, rowid?: number): OutboxRow => {
+          const row: OutboxRow = {
+            id: m.id,
+            subject: m.subject,
+            headers: m.headers ?? null,
+            payload: m.payload,
+            priority: m.priority,
+            attempts: 1,
+            createdAt: now
+          };
+          if (rowid !== undefined) row.rowid = rowid;
+          return row;
+        };
+        const values = (m: OutboundMessage): unknown[] => [
+          m.id,
+          m.subject,
+          m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
+          Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
+          PRIORITY_RANK[m.priority] ?? 1,
+          this.owner,
+          now,
+          now,
+          now
+        ];
+        let i = 0;
+        for (; i + CHUNK <= claimed.length; i += CHUNK) {
+          const chunk = claimed.slice(i, i + CHUNK);
+          const args: unknown[] = [];
+          for (const m of chunk) args.push(...values(m));
+          // RETURNING lists only the rows actually inserted: an id already in the outbox is not
+          // published again from here (its own row decides).
+          const inserted = new Map<string, number>();
+          for (const r of insertClaimedChunk.all(...args)) inserted.set(r.id, r.rowid);
+          for (const m of chunk) {
+            const rowid = inserted.get(m.id);
+            if (rowid !== undefined) {
+              rows.push(toRow(m, rowid));
+              inserted.delete(m.id); // the same id twice in one chunk is published once
+            }
+          }
+        }
+        for (; i < claimed.length; i++) {
+          const m = claimed[i] as OutboundMessage;
+          const info = s.insertClaimed.run(...values(m));
+          if (info.changes > 0) rows.push(toRow(m, Number(info.lastInsertRowid)));
         }
         this.insertMany(pending, now);
         return rows;
       }
     );
     this.completeMany = db.transaction((receipts: ReadonlyArray<Receipt>, now: number) => {
-      for (const r of receipts) {
+      const byRowid = receipts.filter((r) => r.rowid !== undefined);
+      let i = 0;
+      for (; i + CHUNK <= byRowid.length; i += CHUNK) {
+        const args: unknown[] = [now, now];
+        for (let k = i; k < i + CHUNK; k++) {
+          const r = byRowid[k] as Receipt;
+          args.push(r.rowid, r.id, r.stream, r.seq, r.duplicate ? 1 : 0);
+        }
+        completeChunk.run(...args);
+      }
+      for (const r of [...byRowid.slice(i), ...receipts.filter((x) => x.rowid === undefined)]) {
         if (r.rowid !== undefined) s.completeByRowid.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.rowid, r.id);
         else s.complete.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.id);
       }

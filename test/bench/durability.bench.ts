@@ -16,6 +16,7 @@ import { validateEnvelope } from '../../main/contract/messages';
 import { silentLogger } from '../../main/core/logger';
 import { newMessageId } from '../../main/core/message-id';
 import type { OutboundMessage } from '../../main/core/outbound';
+import { AsyncJetStreamPublisher } from '../../main/nats/async-publisher';
 import { buildConnectOptions } from '../../main/nats/connection';
 import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxPublisher } from '../../main/resilience/outbox-publisher';
@@ -69,6 +70,21 @@ async function rawPublish(js: JetStreamClient, n: number, subject: string, paylo
     if (inflight.size >= WINDOW) await Promise.race(inflight);
   }
   await Promise.all(inflight);
+  return performance.now() - started;
+}
+
+/** The app's PubAck publisher alone, same window, no outbox: what durability itself costs. */
+async function publisherOnly(nc: NatsConnection, n: number, subject: string, payload: Uint8Array): Promise<number> {
+  const publisher = new AsyncJetStreamPublisher(nc);
+  const started = performance.now();
+  const inflight = new Set<Promise<unknown>>();
+  for (let i = 0; i < n; i++) {
+    const p: Promise<unknown> = publisher.publish(subject, payload, { msgID: newMessageId() }).then(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= WINDOW) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  publisher.close();
   return performance.now() - started;
 }
 
@@ -218,6 +234,7 @@ async function main(): Promise<void> {
     const slice = Math.ceil(PIPELINE_MESSAGES / ROUNDS);
     let rawMs = 0;
     let defaultsMs = 0;
+    let publisherMs = 0;
     let pipeMs = 0;
     let pipeCount = 0;
     try {
@@ -228,12 +245,14 @@ async function main(): Promise<void> {
         const r = await rawPublish(js, slice, 'benchdur.raw', sample);
         const p = await pipelineRun(pipeline, slice, 'benchdur.pipeline');
         const d = await rawPublish(jetstream(ncDefaults), slice, 'benchdur.rawdefaults', sample);
+        const o = await publisherOnly(nc, slice, 'benchdur.publisher', sample);
         rawMs += r;
         defaultsMs += d;
+        publisherMs += o;
         pipeMs += p.ms;
         pipeCount += slice - p.invalid;
         console.log(
-          `  slice ${round}: raw ${rate(slice, r)} msg/s, pipeline ${rate(slice - p.invalid, p.ms)} msg/s, raw with client defaults ${rate(slice, d)} msg/s`
+          `  slice ${round}: raw ${rate(slice, r)} msg/s, pipeline ${rate(slice - p.invalid, p.ms)} msg/s, raw with client defaults ${rate(slice, d)} msg/s, app publisher without outbox ${rate(slice, o)} msg/s`
         );
       }
     } finally {
@@ -241,12 +260,16 @@ async function main(): Promise<void> {
     }
     const rawRate = rate(slice * ROUNDS, rawMs);
     const defaultsRate = rate(slice * ROUNDS, defaultsMs);
+    const publisherRate = rate(slice * ROUNDS, publisherMs);
     const pipeRate = rate(pipeCount, pipeMs);
     console.log(
       `pipeline (event → validate → outbox → PubAck): ${pipeRate} msg/s; raw JetStream async publish (same client options): ${rawRate} msg/s; ratio ${(pipeRate / rawRate).toFixed(2)} (target ≥ 0.6, aim 0.8)`
     );
     console.log(
       `  for reference, raw with nats.js defaults (async stack traces on): ${defaultsRate} msg/s; pipeline / that = ${(pipeRate / defaultsRate).toFixed(2)}`
+    );
+    console.log(
+      `  the app's PubAck publisher (PublishAsync style) without the outbox: ${publisherRate} msg/s; pipeline / that = ${(pipeRate / publisherRate).toFixed(2)} (the cost of validation + SQLite outbox alone)`
     );
 
     // 2. Backlog drain after reconnect vs raw publish of the same count.

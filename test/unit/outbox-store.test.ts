@@ -82,6 +82,40 @@ describe('OutboxStore', () => {
     expect(store.get('bad')?.status).toBe('retrying');
   });
 
+  it('writes claimed rows in multi-row chunks: known and repeated ids once, each PubAck on its own row', () => {
+    const store = new OutboxStore(openDb());
+    store.enqueue([msg('known-1')]);
+    // 70 messages = two full chunks of 32 and 6 single inserts; one id already stored, one repeated
+    // inside the first chunk, one repeated across chunks.
+    const batch = Array.from({ length: 70 }, (_, i) => msg(`m-${i}`, i % 2 ? 'high' : 'normal'));
+    batch[3] = msg('known-1');
+    batch[9] = msg('m-5');
+    batch[40] = msg('m-6');
+    const rows = store.enqueueClaimed(batch, [msg('later', 'low')]);
+    const ids = rows.map((r) => r.id);
+    expect(ids).not.toContain('known-1');
+    expect(ids.filter((id) => id === 'm-5')).toHaveLength(1);
+    expect(ids.filter((id) => id === 'm-6')).toHaveLength(1);
+    expect(rows).toHaveLength(70 - 3);
+    expect(rows.every((r) => typeof r.rowid === 'number' && r.attempts === 1)).toBe(true);
+    expect(store.get('later')?.status).toBe('pending');
+    expect(store.get('known-1')?.status).toBe('pending');
+    expect(store.stats().counts).toMatchObject({ processing: 67, pending: 2 });
+
+    // 67 receipts: two chunked updates of 32 and 3 single ones; one without a rowid.
+    const receipts = rows.map((r, i) => ({ id: r.id, rowid: r.rowid, stream: 'S', seq: 1000 + i, duplicate: i === 5 }));
+    delete (receipts[66] as { rowid?: number }).rowid;
+    store.complete(receipts);
+    expect(store.stats().counts).toMatchObject({ processing: 0, completed: 67, pending: 2 });
+    rows.forEach((r, i) =>
+      expect(store.get(r.id)).toMatchObject({ status: 'completed', stream: 'S', seq: 1000 + i, duplicate: i === 5 })
+    );
+    // A receipt whose rowid does not belong to its id changes nothing.
+    store.complete([{ id: 'later', rowid: rows[0]!.rowid!, stream: 'X', seq: 1, duplicate: false }]);
+    expect(store.get('later')?.status).toBe('pending');
+    expect(store.get(rows[0]!.id)).toMatchObject({ stream: 'S', seq: 1000 });
+  });
+
   it('releases claimed rows without counting the attempt', () => {
     const store = new OutboxStore(openDb());
     store.enqueue([msg('x')]);
