@@ -224,7 +224,11 @@ export const messagingProcedures = {
 } as const;
 
 export const messagingEvents = {
-  'tail.messages': event(TailBatchSchema, 'New messages of a live tail, in batches (~20 per second at most)', {
-    maxQueued: 200
-  })
+  'tail.messages': event(
+    TailBatchSchema,
+    'New messages of a live tail, in batches (~20 per second at most), sent only to the client that started the tail',
+    {
+      maxQueued: 200
+    }
+  )
 } as const;

@@ -32,7 +32,12 @@ export interface CoreApi {
   call(method: string, input: unknown, ctx?: CallContext): Promise<CallOutcome>;
   /** Typed call for in-process callers (CLI); throws ContractError on failure. */
   invoke<M extends CoreMethod>(method: M, input: InputOf<M>, ctx?: CallContext): Promise<OutputOf<M>>;
-  subscribe<C extends EventChannel>(channel: C, listener: (payload: PayloadOf<C>) => void): () => void;
+  /** Pushed events; a client session passes its id so events addressed to other sessions skip it. */
+  subscribe<C extends EventChannel>(
+    channel: C,
+    listener: (payload: PayloadOf<C>) => void,
+    options?: { sessionId?: string }
+  ): () => void;
 }
 
 export interface Core {
@@ -117,7 +122,7 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
       if (!outcome.ok) throw ContractError.fromShape(outcome.error);
       return outcome.value as never;
     },
-    subscribe: (channel, listener) => events.on(channel, listener)
+    subscribe: (channel, listener, options) => events.on(channel, listener, options)
   };
 
   let started = false;

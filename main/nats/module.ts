@@ -76,7 +76,7 @@ export const connectionModule: ModuleFactory = (ctx) => {
 export const messagingModule: ModuleFactory = (ctx) => {
   const tails = new TailService(
     ctx.nats,
-    (batch) => ctx.events.emit('tail.messages', batch),
+    (batch, sessionId) => ctx.events.emit('tail.messages', batch, sessionId),
     ctx.logger.child({ part: 'tail' })
   );
   const messaging = new MessagingService(ctx.nats);

@@ -64,7 +64,7 @@ class Tail {
     readonly capacity: number,
     readonly previewBytes: number,
     readonly sessionId: string | undefined,
-    private readonly emit: (batch: TailBatch) => void
+    private readonly emit: (batch: TailBatch, sessionId: string | undefined) => void
   ) {
     this.slots = new Array<Entry | undefined>(capacity);
   }
@@ -142,7 +142,11 @@ class Tail {
     const messages = this.collect(this.delivered);
     this.delivered = this.received;
     if (messages.length === 0) return;
-    this.emit({ tailId: this.id, messages, received: this.received, dropped: this.dropped, state: this.state });
+    // Only the client that started the tail receives its messages.
+    this.emit(
+      { tailId: this.id, messages, received: this.received, dropped: this.dropped, state: this.state },
+      this.sessionId
+    );
   }
 
   pause(): void {
@@ -206,7 +210,7 @@ export class TailService {
 
   constructor(
     private readonly nats: ConnectionManager,
-    private readonly emit: (batch: TailBatch) => void,
+    private readonly emit: (batch: TailBatch, sessionId: string | undefined) => void,
     private readonly logger: Logger
   ) {
     // A new connection (after a profile switch or a lost one) gets every tail's subscription again.

@@ -62,7 +62,7 @@ export class ClientSession {
     if (this.subscriptions.has(channel)) return;
     this.subscriptions.set(
       channel,
-      this.api.subscribe(channel, (payload) => this.queue.push(channel, payload))
+      this.api.subscribe(channel, (payload) => this.queue.push(channel, payload), { sessionId: this.id })
     );
   }
 

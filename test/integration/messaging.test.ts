@@ -151,7 +151,13 @@ describe('live tails, publish and request through the contract', () => {
     a.subscribe('tail.messages', (payloads) => {
       for (const p of payloads) seen.push(...p.messages);
     });
+    // B listens on the same channel: another client's tail messages must not reach it.
+    const seenByB: TailMessage[] = [];
+    b.subscribe('tail.messages', (payloads) => {
+      for (const p of payloads) seenByB.push(...p.messages);
+    });
     await a.call('events.subscribe', { channels: ['tail.messages'] });
+    await b.call('events.subscribe', { channels: ['tail.messages'] });
     const tail = await a.call('tail.start', { subject: 'client.>' });
     expect((await a.call('tail.list')).tails.map((t) => t.id)).toEqual([tail.id]);
     expect((await b.call('tail.list')).tails).toEqual([]);
@@ -160,6 +166,16 @@ describe('live tails, publish and request through the contract', () => {
     await raw.flush();
     await waitFor(() => seen.length === 1, { message: 'the message at client A' });
     expect(seen[0]).toMatchObject({ subject: 'client.x', payload: 'to a' });
+    // B's own tail of the same subjects reaches B alone; A's messages never did.
+    const tailB = await b.call('tail.start', { subject: 'client.>' });
+    raw.publish('client.y', 'to both tails');
+    await raw.flush();
+    await waitFor(() => seenByB.length === 1 && seen.length === 2, { message: 'one message at each client' });
+    expect(seenByB[0]).toMatchObject({ subject: 'client.y' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seenByB).toHaveLength(1);
+    expect(seen).toHaveLength(2);
+    await b.call('tail.stop', { id: tailB.id });
     linkA.close?.();
     expect((await core.api.invoke('tail.list', {})).tails.map((t) => t.id)).not.toContain(tail.id);
     b.close();
