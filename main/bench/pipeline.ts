@@ -167,25 +167,31 @@ export class OutboxPipelineDriver implements PipelineDriver {
       w?.();
     };
 
-    // After each group commit of outcomes, see which of ours are now completed with their PubAck.
-    const offSettled = replay.onSettled(() => {
+    // After each group commit of outcomes: ours that are now completed with their PubAck stored.
+    // Failed attempts are retried by the replay manager; only one that went to the dead-letter
+    // queue ends the run.
+    const offSettled = replay.onSettled(({ completed, failed }) => {
       if (pending.size === 0) return;
       const now = performance.now();
-      try {
-        for (const [id, status] of store.statusOf([...pending.keys()])) {
-          if (status === 'completed') {
-            latencies[acked++] = now - (pending.get(id) as number);
-            pending.delete(id);
-            o.onAck();
-          } else if (status === 'dead') {
-            failure ??= new ContractError(
-              'JETSTREAM_ERROR',
-              `message ${id} went to the dead-letter queue during the pipeline benchmark`
-            );
+      for (const receipt of completed) {
+        const started = pending.get(receipt.id);
+        if (started === undefined) continue;
+        latencies[acked++] = now - started;
+        pending.delete(receipt.id);
+        o.onAck();
+      }
+      if (failed.length > 0) {
+        try {
+          for (const [id, status] of store.statusOf(failed.map((f) => f.id))) {
+            if (status === 'dead')
+              failure ??= new ContractError(
+                'JETSTREAM_ERROR',
+                `message ${id} went to the dead-letter queue during the pipeline benchmark`
+              );
           }
+        } catch (error) {
+          failure ??= error;
         }
-      } catch (error) {
-        failure ??= error;
       }
       notify();
     });

@@ -55,6 +55,12 @@ export interface ReplayManagerOptions {
   observer?: PublishObserver;
 }
 
+/** What one group commit of outcomes recorded (rows released unattempted are not listed). */
+export interface SettledOutcome {
+  completed: readonly Receipt[];
+  failed: readonly Failure[];
+}
+
 /** Receives publish outcomes as they happen (metrics). */
 export interface PublishObserver {
   published(stream: string, seconds: number): void;
@@ -128,10 +134,12 @@ export class ReplayManager {
   private failed: Failure[] = [];
   private released: string[] = [];
   private settleTimer: NodeJS.Timeout | null = null;
+  /** The last settle could not write; the next attempt waits for its timer. */
+  private settleBackingOff = false;
   private leaseTimer: NodeJS.Timeout | null = null;
   private unsubscribeStatus: (() => void) | null = null;
   private js: { nc: NatsConnection; publisher: AsyncJetStreamPublisher } | null = null;
-  private readonly settledListeners = new Set<() => void>();
+  private readonly settledListeners = new Set<(outcome: SettledOutcome) => void>();
   private stats = { delivered: 0, duplicates: 0, failed: 0, dead: 0 };
   private draining = false;
   private readonly ready: (() => Promise<unknown> | undefined) | null;
@@ -260,8 +268,8 @@ export class ReplayManager {
     };
   }
 
-  /** Called after each group commit of outcomes. */
-  onSettled(listener: () => void): () => void {
+  /** Called after each group commit of outcomes, with the PubAcks and failed attempts it recorded. */
+  onSettled(listener: (outcome: SettledOutcome) => void): () => void {
     this.settledListeners.add(listener);
     return () => this.settledListeners.delete(listener);
   }
@@ -497,7 +505,7 @@ export class ReplayManager {
 
   private scheduleSettle(): void {
     const pending = this.completed.length + this.failed.length + this.released.length;
-    if (pending >= this.settleBatch) {
+    if (pending >= this.settleBatch && !this.settleBackingOff) {
       this.settle();
       return;
     }
@@ -525,25 +533,36 @@ export class ReplayManager {
     try {
       const result = this.store.settleAndClaim({ completed, failed, released }, claimLimit);
       rows = result.rows;
+      this.settleBackingOff = false;
       if (result.dead > 0) {
         this.stats.dead += result.dead;
         this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead: result.dead });
       }
     } catch (error) {
-      // The rows stay `processing` under this drainer; they are released at stop or reclaimed
-      // after a crash, and re-published (deduplicated by Nats-Msg-Id).
-      this.logger.error('could not record publish outcomes in the outbox', {
+      // Nothing was written (the transaction rolled back): keep the outcomes and try again shortly.
+      // Meanwhile the rows stay `processing` under this drainer and in `claimed`, so a stop
+      // releases them; after a crash they are reclaimed and re-published (deduplicated).
+      this.logger.error('could not record publish outcomes in the outbox; retrying in 1 s', {
         error,
-        rows: completed.length + failed.length
+        rows: completed.length + failed.length + released.length
       });
+      this.completed = completed.concat(this.completed);
+      this.failed = failed.concat(this.failed);
+      this.released = released.concat(this.released);
+      this.settleBackingOff = true;
+      if (!this.settleTimer) this.settleTimer = setTimeout(() => this.settle(), 1000);
+      // The drain loop's claim failed with it: the loop waits and tries again.
+      if (claimLimit > 0) throw error;
+      return [];
     }
     for (const r of completed) this.claimed.delete(r.id);
     for (const f of failed) this.claimed.delete(f.id);
     for (const id of released) this.claimed.delete(id);
     if (failed.length > 0 || released.length > 0) this.wake();
+    const outcome: SettledOutcome = { completed, failed };
     for (const listener of this.settledListeners) {
       try {
-        listener();
+        listener(outcome);
       } catch (error) {
         this.logger.error('outbox settle listener failed', { error });
       }

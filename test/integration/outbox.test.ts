@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { MIGRATIONS } from '../../main/store/migrations';
 import { createTestCore } from '../harness/core';
 import { countByMsgId } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { waitFor } from '../harness/temp';
+import { startTcpProxy } from '../harness/tcp-proxy';
+import { tempDir, waitFor } from '../harness/temp';
 
 let server: NatsServerHandle;
 let core: Core;
@@ -134,6 +136,58 @@ describe('outbox publisher in the core', () => {
 });
 
 describe('replay manager', () => {
+  it('keeps PubAcks it could not write (database locked) and writes them once the lock is gone', async () => {
+    const file = path.join(tempDir('synos-settle-'), 'outbox.db');
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    migrate(db, MIGRATIONS, silentLogger);
+    db.pragma('busy_timeout = 20');
+    const logger = silentLogger;
+    const store = new OutboxStore(db);
+    const resilience = new ResilienceManager({ db, logger, owner: store.owner });
+    // PubAcks take 400 ms to come back, so the lock below is in place before any can be written.
+    const proxy = await startTcpProxy({ port: server.port }, { latencyMs: 200 });
+    const slow = await connect({ servers: proxy.url });
+    const replay = new ReplayManager({
+      store,
+      resilience,
+      nats: { connection: () => slow, onStatus: () => () => undefined },
+      logger
+    });
+    const run = randomUUID().slice(0, 8);
+    const batch = messages(run, 300);
+    store.enqueue(batch);
+    const other = new BetterSqlite3(file);
+    let settled = 0;
+    const off = replay.onSettled(({ completed }) => (settled += completed.length));
+    try {
+      replay.start();
+      await waitFor(() => (replay.getStats().inFlight >= 300 ? true : null), { message: 'all 300 in flight' });
+      // Another process holds the write lock while the PubAcks arrive.
+      other.exec('BEGIN IMMEDIATE');
+      await waitFor(() => (replay.getStats().deliveredTotal >= 300 ? true : null), { message: 'all PubAcks' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(0);
+      expect(store.stats().counts.processing).toBe(300);
+      other.exec('COMMIT');
+      await waitFor(() => allCompleted(store, batch.map((m) => m.id)), {
+        timeoutMs: 15_000,
+        message: 'every row completed after the lock went away'
+      });
+      expect(settled).toBe(300);
+      expect(store.stats().counts.processing).toBe(0);
+      const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, batch.map((m) => m.id));
+      expect(count).toMatchObject({ total: 300, unique: 300, duplicated: [], missing: [] });
+    } finally {
+      off();
+      await replay.stop();
+      await slow.close();
+      await proxy.close();
+      other.close();
+      db.close();
+    }
+  });
+
   it('moves a message that keeps failing to the DLQ, and retries it from there', async () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db, MIGRATIONS, silentLogger);
