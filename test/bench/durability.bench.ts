@@ -32,6 +32,8 @@ const BACKLOG_MESSAGES = Number(process.env.BENCH_BACKLOG_MESSAGES ?? 100_000);
 const INSERT_MESSAGES = Number(process.env.BENCH_INSERT_MESSAGES ?? 50_000);
 const SINGLE_TX_MESSAGES = Number(process.env.BENCH_SINGLE_TX_MESSAGES ?? 2_000);
 const WINDOW = 1024;
+/** One encoder, as the bridge has (main/bridge/bridge.ts). */
+const encoder = new TextEncoder();
 const STREAM = 'BENCH_DURABILITY';
 
 function rate(n: number, ms: number): number {
@@ -162,7 +164,7 @@ async function pipelineRun(pipeline: Pipeline, n: number, subject: string): Prom
     const message: OutboundMessage = {
       id: checked.envelope.id,
       subject,
-      payload: new TextEncoder().encode(JSON.stringify(checked.envelope)),
+      payload: encoder.encode(JSON.stringify(checked.envelope)),
       priority: checked.envelope.priority ?? 'normal'
     };
     pending.push(pipeline.publisher.publish(message));
