@@ -65,6 +65,9 @@ function configure(db: Database, synchronous: 'NORMAL' | 'FULL'): void {
   // pages (insert, then completion), and fewer checkpoints copy each of them back fewer times.
   // The WAL is truncated back to 64 MiB at most after a checkpoint.
   db.pragma('wal_autocheckpoint = 4000');
+  // Up to 32 MiB of page cache (SQLite's default is 2 MiB): the outbox's index pages stay in memory
+  // under load instead of being read back from the OS at every group commit.
+  db.pragma('cache_size = -32768');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');
   const check = db.pragma('quick_check(1)', { simple: true });
