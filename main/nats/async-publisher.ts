@@ -80,6 +80,11 @@ export class AsyncJetStreamPublisher {
       .catch(() => undefined);
   }
 
+  /** Closed (by close(), its connection closing, or its reply subscription failing): it publishes no more. */
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
   /** Publishes waiting for their PubAck. */
   get inFlight(): number {
     return this.pending.size;

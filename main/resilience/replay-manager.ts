@@ -314,7 +314,8 @@ export class ReplayManager {
 
   /** The PubAck publisher of this connection (a new connection gets a new one; the old one is closed). */
   private client(nc: NatsConnection): AsyncJetStreamPublisher {
-    if (!this.js || this.js.nc !== nc) {
+    // A publisher whose reply subscription failed (e.g. a permissions violation) is replaced too.
+    if (!this.js || this.js.nc !== nc || this.js.publisher.closed) {
       this.js?.publisher.close();
       this.js = { nc, publisher: new AsyncJetStreamPublisher(nc, { timeoutMs: this.publishTimeoutMs }) };
     }

@@ -72,6 +72,8 @@ describe('AsyncJetStreamPublisher', () => {
     await other.close();
     await expect(pending).rejects.toThrow(/closed/i);
     await expect(onOther.publish('apub.after', new Uint8Array(1))).rejects.toThrow(/closed/i);
+    expect(onOther.closed).toBe(true);
+    expect(publisher.closed).toBe(false);
     silent2.unsubscribe();
     publisher.close();
   });
