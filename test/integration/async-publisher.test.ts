@@ -77,4 +77,23 @@ describe('AsyncJetStreamPublisher', () => {
     silent2.unsubscribe();
     publisher.close();
   });
+
+  it('fails fast with the permissions error when the user may not subscribe to its reply inbox', async () => {
+    const restricted = await startNatsServer({
+      config: `authorization { users = [ { user: pubonly, password: s3cret, permissions: { publish: ">", subscribe: { deny: "_INBOX.>" } } } ] }`
+    });
+    const rc = await connect({ servers: restricted.url, user: 'pubonly', pass: 's3cret' });
+    try {
+      await (await jetstreamManager(nc)).streams.info('APUB'); // the main server is unaffected
+      // A PubAck timeout longer than the test's own: only the permissions error can end this in time.
+      const publisher = new AsyncJetStreamPublisher(rc, { timeoutMs: 600_000 });
+      await expect(publisher.publish('apub.denied', new Uint8Array(1), { msgID: 'denied-1' })).rejects.toThrow(
+        /permission/i
+      );
+      expect(publisher.closed).toBe(true);
+    } finally {
+      await rc.close();
+      await restricted.stop();
+    }
+  });
 });
