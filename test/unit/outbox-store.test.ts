@@ -116,6 +116,36 @@ describe('OutboxStore', () => {
     expect(store.get(rows[0]!.id)).toMatchObject({ stream: 'S', seq: 1000 });
   });
 
+  it('counts every status from its index and finds the oldest undelivered row', () => {
+    let now = 5_000_000;
+    const store = new OutboxStore(openDb(), { now: () => now, random: () => 0.5 });
+    expect(store.stats()).toEqual({
+      counts: { pending: 0, processing: 0, retrying: 0, completed: 0, dead: 0 },
+      oldestUndeliveredAt: null
+    });
+    store.enqueue([msg('done-1'), msg('done-2')]); // created at 5,000,000: delivered below
+    now += 1000;
+    store.enqueue([msg('held')]); // 5,001,000: stays processing
+    now += 1000;
+    store.enqueue([msg('flaky'), msg('waiting-1'), msg('waiting-2')]); // 5,002,000
+    const claimed = store.claim(4).map((r) => r.id);
+    expect(claimed).toEqual(['done-1', 'done-2', 'held', 'flaky']);
+    store.complete([
+      { id: 'done-2', stream: 'S', seq: 2, duplicate: false },
+      { id: 'done-1', stream: 'S', seq: 1, duplicate: false }
+    ]);
+    store.fail([{ id: 'flaky', error: 'timeout' }]);
+    expect(store.stats()).toEqual({
+      counts: { pending: 2, processing: 1, retrying: 1, completed: 2, dead: 0 },
+      oldestUndeliveredAt: 5_001_000
+    });
+    now += 10;
+    store.complete([{ id: 'held', stream: 'S', seq: 3, duplicate: false }]);
+    expect(store.stats().oldestUndeliveredAt).toBe(5_002_000);
+    // Newest completion first.
+    expect(store.list('completed').map((e) => e.id)).toEqual(['held', 'done-1', 'done-2']);
+  });
+
   it('releases claimed rows without counting the attempt', () => {
     const store = new OutboxStore(openDb());
     store.enqueue([msg('x')]);
