@@ -9,10 +9,13 @@
  *
  * Outbound: every engine event is wrapped in a CloudEvents envelope and handed to the registered
  * OutboundPublisher twice: on `consciousness.<type>` and on its orchestrator subject (DESIGN §2
- * mapping, configurable). Each envelope has a unique id, sent as Nats-Msg-Id.
+ * mapping, the `bridge.outboundMapping` setting; null sends only the first). Each envelope has a
+ * unique id, sent as Nats-Msg-Id.
  *
- * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center`,
- * service health heard on `health.>`, and the pushed contract events.
+ * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center` (both
+ * settings), service health heard on `health.>`, and the pushed contract events. Every interval and
+ * bound comes from the core's config (`bridge` and `engine` sections, see ./settings.ts); options
+ * given to the constructor override them (tests).
  */
 import os from 'node:os';
 import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
@@ -20,10 +23,6 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   DEFAULT_INBOUND_MAPPING,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_OUTBOUND_MAPPING,
-  HEARTBEAT_SUBJECT,
-  METRICS_SUMMARY_SUBJECT,
   SECURITY_EVENT_TYPES,
   validateEnvelope,
   type EngineInputType,
@@ -41,12 +40,13 @@ import type { CoreContext } from '../core/module';
 import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent } from '../engine/engine';
-import type { DeepPartial, EngineConfig } from '../engine/config';
+import { resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
-import { BRIDGE_FILTERS, bridgeDurableName } from '../nats/topology';
+import { BRIDGE_FILTERS, bridgeDurableName, desiredStreams } from '../nats/topology';
 import { EventBus } from './event-bus';
 import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
 import { newMessageId } from '../core/message-id';
+import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 
 /** One durable consumer the bridge reads. */
 export interface InboundConsumerSpec {
@@ -61,63 +61,35 @@ export const DEFAULT_INBOUND_CONSUMERS: readonly InboundConsumerSpec[] = [
   { stream: 'SECURITY_EVENTS', durable: 'security_dashboard', family: 'security' }
 ];
 
-export interface BridgeOptions {
+export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 'store'> {
   /**
    * Whether this core runs the engine and binds the inbound durables. Default: the core's
    * autoConnect setting — long-running cores (run, serve, desktop) do; one-shot CLI commands
    * (autoConnect off) must not compete with them for the bridge's durable consumers.
    */
   active?: boolean;
+  /** Merged onto the core's `engine` config. */
   engine: DeepPartial<EngineConfig>;
-  /** Engine event type → orchestrator subject. */
-  outboundMapping: Record<string, string>;
+  /** Engine event type → orchestrator subject; null: not forwarded. */
+  outboundMapping: Record<string, string | null>;
   /** Orchestrator subject → engine input type. */
   inboundMapping: Record<string, EngineInputType>;
   consumers: readonly InboundConsumerSpec[];
-  heartbeatIntervalMs: number;
-  metricsIntervalMs: number;
-  /** How often the engine's clock advances without input. */
-  tickIntervalMs: number;
-  /** Pushed engine.state at most this often. */
-  statePushIntervalMs: number;
-  maxMessageBytes: number;
-  /** Nak delay = base · 2^(deliveries − 1), capped. */
-  nakBaseDelayMs: number;
-  nakMaxDelayMs: number;
-  /** Retry binding a consumer that does not exist (yet) this often. */
-  bindRetryMs: number;
-  /** Messages pulled per consume request. */
-  pullBatch: number;
-  recentEvents: number;
-  /** Outbound messages held while the publisher is slow; the oldest are dropped (counted) beyond it. */
-  maxOutboundQueue: number;
-  /** Envelope `source` of what the app publishes. */
-  source: string;
   instance: string;
   store: Partial<BridgeStoreOptions>;
   clock: () => number;
 }
 
-export function defaultBridgeOptions(): BridgeOptions {
+/** Options from the operator's bridge settings (defaults when none are given). */
+export function defaultBridgeOptions(settings: Readonly<BridgeSettings> = DEFAULT_BRIDGE_SETTINGS): BridgeOptions {
   return {
+    ...settings,
     engine: {},
-    outboundMapping: { ...DEFAULT_OUTBOUND_MAPPING },
+    outboundMapping: { ...settings.outboundMapping },
     inboundMapping: { ...DEFAULT_INBOUND_MAPPING },
     consumers: DEFAULT_INBOUND_CONSUMERS,
-    heartbeatIntervalMs: 10_000,
-    metricsIntervalMs: 30_000,
-    tickIntervalMs: 250,
-    statePushIntervalMs: 250,
-    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
-    nakBaseDelayMs: 500,
-    nakMaxDelayMs: 30_000,
-    bindRetryMs: 2000,
-    pullBatch: 512,
-    recentEvents: 1000,
-    maxOutboundQueue: 50_000,
-    source: 'synos/control-center',
     instance: `${os.hostname()}-${process.pid}`,
-    store: {},
+    store: { ...settings.store },
     clock: Date.now
   };
 }
@@ -194,12 +166,12 @@ export class ConsciousnessBridge {
     private readonly ctx: CoreContext,
     options: Partial<BridgeOptions> = {}
   ) {
-    this.options = { ...defaultBridgeOptions(), ...options };
+    this.options = { ...defaultBridgeOptions(ctx.config.bridge), ...options };
     this.logger = ctx.logger.child({ part: 'bridge' });
     this.bus = new EventBus((topic, error) => this.logger.error('event bus listener failed', { topic, error }));
     this.store = new BridgeStore(ctx.db, this.options.store);
-    const engineConfig = this.options.engine;
-    this.engineStore = new EngineStore(ctx.db, engineConfig.memory?.longTermCapacity ?? 1000);
+    const engineConfig = resolveEngineConfig(this.options.engine, ctx.config.engine);
+    this.engineStore = new EngineStore(ctx.db, engineConfig.memory.longTermCapacity);
     this.engine = new ConsciousnessEngine(engineConfig, {
       weights: this.engineStore.loadWeights(),
       longTerm: this.engineStore.loadLongTerm()
@@ -227,6 +199,7 @@ export class ConsciousnessBridge {
     } catch (error) {
       this.logger.error('cannot update problems of the previous run', { error });
     }
+    this.warnSubjectsWithoutStream();
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const timer = setInterval(() => {
         try {
@@ -245,6 +218,20 @@ export class ConsciousnessBridge {
     this.unsubscribeConnect = this.ctx.nats.onConnect((nc) => void this.bind(nc));
     const nc = this.ctx.nats.connection();
     if (nc) void this.bind(nc);
+  }
+
+  /** A configured subject no provisioned stream captures would dead-letter every message sent there: say so at start. */
+  private warnSubjectsWithoutStream(): void {
+    const { replicas, duplicateWindowMs } = this.ctx.config.topology;
+    const streamSubjects = desiredStreams({ replicas, duplicateWindowMs }).flatMap((s) => s.subjects);
+    const unstored = subjectsWithoutStream(this.options, streamSubjects);
+    if (unstored.length === 0) return;
+    this.ctx.notices.add(
+      'warning',
+      'BRIDGE_SUBJECT_NOT_STORED',
+      `No Syn_OS stream captures ${unstored.join(', ')} (config.json bridge section): JetStream will refuse those publishes and the outbox will retry them until they are dead letters. Create a stream for them or pick subjects under consciousness.>, orchestrator.>, health.>, metrics.>, priority.>, critical.> or alert.>.`,
+      { subjects: unstored }
+    );
   }
 
   async stop(): Promise<void> {
@@ -576,7 +563,7 @@ export class ConsciousnessBridge {
       uptime_s: Math.max(0, Math.round((now - this.startedAt) / 1000))
     };
     if (unbound > 0) data.detail = `${unbound} inbound consumer(s) not bound`;
-    if (await this.publishOwn(HEARTBEAT_SUBJECT, 'health.heartbeat', data, 'low')) this.lastHeartbeatAt = now;
+    if (await this.publishOwn(this.options.heartbeatSubject, 'health.heartbeat', data, 'low')) this.lastHeartbeatAt = now;
   }
 
   async publishMetricsSummary(): Promise<void> {
@@ -603,7 +590,7 @@ export class ConsciousnessBridge {
     };
     this.lastWindow = { ...c, events: snap.counters.events, errors: snap.counters.errors, at: now };
     for (const key of Object.keys(this.invalidWindow)) delete this.invalidWindow[key];
-    if (await this.publishOwn(METRICS_SUMMARY_SUBJECT, 'metrics.summary', data, 'low')) this.lastMetricsAt = now;
+    if (await this.publishOwn(this.options.metricsSubject, 'metrics.summary', data, 'low')) this.lastMetricsAt = now;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -692,8 +679,8 @@ export class ConsciousnessBridge {
         queued: this.outbound.length,
         publisher: publisherKind(this.publisher())
       },
-      heartbeat: { subject: HEARTBEAT_SUBJECT, intervalMs: this.options.heartbeatIntervalMs, lastAt: this.lastHeartbeatAt === null ? null : iso(this.lastHeartbeatAt) },
-      metricsSummary: { subject: METRICS_SUMMARY_SUBJECT, intervalMs: this.options.metricsIntervalMs, lastAt: this.lastMetricsAt === null ? null : iso(this.lastMetricsAt) },
+      heartbeat: { subject: this.options.heartbeatSubject, intervalMs: this.options.heartbeatIntervalMs, lastAt: this.lastHeartbeatAt === null ? null : iso(this.lastHeartbeatAt) },
+      metricsSummary: { subject: this.options.metricsSubject, intervalMs: this.options.metricsIntervalMs, lastAt: this.lastMetricsAt === null ? null : iso(this.lastMetricsAt) },
       outboundMapping: { ...this.options.outboundMapping },
       inboundMapping: { ...this.options.inboundMapping }
     };
@@ -701,7 +688,7 @@ export class ConsciousnessBridge {
 
   servicesHealth() {
     const now = this.options.clock();
-    const staleAfter = 3 * 10_000;
+    const staleAfter = this.options.serviceStaleAfterMs;
     return [...this.health.values()]
       .sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance))
       .map((h) => ({ ...h, lastSeen: iso(h.lastSeen), stale: now - h.lastSeen > staleAfter }));

@@ -17,7 +17,11 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** Builds the module; tests pass shorter intervals or another clock. */
+/**
+ * Builds the module. The engine and the bridge take their settings from the core's config (the
+ * `engine` and `bridge` sections of config.json); `options` override them (tests pass shorter
+ * intervals, another clock, or `active`).
+ */
 export function createBridgeModule(options: Partial<BridgeOptions> = {}): ModuleFactory {
   return (ctx: CoreContext) => {
     if (!ctx.services.has(PUBLISHER_SERVICE)) ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
@@ -116,5 +120,5 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
   };
 }
 
-/** The module with the defaults of DESIGN §2 and §3. */
+/** The module as the core runs it: everything from config.json (defaults of DESIGN §2 and §3). */
 export const engineBridgeModule: ModuleFactory = createBridgeModule();

@@ -166,7 +166,8 @@ export const BridgeStatusSchema = z.object({
   }),
   heartbeat: z.object({ subject: z.string(), intervalMs: z.number().int(), lastAt: IsoTime.nullable() }),
   metricsSummary: z.object({ subject: z.string(), intervalMs: z.number().int(), lastAt: IsoTime.nullable() }),
-  outboundMapping: z.record(z.string(), z.string()),
+  /** Engine event type → orchestrator subject; null when config.json turned that forward off. */
+  outboundMapping: z.record(z.string(), z.string().nullable()),
   inboundMapping: z.record(z.string(), z.string())
 });
 export type BridgeStatus = z.infer<typeof BridgeStatusSchema>;

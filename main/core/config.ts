@@ -9,6 +9,8 @@ import { AlertRuleIdSchema, ContractError, NatsUrlSchema, RuleValuesSchema, type
 import type { LogFormat, LogLevel } from './logger';
 import { CONFIG_FILE, defaultDataDir } from './paths';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
+import { EngineConfigFileSchema, engineConfigIssues, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
+import { BridgeSettingsFileSchema, resolveBridgeSettings, type BridgeSettings } from '../bridge/settings';
 
 export type RunMode = 'desktop' | 'web' | 'cli';
 
@@ -59,6 +61,10 @@ export interface Config {
   topology: { replicas: number; duplicateWindowMs: number };
   /** Alert rule values over the defaults (edits made in the app win), and how often rules run (null: default). */
   alerts: { rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>; evaluateIntervalMs: number | null };
+  /** The consciousness engine's parameters (DESIGN §3): the defaults with the file's `engine` section merged on. */
+  engine: EngineConfig;
+  /** The bridge's subject mapping, own messages and intervals (DESIGN §2), with the file's `bridge` section merged on. */
+  bridge: BridgeSettings;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -104,7 +110,9 @@ export const ConfigFileSchema = z
         evaluateIntervalMs: z.number().int().min(100).max(3_600_000).optional()
       })
       .strict()
-      .optional()
+      .optional(),
+    engine: EngineConfigFileSchema.optional(),
+    bridge: BridgeSettingsFileSchema.optional()
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -200,7 +208,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const env = options.env ?? process.env;
   const o = options.overrides ?? {};
   const dataDir = path.resolve(o.dataDir ?? defaultDataDir(env));
-  const file = readConfigFile(path.join(dataDir, CONFIG_FILE));
+  const configFile = path.join(dataDir, CONFIG_FILE);
+  const file = readConfigFile(configFile);
 
   let servers = [DEFAULT_NATS_URL];
   let explicit = false;
@@ -263,6 +272,27 @@ export function loadConfig(options: LoadConfigOptions): Config {
       replicas: o.replicas ?? file.topology?.replicas ?? 1,
       duplicateWindowMs: file.topology?.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
     },
-    alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null }
+    alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null },
+    ...engineAndBridge(file, configFile)
   };
+}
+
+/**
+ * Merges the file's `engine` and `bridge` sections onto their defaults and checks the rules that
+ * hold between values (e.g. a resource problem clears at or below where it opens), naming the field.
+ */
+function engineAndBridge(file: ConfigFile, configFile: string): { engine: EngineConfig; bridge: BridgeSettings } {
+  const engine = resolveEngineConfig((file.engine ?? {}) as DeepPartial<EngineConfig>);
+  const bridge = resolveBridgeSettings(file.bridge ?? {});
+  const issues = [
+    ...engineConfigIssues(engine).map((i) => ({ ...i, field: `engine.${i.field}` })),
+    ...bridge.issues.map((i) => ({ ...i, field: `bridge.${i.field}` }))
+  ];
+  if (issues.length > 0) {
+    throw new ContractError('CONFIG_INVALID', `config file ${configFile}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, {
+      file: configFile,
+      issues: issues.map((i) => ({ path: i.field.split('.'), message: i.message }))
+    });
+  }
+  return { engine, bridge: bridge.settings };
 }

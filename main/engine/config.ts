@@ -2,7 +2,8 @@
  * Every number the consciousness engine uses (DESIGN §3), in one place. The engine reads only
  * this object, so an operator or a test can change a rule's parameters without touching code.
  */
-import type { ProblemKind, StrategyAction } from '../contract/messages';
+import { z } from 'zod';
+import { ProblemKindSchema, StrategyActionSchema, type ProblemKind, type StrategyAction } from '../contract/messages';
 
 export interface EngineConfig {
   attention: {
@@ -178,7 +179,131 @@ function merge<T>(base: T, override: unknown): T {
   return out as T;
 }
 
-/** The defaults with some values replaced. */
-export function resolveEngineConfig(overrides: DeepPartial<EngineConfig> = {}): EngineConfig {
-  return merge(structuredClone(DEFAULT_ENGINE_CONFIG), overrides);
+/** The defaults (or `base`) with some values replaced; arrays are replaced whole. */
+export function resolveEngineConfig(overrides: DeepPartial<EngineConfig> = {}, base: EngineConfig = DEFAULT_ENGINE_CONFIG): EngineConfig {
+  return merge(structuredClone(base), overrides);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `engine` section of config.json
+// ---------------------------------------------------------------------------------------------
+
+const unit = z.number().min(0).max(1);
+const signedUnit = z.number().min(-1).max(1);
+const DAY_MS = 86_400_000;
+/** A duration that must pass for anything to happen: a zero half-life or window would divide by zero. */
+const positiveMs = z.number().int().min(1).max(DAY_MS);
+const count = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/**
+ * Any subset of {@link EngineConfig}, as an operator writes it in config.json (`engine`), with
+ * bounds that keep the engine's arithmetic meaningful (weights in [0,1], half-lives > 0,
+ * capacities > 0). Unknown keys are errors, so a typo never passes silently.
+ */
+export const EngineConfigFileSchema = z
+  .object({
+    attention: z
+      .object({
+        halfLifeMs: positiveMs,
+        focusThreshold: unit,
+        hysteresis: unit,
+        salience: z
+          .object({
+            unhealthy: unit,
+            threat: unit,
+            userRequest: unit,
+            stoppedUnexpectedly: unit,
+            stoppedExpectedly: unit,
+            resourceHigh: unit,
+            resourceNormal: unit,
+            degraded: unit,
+            started: unit,
+            healthy: unit,
+            authFailure: unit,
+            policyViolation: unit,
+            threatResolved: unit
+          })
+          .partial()
+          .strict(),
+        resourceHighAbove: unit,
+        forgetBelow: unit,
+        maxTargets: count(1, 1_000_000)
+      })
+      .partial()
+      .strict(),
+    emotion: z
+      .object({
+        halfLifeMs: positiveMs,
+        baseline: z.object({ valence: signedUnit, arousal: unit, confidence: unit, curiosity: unit }).partial().strict(),
+        alarmValence: signedUnit,
+        alarmArousal: signedUnit,
+        recoveryValence: signedUnit,
+        noveltyCuriosity: signedUnit,
+        outcomeConfidence: unit
+      })
+      .partial()
+      .strict(),
+    load: z
+      .object({
+        windowMs: count(100, DAY_MS),
+        capacityPerSecond: z.number().positive().max(10_000_000),
+        rateWeight: unit,
+        memoryWeight: unit,
+        problemsWeight: unit,
+        problemsFull: count(1, 100_000)
+      })
+      .partial()
+      .strict(),
+    learning: z.object({ focusedAbove: unit, exploratoryBelow: unit, exploratoryCuriosityAbove: unit }).partial().strict(),
+    memory: z
+      .object({
+        workingCapacity: count(1, 10_000),
+        promoteAfterTouches: count(1, 10_000),
+        longTermCapacity: count(1, 1_000_000),
+        maxKnownServices: count(1, 10_000_000)
+      })
+      .partial()
+      .strict(),
+    problems: z
+      .object({
+        resourceOpenAbove: unit,
+        resourceClearAtOrBelow: unit,
+        successWindowMs: positiveMs,
+        learningRate: z.number().gt(0).max(1),
+        actions: z
+          .array(StrategyActionSchema)
+          .min(1)
+          .refine((a) => new Set(a).size === a.length, 'must not list an action twice'),
+        initialWeights: z.partialRecord(ProblemKindSchema, z.partialRecord(StrategyActionSchema, unit)),
+        expectedStopReasons: z.array(z.string().trim().min(1).max(200)).max(1000),
+        maxOpen: count(1, 1_000_000),
+        historySize: count(0, 100_000)
+      })
+      .partial()
+      .strict(),
+    stateChange: z.object({ minIntervalMs: count(0, DAY_MS), minDelta: unit }).partial().strict()
+  })
+  .partial()
+  .strict();
+export type EngineConfigFile = z.infer<typeof EngineConfigFileSchema>;
+
+/**
+ * Rules between values that hold only once the file's section is merged onto the defaults.
+ * Each issue names its field under `engine`.
+ */
+export function engineConfigIssues(config: EngineConfig): Array<{ field: string; message: string }> {
+  const issues: Array<{ field: string; message: string }> = [];
+  if (config.problems.resourceClearAtOrBelow > config.problems.resourceOpenAbove) {
+    issues.push({
+      field: 'problems.resourceClearAtOrBelow',
+      message: `must be at most problems.resourceOpenAbove (${config.problems.resourceOpenAbove}), or a resource problem would clear while still open`
+    });
+  }
+  if (config.learning.exploratoryBelow > config.learning.focusedAbove) {
+    issues.push({
+      field: 'learning.exploratoryBelow',
+      message: `must be at most learning.focusedAbove (${config.learning.focusedAbove})`
+    });
+  }
+  return issues;
 }
