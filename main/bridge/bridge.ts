@@ -40,7 +40,7 @@ import type { CoreContext } from '../core/module';
 import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent } from '../engine/engine';
-import { resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
+import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { BRIDGE_FILTERS, bridgeDurableName, desiredStreams } from '../nats/topology';
 import { EventBus } from './event-bus';
@@ -200,6 +200,13 @@ export class ConsciousnessBridge {
       this.logger.error('cannot update problems of the previous run', { error });
     }
     this.warnSubjectsWithoutStream();
+    // What config.json made of the bridge and the engine, so an operator can check it took effect.
+    this.logger.info('bridge running', {
+      outboundMapping: this.options.outboundMapping,
+      heartbeat: { subject: this.options.heartbeatSubject, intervalMs: this.options.heartbeatIntervalMs },
+      metricsSummary: { subject: this.options.metricsSubject, intervalMs: this.options.metricsIntervalMs },
+      engineChangedFromDefaults: engineConfigChanges(this.engine.config)
+    });
     const every = (ms: number, fn: () => void | Promise<void>): void => {
       const timer = setInterval(() => {
         try {

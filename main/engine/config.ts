@@ -307,3 +307,17 @@ export function engineConfigIssues(config: EngineConfig): Array<{ field: string;
   }
   return issues;
 }
+
+/** The values of `config` that differ from the defaults, by dotted path (what an operator changed). */
+export function engineConfigChanges(config: EngineConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (value: unknown, base: unknown, prefix: string): void => {
+    if (isPlainObject(value) && isPlainObject(base)) {
+      for (const key of Object.keys(value)) walk(value[key], base[key], prefix ? `${prefix}.${key}` : key);
+      return;
+    }
+    if (JSON.stringify(value) !== JSON.stringify(base)) out[prefix] = value;
+  };
+  walk(config, DEFAULT_ENGINE_CONFIG, '');
+  return out;
+}

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
 import { DEFAULT_OUTBOUND_MAPPING } from '../../main/contract/messages';
 import { loadConfig } from '../../main/core/config';
-import { DEFAULT_ENGINE_CONFIG } from '../../main/engine/config';
+import { DEFAULT_ENGINE_CONFIG, engineConfigChanges } from '../../main/engine/config';
 import { DEFAULT_BRIDGE_SETTINGS, subjectMatchesFilter, subjectsWithoutStream } from '../../main/bridge/settings';
 import { defaultBridgeOptions } from '../../main/bridge/bridge';
 
@@ -68,6 +68,16 @@ describe('engine section of config.json', () => {
     expect(config.engine.problems.actions).toEqual(['investigate', 'notify_operator']);
     // The defaults themselves are untouched by a merge.
     expect(DEFAULT_ENGINE_CONFIG.attention.halfLifeMs).toBe(30_000);
+    // What the bridge logs at start: only what the operator changed.
+    expect(engineConfigChanges(config.engine)).toEqual({
+      'attention.halfLifeMs': 10_000,
+      'attention.salience.healthy': 0.05,
+      'emotion.baseline.valence': -0.5,
+      'load.capacityPerSecond': 200.5,
+      'problems.actions': ['investigate', 'notify_operator'],
+      'problems.initialWeights.service_unhealthy.notify_operator': 0.95
+    });
+    expect(engineConfigChanges(load({}).engine)).toEqual({});
   });
 
   it.each([
