@@ -9,7 +9,7 @@
  * Outcomes are group-committed: PubAcks, failures and released rows collect in memory and are
  * written in one transaction every few milliseconds.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
+import { NoRespondersError, type NatsConnection } from '@nats-io/transport-node';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Logger } from '../core/logger';
 import { AsyncJetStreamPublisher, type PubAckInfo } from '../nats/async-publisher';
@@ -23,6 +23,18 @@ export class DrainStoppedError extends Error {
     super('the outbox drain stopped before the PubAck arrived');
     this.name = 'DrainStopped';
   }
+}
+
+/**
+ * The last error an outbox row keeps (the DLQ shows it). A no-responders status on a JetStream
+ * publish means no stream takes the subject (or its stream has no leader yet); nats.js only says
+ * "no responders", so the row says what it means and what fixes it.
+ */
+export function failureText(subject: string, error: Error): string {
+  if (error instanceof NoRespondersError) {
+    return `${error.name}: no stream takes ${subject} (no responders, or its stream has no leader yet): add a stream whose subjects cover it; a dead letter is then retried from the Outbox view or with "synos-cc dlq retry"`;
+  }
+  return `${error.name}: ${error.message}`;
 }
 
 export interface ReplayManagerOptions {
@@ -447,7 +459,7 @@ export class ReplayManager {
       const ack = await js.publish(row.subject, row.payload, { msgID: row.id, headers: row.headers });
       this.onAck(row, ack, started);
     } catch (error) {
-      this.onFailure(row.id, error);
+      this.onFailure(row, error);
       throw error;
     } finally {
       this.inFlight--;
@@ -475,7 +487,7 @@ export class ReplayManager {
             // Refused before any publish, or given up at stop: not an attempt.
             this.released.push(row.id);
           } else {
-            this.onFailure(row.id, error);
+            this.onFailure(row, error);
           }
         }
       )
@@ -495,9 +507,9 @@ export class ReplayManager {
     if (ack.duplicate) this.stats.duplicates++;
   }
 
-  private onFailure(id: string, error: unknown): void {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.failed.push({ id, error: message.slice(0, 1000) });
+  private onFailure(row: OutboxRow, error: unknown): void {
+    const message = error instanceof Error ? failureText(row.subject, error) : String(error);
+    this.failed.push({ id: row.id, error: message.slice(0, 1000) });
     this.observer?.failed(
       error instanceof Error ? String((error as { code?: unknown }).code ?? error.name) : 'unknown'
     );
