@@ -191,7 +191,7 @@ export class MessagingService {
       }
       if (error instanceof TimeoutError || (error instanceof RequestError && error.cause instanceof TimeoutError)) {
         throw new ContractError('TIMEOUT', `no reply on ${input.subject} within ${input.timeoutMs} ms`, {
-          hint: 'The responder is slow or busy: raise --timeout, or check the service answering there.'
+          hint: 'The responder is slow or busy: raise the timeout (Timeout in the Messages view, --timeout in the CLI), or check the service answering there.'
         });
       }
       throw this.failure(error);
