@@ -172,6 +172,17 @@ function BreakersCard() {
   );
 }
 
+/** "1 dead letter", "3 dead letters". */
+function deadLetters(n: number): string {
+  return `${formatNumber(n)} dead letter${n === 1 ? '' : 's'}`;
+}
+
+/** What the discard confirmation deletes, in words. */
+function discardText(target: { ids: string[] } | { all: true }, total: number): string {
+  const n = 'all' in target ? total : target.ids.length;
+  return `${'all' in target && n !== 1 ? 'All ' : ''}${deadLetters(n)} ${n === 1 ? 'is' : 'are'} deleted and never delivered.`;
+}
+
 function DeadLetters() {
   const dlq = useQuery('dlq.list', { limit: 500 }, { refreshMs: 15_000 });
   useEventReload('outbox.stats', dlq.reload, 2000);
@@ -208,7 +219,7 @@ function DeadLetters() {
             onClick={() =>
               void retry.run(target).then((r) => {
                 if (!r) return;
-                notify(`Put ${r.count} dead letters back in the outbox`);
+                notify(`Put ${deadLetters(r.count)} back in the outbox`);
                 setSelected([]);
                 dlq.reload();
               })
@@ -242,13 +253,13 @@ function DeadLetters() {
             void discard.run(confirm).then((r) => {
               setConfirm(null);
               if (!r) return;
-              notify(`Discarded ${r.count} dead letters`);
+              notify(`Discarded ${deadLetters(r.count)}`);
               setSelected([]);
               dlq.reload();
             })
           }
         >
-          {'all' in confirm ? `All ${dlq.data?.total ?? ''} dead letters are` : `${confirm.ids.length} dead letters are`} deleted and never delivered.
+          {discardText(confirm, dlq.data?.total ?? 0)}
         </ConfirmDialog>
       )}
     </article>

@@ -78,7 +78,7 @@ export function DriftCard({ stream }: { stream?: string }) {
         ) : (
           <>
             <p data-testid="drift-out-of-sync">
-              {off.length} item{off.length === 1 ? '' : 's'} differ from the desired configuration.
+              {off.length} {off.length === 1 ? 'item differs' : 'items differ'} from the desired configuration.
             </p>
             <ul className="plain">
               {off.map((i) => (
