@@ -19,7 +19,8 @@ import { DATABASE_FILE } from '../../main/core/paths';
 import { AsyncJetStreamPublisher } from '../../main/nats/async-publisher';
 import { streamConfigFor } from '../../main/nats/provisioning';
 import { desiredStreams } from '../../main/nats/topology';
-import { OutboxStore } from '../../main/resilience/outbox-store';
+import { OutboxStore, type OutboxEntry } from '../../main/resilience/outbox-store';
+import { failureText } from '../../main/resilience/replay-manager';
 import { openDatabase } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { launchChromium, watchPageErrors } from '../harness/browser';
@@ -35,14 +36,14 @@ const encoder = new TextEncoder();
 
 /**
  * The error the outbox drain records for a subject no stream takes: a real publish through the
- * drain's own publisher, formatted as the replay manager stores it ("<name>: <message>").
+ * drain's own publisher, worded as the replay manager stores it.
  */
 async function noStreamError(nc: NatsConnection, subject: string): Promise<string> {
   const publisher = new AsyncJetStreamPublisher(nc, { timeoutMs: 5000 });
   try {
     await publisher.publish(subject, encoder.encode('{}'), { msgID: randomUUID() });
   } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
+    return failureText(subject, error as Error);
   } finally {
     publisher.close();
   }
@@ -66,7 +67,9 @@ function prepareDeadLetters(dataDir: string, errors: ReadonlyMap<string, string>
       subjects.map((subject) => ({
         id: ids.get(subject)!,
         subject,
-        payload: encoder.encode(JSON.stringify({ order: subject.split('.').pop(), note: 'dead letter from the e2e test' })),
+        payload: encoder.encode(
+          JSON.stringify({ order: subject.split('.').pop(), note: 'dead letter from the e2e test' })
+        ),
         priority: 'normal' as const
       }))
     );
@@ -85,11 +88,11 @@ function prepareDeadLetters(dataDir: string, errors: ReadonlyMap<string, string>
   }
 }
 
-/** The status of one outbox row, read from the shared SQLite file as another process would. */
-function outboxStatus(dataDir: string, id: string): string | null {
+/** One outbox row, read from the shared SQLite file as another process would. */
+function outboxEntry(dataDir: string, id: string): OutboxEntry | null {
   const { db } = openDatabase(path.join(dataDir, DATABASE_FILE), { migrations: MIGRATIONS, logger: silentLogger });
   try {
-    return new OutboxStore(db).get(id)?.status ?? null;
+    return new OutboxStore(db).get(id);
   } finally {
     db.close();
   }
@@ -138,10 +141,13 @@ describe('operations: dead letters, drift apply, request', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     errors = watchPageErrors(page);
     await page.goto(serve.url);
-    await waitFor(async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected', {
-      timeoutMs: 15_000,
-      message: 'the UI to show a live NATS connection'
-    });
+    await waitFor(
+      async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+      {
+        timeoutMs: 15_000,
+        message: 'the UI to show a live NATS connection'
+      }
+    );
   });
 
   afterAll(async () => {
@@ -157,39 +163,69 @@ describe('operations: dead letters, drift apply, request', () => {
     await go('Outbox');
     const rows = page.getByTestId('dlq-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
-    await expect.poll(() => page.getByRole('heading', { name: /^Dead letters \(DLQ\)/ }).textContent()).toBe('Dead letters (DLQ) — 2');
+    await expect
+      .poll(() => page.getByRole('heading', { name: /^Dead letters \(DLQ\)/ }).textContent())
+      .toBe('Dead letters (DLQ) — 2');
     const retryRow = rows.filter({ hasText: retrySubject });
     expect(await retryRow.textContent()).toContain(retryId);
-    expect(noStream.get(retrySubject)).toContain(`no responders: '${retrySubject}'`);
+    expect(noStream.get(retrySubject)).toContain(`no stream takes ${retrySubject}`);
     expect(await retryRow.textContent()).toContain(noStream.get(retrySubject));
     // Attempts column: every attempt of the policy was spent.
     expect(await retryRow.locator('td').nth(4).textContent()).toBe('10');
     expect(await page.getByTestId('outbox-dead').textContent()).toBe('2');
     await shot('dlq');
 
-    // The operator fixes the cause (a stream for the subject), then retries that one letter.
-    await jsm.streams.add({ name: `OPS_DLQ_${run.toUpperCase()}`, subjects: [`ops.dlq.${run}.>`] });
+    // The operator retries one letter: it leaves the DLQ with a fresh attempt budget. No stream
+    // takes its subject yet, so the running drain fails it again and keeps it retrying, with
+    // the drain's own wording of the cause.
     await page.getByRole('checkbox', { name: `Select dead letter ${retryId}` }).check();
     await page.getByRole('button', { name: 'Retry 1 selected' }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Put 1 dead letters back in the outbox');
+    await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Put 1 dead letter back in the outbox');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
     expect(await rows.first().textContent()).toContain(discardSubject);
+    const retrying = await waitFor(
+      () => {
+        const entry = outboxEntry(dataDir, retryId);
+        return entry?.status === 'retrying' && entry.lastError ? entry : null;
+      },
+      { timeoutMs: 20_000, message: `the drain to try ${retryId} again` }
+    );
+    expect(retrying.lastError).toContain(`NoResponders: no stream takes ${retrySubject}`);
+    await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 25_000 }).toBe('1');
 
-    // Delivered: the outbox row is completed and the stream holds it under its id (Nats-Msg-Id).
-    await waitFor(() => outboxStatus(dataDir, retryId) === 'completed', { timeoutMs: 20_000, message: `outbox row ${retryId} to be completed` });
+    expect(retrying.attempts).toBeLessThan(10);
+    await page.getByRole('tab', { name: 'retrying', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Outbox retrying' }).textContent(), { timeout: 15_000 })
+      .toContain(retryId);
+    expect(await page.getByRole('table', { name: 'Outbox retrying' }).textContent()).toContain(
+      `no stream takes ${retrySubject}`
+    );
+    await shot('dlq-retrying');
+
+    // A stream takes the subject: the next attempt delivers it under its id (Nats-Msg-Id).
+    await jsm.streams.add({ name: `OPS_DLQ_${run.toUpperCase()}`, subjects: [`ops.dlq.${run}.>`] });
+    await waitFor(() => outboxEntry(dataDir, retryId)?.status === 'completed', {
+      timeoutMs: 30_000,
+      message: `outbox row ${retryId} to be completed`
+    });
     const stored = await jsm.streams.getMessage(`OPS_DLQ_${run.toUpperCase()}`, { last_by_subj: retrySubject });
     expect(stored?.header?.get('Nats-Msg-Id')).toBe(retryId);
     expect(stored?.json<{ order: string }>().order).toBe('retry');
-    await page.getByRole('tab', { name: 'completed' }).click();
-    await expect.poll(() => page.getByRole('table', { name: 'Outbox completed' }).textContent(), { timeout: 15_000 }).toContain(retryId);
+    await page.getByRole('tab', { name: 'completed', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Outbox completed' }).textContent(), { timeout: 15_000 })
+      .toContain(retryId);
 
     // Discard the other one behind its confirmation; it is gone, also for the CLI.
     await page.getByRole('checkbox', { name: `Select dead letter ${discardId}` }).check();
     await page.getByRole('button', { name: 'Discard 1 selected…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Discard dead letters?' });
-    await expect.poll(() => dialog.textContent()).toContain('1 dead letters are deleted and never delivered');
+    await expect.poll(() => dialog.textContent()).toContain('1 dead letter is deleted and never delivered');
     await dialog.getByRole('button', { name: 'Discard', exact: true }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Discarded 1 dead letters');
+    await expect
+      .poll(() => page.getByTestId('toasts').getByText('Discarded 1 dead letter', { exact: true }).count())
+      .toBe(1);
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => page.getByText('No dead letters.').isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 15_000 }).toBe('0');
@@ -198,7 +234,7 @@ describe('operations: dead letters, drift apply, request', () => {
     const listed = JSON.parse(cli.stdout) as { total: number; entries: Array<{ id: string }> };
     expect(listed.total).toBe(0);
     expect(listed.entries.map((e) => e.id)).not.toContain(discardId);
-    expect(outboxStatus(dataDir, discardId)).toBeNull();
+    expect(outboxEntry(dataDir, discardId)).toBeNull();
     await shot('dlq-after');
     expect(errors).toEqual([]);
   });
@@ -207,14 +243,18 @@ describe('operations: dead letters, drift apply, request', () => {
     await go('Streams');
     const card = page.getByRole('article', { name: 'Syn_OS topology drift' });
     // Only the storage type differs at first: reported as blocked.
-    await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain('storage: want file, have memory — cannot change in place');
+    await expect
+      .poll(() => card.textContent(), { timeout: 15_000 })
+      .toContain('storage: want file, have memory — cannot change in place');
 
     // Someone shortens SECURITY_EVENTS' retention and raises its message limit on the server.
     await jsm.streams.update('SECURITY_EVENTS', { max_age: nanos(HOUR), max_msgs: 1234 });
     await card.getByRole('button', { name: 'Check drift' }).click();
     await expect.poll(() => card.textContent()).toContain('max_age: want 30d, have 1h');
     expect(await card.textContent()).toContain('max_msgs: want 200000, have 1234');
-    expect(await card.getByTestId('drift-out-of-sync').textContent()).toBe('2 items differ from the desired configuration.');
+    expect(await card.getByTestId('drift-out-of-sync').textContent()).toBe(
+      '2 items differ from the desired configuration.'
+    );
     const security = card.getByRole('listitem').filter({ hasText: 'SECURITY_EVENTS' });
     expect(await security.textContent()).toContain('SECURITY_EVENTS (stream): drift');
     const consciousness = card.getByRole('listitem').filter({ hasText: 'CONSCIOUSNESS_EVENTS' });
@@ -222,14 +262,18 @@ describe('operations: dead letters, drift apply, request', () => {
     await shot('drift');
 
     await card.getByRole('button', { name: 'Apply desired configuration' }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent(), { timeout: 15_000 }).toContain('Provisioned: 0 created, 1 updated, 1 blocked');
+    await expect
+      .poll(() => page.getByTestId('toasts').textContent(), { timeout: 15_000 })
+      .toContain('Provisioned: 0 created, 1 updated, 1 blocked');
     // The server holds the desired limits again; the memory stream is still the same memory stream.
     const info = await jsm.streams.info('SECURITY_EVENTS');
     expect(info.config.max_age).toBe(nanos(30 * DAY));
     expect(info.config.max_msgs).toBe(200_000);
     expect((await jsm.streams.info('CONSCIOUSNESS_EVENTS')).config.storage).toBe('memory');
     // The card re-checks: SECURITY_EVENTS is gone from the list, the blocked storage stays.
-    await expect.poll(() => card.getByTestId('drift-out-of-sync').textContent(), { timeout: 15_000 }).toBe('1 item differ from the desired configuration.');
+    await expect
+      .poll(() => card.getByTestId('drift-out-of-sync').textContent(), { timeout: 15_000 })
+      .toBe('1 item differs from the desired configuration.');
     expect(await card.textContent()).not.toContain('SECURITY_EVENTS');
     expect(await card.textContent()).toContain('storage: want file, have memory — cannot change in place');
     await shot('drift-applied');
@@ -259,7 +303,9 @@ describe('operations: dead letters, drift apply, request', () => {
       await form.getByLabel('Body').fill('ping from the UI');
       await form.getByRole('button', { name: 'Send request' }).click();
       const reply = page.getByTestId('request-reply');
-      await expect.poll(() => reply.getByLabel('Payload of the reply').textContent(), { timeout: 15_000 }).toContain('"echoed": "ping from the UI"');
+      await expect
+        .poll(() => reply.getByLabel('Payload of the reply').textContent(), { timeout: 15_000 })
+        .toContain('"echoed": "ping from the UI"');
       expect(await reply.getByLabel('Payload of the reply').textContent()).toContain('"from": "e2e-responder"');
       expect(await reply.getByLabel('Headers of the reply').textContent()).toContain('e2e-echo');
       await shot('request-reply');
@@ -268,8 +314,12 @@ describe('operations: dead letters, drift apply, request', () => {
       await form.getByLabel('Subject').fill(nobody);
       await form.getByRole('button', { name: 'Send request' }).click();
       const alert = page.getByRole('article', { name: 'Request' }).getByRole('alert');
-      await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain(`NO_RESPONDERS no responders on ${nobody}`);
-      expect(await alert.textContent()).toContain('Start the service that answers on this subject, or check the subject spelling.');
+      await expect
+        .poll(() => alert.textContent(), { timeout: 15_000 })
+        .toContain(`NO_RESPONDERS no responders on ${nobody}`);
+      expect(await alert.textContent()).toContain(
+        'Start the service that answers on this subject, or check the subject spelling.'
+      );
       expect(await reply.count()).toBe(0);
       await shot('request-no-responders');
 
@@ -277,8 +327,12 @@ describe('operations: dead letters, drift apply, request', () => {
       await form.getByLabel('Subject').fill(silent);
       await form.getByLabel('Timeout (ms)').fill('300');
       await form.getByRole('button', { name: 'Send request' }).click();
-      await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain(`TIMEOUT no reply on ${silent} within 300 ms`);
-      expect(await alert.textContent()).toContain('The responder is slow or busy');
+      await expect
+        .poll(() => alert.textContent(), { timeout: 15_000 })
+        .toContain(`TIMEOUT no reply on ${silent} within 300 ms`);
+      expect(await alert.textContent()).toContain(
+        'The responder is slow or busy: raise the timeout (Timeout in the Messages view'
+      );
       await shot('request-timeout');
       expect(errors).toEqual([]);
     } finally {
