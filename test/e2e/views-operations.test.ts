@@ -261,6 +261,16 @@ describe('operations: dead letters, drift apply, request', () => {
     expect(await consciousness.textContent()).toContain('CONSCIOUSNESS_EVENTS (stream): blocked');
     await shot('drift');
 
+    // The stream's own page shows the same drift for that stream alone.
+    await page.getByRole('link', { name: 'SECURITY_EVENTS', exact: true }).click();
+    const own = page.getByRole('article', { name: 'Drift of SECURITY_EVENTS against the Syn_OS topology' });
+    await expect.poll(() => own.textContent(), { timeout: 15_000 }).toContain('max_age: want 30d, have 1h');
+    expect(await own.getByTestId('drift-out-of-sync').textContent()).toBe(
+      '1 item differs from the desired configuration.'
+    );
+    expect(await own.textContent()).not.toContain('CONSCIOUSNESS_EVENTS');
+    await go('Streams');
+
     await card.getByRole('button', { name: 'Apply desired configuration' }).click();
     await expect
       .poll(() => page.getByTestId('toasts').textContent(), { timeout: 15_000 })
