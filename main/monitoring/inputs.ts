@@ -3,9 +3,9 @@
  * core is adapted to it. A source that is absent (its area is not running, or NATS is down for
  * JetStream snapshots) reads as null — "no data" — so a rule never fires on missing data.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { ConnectionState } from '../contract';
 import type { CoreContext } from '../core/module';
+import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerService } from '../nats/sampler';
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
 import type { MetricsRegistry } from './metrics';
@@ -74,11 +74,16 @@ export const SOURCE_SERVICES = {
   outbox: 'outbox',
   resilience: 'resilience',
   engine: 'engine',
-  bridge: 'bridge'
+  bridge: 'bridge',
+  /** The operations module's JetStream sampler: streams and consumers. */
+  jetstream: JETSTREAM_SAMPLER_SERVICE
 } as const;
 
 export interface MonitoringSourcesOptions {
-  /** How often streams and consumers are sampled from JetStream (ms). */
+  /**
+   * How often streams and consumers should be sampled (ms). The operations module's sampler does
+   * the sampling for the whole core and runs at the shortest interval any area asks for.
+   */
   snapshotIntervalMs: number;
   /** Window of the publish p99 (ms) and the samples it needs before it counts. */
   p99WindowMs: number;
@@ -95,14 +100,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Reads every source into {@link AlertInputs}. In-process sources are read synchronously on each
- * call; JetStream streams/consumers are sampled on a timer (a network round trip) and cached.
+ * call; JetStream streams/consumers come from the operations module's shared sampler (a network
+ * round trip on its timer), kept here from its last sample until the connection drops.
  */
 export class MonitoringSources {
   private streams: StreamReading[] | null = null;
   private consumers: ConsumerReading[] | null = null;
   private snapshotAtMs: number | null = null;
-  private snapshotTimer: NodeJS.Timeout | null = null;
-  private sampling: Promise<void> | null = null;
+  private sampler: JetStreamSamplerService | null = null;
   private readonly invalidHistory: Array<{ t: number; total: number }> = [];
   private readonly unsubscribers: Array<() => void> = [];
 
@@ -113,6 +118,16 @@ export class MonitoringSources {
   ) {}
 
   start(): void {
+    // Looked up at start, when every module has been created (the operations module registers it).
+    this.sampler = (this.ctx.services.get(SOURCE_SERVICES.jetstream) as JetStreamSamplerService | undefined) ?? null;
+    if (this.sampler) {
+      this.unsubscribers.push(this.sampler.onSample((sample) => this.accept(sample)));
+      this.unsubscribers.push(this.sampler.requestInterval(this.options.snapshotIntervalMs));
+    } else {
+      this.ctx.logger.warn(
+        'no JetStream sampler in this core (the operations module is not running): consumer and stream rules have no data'
+      );
+    }
     let lastState = this.ctx.nats.status().state;
     this.unsubscribers.push(
       this.ctx.nats.onStatus((status) => {
@@ -120,20 +135,17 @@ export class MonitoringSources {
         if (status.state === lastState) return;
         lastState = status.state;
         this.metrics.setConnection(status.state);
-        // Snapshots taken before a disconnect describe a server we can no longer see.
+        // Snapshots taken before a disconnect describe a server we can no longer see. (On
+        // connect the sampler samples by itself, after provisioning.)
         if (status.state !== 'connected') this.clearSnapshot();
-        else void this.sampleJetStream();
       })
     );
     this.metrics.setConnection(this.ctx.nats.status().state);
-    this.snapshotTimer = setInterval(() => void this.sampleJetStream(), this.options.snapshotIntervalMs);
-    this.snapshotTimer.unref();
   }
 
   stop(): void {
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
-    this.snapshotTimer = null;
     for (const off of this.unsubscribers.splice(0)) off();
+    this.sampler = null;
   }
 
   /** When streams/consumers were last sampled (epoch ms), or null. */
@@ -159,48 +171,41 @@ export class MonitoringSources {
     };
   }
 
-  /** Takes a JetStream snapshot now (also on the timer), after one already running; keeps the last one on failure. */
+  /**
+   * Asks the shared sampler for a sample that starts now (after one already running) and resolves
+   * once its readings are here; keeps the last readings on failure, and does nothing while
+   * disconnected.
+   */
   async sampleJetStream(): Promise<void> {
-    while (this.sampling) await this.sampling;
-    this.sampling = this.takeSnapshot().finally(() => {
-      this.sampling = null;
-    });
-    return this.sampling;
+    if (!this.sampler || !this.ctx.nats.connection()) return;
+    try {
+      await this.sampler.sampleNow();
+    } catch (error) {
+      this.ctx.logger.debug('JetStream sample for monitoring failed', { error });
+    }
   }
 
-  private async takeSnapshot(): Promise<void> {
-    const nc = this.ctx.nats.connection();
-    if (!nc) return;
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const streams: StreamReading[] = [];
-      const consumers: ConsumerReading[] = [];
-      for await (const info of jsm.streams.list()) {
-        streams.push({
-          stream: info.config.name,
-          messages: info.state.messages,
-          bytes: info.state.bytes,
-          maxMsgs: info.config.max_msgs,
-          maxBytes: info.config.max_bytes
-        });
-        for await (const c of jsm.consumers.list(info.config.name)) {
-          consumers.push({
-            stream: c.stream_name,
-            consumer: c.name,
-            pending: c.num_pending,
-            ackPending: c.num_ack_pending
-          });
-        }
-      }
-      if (this.ctx.nats.connection() !== nc) return;
-      this.streams = streams;
-      this.consumers = consumers;
-      this.snapshotAtMs = Date.now();
-      this.metrics.setStreams(streams);
-      this.metrics.setConsumers(consumers);
-    } catch (error) {
-      this.ctx.logger.debug('JetStream snapshot for monitoring failed', { error });
-    }
+  /** Takes one shared sample as the readings (and the gauges), unless the connection has dropped since. */
+  private accept(sample: JetStreamSample): void {
+    if (this.ctx.nats.status().state !== 'connected') return;
+    const streams: StreamReading[] = sample.streams.map((s) => ({
+      stream: s.name,
+      messages: s.messages,
+      bytes: s.bytes,
+      maxMsgs: s.maxMsgs,
+      maxBytes: s.maxBytes
+    }));
+    const consumers: ConsumerReading[] = sample.consumers.map((c) => ({
+      stream: c.stream,
+      consumer: c.name,
+      pending: c.numPending,
+      ackPending: c.numAckPending
+    }));
+    this.streams = streams;
+    this.consumers = consumers;
+    this.snapshotAtMs = sample.at;
+    this.metrics.setStreams(streams);
+    this.metrics.setConsumers(consumers);
   }
 
   private clearSnapshot(): void {

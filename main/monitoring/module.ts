@@ -37,7 +37,10 @@ export interface MonitoringOptions {
   evaluateIntervalMs: number;
   /** How often a metrics sample is taken and pushed (ms). */
   sampleIntervalMs: number;
-  /** How often streams and consumers are read from JetStream (ms). */
+  /**
+   * How often streams and consumers should be read from JetStream (ms). The operations module's
+   * shared sampler reads them for the whole core, at the shortest interval any area asks for.
+   */
   snapshotIntervalMs: number;
   /** Samples kept for the Metrics view (900 × 2 s = 30 minutes). */
   seriesCapacity: number;
@@ -56,7 +59,7 @@ export interface MonitoringOptions {
 export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
   evaluateIntervalMs: 5000,
   sampleIntervalMs: 2000,
-  // The streams view samples every 15 s too; both are a handful of JetStream API calls.
+  // The same as the streams view's (SAMPLE_INTERVAL_MS): one shared sample serves both.
   snapshotIntervalMs: 15_000,
   seriesCapacity: 900,
   retention: { maxAgeMs: 30 * 24 * 60 * 60 * 1000, maxResolved: 10_000 },
@@ -126,7 +129,7 @@ export interface Monitoring {
   evaluate(): StoredTransition[];
   /** Hands transitions not yet published to the publisher now. */
   flush(): Promise<void>;
-  /** Reads streams and consumers from JetStream now. */
+  /** Reads streams and consumers from JetStream now, through the core's shared sampler. */
   sampleJetStream(): Promise<void>;
   inputs(): AlertInputs;
   /** Where /metrics is served, or null. */

@@ -1,7 +1,8 @@
 /**
  * JetStream operations as a core module: provisioning on connect (the `provisioning` service other
  * modules await before binding consumers), inspection of every stream and consumer, the message
- * browser, purge/delete behind confirm, and the snapshot cache that answers while disconnected.
+ * browser, purge/delete behind confirm, the snapshot cache that answers while disconnected, and the
+ * core's one JetStream sampler (service `jetstream-sampler`, read by the monitoring area too).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -17,7 +18,10 @@ import { MessageBrowser } from './browser';
 import { toNatsContractError } from './errors';
 import { StreamInspector, type StreamRecord } from './inspector';
 import { describeReport, provision, type ProvisionOptions } from './provisioning';
+import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './sampler';
 import { SnapshotStore } from './snapshots';
+
+export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './sampler';
 
 /** Name of the provisioning service in `ctx.services`. */
 export const PROVISIONING_SERVICE = 'provisioning';
@@ -109,7 +113,10 @@ class ProvisioningRunner implements ProvisioningService {
   }
 }
 
-/** How often the sampler refreshes the snapshot cache while connected. */
+/**
+ * How often the sampler refreshes the snapshot cache while connected. Other areas may ask the
+ * shared sampler for a shorter interval (JetStreamSamplerService.requestInterval); the shortest wins.
+ */
 export const SAMPLE_INTERVAL_MS = 15_000;
 
 /** Errors after which the cache answers instead (the connection is gone or going). */
@@ -129,8 +136,6 @@ export const operationsModule: ModuleFactory = (ctx) => {
   const snapshots = new SnapshotStore(ctx.db);
   const tools = new WeakMap<NatsConnection, Tools>();
   let unsubscribe: (() => void) | null = null;
-  let sampler: NodeJS.Timeout | null = null;
-  let sampling = false;
 
   function toolsFor(nc: NatsConnection): Tools {
     let t = tools.get(nc);
@@ -197,23 +202,53 @@ export const operationsModule: ModuleFactory = (ctx) => {
     return { cached: false, snapshotTime: now.toISOString(), server, ...account };
   }
 
-  /** One sample: streams, every stream's consumers and the account, into the cache and the series. */
-  async function sample(): Promise<void> {
-    const nc = ctx.nats.connection();
-    if (!nc || sampling) return;
-    sampling = true;
-    try {
-      const t = toolsFor(nc);
-      const list = await refreshStreams(t);
-      for (const s of list.streams) {
-        if (s.consumerCount > 0) await refreshConsumers(t, s.name);
+  /**
+   * One sample: streams, every stream's consumers (one list per stream that has any) and the
+   * account, into the cache and the series; the streams and consumers go to the sampler's listeners.
+   */
+  async function takeSample(nc: NatsConnection): Promise<JetStreamSample> {
+    const t = toolsFor(nc);
+    const list = await refreshStreams(t);
+    const consumers: SampledConsumer[] = [];
+    for (const s of list.streams) {
+      if (s.consumerCount === 0) continue;
+      for (const c of (await refreshConsumers(t, s.name)).consumers) {
+        consumers.push({ stream: c.stream, name: c.name, numPending: c.numPending, numAckPending: c.numAckPending });
       }
+    }
+    try {
       await refreshAccount(t);
     } catch (error) {
-      logger.debug('stream sample failed', { error: error instanceof Error ? error.message : String(error) });
-    } finally {
-      sampling = false;
+      // The account overview is the streams view's; the streams and consumers are still a sample.
+      logger.debug('account sample failed', { error: error instanceof Error ? error.message : String(error) });
     }
+    return {
+      at: Date.now(),
+      streams: list.streams.map((s) => ({
+        name: s.name,
+        messages: s.messages,
+        bytes: s.bytes,
+        maxMsgs: s.maxMsgs,
+        maxBytes: s.maxBytes
+      })),
+      consumers
+    };
+  }
+
+  const sampler = new JetStreamSampler({
+    take: takeSample,
+    connection: () => ctx.nats.connection(),
+    intervalMs: SAMPLE_INTERVAL_MS,
+    logger
+  });
+  // Registered at construction: the monitoring module (created later) subscribes in its start().
+  ctx.services.set(JETSTREAM_SAMPLER_SERVICE, sampler);
+
+  /** A sample after connect or reconnect; a failure is logged, the timer tries again. */
+  function sample(): void {
+    sampler.sampleNow().catch((error: unknown) => {
+      logger.debug('stream sample failed', { error: error instanceof Error ? error.message : String(error) });
+    });
   }
 
   function streamDetail(record: StreamRecord, time: string, cached: boolean): StreamDetail {
@@ -233,7 +268,7 @@ export const operationsModule: ModuleFactory = (ctx) => {
       const provisionThenSample = (nc: NatsConnection): void => {
         // Sample after provisioning so the first snapshot already shows the provisioned streams.
         const provisioned = ctx.config.provision ? runner.ensureFor(nc).catch(() => undefined) : Promise.resolve();
-        void provisioned.then(() => sample());
+        void provisioned.then(sample);
       };
       const offConnect = ctx.nats.onConnect(provisionThenSample);
       let previous = ctx.nats.status().state;
@@ -249,13 +284,12 @@ export const operationsModule: ModuleFactory = (ctx) => {
         offConnect();
         offStatus();
       };
-      sampler = setInterval(() => void sample(), SAMPLE_INTERVAL_MS);
-      sampler.unref();
+      sampler.start();
     },
-    stop() {
+    async stop() {
       unsubscribe?.();
-      if (sampler) clearInterval(sampler);
-      sampler = null;
+      // A sample still running writes to the database, which closes after the modules stop.
+      await sampler.stop();
     },
     handlers: {
       'streams.provision': (input) => runner.apply(ctx.nats.requireConnection(), runner.options(input)),
