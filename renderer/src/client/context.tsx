@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { SynosClient } from '../../../main/contract/client';
 import type { EventChannel, InputOf, Method, OutputOf, PayloadOf } from '../../../main/contract';
 import { ContractError } from '../../../main/contract/errors';
@@ -94,16 +94,14 @@ export function useAction<M extends Method>(method: M) {
   return { run, pending, error };
 }
 
-/** The latest payload of a channel, seeded by a procedure's result. */
+/** The latest payload of a channel, or the procedure result when that is newer to arrive. */
 export function useLatestEvent<C extends EventChannel>(channel: C, initial: PayloadOf<C> | undefined): PayloadOf<C> | undefined {
   const client = useClient();
   const [value, setValue] = useState<PayloadOf<C> | undefined>(initial);
-  const seeded = useRef(false);
+  // Every fresh query result counts, not only the first: a periodic refresh repairs a view whose
+  // pushed events were dropped (a slow client's queue) or missed (a reconnect).
   useEffect(() => {
-    if (initial !== undefined && !seeded.current) {
-      seeded.current = true;
-      setValue(initial);
-    }
+    if (initial !== undefined) setValue(initial);
   }, [initial]);
   useEffect(
     () =>
