@@ -119,7 +119,8 @@ export class JetStreamSampler implements JetStreamSamplerService {
   }
 
   requestInterval(ms: number): () => void {
-    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`sampling interval must be a positive number of ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new RangeError(`sampling interval must be a positive number of ms, got ${ms}`);
     const request = { ms };
     this.requests.add(request);
     this.schedule();
