@@ -207,9 +207,14 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
     const history = await core.api.invoke('alerts.history', { id: disconnected.id });
     expect(history.transitions.map((t) => t.kind)).toEqual(['fired', 'acknowledged', 'resolved']);
     expect(history.alert.resolvedAt).not.toBeNull();
-    // The replay manager fed real publish latencies to the metrics.
-    expect((await core.api.invoke('metrics.text', {})).text).toMatch(
-      /_publish_duration_seconds_count\{stream="PRIORITY_EVENTS"\} [1-9]/
+    // The replay manager fed real publish latencies to the metrics (once the alert transitions held
+    // offline have been delivered: the first tries may still be waiting for the stream to come back).
+    await waitFor(
+      async () =>
+        /_publish_duration_seconds_count\{stream="PRIORITY_EVENTS"\} [1-9]/.test(
+          (await core.api.invoke('metrics.text', {})).text
+        ),
+      { timeoutMs: 30_000, intervalMs: 250, message: 'a publish latency recorded for PRIORITY_EVENTS' }
     );
 
     // PRIORITY_EVENTS (alert.>) is a memory stream: the kill emptied it, so everything found there
