@@ -119,6 +119,9 @@ class ProvisioningRunner implements ProvisioningService {
  */
 export const SAMPLE_INTERVAL_MS = 15_000;
 
+/** Waits before provisioning is tried again after a failure on the same connection (the last repeats). */
+export const PROVISION_RETRY_MS = [1000, 2000, 4000, 8000, 15_000];
+
 /** Errors after which the cache answers instead (the connection is gone or going). */
 const OFFLINE_CODES = new Set(['NOT_CONNECTED', 'NATS_UNREACHABLE', 'TIMEOUT', 'TRANSPORT_CLOSED']);
 
@@ -262,13 +265,46 @@ export const operationsModule: ModuleFactory = (ctx) => {
     };
   }
 
+  let stopped = false;
+  /** Pending provisioning retries (one per connection that failed to provision). */
+  const retries = new Set<NodeJS.Timeout>();
+
   return {
     name: 'operations',
     start() {
-      const provisionThenSample = (nc: NatsConnection): void => {
+      const provisionThenSample = (nc: NatsConnection, attempt = 1): void => {
+        if (!ctx.config.provision) {
+          sample();
+          return;
+        }
+        // JetStream may not be ready yet (a cluster still electing its meta leader, a server still
+        // recovering its store): a failed run, or one that could not create everything, is tried
+        // again with back-off while this connection lasts, instead of waiting for a reconnect that
+        // may never come.
+        const retryLater = (): void => {
+          if (stopped || ctx.nats.connection() !== nc) return;
+          const delayMs = PROVISION_RETRY_MS[Math.min(attempt, PROVISION_RETRY_MS.length) - 1] as number;
+          logger.warn('provisioning will be tried again', { attempt, inMs: delayMs });
+          const timer = setTimeout(() => {
+            retries.delete(timer);
+            if (stopped || ctx.nats.connection() !== nc) return;
+            runner.forget(nc);
+            provisionThenSample(nc, attempt + 1);
+          }, delayMs);
+          timer.unref();
+          retries.add(timer);
+        };
         // Sample after provisioning so the first snapshot already shows the provisioned streams.
-        const provisioned = ctx.config.provision ? runner.ensureFor(nc).catch(() => undefined) : Promise.resolve();
-        void provisioned.then(sample);
+        runner.ensureFor(nc).then(
+          (report) => {
+            sample();
+            if (report.summary.failed > 0) retryLater();
+          },
+          () => {
+            sample();
+            retryLater();
+          }
+        );
       };
       const offConnect = ctx.nats.onConnect(provisionThenSample);
       let previous = ctx.nats.status().state;
@@ -287,6 +323,9 @@ export const operationsModule: ModuleFactory = (ctx) => {
       sampler.start();
     },
     async stop() {
+      stopped = true;
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       unsubscribe?.();
       // A sample still running writes to the database, which closes after the modules stop.
       await sampler.stop();

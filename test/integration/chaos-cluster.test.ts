@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/create-core';
 import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
 import type { OutboxStore } from '../../main/resilience/outbox-store';
+import { createLogger } from '../../main/core/logger';
 import { createTestCore } from '../harness/core';
 import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
 import { startNatsCluster, type NatsClusterHandle } from '../harness/nats-server';
@@ -79,6 +80,37 @@ describe('chaos: cluster leader loss', () => {
       expect(count).toMatchObject({ total: 10_000, unique: 10_000, duplicated: [], missing: [] });
     } finally {
       await observer.close();
+    }
+  });
+
+  it('provisions once the cluster regains its JetStream quorum, with no reconnect in between', async () => {
+    const second = await startNatsCluster(3);
+    const [first, ...others] = second.nodes;
+    let waiting: Core | null = null;
+    try {
+      // Two of three nodes gone: no meta leader, so the JetStream API cannot create anything.
+      await Promise.all(others.map((n) => n.kill9()));
+      const lines: string[] = [];
+      waiting = createTestCore({
+        servers: [first!.url],
+        autoConnect: true,
+        logger: createLogger({ level: 'info', write: (line) => lines.push(line) })
+      });
+      await waiting.start();
+      await waitFor(() => waiting?.context.nats.connection(), { timeoutMs: 20_000, message: 'core connected' });
+      await waitFor(() => lines.some((l) => l.includes('provisioning will be tried again')), {
+        timeoutMs: 30_000,
+        message: 'a failed provisioning scheduled for another try'
+      });
+      const connection = waiting.context.nats.connection();
+      await Promise.all(others.map((n) => n.restart()));
+      await waitForStream([first!.url], 'HEALTH_METRICS', 60_000);
+      // The same connection throughout: the retry did it, not a reconnect.
+      expect(waiting.context.nats.connection()).toBe(connection);
+      expect(lines.some((l) => l.includes('provisioned streams and consumers'))).toBe(true);
+    } finally {
+      await waiting?.stop();
+      await second.stop();
     }
   });
 });
