@@ -129,12 +129,22 @@ export async function withCore<T>(core: Core, fn: (core: Core) => Promise<T>): P
   }
 }
 
-/** Resolves on SIGINT or SIGTERM (long-running commands). */
+/**
+ * Resolves on SIGINT or SIGTERM (long-running commands). A second signal during the shutdown that
+ * follows exits at once — through process.exit, so exit hooks still run (the embedded nats-server
+ * is killed by one) instead of the default action leaving it orphaned.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const done = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      const force = (again: NodeJS.Signals): void => {
+        process.stderr.write(`\n${again} again: exiting without waiting for the shutdown to finish\n`);
+        process.exit(again === 'SIGINT' ? 130 : 143);
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
       resolve(signal);
     };
     process.once('SIGINT', done);
