@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { OutboxEntryPayload } from '../../../main/contract';
+import { useEffect, useRef, useState } from 'react';
+import type { OutboxEntryPayload, OutboxStatsPayload } from '../../../main/contract';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
@@ -25,9 +25,36 @@ const entryColumns: Column<OutboxEntryPayload>[] = [
   { id: 'id', label: 'Id', filterText: (e) => e.id, render: (e) => <span className="mono hint">{e.id}</span> }
 ];
 
+/**
+ * Messages per second this core delivered, from successive stats (pushed while the outbox changes,
+ * and the 10 s refresh), smoothed; 0 once nothing moved between two of them; null before two.
+ */
+function useDeliveryRate(stats: OutboxStatsPayload | undefined): number | null {
+  const last = useRef<{ at: number; delivered: number; rate: number | null } | null>(null);
+  const [rate, setRate] = useState<number | null>(null);
+  useEffect(() => {
+    if (!stats) return;
+    const at = Date.parse(stats.time);
+    const prev = last.current;
+    if (!prev || stats.deliveredTotal < prev.delivered) {
+      last.current = { at, delivered: stats.deliveredTotal, rate: null };
+      return;
+    }
+    // Pushes come a few times a second: measure over at least a second.
+    if (at - prev.at < 1000) return;
+    const now = ((stats.deliveredTotal - prev.delivered) * 1000) / (at - prev.at);
+    const smoothed = prev.rate === null || now === 0 ? now : 0.5 * prev.rate + 0.5 * now;
+    last.current = { at, delivered: stats.deliveredTotal, rate: smoothed };
+    setRate(smoothed);
+  }, [stats]);
+  return rate;
+}
+
 function StatsCard() {
   const query = useQuery('outbox.stats', {}, { refreshMs: 10_000 });
   const stats = useLatestEvent('outbox.stats', query.data);
+  const deliveryRate = useDeliveryRate(stats);
+  const backlog = stats ? stats.counts.pending + stats.counts.retrying + stats.counts.processing : 0;
   const rate = useAction('outbox.setRateLimit');
   const [limit, setLimit] = useState('');
   return (
@@ -49,6 +76,14 @@ function StatsCard() {
             <dd>{stats.inFlight}</dd>
             <dt>Draining</dt>
             <dd>{stats.draining ? 'yes' : 'no'}</dd>
+            <dt>Delivering</dt>
+            <dd data-testid="outbox-rate">
+              {deliveryRate === null
+                ? 'measuring…'
+                : deliveryRate < 0.5
+                  ? 'idle'
+                  : `${formatNumber(Math.round(deliveryRate))} msgs/s${backlog > 0 ? `; backlog clears in ~${formatDuration((backlog / deliveryRate) * 1000)}` : ''}`}
+            </dd>
             <dt>Delivered since start</dt>
             <dd>
               {formatNumber(stats.deliveredTotal)} ({formatNumber(stats.duplicatesTotal)} duplicates)

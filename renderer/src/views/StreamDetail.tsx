@@ -188,7 +188,7 @@ function OverviewTab({ name }: { name: string }) {
             void purge.run({ stream: name, subject: purgeSubject.trim() || undefined, confirm: true }).then((r) => {
               setPurging(false);
               if (r) {
-                notify(`Purged ${formatNumber(r.purged)} messages from ${name}`);
+                notify(`Purged ${formatNumber(r.purged)} message${r.purged === 1 ? '' : 's'} from ${name}`);
                 info.reload();
               }
             })
