@@ -16,7 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { ContractError } from '../contract';
 import { validateEnvelope, type Envelope, type MessageData } from '../contract/messages';
 import type { Logger } from '../core/logger';
+import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { openDatabase, type Database } from '../store/database';
+import { nativeBinding } from '../store/native-binding';
 import { ResilienceManager } from '../resilience/breakers';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { OutboxPublisher } from '../resilience/outbox-publisher';
@@ -120,8 +122,16 @@ export class OutboxPipelineDriver implements PipelineDriver {
     let replay: ReplayManager | null = null;
     let publisher: OutboxPublisher | null = null;
     let resilience: ResilienceManager | null = null;
+    let checkpointer: BackgroundCheckpointer | null = null;
     try {
       db = openDatabase(file, { migrations: DURABILITY_MIGRATIONS, logger, synchronous: this.options.synchronous }).db;
+      // As the core runs its own database (create-core.ts): WAL checkpoints in a worker thread.
+      checkpointer = startBackgroundCheckpoints(db, {
+        file,
+        synchronous: this.options.synchronous,
+        nativeBinding: nativeBinding(),
+        logger
+      });
       const owner = `bench-${o.runId}`;
       const store = new OutboxStore(db, { owner });
       resilience = new ResilienceManager({ db, logger, owner });
@@ -143,6 +153,7 @@ export class OutboxPipelineDriver implements PipelineDriver {
       publisher?.close();
       await replay?.stop(500).catch(() => undefined);
       resilience?.stop();
+      await checkpointer?.stop();
       db?.close();
       removeFiles(file);
     }

@@ -15,7 +15,9 @@ import {
 } from '../contract';
 import { createRouter, type CallContext, type CallOutcome, type Handlers } from '../api/router';
 import { ConnectionManager } from '../nats/connection';
+import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { openDatabase } from '../store/database';
+import { nativeBinding } from '../store/native-binding';
 import { MIGRATIONS } from '../store/migrations';
 import type { HostAdapters } from './adapters';
 import type { Config } from './config';
@@ -69,6 +71,16 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     logger,
     synchronous: config.database.synchronous
   });
+  // Long-running cores (run, serve, the desktop) write steadily: their WAL checkpoints run in a
+  // worker thread so the event loop never stalls on one. One-shot commands keep SQLite's own.
+  const checkpointer: BackgroundCheckpointer | null = config.autoConnect
+    ? startBackgroundCheckpoints(opened.db, {
+        file: databasePath,
+        synchronous: config.database.synchronous,
+        nativeBinding: nativeBinding(),
+        logger
+      })
+    : null;
   if (opened.recoveredFrom) {
     notices.add(
       'error',
@@ -153,6 +165,7 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
         }
       }
       await nats.stop();
+      await checkpointer?.stop();
       opened.db.close();
     }
   };

@@ -22,7 +22,9 @@ import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxPublisher } from '../../main/resilience/outbox-publisher';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { ReplayManager } from '../../main/resilience/replay-manager';
+import { startBackgroundCheckpoints } from '../../main/store/checkpointer';
 import { openDatabase, type Database } from '../../main/store/database';
+import { nativeBinding } from '../../main/store/native-binding';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { startNatsServer, natsServerVersion } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
@@ -107,6 +109,13 @@ function buildPipeline(synchronous: 'NORMAL' | 'FULL', nc: NatsConnection | null
     logger: silentLogger,
     synchronous
   });
+  // As a long-running core runs it (create-core.ts): WAL checkpoints in a worker thread.
+  const checkpointer = startBackgroundCheckpoints(db, {
+    file: path.join(dir, 'synos.db'),
+    synchronous,
+    nativeBinding: nativeBinding(),
+    logger: silentLogger
+  });
   const store = new OutboxStore(db);
   const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
   let connection = nc;
@@ -139,6 +148,7 @@ function buildPipeline(synchronous: 'NORMAL' | 'FULL', nc: NatsConnection | null
     async close() {
       publisher.close();
       await replay.stop();
+      await checkpointer.stop();
       db.close();
     }
   };
