@@ -136,9 +136,14 @@ export function startBackgroundCheckpoints(db: Database, options: BackgroundChec
       if (stopping) return;
       stopping = true;
       fallBack(null);
+      // Held while it closes: with nothing else left to run (a CLI shutting down), an unreferenced
+      // worker would let the event loop end in the middle of this await.
+      worker.ref();
       worker.postMessage('stop');
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
       await Promise.race([exited, timeout]);
+      clearTimeout(timer);
       await worker.terminate();
     }
   };

@@ -46,11 +46,13 @@ describe('simulate against a running core', () => {
         async () => {
           if (!failing) return null;
           const state = await core.api.invoke('engine.state', {});
-          return state.state.focus === failing ? state : null;
+          // The focus may sit on that service by chance before its failure reaches the engine: wait
+          // for the failure's weight too (the failing service carries close to full attention).
+          const weight = state.attention.find((a) => a.target === failing)?.weight ?? 0;
+          return state.state.focus === failing && weight > 0.5 ? state : null;
         },
-        { timeoutMs: 15_000, message: 'the engine to focus on the failing service' }
+        { timeoutMs: 15_000, message: 'the engine to focus on the failing service with most of its attention' }
       );
-      // the failing service carries (close to) full attention; others may tie with it, the focus is what moved
       expect(focused.attention.find((a) => a.target === failing)?.weight).toBeGreaterThan(0.5);
       const report = await simulation;
 
