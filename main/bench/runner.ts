@@ -33,6 +33,7 @@ import type { Logger } from '../core/logger';
 import { buildConnectOptions } from '../nats/connection';
 import { toNatsContractError } from '../nats/errors';
 import { groupStats, latencySummary, mergeSamples, aggregateRate, type ClientMeasurement } from './results';
+import { isProcessAlive } from '../core/process';
 
 /** The version of the official client these figures were measured with. */
 export function natsClientVersion(): string {
@@ -752,16 +753,6 @@ export function streamDescription(runId: string, mode: string, host = os.hostnam
 export function parseStreamOwner(description: string): { host: string; pid: number } | null {
   const m = /owner (\S+) pid (\d+);/.exec(description);
   return m ? { host: m[1] as string, pid: Number(m[2]) } : null;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Payload bytes of a run: printable filler, so a captured message is readable in a viewer. */

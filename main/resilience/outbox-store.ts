@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
+import { isProcessAlive } from '../core/process';
 
 /** Rows per multi-row statement on the hot path (9 parameters per insert row: 288 of SQLite's 32,766). */
 const CHUNK = 32;
@@ -148,16 +149,6 @@ function toEntry(row: RawEntry): OutboxEntry {
     seq: row.seq,
     duplicate: row.duplicate === null ? null : row.duplicate === 1
   };
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A PubAck for a row; `rowid` (from the claim) makes the update cheaper. */

@@ -66,29 +66,29 @@ function stateChange(i: number): Record<string, unknown> {
 
 /** Raw JetStream async publish with the official client: a window of WINDOW PubAcks in flight. */
 async function rawPublish(js: JetStreamClient, n: number, subject: string, payload: Uint8Array): Promise<number> {
-  const started = performance.now();
-  const inflight = new Set<Promise<unknown>>();
-  for (let i = 0; i < n; i++) {
-    const p: Promise<unknown> = js.publish(subject, payload).then(() => inflight.delete(p));
-    inflight.add(p);
-    if (inflight.size >= WINDOW) await Promise.race(inflight);
-  }
-  await Promise.all(inflight);
-  return performance.now() - started;
+  return windowed(n, () => js.publish(subject, payload));
 }
 
 /** The app's PubAck publisher alone, same window, no outbox: what durability itself costs. */
 async function publisherOnly(nc: NatsConnection, n: number, subject: string, payload: Uint8Array): Promise<number> {
   const publisher = new AsyncJetStreamPublisher(nc);
+  try {
+    return await windowed(n, () => publisher.publish(subject, payload, { msgID: newMessageId() }));
+  } finally {
+    publisher.close();
+  }
+}
+
+/** Runs `n` sends keeping WINDOW of them in flight; returns the elapsed ms. */
+async function windowed(n: number, send: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   const inflight = new Set<Promise<unknown>>();
   for (let i = 0; i < n; i++) {
-    const p: Promise<unknown> = publisher.publish(subject, payload, { msgID: newMessageId() }).then(() => inflight.delete(p));
+    const p: Promise<unknown> = send().then(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= WINDOW) await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  publisher.close();
   return performance.now() - started;
 }
 
