@@ -146,8 +146,19 @@ export async function captureLive(
   onBatch: (messages: RecordedMessage[]) => void,
   options: { maxMessages?: number; flushMs?: number; batch?: number; breakers?: Breakers } = {}
 ): Promise<LiveCapture> {
-  const subscribe = (): Subscription => nc.subscribe(filter, options.maxMessages ? { max: options.maxMessages } : {});
-  const sub = options.breakers ? await options.breakers.run('subscribe', async () => subscribe()) : subscribe();
+  // The flush round trip makes the server register the interest before this returns: a caller told
+  // "recording" must not lose what is published right after (the SUB could still be in the buffer).
+  const subscribe = async (): Promise<Subscription> => {
+    const s = nc.subscribe(filter, options.maxMessages ? { max: options.maxMessages } : {});
+    try {
+      await nc.flush();
+    } catch (error) {
+      s.unsubscribe();
+      throw error;
+    }
+    return s;
+  };
+  const sub = options.breakers ? await options.breakers.run('subscribe', subscribe) : await subscribe();
   let buffer: RecordedMessage[] = [];
   const flush = (): void => {
     if (buffer.length === 0) return;
