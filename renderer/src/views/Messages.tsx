@@ -1,8 +1,10 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { MESSAGE_SCHEMAS, MESSAGE_TYPES, EXAMPLES, validateEnvelope, type MessageType } from '../../../main/contract/messages';
 import type { RequestResult, TailMessage } from '../../../main/contract';
+import { parseHeaderLines } from '../../../main/contract/header-lines';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
+import { HeadersField } from '../components/HeadersField';
 import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { ViewHeader } from '../components/ViewHeader';
 import { VirtualList } from '../components/VirtualList';
@@ -107,19 +109,6 @@ function LiveTailCard() {
   );
 }
 
-/** "Name: value" lines into headers; returns an error text for a malformed line. */
-function parseHeaders(text: string): { headers?: Record<string, string[]>; error?: string } {
-  const headers: Record<string, string[]> = {};
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  for (const [i, line] of lines.entries()) {
-    const at = line.indexOf(':');
-    if (at <= 0) return { error: `Header line ${i + 1} needs the form Name: value` };
-    const name = line.slice(0, at).trim();
-    (headers[name] ??= []).push(line.slice(at + 1).trim());
-  }
-  return { headers: lines.length > 0 ? headers : undefined };
-}
-
 type BodyCheck = { ok: true; text: string } | { ok: false; text: string } | null;
 
 /** Checks the body as the chosen envelope type's data, or a raw body as a whole envelope. */
@@ -151,11 +140,11 @@ function PublishCard() {
   const [count, setCount] = useState('1');
   const [validateRaw, setValidateRaw] = useState(true);
   const check = useMemo(() => checkBody(body, type, validateRaw), [body, type, validateRaw]);
-  const parsedHeaders = parseHeaders(headers);
+  const parsedHeaders = useMemo(() => parseHeaderLines(headers), [headers]);
   const blocked = Boolean(type) && check !== null && !check.ok;
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
-    if (parsedHeaders.error || blocked) return;
+    if (!parsedHeaders.ok || blocked) return;
     void publish
       .run({
         subject: subject.trim(),
@@ -210,17 +199,9 @@ function PublishCard() {
             {!check.ok && !type && ' (a raw body can still be sent)'}
           </div>
         )}
-        <label className="field">
-          Headers (one “Name: value” a line)
-          <textarea rows={2} value={headers} onChange={(e) => setHeaders(e.target.value)} spellCheck={false} className="mono" />
-        </label>
-        {parsedHeaders.error && (
-          <div className="error-note" role="alert">
-            {parsedHeaders.error}
-          </div>
-        )}
+        <HeadersField value={headers} onChange={setHeaders} parsed={parsedHeaders} />
         <div className="form-row">
-          <button type="submit" disabled={publish.pending || blocked || Boolean(parsedHeaders.error)}>
+          <button type="submit" disabled={publish.pending || blocked || !parsedHeaders.ok}>
             Publish
           </button>
           <span className="hint">Templates such as {'{{count}}'} are filled per message.</span>
@@ -231,16 +212,27 @@ function PublishCard() {
   );
 }
 
+/** "no headers", "1 header", "3 headers" (names; repeated values count once). */
+function replyHeaderCount(reply: RequestResult): string {
+  const n = Object.keys(reply.reply.headers ?? {}).length;
+  return n === 0 ? 'no headers' : `${formatNumber(n)} header${n === 1 ? '' : 's'}`;
+}
+
 function RequestCard() {
   const request = useAction('messages.request');
   const [subject, setSubject] = useState('');
   const [body, setBody] = useState('');
+  const [headers, setHeaders] = useState('');
   const [timeout, setTimeoutMs] = useState('5000');
   const [reply, setReply] = useState<RequestResult | null>(null);
+  const parsedHeaders = useMemo(() => parseHeaderLines(headers), [headers]);
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
+    if (!parsedHeaders.ok) return;
     setReply(null);
-    void request.run({ subject: subject.trim(), body, timeoutMs: Math.max(10, Number(timeout) || 5000) }).then((r) => r && setReply(r));
+    void request
+      .run({ subject: subject.trim(), body, headers: parsedHeaders.headers, timeoutMs: Math.max(10, Number(timeout) || 5000) })
+      .then((r) => r && setReply(r));
   };
   return (
     <article className="card" aria-labelledby="request-title">
@@ -253,7 +245,7 @@ function RequestCard() {
           <label>
             Timeout (ms) <input className="short" type="number" min={10} max={300000} value={timeout} onChange={(e) => setTimeoutMs(e.target.value)} />
           </label>
-          <button type="submit" disabled={request.pending}>
+          <button type="submit" disabled={request.pending || !parsedHeaders.ok}>
             {request.pending ? 'Waiting…' : 'Send request'}
           </button>
         </div>
@@ -261,12 +253,13 @@ function RequestCard() {
           Body
           <textarea rows={3} value={body} onChange={(e) => setBody(e.target.value)} spellCheck={false} className="mono" />
         </label>
+        <HeadersField value={headers} onChange={setHeaders} parsed={parsedHeaders} />
       </form>
       <ErrorNote error={request.error} />
       {reply && (
         <div data-testid="request-reply">
           <p className="hint">
-            Reply in {formatNumber(reply.durationMs, 1)} ms, {formatNumber(reply.reply.size)} bytes
+            Reply in {formatNumber(reply.durationMs, 1)} ms, {formatNumber(reply.reply.size)} bytes, {replyHeaderCount(reply)}
           </p>
           <PayloadBox
             bytes={reply.reply.encoding === 'base64' ? base64ToBytes(reply.reply.payload) : new TextEncoder().encode(reply.reply.payload)}
