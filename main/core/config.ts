@@ -11,6 +11,7 @@ import { CONFIG_FILE, defaultDataDir } from './paths';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
 import { EngineConfigFileSchema, engineConfigIssues, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { BridgeSettingsFileSchema, resolveBridgeSettings, type BridgeSettings } from '../bridge/settings';
+import { MonitoringSettingsFileSchema, resolveMonitoringSettings, type MonitoringSettings } from '../monitoring/settings';
 
 export type RunMode = 'desktop' | 'web' | 'cli';
 
@@ -65,6 +66,8 @@ export interface Config {
   engine: EngineConfig;
   /** The bridge's subject mapping, own messages and intervals (DESIGN §2), with the file's `bridge` section merged on. */
   bridge: BridgeSettings;
+  /** How often JetStream and the metrics are sampled, with the file's `monitoring` section merged on. */
+  monitoring: MonitoringSettings;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -112,7 +115,8 @@ export const ConfigFileSchema = z
       .strict()
       .optional(),
     engine: EngineConfigFileSchema.optional(),
-    bridge: BridgeSettingsFileSchema.optional()
+    bridge: BridgeSettingsFileSchema.optional(),
+    monitoring: MonitoringSettingsFileSchema.optional()
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -273,6 +277,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       duplicateWindowMs: file.topology?.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
     },
     alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null },
+    monitoring: resolveMonitoringSettings(file.monitoring),
     ...engineAndBridge(file, configFile)
   };
 }

@@ -28,6 +28,7 @@ import { AlertStore, type StoredTransition } from './alert-store';
 import { MonitoringSources, type AlertInputs } from './inputs';
 import { METRICS_SERVICE, MetricsRegistry, streamUsageRatio } from './metrics';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
+import { DEFAULT_MONITORING_SETTINGS } from './settings';
 
 /** Service name of the running {@link Monitoring} (tests and other areas). */
 export const MONITORING_SERVICE = 'monitoring';
@@ -35,11 +36,13 @@ export const MONITORING_SERVICE = 'monitoring';
 export interface MonitoringOptions {
   /** How often every rule is evaluated (ms). Connection changes also trigger an evaluation. */
   evaluateIntervalMs: number;
-  /** How often a metrics sample is taken and pushed (ms). */
+  /** How often a metrics sample is taken and pushed (ms); config.json `monitoring.metricsSampleIntervalMs`. */
   sampleIntervalMs: number;
   /**
    * How often streams and consumers should be read from JetStream (ms). The operations module's
-   * shared sampler reads them for the whole core, at the shortest interval any area asks for.
+   * shared sampler reads them for the whole core, at the shortest interval any area asks for; from
+   * config.json `monitoring.jetstreamSampleIntervalMs`, so a slower configured sample is not
+   * undone by this area asking for the default.
    */
   snapshotIntervalMs: number;
   /** Samples kept for the Metrics view (900 × 2 s = 30 minutes). */
@@ -58,9 +61,9 @@ export interface MonitoringOptions {
 
 export const DEFAULT_MONITORING_OPTIONS: MonitoringOptions = {
   evaluateIntervalMs: 5000,
-  sampleIntervalMs: 2000,
+  sampleIntervalMs: DEFAULT_MONITORING_SETTINGS.metricsSampleIntervalMs,
   // The same as the streams view's (SAMPLE_INTERVAL_MS): one shared sample serves both.
-  snapshotIntervalMs: 15_000,
+  snapshotIntervalMs: DEFAULT_MONITORING_SETTINGS.jetstreamSampleIntervalMs,
   seriesCapacity: 900,
   retention: { maxAgeMs: 30 * 24 * 60 * 60 * 1000, maxResolved: 10_000 },
   cleanupIntervalMs: 60 * 60 * 1000,
@@ -158,10 +161,12 @@ function configuredRules(
 
 export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {}): ModuleFactory {
   return (ctx: CoreContext): CoreModule => {
-    // The config file may set the evaluation interval and rule values; the factory's overrides (tests) win.
+    // The config file may set the intervals and rule values; the factory's overrides (tests) win.
     const options: MonitoringOptions = {
       ...DEFAULT_MONITORING_OPTIONS,
       evaluateIntervalMs: ctx.config.alerts?.evaluateIntervalMs ?? DEFAULT_MONITORING_OPTIONS.evaluateIntervalMs,
+      sampleIntervalMs: ctx.config.monitoring.metricsSampleIntervalMs,
+      snapshotIntervalMs: ctx.config.monitoring.jetstreamSampleIntervalMs,
       ...overrides,
       rules: { ...configuredRules(ctx.config.alerts?.rules ?? {}), ...overrides.rules }
     };

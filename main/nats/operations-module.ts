@@ -14,6 +14,7 @@ import {
   type StreamList
 } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
+import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
 import { MessageBrowser } from './browser';
 import { toNatsContractError } from './errors';
 import { StreamInspector, type StreamRecord } from './inspector';
@@ -114,10 +115,11 @@ class ProvisioningRunner implements ProvisioningService {
 }
 
 /**
- * How often the sampler refreshes the snapshot cache while connected. Other areas may ask the
- * shared sampler for a shorter interval (JetStreamSamplerService.requestInterval); the shortest wins.
+ * How often the sampler refreshes the snapshot cache while connected, unless config.json sets
+ * `monitoring.jetstreamSampleIntervalMs`. Other areas may ask the shared sampler for a shorter
+ * interval (JetStreamSamplerService.requestInterval); the shortest wins.
  */
-export const SAMPLE_INTERVAL_MS = 15_000;
+export const SAMPLE_INTERVAL_MS = DEFAULT_MONITORING_SETTINGS.jetstreamSampleIntervalMs;
 
 /** Waits before provisioning is tried again after a failure on the same connection (the last repeats). */
 export const PROVISION_RETRY_MS = [1000, 2000, 4000, 8000, 15_000];
@@ -241,7 +243,7 @@ export const operationsModule: ModuleFactory = (ctx) => {
   const sampler = new JetStreamSampler({
     take: takeSample,
     connection: () => ctx.nats.connection(),
-    intervalMs: SAMPLE_INTERVAL_MS,
+    intervalMs: ctx.config.monitoring.jetstreamSampleIntervalMs,
     logger
   });
   // Registered at construction: the monitoring module (created later) subscribes in its start().
