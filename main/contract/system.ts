@@ -46,12 +46,30 @@ export type Notice = z.infer<typeof NoticeSchema>;
 export const OpenedFileSchema = z.object({ path: z.string(), time: z.string() });
 export type OpenedFile = z.infer<typeof OpenedFileSchema>;
 
+/**
+ * Bounds of config.json's `monitoring.jetstreamSampleIntervalMs` (ms): faster loads the server with
+ * stream and consumer lists, slower leaves the Streams view and the consumer alerts stale.
+ */
+export const JETSTREAM_SAMPLE_INTERVAL_BOUNDS = { min: 1000, max: 600_000 } as const;
+
+const JetStreamSampleIntervalSchema = z
+  .number()
+  .int()
+  .min(JETSTREAM_SAMPLE_INTERVAL_BOUNDS.min)
+  .max(JETSTREAM_SAMPLE_INTERVAL_BOUNDS.max);
+
 /** Start-up settings kept in config.json of the data directory; they take effect at the next start. */
 export const StartupSettingsSchema = z.object({
   synchronous: z.enum(['NORMAL', 'FULL']),
   metricsPort: z.number().int().min(1).max(65535).nullable(),
+  /** How often JetStream is sampled (`monitoring.jetstreamSampleIntervalMs`, or its default). */
+  jetstreamSampleIntervalMs: z.number().int(),
   /** What the running core uses (differs from the above until a restart). */
-  running: z.object({ synchronous: z.enum(['NORMAL', 'FULL']), metricsPort: z.number().int().nullable() }),
+  running: z.object({
+    synchronous: z.enum(['NORMAL', 'FULL']),
+    metricsPort: z.number().int().nullable(),
+    jetstreamSampleIntervalMs: z.number().int()
+  }),
   configFile: z.string()
 });
 export type StartupSettings = z.infer<typeof StartupSettingsSchema>;
@@ -60,17 +78,18 @@ export const systemProcedures = {
   'settings.startup': procedure(
     z.object({}).strict(),
     StartupSettingsSchema,
-    'Durability mode and metrics port (config.json)'
+    'Durability mode, metrics port and JetStream sampling interval (config.json)'
   ),
   'settings.setStartup': procedure(
     z
       .object({
         synchronous: z.enum(['NORMAL', 'FULL']).optional(),
-        metricsPort: z.number().int().min(1).max(65535).nullable().optional()
+        metricsPort: z.number().int().min(1).max(65535).nullable().optional(),
+        jetstreamSampleIntervalMs: JetStreamSampleIntervalSchema.optional()
       })
       .strict(),
     StartupSettingsSchema,
-    'Save the durability mode and metrics port to config.json; they apply at the next start'
+    'Save the durability mode, metrics port and JetStream sampling interval to config.json; they apply at the next start'
   ),
   'system.info': procedure(z.object({}).strict(), SystemInfoSchema, 'App version, data directory and server info'),
   'system.notices': procedure(

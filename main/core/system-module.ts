@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ContractError, type OpenedFile, type StartupSettings } from '../contract';
 import { ConfigFileSchema, describeIssues, readConfigFile } from './config';
+import { resolveMonitoringSettings } from '../monitoring/settings';
 import { CONFIG_FILE } from './paths';
 import type { CoreContext, ModuleFactory } from './module';
 import { APP_VERSION } from './version';
@@ -40,20 +41,35 @@ function startupSettings(ctx: CoreContext): StartupSettings {
   return {
     synchronous: file.database?.synchronous ?? 'NORMAL',
     metricsPort: file.metricsPort ?? null,
-    running: { synchronous: ctx.config.database.synchronous, metricsPort: ctx.config.metricsPort },
+    jetstreamSampleIntervalMs: resolveMonitoringSettings(file.monitoring).jetstreamSampleIntervalMs,
+    running: {
+      synchronous: ctx.config.database.synchronous,
+      metricsPort: ctx.config.metricsPort,
+      jetstreamSampleIntervalMs: ctx.config.monitoring.jetstreamSampleIntervalMs
+    },
     configFile
   };
 }
 
 function saveStartupSettings(
   ctx: CoreContext,
-  input: { synchronous?: 'NORMAL' | 'FULL' | undefined; metricsPort?: number | null | undefined }
+  input: {
+    synchronous?: 'NORMAL' | 'FULL' | undefined;
+    metricsPort?: number | null | undefined;
+    jetstreamSampleIntervalMs?: number | undefined;
+  }
 ): StartupSettings {
   const configFile = path.join(ctx.config.dataDir, CONFIG_FILE);
-  const current = readConfigFile(configFile) as Record<string, unknown> & { database?: Record<string, unknown> };
+  const current = readConfigFile(configFile) as Record<string, unknown> & {
+    database?: Record<string, unknown>;
+    monitoring?: Record<string, unknown>;
+  };
   const next: Record<string, unknown> = { ...current };
   if (input.synchronous !== undefined) next.database = { ...(current.database ?? {}), synchronous: input.synchronous };
   if (input.metricsPort !== undefined) next.metricsPort = input.metricsPort;
+  if (input.jetstreamSampleIntervalMs !== undefined) {
+    next.monitoring = { ...(current.monitoring ?? {}), jetstreamSampleIntervalMs: input.jetstreamSampleIntervalMs };
+  }
   const checked = ConfigFileSchema.safeParse(next);
   if (!checked.success) {
     throw new ContractError('CONFIG_INVALID', `config.json would be invalid: ${describeIssues(checked.error.issues)}`);

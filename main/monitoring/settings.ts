@@ -7,6 +7,9 @@
  * Defaults live here once; the config loader merges the file's partial section onto them.
  */
 import { z } from 'zod';
+import { JETSTREAM_SAMPLE_INTERVAL_BOUNDS } from '../contract/system';
+
+export { JETSTREAM_SAMPLE_INTERVAL_BOUNDS };
 
 /** What an operator may set for sampling; every field has a default in {@link DEFAULT_MONITORING_SETTINGS}. */
 export interface MonitoringSettings {
@@ -25,8 +28,6 @@ export const DEFAULT_MONITORING_SETTINGS: Readonly<MonitoringSettings> = Object.
   metricsSampleIntervalMs: 2000
 });
 
-/** Bounds of {@link MonitoringSettings.jetstreamSampleIntervalMs}. */
-export const JETSTREAM_SAMPLE_INTERVAL_BOUNDS = { min: 1000, max: 600_000 } as const;
 /** Bounds of {@link MonitoringSettings.metricsSampleIntervalMs}. */
 export const METRICS_SAMPLE_INTERVAL_BOUNDS = { min: 500, max: 60_000 } as const;
 

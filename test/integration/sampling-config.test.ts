@@ -152,6 +152,48 @@ describe('monitoring.jetstreamSampleIntervalMs and metricsSampleIntervalMs from 
     await core.stop();
   });
 
+  it('the Settings save path writes the JetStream interval to config.json; the next core runs at it', async () => {
+    const dataDir = dataDirWith({ log: { level: 'warn' }, monitoring: { metricsSampleIntervalMs: 1000 } });
+    const file = path.join(dataDir, 'config.json');
+    const first = createTestCore({ servers: [defaultServer.url], dataDir });
+    cores.push(first);
+    await first.start();
+    expect(await first.api.invoke('settings.startup', {})).toMatchObject({
+      jetstreamSampleIntervalMs: 15_000,
+      running: { jetstreamSampleIntervalMs: 15_000 }
+    });
+    const saved = await first.api.invoke('settings.setStartup', { jetstreamSampleIntervalMs: 5000 });
+    // Saved for the next start; this core keeps running at the interval it started with.
+    expect(saved).toMatchObject({ jetstreamSampleIntervalMs: 5000, running: { jetstreamSampleIntervalMs: 15_000 } });
+    expect((first.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService).intervalMs()).toBe(
+      15_000
+    );
+    // The other keys, including the rest of the monitoring section, are kept.
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({
+      log: { level: 'warn' },
+      monitoring: { metricsSampleIntervalMs: 1000, jetstreamSampleIntervalMs: 5000 }
+    });
+    // Out of bounds is refused before anything is written.
+    for (const bad of [999, 600_001, 1500.5]) {
+      await expect(first.api.call('settings.setStartup', { jetstreamSampleIntervalMs: bad })).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT' }
+      });
+    }
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).monitoring.jetstreamSampleIntervalMs).toBe(5000);
+    await first.stop();
+
+    const next = createTestCore({ servers: [defaultServer.url], dataDir });
+    cores.push(next);
+    await next.start();
+    expect((next.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService).intervalMs()).toBe(5000);
+    expect(await next.api.invoke('settings.startup', {})).toMatchObject({
+      jetstreamSampleIntervalMs: 5000,
+      running: { jetstreamSampleIntervalMs: 5000 }
+    });
+    await next.stop();
+  });
+
   it('a bad interval in config.json stops the core from being built, naming the field', () => {
     expect(() =>
       createTestCore({
