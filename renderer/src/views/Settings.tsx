@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { JETSTREAM_SAMPLE_INTERVAL_BOUNDS } from '../../../main/contract';
 import { ConnectionBadge } from '../components/ConnectionBadge';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
@@ -76,7 +77,12 @@ function ThemeSettings() {
   );
 }
 
-/** Durability mode and metrics port: start-up settings of the core, saved to config.json. */
+/** Seconds as an operator reads them: 15, 2.5, 600. */
+function seconds(ms: number): string {
+  return String(ms / 1000);
+}
+
+/** Durability mode, metrics port and JetStream sampling interval: start-up settings of the core, saved to config.json. */
 function CoreSettings() {
   const info = useQuery('system.info', {});
   const metrics = useQuery('metrics.snapshot', { seriesLimit: 0 });
@@ -84,21 +90,39 @@ function CoreSettings() {
   const save = useAction('settings.setStartup');
   const [synchronous, setSynchronous] = useState<'NORMAL' | 'FULL' | null>(null);
   const [port, setPort] = useState<string | null>(null);
+  const [sampleSeconds, setSampleSeconds] = useState<string | null>(null);
   const saved = startup.data;
   const chosenSync = synchronous ?? saved?.synchronous ?? 'NORMAL';
   const chosenPort = port ?? (saved?.metricsPort != null ? String(saved.metricsPort) : '');
   const portValue = chosenPort.trim() === '' ? null : Number(chosenPort);
   const portInvalid = portValue !== null && (!Number.isInteger(portValue) || portValue < 1 || portValue > 65535);
+  const chosenSample = sampleSeconds ?? (saved ? seconds(saved.jetstreamSampleIntervalMs) : '');
+  // Sent only when the operator edited it, so saving the other fields never writes the default into the file.
+  const sampleMs = sampleSeconds === null ? undefined : Math.round(Number(sampleSeconds.trim()) * 1000);
+  const sampleInvalid =
+    sampleMs !== undefined &&
+    (sampleSeconds?.trim() === '' ||
+      !Number.isFinite(sampleMs) ||
+      sampleMs < JETSTREAM_SAMPLE_INTERVAL_BOUNDS.min ||
+      sampleMs > JETSTREAM_SAMPLE_INTERVAL_BOUNDS.max);
   const pendingRestart =
-    saved && (saved.synchronous !== saved.running.synchronous || saved.metricsPort !== saved.running.metricsPort);
+    saved &&
+    (saved.synchronous !== saved.running.synchronous ||
+      saved.metricsPort !== saved.running.metricsPort ||
+      saved.jetstreamSampleIntervalMs !== saved.running.jetstreamSampleIntervalMs);
 
   const onSave = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    if (portInvalid) return;
-    const result = await save.run({ synchronous: chosenSync, metricsPort: portValue });
+    if (portInvalid || sampleInvalid) return;
+    const result = await save.run({
+      synchronous: chosenSync,
+      metricsPort: portValue,
+      ...(sampleMs !== undefined ? { jetstreamSampleIntervalMs: sampleMs } : {})
+    });
     if (result) {
       setSynchronous(null);
       setPort(null);
+      setSampleSeconds(null);
       startup.reload();
     }
   };
@@ -125,15 +149,32 @@ function CoreSettings() {
           onChange={(e) => setPort(e.target.value)}
           aria-invalid={portInvalid}
         />
-        <button type="submit" disabled={save.pending || portInvalid || !saved}>
+        <label htmlFor="jetstream-sample">JetStream sample every (s)</label>
+        <input
+          id="jetstream-sample"
+          inputMode="decimal"
+          value={chosenSample}
+          onChange={(e) => setSampleSeconds(e.target.value)}
+          aria-invalid={sampleInvalid}
+        />
+        <button type="submit" disabled={save.pending || portInvalid || sampleInvalid || !saved}>
           Save
         </button>
       </form>
       {portInvalid && <p className="hint">The port must be a whole number from 1 to 65535, or empty for off.</p>}
+      {sampleInvalid && (
+        <p className="hint">
+          The JetStream sample interval must be from {seconds(JETSTREAM_SAMPLE_INTERVAL_BOUNDS.min)} to{' '}
+          {seconds(JETSTREAM_SAMPLE_INTERVAL_BOUNDS.max)} seconds. Slower suits a server with thousands of consumers;
+          each sample lists the consumers of every stream.
+        </p>
+      )}
       <dl className="facts">
         <dt>Running with</dt>
         <dd data-testid="settings-running">
-          {saved ? `${saved.running.synchronous}, metrics ${metrics.data?.endpoint ?? 'off'}` : '—'}
+          {saved
+            ? `${saved.running.synchronous}, metrics ${metrics.data?.endpoint ?? 'off'}, JetStream sample every ${seconds(saved.running.jetstreamSampleIntervalMs)} s`
+            : '—'}
         </dd>
         <dt>Saved in</dt>
         <dd className="mono">{saved?.configFile ?? '—'}</dd>
