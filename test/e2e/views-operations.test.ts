@@ -5,15 +5,21 @@
  * - drift: a stream changed behind the app's back shows its differences in the Streams view and
  *   "Apply desired configuration" puts the server back, while a storage-type difference is only
  *   reported as blocked;
- * - the Messages view's request form: a reply with its headers, NO_RESPONDERS and TIMEOUT.
+ * - the Messages view's request form: a reply with its headers, NO_RESPONDERS and TIMEOUT; headers
+ *   typed in the request and publish forms reach a real subscriber, malformed ones are refused inline;
+ * - "Retry all" and "Discard all" on several dead letters, checked in the view and through the
+ *   core's own WebSocket API.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createClient, type SynosClient } from '../../main/contract/client';
+import { createWebSocketLink, type WebSocketLike } from '../../main/contract/ws-link';
 import { silentLogger } from '../../main/core/logger';
 import { DATABASE_FILE } from '../../main/core/paths';
 import { AsyncJetStreamPublisher } from '../../main/nats/async-publisher';
@@ -98,6 +104,36 @@ function outboxEntry(dataDir: string, id: string): OutboxEntry | null {
   }
 }
 
+/** A typed client on serve's WebSocket API (token and Origin as the web UI sends them). */
+function coreClient(serve: ServeHandle): SynosClient {
+  const url = `${serve.origin.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(serve.token)}`;
+  return createClient(
+    createWebSocketLink({
+      createSocket: () => new WebSocket(url, { headers: { Origin: serve.origin } }) as unknown as WebSocketLike,
+      reconnect: false
+    })
+  );
+}
+
+/** Opens serve's URL in a new page and waits for the UI to show a live NATS connection. */
+async function openUi(browser: Browser, serve: ServeHandle): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors = watchPageErrors(page);
+  await page.goto(serve.url);
+  await waitFor(
+    async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+    { timeoutMs: 15_000, message: 'the UI to show a live NATS connection' }
+  );
+  return { page, errors };
+}
+
+/** Header names and their values as the view lists them (a <dl> of name, values joined by ", "). */
+async function shownHeaders(list: Locator): Promise<Record<string, string>> {
+  const names = await list.locator('dt').allTextContents();
+  const values = await list.locator('dd').allTextContents();
+  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
+}
+
 describe('operations: dead letters, drift apply, request', () => {
   let nats: NatsServerHandle;
   let nc: NatsConnection;
@@ -138,16 +174,7 @@ describe('operations: dead letters, drift apply, request', () => {
 
     serve = await startServe(['--nats', nats.url, '--data', dataDir]);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    await waitFor(
-      async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
-      {
-        timeoutMs: 15_000,
-        message: 'the UI to show a live NATS connection'
-      }
-    );
+    ({ page, errors } = await openUi(browser, serve));
   });
 
   afterAll(async () => {
@@ -349,5 +376,239 @@ describe('operations: dead letters, drift apply, request', () => {
       responder.unsubscribe();
       mute.unsubscribe();
     }
+  });
+
+  it('sends the headers typed in the request and publish forms; refuses a malformed name inline', async () => {
+    const echo = `ops.hdr.${run}.echo`;
+    const published = `ops.hdr.${run}.published`;
+    // A responder that answers with the request's headers, as its reply's headers and as JSON body.
+    const received: Array<Record<string, string[]>> = [];
+    const responder = nc.subscribe(echo, {
+      callback: (error, msg) => {
+        if (error) return;
+        const got: Record<string, string[]> = {};
+        const h = headers();
+        for (const [name, values] of msg.headers ?? []) {
+          got[name] = [...values];
+          for (const value of values) h.append(name, value);
+        }
+        received.push(got);
+        msg.respond(encoder.encode(JSON.stringify({ headers: got })), { headers: h });
+      }
+    });
+    const listener = nc.subscribe(published, { max: 1 });
+    await nc.flush();
+    try {
+      await go('Messages');
+      const form = page.getByRole('form', { name: 'Request' });
+      const field = form.getByRole('textbox', { name: /^Headers/ });
+      const send = form.getByRole('button', { name: 'Send request' });
+      await form.getByLabel('Subject').fill(echo);
+      await form.getByLabel('Timeout (ms)').fill('5000');
+      await form.getByLabel('Body').fill('with headers');
+
+      // A name with a space, then one with a separator on line 2: the line and character are
+      // named next to the field, and nothing can be sent until it is fixed.
+      await field.fill('Bad Name: x');
+      const problem = form.getByTestId('headers-error');
+      await expect
+        .poll(() => problem.textContent())
+        .toBe(
+          'Header line 1: "Bad Name" is not a valid header name: it contains a space; ' +
+            "use letters, digits and ! # $ % & ' * + - . ^ _ ` | ~"
+        );
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await send.isDisabled()).toBe(true);
+      await field.fill('X-Ok: 1\nTrace(id): y');
+      await expect
+        .poll(() => problem.textContent())
+        .toContain('Header line 2: "Trace(id)" is not a valid header name: it contains "("');
+      await field.fill('no colon');
+      await expect.poll(() => problem.textContent()).toBe('Header line 1: needs the form Name: value');
+      await shot('request-headers-invalid');
+      expect(received).toEqual([]);
+
+      // Valid headers, one name twice: the responder gets both values, the reply shows them.
+      await field.fill('X-Trace-Id: trace-42\nX-Tag: first\n\nX-Tag: second');
+      await expect.poll(() => problem.count()).toBe(0);
+      expect(await field.getAttribute('aria-invalid')).toBe('false');
+      await send.click();
+      const reply = page.getByTestId('request-reply');
+      await expect.poll(() => reply.count(), { timeout: 15_000 }).toBe(1);
+      expect(received).toEqual([{ 'X-Trace-Id': ['trace-42'], 'X-Tag': ['first', 'second'] }]);
+      expect(await shownHeaders(reply.getByLabel('Headers of the reply'))).toEqual({
+        'X-Trace-Id': 'trace-42',
+        'X-Tag': 'first, second'
+      });
+      expect(JSON.parse((await reply.getByLabel('Payload of the reply').textContent()) ?? '')).toEqual({
+        headers: { 'X-Trace-Id': ['trace-42'], 'X-Tag': ['first', 'second'] }
+      });
+      expect(await reply.textContent()).toContain('bytes, 2 headers');
+      await shot('request-headers');
+
+      // The publish form takes the same editor: a raw body with a repeated header.
+      const pub = page.getByRole('form', { name: 'Publish' });
+      await pub.getByLabel('Envelope type').selectOption('');
+      await pub.getByLabel('Subject').fill(published);
+      await pub.getByRole('textbox', { name: /^Body/ }).fill('published with headers');
+      await pub.getByRole('textbox', { name: /^Headers/ }).fill('Bad:Name: x\nX-Tag: a');
+      // Only the first colon ends the name: "Bad" is a fine name with the value "Name: x".
+      expect(await pub.getByTestId('headers-error').count()).toBe(0);
+      await pub.getByRole('textbox', { name: /^Headers/ }).fill('X-Tag: a\nX-Tag: b\nX Bad: c');
+      await expect.poll(() => pub.getByTestId('headers-error').textContent()).toContain('Header line 3: "X Bad"');
+      expect(await pub.getByRole('button', { name: 'Publish' }).isDisabled()).toBe(true);
+      await pub.getByRole('textbox', { name: /^Headers/ }).fill('X-Tag: a\nX-Tag: b\nX-Source: e2e');
+      await pub.getByRole('button', { name: 'Publish' }).click();
+      await expect
+        .poll(() => page.getByTestId('toasts').textContent())
+        .toContain(`Published 1 message to ${published}`);
+      let got: { body: string; tags: string[]; source: string } | null = null;
+      for await (const m of listener) {
+        got = { body: m.string(), tags: m.headers?.values('X-Tag') ?? [], source: m.headers?.get('X-Source') ?? '' };
+      }
+      expect(got).toEqual({ body: 'published with headers', tags: ['a', 'b'], source: 'e2e' });
+      expect(errors).toEqual([]);
+    } finally {
+      responder.unsubscribe();
+      listener.unsubscribe();
+    }
+  });
+});
+
+describe('operations: "Retry all" and "Discard all" on several dead letters', () => {
+  let nats: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let browser: Browser;
+  const run = randomUUID().slice(0, 8);
+  // Each test has its own data directory, serve and page, closed after it.
+  const opened: Array<() => Promise<void>> = [];
+
+  /**
+   * Dead letters (one per subject, failed with the real no-stream error) in a fresh data
+   * directory, serve on it, the UI open on its Outbox view and a client on its API.
+   */
+  const outboxWith = async (subjects: string[]) => {
+    const dataDir = tempDir('synos-e2e-bulk-');
+    const causes = new Map<string, string>();
+    for (const subject of subjects) causes.set(subject, await noStreamError(nc, subject));
+    const ids = prepareDeadLetters(dataDir, causes);
+    const serve = await startServe(['--nats', nats.url, '--data', dataDir]);
+    const client = coreClient(serve);
+    const { page, errors } = await openUi(browser, serve);
+    opened.push(async () => {
+      client.close();
+      await page.close();
+      await serve.stop();
+    });
+    await page.getByRole('link', { name: 'Outbox', exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Outbox');
+    return { dataDir, ids, client, page, errors, rows: page.getByTestId('dlq-row') };
+  };
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(nc);
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    for (const close of opened.splice(0)) await close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it('"Retry all" puts every dead letter back; the drain delivers them once a stream takes their subjects', async () => {
+    const subjects = [1, 2, 3, 4].map((n) => `ops.bulk.${run}.retry.${n}`);
+    const { ids, client, page, errors, rows } = await outboxWith(subjects);
+    const allIds = [...ids.values()].sort();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(4);
+    await expect
+      .poll(() => page.getByRole('heading', { name: /^Dead letters \(DLQ\)/ }).textContent())
+      .toBe('Dead letters (DLQ) — 4');
+    await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 15_000 }).toBe('4');
+    const before = await client.call('dlq.list', { limit: 100 });
+    expect(before.total).toBe(4);
+    expect(before.entries.map((e) => e.id).sort()).toEqual(allIds);
+    await page.screenshot({ path: path.join(SHOTS, 'operations-dlq-bulk-retry.png'), fullPage: true });
+
+    // A stream takes the subjects now; with nothing selected the button retries every letter.
+    const stream = `OPS_BULK_${run.toUpperCase()}`;
+    await jsm.streams.add({ name: stream, subjects: [`ops.bulk.${run}.retry.>`] });
+    await page.getByRole('button', { name: 'Retry all', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('toasts').textContent())
+      .toContain('Put 4 dead letters back in the outbox');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.getByText('No dead letters.').isVisible()).toBe(true);
+    expect(await page.getByRole('heading', { name: /^Dead letters \(DLQ\)/ }).textContent()).toBe(
+      'Dead letters (DLQ) — 0'
+    );
+
+    // The store, through the core's API: no dead letters, all four delivered under their ids.
+    // (The core's own health and metrics messages pass through the outbox too: look at ours.)
+    const completed = await waitFor(
+      async () => {
+        const list = await client.call('outbox.list', { status: 'completed', limit: 1000 });
+        const ours = list.entries.filter((e) => ids.get(e.subject) === e.id);
+        return ours.length === 4 ? ours : null;
+      },
+      { timeoutMs: 30_000, message: 'the four retried letters to be delivered' }
+    );
+    expect(completed.map((e) => e.id).sort()).toEqual(allIds);
+    expect(completed.every((e) => e.stream === stream)).toBe(true);
+    expect((await client.call('dlq.list', { limit: 100 })).total).toBe(0);
+    expect((await client.call('outbox.stats')).counts.dead).toBe(0);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(4);
+    for (const subject of subjects) {
+      const stored = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+      expect(stored?.header?.get('Nats-Msg-Id')).toBe(ids.get(subject));
+    }
+    // The view follows: the counts card, and the four rows under "completed".
+    await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 15_000 }).toBe('0');
+    await page.getByRole('tab', { name: 'completed', exact: true }).click();
+    const table = page.getByRole('table', { name: 'Outbox completed' });
+    await expect.poll(() => table.textContent(), { timeout: 15_000 }).toContain(allIds[3]);
+    for (const id of allIds) expect(await table.textContent()).toContain(id);
+    expect(errors).toEqual([]);
+  });
+
+  it('"Discard all…" asks first (Cancel keeps every letter), then deletes every dead letter', async () => {
+    const subjects = [1, 2, 3, 4, 5].map((n) => `ops.bulk.${run}.discard.${n}`);
+    const { dataDir, ids, client, page, errors, rows } = await outboxWith(subjects);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(5);
+    await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 15_000 }).toBe('5');
+    expect((await client.call('dlq.list', { limit: 100 })).total).toBe(5);
+
+    const dialog = page.getByRole('dialog', { name: 'Discard dead letters?' });
+    await page.getByRole('button', { name: 'Discard all…', exact: true }).click();
+    await expect.poll(() => dialog.textContent()).toContain('All 5 dead letters are deleted and never delivered.');
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await rows.count()).toBe(5);
+    expect((await client.call('dlq.list', { limit: 100 })).total).toBe(5);
+
+    await page.getByRole('button', { name: 'Discard all…', exact: true }).click();
+    await expect.poll(() => dialog.textContent()).toContain('All 5 dead letters are deleted and never delivered.');
+    await page.screenshot({ path: path.join(SHOTS, 'operations-dlq-bulk-discard.png'), fullPage: true });
+    await dialog.getByRole('button', { name: 'Discard', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('toasts').getByText('Discarded 5 dead letters', { exact: true }).count())
+      .toBe(1);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => page.getByText('No dead letters.').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('outbox-dead').textContent(), { timeout: 15_000 }).toBe('0');
+
+    // Gone from the store: the API lists none, counts none, and the rows themselves are deleted.
+    expect(await client.call('dlq.list', { limit: 100 })).toEqual({ entries: [], total: 0 });
+    expect((await client.call('outbox.stats')).counts.dead).toBe(0);
+    for (const id of ids.values()) expect(outboxEntry(dataDir, id)).toBeNull();
+    expect(errors).toEqual([]);
   });
 });
