@@ -64,6 +64,8 @@ describe('CLI option parsing', () => {
     expect(parseHeaders(undefined)).toBeUndefined();
     expect(() => parseHeaders(['novalue'])).toThrow(UsageError);
     expect(() => parseHeaders([':x'])).toThrow(UsageError);
+    expect(() => parseHeaders(['Trace(id): 1'])).toThrow(/contains "\("/);
+    expect(() => parseHeaders(['X A: 1'])).toThrow(/contains a space/);
   });
 });
 

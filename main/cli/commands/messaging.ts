@@ -9,6 +9,7 @@ import {
   type TailBatch,
   type TailMessage
 } from '../../contract';
+import { headerNameIssue } from '../../contract/header-lines';
 import { MESSAGE_TYPES } from '../../contract/messages';
 import type { Core } from '../../core/create-core';
 import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, untilSignal, withCore } from '../context';
@@ -34,8 +35,11 @@ export function parseHeaders(values: string[] | undefined): Record<string, strin
   const out: Record<string, string[]> = {};
   for (const raw of values) {
     const at = raw.indexOf(':');
-    const name = at > 0 ? raw.slice(0, at).trim() : '';
-    if (!name || /\s/.test(name)) throw new UsageError(`--header "${raw}" must look like Name:value`);
+    if (at < 0) throw new UsageError(`--header "${raw}" must look like Name:value`);
+    // The same name rule as the Messages view's forms (HTTP tokens), so both refuse the same typos.
+    const name = raw.slice(0, at).trim();
+    const issue = headerNameIssue(name);
+    if (issue) throw new UsageError(`--header "${raw}": ${issue}`);
     (out[name] ??= []).push(raw.slice(at + 1).trimStart());
   }
   return out;
