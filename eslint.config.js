@@ -5,7 +5,12 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const electronBan = {
-  paths: [{ name: 'electron', message: 'Only main/index.ts and main/desktop/ may import electron: the core stays plain Node.' }],
+  paths: [
+    {
+      name: 'electron',
+      message: 'Only main/index.ts and main/desktop/ may import electron: the core stays plain Node.'
+    }
+  ],
   patterns: [{ group: ['electron/*'], message: 'Only the desktop shell may import electron.' }]
 };
 
@@ -16,7 +21,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-imports': ['error', electronBan]
@@ -37,7 +45,10 @@ export default tseslint.config(
           paths: electronBan.paths,
           patterns: [
             ...electronBan.patterns,
-            { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http'], message: 'The contract must not use Node APIs.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http'],
+              message: 'The contract must not use Node APIs.'
+            },
             { group: ['../*', '!../contract'], message: 'The contract imports nothing else from main/.' }
           ]
         }

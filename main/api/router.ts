@@ -63,7 +63,9 @@ export function createRouter(handlers: Partial<Handlers>, options: RouterOptions
           error: {
             code: 'INVALID_INPUT',
             message: `invalid input for ${method}: ${describeIssues(parsed.error.issues)}`,
-            details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code })) }
+            details: {
+              issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }))
+            }
           }
         };
       }

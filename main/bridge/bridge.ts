@@ -57,7 +57,11 @@ export interface InboundConsumerSpec {
 }
 
 export const DEFAULT_INBOUND_CONSUMERS: readonly InboundConsumerSpec[] = [
-  ...BRIDGE_FILTERS.map((f) => ({ stream: 'ORCHESTRATOR_EVENTS', durable: bridgeDurableName(f), family: 'orchestrator' as const })),
+  ...BRIDGE_FILTERS.map((f) => ({
+    stream: 'ORCHESTRATOR_EVENTS',
+    durable: bridgeDurableName(f),
+    family: 'orchestrator' as const
+  })),
   { stream: 'SECURITY_EVENTS', durable: 'security_dashboard', family: 'security' }
 ];
 
@@ -159,7 +163,18 @@ export class ConsciousnessBridge {
   private readonly counters = { received: 0, accepted: 0, invalid: 0, naks: 0, published: 0, failed: 0, dropped: 0 };
   private readonly invalidByReason: Record<string, number> = {};
   /** Counters at the last metrics summary, for per-window figures. */
-  private lastWindow = { received: 0, accepted: 0, invalid: 0, naks: 0, published: 0, failed: 0, dropped: 0, events: 0, errors: 0, at: 0 };
+  private lastWindow = {
+    received: 0,
+    accepted: 0,
+    invalid: 0,
+    naks: 0,
+    published: 0,
+    failed: 0,
+    dropped: 0,
+    events: 0,
+    errors: 0,
+    at: 0
+  };
   private readonly invalidWindow: Record<string, number> = {};
 
   constructor(
@@ -176,7 +191,13 @@ export class ConsciousnessBridge {
       weights: this.engineStore.loadWeights(),
       longTerm: this.engineStore.loadLongTerm()
     });
-    this.consumers = this.options.consumers.map((spec) => ({ spec, bound: false, received: 0, lastError: null, messages: null }));
+    this.consumers = this.options.consumers.map((spec) => ({
+      spec,
+      bound: false,
+      received: 0,
+      lastError: null,
+      messages: null
+    }));
     this.startedAt = this.options.clock();
     this.lastWindow.at = this.startedAt;
   }
@@ -195,7 +216,8 @@ export class ConsciousnessBridge {
     this.running = true;
     try {
       const abandoned = this.engineStore.abandonOpenProblems();
-      if (abandoned > 0) this.logger.info('problems left open by the previous run are no longer tracked', { count: abandoned });
+      if (abandoned > 0)
+        this.logger.info('problems left open by the previous run are no longer tracked', { count: abandoned });
     } catch (error) {
       this.logger.error('cannot update problems of the previous run', { error });
     }
@@ -291,7 +313,10 @@ export class ConsciousnessBridge {
     while (generation === this.generation && !nc.isClosed() && this.running) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
-        const messages = await consumer.consume({ max_messages: this.options.pullBatch, callback: (m) => this.handleMessage(m, c) });
+        const messages = await consumer.consume({
+          max_messages: this.options.pullBatch,
+          callback: (m) => this.handleMessage(m, c)
+        });
         if (generation !== this.generation) {
           await Promise.resolve(messages.close()).catch(() => undefined);
           return;
@@ -313,7 +338,9 @@ export class ConsciousnessBridge {
         c.lastError = error instanceof Error ? error.message : String(error);
         if (!warned) {
           warned = true;
-          this.logger.warn(`cannot bind ${c.spec.stream}/${c.spec.durable} (run synos-cc provision); retrying`, { error: c.lastError });
+          this.logger.warn(`cannot bind ${c.spec.stream}/${c.spec.durable} (run synos-cc provision); retrying`, {
+            error: c.lastError
+          });
         }
         await new Promise((r) => setTimeout(r, this.options.bindRetryMs).unref());
       }
@@ -372,10 +399,19 @@ export class ConsciousnessBridge {
       const expected = this.options.inboundMapping[subject];
       validation =
         expected === undefined
-          ? { ok: false, reason: 'unknown_type', message: `no engine input is mapped to subject ${subject}`, issues: [] }
+          ? {
+              ok: false,
+              reason: 'unknown_type',
+              message: `no engine input is mapped to subject ${subject}`,
+              issues: []
+            }
           : validateEnvelope(msg.data, { maxBytes: this.options.maxMessageBytes, expectedType: expected, subject });
     } else {
-      validation = validateEnvelope(msg.data, { maxBytes: this.options.maxMessageBytes, allowedTypes: SECURITY_EVENT_TYPES, subject });
+      validation = validateEnvelope(msg.data, {
+        maxBytes: this.options.maxMessageBytes,
+        allowedTypes: SECURITY_EVENT_TYPES,
+        subject
+      });
     }
     if (!validation.ok) {
       this.rejectInvalid(msg, spec, validation.reason, validation.message, validation.issues);
@@ -385,7 +421,10 @@ export class ConsciousnessBridge {
       const now = this.options.clock();
       const envelope = validation.envelope;
       this.bus.emit('input', { envelope, subject, stream: spec.stream, receivedAt: now });
-      const events = this.engine.step({ type: envelope.type, data: envelope.data, id: envelope.id, validated: true }, now);
+      const events = this.engine.step(
+        { type: envelope.type, data: envelope.data, id: envelope.id, validated: true },
+        now
+      );
       if (spec.family === 'security') this.keepSecurityEvent(envelope, now);
       this.handleOutputs(events);
       msg.ack();
@@ -395,7 +434,12 @@ export class ConsciousnessBridge {
       this.counters.naks++;
       const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
       const delay = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (deliveries - 1));
-      this.logger.error('handling an inbound message failed; nak with back-off', { subject, deliveries, delayMs: delay, error });
+      this.logger.error('handling an inbound message failed; nak with back-off', {
+        subject,
+        deliveries,
+        delayMs: delay,
+        error
+      });
       try {
         msg.nak(delay);
       } catch (nakError) {
@@ -404,7 +448,13 @@ export class ConsciousnessBridge {
     }
   }
 
-  private rejectInvalid(msg: JsMsg, spec: InboundConsumerSpec, reason: InvalidReason, message: string, issues: Array<{ path: string; message: string }>): void {
+  private rejectInvalid(
+    msg: JsMsg,
+    spec: InboundConsumerSpec,
+    reason: InvalidReason,
+    message: string,
+    issues: Array<{ path: string; message: string }>
+  ): void {
     this.counters.invalid++;
     this.invalidByReason[reason] = (this.invalidByReason[reason] ?? 0) + 1;
     this.invalidWindow[reason] = (this.invalidWindow[reason] ?? 0) + 1;
@@ -433,7 +483,10 @@ export class ConsciousnessBridge {
       this.logger.error('cannot keep an invalid message', { error });
     }
     if (this.ctx.events.hasListeners('bridge.invalidMessage')) {
-      this.ctx.events.emit('bridge.invalidMessage', toInvalidView({ ...record, id: 0, raw: record.raw.slice(0, 4096) }));
+      this.ctx.events.emit(
+        'bridge.invalidMessage',
+        toInvalidView({ ...record, id: 0, raw: record.raw.slice(0, 4096) })
+      );
     }
     this.logger.debug('rejected an invalid message', { subject: msg.subject, reason, message });
   }
@@ -442,7 +495,8 @@ export class ConsciousnessBridge {
     const type = envelope.type as SecurityEventType;
     const data = envelope.data as Record<string, unknown>;
     const severity = SEVERITY_OF[type]?.(data) ?? 'medium';
-    const target = typeof data.target === 'string' ? data.target : typeof data.user === 'string' ? `user:${data.user}` : null;
+    const target =
+      typeof data.target === 'string' ? data.target : typeof data.user === 'string' ? `user:${data.user}` : null;
     const record = this.store.addSecurityEvent({
       id: envelope.id,
       time: envelope.time,
@@ -461,7 +515,13 @@ export class ConsciousnessBridge {
   // Outbound
   // -------------------------------------------------------------------------------------------
 
-  private envelope(type: MessageType, data: unknown, time: number, priority: Priority, correlationid?: string): Envelope {
+  private envelope(
+    type: MessageType,
+    data: unknown,
+    time: number,
+    priority: Priority,
+    correlationid?: string
+  ): Envelope {
     const env: Envelope = {
       specversion: '1.0',
       id: newMessageId(),
@@ -482,17 +542,36 @@ export class ConsciousnessBridge {
       const env = this.envelope(event.type, event.data, event.time, event.priority, event.correlationid);
       const forwardSubject = this.options.outboundMapping[event.type];
       const subjects = forwardSubject ? [event.type, forwardSubject] : [event.type];
-      this.enqueue({ id: env.id, subject: event.type, payload: encoder.encode(JSON.stringify(env)), priority: event.priority });
+      this.enqueue({
+        id: env.id,
+        subject: event.type,
+        payload: encoder.encode(JSON.stringify(env)),
+        priority: event.priority
+      });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
         const copy = { ...env, id: newMessageId() };
-        this.enqueue({ id: copy.id, subject: forwardSubject, payload: encoder.encode(JSON.stringify(copy)), priority: event.priority });
+        this.enqueue({
+          id: copy.id,
+          subject: forwardSubject,
+          payload: encoder.encode(JSON.stringify(copy)),
+          priority: event.priority
+        });
       }
-      const record = { id: env.id, type: event.type, time: env.time, priority: event.priority, subjects, data: event.data } as EngineEventRecord;
+      const record = {
+        id: env.id,
+        type: event.type,
+        time: env.time,
+        priority: event.priority,
+        subjects,
+        data: event.data
+      } as EngineEventRecord;
       if (event.correlationid !== undefined) record.correlationid = event.correlationid;
       this.recent.push(record);
-      if (this.recent.length > this.options.recentEvents) this.recent.splice(0, this.recent.length - this.options.recentEvents);
-      if (event.type === 'consciousness.learning_event' && (event.data as { kind: string }).kind === 'strategy') this.weightsDirty = true;
+      if (this.recent.length > this.options.recentEvents)
+        this.recent.splice(0, this.recent.length - this.options.recentEvents);
+      if (event.type === 'consciousness.learning_event' && (event.data as { kind: string }).kind === 'strategy')
+        this.weightsDirty = true;
       if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
       this.bus.emit('output', { event, envelope: env, type: event.type as EngineOutputType, subjects });
     }
@@ -570,7 +649,8 @@ export class ConsciousnessBridge {
       uptime_s: Math.max(0, Math.round((now - this.startedAt) / 1000))
     };
     if (unbound > 0) data.detail = `${unbound} inbound consumer(s) not bound`;
-    if (await this.publishOwn(this.options.heartbeatSubject, 'health.heartbeat', data, 'low')) this.lastHeartbeatAt = now;
+    if (await this.publishOwn(this.options.heartbeatSubject, 'health.heartbeat', data, 'low'))
+      this.lastHeartbeatAt = now;
   }
 
   async publishMetricsSummary(): Promise<void> {
@@ -592,7 +672,11 @@ export class ConsciousnessBridge {
         rate_per_s: Math.round(((c.received - w.received) / windowS) * 100) / 100
       },
       outbound: { published: c.published - w.published, failed: c.failed - w.failed, dropped: c.dropped - w.dropped },
-      engine: { ...snap.state, events_emitted: snap.counters.events - w.events, errors: snap.counters.errors - w.errors },
+      engine: {
+        ...snap.state,
+        events_emitted: snap.counters.events - w.events,
+        errors: snap.counters.errors - w.errors
+      },
       rss_bytes: process.memoryUsage.rss()
     };
     this.lastWindow = { ...c, events: snap.counters.events, errors: snap.counters.errors, at: now };
@@ -640,9 +724,15 @@ export class ConsciousnessBridge {
     this.persistLearning();
     const live = this.engine.problems().open;
     if (status === 'open') return live.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
-    const stored = this.engineStore.listProblems({ limit: limit + live.length, ...(status === 'resolved' ? { status: 'resolved' as const } : {}) });
+    const stored = this.engineStore.listProblems({
+      limit: limit + live.length,
+      ...(status === 'resolved' ? { status: 'resolved' as const } : {})
+    });
     const liveIds = new Set(live.map((p) => p.id));
-    const merged = status === 'resolved' ? stored.filter((p) => !liveIds.has(p.id)) : [...live, ...stored.filter((p) => !liveIds.has(p.id))];
+    const merged =
+      status === 'resolved'
+        ? stored.filter((p) => !liveIds.has(p.id))
+        : [...live, ...stored.filter((p) => !liveIds.has(p.id))];
     return merged.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
   }
 
@@ -652,7 +742,12 @@ export class ConsciousnessBridge {
     return {
       state: s.state,
       attention: s.attention.slice(0, 100),
-      workingMemory: s.workingMemory.map((i) => ({ key: i.key, touches: i.touches, firstSeen: iso(i.firstSeen), lastTouched: iso(i.lastTouched) })),
+      workingMemory: s.workingMemory.map((i) => ({
+        key: i.key,
+        touches: i.touches,
+        firstSeen: iso(i.firstSeen),
+        lastTouched: iso(i.lastTouched)
+      })),
       inputRatePerSecond: Math.round(s.inputRatePerSecond * 100) / 100,
       counters: s.counters,
       updatedAt: iso(now)
@@ -671,7 +766,13 @@ export class ConsciousnessBridge {
   status() {
     return {
       running: this.running,
-      consumers: this.consumers.map((c) => ({ stream: c.spec.stream, durable: c.spec.durable, bound: c.bound, received: c.received, lastError: c.lastError })),
+      consumers: this.consumers.map((c) => ({
+        stream: c.spec.stream,
+        durable: c.spec.durable,
+        bound: c.bound,
+        received: c.received,
+        lastError: c.lastError
+      })),
       inbound: {
         received: this.counters.received,
         accepted: this.counters.accepted,
@@ -686,8 +787,16 @@ export class ConsciousnessBridge {
         queued: this.outbound.length,
         publisher: publisherKind(this.publisher())
       },
-      heartbeat: { subject: this.options.heartbeatSubject, intervalMs: this.options.heartbeatIntervalMs, lastAt: this.lastHeartbeatAt === null ? null : iso(this.lastHeartbeatAt) },
-      metricsSummary: { subject: this.options.metricsSubject, intervalMs: this.options.metricsIntervalMs, lastAt: this.lastMetricsAt === null ? null : iso(this.lastMetricsAt) },
+      heartbeat: {
+        subject: this.options.heartbeatSubject,
+        intervalMs: this.options.heartbeatIntervalMs,
+        lastAt: this.lastHeartbeatAt === null ? null : iso(this.lastHeartbeatAt)
+      },
+      metricsSummary: {
+        subject: this.options.metricsSubject,
+        intervalMs: this.options.metricsIntervalMs,
+        lastAt: this.lastMetricsAt === null ? null : iso(this.lastMetricsAt)
+      },
       outboundMapping: { ...this.options.outboundMapping },
       inboundMapping: { ...this.options.inboundMapping }
     };

@@ -24,7 +24,8 @@ function iso(ms: number | null): string | null {
  */
 export function createBridgeModule(options: Partial<BridgeOptions> = {}): ModuleFactory {
   return (ctx: CoreContext) => {
-    if (!ctx.services.has(PUBLISHER_SERVICE)) ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
+    if (!ctx.services.has(PUBLISHER_SERVICE))
+      ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
     const bridge = new ConsciousnessBridge(ctx, options);
     ctx.services.set(BRIDGE_SERVICE, bridge);
     ctx.services.set(ENGINE_SERVICE, {
@@ -46,20 +47,20 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
         'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
         'engine.problems': (input) =>
           bridge.problemsList(input.status, input.limit).map((p) => ({
-              id: p.id,
-              kind: p.kind,
-              target: p.target,
-              trigger: p.trigger,
-              openedAt: new Date(p.openedAt).toISOString(),
-              status: p.status,
-              resolvedAt: iso(p.resolvedAt),
-              action: p.action,
-              confidence: p.confidence,
-              rationale: p.rationale,
-              outcome: p.outcome,
-              judgedAt: iso(p.judgedAt),
-              weightAfter: p.weightAfter
-            })),
+            id: p.id,
+            kind: p.kind,
+            target: p.target,
+            trigger: p.trigger,
+            openedAt: new Date(p.openedAt).toISOString(),
+            status: p.status,
+            resolvedAt: iso(p.resolvedAt),
+            action: p.action,
+            confidence: p.confidence,
+            rationale: p.rationale,
+            outcome: p.outcome,
+            judgedAt: iso(p.judgedAt),
+            weightAfter: p.weightAfter
+          })),
         'engine.memory': (input) => {
           const q = input.query?.toLowerCase();
           const all = bridge.engine
@@ -92,7 +93,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
           let since: number | undefined;
           if (input.since !== undefined) {
             since = Date.parse(input.since);
-            if (Number.isNaN(since)) throw new ContractError('INVALID_INPUT', `since must be an ISO-8601 time, got "${input.since}"`);
+            if (Number.isNaN(since))
+              throw new ContractError('INVALID_INPUT', `since must be an ISO-8601 time, got "${input.since}"`);
           }
           const items = bridge.store.listSecurity({
             limit: input.limit,

@@ -105,7 +105,12 @@ export const BridgeSettingsFileSchema = z
     statePushIntervalMs: ms(50, 60_000).optional(),
     recentEvents: z.number().int().min(0).max(100_000).optional(),
     maxOutboundQueue: z.number().int().min(100).max(10_000_000).optional(),
-    maxMessageBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
     nakBaseDelayMs: ms(10, 600_000).optional(),
     nakMaxDelayMs: ms(10, HOUR).optional(),
     bindRetryMs: ms(100, 600_000).optional(),
@@ -115,7 +120,12 @@ export const BridgeSettingsFileSchema = z
     store: z
       .object({
         maxInvalid: z.number().int().min(1).max(10_000_000).optional(),
-        rawLimit: z.number().int().min(16).max(1024 * 1024).optional(),
+        rawLimit: z
+          .number()
+          .int()
+          .min(16)
+          .max(1024 * 1024)
+          .optional(),
         maxSecurityEvents: z.number().int().min(1).max(10_000_000).optional()
       })
       .strict()
@@ -131,7 +141,10 @@ export interface SettingsIssue {
 }
 
 /** The defaults with the file's section merged on; issues that only show once merged are returned, not thrown. */
-export function resolveBridgeSettings(file: BridgeSettingsFile = {}): { settings: BridgeSettings; issues: SettingsIssue[] } {
+export function resolveBridgeSettings(file: BridgeSettingsFile = {}): {
+  settings: BridgeSettings;
+  issues: SettingsIssue[];
+} {
   const d = DEFAULT_BRIDGE_SETTINGS;
   const settings: BridgeSettings = {
     outboundMapping: { ...d.outboundMapping, ...(file.outboundMapping ?? {}) },
@@ -182,12 +195,17 @@ export function subjectMatchesFilter(subject: string, filter: string): boolean {
  * The subjects the settings publish on that no given stream captures. JetStream refuses a publish
  * there (no stream), so the outbox would retry and finally dead-letter every such message.
  */
-export function subjectsWithoutStream(settings: Pick<BridgeSettings, 'outboundMapping' | 'heartbeatSubject' | 'metricsSubject'>, streamSubjects: readonly string[]): string[] {
+export function subjectsWithoutStream(
+  settings: Pick<BridgeSettings, 'outboundMapping' | 'heartbeatSubject' | 'metricsSubject'>,
+  streamSubjects: readonly string[]
+): string[] {
   const published = [
     ...ENGINE_OUTPUT_TYPES,
     ...Object.values(settings.outboundMapping).filter((s): s is string => typeof s === 'string'),
     settings.heartbeatSubject,
     settings.metricsSubject
   ];
-  return [...new Set(published)].filter((subject) => !streamSubjects.some((filter) => subjectMatchesFilter(subject, filter)));
+  return [...new Set(published)].filter(
+    (subject) => !streamSubjects.some((filter) => subjectMatchesFilter(subject, filter))
+  );
 }

@@ -109,7 +109,11 @@ export interface BridgeStoreOptions {
   maxSecurityEvents: number;
 }
 
-export const DEFAULT_BRIDGE_STORE_OPTIONS: BridgeStoreOptions = { maxInvalid: 10_000, rawLimit: 4096, maxSecurityEvents: 20_000 };
+export const DEFAULT_BRIDGE_STORE_OPTIONS: BridgeStoreOptions = {
+  maxInvalid: 10_000,
+  rawLimit: 4096,
+  maxSecurityEvents: 20_000
+};
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -159,8 +163,12 @@ export class BridgeStore {
       `INSERT OR IGNORE INTO bridge_security_events (id, seq, time, received_at, type, severity, source, target, summary, data)
        VALUES (@id, @seq, @time, @received_at, @type, @severity, @source, @target, @summary, @data)`
     );
-    this.pruneSecurity = db.prepare('DELETE FROM bridge_security_events WHERE seq <= (SELECT MAX(seq) FROM bridge_security_events) - ?');
-    this.selectCounts = db.prepare<[], { reason: string; count: number; last_at: number }>('SELECT * FROM bridge_invalid_counts');
+    this.pruneSecurity = db.prepare(
+      'DELETE FROM bridge_security_events WHERE seq <= (SELECT MAX(seq) FROM bridge_security_events) - ?'
+    );
+    this.selectCounts = db.prepare<[], { reason: string; count: number; last_at: number }>(
+      'SELECT * FROM bridge_invalid_counts'
+    );
     const maxSeq = db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM bridge_security_events').get();
     this.securitySeq = maxSeq?.s ?? 0;
     this.flushTx = db.transaction((invalid: NewInvalidMessage[], security: SecurityEventRecord[]) => {
@@ -279,7 +287,9 @@ export class BridgeStore {
       params.push(...query.types);
     }
     if (query.minSeverity) {
-      const allowed = (Object.keys(SEVERITY_RANK) as Severity[]).filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[query.minSeverity as Severity]);
+      const allowed = (Object.keys(SEVERITY_RANK) as Severity[]).filter(
+        (s) => SEVERITY_RANK[s] >= SEVERITY_RANK[query.minSeverity as Severity]
+      );
       where.push(`severity IN (${allowed.map(() => '?').join(', ')})`);
       params.push(...allowed);
     }
@@ -316,7 +326,11 @@ export class BridgeStore {
   securityCountsBySeverity(): Record<string, number> {
     this.flush();
     const out: Record<string, number> = {};
-    for (const row of this.db.prepare<[], { severity: string; n: number }>('SELECT severity, COUNT(*) AS n FROM bridge_security_events GROUP BY severity').all()) {
+    for (const row of this.db
+      .prepare<[], { severity: string; n: number }>(
+        'SELECT severity, COUNT(*) AS n FROM bridge_security_events GROUP BY severity'
+      )
+      .all()) {
       out[row.severity] = row.n;
     }
     return out;

@@ -33,9 +33,7 @@ export const ConnectionStatusSchema = z.object({
   /** What the operator can do next, when something is wrong. */
   hint: z.string().nullable(),
   /** The managed nats-server child, when the core started one. */
-  embedded: z
-    .object({ url: z.string(), pid: z.number().int(), storeDir: z.string() })
-    .nullable()
+  embedded: z.object({ url: z.string(), pid: z.number().int(), storeDir: z.string() }).nullable()
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 

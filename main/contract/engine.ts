@@ -33,7 +33,9 @@ export const EngineSnapshotSchema = z.object({
   /** Targets by weight, heaviest first. */
   attention: z.array(z.object({ target: z.string(), weight: z.number() })),
   /** Most recently touched first. */
-  workingMemory: z.array(z.object({ key: z.string(), touches: z.number().int(), firstSeen: IsoTime, lastTouched: IsoTime })),
+  workingMemory: z.array(
+    z.object({ key: z.string(), touches: z.number().int(), firstSeen: IsoTime, lastTouched: IsoTime })
+  ),
   inputRatePerSecond: z.number(),
   counters: z.object({
     inputs: z.number().int(),
@@ -186,7 +188,11 @@ export const ServiceHealthSchema = z.object({
 });
 
 export const engineProcedures = {
-  'engine.state': procedure(Empty, EngineSnapshotSchema, 'The engine now: focus, emotion, load, mode, attention, working memory'),
+  'engine.state': procedure(
+    Empty,
+    EngineSnapshotSchema,
+    'The engine now: focus, emotion, load, mode, attention, working memory'
+  ),
   'engine.events': procedure(
     z.object({ limit: limit(2000, 200), types: z.array(EngineOutputTypeSchema).optional() }).strict(),
     z.array(EngineEventRecordSchema),
@@ -202,7 +208,11 @@ export const engineProcedures = {
     z.object({ longTerm: z.array(LongTermItemSchema), total: z.number().int() }),
     'Long-term memory (persisted), most recently seen first'
   ),
-  'engine.strategies': procedure(Empty, z.array(StrategyWeightSchema), 'Learned strategy weights per problem kind and action'),
+  'engine.strategies': procedure(
+    Empty,
+    z.array(StrategyWeightSchema),
+    'Learned strategy weights per problem kind and action'
+  ),
   'security.events': procedure(
     z
       .object({
@@ -218,16 +228,37 @@ export const engineProcedures = {
     'Security events received on SECURITY_EVENTS, newest first, filtered'
   ),
   'bridge.invalidMessages': procedure(
-    z.object({ reason: InvalidReasonSchema.optional(), beforeId: z.number().int().optional(), limit: limit(1000, 100) }).strict(),
-    z.object({ counts: z.record(z.string(), z.number().int()), total: z.number().int(), items: z.array(InvalidMessageSchema) }),
+    z
+      .object({
+        reason: InvalidReasonSchema.optional(),
+        beforeId: z.number().int().optional(),
+        limit: limit(1000, 100)
+      })
+      .strict(),
+    z.object({
+      counts: z.record(z.string(), z.number().int()),
+      total: z.number().int(),
+      items: z.array(InvalidMessageSchema)
+    }),
     'Rejected inbound messages with their reason, and counts by reason'
   ),
-  'bridge.status': procedure(Empty, BridgeStatusSchema, 'Inbound consumers, counters, publisher, heartbeat and mappings'),
-  'health.services': procedure(Empty, z.array(ServiceHealthSchema), 'Services heard on health.> (heartbeats), with their last status')
+  'bridge.status': procedure(
+    Empty,
+    BridgeStatusSchema,
+    'Inbound consumers, counters, publisher, heartbeat and mappings'
+  ),
+  'health.services': procedure(
+    Empty,
+    z.array(ServiceHealthSchema),
+    'Services heard on health.> (heartbeats), with their last status'
+  )
 } as const;
 
 export const engineEvents = {
-  'engine.state': event(EngineSnapshotSchema, 'The engine state, a few times a second at most', { latestOnly: true, maxQueued: 5 }),
+  'engine.state': event(EngineSnapshotSchema, 'The engine state, a few times a second at most', {
+    latestOnly: true,
+    maxQueued: 5
+  }),
   'engine.event': event(EngineEventRecordSchema, 'Each event the engine emits', { maxQueued: 500 }),
   'security.event': event(SecurityEventSchema, 'Each security event received', { maxQueued: 500 }),
   'bridge.invalidMessage': event(InvalidMessageSchema, 'Each rejected inbound message', { maxQueued: 200 })

@@ -39,7 +39,12 @@ const name = z.string().min(1).max(200);
 export const LearningModeSchema = z.enum(['focused', 'adaptive', 'exploratory']);
 export type LearningMode = z.infer<typeof LearningModeSchema>;
 
-export const ProblemKindSchema = z.enum(['service_unhealthy', 'service_stopped', 'security_threat', 'resource_exhaustion']);
+export const ProblemKindSchema = z.enum([
+  'service_unhealthy',
+  'service_stopped',
+  'security_threat',
+  'resource_exhaustion'
+]);
 export type ProblemKind = z.infer<typeof ProblemKindSchema>;
 
 export const StrategyActionSchema = z.enum(['investigate', 'restart_service', 'scale_out', 'notify_operator']);
@@ -299,8 +304,26 @@ export function alertSubject(severity: z.infer<typeof AlertSeveritySchema>, rule
 /** At least one valid `data` per message type. */
 export const EXAMPLES: { readonly [T in MessageType]: readonly MessageData<T>[] } = {
   'consciousness.state_change': [
-    { focus: 'payments', valence: -0.2, arousal: 0.5, confidence: 0.5, curiosity: 0.6, load: 0.42, mode: 'adaptive', open_problems: 1 },
-    { focus: null, valence: 0, arousal: 0.3, confidence: 0.5, curiosity: 0.5, load: 0, mode: 'adaptive', open_problems: 0 }
+    {
+      focus: 'payments',
+      valence: -0.2,
+      arousal: 0.5,
+      confidence: 0.5,
+      curiosity: 0.6,
+      load: 0.42,
+      mode: 'adaptive',
+      open_problems: 1
+    },
+    {
+      focus: null,
+      valence: 0,
+      arousal: 0.3,
+      confidence: 0.5,
+      curiosity: 0.5,
+      load: 0,
+      mode: 'adaptive',
+      open_problems: 0
+    }
   ],
   'consciousness.attention_shift': [
     { from: null, to: 'payments', weight: 1, reason: 'service.health.update: payments is unhealthy' },
@@ -323,10 +346,20 @@ export const EXAMPLES: { readonly [T in MessageType]: readonly MessageData<T>[] 
   ],
   'consciousness.learning_event': [
     { kind: 'mode', from: 'adaptive', to: 'focused' },
-    { kind: 'strategy', problem_kind: 'service_unhealthy', action: 'restart_service', success: true, weight: 0.68, problem_id: 'p-17' }
+    {
+      kind: 'strategy',
+      problem_kind: 'service_unhealthy',
+      action: 'restart_service',
+      success: true,
+      weight: 0.68,
+      problem_id: 'p-17'
+    }
   ],
   'consciousness.error': [{ code: 'INVALID_INPUT_DATA', message: 'service.health.update: status: Invalid option' }],
-  'service.lifecycle.started': [{ service: 'payments', instance: 'payments-1', version: '2.4.1' }, { service: 'search' }],
+  'service.lifecycle.started': [
+    { service: 'payments', instance: 'payments-1', version: '2.4.1' },
+    { service: 'search' }
+  ],
   'service.lifecycle.stopped': [
     { service: 'payments', reason: 'crashed', exit_code: 137 },
     { service: 'search', reason: 'requested', exit_code: 0 }
@@ -335,28 +368,77 @@ export const EXAMPLES: { readonly [T in MessageType]: readonly MessageData<T>[] 
     { service: 'payments', status: 'unhealthy', detail: 'readiness probe failed 3 times' },
     { service: 'payments', status: 'healthy' }
   ],
-  'system.resource.update': [{ cpu: 0.42, memory: 0.61, disk: 0.3 }, { cpu: 0.97, memory: 0.5 }],
+  'system.resource.update': [
+    { cpu: 0.42, memory: 0.61, disk: 0.3 },
+    { cpu: 0.97, memory: 0.5 }
+  ],
   'user.request.received': [{ request_id: 'r-1001', user: 'alice', intent: 'show failing services', priority: 'high' }],
-  'security.auth.failure': [{ user: 'mallory', source_ip: '203.0.113.7', method: 'password', reason: 'bad password', attempts: 5 }],
+  'security.auth.failure': [
+    { user: 'mallory', source_ip: '203.0.113.7', method: 'password', reason: 'bad password', attempts: 5 }
+  ],
   'security.threat.detected': [
-    { threat_id: 't-42', severity: 'high', target: 'payments', category: 'intrusion', description: 'port scan from 203.0.113.7', source_ip: '203.0.113.7' }
+    {
+      threat_id: 't-42',
+      severity: 'high',
+      target: 'payments',
+      category: 'intrusion',
+      description: 'port scan from 203.0.113.7',
+      source_ip: '203.0.113.7'
+    }
   ],
   'security.threat.resolved': [{ threat_id: 't-42', target: 'payments', resolution: 'source blocked at the firewall' }],
-  'security.policy.violation': [{ policy: 'no-root-containers', actor: 'deploy-bot', target: 'search', detail: 'container runs as uid 0', severity: 'medium' }],
-  'health.heartbeat': [{ service: 'control_center', instance: 'workstation-1', status: 'healthy', version: '0.1.0', uptime_s: 120 }],
+  'security.policy.violation': [
+    {
+      policy: 'no-root-containers',
+      actor: 'deploy-bot',
+      target: 'search',
+      detail: 'container runs as uid 0',
+      severity: 'medium'
+    }
+  ],
+  'health.heartbeat': [
+    { service: 'control_center', instance: 'workstation-1', status: 'healthy', version: '0.1.0', uptime_s: 120 }
+  ],
   'metrics.summary': [
     {
       service: 'control_center',
       instance: 'workstation-1',
       window_s: 30,
-      inbound: { received: 1500, accepted: 1498, invalid: 2, invalid_by_reason: { not_json: 2 }, naks: 0, rate_per_s: 50 },
+      inbound: {
+        received: 1500,
+        accepted: 1498,
+        invalid: 2,
+        invalid_by_reason: { not_json: 2 },
+        naks: 0,
+        rate_per_s: 50
+      },
       outbound: { published: 40, failed: 0, dropped: 0 },
-      engine: { focus: 'payments', valence: -0.1, arousal: 0.4, confidence: 0.5, curiosity: 0.5, load: 0.55, mode: 'adaptive', open_problems: 1, events_emitted: 20, errors: 0 },
+      engine: {
+        focus: 'payments',
+        valence: -0.1,
+        arousal: 0.4,
+        confidence: 0.5,
+        curiosity: 0.5,
+        load: 0.55,
+        mode: 'adaptive',
+        open_problems: 1,
+        events_emitted: 20,
+        errors: 0
+      },
       rss_bytes: 123_456_789
     }
   ],
   'alert.notification': [
-    { rule: 'nats_disconnected', severity: 'ERROR', state: 'firing', target: 'nats://127.0.0.1:4222', message: 'NATS disconnected for more than 10 s', since: '2026-01-01T00:00:00.000Z', value: 12, threshold: 10 }
+    {
+      rule: 'nats_disconnected',
+      severity: 'ERROR',
+      state: 'firing',
+      target: 'nats://127.0.0.1:4222',
+      message: 'NATS disconnected for more than 10 s',
+      since: '2026-01-01T00:00:00.000Z',
+      value: 12,
+      threshold: 10
+    }
   ]
 };
 
@@ -380,7 +462,15 @@ export function exampleEnvelope<T extends MessageType>(type: T, index = 0): Enve
 // ---------------------------------------------------------------------------------------------
 
 /** Why a message was rejected; the invalid-messages table counts by these. */
-export const INVALID_REASONS = ['oversized', 'binary', 'not_json', 'not_envelope', 'unknown_type', 'wrong_type', 'invalid_data'] as const;
+export const INVALID_REASONS = [
+  'oversized',
+  'binary',
+  'not_json',
+  'not_envelope',
+  'unknown_type',
+  'wrong_type',
+  'invalid_data'
+] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 export const InvalidReasonSchema = z.enum(INVALID_REASONS);
 
@@ -433,7 +523,8 @@ function hasBinaryControl(bytes: Uint8Array): boolean {
 
 const PRIORITIES = new Set<string>(PrioritySchema.options);
 /** A strict subset of what z.iso.datetime({ offset: true }) accepts; anything else goes to zod. */
-const FAST_ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const FAST_ISO =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length >= 1 && value.length <= max;
@@ -449,7 +540,15 @@ function fastEnvelope(v: Record<string, unknown>): Envelope | null {
   if (typeof v.time !== 'string' || !FAST_ISO.test(v.time)) return null;
   if (v.priority !== undefined && !(typeof v.priority === 'string' && PRIORITIES.has(v.priority))) return null;
   if (v.correlationid !== undefined && !isText(v.correlationid, 200)) return null;
-  const env: Envelope = { specversion: '1.0', id: v.id, source: v.source, type: v.type, time: v.time, datacontenttype: 'application/json', data: v.data };
+  const env: Envelope = {
+    specversion: '1.0',
+    id: v.id,
+    source: v.source,
+    type: v.type,
+    time: v.time,
+    datacontenttype: 'application/json',
+    data: v.data
+  };
   if (v.priority !== undefined) env.priority = v.priority as Priority;
   if (v.correlationid !== undefined) env.correlationid = v.correlationid as string;
   return env;
@@ -463,7 +562,10 @@ function fail(reason: InvalidReason, message: string, issues: ValidationIssue[] 
  * Checks a message end to end: size, text, JSON, envelope, type, and `data` against its schema.
  * Accepts the raw bytes from NATS, a string, or an already parsed object. Never throws.
  */
-export function validateEnvelope(input: Uint8Array | string | unknown, options: ValidateOptions = {}): EnvelopeValidation {
+export function validateEnvelope(
+  input: Uint8Array | string | unknown,
+  options: ValidateOptions = {}
+): EnvelopeValidation {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const where = options.subject ? ` on ${options.subject}` : '';
   let value: unknown = input;
@@ -483,7 +585,10 @@ export function validateEnvelope(input: Uint8Array | string | unknown, options: 
       text = input;
       // String length is in UTF-16 units; it is a lower bound of the UTF-8 size, good enough for a limit.
       if (text.length > maxBytes) {
-        return fail('oversized', `message${where} is at least ${text.length} bytes, more than the ${maxBytes}-byte limit`);
+        return fail(
+          'oversized',
+          `message${where} is at least ${text.length} bytes, more than the ${maxBytes}-byte limit`
+        );
       }
     }
     try {

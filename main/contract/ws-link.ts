@@ -96,7 +96,10 @@ export function createWebSocketLink(options: WebSocketLinkOptions): ClientLink {
     async request(method, input) {
       if (closedByUser) return { ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'the client was closed' } };
       if (!(await waitOpen())) {
-        return { ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'cannot reach the app server (WebSocket not open)' } };
+        return {
+          ok: false,
+          error: { code: 'TRANSPORT_CLOSED', message: 'cannot reach the app server (WebSocket not open)' }
+        };
       }
       const id = nextId++;
       return new Promise<LinkOutcome>((resolve) => {

@@ -5,13 +5,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AlertRuleIdSchema, ContractError, NatsUrlSchema, RuleValuesSchema, type AlertRuleId, type RuleValues } from '../contract';
+import {
+  AlertRuleIdSchema,
+  ContractError,
+  NatsUrlSchema,
+  RuleValuesSchema,
+  type AlertRuleId,
+  type RuleValues
+} from '../contract';
 import type { LogFormat, LogLevel } from './logger';
 import { CONFIG_FILE, defaultDataDir } from './paths';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
-import { EngineConfigFileSchema, engineConfigIssues, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
+import {
+  EngineConfigFileSchema,
+  engineConfigIssues,
+  resolveEngineConfig,
+  type DeepPartial,
+  type EngineConfig
+} from '../engine/config';
 import { BridgeSettingsFileSchema, resolveBridgeSettings, type BridgeSettings } from '../bridge/settings';
-import { MonitoringSettingsFileSchema, resolveMonitoringSettings, type MonitoringSettings } from '../monitoring/settings';
+import {
+  MonitoringSettingsFileSchema,
+  resolveMonitoringSettings,
+  type MonitoringSettings
+} from '../monitoring/settings';
 
 export type RunMode = 'desktop' | 'web' | 'cli';
 
@@ -97,7 +114,10 @@ export const ConfigFileSchema = z
     embedded: z.object({ enabled: z.boolean().optional(), binary: z.string().optional() }).strict().optional(),
     autoConnect: z.boolean().optional(),
     log: z.object({ level: LogLevelSchema.optional() }).strict().optional(),
-    database: z.object({ synchronous: z.enum(['NORMAL', 'FULL']).optional() }).strict().optional(),
+    database: z
+      .object({ synchronous: z.enum(['NORMAL', 'FULL']).optional() })
+      .strict()
+      .optional(),
     metricsPort: z.number().int().min(0).max(65535).nullable().optional(),
     provision: z.boolean().optional(),
     topology: z
@@ -294,10 +314,14 @@ function engineAndBridge(file: ConfigFile, configFile: string): { engine: Engine
     ...bridge.issues.map((i) => ({ ...i, field: `bridge.${i.field}` }))
   ];
   if (issues.length > 0) {
-    throw new ContractError('CONFIG_INVALID', `config file ${configFile}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, {
-      file: configFile,
-      issues: issues.map((i) => ({ path: i.field.split('.'), message: i.message }))
-    });
+    throw new ContractError(
+      'CONFIG_INVALID',
+      `config file ${configFile}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      {
+        file: configFile,
+        issues: issues.map((i) => ({ path: i.field.split('.'), message: i.message }))
+      }
+    );
   }
   return { engine, bridge: bridge.settings };
 }

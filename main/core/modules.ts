@@ -11,4 +11,14 @@ import { recordingsModule } from '../recordings/module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
-export const MODULES: readonly ModuleFactory[] = [systemModule, connectionModule, operationsModule, durabilityModule, recordingsModule, messagingModule, monitoringModule, engineBridgeModule, benchModule];
+export const MODULES: readonly ModuleFactory[] = [
+  systemModule,
+  connectionModule,
+  operationsModule,
+  durabilityModule,
+  recordingsModule,
+  messagingModule,
+  monitoringModule,
+  engineBridgeModule,
+  benchModule
+];

@@ -52,7 +52,8 @@ export function createKeyFileSecretStore(dataDir: string, logger: Logger): Secre
       return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
     },
     decrypt(sealed) {
-      if (!sealed.startsWith(PREFIX)) throw new ContractError('INTERNAL', 'secret was not sealed by the key-file store');
+      if (!sealed.startsWith(PREFIX))
+        throw new ContractError('INTERNAL', 'secret was not sealed by the key-file store');
       const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
       const decipher = createDecipheriv('aes-256-gcm', loadKey(), raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(12, 28));

@@ -23,7 +23,10 @@ export function createSafeStorageSecretStore(dataDir: string, logger: Logger): S
       try {
         return safeStorage.decryptString(Buffer.from(sealed.slice(PREFIX.length), 'base64'));
       } catch (error) {
-        throw new ContractError('INTERNAL', `the OS keychain could not decrypt a stored secret: ${(error as Error).message}`);
+        throw new ContractError(
+          'INTERNAL',
+          `the OS keychain could not decrypt a stored secret: ${(error as Error).message}`
+        );
       }
     }
   };

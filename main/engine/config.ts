@@ -164,7 +164,9 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   stateChange: { minIntervalMs: 1000, minDelta: 0.1 }
 };
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -180,7 +182,10 @@ function merge<T>(base: T, override: unknown): T {
 }
 
 /** The defaults (or `base`) with some values replaced; arrays are replaced whole. */
-export function resolveEngineConfig(overrides: DeepPartial<EngineConfig> = {}, base: EngineConfig = DEFAULT_ENGINE_CONFIG): EngineConfig {
+export function resolveEngineConfig(
+  overrides: DeepPartial<EngineConfig> = {},
+  base: EngineConfig = DEFAULT_ENGINE_CONFIG
+): EngineConfig {
   return merge(structuredClone(base), overrides);
 }
 
@@ -234,7 +239,10 @@ export const EngineConfigFileSchema = z
     emotion: z
       .object({
         halfLifeMs: positiveMs,
-        baseline: z.object({ valence: signedUnit, arousal: unit, confidence: unit, curiosity: unit }).partial().strict(),
+        baseline: z
+          .object({ valence: signedUnit, arousal: unit, confidence: unit, curiosity: unit })
+          .partial()
+          .strict(),
         alarmValence: signedUnit,
         alarmArousal: signedUnit,
         recoveryValence: signedUnit,
@@ -254,7 +262,10 @@ export const EngineConfigFileSchema = z
       })
       .partial()
       .strict(),
-    learning: z.object({ focusedAbove: unit, exploratoryBelow: unit, exploratoryCuriosityAbove: unit }).partial().strict(),
+    learning: z
+      .object({ focusedAbove: unit, exploratoryBelow: unit, exploratoryCuriosityAbove: unit })
+      .partial()
+      .strict(),
     memory: z
       .object({
         workingCapacity: count(1, 10_000),
@@ -281,7 +292,10 @@ export const EngineConfigFileSchema = z
       })
       .partial()
       .strict(),
-    stateChange: z.object({ minIntervalMs: count(0, DAY_MS), minDelta: unit }).partial().strict()
+    stateChange: z
+      .object({ minIntervalMs: count(0, DAY_MS), minDelta: unit })
+      .partial()
+      .strict()
   })
   .partial()
   .strict();

@@ -245,7 +245,14 @@ export class ConsciousnessEngine {
     for (const kind of Object.keys(this.config.problems.initialWeights) as ProblemKind[]) {
       for (const action of this.config.problems.actions) {
         const weight = this.config.problems.initialWeights[kind][action] ?? 0.5;
-        this.weights.set(`${kind}|${action}`, { problemKind: kind, action, weight, successes: 0, failures: 0, updatedAt: null });
+        this.weights.set(`${kind}|${action}`, {
+          problemKind: kind,
+          action,
+          weight,
+          successes: 0,
+          failures: 0,
+          updatedAt: null
+        });
       }
     }
     for (const w of initial.weights ?? []) {
@@ -268,12 +275,19 @@ export class ConsciousnessEngine {
     const out: EngineEvent[] = [];
     const cause = input.id;
     if (typeof input?.type !== 'string' || !INPUT_TYPES.has(input.type)) {
-      this.emit(out, 'consciousness.error', { code: 'UNKNOWN_INPUT_TYPE', message: `the engine does not take inputs of type "${String(input?.type)}"` }, t, cause);
+      this.emit(
+        out,
+        'consciousness.error',
+        { code: 'UNKNOWN_INPUT_TYPE', message: `the engine does not take inputs of type "${String(input?.type)}"` },
+        t,
+        cause
+      );
       this.counters.errors++;
       return out;
     }
     const type = input.type as EngineInputType;
-    const parsed = input.validated === true ? { ok: true as const, data: input.data } : parseMessageData(type, input.data);
+    const parsed =
+      input.validated === true ? { ok: true as const, data: input.data } : parseMessageData(type, input.data);
     if (!parsed.ok) {
       this.emit(out, 'consciousness.error', { code: 'INVALID_INPUT_DATA', message: parsed.message }, t, cause);
       this.counters.errors++;
@@ -373,7 +387,13 @@ export class ConsciousnessEngine {
   // Inputs
   // -------------------------------------------------------------------------------------------
 
-  private apply(type: EngineInputType, data: unknown, t: number, out: EngineEvent[], cause: string | undefined): Effect {
+  private apply(
+    type: EngineInputType,
+    data: unknown,
+    t: number,
+    out: EngineEvent[],
+    cause: string | undefined
+  ): Effect {
     const s = this.config.attention.salience;
     switch (type) {
       case 'service.lifecycle.started': {
@@ -383,20 +403,36 @@ export class ConsciousnessEngine {
         const wasDown = cond.running === false;
         cond.running = true;
         if (this.resolveCause('service_stopped', d.service, t, out, cause) || wasDown) this.recovery();
-        return { target: d.service, salience: s.started, reason: `service.lifecycle.started: ${d.service} started`, summary: `${d.service} started${d.version ? ` (version ${d.version})` : ''}` };
+        return {
+          target: d.service,
+          salience: s.started,
+          reason: `service.lifecycle.started: ${d.service} started`,
+          summary: `${d.service} started${d.version ? ` (version ${d.version})` : ''}`
+        };
       }
       case 'service.lifecycle.stopped': {
         const d = data as MessageData<'service.lifecycle.stopped'>;
         this.notice(d.service);
         const cond = this.condition(d.service);
         cond.running = false;
-        const expected = d.exit_code === 0 || (d.reason !== undefined && this.config.problems.expectedStopReasons.includes(d.reason));
+        const expected =
+          d.exit_code === 0 || (d.reason !== undefined && this.config.problems.expectedStopReasons.includes(d.reason));
         const why = `${d.service} stopped${d.reason ? ` (${d.reason})` : ''}${d.exit_code !== undefined ? ` with exit code ${d.exit_code}` : ''}`;
         if (!expected) {
           this.openProblem('service_stopped', d.service, d.service, `${why}, unexpectedly`, t, out, cause);
-          return { target: d.service, salience: s.stoppedUnexpectedly, reason: `service.lifecycle.stopped: ${why}, unexpectedly`, summary: why };
+          return {
+            target: d.service,
+            salience: s.stoppedUnexpectedly,
+            reason: `service.lifecycle.stopped: ${why}, unexpectedly`,
+            summary: why
+          };
         }
-        return { target: d.service, salience: s.stoppedExpectedly, reason: `service.lifecycle.stopped: ${why}`, summary: why };
+        return {
+          target: d.service,
+          salience: s.stoppedExpectedly,
+          reason: `service.lifecycle.stopped: ${why}`,
+          summary: why
+        };
       }
       case 'service.health.update': {
         const d = data as MessageData<'service.health.update'>;
@@ -432,12 +468,22 @@ export class ConsciousnessEngine {
           if (this.resolveCause('resource_exhaustion', 'system', t, out, cause)) this.recovery();
         }
         const high = peak > this.config.attention.resourceHighAbove;
-        return { target: 'system', salience: high ? s.resourceHigh : s.resourceNormal, reason: `system.resource.update: ${why}`, summary: `cpu ${Math.round(d.cpu * 100)}%, memory ${Math.round(d.memory * 100)}%${d.disk !== undefined ? `, disk ${Math.round(d.disk * 100)}%` : ''}` };
+        return {
+          target: 'system',
+          salience: high ? s.resourceHigh : s.resourceNormal,
+          reason: `system.resource.update: ${why}`,
+          summary: `cpu ${Math.round(d.cpu * 100)}%, memory ${Math.round(d.memory * 100)}%${d.disk !== undefined ? `, disk ${Math.round(d.disk * 100)}%` : ''}`
+        };
       }
       case 'user.request.received': {
         const d = data as MessageData<'user.request.received'>;
         const target = `user:${d.user}`;
-        return { target, salience: s.userRequest, reason: `user.request.received: ${d.user} asks "${d.intent}"`, summary: `asked "${d.intent}"` };
+        return {
+          target,
+          salience: s.userRequest,
+          reason: `user.request.received: ${d.user} asks "${d.intent}"`,
+          summary: `asked "${d.intent}"`
+        };
       }
       case 'security.threat.detected': {
         const d = data as MessageData<'security.threat.detected'>;
@@ -452,7 +498,12 @@ export class ConsciousnessEngine {
         const problem = this.openProblems.get(this.openByCause.get(`security_threat|${d.threat_id}`) ?? '');
         const target = d.target ?? problem?.target ?? 'system';
         if (this.resolveCause('security_threat', d.threat_id, t, out, cause)) this.recovery();
-        return { target, salience: s.threatResolved, reason: `security.threat.resolved: threat ${d.threat_id} resolved`, summary: `threat ${d.threat_id} resolved` };
+        return {
+          target,
+          salience: s.threatResolved,
+          reason: `security.threat.resolved: threat ${d.threat_id} resolved`,
+          summary: `threat ${d.threat_id} resolved`
+        };
       }
       case 'security.auth.failure': {
         const d = data as MessageData<'security.auth.failure'>;
@@ -539,7 +590,11 @@ export class ConsciousnessEngine {
   }
 
   private rebaseAttention(t: number): void {
-    if (this.attentionEpoch === null || (t - this.attentionEpoch) / this.config.attention.halfLifeMs < REBASE_AFTER_HALF_LIVES) return;
+    if (
+      this.attentionEpoch === null ||
+      (t - this.attentionEpoch) / this.config.attention.halfLifeMs < REBASE_AFTER_HALF_LIVES
+    )
+      return;
     const f = this.scaleAt(t);
     for (const s of this.attention.values()) s.ref *= f;
     this.attentionEpoch = t;
@@ -620,7 +675,15 @@ export class ConsciousnessEngine {
     if (item.touches >= m.promoteAfterTouches) {
       if (this.longTerm.size >= m.longTermCapacity) this.forgetOldestLongTerm(t, out, cause);
       const kind: LongTermItem['kind'] = key === 'system' ? 'system' : key.startsWith('user:') ? 'user' : 'service';
-      this.longTerm.set(key, { key, kind, firstSeen: item.firstSeen, promotedAt: t, lastSeen: t, touches: item.touches, summary });
+      this.longTerm.set(key, {
+        key,
+        kind,
+        firstSeen: item.firstSeen,
+        promotedAt: t,
+        lastSeen: t,
+        touches: item.touches,
+        summary
+      });
       this.dirtyLongTerm.add(key);
       this.forgotten.delete(key);
       this.emit(out, 'consciousness.memory_update', { op: 'promote', key, touches: item.touches }, t, cause);
@@ -641,12 +704,29 @@ export class ConsciousnessEngine {
   // Problems, decisions, learning
   // -------------------------------------------------------------------------------------------
 
-  private openProblem(kind: ProblemKind, key: string, target: string, trigger: string, t: number, out: EngineEvent[], cause: string | undefined): void {
+  private openProblem(
+    kind: ProblemKind,
+    key: string,
+    target: string,
+    trigger: string,
+    t: number,
+    out: EngineEvent[],
+    cause: string | undefined
+  ): void {
     const causeKey = `${kind}|${key}`;
     if (this.openByCause.has(causeKey)) return;
     if (this.openProblems.size >= this.config.problems.maxOpen) {
       this.counters.errors++;
-      this.emit(out, 'consciousness.error', { code: 'PROBLEM_LIMIT', message: `${this.openProblems.size} problems are open; not opening another for ${target} (${kind})` }, t, cause);
+      this.emit(
+        out,
+        'consciousness.error',
+        {
+          code: 'PROBLEM_LIMIT',
+          message: `${this.openProblems.size} problems are open; not opening another for ${target} (${kind})`
+        },
+        t,
+        cause
+      );
       return;
     }
     const ranked = this.config.problems.actions
@@ -654,7 +734,10 @@ export class ConsciousnessEngine {
       // Stable: on equal weights the earlier action in the configured list wins.
       .sort((a, b) => b.weight - a.weight);
     const best = ranked[0] ?? { action: 'notify_operator' as StrategyAction, weight: 0 };
-    const others = ranked.slice(1).map((r) => `${r.action} ${r.weight.toFixed(2)}`).join(', ');
+    const others = ranked
+      .slice(1)
+      .map((r) => `${r.action} ${r.weight.toFixed(2)}`)
+      .join(', ');
     const rationale = `${trigger}; ${best.action} has the highest learned weight for ${kind} (${best.weight.toFixed(2)}; ${others})`;
     const id = `p-${Math.max(0, Math.trunc(t)).toString(36)}-${++this.problemSeq}`;
     const problem: Problem = {
@@ -678,11 +761,23 @@ export class ConsciousnessEngine {
     this.openByCause.set(causeKey, id);
     this.counters.problemsOpened++;
     this.counters.decisions++;
-    this.emit(out, 'consciousness.decision_made', { problem_id: id, kind, action: best.action, confidence: problem.confidence, rationale, target }, t, cause);
+    this.emit(
+      out,
+      'consciousness.decision_made',
+      { problem_id: id, kind, action: best.action, confidence: problem.confidence, rationale, target },
+      t,
+      cause
+    );
   }
 
   /** Resolves the open problem with this cause, if any; true when one was resolved. */
-  private resolveCause(kind: ProblemKind, key: string, t: number, out: EngineEvent[], cause: string | undefined): boolean {
+  private resolveCause(
+    kind: ProblemKind,
+    key: string,
+    t: number,
+    out: EngineEvent[],
+    cause: string | undefined
+  ): boolean {
     const causeKey = `${kind}|${key}`;
     const id = this.openByCause.get(causeKey);
     if (id === undefined) return false;
@@ -711,9 +806,22 @@ export class ConsciousnessEngine {
     }
   }
 
-  private judge(problem: Problem, outcome: ProblemOutcome, t: number, out: EngineEvent[], cause: string | undefined): void {
+  private judge(
+    problem: Problem,
+    outcome: ProblemOutcome,
+    t: number,
+    out: EngineEvent[],
+    cause: string | undefined
+  ): void {
     const key = `${problem.kind}|${problem.action}`;
-    const w = this.weights.get(key) ?? { problemKind: problem.kind, action: problem.action, weight: 0, successes: 0, failures: 0, updatedAt: null };
+    const w = this.weights.get(key) ?? {
+      problemKind: problem.kind,
+      action: problem.action,
+      weight: 0,
+      successes: 0,
+      failures: 0,
+      updatedAt: null
+    };
     const target = outcome === 'success' ? 1 : 0;
     w.weight = clamp(w.weight + this.config.problems.learningRate * (target - w.weight), 0, 1);
     if (outcome === 'success') w.successes++;
@@ -729,7 +837,14 @@ export class ConsciousnessEngine {
     this.emit(
       out,
       'consciousness.learning_event',
-      { kind: 'strategy', problem_kind: problem.kind, action: problem.action, success: outcome === 'success', weight: round(w.weight), problem_id: problem.id },
+      {
+        kind: 'strategy',
+        problem_kind: problem.kind,
+        action: problem.action,
+        success: outcome === 'success',
+        weight: round(w.weight),
+        problem_id: problem.id
+      },
       t,
       cause
     );
@@ -791,7 +906,10 @@ export class ConsciousnessEngine {
     return this.inputs.count() / (w / 1000);
   }
 
-  private currentState(t: number, e: { valence: number; arousal: number; confidence: number; curiosity: number }): StateSnapshot {
+  private currentState(
+    t: number,
+    e: { valence: number; arousal: number; confidence: number; curiosity: number }
+  ): StateSnapshot {
     const l = this.config.load;
     const load = clamp(
       l.rateWeight * (this.rateAt(t) / l.capacityPerSecond) +
@@ -802,7 +920,11 @@ export class ConsciousnessEngine {
     );
     const c = this.config.learning;
     const mode: LearningMode =
-      load > c.focusedAbove ? 'focused' : load < c.exploratoryBelow && e.curiosity > c.exploratoryCuriosityAbove ? 'exploratory' : 'adaptive';
+      load > c.focusedAbove
+        ? 'focused'
+        : load < c.exploratoryBelow && e.curiosity > c.exploratoryCuriosityAbove
+          ? 'exploratory'
+          : 'adaptive';
     return {
       focus: this.focus,
       valence: round(clamp(e.valence, -1, 1)),
@@ -836,7 +958,13 @@ export class ConsciousnessEngine {
     this.emit(out, 'consciousness.state_change', state, t, cause);
   }
 
-  private emit<T extends EngineOutputType>(out: EngineEvent[], type: T, data: MessageData<T>, t: number, cause: string | undefined): void {
+  private emit<T extends EngineOutputType>(
+    out: EngineEvent[],
+    type: T,
+    data: MessageData<T>,
+    t: number,
+    cause: string | undefined
+  ): void {
     const event: EngineEvent<T> = { type, data, priority: PRIORITY[type], time: t };
     if (cause !== undefined) event.correlationid = cause;
     out.push(event as unknown as EngineEvent);

@@ -116,7 +116,9 @@ export class EngineStore {
        ON CONFLICT (problem_kind, action) DO UPDATE SET weight = excluded.weight, successes = excluded.successes,
          failures = excluded.failures, updated_at = excluded.updated_at`
     );
-    this.selectMemory = db.prepare<[number], MemoryRow>('SELECT * FROM engine_long_term_memory ORDER BY last_seen DESC LIMIT ?');
+    this.selectMemory = db.prepare<[number], MemoryRow>(
+      'SELECT * FROM engine_long_term_memory ORDER BY last_seen DESC LIMIT ?'
+    );
     this.upsertMemory = db.prepare(
       `INSERT INTO engine_long_term_memory (key, kind, first_seen, promoted_at, last_seen, touches, summary)
        VALUES (@key, @kind, @first_seen, @promoted_at, @last_seen, @touches, @summary)
@@ -135,49 +137,51 @@ export class EngineStore {
     this.pruneProblems = db.prepare(
       'DELETE FROM engine_problems WHERE id NOT IN (SELECT id FROM engine_problems ORDER BY opened_at DESC LIMIT ?)'
     );
-    this.saveBatch = db.transaction((weights: StrategyWeight[], upserts: LongTermItem[], removed: string[], problems: Problem[]) => {
-      for (const p of problems) {
-        this.upsertProblem.run({
-          id: p.id,
-          kind: p.kind,
-          target: p.target,
-          trigger: p.trigger.slice(0, 2000),
-          opened_at: p.openedAt,
-          status: p.status,
-          resolved_at: p.resolvedAt,
-          action: p.action,
-          confidence: p.confidence,
-          rationale: p.rationale.slice(0, 4000),
-          outcome: p.outcome,
-          judged_at: p.judgedAt,
-          weight_after: p.weightAfter
-        });
+    this.saveBatch = db.transaction(
+      (weights: StrategyWeight[], upserts: LongTermItem[], removed: string[], problems: Problem[]) => {
+        for (const p of problems) {
+          this.upsertProblem.run({
+            id: p.id,
+            kind: p.kind,
+            target: p.target,
+            trigger: p.trigger.slice(0, 2000),
+            opened_at: p.openedAt,
+            status: p.status,
+            resolved_at: p.resolvedAt,
+            action: p.action,
+            confidence: p.confidence,
+            rationale: p.rationale.slice(0, 4000),
+            outcome: p.outcome,
+            judged_at: p.judgedAt,
+            weight_after: p.weightAfter
+          });
+        }
+        if (problems.length > 0) this.pruneProblems.run(MAX_STORED_PROBLEMS);
+        for (const w of weights) {
+          this.upsertWeight.run({
+            problem_kind: w.problemKind,
+            action: w.action,
+            weight: w.weight,
+            successes: w.successes,
+            failures: w.failures,
+            updated_at: w.updatedAt
+          });
+        }
+        for (const key of removed) this.deleteMemory.run(key);
+        for (const m of upserts) {
+          this.upsertMemory.run({
+            key: m.key,
+            kind: m.kind,
+            first_seen: m.firstSeen,
+            promoted_at: m.promotedAt,
+            last_seen: m.lastSeen,
+            touches: m.touches,
+            summary: m.summary.slice(0, 2000)
+          });
+        }
+        if (upserts.length > 0) this.pruneMemory.run(this.longTermCapacity);
       }
-      if (problems.length > 0) this.pruneProblems.run(MAX_STORED_PROBLEMS);
-      for (const w of weights) {
-        this.upsertWeight.run({
-          problem_kind: w.problemKind,
-          action: w.action,
-          weight: w.weight,
-          successes: w.successes,
-          failures: w.failures,
-          updated_at: w.updatedAt
-        });
-      }
-      for (const key of removed) this.deleteMemory.run(key);
-      for (const m of upserts) {
-        this.upsertMemory.run({
-          key: m.key,
-          kind: m.kind,
-          first_seen: m.firstSeen,
-          promoted_at: m.promotedAt,
-          last_seen: m.lastSeen,
-          touches: m.touches,
-          summary: m.summary.slice(0, 2000)
-        });
-      }
-      if (upserts.length > 0) this.pruneMemory.run(this.longTermCapacity);
-    });
+    );
   }
 
   loadWeights(): StrategyWeight[] {
@@ -208,20 +212,33 @@ export class EngineStore {
    * an outcome) with a note. Called when an engine starts on live traffic, never by one-shot commands.
    */
   abandonOpenProblems(): number {
-    return this.db.prepare(`UPDATE engine_problems SET status = 'resolved', trigger = trigger || ? WHERE status = 'open'`).run(ABANDONED_NOTE).changes;
+    return this.db
+      .prepare(`UPDATE engine_problems SET status = 'resolved', trigger = trigger || ? WHERE status = 'open'`)
+      .run(ABANDONED_NOTE).changes;
   }
 
   /** Writes changed weights, long-term items and problems in one transaction. */
-  save(weights: StrategyWeight[], memory: { upserts: LongTermItem[]; removed: string[] }, problems: Problem[] = []): void {
-    if (weights.length === 0 && memory.upserts.length === 0 && memory.removed.length === 0 && problems.length === 0) return;
+  save(
+    weights: StrategyWeight[],
+    memory: { upserts: LongTermItem[]; removed: string[] },
+    problems: Problem[] = []
+  ): void {
+    if (weights.length === 0 && memory.upserts.length === 0 && memory.removed.length === 0 && problems.length === 0)
+      return;
     this.saveBatch(weights, memory.upserts, memory.removed, problems);
   }
 
   /** Stored problems, newest first (resolved ones, and ones a previous run left open). */
   listProblems(query: { status?: 'open' | 'resolved'; limit: number }): Problem[] {
     const rows = query.status
-      ? this.db.prepare<[string, number], ProblemRow>('SELECT * FROM engine_problems WHERE status = ? ORDER BY opened_at DESC LIMIT ?').all(query.status, query.limit)
-      : this.db.prepare<[number], ProblemRow>('SELECT * FROM engine_problems ORDER BY opened_at DESC LIMIT ?').all(query.limit);
+      ? this.db
+          .prepare<[string, number], ProblemRow>(
+            'SELECT * FROM engine_problems WHERE status = ? ORDER BY opened_at DESC LIMIT ?'
+          )
+          .all(query.status, query.limit)
+      : this.db
+          .prepare<[number], ProblemRow>('SELECT * FROM engine_problems ORDER BY opened_at DESC LIMIT ?')
+          .all(query.limit);
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind as ProblemKind,

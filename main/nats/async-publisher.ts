@@ -99,7 +99,8 @@ export class AsyncJetStreamPublisher {
       try {
         if (options.msgID || options.headers) {
           const h = natsHeaders();
-          if (options.headers) for (const key of Object.keys(options.headers)) h.set(key, options.headers[key] as string);
+          if (options.headers)
+            for (const key of Object.keys(options.headers)) h.set(key, options.headers[key] as string);
           if (options.msgID) h.set('Nats-Msg-Id', options.msgID);
           this.nc.publish(subject, payload, { reply, headers: h });
         } else {

@@ -53,7 +53,10 @@ export interface ConnectTarget {
 }
 
 /** What {@link buildConnectOptions} needs: a NatsConfig, or a profile's values with a name and timeout. */
-export type ConnectSettings = Pick<NatsConfig, 'name' | 'connectTimeoutMs'> & { auth: ConnectAuth; tls: NatsTlsConfig | null };
+export type ConnectSettings = Pick<NatsConfig, 'name' | 'connectTimeoutMs'> & {
+  auth: ConnectAuth;
+  tls: NatsTlsConfig | null;
+};
 
 /** Builds the nats.js options for a configuration. */
 export function buildConnectOptions(nats: ConnectSettings, servers: string[]): NodeConnectionOptions {
@@ -77,7 +80,10 @@ export function buildConnectOptions(nats: ConnectSettings, servers: string[]): N
   if (nats.auth.user) options.user = nats.auth.user;
   if (nats.auth.password !== undefined) options.pass = nats.auth.password;
   if (nats.auth.nkeyFile) {
-    const seed = parseSeedFile(new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')), nats.auth.nkeyFile);
+    const seed = parseSeedFile(
+      new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')),
+      nats.auth.nkeyFile
+    );
     authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
   }
   if (nats.auth.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(nats.auth.nkeySeed.trim())));
@@ -132,14 +138,18 @@ const ARMOURED_BLOCK = /-{3,}[^\n]*BEGIN[^\n]*-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n\s
  */
 export function parseCredsFile(text: string, file: string): NatsCredentials {
   const blocks = [...text.matchAll(ARMOURED_BLOCK)].map((m) => m[1] as string);
-  const hint = 'A creds file holds a user JWT and its nkey seed; create one with: nsc generate creds -a ACCOUNT -n USER';
+  const hint =
+    'A creds file holds a user JWT and its nkey seed; create one with: nsc generate creds -a ACCOUNT -n USER';
   const jwt = blocks[0];
   const seed = blocks[1];
   if (!jwt || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jwt)) {
     throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user JWT block`, { file, hint });
   }
   if (!seed || !/^SU[A-Z2-7]{50,}$/.test(seed)) {
-    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user nkey seed block after the JWT`, { file, hint });
+    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user nkey seed block after the JWT`, {
+      file,
+      hint
+    });
   }
   return { jwt, seed };
 }
@@ -366,9 +376,12 @@ export class ConnectionManager {
     if (nats.explicit || !embedded.enabled || this.embeddedTried) return false;
     this.embeddedTried = true;
     if (!findOnPath(embedded.binary)) {
-      this.logger.warn(`nothing answers at ${this.servers.join(', ')} and nats-server is not installed; running offline`, {
-        hint: INSTALL_HINT
-      });
+      this.logger.warn(
+        `nothing answers at ${this.servers.join(', ')} and nats-server is not installed; running offline`,
+        {
+          hint: INSTALL_HINT
+        }
+      );
       this.update({ hint: INSTALL_HINT });
       return false;
     }
@@ -400,9 +413,7 @@ export class ConnectionManager {
       let nc: NatsConnection;
       try {
         if (attempts > 1) this.setState(this.current.server ? 'reconnecting' : 'connecting', { attempts });
-        nc = await connect(
-          buildConnectOptions({ ...this.options.nats, auth: this.auth, tls: this.tls }, this.servers)
-        );
+        nc = await connect(buildConnectOptions({ ...this.options.nats, auth: this.auth, tls: this.tls }, this.servers));
       } catch (error) {
         if (generation !== this.generation) return;
         const classified = classifyNatsError(error, this.servers, { tls: Boolean(this.tls) });
@@ -411,7 +422,11 @@ export class ConnectionManager {
           continue;
         }
         const { hint, ...shape } = classified;
-        this.logger.warn('NATS connection attempt failed', { attempt: attempts, code: shape.code, error: shape.message });
+        this.logger.warn('NATS connection attempt failed', {
+          attempt: attempts,
+          code: shape.code,
+          error: shape.message
+        });
         this.setState('disconnected', { attempts, lastError: shape, hint: this.current.hint ?? hint });
         this.releaseWaiters();
         await this.sleep(this.backoffMs(attempts));
@@ -462,7 +477,12 @@ export class ConnectionManager {
           break;
         case 'reconnect':
           this.logger.info('NATS reconnected', { server: s.server });
-          this.setState('connected', { server: nc.getServer(), serverInfo: toServerInfo(nc), lastError: null, hint: null });
+          this.setState('connected', {
+            server: nc.getServer(),
+            serverInfo: toServerInfo(nc),
+            lastError: null,
+            hint: null
+          });
           break;
         case 'error': {
           const { hint, ...shape } = classifyNatsError(s.error, this.servers);

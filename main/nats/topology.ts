@@ -50,11 +50,56 @@ export function desiredStreams(options: TopologyOptions = {}): DesiredStream[] {
   const duplicate_window_ms = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
   const base = { replicas, duplicate_window_ms };
   return [
-    { ...base, name: 'CONSCIOUSNESS_EVENTS', subjects: ['consciousness.>'], max_msgs: 50_000, max_bytes: 512 * MiB, max_age_ms: 24 * HOUR, storage: 'file', description: 'Events the consciousness engine emits' },
-    { ...base, name: 'ORCHESTRATOR_EVENTS', subjects: ['orchestrator.>'], max_msgs: 100_000, max_bytes: 1 * GiB, max_age_ms: 7 * DAY, storage: 'file', description: 'Orchestrator traffic, both directions' },
-    { ...base, name: 'SECURITY_EVENTS', subjects: ['security.>'], max_msgs: 200_000, max_bytes: 2 * GiB, max_age_ms: 30 * DAY, storage: 'file', description: 'Security events' },
-    { ...base, name: 'HEALTH_METRICS', subjects: ['health.>', 'metrics.>'], max_msgs: 500_000, max_bytes: 1 * GiB, max_age_ms: 7 * DAY, storage: 'file', description: 'Health heartbeats and metrics summaries' },
-    { ...base, name: 'PRIORITY_EVENTS', subjects: ['priority.>', 'critical.>', 'alert.>'], max_msgs: 10_000, max_bytes: 100 * MiB, max_age_ms: 30 * DAY, storage: 'memory', description: 'Priority events, critical events and alerts' }
+    {
+      ...base,
+      name: 'CONSCIOUSNESS_EVENTS',
+      subjects: ['consciousness.>'],
+      max_msgs: 50_000,
+      max_bytes: 512 * MiB,
+      max_age_ms: 24 * HOUR,
+      storage: 'file',
+      description: 'Events the consciousness engine emits'
+    },
+    {
+      ...base,
+      name: 'ORCHESTRATOR_EVENTS',
+      subjects: ['orchestrator.>'],
+      max_msgs: 100_000,
+      max_bytes: 1 * GiB,
+      max_age_ms: 7 * DAY,
+      storage: 'file',
+      description: 'Orchestrator traffic, both directions'
+    },
+    {
+      ...base,
+      name: 'SECURITY_EVENTS',
+      subjects: ['security.>'],
+      max_msgs: 200_000,
+      max_bytes: 2 * GiB,
+      max_age_ms: 30 * DAY,
+      storage: 'file',
+      description: 'Security events'
+    },
+    {
+      ...base,
+      name: 'HEALTH_METRICS',
+      subjects: ['health.>', 'metrics.>'],
+      max_msgs: 500_000,
+      max_bytes: 1 * GiB,
+      max_age_ms: 7 * DAY,
+      storage: 'file',
+      description: 'Health heartbeats and metrics summaries'
+    },
+    {
+      ...base,
+      name: 'PRIORITY_EVENTS',
+      subjects: ['priority.>', 'critical.>', 'alert.>'],
+      max_msgs: 10_000,
+      max_bytes: 100 * MiB,
+      max_age_ms: 30 * DAY,
+      storage: 'memory',
+      description: 'Priority events, critical events and alerts'
+    }
   ];
 }
 
@@ -77,9 +122,33 @@ export function desiredConsumers(): DesiredConsumer[] {
       filter_subject: filter,
       description: `consciousness_bridge: ${filter} into the engine`
     })),
-    { ...consumerDefaults, stream: 'ORCHESTRATOR_EVENTS', durable_name: 'orchestrator_service', filter_subject: 'orchestrator.consciousness.>', description: 'What the orchestrator consumes from the engine' },
-    { ...consumerDefaults, stream: 'SECURITY_EVENTS', durable_name: 'security_dashboard', filter_subject: 'security.>', description: 'Security events into the engine and the Security view' },
-    { ...consumerDefaults, stream: 'HEALTH_METRICS', durable_name: 'health_monitor', filter_subject: 'health.>', description: 'Service health for the Overview' },
-    { ...consumerDefaults, stream: 'PRIORITY_EVENTS', durable_name: 'priority_handler', filter_subject: '>', description: 'Priority, critical and alert events' }
+    {
+      ...consumerDefaults,
+      stream: 'ORCHESTRATOR_EVENTS',
+      durable_name: 'orchestrator_service',
+      filter_subject: 'orchestrator.consciousness.>',
+      description: 'What the orchestrator consumes from the engine'
+    },
+    {
+      ...consumerDefaults,
+      stream: 'SECURITY_EVENTS',
+      durable_name: 'security_dashboard',
+      filter_subject: 'security.>',
+      description: 'Security events into the engine and the Security view'
+    },
+    {
+      ...consumerDefaults,
+      stream: 'HEALTH_METRICS',
+      durable_name: 'health_monitor',
+      filter_subject: 'health.>',
+      description: 'Service health for the Overview'
+    },
+    {
+      ...consumerDefaults,
+      stream: 'PRIORITY_EVENTS',
+      durable_name: 'priority_handler',
+      filter_subject: '>',
+      description: 'Priority, critical and alert events'
+    }
   ];
 }

@@ -96,7 +96,9 @@ export function migrate(db: Database, migrations: readonly Migration[], logger: 
   );
   const applied: string[] = [];
   const select = db.prepare<[string], { checksum: string }>('SELECT checksum FROM schema_migrations WHERE id = ?');
-  const insert = db.prepare('INSERT INTO schema_migrations (id, checksum, description, applied_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO schema_migrations (id, checksum, description, applied_at) VALUES (?, ?, ?, ?)'
+  );
   for (const migration of sorted) {
     const checksum = migrationChecksum(migration);
     const step = db.transaction(() => {
@@ -156,9 +158,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Opened
   } catch (error) {
     if (!isCorruption(error)) {
       if (error instanceof ContractError) throw error;
-      throw new ContractError('DATABASE', `cannot open database ${file}: ${(error as Error).message}`, { file }, {
-        cause: error
-      });
+      throw new ContractError(
+        'DATABASE',
+        `cannot open database ${file}: ${(error as Error).message}`,
+        { file },
+        {
+          cause: error
+        }
+      );
     }
     const movedTo = moveAside(file, now());
     options.logger.error('database file was corrupt; moved it aside and created a fresh one', {

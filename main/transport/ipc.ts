@@ -70,9 +70,18 @@ export function registerIpcTransport(options: IpcTransportOptions): { dispose():
     const frame = event.senderFrame;
     if (!frame || frame.parent !== null || !options.isTrustedUrl(frame.url)) {
       logger.warn('refused an IPC call from an untrusted frame', { url: frame?.url ?? null });
-      return { kind: 'result', id: 0, ok: false, error: { code: 'FORBIDDEN', message: 'IPC call from an untrusted frame' } };
+      return {
+        kind: 'result',
+        id: 0,
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'IPC call from an untrusted frame' }
+      };
     }
-    if (typeof request !== 'object' || request === null || typeof (request as { method?: unknown }).method !== 'string') {
+    if (
+      typeof request !== 'object' ||
+      request === null ||
+      typeof (request as { method?: unknown }).method !== 'string'
+    ) {
       return {
         kind: 'result',
         id: 0,

@@ -35,7 +35,10 @@ export class ClientSession {
             kind: 'result',
             id,
             ok: false,
-            error: { code: 'INVALID_INPUT', message: `invalid input for ${method}: ${describeIssues(parsed.error.issues)}` }
+            error: {
+              code: 'INVALID_INPUT',
+              message: `invalid input for ${method}: ${describeIssues(parsed.error.issues)}`
+            }
           };
         }
         if (method === 'events.subscribe') {

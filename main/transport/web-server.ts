@@ -160,7 +160,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const url = new URL(req.url ?? '/', 'http://localhost');
     const refuse = (status: number, reason: string): void => {
       logger.warn('refused a WebSocket upgrade', { reason, origin: req.headers.origin ?? null });
-      socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}`
+      );
       socket.destroy();
     };
     if (url.pathname !== WS_PATH) return refuse(404, 'not found');
@@ -183,19 +185,40 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     );
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        ws.send(JSON.stringify({ kind: 'result', id: 0, ok: false, error: { code: 'INVALID_INPUT', message: 'binary frames are not accepted' } }));
+        ws.send(
+          JSON.stringify({
+            kind: 'result',
+            id: 0,
+            ok: false,
+            error: { code: 'INVALID_INPUT', message: 'binary frames are not accepted' }
+          })
+        );
         return;
       }
       let message: Partial<CallRequest>;
       try {
         message = JSON.parse(data.toString()) as Partial<CallRequest>;
       } catch {
-        ws.send(JSON.stringify({ kind: 'result', id: 0, ok: false, error: { code: 'INVALID_INPUT', message: 'message is not JSON' } }));
+        ws.send(
+          JSON.stringify({
+            kind: 'result',
+            id: 0,
+            ok: false,
+            error: { code: 'INVALID_INPUT', message: 'message is not JSON' }
+          })
+        );
         return;
       }
       const id = typeof message.id === 'number' ? message.id : 0;
       if (message.kind !== 'call' || typeof message.method !== 'string') {
-        ws.send(JSON.stringify({ kind: 'result', id, ok: false, error: { code: 'INVALID_INPUT', message: 'expected { kind: "call", id, method, input }' } }));
+        ws.send(
+          JSON.stringify({
+            kind: 'result',
+            id,
+            ok: false,
+            error: { code: 'INVALID_INPUT', message: 'expected { kind: "call", id, method, input }' }
+          })
+        );
         return;
       }
       void session.handle(id, message.method, message.input).then((result) => {

@@ -73,9 +73,27 @@ export function App() {
         keywords: i < 10 ? `alt+${(i + 1) % 10}` : undefined,
         run: () => navigate(v.id)
       })),
-      { id: 'connect', group: 'Action', label: 'Connect to NATS (reconnect)', keywords: 'nats reconnect', run: act('Connect', () => client.call('connection.connect', {})) },
-      { id: 'disconnect', group: 'Action', label: 'Disconnect from NATS', keywords: 'nats offline', run: act('Disconnect', () => client.call('connection.disconnect', {})) },
-      { id: 'provision', group: 'Action', label: 'Provision the Syn_OS streams and consumers', keywords: 'drift apply', run: act('Provision', () => client.call('streams.provision', {})) },
+      {
+        id: 'connect',
+        group: 'Action',
+        label: 'Connect to NATS (reconnect)',
+        keywords: 'nats reconnect',
+        run: act('Connect', () => client.call('connection.connect', {}))
+      },
+      {
+        id: 'disconnect',
+        group: 'Action',
+        label: 'Disconnect from NATS',
+        keywords: 'nats offline',
+        run: act('Disconnect', () => client.call('connection.disconnect', {}))
+      },
+      {
+        id: 'provision',
+        group: 'Action',
+        label: 'Provision the Syn_OS streams and consumers',
+        keywords: 'drift apply',
+        run: act('Provision', () => client.call('streams.provision', {}))
+      },
       ...viewActions(client, act),
       ...(['light', 'dark', 'system'] as const).map((c) => ({
         id: `theme-${c}`,
@@ -88,7 +106,14 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#content" onClick={(e) => { e.preventDefault(); document.querySelector<HTMLElement>('main h1')?.focus(); }}>
+      <a
+        className="skip-link"
+        href="#content"
+        onClick={(e) => {
+          e.preventDefault();
+          document.querySelector<HTMLElement>('main h1')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <nav className="sidebar" aria-label="Views">

@@ -22,7 +22,9 @@ for (const name of names) {
   console.log(`\n=== npm run ${name}`);
   const started = Date.now();
   const result = spawnSync('npm', ['run', '--silent', name], { cwd: root, stdio: 'inherit' });
-  console.log(`=== ${name}: ${result.status === 0 ? 'done' : `FAILED (exit ${result.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${name}: ${result.status === 0 ? 'done' : `FAILED (exit ${result.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`
+  );
   if (result.status !== 0) failed.push(name);
 }
 if (failed.length > 0) {

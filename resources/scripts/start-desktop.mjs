@@ -24,7 +24,10 @@ function electronBinary() {
   if (binary && fs.existsSync(binary)) return { binary };
   const output = `${probe.stderr ?? ''}\n${probe.stdout ?? ''}`;
   const reason =
-    output.split('\n').find((line) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/i.test(line) && !/^\s+at /.test(line))?.trim() ??
+    output
+      .split('\n')
+      .find((line) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/i.test(line) && !/^\s+at /.test(line))
+      ?.trim() ??
     (probe.error ? probe.error.message : `the electron package could not provide a binary (exit ${probe.status})`);
   return { reason };
 }

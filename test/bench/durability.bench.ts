@@ -217,10 +217,7 @@ async function main(): Promise<void> {
   // same options (so the ratio is the cost of durability alone), and is also measured once with
   // the client's defaults for reference.
   const nc = await connect(
-    buildConnectOptions(
-      { name: 'synos-bench', connectTimeoutMs: 5000, auth: {}, tls: null },
-      [server.url]
-    )
+    buildConnectOptions({ name: 'synos-bench', connectTimeoutMs: 5000, auth: {}, tls: null }, [server.url])
   );
   const ncDefaults = await connect({ servers: server.url });
   try {

@@ -60,7 +60,15 @@ function inputEnvelope(i: number, id: string): { subject: string; payload: Uint8
     type = 'system.resource.update';
     data = { cpu: 0.3 + (i % 10) / 100, memory: 0.5, disk: 0.4 };
   }
-  const env = { specversion: '1.0', id, source: 'bench/orchestrator', type, time: new Date().toISOString(), datacontenttype: 'application/json', data };
+  const env = {
+    specversion: '1.0',
+    id,
+    source: 'bench/orchestrator',
+    type,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data
+  };
   return { subject, payload: encoder.encode(JSON.stringify(env)) };
 }
 
@@ -69,7 +77,12 @@ function inputEnvelope(i: number, id: string): { subject: string; payload: Uint8
  * generator must stay cheap, or it measures itself (a JetStream publish builds an Error per request
  * for its stack trace). `gate` throttles it so the stream never holds more than WINDOW unread.
  */
-async function publishAll(nc: NatsConnection, count: number, make: (i: number) => { subject: string; payload: Uint8Array }, gate: (i: number) => Promise<void>): Promise<void> {
+async function publishAll(
+  nc: NatsConnection,
+  count: number,
+  make: (i: number) => { subject: string; payload: Uint8Array },
+  gate: (i: number) => Promise<void>
+): Promise<void> {
   for (let i = 1; i <= count; i++) {
     const m = make(i);
     nc.publish(m.subject, m.payload);
@@ -104,9 +117,14 @@ async function rawBaseline(nc: NatsConnection, count: number): Promise<{ perSeco
   const started = performance.now();
   const cpu0 = cpuMicros();
   const payload = inputEnvelope(1, 'x').payload;
-  await publishAll(nc, count, () => ({ subject: 'benchraw.x', payload }), async (i) => {
-    while (i - consumed > WINDOW) await new Promise((r) => setTimeout(r, 5));
-  });
+  await publishAll(
+    nc,
+    count,
+    () => ({ subject: 'benchraw.x', payload }),
+    async (i) => {
+      while (i - consumed > WINDOW) await new Promise((r) => setTimeout(r, 5));
+    }
+  );
   while (consumed < count) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - started) / 1000;
   const cpuPerMsgUs = (cpuMicros() - cpu0) / count;
@@ -136,20 +154,25 @@ function pureEngine(count: number): { perSecond: number; rssAfter: number } {
 async function main(): Promise<void> {
   console.log(`engine benchmark: ${EVENTS.toLocaleString('en')} inbound events, node ${process.version}`);
   const pure = pureEngine(EVENTS);
-  console.log(`pure engine step():      ${Math.round(pure.perSecond).toLocaleString('en')} events/s (RSS ${mib(pure.rssAfter)})`);
+  console.log(
+    `pure engine step():      ${Math.round(pure.perSecond).toLocaleString('en')} events/s (RSS ${mib(pure.rssAfter)})`
+  );
 
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url });
   try {
     await provision(nc);
     const raw = await rawBaseline(nc, Math.min(EVENTS, 200_000));
-    console.log(`raw JetStream baseline:  ${Math.round(raw.perSecond).toLocaleString('en')} msgs/s, ${raw.cpuPerMsgUs.toFixed(1)} µs CPU/msg in this process (stream capture + consume + ack, no engine; ${Math.min(EVENTS, 200_000).toLocaleString('en')} msgs)`);
+    console.log(
+      `raw JetStream baseline:  ${Math.round(raw.perSecond).toLocaleString('en')} msgs/s, ${raw.cpuPerMsgUs.toFixed(1)} µs CPU/msg in this process (stream capture + consume + ack, no engine; ${Math.min(EVENTS, 200_000).toLocaleString('en')} msgs)`
+    );
 
     const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule({ active: true })];
     const core = createTestCore({ servers: [server.url], dataDir: tempDir('synos-bench-'), modules });
     await core.start();
     await core.api.invoke('connection.connect', {});
-    while (!(await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound)) await new Promise((r) => setTimeout(r, 50));
+    while (!(await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound))
+      await new Promise((r) => setTimeout(r, 50));
     const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
 
     // Probe latency: publish time of each probe input → its memory_update arriving on the orchestrator subject.
@@ -202,12 +225,22 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
 
     const rate = EVENTS / seconds;
-    console.log(`engine + bridge:         ${Math.round(rate).toLocaleString('en')} events/s over ${seconds.toFixed(1)} s (${(rate / raw.perSecond).toFixed(2)}× the raw baseline; target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`);
+    console.log(
+      `engine + bridge:         ${Math.round(rate).toLocaleString('en')} events/s over ${seconds.toFixed(1)} s (${(rate / raw.perSecond).toFixed(2)}× the raw baseline; target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`
+    );
     // CPU per event is steadier than wall-clock rate on a shared machine: it says what one core could carry.
-    console.log(`CPU per event:           ${cpuPerEventUs.toFixed(1)} µs (raw ${raw.cpuPerMsgUs.toFixed(1)} µs); one core could carry ≈ ${Math.round(1e6 / cpuPerEventUs).toLocaleString('en')} events/s (raw ≈ ${Math.round(1e6 / raw.cpuPerMsgUs).toLocaleString('en')})`);
-    console.log(`input → output latency:  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(1)} ms (${latencies.length} probes, publish → event on orchestrator.consciousness.memory)`);
-    console.log(`RSS:                     start ${mib(rssStart)}, after ${EVENTS.toLocaleString('en')} events ${mib(rssEnd)}; samples ${rssSamples.map(([i, b]) => `${Math.round(i / 1000)}k:${mib(b)}`).join(' ')}`);
-    console.log(`bridge counters:         accepted ${status.inbound.accepted}, invalid ${status.inbound.invalid}, naks ${status.inbound.naks}, published ${status.outbound.published} via ${status.outbound.publisher}, dropped ${status.outbound.dropped}, failed ${status.outbound.failed}`);
+    console.log(
+      `CPU per event:           ${cpuPerEventUs.toFixed(1)} µs (raw ${raw.cpuPerMsgUs.toFixed(1)} µs); one core could carry ≈ ${Math.round(1e6 / cpuPerEventUs).toLocaleString('en')} events/s (raw ≈ ${Math.round(1e6 / raw.cpuPerMsgUs).toLocaleString('en')})`
+    );
+    console.log(
+      `input → output latency:  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(1)} ms (${latencies.length} probes, publish → event on orchestrator.consciousness.memory)`
+    );
+    console.log(
+      `RSS:                     start ${mib(rssStart)}, after ${EVENTS.toLocaleString('en')} events ${mib(rssEnd)}; samples ${rssSamples.map(([i, b]) => `${Math.round(i / 1000)}k:${mib(b)}`).join(' ')}`
+    );
+    console.log(
+      `bridge counters:         accepted ${status.inbound.accepted}, invalid ${status.inbound.invalid}, naks ${status.inbound.naks}, published ${status.outbound.published} via ${status.outbound.publisher}, dropped ${status.outbound.dropped}, failed ${status.outbound.failed}`
+    );
     await core.stop();
   } finally {
     await nc.close();

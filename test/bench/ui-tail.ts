@@ -34,7 +34,14 @@ export interface TailFigures {
 function stats(deltas: number[]): FrameStats {
   const sorted = [...deltas].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { frames: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, long: sorted.filter((d) => d > 50).length };
+  return {
+    frames: sorted.length,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    max: sorted[sorted.length - 1] ?? 0,
+    long: sorted.filter((d) => d > 50).length
+  };
 }
 
 /** Records rAF deltas in the page for `ms` milliseconds. */
@@ -43,7 +50,9 @@ async function recordFrames(page: Page, ms: number): Promise<number[]> {
     (duration) =>
       new Promise<number[]>((resolve) => {
         // Runs in the page; typed by hand because this file compiles against Node's lib.
-        const requestAnimationFrame = (globalThis as unknown as { requestAnimationFrame: (cb: (now: number) => void) => number }).requestAnimationFrame.bind(globalThis);
+        const requestAnimationFrame = (
+          globalThis as unknown as { requestAnimationFrame: (cb: (now: number) => void) => number }
+        ).requestAnimationFrame.bind(globalThis);
         const deltas: number[] = [];
         let last = performance.now();
         const end = last + duration;
@@ -67,7 +76,11 @@ function numberOf(text: string | null): number {
  * Expects the page on the Messages view. Starts a tail of `subject.>`, measures idle frames, then
  * publishes `rate` msgs/s for `seconds` while measuring frames again.
  */
-export async function measureLiveTail(page: Page, natsUrl: string, { rate = 20_000, seconds = 6, subject = 'uitail' } = {}): Promise<TailFigures> {
+export async function measureLiveTail(
+  page: Page,
+  natsUrl: string,
+  { rate = 20_000, seconds = 6, subject = 'uitail' } = {}
+): Promise<TailFigures> {
   await page.getByRole('form', { name: 'Live tail' }).getByLabel('Subject').fill(`${subject}.>`);
   await page.getByRole('form', { name: 'Live tail' }).getByLabel('Ring size').fill('10000');
   await page.getByRole('button', { name: /^(Start|Restart)$/ }).click();

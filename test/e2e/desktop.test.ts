@@ -40,7 +40,9 @@ describe.skipIf(!binary)('desktop shell (Electron)', () => {
       const window = await app.firstWindow();
       // No Node in the page (nodeIntegration off, sandbox on), only the frozen bridge (contextIsolation).
       expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
+      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe(
+        'undefined'
+      );
       expect(await window.evaluate(() => Object.isFrozen((window as unknown as { synos: object }).synos))).toBe(true);
       await expect
         .poll(() => window.getByTestId('connection-state').first().getAttribute('data-state'), { timeout: 20_000 })

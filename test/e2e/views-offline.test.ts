@@ -12,7 +12,19 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
-const VIEWS = ['Overview', 'Streams', 'Consumers', 'Messages', 'Engine', 'Security', 'Outbox', 'Alerts', 'Metrics', 'Benchmarks', 'Settings'];
+const VIEWS = [
+  'Overview',
+  'Streams',
+  'Consumers',
+  'Messages',
+  'Engine',
+  'Security',
+  'Outbox',
+  'Alerts',
+  'Metrics',
+  'Benchmarks',
+  'Settings'
+];
 
 describe('offline views', () => {
   let nats: NatsServerHandle;
@@ -31,7 +43,17 @@ describe('offline views', () => {
     nats = await startNatsServer();
     serve = await startServe(['--nats', nats.url, '--data', tempDir()]);
     // Some traffic, so the cached streams have something to show.
-    const pub = runCliSync(['--nats', nats.url, '--data', tempDir(), 'pub', 'health.offline-test', '{"n":{{count}}}', '--count', '25']);
+    const pub = runCliSync([
+      '--nats',
+      nats.url,
+      '--data',
+      tempDir(),
+      'pub',
+      'health.offline-test',
+      '{"n":{{count}}}',
+      '--count',
+      '25'
+    ]);
     expect(pub.code, pub.stderr).toBe(0);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -53,7 +75,9 @@ describe('offline views', () => {
     await expect.poll(() => page.getByTestId('stream-row').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
     await expect.poll(() => page.getByTestId('live-mark').isVisible()).toBe(true);
     await page.getByRole('link', { name: 'HEALTH_METRICS' }).click();
-    await expect.poll(async () => Number(await page.getByTestId('stream-messages').textContent())).toBeGreaterThanOrEqual(25);
+    await expect
+      .poll(async () => Number(await page.getByTestId('stream-messages').textContent()))
+      .toBeGreaterThanOrEqual(25);
     await go('Consumers');
     await expect.poll(() => page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
     await expect.poll(() => page.getByTestId('offline-banner').count()).toBe(0);
@@ -72,7 +96,9 @@ describe('offline views', () => {
 
     // Streams and consumers come from the cache, marked with the snapshot's time.
     await go('Streams');
-    await expect.poll(() => page.getByTestId('cached-mark').textContent(), { timeout: 20_000 }).toContain('Cached snapshot from');
+    await expect
+      .poll(() => page.getByTestId('cached-mark').textContent(), { timeout: 20_000 })
+      .toContain('Cached snapshot from');
     expect(await page.getByTestId('stream-row').count()).toBeGreaterThanOrEqual(5);
     await page.getByRole('link', { name: 'HEALTH_METRICS' }).click();
     await expect.poll(() => page.getByTestId('cached-mark').isVisible(), { timeout: 15_000 }).toBe(true);

@@ -37,18 +37,37 @@ describe('every view on real data', () => {
     nats = await startNatsServer();
     serve = await startServe(['--nats', nats.url, '--data', tempDir()]);
     // The simulator plays the orchestrator and security side: services, health, incidents.
-    simulate = spawn(process.execPath, [CLI, 'simulate', '--nats', nats.url, '--data', tempDir(), '--rate', '40', '--incident-every', '3', '--no-provision'], {
-      env: { ...process.env, NATS_URL: '' },
-      stdio: 'ignore'
-    });
+    simulate = spawn(
+      process.execPath,
+      [
+        CLI,
+        'simulate',
+        '--nats',
+        nats.url,
+        '--data',
+        tempDir(),
+        '--rate',
+        '40',
+        '--incident-every',
+        '3',
+        '--no-provision'
+      ],
+      {
+        env: { ...process.env, NATS_URL: '' },
+        stdio: 'ignore'
+      }
+    );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     errors = watchPageErrors(page);
     await page.goto(serve.url);
-    await waitFor(async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected', {
-      timeoutMs: 15_000,
-      message: 'the UI to show a live NATS connection'
-    });
+    await waitFor(
+      async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+      {
+        timeoutMs: 15_000,
+        message: 'the UI to show a live NATS connection'
+      }
+    );
   });
 
   afterAll(async () => {
@@ -61,7 +80,9 @@ describe('every view on real data', () => {
   it('Overview, Streams, Consumers and Messages show the server, its streams and live traffic', async () => {
     // Overview: connection facts and the heartbeats heard on health.>.
     await expect.poll(() => page.getByTestId('server-version').textContent()).toMatch(/nats-server \d+\.\d+/);
-    await expect.poll(() => page.getByTestId('overview-services').textContent(), { timeout: 20_000 }).toMatch(/healthy|degraded|unhealthy/);
+    await expect
+      .poll(() => page.getByTestId('overview-services').textContent(), { timeout: 20_000 })
+      .toMatch(/healthy|degraded|unhealthy/);
     await shot('overview');
 
     // Streams: the provisioned topology, sortable and filterable, in sync.
@@ -78,12 +99,23 @@ describe('every view on real data', () => {
 
     // Stream detail: state with messages from the simulator, and the message browser.
     await page.getByRole('link', { name: 'ORCHESTRATOR_EVENTS' }).click();
-    await expect.poll(async () => number(await page.getByTestId('stream-messages').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('drift-in-sync').textContent(), { timeout: 10_000 }).toContain('ORCHESTRATOR_EVENTS and its 4 consumers match');
+    await expect
+      .poll(async () => number(await page.getByTestId('stream-messages').textContent()), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('drift-in-sync').textContent(), { timeout: 10_000 })
+      .toContain('ORCHESTRATOR_EVENTS and its 4 consumers match');
     await page.getByRole('tab', { name: 'Messages' }).click();
     await expect.poll(() => page.getByTestId('browsed-message').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.getByTestId('browsed-message').first().locator('summary').click();
-    await expect.poll(() => page.getByLabel(/^Payload of message/).first().textContent()).toContain('specversion');
+    await expect
+      .poll(() =>
+        page
+          .getByLabel(/^Payload of message/)
+          .first()
+          .textContent()
+      )
+      .toContain('specversion');
     await shot('stream-messages');
 
     // Purge sits behind a confirmation that needs the stream's name typed.
@@ -93,7 +125,9 @@ describe('every view on real data', () => {
     await expect.poll(() => dialog.getByRole('button', { name: 'Purge', exact: true }).isDisabled()).toBe(true);
     await dialog.getByLabel(/Type HEALTH_METRICS to confirm/).fill('HEALTH_METRICS');
     await dialog.getByRole('button', { name: 'Purge', exact: true }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent()).toMatch(/Purged [\d,]+ messages? from HEALTH_METRICS/);
+    await expect
+      .poll(() => page.getByTestId('toasts').textContent())
+      .toMatch(/Purged [\d,]+ messages? from HEALTH_METRICS/);
 
     // Consumers: every durable consumer of the topology with its counts.
     await go('Consumers');
@@ -108,8 +142,12 @@ describe('every view on real data', () => {
     await go('Messages');
     await page.getByRole('form', { name: 'Live tail' }).getByLabel('Subject').fill('orchestrator.>');
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(async () => number(await page.getByTestId('tail-received').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByRole('list', { name: 'Tailed messages' }).getByRole('listitem').count()).toBeGreaterThan(0);
+    await expect
+      .poll(async () => number(await page.getByTestId('tail-received').textContent()), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Tailed messages' }).getByRole('listitem').count())
+      .toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => page.getByTestId('tail-state').textContent()).toContain('paused');
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -119,7 +157,9 @@ describe('every view on real data', () => {
     await expect.poll(() => page.getByTestId('envelope-check').textContent()).toContain('data.service');
     await expect.poll(() => publish.getByRole('button', { name: 'Publish' }).isDisabled()).toBe(true);
     await publish.getByLabel('Data (JSON)').fill('{"service": "ui-test", "status": "healthy"}');
-    await expect.poll(() => page.getByTestId('envelope-check').textContent()).toContain('valid service.health.update data');
+    await expect
+      .poll(() => page.getByTestId('envelope-check').textContent())
+      .toContain('valid service.health.update data');
     await publish.getByRole('button', { name: 'Publish' }).click();
     await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Published 1 message');
     await shot('messages');
@@ -129,9 +169,13 @@ describe('every view on real data', () => {
 
   it('Engine, Security, Outbox, Alerts, Metrics, Benchmarks and Settings show what the core measured', async () => {
     await go('Engine');
-    await expect.poll(async () => number(await page.getByTestId('engine-inputs').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => number(await page.getByTestId('engine-inputs').textContent()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('problem-row').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByRole('img', { name: 'Engine load and learning mode over time' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByRole('img', { name: 'Engine load and learning mode over time' }).isVisible())
+      .toBe(true);
     await shot('engine');
 
     await go('Security');
@@ -140,17 +184,26 @@ describe('every view on real data', () => {
     await shot('security');
 
     await go('Outbox');
-    await expect.poll(async () => number(await page.getByTestId('outbox-completed').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => number(await page.getByTestId('outbox-completed').textContent()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     // The simulation keeps the engine publishing: the card measures a delivery rate from the stats.
-    await expect.poll(() => page.getByTestId('outbox-rate').textContent(), { timeout: 20_000 }).toMatch(/^[\d,]+ msgs\/s/);
+    await expect
+      .poll(() => page.getByTestId('outbox-rate').textContent(), { timeout: 20_000 })
+      .toMatch(/^[\d,]+ msgs\/s/);
     await expect.poll(() => page.getByTestId('breaker-row').count()).toBe(4);
     await expect.poll(() => page.getByTestId('emergency-state').textContent()).toContain('off');
     await shot('outbox');
 
     // The emergency switch sits behind a confirmation; every breaker opens, and releasing closes them.
     await page.getByRole('button', { name: 'Emergency: open all breakers…' }).click();
-    await page.getByRole('dialog', { name: 'Open every breaker?' }).getByRole('button', { name: 'Open all breakers' }).click();
-    await expect.poll(() => page.getByTestId('emergency-state').textContent(), { timeout: 10_000 }).toContain('ON since');
+    await page
+      .getByRole('dialog', { name: 'Open every breaker?' })
+      .getByRole('button', { name: 'Open all breakers' })
+      .click();
+    await expect
+      .poll(() => page.getByTestId('emergency-state').textContent(), { timeout: 10_000 })
+      .toContain('ON since');
     await page.getByRole('button', { name: 'Release emergency switch' }).click();
     await expect.poll(() => page.getByTestId('emergency-state').textContent(), { timeout: 10_000 }).toContain('off');
 
@@ -160,20 +213,32 @@ describe('every view on real data', () => {
     await record.getByLabel('Subject filter').fill('orchestrator.>');
     await record.getByRole('button', { name: 'Start recording' }).click();
     const live = page.getByTestId('recording-row').filter({ hasText: 'ui-live' });
-    await expect.poll(async () => number(await live.locator('td').nth(4).textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => number(await live.locator('td').nth(4).textContent()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await live.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('stopped');
     const file = path.join(tempDir(), 'ui-live.ndjson');
     await live.getByRole('button', { name: 'Export…' }).click();
     await page.getByRole('form', { name: 'Export ui-live' }).getByLabel('File on the server').fill(file);
     await page.getByRole('form', { name: 'Export ui-live' }).getByRole('button', { name: 'Export' }).click();
-    await expect.poll(() => page.getByTestId('toasts').textContent(), { timeout: 10_000 }).toMatch(/Exported [\d,]+ messages/);
-    await page.getByRole('form', { name: 'Import a recording' }).getByLabel(/Import NDJSON file/).fill(file);
+    await expect
+      .poll(() => page.getByTestId('toasts').textContent(), { timeout: 10_000 })
+      .toMatch(/Exported [\d,]+ messages/);
+    await page
+      .getByRole('form', { name: 'Import a recording' })
+      .getByLabel(/Import NDJSON file/)
+      .fill(file);
     await page.getByRole('form', { name: 'Import a recording' }).getByRole('button', { name: 'Import' }).click();
-    await expect.poll(() => page.getByTestId('recording-row').filter({ hasText: 'import' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('recording-row').filter({ hasText: 'import' }).count(), { timeout: 10_000 })
+      .toBe(1);
     const imported = page.getByTestId('recording-row').filter({ hasText: 'import' });
     await imported.getByRole('button', { name: 'Replay…' }).click();
-    await page.getByRole('form', { name: /^Replay / }).getByRole('button', { name: 'Replay' }).click();
+    await page
+      .getByRole('form', { name: /^Replay / })
+      .getByRole('button', { name: 'Replay' })
+      .click();
     await expect.poll(() => page.getByTestId('replay-progress').textContent(), { timeout: 20_000 }).toContain('done');
     await shot('outbox-recordings');
 
@@ -183,17 +248,35 @@ describe('every view on real data', () => {
     const rule = page.getByRole('form', { name: 'Rule consumer.pending' }).first();
     await rule.getByLabel('Threshold').fill('0');
     await rule.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.getByRole('form', { name: 'Rule consumer.pending' }).first().getByText(/edited/).count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('form', { name: 'Rule consumer.pending' })
+          .first()
+          .getByText(/edited/)
+          .count()
+      )
+      .toBe(1);
     await page.reload();
-    await expect.poll(() => page.getByRole('form', { name: 'Rule consumer.pending' }).first().getByLabel('Threshold').inputValue()).toBe('0');
-    await expect.poll(() => page.getByTestId('alert-row').filter({ hasText: 'consumer.pending' }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() =>
+        page.getByRole('form', { name: 'Rule consumer.pending' }).first().getByLabel('Threshold').inputValue()
+      )
+      .toBe('0');
+    await expect
+      .poll(() => page.getByTestId('alert-row').filter({ hasText: 'consumer.pending' }).count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     const alert = page.getByTestId('alert-row').filter({ hasText: 'consumer.pending' }).first();
     await alert.getByRole('button', { name: /^Acknowledge/ }).click();
-    await expect.poll(() => page.getByTestId('alert-row').filter({ hasText: 'acknowledged' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('alert-row').filter({ hasText: 'acknowledged' }).count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await shot('alerts');
 
     await go('Metrics');
-    await expect.poll(async () => number(await page.getByTestId('metrics-received').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => number(await page.getByTestId('metrics-received').textContent()), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await expect.poll(() => page.getByRole('img', { name: /messages per second/ }).isVisible()).toBe(true);
     await shot('metrics');
 

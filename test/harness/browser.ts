@@ -9,7 +9,12 @@ export const CHROMIUM_MISSING =
   'chromium is not installed, and the end-to-end tests need it. Install it with: sudo apt-get install -y chromium (or set CHROMIUM_PATH).';
 
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome'
+  ];
   const found = candidates.find((c): c is string => Boolean(c) && fs.existsSync(c as string));
   if (!found) throw new Error(CHROMIUM_MISSING);
   return found;

@@ -18,7 +18,10 @@ export interface CliResult {
 }
 
 /** Runs one CLI command to completion. */
-export function runCliSync(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): CliResult {
+export function runCliSync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}
+): CliResult {
   assertCliBuilt();
   const out = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',

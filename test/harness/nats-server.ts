@@ -55,12 +55,16 @@ process.once('exit', () => {
 function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => finish(new Error(`nats-server on port ${port} not ready after ${timeoutMs} ms:\n${out.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`nats-server on port ${port} not ready after ${timeoutMs} ms:\n${out.slice(-2000)}`)),
+      timeoutMs
+    );
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
       if (out.includes('Server is ready')) finish();
     };
-    const onExit = (code: number | null): void => finish(new Error(`nats-server exited (${code}) before ready:\n${out.slice(-2000)}`));
+    const onExit = (code: number | null): void =>
+      finish(new Error(`nats-server exited (${code}) before ready:\n${out.slice(-2000)}`));
     function finish(error?: Error): void {
       clearTimeout(timer);
       child.stderr?.off('data', onData);

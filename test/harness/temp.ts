@@ -10,7 +10,11 @@ export function tempDir(prefix = 'synos-test-'): string {
 /** Polls until check returns a truthy value, or fails with the message after timeoutMs. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {}
+  {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    message = 'condition'
+  }: { timeoutMs?: number; intervalMs?: number; message?: string } = {}
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -25,7 +25,10 @@ describe('AsyncJetStreamPublisher', () => {
     const publisher = new AsyncJetStreamPublisher(nc, { timeoutMs: 5000 });
     const acks = await Promise.all(
       Array.from({ length: 2000 }, (_, i) =>
-        publisher.publish('apub.many', new TextEncoder().encode(`m${i}`), { msgID: `many-${i}`, headers: { 'X-N': String(i) } })
+        publisher.publish('apub.many', new TextEncoder().encode(`m${i}`), {
+          msgID: `many-${i}`,
+          headers: { 'X-N': String(i) }
+        })
       )
     );
     expect(new Set(acks.map((a) => a.seq)).size).toBe(2000);

@@ -21,14 +21,23 @@ let seq = 0;
 
 function envelope(type: MessageType, data: unknown): Uint8Array {
   return encoder.encode(
-    JSON.stringify({ specversion: '1.0', id: `cfg-${Date.now()}-${++seq}`, source: 'test/orchestrator', type, time: new Date().toISOString(), datacontenttype: 'application/json', data })
+    JSON.stringify({
+      specversion: '1.0',
+      id: `cfg-${Date.now()}-${++seq}`,
+      source: 'test/orchestrator',
+      type,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data
+    })
   );
 }
 
 /** Every message seen on a subject by a plain core subscription, in arrival order. */
 function collect(nc: NatsConnection, subject: string): { sub: Subscription; seen: Array<Record<string, unknown>> } {
   const seen: Array<Record<string, unknown>> = [];
-  const sub = nc.subscribe(subject, { callback: (_err, msg) => {
+  const sub = nc.subscribe(subject, {
+    callback: (_err, msg) => {
       seen.push(msg.json<Record<string, unknown>>());
     }
   });
@@ -100,16 +109,28 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       expect(status.outboundMapping['consciousness.attention_shift']).toBe('orchestrator.consciousness.attention');
 
       await js.publish('orchestrator.service.started', envelope('service.lifecycle.started', { service: 'payments' }));
-      await js.publish('orchestrator.service.health', envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' }));
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' })
+      );
 
       // The decision lands on the remapped subject, in ORCHESTRATOR_EVENTS, with the action the configured prior favours.
-      const decision = await waitFor(() => decisions.seen[0], { timeoutMs: 20_000, message: `a decision on ${DECISION_SUBJECT}` });
+      const decision = await waitFor(() => decisions.seen[0], {
+        timeoutMs: 20_000,
+        message: `a decision on ${DECISION_SUBJECT}`
+      });
       expect(validateEnvelope(encoder.encode(JSON.stringify(decision))).ok).toBe(true);
-      expect(decision).toMatchObject({ type: 'consciousness.decision_made', data: { kind: 'service_unhealthy', target: 'payments', action: 'notify_operator' } });
-      const stored = await waitFor(async () => {
-        const info = await jsm.streams.info('ORCHESTRATOR_EVENTS', { subjects_filter: DECISION_SUBJECT });
-        return info.state.subjects?.[DECISION_SUBJECT] ?? 0;
-      }, { message: `${DECISION_SUBJECT} stored in ORCHESTRATOR_EVENTS` });
+      expect(decision).toMatchObject({
+        type: 'consciousness.decision_made',
+        data: { kind: 'service_unhealthy', target: 'payments', action: 'notify_operator' }
+      });
+      const stored = await waitFor(
+        async () => {
+          const info = await jsm.streams.info('ORCHESTRATOR_EVENTS', { subjects_filter: DECISION_SUBJECT });
+          return info.state.subjects?.[DECISION_SUBJECT] ?? 0;
+        },
+        { message: `${DECISION_SUBJECT} stored in ORCHESTRATOR_EVENTS` }
+      );
       expect(stored).toBe(1);
 
       // memory_update still goes on its own subject, but its forward is off.
@@ -123,14 +144,19 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       // The other forwards keep the DESIGN §2 mapping.
       const shifts = records.filter((r) => r.type === 'consciousness.attention_shift');
       expect(shifts.length).toBeGreaterThan(0);
-      for (const r of shifts) expect(r.subjects).toEqual(['consciousness.attention_shift', 'orchestrator.consciousness.attention']);
+      for (const r of shifts)
+        expect(r.subjects).toEqual(['consciousness.attention_shift', 'orchestrator.consciousness.attention']);
 
       // Heartbeats at the configured rate: many of them before the first metrics summary
       // (200 ms against 4 s: ~20; with the default 10 s heartbeat there would be none).
-      await waitFor(() => summaries.seen.length > 0, { timeoutMs: 20_000, message: `a metrics summary on ${METRICS_SUBJECT}` });
+      await waitFor(() => summaries.seen.length > 0, {
+        timeoutMs: 20_000,
+        message: `a metrics summary on ${METRICS_SUBJECT}`
+      });
       const beforeFirstSummary = heartbeats.seen.length;
       expect(beforeFirstSummary).toBeGreaterThanOrEqual(5);
-      for (const hb of heartbeats.seen) expect(hb).toMatchObject({ type: 'health.heartbeat', data: { service: 'control_center' } });
+      for (const hb of heartbeats.seen)
+        expect(hb).toMatchObject({ type: 'health.heartbeat', data: { service: 'control_center' } });
       expect(summaries.seen[0]).toMatchObject({ type: 'metrics.summary', data: { service: 'control_center' } });
 
       await nc.flush();
@@ -142,19 +168,34 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       expect(notices.filter((n) => n.code === 'BRIDGE_SUBJECT_NOT_STORED')).toEqual([]);
     } finally {
       await core.stop();
-      for (const c of [heartbeats, defaultHeartbeats, summaries, decisions, defaultDecisions, memoryForwards, memoryEvents]) c.sub.unsubscribe();
+      for (const c of [
+        heartbeats,
+        defaultHeartbeats,
+        summaries,
+        decisions,
+        defaultDecisions,
+        memoryForwards,
+        memoryEvents
+      ])
+        c.sub.unsubscribe();
     }
   });
 
   it('warns at start when a configured subject is outside every Syn_OS stream', async () => {
     const dataDir = tempDir();
-    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ bridge: { outboundMapping: { 'consciousness.error': 'ops.errors' } } }));
+    fs.writeFileSync(
+      path.join(dataDir, 'config.json'),
+      JSON.stringify({ bridge: { outboundMapping: { 'consciousness.error': 'ops.errors' } } })
+    );
     const core = createTestCore({ servers: [server.url], dataDir, autoConnect: true });
     await core.start();
     try {
-      const notice = await waitFor(async () => (await core.api.invoke('system.notices', {})).find((n) => n.code === 'BRIDGE_SUBJECT_NOT_STORED'), {
-        message: 'a BRIDGE_SUBJECT_NOT_STORED notice'
-      });
+      const notice = await waitFor(
+        async () => (await core.api.invoke('system.notices', {})).find((n) => n.code === 'BRIDGE_SUBJECT_NOT_STORED'),
+        {
+          message: 'a BRIDGE_SUBJECT_NOT_STORED notice'
+        }
+      );
       expect(notice.level).toBe('warning');
       expect(notice.message).toContain('ops.errors');
       expect(notice.details).toEqual({ subjects: ['ops.errors'] });

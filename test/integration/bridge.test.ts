@@ -23,11 +23,25 @@ let seq = 0;
 
 function envelope(type: MessageType, data: unknown): Uint8Array {
   return encoder.encode(
-    JSON.stringify({ specversion: '1.0', id: `test-${Date.now()}-${++seq}`, source: 'test/orchestrator', type, time: new Date().toISOString(), datacontenttype: 'application/json', data })
+    JSON.stringify({
+      specversion: '1.0',
+      id: `test-${Date.now()}-${++seq}`,
+      source: 'test/orchestrator',
+      type,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data
+    })
   );
 }
 
-const FAST = { active: true, heartbeatIntervalMs: 300, metricsIntervalMs: 500, tickIntervalMs: 50, nakBaseDelayMs: 200 };
+const FAST = {
+  active: true,
+  heartbeatIntervalMs: 300,
+  metricsIntervalMs: 500,
+  tickIntervalMs: 50,
+  nakBaseDelayMs: 200
+};
 
 function modulesWithFastBridge() {
   return [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];
@@ -39,7 +53,10 @@ async function startCore(url: string, dataDir: string): Promise<{ core: Core; br
   const status = await core.api.invoke('connection.connect', {});
   expect(status.state).toBe('connected');
   const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
-  await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), { timeoutMs: 20_000, message: 'all inbound consumers bound' });
+  await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
+    timeoutMs: 20_000,
+    message: 'all inbound consumers bound'
+  });
   return { core, bridge };
 }
 
@@ -80,21 +97,35 @@ describe('engine bridge against a real nats-server', () => {
     try {
       for (const service of ['billing', 'search', 'payments']) {
         await js.publish('orchestrator.service.started', envelope('service.lifecycle.started', { service }));
-        await js.publish('orchestrator.service.health', envelope('service.health.update', { service, status: 'healthy' }));
+        await js.publish(
+          'orchestrator.service.health',
+          envelope('service.health.update', { service, status: 'healthy' })
+        );
       }
       await js.publish('orchestrator.system.resource', envelope('system.resource.update', { cpu: 0.3, memory: 0.4 }));
-      await js.publish('orchestrator.service.health', envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' }));
-      await waitFor(async () => (await core.api.invoke('engine.state', {})).state.focus === 'payments', { message: 'focus on payments' });
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' })
+      );
+      await waitFor(async () => (await core.api.invoke('engine.state', {})).state.focus === 'payments', {
+        message: 'focus on payments'
+      });
 
-      const decisions = await waitFor(async () => {
-        const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision');
-        return found.length > 0 ? found : null;
-      }, { message: 'a decision on orchestrator.consciousness.decision' });
+      const decisions = await waitFor(
+        async () => {
+          const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision');
+          return found.length > 0 ? found : null;
+        },
+        { message: 'a decision on orchestrator.consciousness.decision' }
+      );
       const decision = decisions[0]!;
       expect(decision.msgId).toBe(decision.envelope.id);
       const checked = validateEnvelope(decision.envelope);
       expect(checked.ok).toBe(true);
-      expect(decision.envelope).toMatchObject({ type: 'consciousness.decision_made', data: { kind: 'service_unhealthy', target: 'payments', action: 'restart_service' } });
+      expect(decision.envelope).toMatchObject({
+        type: 'consciousness.decision_made',
+        data: { kind: 'service_unhealthy', target: 'payments', action: 'restart_service' }
+      });
       const own = await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
       expect(own).toHaveLength(1);
       expect(own[0]!.msgId).toBe(own[0]!.envelope.id);
@@ -103,12 +134,22 @@ describe('engine bridge against a real nats-server', () => {
       const shifts = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.attention');
       expect(shifts.some((s) => (s.envelope.data as { to: string }).to === 'payments')).toBe(true);
 
-      await js.publish('orchestrator.service.health', envelope('service.health.update', { service: 'payments', status: 'healthy' }));
-      const learning = await waitFor(async () => {
-        const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.learning');
-        return found.find((l) => (l.envelope.data as { kind: string }).kind === 'strategy') ?? null;
-      }, { message: 'a strategy learning event on orchestrator.consciousness.learning' });
-      expect(learning.envelope.data).toMatchObject({ problem_kind: 'service_unhealthy', action: 'restart_service', success: true });
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('service.health.update', { service: 'payments', status: 'healthy' })
+      );
+      const learning = await waitFor(
+        async () => {
+          const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.learning');
+          return found.find((l) => (l.envelope.data as { kind: string }).kind === 'strategy') ?? null;
+        },
+        { message: 'a strategy learning event on orchestrator.consciousness.learning' }
+      );
+      expect(learning.envelope.data).toMatchObject({
+        problem_kind: 'service_unhealthy',
+        action: 'restart_service',
+        success: true
+      });
       learnedWeight = (learning.envelope.data as { weight: number }).weight;
       expect(learnedWeight).toBeCloseTo(0.6 + 0.2 * 0.4, 4);
       expect(bridge.engine.weightOf('service_unhealthy', 'restart_service')).toBeCloseTo(learnedWeight, 4);
@@ -135,7 +176,11 @@ describe('engine bridge against a real nats-server', () => {
       expect(memory.longTerm[0]?.key).toBe('payments');
       // the problem, its decision and its outcome are still listed
       const problems = await again.core.api.invoke('engine.problems', { status: 'resolved' });
-      expect(problems.find((p) => p.target === 'payments')).toMatchObject({ kind: 'service_unhealthy', action: 'restart_service', outcome: 'success' });
+      expect(problems.find((p) => p.target === 'payments')).toMatchObject({
+        kind: 'service_unhealthy',
+        action: 'restart_service',
+        outcome: 'success'
+      });
     } finally {
       await again.core.stop();
     }
@@ -151,23 +196,42 @@ describe('engine bridge against a real nats-server', () => {
         ['orchestrator.service.health', encoder.encode('this is not json {'), 'not_json'],
         ['orchestrator.service.health', encoder.encode('[1,2,3]'), 'not_envelope'],
         ['orchestrator.service.health', encoder.encode(JSON.stringify({ hello: 'world' })), 'not_envelope'],
-        ['orchestrator.service.health', envelope('service.health.update', { service: 'x', status: 'on fire' }), 'invalid_data'],
-        ['orchestrator.service.health', envelope('user.request.received', { request_id: 'r', user: 'u', intent: 'i' }), 'wrong_type'],
+        [
+          'orchestrator.service.health',
+          envelope('service.health.update', { service: 'x', status: 'on fire' }),
+          'invalid_data'
+        ],
+        [
+          'orchestrator.service.health',
+          envelope('user.request.received', { request_id: 'r', user: 'u', intent: 'i' }),
+          'wrong_type'
+        ],
         ['orchestrator.user.request', binary, 'binary'],
         ['orchestrator.system.resource', oversized, 'oversized'],
         ['orchestrator.service.unknown_thing', envelope('service.lifecycle.started', { service: 'x' }), 'unknown_type'],
-        ['security.threat.detected', envelope('security.threat.detected', { threat_id: 't', severity: 'apocalyptic' }), 'invalid_data'],
-        ['security.weird.event', envelope('health.heartbeat', { service: 's', instance: 'i', status: 'healthy', uptime_s: 1 }), 'unknown_type']
+        [
+          'security.threat.detected',
+          envelope('security.threat.detected', { threat_id: 't', severity: 'apocalyptic' }),
+          'invalid_data'
+        ],
+        [
+          'security.weird.event',
+          envelope('health.heartbeat', { service: 's', instance: 'i', status: 'healthy', uptime_s: 1 }),
+          'unknown_type'
+        ]
       ];
       const rounds = 20;
       for (let r = 0; r < rounds; r++) for (const [subject, payload] of flood) await js.publish(subject, payload);
       const expected: Record<string, number> = {};
       for (const [, , reason] of flood) expected[reason] = (expected[reason] ?? 0) + rounds;
 
-      const result = await waitFor(async () => {
-        const r = await core.api.invoke('bridge.invalidMessages', { limit: 1000 });
-        return r.total === flood.length * rounds ? r : null;
-      }, { timeoutMs: 30_000, message: 'every malformed message counted' });
+      const result = await waitFor(
+        async () => {
+          const r = await core.api.invoke('bridge.invalidMessages', { limit: 1000 });
+          return r.total === flood.length * rounds ? r : null;
+        },
+        { timeoutMs: 30_000, message: 'every malformed message counted' }
+      );
       expect(result.counts).toEqual(expected);
       expect(result.items).toHaveLength(flood.length * rounds);
       const oversizedItem = result.items.find((i) => i.reason === 'oversized')!;
@@ -183,17 +247,30 @@ describe('engine bridge against a real nats-server', () => {
       expect(bad.rawText).toContain('on fire');
 
       // terminated, so never redelivered: nothing pending or awaiting ack on the bridge durables
-      await waitFor(async () => {
-        const infos = await Promise.all(['consciousness_bridge_service', 'consciousness_bridge_user', 'consciousness_bridge_system'].map((d) => jsm.consumers.info('ORCHESTRATOR_EVENTS', d)));
-        const sec = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
-        const all = [...infos, sec];
-        if (process.env.SYNOS_TEST_LOG === '1') console.log(all.map((i) => [i.name, i.num_ack_pending, i.num_pending, i.num_redelivered]));
-        return all.every((i) => i.num_ack_pending === 0 && i.num_pending === 0);
-      }, { message: 'no pending or redelivered messages' });
+      await waitFor(
+        async () => {
+          const infos = await Promise.all(
+            ['consciousness_bridge_service', 'consciousness_bridge_user', 'consciousness_bridge_system'].map((d) =>
+              jsm.consumers.info('ORCHESTRATOR_EVENTS', d)
+            )
+          );
+          const sec = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
+          const all = [...infos, sec];
+          if (process.env.SYNOS_TEST_LOG === '1')
+            console.log(all.map((i) => [i.name, i.num_ack_pending, i.num_pending, i.num_redelivered]));
+          return all.every((i) => i.num_ack_pending === 0 && i.num_pending === 0);
+        },
+        { message: 'no pending or redelivered messages' }
+      );
 
       // still alive: a valid message is taken
-      await js.publish('orchestrator.service.health', envelope('service.health.update', { service: 'after-flood', status: 'unhealthy' }));
-      await waitFor(async () => (await core.api.invoke('engine.state', {})).state.focus === 'after-flood', { message: 'engine still takes input' });
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('service.health.update', { service: 'after-flood', status: 'unhealthy' })
+      );
+      await waitFor(async () => (await core.api.invoke('engine.state', {})).state.focus === 'after-flood', {
+        message: 'engine still takes input'
+      });
       const status = await core.api.invoke('bridge.status', {});
       expect(status.inbound.invalid).toBe(flood.length * rounds);
       expect(status.running).toBe(true);
@@ -209,12 +286,26 @@ describe('engine bridge against a real nats-server', () => {
     core.api.subscribe('engine.event', (p) => pushed['engine.event']!.push(p));
     core.api.subscribe('security.event', (p) => pushed['security.event']!.push(p));
     try {
-      await js.publish('security.threat.detected', envelope('security.threat.detected', { threat_id: 'th-1', severity: 'critical', target: 'vault', description: 'exfiltration' }));
-      await js.publish('security.auth.failure', envelope('security.auth.failure', { user: 'mallory', source_ip: '203.0.113.9' }));
-      const sec = await waitFor(async () => {
-        const r = await core.api.invoke('security.events', {});
-        return r.items.length === 2 ? r : null;
-      }, { message: 'two security events stored' });
+      await js.publish(
+        'security.threat.detected',
+        envelope('security.threat.detected', {
+          threat_id: 'th-1',
+          severity: 'critical',
+          target: 'vault',
+          description: 'exfiltration'
+        })
+      );
+      await js.publish(
+        'security.auth.failure',
+        envelope('security.auth.failure', { user: 'mallory', source_ip: '203.0.113.9' })
+      );
+      const sec = await waitFor(
+        async () => {
+          const r = await core.api.invoke('security.events', {});
+          return r.items.length === 2 ? r : null;
+        },
+        { message: 'two security events stored' }
+      );
       expect(sec.items[1]).toMatchObject({ type: 'security.threat.detected', severity: 'critical', target: 'vault' });
       expect(sec.countsBySeverity).toEqual({ critical: 1, medium: 1 });
       const critical = await core.api.invoke('security.events', { minSeverity: 'high' });
@@ -222,11 +313,16 @@ describe('engine bridge against a real nats-server', () => {
       const open = await core.api.invoke('engine.problems', { status: 'open' });
       expect(open[0]).toMatchObject({ kind: 'security_threat', target: 'vault', action: 'notify_operator' });
       // the views' pushed events arrive and match the contract
-      await waitFor(() => pushed['engine.state']!.length > 0 && pushed['security.event']!.length === 2, { message: 'pushed engine.state and security.event' });
+      await waitFor(() => pushed['engine.state']!.length > 0 && pushed['security.event']!.length === 2, {
+        message: 'pushed engine.state and security.event'
+      });
       for (const [channel, payloads] of Object.entries(pushed)) {
-        for (const p of payloads) expect(contractEvents[channel as 'engine.state'].payload.safeParse(p).success, channel).toBe(true);
+        for (const p of payloads)
+          expect(contractEvents[channel as 'engine.state'].payload.safeParse(p).success, channel).toBe(true);
       }
-      expect(pushed['engine.event']!.some((p) => (p as { type: string }).type === 'consciousness.decision_made')).toBe(true);
+      expect(pushed['engine.event']!.some((p) => (p as { type: string }).type === 'consciousness.decision_made')).toBe(
+        true
+      );
 
       // the engine throws once: the message is nak'ed, redelivered after the back-off and then taken
       const original = bridge.engine.step.bind(bridge.engine);
@@ -238,8 +334,14 @@ describe('engine bridge against a real nats-server', () => {
         }
         return original(input, now);
       };
-      await js.publish('orchestrator.service.health', envelope('service.health.update', { service: 'flaky', status: 'degraded' }));
-      await waitFor(async () => (await core.api.invoke('engine.state', {})).attention.some((a) => a.target === 'flaky'), { message: 'redelivered message taken' });
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('service.health.update', { service: 'flaky', status: 'degraded' })
+      );
+      await waitFor(
+        async () => (await core.api.invoke('engine.state', {})).attention.some((a) => a.target === 'flaky'),
+        { message: 'redelivered message taken' }
+      );
       // it reached the engine only through the redelivery after the nak
       expect(failures).toBe(1);
       const status = await core.api.invoke('bridge.status', {});
@@ -254,19 +356,25 @@ describe('engine bridge against a real nats-server', () => {
   it('publishes its heartbeat and metrics summary, and lists services heard on health.>', async () => {
     const { core } = await startCore(server.url, tempDir());
     try {
-      await waitFor(async () => {
-        const s = await core.api.invoke('bridge.status', {});
-        return s.heartbeat.lastAt !== null && s.metricsSummary.lastAt !== null;
-      }, { message: 'heartbeat and metrics summary published' });
+      await waitFor(
+        async () => {
+          const s = await core.api.invoke('bridge.status', {});
+          return s.heartbeat.lastAt !== null && s.metricsSummary.lastAt !== null;
+        },
+        { message: 'heartbeat and metrics summary published' }
+      );
       const beats = await storedOn(jsm, 'HEALTH_METRICS', 'health.control_center');
       expect(beats.length).toBeGreaterThan(0);
       expect(validateEnvelope(beats[0]!.envelope).ok).toBe(true);
       const summaries = await storedOn(jsm, 'HEALTH_METRICS', 'metrics.control_center');
       expect(validateEnvelope(summaries[0]!.envelope, { expectedType: 'metrics.summary' }).ok).toBe(true);
-      const services = await waitFor(async () => {
-        const list = await core.api.invoke('health.services', {});
-        return list.find((s) => s.service === 'control_center') ?? null;
-      }, { message: 'control_center heard on health.>' });
+      const services = await waitFor(
+        async () => {
+          const list = await core.api.invoke('health.services', {});
+          return list.find((s) => s.service === 'control_center') ?? null;
+        },
+        { message: 'control_center heard on health.>' }
+      );
       expect(services.status).toBe('healthy');
     } finally {
       await core.stop();

@@ -43,7 +43,12 @@ describe('background WAL checkpoints', () => {
       const payload = new Uint8Array(2000);
       for (let batch = 0; batch < 12; batch++) {
         store.enqueue(
-          Array.from({ length: 1000 }, () => ({ id: newMessageId(), subject: 'a.b', payload, priority: 'normal' as const }))
+          Array.from({ length: 1000 }, () => ({
+            id: newMessageId(),
+            subject: 'a.b',
+            payload,
+            priority: 'normal' as const
+          }))
         );
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -61,7 +61,9 @@ describe('synos-cc command line', () => {
     try {
       expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
       await expect
-        .poll(async () => (await (await fetch(`${serve.origin}/healthz`)).json()) as { nats: string }, { timeout: 10_000 })
+        .poll(async () => (await (await fetch(`${serve.origin}/healthz`)).json()) as { nats: string }, {
+          timeout: 10_000
+        })
         .toMatchObject({ status: 'ok', nats: 'connected' });
     } finally {
       await serve.stop();

@@ -26,14 +26,20 @@ describe('connection manager against a real nats-server', () => {
       expect(info.server?.port).toBe(server.port);
 
       await server.kill9();
-      const down = await waitFor(() => {
-        const s = core.context.nats.status();
-        return s.state !== 'connected' ? s : null;
-      }, { timeoutMs: 5000, message: 'disconnect to be noticed' });
+      const down = await waitFor(
+        () => {
+          const s = core.context.nats.status();
+          return s.state !== 'connected' ? s : null;
+        },
+        { timeoutMs: 5000, message: 'disconnect to be noticed' }
+      );
       expect(down.offlineSince).not.toBeNull();
 
       await server.restart();
-      await waitFor(() => core.context.nats.status().state === 'connected', { timeoutMs: 20_000, message: 'reconnect' });
+      await waitFor(() => core.context.nats.status().state === 'connected', {
+        timeoutMs: 20_000,
+        message: 'reconnect'
+      });
       expect(states).toContain('reconnecting');
       expect(core.context.nats.status().offlineSince).toBeNull();
     } finally {

@@ -5,11 +5,23 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientLink, type SynosClient } from '../../main/contract/client';
-import { ContractError, IPC_CALL_CHANNEL, IPC_EVENTS_CHANNEL, type CallResult, type ConnectionStatus, type EventBatch } from '../../main/contract';
+import {
+  ContractError,
+  IPC_CALL_CHANNEL,
+  IPC_EVENTS_CHANNEL,
+  type CallResult,
+  type ConnectionStatus,
+  type EventBatch
+} from '../../main/contract';
 import { createWebSocketLink, type WebSocketLike } from '../../main/contract/ws-link';
 import type { Core } from '../../main/core/create-core';
 import { silentLogger } from '../../main/core/logger';
-import { registerIpcTransport, type IpcMainInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../main/transport/ipc';
+import {
+  registerIpcTransport,
+  type IpcMainInvokeEventLike,
+  type IpcMainLike,
+  type WebContentsLike
+} from '../../main/transport/ipc';
 import { createMemoryLink } from '../../main/transport/memory';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
@@ -175,7 +187,9 @@ describe.each(transports)('contract over $name', (transport) => {
       (client.call as (m: string, i: unknown) => Promise<unknown>)('connection.status', { extra: true })
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(
-      (client.call as (m: string, i: unknown) => Promise<unknown>)('events.subscribe', { channels: ['no.such.channel'] })
+      (client.call as (m: string, i: unknown) => Promise<unknown>)('events.subscribe', {
+        channels: ['no.such.channel']
+      })
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
@@ -222,7 +236,10 @@ describe('Electron IPC sender checks', () => {
       fake.frameParent = { url: 'file:///opt/synos/x.html', parent: null };
       await expect(client.call('system.info')).rejects.toMatchObject({ code: 'FORBIDDEN' });
       // A malformed request never reaches the core.
-      const raw = (await fake.handler!({ sender: fake.contents, senderFrame: { url: fake.frameUrl, parent: null } }, 'nonsense')) as CallResult;
+      const raw = (await fake.handler!(
+        { sender: fake.contents, senderFrame: { url: fake.frameUrl, parent: null } },
+        'nonsense'
+      )) as CallResult;
       expect(raw).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     } finally {
       registration.dispose();
@@ -234,7 +251,12 @@ describe('Electron IPC sender checks', () => {
     const core = createTestCore();
     await core.start();
     const fake = new FakeElectron();
-    const registration = registerIpcTransport({ ipcMain: fake.ipcMain, api: core.api, logger: silentLogger, isTrustedUrl: () => true });
+    const registration = registerIpcTransport({
+      ipcMain: fake.ipcMain,
+      api: core.api,
+      logger: silentLogger,
+      isTrustedUrl: () => true
+    });
     try {
       const client = createClient(fake.link());
       await client.call('events.subscribe', { channels: ['connection.state'] });

@@ -20,7 +20,10 @@ describe('database and migrations (real SQLite file)', () => {
     first.db.close();
     const second = openDatabase(file, { migrations: [m1, m2], logger: silentLogger });
     expect(second.applied).toEqual([]);
-    const rows = second.db.prepare('SELECT id, checksum FROM schema_migrations ORDER BY id').all() as Array<{ id: string; checksum: string }>;
+    const rows = second.db.prepare('SELECT id, checksum FROM schema_migrations ORDER BY id').all() as Array<{
+      id: string;
+      checksum: string;
+    }>;
     expect(rows).toEqual([
       { id: '0001', checksum: migrationChecksum(m1) },
       { id: '0002', checksum: migrationChecksum(m2) }
@@ -37,10 +40,16 @@ describe('database and migrations (real SQLite file)', () => {
 
   it('rolls back a failing migration completely', () => {
     const file = path.join(tempDir(), 'x.db');
-    const broken: Migration = { id: '0003', description: 'broken', sql: 'CREATE TABLE c (x INTEGER); INSERT INTO nope VALUES (1);' };
+    const broken: Migration = {
+      id: '0003',
+      description: 'broken',
+      sql: 'CREATE TABLE c (x INTEGER); INSERT INTO nope VALUES (1);'
+    };
     expect(() => openDatabase(file, { migrations: [m1, broken], logger: silentLogger })).toThrow();
     const db = new BetterSqlite3(file);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>).map((r) => r.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
     expect(tables).toContain('a');
     expect(tables).not.toContain('c');
     expect(db.prepare("SELECT count(*) AS n FROM schema_migrations WHERE id='0003'").get()).toEqual({ n: 0 });
@@ -51,7 +60,11 @@ describe('database and migrations (real SQLite file)', () => {
     const dir = tempDir();
     const file = path.join(dir, 'synos.db');
     fs.writeFileSync(file, Buffer.from('this is not a sqlite database at all '.repeat(200)));
-    const opened = openDatabase(file, { migrations: MIGRATIONS, logger: silentLogger, now: () => new Date('2026-01-02T03:04:05.678Z') });
+    const opened = openDatabase(file, {
+      migrations: MIGRATIONS,
+      logger: silentLogger,
+      now: () => new Date('2026-01-02T03:04:05.678Z')
+    });
     expect(opened.recoveredFrom).toBe(`${file}.corrupt-2026-01-02T03-04-05-678Z`);
     expect(fs.readFileSync(opened.recoveredFrom!, 'utf8')).toContain('not a sqlite database');
     expect(opened.db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length });

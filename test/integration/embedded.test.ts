@@ -12,7 +12,14 @@ describe('embedded default nats-server', () => {
     const port = await freePort();
     const dataDir = tempDir();
     const manager = new ConnectionManager({
-      nats: { servers: [`nats://127.0.0.1:${port}`], explicit: false, name: 'test', auth: {}, tls: null, connectTimeoutMs: 2000 },
+      nats: {
+        servers: [`nats://127.0.0.1:${port}`],
+        explicit: false,
+        name: 'test',
+        auth: {},
+        tls: null,
+        connectTimeoutMs: 2000
+      },
       embedded: { enabled: true, binary: 'nats-server', dataDir },
       logger: silentLogger
     });
@@ -33,7 +40,14 @@ describe('embedded default nats-server', () => {
   it('runs offline with an install hint when the nats-server binary is missing', async () => {
     const port = await freePort();
     const manager = new ConnectionManager({
-      nats: { servers: [`nats://127.0.0.1:${port}`], explicit: false, name: 'test', auth: {}, tls: null, connectTimeoutMs: 1000 },
+      nats: {
+        servers: [`nats://127.0.0.1:${port}`],
+        explicit: false,
+        name: 'test',
+        auth: {},
+        tls: null,
+        connectTimeoutMs: 1000
+      },
       embedded: { enabled: true, binary: 'nats-server-that-does-not-exist', dataDir: tempDir() },
       logger: silentLogger
     });

@@ -170,13 +170,25 @@ describe('replay manager', () => {
       expect(settled).toBe(0);
       expect(store.stats().counts.processing).toBe(300);
       other.exec('COMMIT');
-      await waitFor(() => allCompleted(store, batch.map((m) => m.id)), {
-        timeoutMs: 15_000,
-        message: 'every row completed after the lock went away'
-      });
+      await waitFor(
+        () =>
+          allCompleted(
+            store,
+            batch.map((m) => m.id)
+          ),
+        {
+          timeoutMs: 15_000,
+          message: 'every row completed after the lock went away'
+        }
+      );
       expect(settled).toBe(300);
       expect(store.stats().counts.processing).toBe(0);
-      const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, batch.map((m) => m.id));
+      const count = await countByMsgId(
+        nc,
+        'HEALTH_METRICS',
+        `health.outbox_it.${run}`,
+        batch.map((m) => m.id)
+      );
       expect(count).toMatchObject({ total: 300, unique: 300, duplicated: [], missing: [] });
     } finally {
       off();

@@ -31,12 +31,24 @@ describe('simulate against a running core', () => {
     const core = createTestCore({ servers: [server.url], autoConnect: true });
     await core.start();
     try {
-      await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), { timeoutMs: 30_000, message: 'the bridge bound its consumers' });
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
+        timeoutMs: 30_000,
+        message: 'the bridge bound its consumers'
+      });
       const events: SimulationEvent[] = [];
       let failing: string | null = null;
       const simulation = runSimulation(
         nc,
-        { rate: 40, durationS: 12, services: 5, incidentEveryS: 10, firstIncidentAfterMs: 1000, consume: true, provision: true, seed: 3 },
+        {
+          rate: 40,
+          durationS: 12,
+          services: 5,
+          incidentEveryS: 10,
+          firstIncidentAfterMs: 1000,
+          consume: true,
+          provision: true,
+          seed: 3
+        },
         (e) => {
           events.push(e);
           if (e.kind === 'incident' && e.text.includes('degrading')) failing = e.target ?? null;
@@ -58,14 +70,25 @@ describe('simulate against a running core', () => {
 
       expect(failing).not.toBeNull();
       const seen = events.filter((e) => e.kind === 'seen');
-      const decision = seen.find((e) => e.subject === 'orchestrator.consciousness.decision' && (e.envelope?.data as { target?: string }).target === failing);
+      const decision = seen.find(
+        (e) =>
+          e.subject === 'orchestrator.consciousness.decision' &&
+          (e.envelope?.data as { target?: string }).target === failing
+      );
       expect(decision?.envelope?.data).toMatchObject({ kind: 'service_unhealthy' });
       expect(decision?.text).toMatch(/^decision: \w+ for /);
       const learning = seen.find(
-        (e) => e.subject === 'orchestrator.consciousness.learning' && (e.envelope?.data as { kind: string; problem_kind?: string }).problem_kind === 'service_unhealthy'
+        (e) =>
+          e.subject === 'orchestrator.consciousness.learning' &&
+          (e.envelope?.data as { kind: string; problem_kind?: string }).problem_kind === 'service_unhealthy'
       );
       expect(learning?.envelope?.data).toMatchObject({ kind: 'strategy', success: true });
-      expect(seen.some((e) => e.subject === 'orchestrator.consciousness.attention' && (e.envelope?.data as { to: string }).to === failing)).toBe(true);
+      expect(
+        seen.some(
+          (e) =>
+            e.subject === 'orchestrator.consciousness.attention' && (e.envelope?.data as { to: string }).to === failing
+        )
+      ).toBe(true);
       expect(seen.some((e) => e.subject === 'orchestrator.consciousness.state')).toBe(true);
 
       expect(report.publishFailures).toBe(0);
@@ -87,21 +110,71 @@ describe('simulate against a running core', () => {
   it('the real `synos-cc run` and `synos-cc simulate` processes: decisions and learning reach the orchestrator', async () => {
     assertCliBuilt();
     const dataDir = tempDir();
-    const run = spawn(process.execPath, [CLI, '--nats', server.url, '--data', dataDir, 'run'], { env: { ...process.env, NATS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, [CLI, '--nats', server.url, '--data', dataDir, 'run'], {
+      env: { ...process.env, NATS_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
     let runLog = '';
     run.stderr.on('data', (c: Buffer) => (runLog += c.toString()));
     run.stdout.on('data', (c: Buffer) => (runLog += c.toString()));
     try {
-      await waitFor(() => (runLog.match(/"msg":"consuming"/g) ?? []).length >= 4, { timeoutMs: 30_000, message: `synos-cc run to bind its consumers:\n${runLog}` });
+      await waitFor(() => (runLog.match(/"msg":"consuming"/g) ?? []).length >= 4, {
+        timeoutMs: 30_000,
+        message: `synos-cc run to bind its consumers:\n${runLog}`
+      });
       // synchronous: `run` is its own process, so blocking this one costs nothing
-      const sim = runCliSync(['--nats', server.url, '--data', tempDir(), 'simulate', '--duration', '8', '--rate', '20', '--services', '4', '--incident-every', '3', '--seed', '5', '--json'], { timeoutMs: 60_000 });
+      const sim = runCliSync(
+        [
+          '--nats',
+          server.url,
+          '--data',
+          tempDir(),
+          'simulate',
+          '--duration',
+          '8',
+          '--rate',
+          '20',
+          '--services',
+          '4',
+          '--incident-every',
+          '3',
+          '--seed',
+          '5',
+          '--json'
+        ],
+        { timeoutMs: 60_000 }
+      );
       expect(sim.code, sim.stderr).toBe(0);
-      const lines = sim.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; subject?: string; text?: string; envelope?: { data: Record<string, unknown> }; published?: number; consumed?: number });
+      const lines = sim.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              kind: string;
+              subject?: string;
+              text?: string;
+              envelope?: { data: Record<string, unknown> };
+              published?: number;
+              consumed?: number;
+            }
+        );
       const incident = lines.find((l) => l.kind === 'incident' && l.text?.includes('degrading'));
       expect(incident).toBeDefined();
       const seen = lines.filter((l) => l.kind === 'seen');
-      expect(seen.some((l) => l.subject === 'orchestrator.consciousness.decision' && l.envelope?.data.kind === 'service_unhealthy')).toBe(true);
-      expect(seen.some((l) => l.subject === 'orchestrator.consciousness.learning' && l.envelope?.data.kind === 'strategy' && l.envelope.data.success === true)).toBe(true);
+      expect(
+        seen.some(
+          (l) => l.subject === 'orchestrator.consciousness.decision' && l.envelope?.data.kind === 'service_unhealthy'
+        )
+      ).toBe(true);
+      expect(
+        seen.some(
+          (l) =>
+            l.subject === 'orchestrator.consciousness.learning' &&
+            l.envelope?.data.kind === 'strategy' &&
+            l.envelope.data.success === true
+        )
+      ).toBe(true);
       const report = lines.find((l) => l.kind === 'report');
       expect(report?.published).toBeGreaterThan(100);
       expect(report?.consumed).toBe(seen.length);

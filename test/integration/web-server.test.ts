@@ -35,7 +35,12 @@ describe('web mode server', () => {
     fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ui</title>');
     fs.mkdirSync(path.join(staticDir, 'assets'));
     fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
-    server = await startWebServer({ api: core.api, logger: silentLogger, staticDir, health: () => ({ nats: 'offline' }) });
+    server = await startWebServer({
+      api: core.api,
+      logger: silentLogger,
+      staticDir,
+      health: () => ({ nats: 'offline' })
+    });
   });
 
   afterAll(async () => {
@@ -68,7 +73,9 @@ describe('web mode server', () => {
   it('accepts the WebSocket with the token (query or bearer) and its own Origin', async () => {
     const base = `ws://127.0.0.1:${server.port}/ws`;
     expect(await upgradeStatus(`${base}?token=${server.token}`, { Origin: server.url })).toBe(101);
-    expect(await upgradeStatus(base, { Origin: `http://localhost:${server.port}`, Authorization: `Bearer ${server.token}` })).toBe(101);
+    expect(
+      await upgradeStatus(base, { Origin: `http://localhost:${server.port}`, Authorization: `Bearer ${server.token}` })
+    ).toBe(101);
   });
 
   it('refuses a missing or wrong token with 401', async () => {
@@ -86,7 +93,9 @@ describe('web mode server', () => {
   });
 
   it('answers malformed frames with INVALID_INPUT and keeps the socket open', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { headers: { Origin: server.url } });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+      headers: { Origin: server.url }
+    });
     await new Promise((r) => ws.once('open', r));
     const replies: unknown[] = [];
     ws.on('message', (d) => replies.push(JSON.parse(d.toString())));

@@ -24,14 +24,21 @@ describe('configuration precedence: defaults < config file < NATS_URL < flags', 
   });
 
   it('config file < NATS_URL < --nats', () => {
-    const dir = dirWithConfig({ nats: { servers: ['nats://file:4222'], user: 'u', password: 'p' }, database: { synchronous: 'FULL' } });
+    const dir = dirWithConfig({
+      nats: { servers: ['nats://file:4222'], user: 'u', password: 'p' },
+      database: { synchronous: 'FULL' }
+    });
     const fromFile = loadConfig({ mode: 'cli', env: {}, overrides: { dataDir: dir } });
     expect(fromFile.nats.servers).toEqual(['nats://file:4222']);
     expect(fromFile.nats.explicit).toBe(true);
     expect(fromFile.nats.auth).toEqual({ user: 'u', password: 'p' });
     expect(fromFile.database.synchronous).toBe('FULL');
 
-    const fromEnv = loadConfig({ mode: 'cli', env: { NATS_URL: 'nats://env-a:4222, env-b:4223' }, overrides: { dataDir: dir } });
+    const fromEnv = loadConfig({
+      mode: 'cli',
+      env: { NATS_URL: 'nats://env-a:4222, env-b:4223' },
+      overrides: { dataDir: dir }
+    });
     expect(fromEnv.nats.servers).toEqual(['nats://env-a:4222', 'nats://env-b:4223']);
 
     const fromFlag = loadConfig({
@@ -61,12 +68,16 @@ describe('configuration precedence: defaults < config file < NATS_URL < flags', 
   });
 
   it('a bad NATS_URL is CONFIG_INVALID', () => {
-    expect(() => loadConfig({ mode: 'cli', env: { NATS_URL: 'http://nope' }, overrides: { dataDir: os.tmpdir() } })).toThrow(/NATS_URL/);
+    expect(() =>
+      loadConfig({ mode: 'cli', env: { NATS_URL: 'http://nope' }, overrides: { dataDir: os.tmpdir() } })
+    ).toThrow(/NATS_URL/);
   });
 
   it('the default data dir follows XDG_DATA_HOME on Linux', () => {
     expect(defaultDataDir({ XDG_DATA_HOME: '/x/data' }, 'linux')).toBe('/x/data/synos-control-center');
     expect(defaultDataDir({}, 'linux')).toBe(path.join(os.homedir(), '.local/share/synos-control-center'));
-    expect(defaultDataDir({ XDG_DATA_HOME: 'relative' }, 'linux')).toBe(path.join(os.homedir(), '.local/share/synos-control-center'));
+    expect(defaultDataDir({ XDG_DATA_HOME: 'relative' }, 'linux')).toBe(
+      path.join(os.homedir(), '.local/share/synos-control-center')
+    );
   });
 });

@@ -53,7 +53,10 @@ describe('engine section of config.json', () => {
         attention: { halfLifeMs: 10_000, salience: { healthy: 0.05 } },
         emotion: { baseline: { valence: -0.5 } },
         load: { capacityPerSecond: 200.5 },
-        problems: { initialWeights: { service_unhealthy: { notify_operator: 0.95 } }, actions: ['investigate', 'notify_operator'] }
+        problems: {
+          initialWeights: { service_unhealthy: { notify_operator: 0.95 } },
+          actions: ['investigate', 'notify_operator']
+        }
       }
     });
     expect(config.engine.attention.halfLifeMs).toBe(10_000);
@@ -62,8 +65,15 @@ describe('engine section of config.json', () => {
     expect(config.engine.attention.focusThreshold).toBe(0.2);
     expect(config.engine.emotion.baseline).toEqual({ valence: -0.5, arousal: 0.3, confidence: 0.5, curiosity: 0.5 });
     expect(config.engine.load.capacityPerSecond).toBe(200.5);
-    expect(config.engine.problems.initialWeights.service_unhealthy).toEqual({ investigate: 0.5, restart_service: 0.6, scale_out: 0.3, notify_operator: 0.95 });
-    expect(config.engine.problems.initialWeights.security_threat).toEqual(DEFAULT_ENGINE_CONFIG.problems.initialWeights.security_threat);
+    expect(config.engine.problems.initialWeights.service_unhealthy).toEqual({
+      investigate: 0.5,
+      restart_service: 0.6,
+      scale_out: 0.3,
+      notify_operator: 0.95
+    });
+    expect(config.engine.problems.initialWeights.security_threat).toEqual(
+      DEFAULT_ENGINE_CONFIG.problems.initialWeights.security_threat
+    );
     // Arrays are replaced whole, not merged by index.
     expect(config.engine.problems.actions).toEqual(['investigate', 'notify_operator']);
     // The defaults themselves are untouched by a merge.
@@ -94,14 +104,26 @@ describe('engine section of config.json', () => {
     [{ problems: { learningRate: 0 } }, /engine\.problems\.learningRate/],
     [{ problems: { actions: [] } }, /engine\.problems\.actions/],
     [{ problems: { actions: ['investigate', 'reboot'] } }, /engine\.problems\.actions\.1/],
-    [{ problems: { actions: ['investigate', 'investigate'] } }, /engine\.problems\.actions: must not list an action twice/],
+    [
+      { problems: { actions: ['investigate', 'investigate'] } },
+      /engine\.problems\.actions: must not list an action twice/
+    ],
     [{ problems: { initialWeights: { disk_full: { investigate: 0.5 } } } }, /engine\.problems\.initialWeights/],
-    [{ problems: { initialWeights: { service_stopped: { scale_out: 2 } } } }, /engine\.problems\.initialWeights\.service_stopped\.scale_out/],
+    [
+      { problems: { initialWeights: { service_stopped: { scale_out: 2 } } } },
+      /engine\.problems\.initialWeights\.service_stopped\.scale_out/
+    ],
     [{ stateChange: { minDelta: 1.1 } }, /engine\.stateChange\.minDelta/],
     [{ moods: {} }, /engine.*moods/],
     // Rules between values, checked once merged onto the defaults.
-    [{ problems: { resourceClearAtOrBelow: 0.99 } }, /engine\.problems\.resourceClearAtOrBelow: must be at most problems\.resourceOpenAbove \(0\.95\)/],
-    [{ learning: { focusedAbove: 0.2 } }, /engine\.learning\.exploratoryBelow: must be at most learning\.focusedAbove \(0\.2\)/]
+    [
+      { problems: { resourceClearAtOrBelow: 0.99 } },
+      /engine\.problems\.resourceClearAtOrBelow: must be at most problems\.resourceOpenAbove \(0\.95\)/
+    ],
+    [
+      { learning: { focusedAbove: 0.2 } },
+      /engine\.learning\.exploratoryBelow: must be at most learning\.focusedAbove \(0\.2\)/
+    ]
   ])('rejects engine %j naming the field', (engine, field) => {
     expect(invalid({ engine }).message).toMatch(field);
   });
@@ -122,7 +144,10 @@ describe('bridge section of config.json', () => {
   it('partial overrides: one forward remapped, one turned off with null, the rest kept', () => {
     const config = load({
       bridge: {
-        outboundMapping: { 'consciousness.decision_made': 'orchestrator.ops.decisions', 'consciousness.memory_update': null },
+        outboundMapping: {
+          'consciousness.decision_made': 'orchestrator.ops.decisions',
+          'consciousness.memory_update': null
+        },
         heartbeatIntervalMs: 2000,
         metricsSubject: 'metrics.cc.west',
         recentEvents: 50,
@@ -151,14 +176,32 @@ describe('bridge section of config.json', () => {
 
   it.each([
     [{ outboundMapping: { 'consciousness.dream': 'orchestrator.x' } }, /bridge\.outboundMapping.*consciousness\.dream/],
-    [{ outboundMapping: { 'consciousness.error': 'orchestrator.*.error' } }, /bridge\.outboundMapping\.consciousness\.error: subject must not contain wildcards/],
-    [{ outboundMapping: { 'consciousness.error': 'orchestrator.>' } }, /bridge\.outboundMapping\.consciousness\.error: subject must not contain wildcards/],
-    [{ outboundMapping: { 'consciousness.error': 'orchestrator..error' } }, /bridge\.outboundMapping\.consciousness\.error: subject must not have empty tokens/],
-    [{ outboundMapping: { 'consciousness.error': 'has space' } }, /bridge\.outboundMapping\.consciousness\.error: subject must not contain spaces/],
-    [{ outboundMapping: { 'consciousness.error': '' } }, /bridge\.outboundMapping\.consciousness\.error: subject must not be empty/],
+    [
+      { outboundMapping: { 'consciousness.error': 'orchestrator.*.error' } },
+      /bridge\.outboundMapping\.consciousness\.error: subject must not contain wildcards/
+    ],
+    [
+      { outboundMapping: { 'consciousness.error': 'orchestrator.>' } },
+      /bridge\.outboundMapping\.consciousness\.error: subject must not contain wildcards/
+    ],
+    [
+      { outboundMapping: { 'consciousness.error': 'orchestrator..error' } },
+      /bridge\.outboundMapping\.consciousness\.error: subject must not have empty tokens/
+    ],
+    [
+      { outboundMapping: { 'consciousness.error': 'has space' } },
+      /bridge\.outboundMapping\.consciousness\.error: subject must not contain spaces/
+    ],
+    [
+      { outboundMapping: { 'consciousness.error': '' } },
+      /bridge\.outboundMapping\.consciousness\.error: subject must not be empty/
+    ],
     [{ outboundMapping: { 'consciousness.error': 42 } }, /bridge\.outboundMapping\.consciousness\.error/],
     // A subject the bridge consumes itself would be read back as foreign input.
-    [{ outboundMapping: { 'consciousness.decision_made': 'orchestrator.service.decision' } }, /bridge\.outboundMapping\.consciousness\.decision_made: .*orchestrator\.service\.>.*consumes itself/],
+    [
+      { outboundMapping: { 'consciousness.decision_made': 'orchestrator.service.decision' } },
+      /bridge\.outboundMapping\.consciousness\.decision_made: .*orchestrator\.service\.>.*consumes itself/
+    ],
     [{ heartbeatSubject: 'security.heartbeat' }, /bridge\.heartbeatSubject: .*security\.>/],
     [{ heartbeatSubject: 'health.*' }, /bridge\.heartbeatSubject: subject must not contain wildcards/],
     [{ heartbeatIntervalMs: 0 }, /bridge\.heartbeatIntervalMs/],
@@ -185,7 +228,11 @@ describe('bridge section of config.json', () => {
     expect(subjectMatchesFilter('a.b', 'a.b')).toBe(true);
     const streams = ['consciousness.>', 'orchestrator.>', 'health.>', 'metrics.>'];
     expect(subjectsWithoutStream(DEFAULT_BRIDGE_SETTINGS, streams)).toEqual([]);
-    const settings = { ...DEFAULT_BRIDGE_SETTINGS, heartbeatSubject: 'cc.heartbeat', outboundMapping: { ...DEFAULT_BRIDGE_SETTINGS.outboundMapping, 'consciousness.error': 'ops.errors' } };
+    const settings = {
+      ...DEFAULT_BRIDGE_SETTINGS,
+      heartbeatSubject: 'cc.heartbeat',
+      outboundMapping: { ...DEFAULT_BRIDGE_SETTINGS.outboundMapping, 'consciousness.error': 'ops.errors' }
+    };
     expect(subjectsWithoutStream(settings, streams)).toEqual(['ops.errors', 'cc.heartbeat']);
   });
 });

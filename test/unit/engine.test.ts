@@ -82,7 +82,9 @@ describe('attention', () => {
     shifts.push(...ofType(e.step(health('b', 'degraded'), 0), 'consciousness.attention_shift'));
     for (let i = 1; i <= 10; i++) {
       shifts.push(...ofType(e.step(health(i % 2 ? 'b' : 'a', 'healthy'), i * 100), 'consciousness.attention_shift'));
-      shifts.push(...ofType(e.step(health(i % 2 ? 'a' : 'b', 'healthy'), i * 100 + 1), 'consciousness.attention_shift'));
+      shifts.push(
+        ...ofType(e.step(health(i % 2 ? 'a' : 'b', 'healthy'), i * 100 + 1), 'consciousness.attention_shift')
+      );
     }
     expect(shifts).toHaveLength(0);
     expect(e.currentFocus()).toBe('a');
@@ -225,17 +227,39 @@ describe('memory', () => {
   it('bounds long-term memory, forgetting the least recently seen', () => {
     const e = new ConsciousnessEngine({ memory: { longTermCapacity: 2 } });
     const events: EngineEvent[] = [];
-    for (const key of ['a', 'b', 'c']) for (let i = 0; i < 3; i++) events.push(...e.step(health(key, 'healthy'), events.length));
-    expect(e.longTermMemory().map((i) => i.key).sort()).toEqual(['b', 'c']);
-    expect(ofType(events, 'consciousness.memory_update').some((x) => x.data.op === 'forget' && x.data.key === 'a')).toBe(true);
+    for (const key of ['a', 'b', 'c'])
+      for (let i = 0; i < 3; i++) events.push(...e.step(health(key, 'healthy'), events.length));
+    expect(
+      e
+        .longTermMemory()
+        .map((i) => i.key)
+        .sort()
+    ).toEqual(['b', 'c']);
+    expect(
+      ofType(events, 'consciousness.memory_update').some((x) => x.data.op === 'forget' && x.data.key === 'a')
+    ).toBe(true);
     expect(e.takeLongTermChanges().removed).toEqual(['a']);
   });
 
   it('restores long-term memory and weights given at construction', () => {
-    const e = new ConsciousnessEngine({}, {
-      weights: [{ problemKind: 'service_unhealthy', action: 'scale_out', weight: 0.95, successes: 4, failures: 0, updatedAt: 1 }],
-      longTerm: [{ key: 'db', kind: 'service', firstSeen: 0, promotedAt: 0, lastSeen: 0, touches: 9, summary: 'db is healthy' }]
-    });
+    const e = new ConsciousnessEngine(
+      {},
+      {
+        weights: [
+          {
+            problemKind: 'service_unhealthy',
+            action: 'scale_out',
+            weight: 0.95,
+            successes: 4,
+            failures: 0,
+            updatedAt: 1
+          }
+        ],
+        longTerm: [
+          { key: 'db', kind: 'service', firstSeen: 0, promotedAt: 0, lastSeen: 0, touches: 9, summary: 'db is healthy' }
+        ]
+      }
+    );
     expect(e.longTermMemory()[0]?.key).toBe('db');
     const out = e.step(health('db', 'unhealthy'), 0);
     expect(ofType(out, 'consciousness.decision_made')[0]?.data.action).toBe('scale_out');
@@ -249,7 +273,12 @@ describe('problems, decisions and learning', () => {
     const e = new ConsciousnessEngine();
     const out = e.step({ ...health('pay', 'unhealthy'), id: 'msg-1' }, 0);
     const [decision] = ofType(out, 'consciousness.decision_made');
-    expect(decision?.data).toMatchObject({ kind: 'service_unhealthy', action: 'restart_service', confidence: 0.6, target: 'pay' });
+    expect(decision?.data).toMatchObject({
+      kind: 'service_unhealthy',
+      action: 'restart_service',
+      confidence: 0.6,
+      target: 'pay'
+    });
     expect(decision?.data.rationale).toContain('highest learned weight');
     expect(decision?.correlationid).toBe('msg-1');
     expect(decision?.priority).toBe('high');
@@ -264,14 +293,21 @@ describe('problems, decisions and learning', () => {
     e.step(health('pay', 'unhealthy'), 0);
     const out = e.step(health('pay', 'healthy'), 60 * S);
     const [learn] = ofType(out, 'consciousness.learning_event');
-    expect(learn?.data).toMatchObject({ kind: 'strategy', problem_kind: 'service_unhealthy', action: 'restart_service', success: true });
+    expect(learn?.data).toMatchObject({
+      kind: 'strategy',
+      problem_kind: 'service_unhealthy',
+      action: 'restart_service',
+      success: true
+    });
     const expected = w + 0.2 * (1 - w);
     expect(e.weightOf('service_unhealthy', 'restart_service')).toBeCloseTo(expected, 10);
     expect(learn?.data.kind === 'strategy' && learn.data.weight).toBeCloseTo(expected, 4);
     const resolved = e.problems().resolved[0];
     expect(resolved).toMatchObject({ status: 'resolved', outcome: 'success', resolvedAt: 60 * S });
     // reported once for persistence, in its final state
-    expect(e.takeProblemChanges()).toEqual([expect.objectContaining({ id: resolved?.id, status: 'resolved', outcome: 'success' })]);
+    expect(e.takeProblemChanges()).toEqual([
+      expect.objectContaining({ id: resolved?.id, status: 'resolved', outcome: 'success' })
+    ]);
     expect(e.takeProblemChanges()).toEqual([]);
   });
 
@@ -312,12 +348,25 @@ describe('problems, decisions and learning', () => {
 
   it('opens problems for unexpected stops, threats and resources above 0.95, and resolves them when the cause clears', () => {
     const e = new ConsciousnessEngine();
-    const decisions = (out: EngineEvent[]) => ofType(out, 'consciousness.decision_made').map((d) => `${d.data.kind}:${d.data.action}`);
-    expect(decisions(e.step({ type: 'service.lifecycle.stopped', data: { service: 'x', reason: 'requested', exit_code: 0 } }, 0))).toEqual([]);
-    expect(decisions(e.step({ type: 'service.lifecycle.stopped', data: { service: 'x', reason: 'oom', exit_code: 137 } }, 0))).toEqual(['service_stopped:restart_service']);
-    expect(decisions(e.step({ type: 'security.threat.detected', data: { threat_id: 't9', severity: 'critical', target: 'x' } }, 0))).toEqual(['security_threat:notify_operator']);
+    const decisions = (out: EngineEvent[]) =>
+      ofType(out, 'consciousness.decision_made').map((d) => `${d.data.kind}:${d.data.action}`);
+    expect(
+      decisions(
+        e.step({ type: 'service.lifecycle.stopped', data: { service: 'x', reason: 'requested', exit_code: 0 } }, 0)
+      )
+    ).toEqual([]);
+    expect(
+      decisions(e.step({ type: 'service.lifecycle.stopped', data: { service: 'x', reason: 'oom', exit_code: 137 } }, 0))
+    ).toEqual(['service_stopped:restart_service']);
+    expect(
+      decisions(
+        e.step({ type: 'security.threat.detected', data: { threat_id: 't9', severity: 'critical', target: 'x' } }, 0)
+      )
+    ).toEqual(['security_threat:notify_operator']);
     expect(decisions(e.step({ type: 'system.resource.update', data: { cpu: 0.95, memory: 0.5 } }, 0))).toEqual([]);
-    expect(decisions(e.step({ type: 'system.resource.update', data: { cpu: 0.5, memory: 0.5, disk: 0.99 } }, 0))).toEqual(['resource_exhaustion:scale_out']);
+    expect(
+      decisions(e.step({ type: 'system.resource.update', data: { cpu: 0.5, memory: 0.5, disk: 0.99 } }, 0))
+    ).toEqual(['resource_exhaustion:scale_out']);
     expect(e.snapshot(0).state.open_problems).toBe(3);
     e.step({ type: 'service.lifecycle.started', data: { service: 'x' } }, S);
     e.step({ type: 'security.threat.resolved', data: { threat_id: 't9' } }, S);
@@ -355,7 +404,12 @@ describe('errors and determinism', () => {
   it('emits error for inputs it cannot use and keeps going', () => {
     const e = new ConsciousnessEngine();
     const unknown = e.step({ type: 'weather.report', data: {} }, 0);
-    expect(unknown).toEqual([expect.objectContaining({ type: 'consciousness.error', data: expect.objectContaining({ code: 'UNKNOWN_INPUT_TYPE' }) })]);
+    expect(unknown).toEqual([
+      expect.objectContaining({
+        type: 'consciousness.error',
+        data: expect.objectContaining({ code: 'UNKNOWN_INPUT_TYPE' })
+      })
+    ]);
     const bad = e.step({ type: 'service.health.update', data: { service: 'a', status: 'on fire' } }, 0);
     expect(bad[0]?.data).toMatchObject({ code: 'INVALID_INPUT_DATA' });
     expect((bad[0]?.data as { message: string }).message).toContain('data.status');
@@ -384,7 +438,15 @@ describe('errors and determinism', () => {
     const a = run();
     expect(JSON.stringify(a)).toBe(JSON.stringify(run()));
     for (const ev of a) {
-      const result = validateEnvelope({ specversion: '1.0', id: 'x', source: 's', type: ev.type, time: new Date(ev.time).toISOString(), datacontenttype: 'application/json', data: ev.data });
+      const result = validateEnvelope({
+        specversion: '1.0',
+        id: 'x',
+        source: 's',
+        type: ev.type,
+        time: new Date(ev.time).toISOString(),
+        datacontenttype: 'application/json',
+        data: ev.data
+      });
       expect(result.ok, JSON.stringify(result)).toBe(true);
     }
   });

@@ -31,9 +31,14 @@ describe('EventQueue (per-client coalescing)', () => {
     vi.useFakeTimers();
     const sent: EventBatch[] = [];
     let congested = true;
-    const queue = new EventQueue((b) => sent.push(b), 50, () => !congested);
+    const queue = new EventQueue(
+      (b) => sent.push(b),
+      50,
+      () => !congested
+    );
     const max = events['system.notice'].maxQueued;
-    for (let i = 0; i < max + 25; i++) queue.push('system.notice', { level: 'info', code: 'x', message: String(i), time: '' });
+    for (let i = 0; i < max + 25; i++)
+      queue.push('system.notice', { level: 'info', code: 'x', message: String(i), time: '' });
     vi.advanceTimersByTime(500);
     expect(sent).toHaveLength(0);
     congested = false;

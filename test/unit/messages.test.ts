@@ -55,24 +55,38 @@ describe('validateEnvelope reasons', () => {
   it('rejects oversized messages before parsing', () => {
     const r = validateEnvelope(new Uint8Array(300 * 1024).fill(0x20), { subject: 'orchestrator.service.health' });
     expect(r).toMatchObject({ ok: false, reason: 'oversized' });
-    expect(!r.ok && r.message).toBe('message on orchestrator.service.health is 307200 bytes, more than the 262144-byte limit');
+    expect(!r.ok && r.message).toBe(
+      'message on orchestrator.service.health is 307200 bytes, more than the 262144-byte limit'
+    );
     expect(validateEnvelope(bytes(good), { maxBytes: 10 })).toMatchObject({ ok: false, reason: 'oversized' });
   });
 
   it('rejects binary: control bytes or invalid UTF-8', () => {
     expect(validateEnvelope(new Uint8Array([0x7b, 0x00, 0x7d]))).toMatchObject({ ok: false, reason: 'binary' });
-    expect(validateEnvelope(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))).toMatchObject({ ok: false, reason: 'binary', message: expect.stringContaining('not valid UTF-8') });
+    expect(validateEnvelope(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))).toMatchObject({
+      ok: false,
+      reason: 'binary',
+      message: expect.stringContaining('not valid UTF-8')
+    });
   });
 
   it('rejects text that is not JSON, and empty messages', () => {
     const r = validateEnvelope(bytes('hello {'));
     expect(r).toMatchObject({ ok: false, reason: 'not_json' });
     expect(!r.ok && r.message).toMatch(/^message is not JSON \(/);
-    expect(validateEnvelope(new Uint8Array())).toMatchObject({ ok: false, reason: 'not_json', message: expect.stringContaining('empty') });
+    expect(validateEnvelope(new Uint8Array())).toMatchObject({
+      ok: false,
+      reason: 'not_json',
+      message: expect.stringContaining('empty')
+    });
   });
 
   it('rejects JSON that is not a CloudEvents envelope, naming the fields', () => {
-    expect(validateEnvelope(bytes([1, 2]))).toMatchObject({ ok: false, reason: 'not_envelope', message: 'message is an array, not a CloudEvents envelope object' });
+    expect(validateEnvelope(bytes([1, 2]))).toMatchObject({
+      ok: false,
+      reason: 'not_envelope',
+      message: 'message is an array, not a CloudEvents envelope object'
+    });
     expect(validateEnvelope(bytes('null'))).toMatchObject({ ok: false, reason: 'not_envelope' });
     const r = validateEnvelope({ ...good, specversion: '0.3', time: 'yesterday' });
     expect(r).toMatchObject({ ok: false, reason: 'not_envelope' });
@@ -81,15 +95,24 @@ describe('validateEnvelope reasons', () => {
       expect(r.message).toContain('specversion:');
     }
     const { id: _id, ...noId } = good;
-    expect(validateEnvelope(noId)).toMatchObject({ ok: false, reason: 'not_envelope', issues: [expect.objectContaining({ path: 'id' })] });
+    expect(validateEnvelope(noId)).toMatchObject({
+      ok: false,
+      reason: 'not_envelope',
+      issues: [expect.objectContaining({ path: 'id' })]
+    });
   });
 
   it('rejects unknown types and types the subject does not carry', () => {
     expect(validateEnvelope({ ...good, type: 'weather.report' })).toMatchObject({ ok: false, reason: 'unknown_type' });
-    expect(validateEnvelope(good, { allowedTypes: ['security.threat.detected'] })).toMatchObject({ ok: false, reason: 'unknown_type' });
+    expect(validateEnvelope(good, { allowedTypes: ['security.threat.detected'] })).toMatchObject({
+      ok: false,
+      reason: 'unknown_type'
+    });
     const r = validateEnvelope(good, { expectedType: 'user.request.received', subject: 'orchestrator.user.request' });
     expect(r).toMatchObject({ ok: false, reason: 'wrong_type' });
-    expect(!r.ok && r.message).toBe('message on orchestrator.user.request has type "service.health.update", but this subject carries "user.request.received"');
+    expect(!r.ok && r.message).toBe(
+      'message on orchestrator.user.request has type "service.health.update", but this subject carries "user.request.received"'
+    );
   });
 
   it('rejects data that fails its schema with the path of each issue', () => {
@@ -99,7 +122,9 @@ describe('validateEnvelope reasons', () => {
       expect(r.issues.map((i) => i.path).sort()).toEqual(['data.service', 'data.status']);
       expect(r.message.startsWith('service.health.update: ')).toBe(true);
     }
-    expect(validateEnvelope({ ...exampleEnvelope('system.resource.update'), data: { cpu: 1.5, memory: 0.2 } })).toMatchObject({
+    expect(
+      validateEnvelope({ ...exampleEnvelope('system.resource.update'), data: { cpu: 1.5, memory: 0.2 } })
+    ).toMatchObject({
       ok: false,
       reason: 'invalid_data',
       issues: [expect.objectContaining({ path: 'data.cpu' })]

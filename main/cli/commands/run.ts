@@ -6,11 +6,18 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run the core headless (engine, bridge, outbox) until interrupted')
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
-    .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)', parseIntOption('--metrics-port', 0, 65535))
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
+      parseIntOption('--metrics-port', 0, 65535)
+    )
     .action(async (opts: { provision?: boolean; metricsPort?: number }, command: Command) => {
       const core = openCore(globalsOf(command), {
         mode: 'cli',
-        overrides: { ...(opts.provision === false ? { provision: false } : {}), ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) }
+        overrides: {
+          ...(opts.provision === false ? { provision: false } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {})
+        }
       });
       await core.start();
       core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });

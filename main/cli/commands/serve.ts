@@ -25,34 +25,45 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (default 127.0.0.1; anything else exposes the UI to the network)')
     .option('--port <port>', 'port to listen on (0 or absent: a free one)', parseIntOption('--port', 0, 65535))
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
-    .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)', parseIntOption('--metrics-port', 0, 65535))
-    .action(async (opts: { host?: string; port?: number; provision?: boolean; metricsPort?: number }, command: Command) => {
-      const globals = globalsOf(command);
-      if (opts.host !== undefined && opts.host.trim() === '') throw new UsageError('--host must not be empty');
-      const core = openCore(globals, {
-        mode: 'web',
-        overrides: { ...(opts.provision === false ? { provision: false } : {}), ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) }
-      });
-      await core.start();
-      const staticDir = resolveRendererDir();
-      const server = await startWebServer({
-        api: core.api,
-        logger: core.context.logger,
-        staticDir,
-        host: opts.host ?? '127.0.0.1',
-        port: opts.port ?? 0,
-        health: () => ({ nats: core.context.nats.status().state })
-      });
-      if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
-        process.stderr.write(`warning: the UI is not built (${staticDir}); run: npm run build\n`);
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
+      parseIntOption('--metrics-port', 0, 65535)
+    )
+    .action(
+      async (opts: { host?: string; port?: number; provision?: boolean; metricsPort?: number }, command: Command) => {
+        const globals = globalsOf(command);
+        if (opts.host !== undefined && opts.host.trim() === '') throw new UsageError('--host must not be empty');
+        const core = openCore(globals, {
+          mode: 'web',
+          overrides: {
+            ...(opts.provision === false ? { provision: false } : {}),
+            ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {})
+          }
+        });
+        await core.start();
+        const staticDir = resolveRendererDir();
+        const server = await startWebServer({
+          api: core.api,
+          logger: core.context.logger,
+          staticDir,
+          host: opts.host ?? '127.0.0.1',
+          port: opts.port ?? 0,
+          health: () => ({ nats: core.context.nats.status().state })
+        });
+        if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+          process.stderr.write(`warning: the UI is not built (${staticDir}); run: npm run build\n`);
+        }
+        if (opts.host && !['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+          process.stderr.write(
+            `warning: listening on ${opts.host}: anyone who can reach it and has the token can control this app\n`
+          );
+        }
+        process.stdout.write(`Syn_OS Control Center is serving the web UI. Open:\n${server.urlWithToken}\n`);
+        const signal = await untilSignal();
+        core.context.logger.info('shutting down', { signal });
+        await server.close();
+        await core.stop();
       }
-      if (opts.host && !['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
-        process.stderr.write(`warning: listening on ${opts.host}: anyone who can reach it and has the token can control this app\n`);
-      }
-      process.stdout.write(`Syn_OS Control Center is serving the web UI. Open:\n${server.urlWithToken}\n`);
-      const signal = await untilSignal();
-      core.context.logger.info('shutting down', { signal });
-      await server.close();
-      await core.stop();
-    });
+    );
 }

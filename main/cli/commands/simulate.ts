@@ -10,12 +10,37 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import { DEFAULT_INBOUND_MAPPING, SECURITY_EVENT_TYPES, validateEnvelope, type MessageData, type MessageType } from '../../contract/messages';
+import {
+  DEFAULT_INBOUND_MAPPING,
+  SECURITY_EVENT_TYPES,
+  validateEnvelope,
+  type MessageData,
+  type MessageType
+} from '../../contract/messages';
 import { provision } from '../../nats/provisioning';
-import { connectOrThrow, globalsOf, openCore, parseIntOption, parseNumberOption, untilSignal, withCore } from '../context';
+import {
+  connectOrThrow,
+  globalsOf,
+  openCore,
+  parseIntOption,
+  parseNumberOption,
+  untilSignal,
+  withCore
+} from '../context';
 import { newMessageId } from '../../core/message-id';
 
-const SERVICE_NAMES = ['auth', 'payments', 'search', 'billing', 'inventory', 'notifications', 'gateway', 'scheduler', 'reports', 'storage'];
+const SERVICE_NAMES = [
+  'auth',
+  'payments',
+  'search',
+  'billing',
+  'inventory',
+  'notifications',
+  'gateway',
+  'scheduler',
+  'reports',
+  'storage'
+];
 
 /** The subject each simulated message type goes out on: the inbound mapping reversed; security events on their own type. */
 const SUBJECT_OF: Partial<Record<MessageType, string>> = {
@@ -82,7 +107,11 @@ interface Scheduled {
 }
 
 function serviceNames(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (i < SERVICE_NAMES.length ? SERVICE_NAMES[i]! : `${SERVICE_NAMES[i % SERVICE_NAMES.length]}-${Math.floor(i / SERVICE_NAMES.length) + 1}`));
+  return Array.from({ length: n }, (_, i) =>
+    i < SERVICE_NAMES.length
+      ? SERVICE_NAMES[i]!
+      : `${SERVICE_NAMES[i % SERVICE_NAMES.length]}-${Math.floor(i / SERVICE_NAMES.length) + 1}`
+  );
 }
 
 /** One line describing an engine event as the orchestrator receives it. */
@@ -113,13 +142,24 @@ export function describeSeen(type: string, data: unknown): string {
  * Runs the simulation on a connection until the duration passes or the signal aborts.
  * `onEvent` receives each incident and each message seen on orchestrator.consciousness.>.
  */
-export async function runSimulation(nc: NatsConnection, options: SimulationOptions, onEvent: (event: SimulationEvent) => void): Promise<SimulationReport> {
+export async function runSimulation(
+  nc: NatsConnection,
+  options: SimulationOptions,
+  onEvent: (event: SimulationEvent) => void
+): Promise<SimulationReport> {
   if (options.provision) await provision(nc);
   const js: JetStreamClient = jetstream(nc);
   const random = prng(options.seed);
   const services = serviceNames(Math.max(1, options.services));
   const status = new Map<string, 'healthy' | 'degraded' | 'unhealthy' | 'down'>(services.map((s) => [s, 'healthy']));
-  const report: SimulationReport = { published: 0, publishFailures: 0, consumed: 0, invalidSeen: 0, bySubject: {}, incidents: 0 };
+  const report: SimulationReport = {
+    published: 0,
+    publishFailures: 0,
+    consumed: 0,
+    invalidSeen: 0,
+    bySubject: {},
+    incidents: 0
+  };
   const start = Date.now();
   const queue: Scheduled[] = [];
   let cpuSpike = false;
@@ -143,7 +183,11 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
       incident(svc, `${svc} degrading, failing, then recovering`);
       status.set(svc, 'degraded');
       schedule(0, 'service.health.update', { service: svc, status: 'degraded', detail: 'p99 latency above 2 s' });
-      schedule(span * 0.15, 'service.health.update', { service: svc, status: 'unhealthy', detail: 'readiness probe failed 3 times' });
+      schedule(span * 0.15, 'service.health.update', {
+        service: svc,
+        status: 'unhealthy',
+        detail: 'readiness probe failed 3 times'
+      });
       setTimeout(() => status.set(svc, 'unhealthy'), span * 0.15).unref();
       setTimeout(() => status.set(svc, 'healthy'), span * 0.6).unref();
       schedule(span * 0.6, 'service.health.update', { service: svc, status: 'healthy', detail: 'recovered' });
@@ -159,8 +203,19 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
       const svc = pick(services);
       const id = `t-${++threatNo}-${randomUUID().slice(0, 8)}`;
       incident(svc, `threat ${id} against ${svc}, resolved later`);
-      schedule(0, 'security.threat.detected', { threat_id: id, severity: pick(['high', 'critical'] as const), target: svc, category: 'intrusion', description: 'port scan followed by login attempts', source_ip: `203.0.113.${Math.floor(random() * 250) + 1}` });
-      schedule(span * 0.5, 'security.threat.resolved', { threat_id: id, target: svc, resolution: 'source blocked at the firewall' });
+      schedule(0, 'security.threat.detected', {
+        threat_id: id,
+        severity: pick(['high', 'critical'] as const),
+        target: svc,
+        category: 'intrusion',
+        description: 'port scan followed by login attempts',
+        source_ip: `203.0.113.${Math.floor(random() * 250) + 1}`
+      });
+      schedule(span * 0.5, 'security.threat.resolved', {
+        threat_id: id,
+        target: svc,
+        resolution: 'source blocked at the firewall'
+      });
     },
     (span) => {
       const svc = pick(services.filter((s) => status.get(s) === 'healthy')) ?? services[0]!;
@@ -168,12 +223,21 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
       status.set(svc, 'down');
       schedule(0, 'service.lifecycle.stopped', { service: svc, reason: 'crashed', exit_code: 137 });
       setTimeout(() => status.set(svc, 'healthy'), span * 0.3).unref();
-      schedule(span * 0.3, 'service.lifecycle.started', { service: svc, instance: `${svc}-${Math.floor(random() * 9) + 1}`, version: '2.4.1' });
+      schedule(span * 0.3, 'service.lifecycle.started', {
+        service: svc,
+        instance: `${svc}-${Math.floor(random() * 9) + 1}`,
+        version: '2.4.1'
+      });
     },
     () => {
       incident('users', 'a burst of user requests');
       for (let i = 0; i < 5; i++) {
-        schedule(i * 100, 'user.request.received', { request_id: `r-${++requestNo}`, user: pick(['alice', 'bob', 'carol']), intent: pick(['show failing services', 'restart payments', 'why is search slow?']), priority: 'high' });
+        schedule(i * 100, 'user.request.received', {
+          request_id: `r-${++requestNo}`,
+          user: pick(['alice', 'bob', 'carol']),
+          intent: pick(['show failing services', 'restart payments', 'why is search slow?']),
+          priority: 'high'
+        });
       }
     }
   ];
@@ -192,26 +256,61 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
       const every = s === 'healthy' ? 5000 : 1000;
       if (now - (lastHealth.get(svc) ?? start - random() * 5000) < every) continue;
       lastHealth.set(svc, now);
-      out.push({ at: now, type: 'service.health.update', data: { service: svc, status: s === 'degraded' || s === 'unhealthy' ? s : 'healthy' } });
+      out.push({
+        at: now,
+        type: 'service.health.update',
+        data: { service: svc, status: s === 'degraded' || s === 'unhealthy' ? s : 'healthy' }
+      });
     }
     return out;
   };
   const occasional = (stepMs: number): Scheduled[] => {
     const out: Scheduled[] = [];
     if (random() < stepMs / 10_000) {
-      out.push({ at: 0, type: 'user.request.received', data: { request_id: `r-${++requestNo}`, user: pick(['alice', 'bob', 'carol', 'dave']), intent: pick(['list services', 'show logs', 'deploy status']) } });
+      out.push({
+        at: 0,
+        type: 'user.request.received',
+        data: {
+          request_id: `r-${++requestNo}`,
+          user: pick(['alice', 'bob', 'carol', 'dave']),
+          intent: pick(['list services', 'show logs', 'deploy status'])
+        }
+      });
     }
     if (random() < stepMs / 20_000) {
-      out.push({ at: 0, type: 'security.auth.failure', data: { user: pick(['mallory', 'eve', 'bob']), source_ip: `198.51.100.${Math.floor(random() * 250) + 1}`, method: 'password', reason: 'bad password' } });
+      out.push({
+        at: 0,
+        type: 'security.auth.failure',
+        data: {
+          user: pick(['mallory', 'eve', 'bob']),
+          source_ip: `198.51.100.${Math.floor(random() * 250) + 1}`,
+          method: 'password',
+          reason: 'bad password'
+        }
+      });
     }
     if (random() < stepMs / 30_000) {
-      out.push({ at: 0, type: 'security.policy.violation', data: { policy: 'no-root-containers', actor: 'deploy-bot', target: pick(services), detail: 'container runs as uid 0', severity: 'medium' } });
+      out.push({
+        at: 0,
+        type: 'security.policy.violation',
+        data: {
+          policy: 'no-root-containers',
+          actor: 'deploy-bot',
+          target: pick(services),
+          detail: 'container runs as uid 0',
+          severity: 'medium'
+        }
+      });
     }
     return out;
   };
   const resourceSample = (): Scheduled => {
     const cpu = cpuSpike ? 0.96 + random() * 0.03 : 0.2 + random() * 0.4;
-    return { at: 0, type: 'system.resource.update', data: { cpu: Math.round(cpu * 1000) / 1000, memory: Math.round((0.4 + random() * 0.3) * 1000) / 1000, disk: 0.44 } };
+    return {
+      at: 0,
+      type: 'system.resource.update',
+      data: { cpu: Math.round(cpu * 1000) / 1000, memory: Math.round((0.4 + random() * 0.3) * 1000) / 1000, disk: 0.44 }
+    };
   };
 
   const encoder = new TextEncoder();
@@ -219,7 +318,15 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
     const subject = SUBJECT_OF[type];
     if (!subject) return;
     const id = newMessageId();
-    const env = { specversion: '1.0', id, source: type.startsWith('security.') ? 'synos/security-simulator' : 'synos/orchestrator-simulator', type, time: new Date().toISOString(), datacontenttype: 'application/json', data };
+    const env = {
+      specversion: '1.0',
+      id,
+      source: type.startsWith('security.') ? 'synos/security-simulator' : 'synos/orchestrator-simulator',
+      type,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data
+    };
     try {
       await js.publish(subject, encoder.encode(JSON.stringify(env)), { msgID: id });
       report.published++;
@@ -239,10 +346,21 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
         const checked = validateEnvelope(m.data, { subject: m.subject });
         if (checked.ok) {
           const env = checked.envelope;
-          onEvent({ kind: 'seen', time: Date.now(), subject: m.subject, text: describeSeen(env.type, env.data), envelope: { id: env.id, type: env.type, data: env.data } });
+          onEvent({
+            kind: 'seen',
+            time: Date.now(),
+            subject: m.subject,
+            text: describeSeen(env.type, env.data),
+            envelope: { id: env.id, type: env.type, data: env.data }
+          });
         } else {
           report.invalidSeen++;
-          onEvent({ kind: 'seen', time: Date.now(), subject: m.subject, text: `invalid (${checked.reason}): ${checked.message}` });
+          onEvent({
+            kind: 'seen',
+            time: Date.now(),
+            subject: m.subject,
+            text: `invalid (${checked.reason}): ${checked.message}`
+          });
         }
         m.ack();
       }
@@ -251,7 +369,11 @@ export async function runSimulation(nc: NatsConnection, options: SimulationOptio
 
   // Every service announces itself first.
   for (const svc of services) {
-    await publish('service.lifecycle.started', { service: svc, instance: `${svc}-1`, version: '2.4.1' } satisfies MessageData<'service.lifecycle.started'>);
+    await publish('service.lifecycle.started', {
+      service: svc,
+      instance: `${svc}-1`,
+      version: '2.4.1'
+    } satisfies MessageData<'service.lifecycle.started'>);
   }
 
   const spanMs = Math.max(2000, options.incidentEveryS * 1000);
@@ -304,58 +426,88 @@ function formatTime(ms: number): string {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('play the orchestrator and security side: publish realistic traffic with scripted incidents and print what the engine answers')
+    .description(
+      'play the orchestrator and security side: publish realistic traffic with scripted incidents and print what the engine answers'
+    )
     .option('--rate <n>', 'background messages per second', parseIntOption('--rate', 1, 100_000), 20)
     .option('--duration <s>', 'seconds to run (0: until Ctrl+C)', parseNumberOption('--duration', 0, 86_400 * 7), 0)
     .option('--services <n>', 'number of simulated services', parseIntOption('--services', 1, 1000), 5)
-    .option('--incident-every <s>', 'seconds between scripted incidents (0: none)', parseNumberOption('--incident-every', 0, 86_400), 20)
+    .option(
+      '--incident-every <s>',
+      'seconds between scripted incidents (0: none)',
+      parseNumberOption('--incident-every', 0, 86_400),
+      20
+    )
     .option('--seed <n>', 'seed of the pseudo-random traffic', parseIntOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--no-consume', 'do not consume orchestrator.consciousness.> (publish only)')
     .option('--no-provision', 'do not provision streams and consumers first')
     .option('--json', 'print one JSON object per line instead of text')
-    .action(async (opts: { rate: number; duration: number; services: number; incidentEvery: number; seed: number; consume: boolean; provision: boolean; json?: boolean }, command: Command) => {
-      const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
-      await withCore(core, async () => {
-        await connectOrThrow(core);
-        const nc = core.context.nats.requireConnection();
-        const abort = new AbortController();
-        void untilSignal().then(() => abort.abort());
-        const print = (e: SimulationEvent): void => {
-          if (opts.json) {
-            process.stdout.write(JSON.stringify({ time: new Date(e.time).toISOString(), kind: e.kind, subject: e.subject, text: e.text, ...(e.envelope ? { envelope: e.envelope } : {}) }) + '\n');
-          } else if (e.kind === 'incident') {
-            process.stdout.write(`${formatTime(e.time)} >> incident: ${e.text}\n`);
-          } else {
-            process.stdout.write(`${formatTime(e.time)} ${e.subject.padEnd(38)} ${e.text}\n`);
+    .action(
+      async (
+        opts: {
+          rate: number;
+          duration: number;
+          services: number;
+          incidentEvery: number;
+          seed: number;
+          consume: boolean;
+          provision: boolean;
+          json?: boolean;
+        },
+        command: Command
+      ) => {
+        const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
+        await withCore(core, async () => {
+          await connectOrThrow(core);
+          const nc = core.context.nats.requireConnection();
+          const abort = new AbortController();
+          void untilSignal().then(() => abort.abort());
+          const print = (e: SimulationEvent): void => {
+            if (opts.json) {
+              process.stdout.write(
+                JSON.stringify({
+                  time: new Date(e.time).toISOString(),
+                  kind: e.kind,
+                  subject: e.subject,
+                  text: e.text,
+                  ...(e.envelope ? { envelope: e.envelope } : {})
+                }) + '\n'
+              );
+            } else if (e.kind === 'incident') {
+              process.stdout.write(`${formatTime(e.time)} >> incident: ${e.text}\n`);
+            } else {
+              process.stdout.write(`${formatTime(e.time)} ${e.subject.padEnd(38)} ${e.text}\n`);
+            }
+          };
+          if (!opts.json) {
+            process.stdout.write(
+              `simulating ${opts.services} services at ${opts.rate} msg/s${opts.incidentEvery > 0 ? `, an incident every ${opts.incidentEvery} s` : ''}${opts.duration > 0 ? ` for ${opts.duration} s` : ' until Ctrl+C'}\n`
+            );
           }
-        };
-        if (!opts.json) {
-          process.stdout.write(
-            `simulating ${opts.services} services at ${opts.rate} msg/s${opts.incidentEvery > 0 ? `, an incident every ${opts.incidentEvery} s` : ''}${opts.duration > 0 ? ` for ${opts.duration} s` : ' until Ctrl+C'}\n`
+          const report = await runSimulation(
+            nc,
+            {
+              rate: opts.rate,
+              durationS: opts.duration,
+              services: opts.services,
+              incidentEveryS: opts.incidentEvery,
+              consume: opts.consume,
+              provision: opts.provision,
+              seed: opts.seed,
+              signal: abort.signal
+            },
+            print
           );
-        }
-        const report = await runSimulation(
-          nc,
-          {
-            rate: opts.rate,
-            durationS: opts.duration,
-            services: opts.services,
-            incidentEveryS: opts.incidentEvery,
-            consume: opts.consume,
-            provision: opts.provision,
-            seed: opts.seed,
-            signal: abort.signal
-          },
-          print
-        );
-        if (opts.json) {
-          process.stdout.write(JSON.stringify({ kind: 'report', ...report }) + '\n');
-        } else {
-          process.stdout.write(
-            `published ${report.published} (${report.publishFailures} failed), ${report.incidents} incidents; consumed ${report.consumed} from orchestrator.consciousness.>\n`
-          );
-          for (const [subject, n] of Object.entries(report.bySubject).sort()) process.stdout.write(`  ${subject.padEnd(38)} ${n}\n`);
-        }
-      });
-    });
+          if (opts.json) {
+            process.stdout.write(JSON.stringify({ kind: 'report', ...report }) + '\n');
+          } else {
+            process.stdout.write(
+              `published ${report.published} (${report.publishFailures} failed), ${report.incidents} incidents; consumed ${report.consumed} from orchestrator.consciousness.>\n`
+            );
+            for (const [subject, n] of Object.entries(report.bySubject).sort())
+              process.stdout.write(`  ${subject.padEnd(38)} ${n}\n`);
+          }
+        });
+      }
+    );
 }

@@ -36,11 +36,17 @@ export interface QueryState<T> {
 }
 
 function toContractError(error: unknown): ContractError {
-  return error instanceof ContractError ? error : new ContractError('INTERNAL', String((error as Error)?.message ?? error));
+  return error instanceof ContractError
+    ? error
+    : new ContractError('INTERNAL', String((error as Error)?.message ?? error));
 }
 
 /** Calls a procedure when the key changes (and on reload); keeps the last data while reloading. */
-export function useQuery<M extends Method>(method: M, input: InputOf<M>, options: { refreshMs?: number } = {}): QueryState<OutputOf<M>> {
+export function useQuery<M extends Method>(
+  method: M,
+  input: InputOf<M>,
+  options: { refreshMs?: number } = {}
+): QueryState<OutputOf<M>> {
   const client = useClient();
   const key = JSON.stringify(input);
   const [data, setData] = useState<OutputOf<M>>();
@@ -95,7 +101,10 @@ export function useAction<M extends Method>(method: M) {
 }
 
 /** The latest payload of a channel, or the procedure result when that is newer to arrive. */
-export function useLatestEvent<C extends EventChannel>(channel: C, initial: PayloadOf<C> | undefined): PayloadOf<C> | undefined {
+export function useLatestEvent<C extends EventChannel>(
+  channel: C,
+  initial: PayloadOf<C> | undefined
+): PayloadOf<C> | undefined {
   const client = useClient();
   const [value, setValue] = useState<PayloadOf<C> | undefined>(initial);
   // Every fresh query result counts, not only the first: a periodic refresh repairs a view whose

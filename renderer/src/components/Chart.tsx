@@ -15,7 +15,18 @@ import {
 import { useEffect, useRef } from 'react';
 import { useTheme } from '../lib/theme';
 
-ChartJS.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Legend, Tooltip, BarController, BarElement);
+ChartJS.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  CategoryScale,
+  Filler,
+  Legend,
+  Tooltip,
+  BarController,
+  BarElement
+);
 
 export interface ChartSeries {
   label: string;

@@ -13,7 +13,15 @@ export interface ConfirmDialogProps {
 }
 
 /** A modal confirmation for destructive actions; Escape cancels, focus starts on Cancel. */
-export function ConfirmDialog({ title, children, confirmLabel, typeToConfirm, busy, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  typeToConfirm,
+  busy,
+  onConfirm,
+  onCancel
+}: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const [typed, setTyped] = useState('');

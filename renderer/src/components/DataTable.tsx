@@ -25,7 +25,16 @@ export interface DataTableProps<T> {
 }
 
 /** A table with sort (click a header; Enter/Space on it) and a text filter over the filterable columns. */
-export function DataTable<T>({ rows, columns, rowKey, label, initialSort, empty, filterable = true, rowTestId }: DataTableProps<T>) {
+export function DataTable<T>({
+  rows,
+  columns,
+  rowKey,
+  label,
+  initialSort,
+  empty,
+  filterable = true,
+  rowTestId
+}: DataTableProps<T>) {
   const [sort, setSort] = useState(initialSort ?? null);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => {
@@ -68,7 +77,9 @@ export function DataTable<T>({ rows, columns, rowKey, label, initialSort, empty,
             onChange={(e) => setFilter(e.target.value)}
           />
           <span className="hint">
-            {shown.length === rows.length ? `${rows.length} row${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} rows`}
+            {shown.length === rows.length
+              ? `${rows.length} row${rows.length === 1 ? '' : 's'}`
+              : `${shown.length} of ${rows.length} rows`}
           </span>
         </div>
       )}
@@ -79,7 +90,12 @@ export function DataTable<T>({ rows, columns, rowKey, label, initialSort, empty,
               const active = sort?.id === c.id;
               const ariaSort = active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
               return (
-                <th key={c.id} aria-sort={c.sortValue ? ariaSort : undefined} className={c.numeric ? 'num' : undefined} scope="col">
+                <th
+                  key={c.id}
+                  aria-sort={c.sortValue ? ariaSort : undefined}
+                  className={c.numeric ? 'num' : undefined}
+                  scope="col"
+                >
                   {c.sortValue ? (
                     <button
                       type="button"
@@ -109,7 +125,11 @@ export function DataTable<T>({ rows, columns, rowKey, label, initialSort, empty,
           ))}
         </tbody>
       </table>
-      {shown.length === 0 && <p className="hint">No row matches “{filter}”. Clear the filter to see all {rows.length}.</p>}
+      {shown.length === 0 && (
+        <p className="hint">
+          No row matches “{filter}”. Clear the filter to see all {rows.length}.
+        </p>
+      )}
     </div>
   );
 }

@@ -6,7 +6,14 @@ function Meter({ label, value, min = 0 }: { label: string; value: number; min?: 
   return (
     <div className="meter-row">
       <span>{label}</span>
-      <span className="meter wide" role="meter" aria-label={label} aria-valuemin={min} aria-valuemax={1} aria-valuenow={value}>
+      <span
+        className="meter wide"
+        role="meter"
+        aria-label={label}
+        aria-valuemin={min}
+        aria-valuemax={1}
+        aria-valuenow={value}
+      >
         <span style={{ width: `${Math.max(0, Math.min(100, pct))}%` }} />
       </span>
       <span className="mono">{formatNumber(value, 2)}</span>

@@ -28,7 +28,14 @@ export function Sparkline({
     .map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - ((v - min) / span) * (height - 4)).toFixed(1)}`)
     .join(' ');
   return (
-    <svg className={`sparkline sparkline-${trend}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={name}>
+    <svg
+      className={`sparkline sparkline-${trend}`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={name}
+    >
       <title>{name}</title>
       <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinejoin="round" />
     </svg>

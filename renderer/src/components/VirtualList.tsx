@@ -55,7 +55,14 @@ export function VirtualList<T>({
             key={row.key}
             role="listitem"
             className="vlist-row"
-            style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${row.start}px)` }}
+            style={{
+              position: 'absolute',
+              top: 0,
+              left: 0,
+              right: 0,
+              height: rowHeight,
+              transform: `translateY(${row.start}px)`
+            }}
           >
             {renderRow(items[row.index] as T, row.index)}
           </div>

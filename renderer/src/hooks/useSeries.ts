@@ -26,6 +26,9 @@ export function useSeriesByKey(filter: { stream?: string; consumer?: string } = 
   return { grouped, error: query.error, reload: query.reload };
 }
 
-export function valuesOf(points: readonly SeriesPoint[] | undefined, field: 'messages' | 'bytes' | 'pending' | 'ackPending'): number[] {
+export function valuesOf(
+  points: readonly SeriesPoint[] | undefined,
+  field: 'messages' | 'bytes' | 'pending' | 'ackPending'
+): number[] {
   return (points ?? []).map((p) => p[field]).filter((v): v is number => v !== null);
 }

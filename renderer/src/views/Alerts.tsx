@@ -1,5 +1,11 @@
 import { useState } from 'react';
-import { ALERT_RULE_IDS, ALERT_SEVERITIES, type Alert, type AlertRuleId, type AlertSeverity } from '../../../main/contract';
+import {
+  ALERT_RULE_IDS,
+  ALERT_SEVERITIES,
+  type Alert,
+  type AlertRuleId,
+  type AlertSeverity
+} from '../../../main/contract';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
@@ -33,8 +39,18 @@ export function AlertsView() {
     },
     { id: 'state', label: 'State', sortValue: (a) => a.state, render: (a) => a.state },
     { id: 'rule', label: 'Rule', sortValue: (a) => a.rule, render: (a) => <span className="mono">{a.rule}</span> },
-    { id: 'target', label: 'Target', sortValue: (a) => a.target, render: (a) => <span className="mono wrap">{a.target}</span> },
-    { id: 'message', label: 'Message', filterText: (a) => a.message, render: (a) => <span className="wrap">{a.message}</span> },
+    {
+      id: 'target',
+      label: 'Target',
+      sortValue: (a) => a.target,
+      render: (a) => <span className="mono wrap">{a.target}</span>
+    },
+    {
+      id: 'message',
+      label: 'Message',
+      filterText: (a) => a.message,
+      render: (a) => <span className="wrap">{a.message}</span>
+    },
     {
       id: 'value',
       label: 'Value / threshold',
@@ -52,7 +68,12 @@ export function AlertsView() {
       label: 'Acknowledged',
       render: (a) =>
         a.state === 'firing' ? (
-          <button type="button" disabled={ack.pending} onClick={() => void ack.run({ id: a.id }).then(list.reload)} aria-label={`Acknowledge ${a.rule} ${a.target}`}>
+          <button
+            type="button"
+            disabled={ack.pending}
+            onClick={() => void ack.run({ id: a.id }).then(list.reload)}
+            aria-label={`Acknowledge ${a.rule} ${a.target}`}
+          >
             Acknowledge
           </button>
         ) : a.acknowledgedAt ? (
@@ -109,7 +130,8 @@ export function AlertsView() {
             initialSort={{ id: 'since', dir: 'desc' }}
             empty={
               <EmptyState title={state === 'active' ? 'No active alerts.' : 'No alerts match these filters.'}>
-                Alerts fire when a rule’s threshold is crossed (see the rules below). Choose “All” to include resolved ones.
+                Alerts fire when a rule’s threshold is crossed (see the rules below). Choose “All” to include resolved
+                ones.
               </EmptyState>
             }
           />

@@ -26,7 +26,8 @@ function useBenchProgress(onFinished: () => void) {
     const offFinished = client.subscribe('bench.finished', (payloads) => {
       for (const f of payloads) {
         setProgress((p) => (p?.runId === f.runId ? null : p));
-        if (f.status === 'completed' && f.run) notify(`Benchmark ${f.mode} finished: ${formatNumber(f.run.msgsPerSec)} msgs/s`);
+        if (f.status === 'completed' && f.run)
+          notify(`Benchmark ${f.mode} finished: ${formatNumber(f.run.msgsPerSec)} msgs/s`);
         else notify(`Benchmark ${f.mode} ${f.status}`, f.error ?? undefined);
       }
       onFinished();
@@ -50,7 +51,14 @@ function RunForm({ progress }: { progress: BenchProgress | null }) {
   const [label, setLabel] = useState('');
   const onSubmit = (e: FormEvent): void => {
     e.preventDefault();
-    void start.run({ mode, msgs: Number(msgs), size: Number(size), pub: Number(pub), sub: Number(sub), label: label.trim() || undefined });
+    void start.run({
+      mode,
+      msgs: Number(msgs),
+      size: Number(size),
+      pub: Number(pub),
+      sub: Number(sub),
+      label: label.trim() || undefined
+    });
   };
   return (
     <article className="card">
@@ -65,19 +73,38 @@ function RunForm({ progress }: { progress: BenchProgress | null }) {
           </select>
         </label>
         <label>
-          Messages <input className="short" type="number" min={1} value={msgs} onChange={(e) => setMsgs(e.target.value)} />
+          Messages{' '}
+          <input className="short" type="number" min={1} value={msgs} onChange={(e) => setMsgs(e.target.value)} />
         </label>
         <label>
-          Size (bytes) <input className="short" type="number" min={0} value={size} onChange={(e) => setSize(e.target.value)} />
+          Size (bytes){' '}
+          <input className="short" type="number" min={0} value={size} onChange={(e) => setSize(e.target.value)} />
         </label>
         <label>
-          Publishers <input className="short" type="number" min={1} max={64} value={pub} onChange={(e) => setPub(e.target.value)} />
+          Publishers{' '}
+          <input
+            className="short"
+            type="number"
+            min={1}
+            max={64}
+            value={pub}
+            onChange={(e) => setPub(e.target.value)}
+          />
         </label>
         <label>
-          Subscribers <input className="short" type="number" min={1} max={64} value={sub} onChange={(e) => setSub(e.target.value)} />
+          Subscribers{' '}
+          <input
+            className="short"
+            type="number"
+            min={1}
+            max={64}
+            value={sub}
+            onChange={(e) => setSub(e.target.value)}
+          />
         </label>
         <label>
-          Note <input className="short" style={{ width: 160 }} value={label} onChange={(e) => setLabel(e.target.value)} />
+          Note{' '}
+          <input className="short" style={{ width: 160 }} value={label} onChange={(e) => setLabel(e.target.value)} />
         </label>
         <button type="submit" disabled={start.pending || progress !== null}>
           Start
@@ -88,8 +115,9 @@ function RunForm({ progress }: { progress: BenchProgress | null }) {
         <div className="form-row" data-testid="bench-progress" style={{ marginTop: 12 }}>
           <progress max={progress.total} value={progress.done} aria-label="Benchmark progress" />
           <span>
-            {progress.mode} {progress.phase}: {formatNumber(progress.done)} / {formatNumber(progress.total)} ({formatPercent(progress.total ? progress.done / progress.total : 0)}),{' '}
-            {formatNumber(progress.msgsPerSec)} msgs/s
+            {progress.mode} {progress.phase}: {formatNumber(progress.done)} / {formatNumber(progress.total)} (
+            {formatPercent(progress.total ? progress.done / progress.total : 0)}), {formatNumber(progress.msgsPerSec)}{' '}
+            msgs/s
           </span>
           <button type="button" onClick={() => void cancel.run({ runId: progress.runId })}>
             Cancel
@@ -153,7 +181,13 @@ function Comparison({ ids }: { ids: string[] }) {
                 {s.values.map((v, i) => (
                   <td key={i} className="num">
                     {formatNumber(v, 2)}
-                    {i > 0 && s.change[i] != null && <span className="hint"> ({s.change[i]! >= 0 ? '+' : ''}{formatPercent(s.change[i])})</span>}
+                    {i > 0 && s.change[i] != null && (
+                      <span className="hint">
+                        {' '}
+                        ({s.change[i]! >= 0 ? '+' : ''}
+                        {formatPercent(s.change[i])})
+                      </span>
+                    )}
                   </td>
                 ))}
               </tr>
@@ -174,14 +208,38 @@ export function BenchmarksView() {
     {
       id: 'pick',
       label: 'Compare',
-      render: (r) => <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} aria-label={`Compare run ${r.mode} of ${formatTime(r.startedAt)}`} />
+      render: (r) => (
+        <input
+          type="checkbox"
+          checked={selected.includes(r.id)}
+          onChange={() => toggle(r.id)}
+          aria-label={`Compare run ${r.mode} of ${formatTime(r.startedAt)}`}
+        />
+      )
     },
     { id: 'started', label: 'Started', sortValue: (r) => r.startedAt, render: (r) => formatTime(r.startedAt) },
     { id: 'mode', label: 'Mode', sortValue: (r) => r.mode, render: (r) => r.mode },
     { id: 'label', label: 'Note', sortValue: (r) => r.label ?? '', render: (r) => r.label ?? '' },
-    { id: 'params', label: 'Msgs × size, clients', render: (r) => `${formatNumber(r.msgs)} × ${formatBytes(r.size)}, ${r.pub} pub / ${r.sub} sub${r.mode.startsWith('js') || r.mode === 'pipeline' ? `, ${r.storage}` : ''}` },
-    { id: 'rate', label: 'msgs/s', numeric: true, sortValue: (r) => r.msgsPerSec, render: (r) => formatNumber(r.msgsPerSec) },
-    { id: 'bytes', label: 'Throughput', numeric: true, sortValue: (r) => r.bytesPerSec, render: (r) => `${formatBytes(r.bytesPerSec)}/s` },
+    {
+      id: 'params',
+      label: 'Msgs × size, clients',
+      render: (r) =>
+        `${formatNumber(r.msgs)} × ${formatBytes(r.size)}, ${r.pub} pub / ${r.sub} sub${r.mode.startsWith('js') || r.mode === 'pipeline' ? `, ${r.storage}` : ''}`
+    },
+    {
+      id: 'rate',
+      label: 'msgs/s',
+      numeric: true,
+      sortValue: (r) => r.msgsPerSec,
+      render: (r) => formatNumber(r.msgsPerSec)
+    },
+    {
+      id: 'bytes',
+      label: 'Throughput',
+      numeric: true,
+      sortValue: (r) => r.bytesPerSec,
+      render: (r) => `${formatBytes(r.bytesPerSec)}/s`
+    },
     { id: 'p50', label: 'p50 ms', numeric: true, sortValue: (r) => r.p50Ms, render: (r) => formatNumber(r.p50Ms, 3) },
     { id: 'p99', label: 'p99 ms', numeric: true, sortValue: (r) => r.p99Ms, render: (r) => formatNumber(r.p99Ms, 3) },
     { id: 'server', label: 'Server', sortValue: (r) => r.serverVersion, render: (r) => r.serverVersion }
@@ -201,7 +259,11 @@ export function BenchmarksView() {
             rowKey={(r) => r.id}
             rowTestId="bench-row"
             initialSort={{ id: 'started', dir: 'desc' }}
-            empty={<EmptyState title="No benchmark has run yet.">Start one above (or with synos-cc bench MODE); results are kept for comparison.</EmptyState>}
+            empty={
+              <EmptyState title="No benchmark has run yet.">
+                Start one above (or with synos-cc bench MODE); results are kept for comparison.
+              </EmptyState>
+            }
           />
         )}
         {selected.length === 1 && <p className="hint">Select one more run to compare.</p>}

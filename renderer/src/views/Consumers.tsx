@@ -25,12 +25,23 @@ function useAllConsumers() {
   useEffect(() => {
     if (names === null) return;
     let live = true;
-    Promise.allSettled(names.split(',').filter(Boolean).map((stream) => client.call('consumers.list', { stream }))).then((results) => {
+    Promise.allSettled(
+      names
+        .split(',')
+        .filter(Boolean)
+        .map((stream) => client.call('consumers.list', { stream }))
+    ).then((results) => {
       if (!live) return;
       const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       setLists(ok);
-      setError(failed ? (failed.reason instanceof ContractError ? failed.reason : new ContractError('INTERNAL', String(failed.reason))) : null);
+      setError(
+        failed
+          ? failed.reason instanceof ContractError
+            ? failed.reason
+            : new ContractError('INTERNAL', String(failed.reason))
+          : null
+      );
     });
     return () => {
       live = false;
@@ -39,7 +50,15 @@ function useAllConsumers() {
   return { lists, error: error ?? (streams.data ? null : streams.error), streams };
 }
 
-function ConsumerDetail({ stream, name, consumer }: { stream: string; name: string; consumer: ConsumerSummary | undefined }) {
+function ConsumerDetail({
+  stream,
+  name,
+  consumer
+}: {
+  stream: string;
+  name: string;
+  consumer: ConsumerSummary | undefined;
+}) {
   const series = useSeriesByKey({ stream, consumer: name });
   const points = series.grouped.get(`${stream}/${name}`);
   return (
@@ -48,7 +67,9 @@ function ConsumerDetail({ stream, name, consumer }: { stream: string; name: stri
         {stream}/{name}
       </h2>
       {!consumer ? (
-        <EmptyState title={`No consumer ${name} on ${stream}.`}>It may have been deleted; pick one from the list.</EmptyState>
+        <EmptyState title={`No consumer ${name} on ${stream}.`}>
+          It may have been deleted; pick one from the list.
+        </EmptyState>
       ) : (
         <div className="cards">
           <dl className="facts">
@@ -90,11 +111,17 @@ function ConsumerDetail({ stream, name, consumer }: { stream: string; name: stri
           </dl>
           <div>
             <p>
-              Pending {formatNumber(consumer.numPending)} <Sparkline values={valuesOf(points, 'pending')} label={`${name} pending`} width={200} height={32} />
+              Pending {formatNumber(consumer.numPending)}{' '}
+              <Sparkline values={valuesOf(points, 'pending')} label={`${name} pending`} width={200} height={32} />
             </p>
             <p>
               Ack pending {formatNumber(consumer.numAckPending)}{' '}
-              <Sparkline values={valuesOf(points, 'ackPending')} label={`${name} ack pending`} width={200} height={32} />
+              <Sparkline
+                values={valuesOf(points, 'ackPending')}
+                label={`${name} ack pending`}
+                width={200}
+                height={32}
+              />
             </p>
           </div>
         </div>
@@ -113,7 +140,13 @@ export function ConsumersView({ rest }: { rest: string[] }) {
   return (
     <section>
       <ViewHeader title="Consumers">{stream && <a href={hrefOf('consumers')}>All consumers</a>}</ViewHeader>
-      {stream && name && <ConsumerDetail stream={stream} name={name} consumer={rows.find((c) => c.stream === stream && c.name === name)} />}
+      {stream && name && (
+        <ConsumerDetail
+          stream={stream}
+          name={name}
+          consumer={rows.find((c) => c.stream === stream && c.name === name)}
+        />
+      )}
       <article className="card">
         {lists && <CachedMark cached={cached} snapshotTime={oldest} />}
         <ErrorNote error={error} />
@@ -126,7 +159,13 @@ export function ConsumersView({ rest }: { rest: string[] }) {
             rowTestId="consumer-row"
             initialSort={{ id: 'pending', dir: 'desc' }}
             empty={
-              <EmptyState title={streams.data.streams.length === 0 ? 'There are no streams, so no consumers.' : 'No stream has a consumer.'}>
+              <EmptyState
+                title={
+                  streams.data.streams.length === 0
+                    ? 'There are no streams, so no consumers.'
+                    : 'No stream has a consumer.'
+                }
+              >
                 Provision the Syn_OS topology under Streams to create its durable consumers.
               </EmptyState>
             }

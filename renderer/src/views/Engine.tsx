@@ -28,14 +28,22 @@ function useLoadHistory(): LoadPoint[] {
   useEffect(
     () =>
       client.subscribe('engine.state', (payloads) => {
-        const points = payloads.map((p) => ({ x: new Date(p.updatedAt).getTime(), load: p.state.load, mode: MODES.indexOf(p.state.mode) }));
+        const points = payloads.map((p) => ({
+          x: new Date(p.updatedAt).getTime(),
+          load: p.state.load,
+          mode: MODES.indexOf(p.state.mode)
+        }));
         setLive((list) => [...list, ...points].slice(-HISTORY));
       }),
     [client]
   );
   return useMemo(() => {
     const seeded = (seed.data ?? [])
-      .flatMap((e) => (e.type === 'consciousness.state_change' ? [{ x: new Date(e.time).getTime(), load: e.data.load, mode: MODES.indexOf(e.data.mode) }] : []))
+      .flatMap((e) =>
+        e.type === 'consciousness.state_change'
+          ? [{ x: new Date(e.time).getTime(), load: e.data.load, mode: MODES.indexOf(e.data.mode) }]
+          : []
+      )
       .reverse();
     const lastSeed = seeded.length > 0 ? seeded[seeded.length - 1]!.x : 0;
     return [...seeded, ...live.filter((p) => p.x > lastSeed)].slice(-HISTORY);
@@ -47,7 +55,12 @@ function LoadChart() {
   const series = useMemo(
     () => [
       { label: 'load', points: history.map((p) => ({ x: p.x, y: p.load })) },
-      { label: 'mode (0 focused, 1 adaptive, 2 exploratory)', points: history.map((p) => ({ x: p.x, y: p.mode })), right: true, stepped: true }
+      {
+        label: 'mode (0 focused, 1 adaptive, 2 exploratory)',
+        points: history.map((p) => ({ x: p.x, y: p.mode })),
+        right: true,
+        stepped: true
+      }
     ],
     [history]
   );
@@ -55,9 +68,18 @@ function LoadChart() {
     <article className="card">
       <h2>Load and mode over time</h2>
       {history.length === 0 ? (
-        <EmptyState title="No state changes yet.">The engine reports its state as inputs arrive; run synos-cc simulate to feed it.</EmptyState>
+        <EmptyState title="No state changes yet.">
+          The engine reports its state as inputs arrive; run synos-cc simulate to feed it.
+        </EmptyState>
       ) : (
-        <LineChart label="Engine load and learning mode over time" series={series} yLabel="load" yMax={1} yRightLabel="mode" yRightMax={2} />
+        <LineChart
+          label="Engine load and learning mode over time"
+          series={series}
+          yLabel="load"
+          yMax={1}
+          yRightLabel="mode"
+          yRightMax={2}
+        />
       )}
     </article>
   );
@@ -67,17 +89,42 @@ function ProblemsCard() {
   const problems = useQuery('engine.problems', { status: 'all', limit: 200 }, { refreshMs: 10_000 });
   useEventReload('engine.event', problems.reload, 1000);
   const columns: Column<ProblemView>[] = [
-    { id: 'opened', label: 'Opened', sortValue: (p) => p.openedAt, render: (p) => <span title={formatTime(p.openedAt)}>{formatAgo(p.openedAt)}</span> },
+    {
+      id: 'opened',
+      label: 'Opened',
+      sortValue: (p) => p.openedAt,
+      render: (p) => <span title={formatTime(p.openedAt)}>{formatAgo(p.openedAt)}</span>
+    },
     { id: 'kind', label: 'Problem', sortValue: (p) => p.kind, render: (p) => p.kind },
-    { id: 'target', label: 'Target', sortValue: (p) => p.target, render: (p) => <span className="mono">{p.target}</span> },
+    {
+      id: 'target',
+      label: 'Target',
+      sortValue: (p) => p.target,
+      render: (p) => <span className="mono">{p.target}</span>
+    },
     { id: 'status', label: 'Status', sortValue: (p) => p.status, render: (p) => p.status },
-    { id: 'action', label: 'Decision', sortValue: (p) => p.action, filterText: (p) => `${p.action} ${p.rationale}`, render: (p) => <span title={p.rationale}>{p.action}</span> },
-    { id: 'confidence', label: 'Confidence', numeric: true, sortValue: (p) => p.confidence, render: (p) => formatNumber(p.confidence, 2) },
+    {
+      id: 'action',
+      label: 'Decision',
+      sortValue: (p) => p.action,
+      filterText: (p) => `${p.action} ${p.rationale}`,
+      render: (p) => <span title={p.rationale}>{p.action}</span>
+    },
+    {
+      id: 'confidence',
+      label: 'Confidence',
+      numeric: true,
+      sortValue: (p) => p.confidence,
+      render: (p) => formatNumber(p.confidence, 2)
+    },
     {
       id: 'outcome',
       label: 'Outcome',
       sortValue: (p) => p.outcome ?? '',
-      render: (p) => (p.outcome ? `${p.outcome}${p.weightAfter !== null ? ` (weight → ${formatNumber(p.weightAfter, 2)})` : ''}` : 'pending')
+      render: (p) =>
+        p.outcome
+          ? `${p.outcome}${p.weightAfter !== null ? ` (weight → ${formatNumber(p.weightAfter, 2)})` : ''}`
+          : 'pending'
     }
   ];
   return (
@@ -92,7 +139,11 @@ function ProblemsCard() {
           rowKey={(p) => p.id}
           rowTestId="problem-row"
           initialSort={{ id: 'opened', dir: 'desc' }}
-          empty={<EmptyState title="No problems so far.">An unhealthy service, a stopped service, a threat or resource exhaustion opens one.</EmptyState>}
+          empty={
+            <EmptyState title="No problems so far.">
+              An unhealthy service, a stopped service, a threat or resource exhaustion opens one.
+            </EmptyState>
+          }
         />
       )}
     </article>
@@ -133,7 +184,11 @@ function StrategiesCard() {
             { id: 'ok', label: 'Successes', numeric: true, sortValue: (s) => s.successes, render: (s) => s.successes },
             { id: 'fail', label: 'Failures', numeric: true, sortValue: (s) => s.failures, render: (s) => s.failures }
           ]}
-          empty={<EmptyState title="No strategies learned yet.">Weights appear once the engine has judged a decision.</EmptyState>}
+          empty={
+            <EmptyState title="No strategies learned yet.">
+              Weights appear once the engine has judged a decision.
+            </EmptyState>
+          }
         />
       )}
     </article>
@@ -159,16 +214,28 @@ function MemoryCard({ working }: { working: { key: string; touches: number; last
         </ul>
       )}
       <h3>Long-term memory {memory.data ? `(${memory.data.total})` : ''}</h3>
-      <input type="search" aria-label="Search long-term memory" placeholder="Search…" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <input
+        type="search"
+        aria-label="Search long-term memory"
+        placeholder="Search…"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
       <ErrorNote error={memory.error} />
       {memory.data &&
         (memory.data.longTerm.length === 0 ? (
-          <p className="hint">{query ? 'Nothing matches.' : 'Nothing promoted yet: items move here after being touched repeatedly.'}</p>
+          <p className="hint">
+            {query ? 'Nothing matches.' : 'Nothing promoted yet: items move here after being touched repeatedly.'}
+          </p>
         ) : (
           <ul className="plain">
             {memory.data.longTerm.map((m) => (
               <li key={m.key}>
-                <strong>{m.key}</strong> <span className="hint">({m.kind}, ×{m.touches}, last seen {formatAgo(m.lastSeen)})</span> {m.summary}
+                <strong>{m.key}</strong>{' '}
+                <span className="hint">
+                  ({m.kind}, ×{m.touches}, last seen {formatAgo(m.lastSeen)})
+                </span>{' '}
+                {m.summary}
               </li>
             ))}
           </ul>
@@ -188,7 +255,9 @@ function describeEvent(e: EngineEventRecord): string {
     case 'consciousness.decision_made':
       return `${e.data.action} for ${e.data.kind}${e.data.target ? ` on ${e.data.target}` : ''} (confidence ${formatNumber(e.data.confidence, 2)})`;
     case 'consciousness.learning_event':
-      return e.data.kind === 'mode' ? `mode ${e.data.from} → ${e.data.to}` : `${e.data.action} ${e.data.success ? 'worked' : 'failed'} for ${e.data.problem_kind}`;
+      return e.data.kind === 'mode'
+        ? `mode ${e.data.from} → ${e.data.to}`
+        : `${e.data.action} ${e.data.success ? 'worked' : 'failed'} for ${e.data.problem_kind}`;
     case 'consciousness.error':
       return `${e.data.code}: ${e.data.message}`;
   }
@@ -203,12 +272,15 @@ function EventsCard() {
       <ErrorNote error={events.error} />
       {events.data &&
         (events.data.length === 0 ? (
-          <EmptyState title="The engine has emitted nothing yet.">It reacts to orchestrator and security inputs; run synos-cc simulate.</EmptyState>
+          <EmptyState title="The engine has emitted nothing yet.">
+            It reacts to orchestrator and security inputs; run synos-cc simulate.
+          </EmptyState>
         ) : (
           <ul className="plain event-list" data-testid="engine-events">
             {events.data.map((e) => (
               <li key={e.id}>
-                <span className="hint">{new Date(e.time).toLocaleTimeString()}</span> <span className="mono">{e.type.replace('consciousness.', '')}</span> {describeEvent(e)}
+                <span className="hint">{new Date(e.time).toLocaleTimeString()}</span>{' '}
+                <span className="mono">{e.type.replace('consciousness.', '')}</span> {describeEvent(e)}
               </li>
             ))}
           </ul>

@@ -1,5 +1,11 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { MESSAGE_SCHEMAS, MESSAGE_TYPES, EXAMPLES, validateEnvelope, type MessageType } from '../../../main/contract/messages';
+import {
+  MESSAGE_SCHEMAS,
+  MESSAGE_TYPES,
+  EXAMPLES,
+  validateEnvelope,
+  type MessageType
+} from '../../../main/contract/messages';
 import type { RequestResult, TailMessage } from '../../../main/contract';
 import { parseHeaderLines } from '../../../main/contract/header-lines';
 import { EmptyState } from '../components/EmptyState';
@@ -35,10 +41,25 @@ function LiveTailCard() {
       <h2 id="tail-title">Live tail</h2>
       <form className="form-row" onSubmit={onStart} aria-label="Live tail">
         <label>
-          Subject <input className="short" style={{ width: 240 }} value={subject} onChange={(e) => setSubject(e.target.value)} spellCheck={false} />
+          Subject{' '}
+          <input
+            className="short"
+            style={{ width: 240 }}
+            value={subject}
+            onChange={(e) => setSubject(e.target.value)}
+            spellCheck={false}
+          />
         </label>
         <label>
-          Ring size <input className="short" type="number" min={10} max={100000} value={capacity} onChange={(e) => setCapacity(e.target.value)} />
+          Ring size{' '}
+          <input
+            className="short"
+            type="number"
+            min={10}
+            max={100000}
+            value={capacity}
+            onChange={(e) => setCapacity(e.target.value)}
+          />
         </label>
         <button type="submit">{running ? 'Restart' : 'Start'}</button>
         <button type="button" disabled={!running} onClick={() => void (tail.paused ? tail.resume() : tail.pause())}>
@@ -66,11 +87,19 @@ function LiveTailCard() {
           Shown <strong data-testid="tail-shown">{formatNumber(tail.messages.length)}</strong>
           {tail.trimmed > 0 && ` (the newest ${formatNumber(VIEW_RING)})`}
         </span>
-        <span data-testid="tail-state">{running ? (tail.paused ? 'paused: the ring keeps the newest messages' : `tailing ${tail.info?.subject}`) : 'stopped'}</span>
+        <span data-testid="tail-state">
+          {running
+            ? tail.paused
+              ? 'paused: the ring keeps the newest messages'
+              : `tailing ${tail.info?.subject}`
+            : 'stopped'}
+        </span>
       </p>
       {tail.messages.length === 0 ? (
         <EmptyState title={running ? `Waiting for messages on ${tail.info?.subject}…` : 'No live tail running.'}>
-          {running ? 'Publish below, or start the simulator (synos-cc simulate).' : 'Enter a subject (wildcards * and > allowed) and press Start.'}
+          {running
+            ? 'Publish below, or start the simulator (synos-cc simulate).'
+            : 'Enter a subject (wildcards * and > allowed) and press Start.'}
         </EmptyState>
       ) : (
         <VirtualList
@@ -80,11 +109,18 @@ function LiveTailCard() {
           height={360}
           follow={!selected}
           renderRow={(m) => (
-            <button type="button" className="tail-row" onClick={() => setSelected(m)} aria-label={`Message ${m.seq} on ${m.subject}`}>
+            <button
+              type="button"
+              className="tail-row"
+              onClick={() => setSelected(m)}
+              aria-label={`Message ${m.seq} on ${m.subject}`}
+            >
               <span className="hint">{m.seq}</span>
               <span className="hint">{formatClock(m.time)}</span>
               <span className="tail-subject">{m.subject}</span>
-              <span className="preview">{m.encoding === 'base64' ? `(binary, ${m.size} bytes)` : m.payload.slice(0, 200)}</span>
+              <span className="preview">
+                {m.encoding === 'base64' ? `(binary, ${m.size} bytes)` : m.payload.slice(0, 200)}
+              </span>
             </button>
           )}
         />
@@ -102,7 +138,13 @@ function LiveTailCard() {
               </button>
             </div>
           </div>
-          <PayloadBox bytes={tailBytes(selected)} view={view} headers={selected.headers} truncated={selected.truncated} label={`message ${selected.seq}`} />
+          <PayloadBox
+            bytes={tailBytes(selected)}
+            view={view}
+            headers={selected.headers}
+            truncated={selected.truncated}
+            label={`message ${selected.seq}`}
+          />
         </div>
       )}
     </article>
@@ -123,7 +165,10 @@ function checkBody(body: string, type: MessageType | '', validateRaw: boolean): 
     const parsed = MESSAGE_SCHEMAS[type].safeParse(data);
     return parsed.success
       ? { ok: true, text: `valid ${type} data; it is sent inside a CloudEvents envelope` }
-      : { ok: false, text: parsed.error.issues.map((i) => `data.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+      : {
+          ok: false,
+          text: parsed.error.issues.map((i) => `data.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+        };
   }
   if (!validateRaw) return null;
   const v = validateEnvelope(body);
@@ -153,7 +198,13 @@ function PublishCard() {
         count: Math.max(1, Number(count) || 1),
         envelope: type ? { type } : undefined
       })
-      .then((r) => r && notify(`Published ${formatNumber(r.published)} message${r.published === 1 ? '' : 's'} to ${r.subject} in ${formatNumber(r.durationMs)} ms`));
+      .then(
+        (r) =>
+          r &&
+          notify(
+            `Published ${formatNumber(r.published)} message${r.published === 1 ? '' : 's'} to ${r.subject} in ${formatNumber(r.durationMs)} ms`
+          )
+      );
   };
   return (
     <article className="card" aria-labelledby="publish-title">
@@ -161,7 +212,14 @@ function PublishCard() {
       <form className="stack" onSubmit={onSubmit} aria-label="Publish">
         <div className="form-row">
           <label>
-            Subject <input className="short" style={{ width: 280 }} value={subject} onChange={(e) => setSubject(e.target.value)} spellCheck={false} />
+            Subject{' '}
+            <input
+              className="short"
+              style={{ width: 280 }}
+              value={subject}
+              onChange={(e) => setSubject(e.target.value)}
+              spellCheck={false}
+            />
           </label>
           <label>
             Envelope type{' '}
@@ -180,20 +238,39 @@ function PublishCard() {
             </select>
           </label>
           <label>
-            Count <input className="short" type="number" min={1} max={1000000} value={count} onChange={(e) => setCount(e.target.value)} />
+            Count{' '}
+            <input
+              className="short"
+              type="number"
+              min={1}
+              max={1000000}
+              value={count}
+              onChange={(e) => setCount(e.target.value)}
+            />
           </label>
           {!type && (
             <label>
-              <input type="checkbox" checked={validateRaw} onChange={(e) => setValidateRaw(e.target.checked)} /> Check as a Syn_OS envelope
+              <input type="checkbox" checked={validateRaw} onChange={(e) => setValidateRaw(e.target.checked)} /> Check
+              as a Syn_OS envelope
             </label>
           )}
         </div>
         <label className="field">
           {type ? 'Data (JSON)' : 'Body'}
-          <textarea rows={8} value={body} onChange={(e) => setBody(e.target.value)} spellCheck={false} className="mono" />
+          <textarea
+            rows={8}
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            spellCheck={false}
+            className="mono"
+          />
         </label>
         {check && (
-          <div className={check.ok ? 'check-ok' : 'error-note'} role={check.ok ? 'status' : 'alert'} data-testid="envelope-check">
+          <div
+            className={check.ok ? 'check-ok' : 'error-note'}
+            role={check.ok ? 'status' : 'alert'}
+            data-testid="envelope-check"
+          >
             {check.ok ? '✓ ' : '✗ '}
             {check.text}
             {!check.ok && !type && ' (a raw body can still be sent)'}
@@ -231,7 +308,12 @@ function RequestCard() {
     if (!parsedHeaders.ok) return;
     setReply(null);
     void request
-      .run({ subject: subject.trim(), body, headers: parsedHeaders.headers, timeoutMs: Math.max(10, Number(timeout) || 5000) })
+      .run({
+        subject: subject.trim(),
+        body,
+        headers: parsedHeaders.headers,
+        timeoutMs: Math.max(10, Number(timeout) || 5000)
+      })
       .then((r) => r && setReply(r));
   };
   return (
@@ -240,10 +322,26 @@ function RequestCard() {
       <form className="stack" onSubmit={onSubmit} aria-label="Request">
         <div className="form-row">
           <label>
-            Subject <input className="short" style={{ width: 280 }} value={subject} onChange={(e) => setSubject(e.target.value)} spellCheck={false} required />
+            Subject{' '}
+            <input
+              className="short"
+              style={{ width: 280 }}
+              value={subject}
+              onChange={(e) => setSubject(e.target.value)}
+              spellCheck={false}
+              required
+            />
           </label>
           <label>
-            Timeout (ms) <input className="short" type="number" min={10} max={300000} value={timeout} onChange={(e) => setTimeoutMs(e.target.value)} />
+            Timeout (ms){' '}
+            <input
+              className="short"
+              type="number"
+              min={10}
+              max={300000}
+              value={timeout}
+              onChange={(e) => setTimeoutMs(e.target.value)}
+            />
           </label>
           <button type="submit" disabled={request.pending || !parsedHeaders.ok}>
             {request.pending ? 'Waiting…' : 'Send request'}
@@ -251,7 +349,13 @@ function RequestCard() {
         </div>
         <label className="field">
           Body
-          <textarea rows={3} value={body} onChange={(e) => setBody(e.target.value)} spellCheck={false} className="mono" />
+          <textarea
+            rows={3}
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            spellCheck={false}
+            className="mono"
+          />
         </label>
         <HeadersField value={headers} onChange={setHeaders} parsed={parsedHeaders} />
       </form>
@@ -259,10 +363,15 @@ function RequestCard() {
       {reply && (
         <div data-testid="request-reply">
           <p className="hint">
-            Reply in {formatNumber(reply.durationMs, 1)} ms, {formatNumber(reply.reply.size)} bytes, {replyHeaderCount(reply)}
+            Reply in {formatNumber(reply.durationMs, 1)} ms, {formatNumber(reply.reply.size)} bytes,{' '}
+            {replyHeaderCount(reply)}
           </p>
           <PayloadBox
-            bytes={reply.reply.encoding === 'base64' ? base64ToBytes(reply.reply.payload) : new TextEncoder().encode(reply.reply.payload)}
+            bytes={
+              reply.reply.encoding === 'base64'
+                ? base64ToBytes(reply.reply.payload)
+                : new TextEncoder().encode(reply.reply.payload)
+            }
             view="json"
             headers={reply.reply.headers}
             truncated={reply.reply.truncated}

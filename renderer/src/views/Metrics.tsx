@@ -72,7 +72,9 @@ export function MetricsView() {
         <div className="card">
           <dl className="facts facts-inline">
             <dt>Prometheus endpoint</dt>
-            <dd className="mono" data-testid="metrics-endpoint">{data.endpoint ?? 'off (set a metrics port in Settings)'}</dd>
+            <dd className="mono" data-testid="metrics-endpoint">
+              {data.endpoint ?? 'off (set a metrics port in Settings)'}
+            </dd>
             <dt>Published</dt>
             <dd data-testid="metrics-published">{formatNumber(data.totals.published)}</dd>
             <dt>Received</dt>
@@ -87,21 +89,36 @@ export function MetricsView() {
         </div>
       )}
       {data && series.length === 0 ? (
-        <EmptyState title="No samples yet.">The first sample arrives after one sampling interval; the charts fill in from there.</EmptyState>
+        <EmptyState title="No samples yet.">
+          The first sample arrives after one sampling interval; the charts fill in from there.
+        </EmptyState>
       ) : (
         data && (
           <div className="chart-grid">
             <article className="card">
               <h2>Message rates</h2>
-              <LineChart label="Published, received and invalid messages per second" series={charts.rates} yLabel="msgs/s" />
+              <LineChart
+                label="Published, received and invalid messages per second"
+                series={charts.rates}
+                yLabel="msgs/s"
+              />
             </article>
             <article className="card">
               <h2>Latencies</h2>
-              <LineChart label="Publish and handler latency percentiles in milliseconds" series={charts.latency} yLabel="ms" />
+              <LineChart
+                label="Publish and handler latency percentiles in milliseconds"
+                series={charts.latency}
+                yLabel="ms"
+              />
             </article>
             <article className="card">
               <h2>Backlog and breakers</h2>
-              <LineChart label="Outbox backlog, dead letters and open breakers" series={charts.backlog} yLabel="messages" yRightLabel="breakers open" />
+              <LineChart
+                label="Outbox backlog, dead letters and open breakers"
+                series={charts.backlog}
+                yLabel="messages"
+                yRightLabel="breakers open"
+              />
             </article>
             <article className="card">
               <h2>Engine</h2>

@@ -15,13 +15,32 @@ const STATUSES = ['pending', 'processing', 'retrying', 'completed', 'dead'] as c
 type Status = (typeof STATUSES)[number];
 
 const entryColumns: Column<OutboxEntryPayload>[] = [
-  { id: 'created', label: 'Created', sortValue: (e) => e.createdAt, render: (e) => <span title={formatTime(e.createdAt)}>{formatAgo(e.createdAt)}</span> },
-  { id: 'subject', label: 'Subject', sortValue: (e) => e.subject, render: (e) => <span className="mono">{e.subject}</span> },
+  {
+    id: 'created',
+    label: 'Created',
+    sortValue: (e) => e.createdAt,
+    render: (e) => <span title={formatTime(e.createdAt)}>{formatAgo(e.createdAt)}</span>
+  },
+  {
+    id: 'subject',
+    label: 'Subject',
+    sortValue: (e) => e.subject,
+    render: (e) => <span className="mono">{e.subject}</span>
+  },
   { id: 'priority', label: 'Priority', sortValue: (e) => e.priority, render: (e) => e.priority },
   { id: 'attempts', label: 'Attempts', numeric: true, sortValue: (e) => e.attempts, render: (e) => e.attempts },
   { id: 'size', label: 'Size', numeric: true, sortValue: (e) => e.size, render: (e) => formatBytes(e.size) },
-  { id: 'error', label: 'Last error', filterText: (e) => e.lastError ?? '', render: (e) => <span className="wrap">{e.lastError ?? '—'}</span> },
-  { id: 'ack', label: 'Stored as', render: (e) => (e.stream ? `${e.stream} #${e.seq}${e.duplicate ? ' (duplicate)' : ''}` : '—') },
+  {
+    id: 'error',
+    label: 'Last error',
+    filterText: (e) => e.lastError ?? '',
+    render: (e) => <span className="wrap">{e.lastError ?? '—'}</span>
+  },
+  {
+    id: 'ack',
+    label: 'Stored as',
+    render: (e) => (e.stream ? `${e.stream} #${e.seq}${e.duplicate ? ' (duplicate)' : ''}` : '—')
+  },
   { id: 'id', label: 'Id', filterText: (e) => e.id, render: (e) => <span className="mono hint">{e.id}</span> }
 ];
 
@@ -71,7 +90,11 @@ function StatsCard() {
               </div>
             ))}
             <dt>Oldest undelivered</dt>
-            <dd>{stats.oldestUndeliveredAt ? `${formatDuration(stats.oldestUndeliveredAgeMs)} old (${formatTime(stats.oldestUndeliveredAt)})` : 'none'}</dd>
+            <dd>
+              {stats.oldestUndeliveredAt
+                ? `${formatDuration(stats.oldestUndeliveredAgeMs)} old (${formatTime(stats.oldestUndeliveredAt)})`
+                : 'none'}
+            </dd>
             <dt>In flight</dt>
             <dd>{stats.inFlight}</dd>
             <dt>Draining</dt>
@@ -101,7 +124,15 @@ function StatsCard() {
             }}
           >
             <label>
-              Drain rate limit (msgs/s) <input className="short" type="number" min={1} value={limit} placeholder="none" onChange={(e) => setLimit(e.target.value)} />
+              Drain rate limit (msgs/s){' '}
+              <input
+                className="short"
+                type="number"
+                min={1}
+                value={limit}
+                placeholder="none"
+                onChange={(e) => setLimit(e.target.value)}
+              />
             </label>
             <button type="submit" disabled={rate.pending}>
               Set limit
@@ -131,7 +162,10 @@ function BreakersCard() {
           <p data-testid="emergency-state">
             Emergency switch:{' '}
             {report.emergency.active ? (
-              <strong className="sev sev-error">ON since {formatTime(report.emergency.since)}{report.emergency.reason ? ` (${report.emergency.reason})` : ''}</strong>
+              <strong className="sev sev-error">
+                ON since {formatTime(report.emergency.since)}
+                {report.emergency.reason ? ` (${report.emergency.reason})` : ''}
+              </strong>
             ) : (
               'off'
             )}
@@ -142,8 +176,12 @@ function BreakersCard() {
                 <th scope="col">Operation</th>
                 <th scope="col">State</th>
                 <th scope="col">Since</th>
-                <th scope="col" className="num">Failures in a row</th>
-                <th scope="col" className="num">Opened</th>
+                <th scope="col" className="num">
+                  Failures in a row
+                </th>
+                <th scope="col" className="num">
+                  Opened
+                </th>
                 <th scope="col">Last error</th>
               </tr>
             </thead>
@@ -165,18 +203,35 @@ function BreakersCard() {
           {report.others.length > 0 && (
             <p className="hint">
               Other processes on this data directory:{' '}
-              {report.others.map((o) => `${o.owner} (pid ${o.pid}): ${o.breakers.filter((b) => b.state !== 'closed').length} not closed`).join('; ')}
+              {report.others
+                .map(
+                  (o) =>
+                    `${o.owner} (pid ${o.pid}): ${o.breakers.filter((b) => b.state !== 'closed').length} not closed`
+                )
+                .join('; ')}
             </p>
           )}
           <div className="form-row" style={{ marginTop: 12 }}>
             {report.emergency.active ? (
-              <button type="button" disabled={emergency.pending} onClick={() => void emergency.run({ active: false }).then((r) => r && notify('Emergency switch released'))}>
+              <button
+                type="button"
+                disabled={emergency.pending}
+                onClick={() =>
+                  void emergency.run({ active: false }).then((r) => r && notify('Emergency switch released'))
+                }
+              >
                 Release emergency switch
               </button>
             ) : (
               <>
                 <label>
-                  Reason <input className="short" style={{ width: 200 }} value={reason} onChange={(e) => setReason(e.target.value)} />
+                  Reason{' '}
+                  <input
+                    className="short"
+                    style={{ width: 200 }}
+                    value={reason}
+                    onChange={(e) => setReason(e.target.value)}
+                  />
                 </label>
                 <button type="button" className="danger" onClick={() => setConfirming(true)}>
                   Emergency: open all breakers…
@@ -200,7 +255,8 @@ function BreakersCard() {
             })
           }
         >
-          Every process on this data directory stops publishing; messages wait in the outbox until you release the switch.
+          Every process on this data directory stops publishing; messages wait in the outbox until you release the
+          switch.
         </ConfirmDialog>
       )}
     </article>
@@ -275,7 +331,11 @@ function DeadLetters() {
           rowKey={(e) => e.id}
           rowTestId="dlq-row"
           initialSort={{ id: 'created', dir: 'desc' }}
-          empty={<EmptyState title="No dead letters.">A message lands here after 10 failed publish attempts; retry or discard it from here.</EmptyState>}
+          empty={
+            <EmptyState title="No dead letters.">
+              A message lands here after 10 failed publish attempts; retry or discard it from here.
+            </EmptyState>
+          }
         />
       )}
       {confirm && (
@@ -322,7 +382,11 @@ function EntriesByStatus() {
           columns={entryColumns}
           rowKey={(e) => e.id}
           initialSort={{ id: 'created', dir: 'desc' }}
-          empty={<EmptyState title={`No ${status} messages.`}>Outbound messages pass through here: pending → processing → completed.</EmptyState>}
+          empty={
+            <EmptyState title={`No ${status} messages.`}>
+              Outbound messages pass through here: pending → processing → completed.
+            </EmptyState>
+          }
         />
       )}
     </article>

@@ -78,7 +78,9 @@ function AlertsCard() {
                 <span className="hint">{formatAgo(a.since)}</span>
               </li>
             ))}
-            {alerts.data.total > alerts.data.alerts.length && <li className="hint">… and {alerts.data.total - alerts.data.alerts.length} more</li>}
+            {alerts.data.total > alerts.data.alerts.length && (
+              <li className="hint">… and {alerts.data.total - alerts.data.alerts.length} more</li>
+            )}
           </ul>
         ))}
     </article>
@@ -96,25 +98,40 @@ function HealthCard() {
       {m && (
         <dl className="facts">
           <dt>Engine focus</dt>
-          <dd data-testid="overview-engine-focus">{engine.state ? (engine.state.state.focus ?? 'nothing in focus') : '—'}</dd>
+          <dd data-testid="overview-engine-focus">
+            {engine.state ? (engine.state.state.focus ?? 'nothing in focus') : '—'}
+          </dd>
           <dt>Mode</dt>
           <dd>{engine.state?.state.mode ?? '—'}</dd>
           <dt>Open problems</dt>
           <dd>{engine.state?.state.open_problems ?? '—'}</dd>
           <dt>Engine load</dt>
-          <dd data-testid="overview-engine-load">{m.engine ? formatNumber(m.engine.load, 2) : 'no engine state yet'}</dd>
+          <dd data-testid="overview-engine-load">
+            {m.engine ? formatNumber(m.engine.load, 2) : 'no engine state yet'}
+          </dd>
           <dt>Valence</dt>
           <dd>{m.engine ? formatNumber(m.engine.valence, 2) : '—'}</dd>
           <dt>Outbox backlog</dt>
           <dd data-testid="overview-outbox-backlog">
-            {m.outbox ? formatNumber(m.outbox.pending + m.outbox.processing + m.outbox.retrying) : 'no outbox in this core'}
+            {m.outbox
+              ? formatNumber(m.outbox.pending + m.outbox.processing + m.outbox.retrying)
+              : 'no outbox in this core'}
           </dd>
           <dt>Oldest pending</dt>
-          <dd>{m.outbox?.oldestPendingAgeSeconds != null ? formatDuration(m.outbox.oldestPendingAgeSeconds * 1000) : '—'}</dd>
+          <dd>
+            {m.outbox?.oldestPendingAgeSeconds != null ? formatDuration(m.outbox.oldestPendingAgeSeconds * 1000) : '—'}
+          </dd>
           <dt>Dead letters</dt>
           <dd>{m.outbox ? formatNumber(m.outbox.dead) : '—'}</dd>
           <dt>Breakers open</dt>
-          <dd>{m.breakers ? m.breakers.filter((b) => b.state !== 'closed').map((b) => b.name).join(', ') || 'none' : '—'}</dd>
+          <dd>
+            {m.breakers
+              ? m.breakers
+                  .filter((b) => b.state !== 'closed')
+                  .map((b) => b.name)
+                  .join(', ') || 'none'
+              : '—'}
+          </dd>
           <dt>Published / received</dt>
           <dd>
             {formatNumber(m.totals.published)} / {formatNumber(m.totals.received)}
@@ -140,7 +157,9 @@ function ServicesCard() {
           <ul className="plain" data-testid="overview-services">
             {services.data.map((s) => (
               <li key={`${s.service}/${s.instance}`}>
-                <span className={s.stale ? 'sev sev-warning' : s.status === 'healthy' ? 'sev ok' : 'sev sev-error'}>{s.stale ? 'stale' : s.status}</span>{' '}
+                <span className={s.stale ? 'sev sev-warning' : s.status === 'healthy' ? 'sev ok' : 'sev sev-error'}>
+                  {s.stale ? 'stale' : s.status}
+                </span>{' '}
                 <strong>{s.service}</strong> <span className="mono hint">{s.instance}</span>{' '}
                 <span className="hint">
                   {s.version ? `v${s.version}, ` : ''}seen {formatAgo(s.lastSeen)}
@@ -173,8 +192,8 @@ function ApplicationCard() {
       </dl>
       {info.data?.databaseRecoveredFrom && (
         <div className="error-note" role="alert">
-          The database was unreadable at start and was moved aside to <span className="mono">{info.data.databaseRecoveredFrom}</span>; a fresh
-          one is in use.
+          The database was unreadable at start and was moved aside to{' '}
+          <span className="mono">{info.data.databaseRecoveredFrom}</span>; a fresh one is in use.
         </div>
       )}
     </article>

@@ -22,7 +22,18 @@ interface Draft {
   description: string;
 }
 
-const EMPTY: Draft = { name: '', servers: 'nats://127.0.0.1:4222', kind: 'none', user: '', secret: '', file: '', caFile: '', certFile: '', keyFile: '', description: '' };
+const EMPTY: Draft = {
+  name: '',
+  servers: 'nats://127.0.0.1:4222',
+  kind: 'none',
+  user: '',
+  secret: '',
+  file: '',
+  caFile: '',
+  certFile: '',
+  keyFile: '',
+  description: ''
+};
 
 function draftOf(p: ProfileView): Draft {
   const a = p.auth;
@@ -56,11 +67,17 @@ function inputOf(d: Draft) {
               ? { kind: 'nkey', seedFile: d.file }
               : { kind: 'nkey', seed: secret }
             : { kind: 'creds', credsFile: d.file };
-  const tls = d.caFile || d.certFile || d.keyFile ? { caFile: d.caFile || undefined, certFile: d.certFile || undefined, keyFile: d.keyFile || undefined } : null;
+  const tls =
+    d.caFile || d.certFile || d.keyFile
+      ? { caFile: d.caFile || undefined, certFile: d.certFile || undefined, keyFile: d.keyFile || undefined }
+      : null;
   return {
     id: d.id,
     name: d.name.trim(),
-    servers: d.servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: d.servers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     auth,
     tls,
     description: d.description.trim() || undefined
@@ -70,7 +87,8 @@ function inputOf(d: Draft) {
 function TestOutcome({ result }: { result: ProfileTestResult }) {
   return result.ok ? (
     <div className="check-ok" role="status" data-testid="profile-test-ok">
-      ✓ Reached {result.server} (nats-server {result.serverInfo?.version}), RTT {formatNumber(result.rttMs, 2)} ms, in {formatNumber(result.durationMs)} ms
+      ✓ Reached {result.server} (nats-server {result.serverInfo?.version}), RTT {formatNumber(result.rttMs, 2)} ms, in{' '}
+      {formatNumber(result.durationMs)} ms
     </div>
   ) : (
     <div>
@@ -98,13 +116,24 @@ function ProfileForm({ initial, onSaved, onCancel }: { initial: Draft; onSaved: 
           Name <input className="short" style={{ width: 180 }} value={d.name} onChange={set('name')} required />
         </label>
         <label>
-          Servers <input className="short" style={{ width: 320 }} value={d.servers} onChange={set('servers')} required spellCheck={false} />
+          Servers{' '}
+          <input
+            className="short"
+            style={{ width: 320 }}
+            value={d.servers}
+            onChange={set('servers')}
+            required
+            spellCheck={false}
+          />
         </label>
       </div>
       <div className="form-row">
         <label>
           Authentication{' '}
-          <select value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value as AuthKind, secret: '', file: '' })}>
+          <select
+            value={d.kind}
+            onChange={(e) => setD({ ...d, kind: e.target.value as AuthKind, secret: '', file: '' })}
+          >
             <option value="none">none</option>
             <option value="token">token</option>
             <option value="user">user and password</option>
@@ -120,12 +149,21 @@ function ProfileForm({ initial, onSaved, onCancel }: { initial: Draft; onSaved: 
         {(d.kind === 'token' || d.kind === 'user' || (d.kind === 'nkey' && !d.file)) && (
           <label>
             {secretLabel}{' '}
-            <input className="short" style={{ width: 200 }} type="password" value={d.secret} onChange={set('secret')} placeholder={d.id ? 'unchanged' : ''} autoComplete="new-password" />
+            <input
+              className="short"
+              style={{ width: 200 }}
+              type="password"
+              value={d.secret}
+              onChange={set('secret')}
+              placeholder={d.id ? 'unchanged' : ''}
+              autoComplete="new-password"
+            />
           </label>
         )}
         {(d.kind === 'creds' || (d.kind === 'nkey' && !d.secret)) && (
           <label>
-            {d.kind === 'creds' ? 'Credentials file' : 'Seed file'} <input className="short" style={{ width: 240 }} value={d.file} onChange={set('file')} />
+            {d.kind === 'creds' ? 'Credentials file' : 'Seed file'}{' '}
+            <input className="short" style={{ width: 240 }} value={d.file} onChange={set('file')} />
           </label>
         )}
       </div>
@@ -147,7 +185,13 @@ function ProfileForm({ initial, onSaved, onCancel }: { initial: Draft; onSaved: 
         <button type="submit" disabled={save.pending}>
           Save profile
         </button>
-        <button type="button" disabled={test.pending} onClick={() => void test.run({ profile: inputOf(d), id: d.id, timeoutMs: 3000 }).then((r) => setResult(r ?? null))}>
+        <button
+          type="button"
+          disabled={test.pending}
+          onClick={() =>
+            void test.run({ profile: inputOf(d), id: d.id, timeoutMs: 3000 }).then((r) => setResult(r ?? null))
+          }
+        >
           {test.pending ? 'Testing…' : 'Test connection'}
         </button>
         <button type="button" onClick={onCancel}>
@@ -200,20 +244,38 @@ export function ProfilesCard() {
                   <td>{p.source}</td>
                   <td>
                     <div className="form-row">
-                      <button type="button" onClick={() => void connect.run({ profileId: p.id }).then((r) => r && notify(`Connected with ${p.name}`))} aria-label={`Use profile ${p.name}`}>
+                      <button
+                        type="button"
+                        onClick={() =>
+                          void connect.run({ profileId: p.id }).then((r) => r && notify(`Connected with ${p.name}`))
+                        }
+                        aria-label={`Use profile ${p.name}`}
+                      >
                         Use
                       </button>
                       <button
                         type="button"
-                        onClick={() => void test.run({ id: p.id, timeoutMs: 3000 }).then((r) => r && setResults((x) => ({ ...x, [p.id]: r })))}
+                        onClick={() =>
+                          void test
+                            .run({ id: p.id, timeoutMs: 3000 })
+                            .then((r) => r && setResults((x) => ({ ...x, [p.id]: r })))
+                        }
                         aria-label={`Test profile ${p.name}`}
                       >
                         Test
                       </button>
-                      <button type="button" onClick={() => setEditing(draftOf(p))} aria-label={`Edit profile ${p.name}`}>
+                      <button
+                        type="button"
+                        onClick={() => setEditing(draftOf(p))}
+                        aria-label={`Edit profile ${p.name}`}
+                      >
                         Edit
                       </button>
-                      <button type="button" onClick={() => void del.run({ id: p.id }).then(list.reload)} aria-label={`Delete profile ${p.name}`}>
+                      <button
+                        type="button"
+                        onClick={() => void del.run({ id: p.id }).then(list.reload)}
+                        aria-label={`Delete profile ${p.name}`}
+                      >
                         Delete
                       </button>
                     </div>
@@ -254,7 +316,14 @@ export function ProfilesCard() {
             }}
           >
             <label>
-              natscli config directory <input className="short" style={{ width: 220 }} value={configDir} onChange={(e) => setConfigDir(e.target.value)} placeholder="~/.config/nats" />
+              natscli config directory{' '}
+              <input
+                className="short"
+                style={{ width: 220 }}
+                value={configDir}
+                onChange={(e) => setConfigDir(e.target.value)}
+                placeholder="~/.config/nats"
+              />
             </label>
             <button type="submit" disabled={importer.pending}>
               Import natscli contexts

@@ -46,18 +46,40 @@ function RecordForm({ onDone }: { onDone: () => void }) {
         Name <input className="short" style={{ width: 140 }} value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <label>
-        Subject filter <input className="short" style={{ width: 160 }} value={filter} onChange={(e) => setFilter(e.target.value)} spellCheck={false} />
+        Subject filter{' '}
+        <input
+          className="short"
+          style={{ width: 160 }}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          spellCheck={false}
+        />
       </label>
       {source === 'stream' && (
         <>
           <label>
-            Stream <input className="short" style={{ width: 160 }} value={stream} onChange={(e) => setStream(e.target.value)} required />
+            Stream{' '}
+            <input
+              className="short"
+              style={{ width: 160 }}
+              value={stream}
+              onChange={(e) => setStream(e.target.value)}
+              required
+            />
           </label>
           <label>
-            From seq <input className="short" type="number" min={1} value={fromSeq} onChange={(e) => setFromSeq(e.target.value)} />
+            From seq{' '}
+            <input
+              className="short"
+              type="number"
+              min={1}
+              value={fromSeq}
+              onChange={(e) => setFromSeq(e.target.value)}
+            />
           </label>
           <label>
-            To seq <input className="short" type="number" min={1} value={toSeq} onChange={(e) => setToSeq(e.target.value)} />
+            To seq{' '}
+            <input className="short" type="number" min={1} value={toSeq} onChange={(e) => setToSeq(e.target.value)} />
           </label>
         </>
       )}
@@ -88,7 +110,17 @@ function useReplayProgress() {
 
 type PanelKind = 'export' | 'replay';
 
-function RecordingActions({ rec, open, onOpen, onChange }: { rec: RecordingPayload; open: PanelKind | null; onOpen: (kind: PanelKind | null) => void; onChange: () => void }) {
+function RecordingActions({
+  rec,
+  open,
+  onOpen,
+  onChange
+}: {
+  rec: RecordingPayload;
+  open: PanelKind | null;
+  onOpen: (kind: PanelKind | null) => void;
+  onChange: () => void;
+}) {
   const stop = useAction('recordings.stop');
   const del = useAction('recordings.delete');
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -99,10 +131,19 @@ function RecordingActions({ rec, open, onOpen, onChange }: { rec: RecordingPaylo
           Stop
         </button>
       )}
-      <button type="button" onClick={() => onOpen(open === 'export' ? null : 'export')} aria-expanded={open === 'export'}>
+      <button
+        type="button"
+        onClick={() => onOpen(open === 'export' ? null : 'export')}
+        aria-expanded={open === 'export'}
+      >
         Export…
       </button>
-      <button type="button" onClick={() => onOpen(open === 'replay' ? null : 'replay')} aria-expanded={open === 'replay'} disabled={rec.messageCount === 0}>
+      <button
+        type="button"
+        onClick={() => onOpen(open === 'replay' ? null : 'replay')}
+        aria-expanded={open === 'replay'}
+        disabled={rec.messageCount === 0}
+      >
         Replay…
       </button>
       <button type="button" onClick={() => setConfirmDelete(true)} aria-label={`Delete recording ${rec.name}`}>
@@ -147,14 +188,21 @@ function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: P
           aria-label={`Export ${rec.name}`}
           onSubmit={(e) => {
             e.preventDefault();
-            void exp.run({ recordingId: rec.id, format, path: path.trim() }).then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
+            void exp
+              .run({ recordingId: rec.id, format, path: path.trim() })
+              .then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
           }}
         >
           <strong>Export {rec.name}</strong>
           <label>
-            File on the server <input className="short" style={{ width: 300 }} value={path} onChange={(e) => setPath(e.target.value)} />
+            File on the server{' '}
+            <input className="short" style={{ width: 300 }} value={path} onChange={(e) => setPath(e.target.value)} />
           </label>
-          <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}>
+          <select
+            aria-label="Export format"
+            value={format}
+            onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}
+          >
             <option value="ndjson">NDJSON</option>
             <option value="csv">CSV</option>
           </select>
@@ -176,20 +224,48 @@ function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: P
                 id: rec.id,
                 speed: speed.trim() ? Number(speed) : null,
                 subjectMap: map.split(/[\s,]+/).filter(Boolean),
-                servers: servers.trim() ? servers.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+                servers: servers.trim()
+                  ? servers
+                      .split(',')
+                      .map((s) => s.trim())
+                      .filter(Boolean)
+                  : undefined
               })
               .then((r) => r && notify(`Replaying ${formatNumber(r.total)} messages`));
           }}
         >
           <strong>Replay {rec.name}</strong>
           <label>
-            Speed × <input className="short" type="number" step="any" min={0} value={speed} placeholder="fastest" onChange={(e) => setSpeed(e.target.value)} />
+            Speed ×{' '}
+            <input
+              className="short"
+              type="number"
+              step="any"
+              min={0}
+              value={speed}
+              placeholder="fastest"
+              onChange={(e) => setSpeed(e.target.value)}
+            />
           </label>
           <label>
-            Subject map <input className="short" style={{ width: 240 }} value={map} placeholder="orchestrator.>=replay.>" onChange={(e) => setMap(e.target.value)} />
+            Subject map{' '}
+            <input
+              className="short"
+              style={{ width: 240 }}
+              value={map}
+              placeholder="orchestrator.>=replay.>"
+              onChange={(e) => setMap(e.target.value)}
+            />
           </label>
           <label>
-            Into servers <input className="short" style={{ width: 200 }} value={servers} placeholder="this connection" onChange={(e) => setServers(e.target.value)} />
+            Into servers{' '}
+            <input
+              className="short"
+              style={{ width: 200 }}
+              value={servers}
+              placeholder="this connection"
+              onChange={(e) => setServers(e.target.value)}
+            />
           </label>
           <button type="submit" disabled={replay.pending}>
             Replay
@@ -217,10 +293,38 @@ export function Recordings() {
   const panelRec = panel ? list.data?.recordings.find((r) => r.id === panel.id) : undefined;
   const columns: Column<RecordingPayload>[] = [
     { id: 'name', label: 'Name', sortValue: (r) => r.name, render: (r) => <strong>{r.name}</strong> },
-    { id: 'source', label: 'Source', sortValue: (r) => r.source, render: (r) => `${r.source}${r.stream ? ` ${r.stream}` : ''}` },
-    { id: 'filter', label: 'Filter', sortValue: (r) => r.filter, render: (r) => <span className="mono">{r.filter}</span> },
-    { id: 'status', label: 'Status', sortValue: (r) => r.status, render: (r) => (r.error ? <span title={r.error}>{r.status}: {r.error}</span> : r.status) },
-    { id: 'count', label: 'Messages', numeric: true, sortValue: (r) => r.messageCount, render: (r) => formatNumber(r.messageCount) },
+    {
+      id: 'source',
+      label: 'Source',
+      sortValue: (r) => r.source,
+      render: (r) => `${r.source}${r.stream ? ` ${r.stream}` : ''}`
+    },
+    {
+      id: 'filter',
+      label: 'Filter',
+      sortValue: (r) => r.filter,
+      render: (r) => <span className="mono">{r.filter}</span>
+    },
+    {
+      id: 'status',
+      label: 'Status',
+      sortValue: (r) => r.status,
+      render: (r) =>
+        r.error ? (
+          <span title={r.error}>
+            {r.status}: {r.error}
+          </span>
+        ) : (
+          r.status
+        )
+    },
+    {
+      id: 'count',
+      label: 'Messages',
+      numeric: true,
+      sortValue: (r) => r.messageCount,
+      render: (r) => formatNumber(r.messageCount)
+    },
     { id: 'bytes', label: 'Size', numeric: true, sortValue: (r) => r.bytes, render: (r) => formatBytes(r.bytes) },
     { id: 'created', label: 'Created', sortValue: (r) => r.createdAt, render: (r) => formatTime(r.createdAt) },
     {
@@ -256,7 +360,14 @@ export function Recordings() {
         }}
       >
         <label>
-          Import NDJSON file (path on the server) <input className="short" style={{ width: 300 }} value={importPath} onChange={(e) => setImportPath(e.target.value)} required />
+          Import NDJSON file (path on the server){' '}
+          <input
+            className="short"
+            style={{ width: 300 }}
+            value={importPath}
+            onChange={(e) => setImportPath(e.target.value)}
+            required
+          />
         </label>
         <button type="submit" disabled={importer.pending}>
           Import
@@ -265,7 +376,7 @@ export function Recordings() {
       <ErrorNote error={importer.error} />
       {Array.isArray((importer.error?.details as { lines?: unknown } | undefined)?.lines) && (
         <ul className="plain mono">
-          {((importer.error!.details as { lines: { line: number; message: string }[] }).lines).slice(0, 20).map((l) => (
+          {(importer.error!.details as { lines: { line: number; message: string }[] }).lines.slice(0, 20).map((l) => (
             <li key={l.line}>
               line {l.line}: {l.message}
             </li>
@@ -278,7 +389,8 @@ export function Recordings() {
             <div key={p.replayId} className="form-row">
               <progress max={p.total || 1} value={p.sent} aria-label={`Replay ${p.replayId}`} />
               <span>
-                {p.done ? (p.error ? `failed: ${p.error}` : 'done') : 'replaying'}: {formatNumber(p.sent)} / {formatNumber(p.total)} ({formatNumber(p.rate)} msgs/s)
+                {p.done ? (p.error ? `failed: ${p.error}` : 'done') : 'replaying'}: {formatNumber(p.sent)} /{' '}
+                {formatNumber(p.total)} ({formatNumber(p.rate)} msgs/s)
               </span>
               {!p.done && (
                 <button type="button" onClick={() => void cancel.run({ replayId: p.replayId })}>
@@ -298,10 +410,21 @@ export function Recordings() {
           rowKey={(r) => String(r.id)}
           rowTestId="recording-row"
           initialSort={{ id: 'created', dir: 'desc' }}
-          empty={<EmptyState title="No recordings yet.">Record live traffic or a stream range above, or import an NDJSON file.</EmptyState>}
+          empty={
+            <EmptyState title="No recordings yet.">
+              Record live traffic or a stream range above, or import an NDJSON file.
+            </EmptyState>
+          }
         />
       )}
-      {panel && panelRec && <RecordingPanel key={`${panel.id}-${panel.kind}`} rec={panelRec} kind={panel.kind} onClose={() => setPanel(null)} />}
+      {panel && panelRec && (
+        <RecordingPanel
+          key={`${panel.id}-${panel.kind}`}
+          rec={panelRec}
+          kind={panel.kind}
+          onClose={() => setPanel(null)}
+        />
+      )}
     </article>
   );
 }

@@ -40,15 +40,38 @@ function RuleRow({ rule, onSaved }: { rule: RuleSetting; onSaved: () => void }) 
           </label>
           <label>
             Threshold {UNIT[rule.unit]}
-            <input className="short" type="number" step="any" min="0" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+            <input
+              className="short"
+              type="number"
+              step="any"
+              min="0"
+              value={threshold}
+              onChange={(e) => setThreshold(e.target.value)}
+            />
           </label>
           <label>
             Critical at
-            <input className="short" type="number" step="any" min="0" value={critical} placeholder="none" onChange={(e) => setCritical(e.target.value)} />
+            <input
+              className="short"
+              type="number"
+              step="any"
+              min="0"
+              value={critical}
+              placeholder="none"
+              onChange={(e) => setCritical(e.target.value)}
+            />
           </label>
           <label>
             For (s)
-            <input className="short" type="number" step="any" min="0" max="86400" value={forSeconds} onChange={(e) => setForSeconds(e.target.value)} />
+            <input
+              className="short"
+              type="number"
+              step="any"
+              min="0"
+              max="86400"
+              value={forSeconds}
+              onChange={(e) => setForSeconds(e.target.value)}
+            />
           </label>
           <label>
             Severity{' '}
@@ -61,7 +84,11 @@ function RuleRow({ rule, onSaved }: { rule: RuleSetting; onSaved: () => void }) 
           <button type="submit" disabled={save.pending}>
             Save
           </button>
-          <button type="button" disabled={reset.pending || rule.updatedAt === null} onClick={() => void reset.run({ rule: rule.rule }).then((r) => r && onSaved())}>
+          <button
+            type="button"
+            disabled={reset.pending || rule.updatedAt === null}
+            onClick={() => void reset.run({ rule: rule.rule }).then((r) => r && onSaved())}
+          >
             Reset to defaults
           </button>
           <span className="hint">{rule.updatedAt ? `edited ${formatTime(rule.updatedAt)}` : 'defaults'}</span>

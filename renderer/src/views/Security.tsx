@@ -1,5 +1,10 @@
 import { useState } from 'react';
-import { INVALID_REASONS, SECURITY_EVENT_TYPES, type InvalidReason, type SecurityEventType } from '../../../main/contract/messages';
+import {
+  INVALID_REASONS,
+  SECURITY_EVENT_TYPES,
+  type InvalidReason,
+  type SecurityEventType
+} from '../../../main/contract/messages';
 import type { InvalidMessageView, SecurityEventView } from '../../../main/contract';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
@@ -15,10 +20,37 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 type Severity = (typeof SEVERITIES)[number];
 
 const columns: Column<SecurityEventView>[] = [
-  { id: 'time', label: 'Time', sortValue: (e) => e.time, render: (e) => <span title={formatTime(e.time)}>{formatAgo(e.time)}</span> },
-  { id: 'severity', label: 'Severity', sortValue: (e) => SEVERITIES.indexOf(e.severity), filterText: (e) => e.severity, render: (e) => <span className={`sev sev-${e.severity === 'critical' || e.severity === 'high' ? 'error' : e.severity === 'medium' ? 'warning' : 'info'}`}>{e.severity}</span> },
-  { id: 'type', label: 'Type', sortValue: (e) => e.type, render: (e) => <span className="mono">{e.type.replace('security.', '')}</span> },
-  { id: 'target', label: 'Target', sortValue: (e) => e.target ?? '', render: (e) => <span className="mono">{e.target ?? '—'}</span> },
+  {
+    id: 'time',
+    label: 'Time',
+    sortValue: (e) => e.time,
+    render: (e) => <span title={formatTime(e.time)}>{formatAgo(e.time)}</span>
+  },
+  {
+    id: 'severity',
+    label: 'Severity',
+    sortValue: (e) => SEVERITIES.indexOf(e.severity),
+    filterText: (e) => e.severity,
+    render: (e) => (
+      <span
+        className={`sev sev-${e.severity === 'critical' || e.severity === 'high' ? 'error' : e.severity === 'medium' ? 'warning' : 'info'}`}
+      >
+        {e.severity}
+      </span>
+    )
+  },
+  {
+    id: 'type',
+    label: 'Type',
+    sortValue: (e) => e.type,
+    render: (e) => <span className="mono">{e.type.replace('security.', '')}</span>
+  },
+  {
+    id: 'target',
+    label: 'Target',
+    sortValue: (e) => e.target ?? '',
+    render: (e) => <span className="mono">{e.target ?? '—'}</span>
+  },
   { id: 'summary', label: 'Summary', filterText: (e) => `${e.summary} ${e.source}`, render: (e) => e.summary },
   { id: 'source', label: 'Source', sortValue: (e) => e.source, render: (e) => <span className="mono">{e.source}</span> }
 ];
@@ -29,7 +61,12 @@ function SecurityEventsCard() {
   const [target, setTarget] = useState('');
   const events = useQuery(
     'security.events',
-    { types: type ? [type] : undefined, minSeverity: minSeverity || undefined, target: target.trim() || undefined, limit: 500 },
+    {
+      types: type ? [type] : undefined,
+      minSeverity: minSeverity || undefined,
+      target: target.trim() || undefined,
+      limit: 500
+    },
     { refreshMs: 15_000 }
   );
   useEventReload('security.event', events.reload, 500);
@@ -56,7 +93,8 @@ function SecurityEventsCard() {
           </select>
         </label>
         <label>
-          Target <input className="short" style={{ width: 160 }} value={target} onChange={(e) => setTarget(e.target.value)} />
+          Target{' '}
+          <input className="short" style={{ width: 160 }} value={target} onChange={(e) => setTarget(e.target.value)} />
         </label>
         {events.data && (
           <span className="hint" data-testid="security-counts">
@@ -75,7 +113,8 @@ function SecurityEventsCard() {
           initialSort={{ id: 'time', dir: 'desc' }}
           empty={
             <EmptyState title="No security events match.">
-              Events arrive on security.&gt; (SECURITY_EVENTS). Loosen the filters, or run synos-cc simulate to generate some.
+              Events arrive on security.&gt; (SECURITY_EVENTS). Loosen the filters, or run synos-cc simulate to generate
+              some.
             </EmptyState>
           }
         />
@@ -86,13 +125,32 @@ function SecurityEventsCard() {
 
 function InvalidMessagesCard() {
   const [reason, setReason] = useState<InvalidReason | ''>('');
-  const invalid = useQuery('bridge.invalidMessages', { reason: reason || undefined, limit: 100 }, { refreshMs: 15_000 });
+  const invalid = useQuery(
+    'bridge.invalidMessages',
+    { reason: reason || undefined, limit: 100 },
+    { refreshMs: 15_000 }
+  );
   useEventReload('bridge.invalidMessage', invalid.reload, 1000);
   const cols: Column<InvalidMessageView>[] = [
-    { id: 'time', label: 'Received', sortValue: (m) => m.receivedAt, render: (m) => <span title={formatTime(m.receivedAt)}>{formatAgo(m.receivedAt)}</span> },
-    { id: 'subject', label: 'Subject', sortValue: (m) => m.subject, render: (m) => <span className="mono">{m.subject}</span> },
+    {
+      id: 'time',
+      label: 'Received',
+      sortValue: (m) => m.receivedAt,
+      render: (m) => <span title={formatTime(m.receivedAt)}>{formatAgo(m.receivedAt)}</span>
+    },
+    {
+      id: 'subject',
+      label: 'Subject',
+      sortValue: (m) => m.subject,
+      render: (m) => <span className="mono">{m.subject}</span>
+    },
     { id: 'reason', label: 'Reason', sortValue: (m) => m.reason, render: (m) => m.reason },
-    { id: 'message', label: 'Why', filterText: (m) => m.message, render: (m) => <span className="wrap">{m.message}</span> },
+    {
+      id: 'message',
+      label: 'Why',
+      filterText: (m) => m.message,
+      render: (m) => <span className="wrap">{m.message}</span>
+    },
     { id: 'size', label: 'Size', numeric: true, sortValue: (m) => m.rawSize, render: (m) => formatNumber(m.rawSize) }
   ];
   return (
@@ -111,7 +169,10 @@ function InvalidMessagesCard() {
         {invalid.data && (
           <span className="hint">
             {formatNumber(invalid.data.total)} in total
-            {Object.keys(invalid.data.counts).length > 0 && `: ${Object.entries(invalid.data.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`}
+            {Object.keys(invalid.data.counts).length > 0 &&
+              `: ${Object.entries(invalid.data.counts)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`}
           </span>
         )}
       </div>
@@ -123,7 +184,11 @@ function InvalidMessagesCard() {
           columns={cols}
           rowKey={(m) => String(m.id)}
           initialSort={{ id: 'time', dir: 'desc' }}
-          empty={<EmptyState title="No message has been rejected.">Inbound messages that fail the envelope checks are listed here with the reason.</EmptyState>}
+          empty={
+            <EmptyState title="No message has been rejected.">
+              Inbound messages that fail the envelope checks are listed here with the reason.
+            </EmptyState>
+          }
         />
       )}
     </article>

@@ -38,7 +38,10 @@ function JsonFacts({ value, label }: { value: Record<string, unknown>; label: st
   );
 }
 
-export function consumerColumns(grouped: Map<string, { pending: number | null }[]>, withStream: boolean): Column<ConsumerSummary>[] {
+export function consumerColumns(
+  grouped: Map<string, { pending: number | null }[]>,
+  withStream: boolean
+): Column<ConsumerSummary>[] {
   return [
     ...(withStream
       ? [
@@ -64,16 +67,46 @@ export function consumerColumns(grouped: Map<string, { pending: number | null }[
         </a>
       )
     },
-    { id: 'filter', label: 'Filter', sortValue: (c) => c.filter ?? '', render: (c) => <span className="mono">{c.filter ?? 'whole stream'}</span> },
-    { id: 'kind', label: 'Kind', sortValue: (c) => (c.pull ? 'pull' : 'push'), render: (c) => `${c.pull ? 'pull' : 'push'}${c.durable ? ', durable' : ''}` },
-    { id: 'pending', label: 'Pending', numeric: true, sortValue: (c) => c.numPending, render: (c) => formatNumber(c.numPending) },
-    { id: 'ackPending', label: 'Ack pending', numeric: true, sortValue: (c) => c.numAckPending, render: (c) => formatNumber(c.numAckPending) },
-    { id: 'redelivered', label: 'Redelivered', numeric: true, sortValue: (c) => c.numRedelivered, render: (c) => formatNumber(c.numRedelivered) },
+    {
+      id: 'filter',
+      label: 'Filter',
+      sortValue: (c) => c.filter ?? '',
+      render: (c) => <span className="mono">{c.filter ?? 'whole stream'}</span>
+    },
+    {
+      id: 'kind',
+      label: 'Kind',
+      sortValue: (c) => (c.pull ? 'pull' : 'push'),
+      render: (c) => `${c.pull ? 'pull' : 'push'}${c.durable ? ', durable' : ''}`
+    },
+    {
+      id: 'pending',
+      label: 'Pending',
+      numeric: true,
+      sortValue: (c) => c.numPending,
+      render: (c) => formatNumber(c.numPending)
+    },
+    {
+      id: 'ackPending',
+      label: 'Ack pending',
+      numeric: true,
+      sortValue: (c) => c.numAckPending,
+      render: (c) => formatNumber(c.numAckPending)
+    },
+    {
+      id: 'redelivered',
+      label: 'Redelivered',
+      numeric: true,
+      sortValue: (c) => c.numRedelivered,
+      render: (c) => formatNumber(c.numRedelivered)
+    },
     {
       id: 'trend',
       label: 'Lag (1 h)',
       render: (c) => {
-        const values = (grouped.get(`${c.stream}/${c.name}`) ?? []).map((p) => p.pending).filter((v): v is number => v !== null);
+        const values = (grouped.get(`${c.stream}/${c.name}`) ?? [])
+          .map((p) => p.pending)
+          .filter((v): v is number => v !== null);
         return (
           <>
             <Sparkline values={values} label={`${c.stream}/${c.name} pending`} />{' '}
@@ -82,7 +115,12 @@ export function consumerColumns(grouped: Map<string, { pending: number | null }[
         );
       }
     },
-    { id: 'active', label: 'Last active', sortValue: (c) => c.lastActive, render: (c) => <span title={formatTime(c.lastActive)}>{formatAgo(c.lastActive)}</span> }
+    {
+      id: 'active',
+      label: 'Last active',
+      sortValue: (c) => c.lastActive,
+      render: (c) => <span title={formatTime(c.lastActive)}>{formatAgo(c.lastActive)}</span>
+    }
   ];
 }
 
@@ -123,7 +161,13 @@ function OverviewTab({ name }: { name: string }) {
                 <dd>{formatBytes(d.stream.bytes)}</dd>
                 <dt>Usage</dt>
                 <dd>
-                  <Usage ratio={d.stream.usageMsgs === null && d.stream.usageBytes === null ? null : Math.max(d.stream.usageMsgs ?? 0, d.stream.usageBytes ?? 0)} />
+                  <Usage
+                    ratio={
+                      d.stream.usageMsgs === null && d.stream.usageBytes === null
+                        ? null
+                        : Math.max(d.stream.usageMsgs ?? 0, d.stream.usageBytes ?? 0)
+                    }
+                  />
                 </dd>
                 <dt>Sequences</dt>
                 <dd>
@@ -134,11 +178,13 @@ function OverviewTab({ name }: { name: string }) {
                 <dt>Limits</dt>
                 <dd>
                   {d.stream.maxMsgs < 0 ? 'no message limit' : `${formatNumber(d.stream.maxMsgs)} msgs`},{' '}
-                  {d.stream.maxBytes < 0 ? 'no byte limit' : formatBytes(d.stream.maxBytes)}, {d.stream.maxAgeMs > 0 ? `max age ${formatDuration(d.stream.maxAgeMs)}` : 'no age limit'}
+                  {d.stream.maxBytes < 0 ? 'no byte limit' : formatBytes(d.stream.maxBytes)},{' '}
+                  {d.stream.maxAgeMs > 0 ? `max age ${formatDuration(d.stream.maxAgeMs)}` : 'no age limit'}
                 </dd>
                 <dt>Storage</dt>
                 <dd>
-                  {d.stream.storage}, {d.stream.retention}, {d.stream.replicas} replica{d.stream.replicas === 1 ? '' : 's'}
+                  {d.stream.storage}, {d.stream.retention}, {d.stream.replicas} replica
+                  {d.stream.replicas === 1 ? '' : 's'}
                 </dd>
                 {d.cluster && (
                   <>
@@ -150,7 +196,13 @@ function OverviewTab({ name }: { name: string }) {
               <div className="form-row" style={{ marginTop: 12 }}>
                 <label>
                   Purge only subject{' '}
-                  <input className="short" style={{ width: 180 }} value={purgeSubject} onChange={(e) => setPurgeSubject(e.target.value)} placeholder="all subjects" />
+                  <input
+                    className="short"
+                    style={{ width: 180 }}
+                    value={purgeSubject}
+                    onChange={(e) => setPurgeSubject(e.target.value)}
+                    placeholder="all subjects"
+                  />
                 </label>
                 <button type="button" className="danger" onClick={() => setPurging(true)} disabled={d.cached}>
                   Purge…
@@ -160,8 +212,19 @@ function OverviewTab({ name }: { name: string }) {
             </article>
             <article className="card">
               <h2>Size over time</h2>
-              <Sparkline values={valuesOf(series.grouped.get(name), 'bytes')} label={`${name} size`} width={240} height={36} />
-              <LineChart label={`${name} bytes and messages over the last hour`} series={points} yLabel="bytes" yRightLabel="messages" height={180} />
+              <Sparkline
+                values={valuesOf(series.grouped.get(name), 'bytes')}
+                label={`${name} size`}
+                width={240}
+                height={36}
+              />
+              <LineChart
+                label={`${name} bytes and messages over the last hour`}
+                series={points}
+                yLabel="bytes"
+                yRightLabel="messages"
+                height={180}
+              />
             </article>
           </div>
           <DriftCard stream={name} />
@@ -194,8 +257,15 @@ function OverviewTab({ name }: { name: string }) {
             })
           }
         >
-          This deletes {purgeSubject.trim() ? <>every message on <span className="mono">{purgeSubject.trim()}</span></> : 'every message'} in{' '}
-          <span className="mono">{name}</span>. It cannot be undone.
+          This deletes{' '}
+          {purgeSubject.trim() ? (
+            <>
+              every message on <span className="mono">{purgeSubject.trim()}</span>
+            </>
+          ) : (
+            'every message'
+          )}{' '}
+          in <span className="mono">{name}</span>. It cannot be undone.
         </ConfirmDialog>
       )}
     </>
@@ -220,7 +290,11 @@ function ConsumersTab({ name }: { name: string }) {
             rowKey={(c) => c.name}
             rowTestId="consumer-row"
             initialSort={{ id: 'name', dir: 'asc' }}
-            empty={<EmptyState title={`${name} has no consumers.`}>Consumers appear here once an application (or natscli) creates one.</EmptyState>}
+            empty={
+              <EmptyState title={`${name} has no consumers.`}>
+                Consumers appear here once an application (or natscli) creates one.
+              </EmptyState>
+            }
           />
         </>
       )}
@@ -243,7 +317,10 @@ function MessagesTab({ name }: { name: string }) {
   const [fromValue, setFromValue] = useState('50');
   const [subject, setSubject] = useState('');
   const [view, setView] = useState<PayloadView>('json');
-  const [input, setInput] = useState<{ from?: { seq: number } | { time: string } | { last: number }; subject?: string }>({ from: { last: 50 } });
+  const [input, setInput] = useState<{
+    from?: { seq: number } | { time: string } | { last: number };
+    subject?: string;
+  }>({ from: { last: 50 } });
   const [formError, setFormError] = useState<string | null>(null);
   const page = useQuery('streams.browse', { stream: name, ...input, limit: 100 });
   const [deleting, setDeleting] = useState<BrowsedMessage | null>(null);
@@ -256,7 +333,8 @@ function MessagesTab({ name }: { name: string }) {
     let from: typeof input.from;
     if (mode === 'seq' || mode === 'last') {
       const n = Number(fromValue);
-      if (!Number.isInteger(n) || n < 1) return setFormError(`${mode === 'seq' ? 'Start sequence' : 'Last N'} must be a whole number of at least 1.`);
+      if (!Number.isInteger(n) || n < 1)
+        return setFormError(`${mode === 'seq' ? 'Start sequence' : 'Last N'} must be a whole number of at least 1.`);
       from = mode === 'seq' ? { seq: n } : { last: n };
     } else if (mode === 'time') {
       const t = new Date(fromValue);
@@ -291,7 +369,14 @@ function MessagesTab({ name }: { name: string }) {
           </label>
         )}
         <label>
-          Subject filter <input className="short" style={{ width: 200 }} value={subject} onChange={(e) => setSubject(e.target.value)} placeholder="all subjects" />
+          Subject filter{' '}
+          <input
+            className="short"
+            style={{ width: 200 }}
+            value={subject}
+            onChange={(e) => setSubject(e.target.value)}
+            placeholder="all subjects"
+          />
         </label>
         <button type="submit">Load</button>
         <PayloadViewSelect value={view} onChange={setView} />
@@ -305,12 +390,14 @@ function MessagesTab({ name }: { name: string }) {
       {page.data &&
         (page.data.messages.length === 0 ? (
           <EmptyState title="No messages here.">
-            The stream holds sequences {page.data.firstSeq} … {page.data.lastSeq}. Change the start or the subject filter, or publish under Messages.
+            The stream holds sequences {page.data.firstSeq} … {page.data.lastSeq}. Change the start or the subject
+            filter, or publish under Messages.
           </EmptyState>
         ) : (
           <div className="stack" data-testid="browsed-messages">
             <p className="hint">
-              {page.data.messages.length} messages (stream holds {page.data.firstSeq} … {page.data.lastSeq}, read via {page.data.method})
+              {page.data.messages.length} messages (stream holds {page.data.firstSeq} … {page.data.lastSeq}, read via{' '}
+              {page.data.method})
               {page.data.nextSeq !== null && (
                 <>
                   {' '}
@@ -330,7 +417,13 @@ function MessagesTab({ name }: { name: string }) {
                   <span className="mono preview">{previewOf(m)}</span>
                 </summary>
                 <div className="msg-body">
-                  <PayloadBox bytes={base64ToBytes(m.payloadBase64)} view={view} headers={m.headers} truncated={m.truncated} label={`message ${m.seq}`} />
+                  <PayloadBox
+                    bytes={base64ToBytes(m.payloadBase64)}
+                    view={view}
+                    headers={m.headers}
+                    truncated={m.truncated}
+                    label={`message ${m.seq}`}
+                  />
                   <button type="button" onClick={() => setDeleting(m)} aria-label={`Delete message ${m.seq}`}>
                     Delete…
                   </button>
@@ -356,8 +449,8 @@ function MessagesTab({ name }: { name: string }) {
             })
           }
         >
-          Message <span className="mono">#{deleting.seq}</span> on <span className="mono">{deleting.subject}</span> is removed from{' '}
-          <span className="mono">{name}</span> for good.
+          Message <span className="mono">#{deleting.seq}</span> on <span className="mono">{deleting.subject}</span> is
+          removed from <span className="mono">{name}</span> for good.
         </ConfirmDialog>
       )}
     </>

@@ -21,7 +21,12 @@ export function Usage({ ratio }: { ratio: number | null }) {
   return (
     <span>
       <span className="meter" aria-hidden="true">
-        <span style={{ width: `${pct}%`, background: ratio > 0.9 ? 'var(--bad)' : ratio > 0.75 ? 'var(--warn)' : undefined }} />
+        <span
+          style={{
+            width: `${pct}%`,
+            background: ratio > 0.9 ? 'var(--bad)' : ratio > 0.75 ? 'var(--warn)' : undefined
+          }}
+        />
       </span>
       {formatPercent(ratio)}
     </span>
@@ -43,7 +48,10 @@ export function useStreamList() {
     [client]
   );
   useReconnectReload(status, query.reload);
-  const data = pushed && query.data && pushed.snapshotTime > query.data.snapshotTime ? pushed : (query.data ?? pushed ?? undefined);
+  const data =
+    pushed && query.data && pushed.snapshotTime > query.data.snapshotTime
+      ? pushed
+      : (query.data ?? pushed ?? undefined);
   return { data, error: query.error, loading: query.loading, reload: query.reload };
 }
 
@@ -72,8 +80,11 @@ export function DriftCard({ stream }: { stream?: string }) {
           <p className="hint">{stream} is not part of the Syn_OS topology, so it has no desired configuration.</p>
         ) : inSync ? (
           <p data-testid="drift-in-sync">
-            In sync: {stream ? `${stream} and its ${items.length - 1} consumers match` : `all ${drift.data.streams.length} streams and ${drift.data.consumers.length} consumers match`} the desired
-            configuration (checked {formatTime(drift.data.time)}).
+            In sync:{' '}
+            {stream
+              ? `${stream} and its ${items.length - 1} consumers match`
+              : `all ${drift.data.streams.length} streams and ${drift.data.consumers.length} consumers match`}{' '}
+            the desired configuration (checked {formatTime(drift.data.time)}).
           </p>
         ) : (
           <>
@@ -106,7 +117,9 @@ export function DriftCard({ stream }: { stream?: string }) {
           onClick={() =>
             void apply.run({}).then((r) => {
               if (!r) return;
-              notify(`Provisioned: ${r.summary.created} created, ${r.summary.updated} updated, ${r.summary.blocked} blocked`);
+              notify(
+                `Provisioned: ${r.summary.created} created, ${r.summary.updated} updated, ${r.summary.blocked} blocked`
+              );
               drift.reload();
             })
           }
@@ -133,17 +146,43 @@ function StreamTable() {
         </a>
       )
     },
-    { id: 'subjects', label: 'Subjects', filterText: (s) => s.subjects.join(' '), render: (s) => <span className="mono">{s.subjects.join(', ')}</span> },
-    { id: 'messages', label: 'Messages', numeric: true, sortValue: (s) => s.messages, render: (s) => formatNumber(s.messages) },
+    {
+      id: 'subjects',
+      label: 'Subjects',
+      filterText: (s) => s.subjects.join(' '),
+      render: (s) => <span className="mono">{s.subjects.join(', ')}</span>
+    },
+    {
+      id: 'messages',
+      label: 'Messages',
+      numeric: true,
+      sortValue: (s) => s.messages,
+      render: (s) => formatNumber(s.messages)
+    },
     { id: 'bytes', label: 'Bytes', numeric: true, sortValue: (s) => s.bytes, render: (s) => formatBytes(s.bytes) },
     {
       id: 'usage',
       label: 'Usage of limits',
       sortValue: (s) => Math.max(s.usageMsgs ?? 0, s.usageBytes ?? 0),
-      render: (s) => <Usage ratio={s.usageMsgs === null && s.usageBytes === null ? null : Math.max(s.usageMsgs ?? 0, s.usageBytes ?? 0)} />
+      render: (s) => (
+        <Usage
+          ratio={s.usageMsgs === null && s.usageBytes === null ? null : Math.max(s.usageMsgs ?? 0, s.usageBytes ?? 0)}
+        />
+      )
     },
-    { id: 'consumers', label: 'Consumers', numeric: true, sortValue: (s) => s.consumerCount, render: (s) => s.consumerCount },
-    { id: 'last', label: 'Last message', sortValue: (s) => s.lastTime, render: (s) => <span title={formatTime(s.lastTime)}>{s.messages ? formatAgo(s.lastTime) : '—'}</span> },
+    {
+      id: 'consumers',
+      label: 'Consumers',
+      numeric: true,
+      sortValue: (s) => s.consumerCount,
+      render: (s) => s.consumerCount
+    },
+    {
+      id: 'last',
+      label: 'Last message',
+      sortValue: (s) => s.lastTime,
+      render: (s) => <span title={formatTime(s.lastTime)}>{s.messages ? formatAgo(s.lastTime) : '—'}</span>
+    },
     {
       id: 'trend',
       label: 'Size (1 h)',

@@ -52,9 +52,27 @@ type Act = (label: string, fn: () => Promise<unknown>) => () => Promise<void>;
 /** Common actions of the views, for the command palette. */
 export function viewActions(client: SynosClient, act: Act): Command[] {
   return [
-    { id: 'drift', group: 'Action', label: 'Check topology drift', keywords: 'streams provision', run: () => navigateTo('streams') },
-    { id: 'tail', group: 'Action', label: 'Start a live tail', keywords: 'messages subscribe sub', run: () => navigateTo('messages') },
-    { id: 'publish', group: 'Action', label: 'Publish a message', keywords: 'messages pub envelope', run: () => navigateTo('messages') },
+    {
+      id: 'drift',
+      group: 'Action',
+      label: 'Check topology drift',
+      keywords: 'streams provision',
+      run: () => navigateTo('streams')
+    },
+    {
+      id: 'tail',
+      group: 'Action',
+      label: 'Start a live tail',
+      keywords: 'messages subscribe sub',
+      run: () => navigateTo('messages')
+    },
+    {
+      id: 'publish',
+      group: 'Action',
+      label: 'Publish a message',
+      keywords: 'messages pub envelope',
+      run: () => navigateTo('messages')
+    },
     { id: 'bench', group: 'Action', label: 'Run a benchmark', keywords: 'bench', run: () => navigateTo('benchmarks') },
     {
       id: 'emergency-release',
@@ -63,6 +81,12 @@ export function viewActions(client: SynosClient, act: Act): Command[] {
       keywords: 'breakers outbox',
       run: act('Release emergency switch', () => client.call('resilience.emergency', { active: false }))
     },
-    { id: 'dlq-retry', group: 'Action', label: 'Retry all dead letters', keywords: 'dlq outbox', run: act('Retry dead letters', () => client.call('dlq.retry', { all: true })) }
+    {
+      id: 'dlq-retry',
+      group: 'Action',
+      label: 'Retry all dead letters',
+      keywords: 'dlq outbox',
+      run: act('Retry dead letters', () => client.call('dlq.retry', { all: true }))
+    }
   ];
 }
