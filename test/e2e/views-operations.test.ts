@@ -128,10 +128,13 @@ async function openUi(browser: Browser, serve: ServeHandle): Promise<{ page: Pag
 }
 
 /** Header names and their values as the view lists them (a <dl> of name, values joined by ", "). */
-async function shownHeaders(list: Locator): Promise<Record<string, string>> {
+/** The headers a PayloadBox shows: one name/value line per value, collected per name in order. */
+async function shownHeaders(list: Locator): Promise<Record<string, string[]>> {
   const names = await list.locator('dt').allTextContents();
   const values = await list.locator('dd').allTextContents();
-  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
+  const shown: Record<string, string[]> = {};
+  names.forEach((name, i) => (shown[name] ??= []).push(values[i] ?? ''));
+  return shown;
 }
 
 describe('operations: dead letters, drift apply, request', () => {
@@ -437,8 +440,8 @@ describe('operations: dead letters, drift apply, request', () => {
       await expect.poll(() => reply.count(), { timeout: 15_000 }).toBe(1);
       expect(received).toEqual([{ 'X-Trace-Id': ['trace-42'], 'X-Tag': ['first', 'second'] }]);
       expect(await shownHeaders(reply.getByLabel('Headers of the reply'))).toEqual({
-        'X-Trace-Id': 'trace-42',
-        'X-Tag': 'first, second'
+        'X-Trace-Id': ['trace-42'],
+        'X-Tag': ['first', 'second']
       });
       expect(JSON.parse((await reply.getByLabel('Payload of the reply').textContent()) ?? '')).toEqual({
         headers: { 'X-Trace-Id': ['trace-42'], 'X-Tag': ['first', 'second'] }

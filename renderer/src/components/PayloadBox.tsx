@@ -20,12 +20,16 @@ export function PayloadBox({
     <div>
       {headers && Object.keys(headers).length > 0 && (
         <dl className="facts headers" aria-label={`Headers of ${label}`}>
-          {Object.entries(headers).map(([k, vs]) => (
-            <div key={k} style={{ display: 'contents' }}>
-              <dt className="mono">{k}</dt>
-              <dd className="mono">{vs.join(', ')}</dd>
-            </div>
-          ))}
+          {/* One line per value, the name repeated as on the wire: joined with ", " a value that
+              itself holds a comma could not be told from two values. */}
+          {Object.entries(headers).flatMap(([k, vs]) =>
+            vs.map((v, i) => (
+              <div key={`${k}\u0000${i}`} style={{ display: 'contents' }}>
+                <dt className="mono">{k}</dt>
+                <dd className="mono">{v}</dd>
+              </div>
+            ))
+          )}
         </dl>
       )}
       <pre className="payload" aria-label={`Payload of ${label}`}>
