@@ -6,7 +6,7 @@ import type { Core } from '../../main/core/create-core';
 import { silentLogger } from '../../main/core/logger';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
-import { tempDir } from '../harness/temp';
+import { tempDir, waitFor } from '../harness/temp';
 
 /** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opened. */
 function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
@@ -103,7 +103,7 @@ describe('web mode server', () => {
     ws.send(JSON.stringify({ kind: 'call', id: 7 }));
     ws.send(JSON.stringify({ kind: 'call', id: 8, method: 'connection.connect', input: { servers: 'nats://x' } }));
     ws.send(JSON.stringify({ kind: 'call', id: 9, method: 'system.info', input: {} }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => replies.length >= 4, { message: 'four replies' });
     expect(replies).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: 0, ok: false, error: expect.objectContaining({ code: 'INVALID_INPUT' }) }),
