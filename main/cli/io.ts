@@ -56,3 +56,23 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+/** `1 message`, `5 messages`: counts in sentences read as English. */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+/**
+ * A progress line on stderr (stdout stays for results, so it pipes): rewritten in place on a
+ * terminal, one line per report otherwise.
+ */
+export function progressLine(text: string, final = false): void {
+  if (!process.stderr.isTTY) {
+    process.stderr.write(text + '\n');
+    return;
+  }
+  // A line longer than the terminal wraps, and \r then rewrites only its last row.
+  const width = (process.stderr.columns || 80) - 1;
+  const shown = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  process.stderr.write(`\r${shown}\x1b[K${final ? '\n' : ''}`);
+}

@@ -124,7 +124,7 @@ export class OutboxPublisher implements OutboundPublisher {
     } catch (error) {
       const failure = new ContractError(
         'DATABASE',
-        `could not write ${all.length} message(s) to the outbox: ${(error as Error).message}. Check free disk space and the data directory's permissions.`,
+        `could not write ${all.length === 1 ? 'a message' : `${all.length} messages`} to the outbox: ${(error as Error).message}. Check free disk space and the data directory's permissions.`,
         undefined,
         { cause: error }
       );

@@ -31,7 +31,7 @@ describe('durability CLI', () => {
     const stored = cli.run(['--data', data, 'pub', subject, '{"n": {{count}}}', '--outbox', '--count', '200']);
     expect(stored.stderr).toBe('');
     expect(stored.code).toBe(0);
-    expect(stored.stdout).toMatch(/Stored 200 message\(s\)/);
+    expect(stored.stdout).toMatch(/Stored 200 messages/);
     const stats = JSON.parse(cli.run(['--data', data, 'outbox', '--json']).stdout) as {
       counts: { pending: number };
       oldestUndeliveredAgeMs: number | null;
@@ -68,6 +68,46 @@ describe('durability CLI', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('pub --outbox --wait says why a message is not delivered as soon as an attempt fails, and again when it gives up', () => {
+    const data = tempDir();
+    const subject = `nostream.cli.${randomUUID().slice(0, 8)}`;
+    const args = [
+      '--data',
+      data,
+      '--nats',
+      server.url,
+      'pub',
+      subject,
+      'x',
+      '--outbox',
+      '--wait',
+      '--wait-timeout',
+      '3s'
+    ];
+    const text = cli.run(args);
+    expect(text.code).toBe(1);
+    // The progress line (stderr is not a terminal here: one line per new reason) before the error.
+    const lines = text.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^delivered 0 of 1; attempt \d+ failed, retrying .*no stream takes nostream\.cli\./);
+    expect(text.stderr).toMatch(
+      /error: TIMEOUT: 1 message not acknowledged within 3000 ms; the last attempt failed: .*no stream takes/
+    );
+    expect(text.stderr).toMatch(/hint: They stay in the outbox/);
+    expect(text.stdout).toMatch(/^Delivered 0 of 1 message to JetStream/);
+
+    const json = cli.run([...args, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      stored: 1,
+      delivered: 0,
+      waiting: 1,
+      lastError: expect.stringMatching(/no stream takes/)
+    });
+    // Both messages stay in the outbox for a core (or a stream added later) to deliver.
+    const stats = JSON.parse(cli.run(['--data', data, 'outbox', '--json']).stdout) as { counts: { retrying: number } };
+    expect(stats.counts.retrying).toBe(2);
   });
 
   it('breakers open|release reach every process through the data directory; dlq needs a target', () => {

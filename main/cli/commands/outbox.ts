@@ -18,7 +18,7 @@ import { enqueuePublish, type OutboxPublishRequest } from '../../resilience/outb
 import type { OutboxStore } from '../../resilience/outbox-store';
 import { OUTBOX_SERVICE } from '../../resilience/module';
 import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
-import { UsageError, formatBytes, printJson, printTable } from '../io';
+import { UsageError, formatBytes, plural, printJson, printTable, progressLine } from '../io';
 
 /** `1.2 s`, `3 min 4 s`, `2 h 5 min`. */
 export function formatAge(ms: number): string {
@@ -149,7 +149,7 @@ export async function publishViaOutbox(
       return;
     }
     process.stdout.write(
-      `Stored ${result.stored} message(s) (${formatBytes(result.bytes)}) for "${request.subject}" in the outbox of ${core.context.config.dataDir} in ${storedMs} ms.\n` +
+      `Stored ${plural(result.stored, 'message')} (${formatBytes(result.bytes)}) for "${request.subject}" in the outbox of ${core.context.config.dataDir} in ${storedMs} ms.\n` +
         'A core running on this data directory (run, serve or the desktop) delivers them; "synos-cc outbox" shows progress.\n'
     );
     for (const id of result.ids.slice(0, 10)) process.stdout.write(`  id ${id}\n`);
@@ -160,6 +160,10 @@ export async function publishViaOutbox(
   let remaining = result.ids;
   let completed = 0;
   let dead = 0;
+  // Why the oldest waiting message is not delivered yet (e.g. no stream takes the subject): said as
+  // soon as an attempt fails, not only when the wait runs out.
+  let lastError: string | null = null;
+  let shown = '';
   while (remaining.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     const statuses = store.statusOf(remaining);
@@ -171,7 +175,20 @@ export async function publishViaOutbox(
       else if (status !== undefined) next.push(id);
     }
     remaining = next;
+    const waiting = remaining[0] === undefined ? null : store.get(remaining[0]);
+    if (waiting?.lastError) lastError = waiting.lastError;
+    if (options.json) continue;
+    const failing = waiting?.lastError
+      ? `; attempt ${waiting.attempts} failed, retrying with back-off until --wait-timeout: ${waiting.lastError}`
+      : '';
+    const line = `delivered ${completed} of ${result.stored}${failing}`;
+    // On a terminal the line is rewritten as it changes; in a log only a new failure reason is.
+    if (process.stderr.isTTY ? line !== shown : failing !== '' && waiting?.lastError !== shown) {
+      progressLine(line);
+      shown = process.stderr.isTTY ? line : (waiting?.lastError ?? '');
+    }
   }
+  if (process.stderr.isTTY && shown !== '') progressLine('', true);
   const durationMs = Math.round(performance.now() - started);
   if (options.json) {
     printJson({
@@ -182,22 +199,28 @@ export async function publishViaOutbox(
       durationMs,
       delivered: completed,
       dead,
-      waiting: remaining.length
+      waiting: remaining.length,
+      lastError: remaining.length > 0 ? lastError : null
     });
   } else {
     process.stdout.write(
-      `Delivered ${completed} of ${result.stored} message(s) to JetStream (acknowledged) in ${durationMs} ms.\n`
+      `Delivered ${completed} of ${plural(result.stored, 'message')} to JetStream (acknowledged) in ${durationMs} ms.\n`
     );
   }
   if (dead > 0) {
-    throw new ContractError('JETSTREAM_ERROR', `${dead} message(s) failed every attempt and are dead letters`, {
-      hint: 'See "synos-cc dlq list" for the error; fix the cause (is a stream capturing the subject?) and "synos-cc dlq retry --all".'
-    });
+    throw new ContractError(
+      'JETSTREAM_ERROR',
+      `${dead === 1 ? 'a message' : `${dead} messages`} failed every attempt and ${dead === 1 ? 'is a dead letter' : 'are dead letters'}`,
+      {
+        hint: 'See "synos-cc dlq list" for the error; fix the cause (is a stream capturing the subject?) and "synos-cc dlq retry --all".'
+      }
+    );
   }
   if (remaining.length > 0) {
     throw new ContractError(
       'TIMEOUT',
-      `${remaining.length} message(s) not acknowledged within ${options.waitTimeoutMs} ms`,
+      `${plural(remaining.length, 'message')} not acknowledged within ${options.waitTimeoutMs} ms` +
+        (lastError ? `; the last attempt failed: ${lastError}` : ''),
       {
         hint: 'They stay in the outbox: a core running on this data directory delivers them, or run the command again with a longer --wait-timeout.'
       }

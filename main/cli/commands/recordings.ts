@@ -20,19 +20,13 @@ import {
   untilSignal,
   withCore
 } from '../context';
-import { UsageError, formatBytes, printJson, printTable } from '../io';
+import { UsageError, formatBytes, plural, printJson, printTable, progressLine } from '../io';
 import { parseDurationOption } from './messaging';
 
 function serviceOf(core: Core): RecordingService {
   const service = core.context.services.get(RECORDINGS_SERVICE) as RecordingService | undefined;
   if (!service) throw new ContractError('INTERNAL', 'recordings are not part of this core');
   return service;
-}
-
-/** A progress line: rewritten in place on a terminal, one line per report otherwise. */
-function progressLine(text: string, final = false): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K${final ? '\n' : ''}`);
-  else process.stderr.write(text + '\n');
 }
 
 interface RangeOptions {
@@ -120,7 +114,7 @@ export function registerRecordings(program: Command): void {
           process.stderr.write(`Recording ${filter} as recording ${started.id}; Ctrl+C to stop\n`);
           const ticker = setInterval(() => {
             const r = service.store.get(started.id);
-            if (r) progressLine(`recorded ${r.messageCount} message(s), ${formatBytes(r.bytes)}`);
+            if (r) progressLine(`recorded ${plural(r.messageCount, 'message')}, ${formatBytes(r.bytes)}`);
           }, 500);
           const waits: Array<Promise<unknown>> = [untilSignal()];
           if (opts.duration) waits.push(new Promise((r) => setTimeout(r, opts.duration).unref()));
@@ -143,7 +137,7 @@ export function registerRecordings(program: Command): void {
         }
         if (opts.json) return printJson(toRecordingPayload(recording));
         progressLine(
-          `Recording ${recording.id} "${recording.name}": ${recording.messageCount} message(s), ${formatBytes(recording.bytes)} (${recording.status})`,
+          `Recording ${recording.id} "${recording.name}": ${plural(recording.messageCount, 'message')}, ${formatBytes(recording.bytes)} (${recording.status})`,
           true
         );
       });
@@ -186,7 +180,7 @@ export function registerRecordings(program: Command): void {
                 : new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))
             );
         process.stderr.write(
-          `Exported ${result.count} message(s) (${formatBytes(result.bytes)})${opts.output ? ` to ${opts.output}` : ''}\n`
+          `Exported ${plural(result.count, 'message')} (${formatBytes(result.bytes)})${opts.output ? ` to ${opts.output}` : ''}\n`
         );
       });
     }
@@ -228,7 +222,7 @@ export function registerRecordings(program: Command): void {
           const nc = core.context.nats.requireConnection();
           const speed = opts.max ? null : (opts.speed ?? 1);
           process.stderr.write(
-            `Replaying ${messages.length} message(s) from ${file} ${speed === null ? 'as fast as possible' : `at ${speed}× the recorded pace`}\n`
+            `Replaying ${plural(messages.length, 'message')} from ${file} ${speed === null ? 'as fast as possible' : `at ${speed}× the recorded pace`}\n`
           );
           const abort = new AbortController();
           void untilSignal().then(() => abort.abort());
@@ -299,7 +293,7 @@ export function registerRecordings(program: Command): void {
       const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
       await withCore(core, async () => {
         const r = serviceOf(core).importFile(file, opts.name);
-        process.stdout.write(`Imported ${r.messageCount} message(s) as recording ${r.id}.\n`);
+        process.stdout.write(`Imported ${plural(r.messageCount, 'message')} as recording ${r.id}.\n`);
       });
     });
 }

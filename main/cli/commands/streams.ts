@@ -16,7 +16,7 @@ import {
 import type { Core } from '../../core/create-core';
 import { formatDuration, describeReport } from '../../nats/provisioning';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
-import { UsageError, formatBytes, printJson, printTable } from '../io';
+import { UsageError, formatBytes, plural, printJson, printTable } from '../io';
 
 /** A started, connected core for a one-shot command; provisioning on connect is off. */
 async function withConnectedCore<T>(command: Command, fn: (core: Core) => Promise<T>): Promise<T> {
@@ -308,7 +308,7 @@ export function registerStreams(program: Command): void {
           })
         );
         if (opts.json) printJson(result);
-        else process.stdout.write(`purged ${result.purged} message(s) from ${name}\n`);
+        else process.stdout.write(`purged ${plural(result.purged, 'message')} from ${name}\n`);
       }
     );
   streams
