@@ -47,6 +47,7 @@ import { EventBus } from './event-bus';
 import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
+import { plural } from '../core/text';
 
 /** One durable consumer the bridge reads. */
 export interface InboundConsumerSpec {
@@ -648,7 +649,7 @@ export class ConsciousnessBridge {
       version: APP_VERSION,
       uptime_s: Math.max(0, Math.round((now - this.startedAt) / 1000))
     };
-    if (unbound > 0) data.detail = `${unbound} inbound consumer(s) not bound`;
+    if (unbound > 0) data.detail = `${plural(unbound, 'inbound consumer')} not bound`;
     if (await this.publishOwn(this.options.heartbeatSubject, 'health.heartbeat', data, 'low'))
       this.lastHeartbeatAt = now;
   }

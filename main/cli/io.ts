@@ -57,10 +57,7 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** `1 message`, `5 messages`: counts in sentences read as English. */
-export function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
-}
+export { plural } from '../core/text';
 
 /**
  * A progress line on stderr (stdout stays for results, so it pipes): rewritten in place on a

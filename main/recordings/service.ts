@@ -21,6 +21,7 @@ import {
 } from './format';
 import { replayMessages } from './replayer';
 import type { Recording, RecordingStore } from './store';
+import { plural } from '../core/text';
 
 export function toRecordingPayload(r: Recording): RecordingPayload {
   const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -41,7 +42,7 @@ export function malformedFileError(file: string, errors: LineError[], lines: num
     .join('\n  ');
   return new ContractError(
     'INVALID_INPUT',
-    `${file} is not a valid recording: ${errors.length}${errors.length >= 100 ? '+' : ''} bad line(s) of ${lines}; nothing was sent.\n  ${shown}`,
+    `${file} is not a valid recording: ${plural(errors.length, 'bad line')}${errors.length >= 100 ? ' (or more)' : ''} of ${lines}; nothing was sent.\n  ${shown}`,
     {
       errors,
       hint: 'Each line must be a JSON object {subject, headers, payload, encoding, time, seq}, as "synos-cc export" writes.'

@@ -21,7 +21,7 @@ import {
 } from '../../contract';
 import type { Core } from '../../core/create-core';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
-import { formatBytes, printJson, printTable } from '../io';
+import { formatBytes, plural, printJson, printTable } from '../io';
 
 const MODE_HELP: Record<BenchMode, string> = {
   pub: 'core NATS publish (fire and forget)',
@@ -415,7 +415,7 @@ export function registerBench(program: Command): void {
             hint: 'Check that the directory exists and is writable, or leave out --csv to print to stdout.'
           });
         }
-        process.stderr.write(`wrote ${rows} run(s) to ${opts.csv}\n`);
+        process.stderr.write(`wrote ${plural(rows, 'run')} to ${opts.csv}\n`);
       } else {
         process.stdout.write(csv);
       }

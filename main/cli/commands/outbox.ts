@@ -43,7 +43,8 @@ function printStats(stats: OutboxStatsPayload): void {
       ? '\nNothing waiting: every message was delivered.\n'
       : `\nOldest undelivered: ${formatAge(age)} old (since ${stats.oldestUndeliveredAt})\n`
   );
-  if (stats.counts.dead > 0) process.stdout.write(`${stats.counts.dead} dead letter(s): see "synos-cc dlq list".\n`);
+  if (stats.counts.dead > 0)
+    process.stdout.write(`${plural(stats.counts.dead, 'dead letter')}: see "synos-cc dlq list".\n`);
   if (stats.rateLimitPerSec !== null) process.stdout.write(`Drain rate limit: ${stats.rateLimitPerSec}/s\n`);
 }
 
@@ -280,10 +281,10 @@ export function registerOutbox(program: Command): void {
         await withCore(core, async () => {
           const result = await core.api.invoke(name === 'retry' ? 'dlq.retry' : 'dlq.discard', target);
           if (opts.json) return printJson(result);
-          process.stdout.write(`${done}: ${result.count} dead letter(s).\n`);
+          process.stdout.write(`${done}: ${plural(result.count, 'dead letter')}.\n`);
           if ('ids' in target && result.count < target.ids.length) {
             process.stdout.write(
-              `${target.ids.length - result.count} id(s) were not dead letters (see "synos-cc dlq list").\n`
+              `${plural(target.ids.length - result.count, 'id')} ${target.ids.length - result.count === 1 ? 'was not a dead letter' : 'were not dead letters'} (see "synos-cc dlq list").\n`
             );
           }
         });

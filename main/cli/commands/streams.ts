@@ -245,7 +245,7 @@ export function registerStreams(program: Command): void {
           'CONFLICT',
           opts.check
             ? `the server differs from the desired topology (${s.missing} missing, ${s.drift} fixable, ${s.blocked} blocked, ${s.failed} failed)`
-            : `${s.blocked} blocked and ${s.failed} failed item(s) could not be applied`,
+            : `${s.blocked} blocked and ${s.failed} failed ${s.blocked + s.failed === 1 ? 'item' : 'items'} could not be applied`,
           {
             hint: opts.check
               ? 'Run synos-cc provision to apply the fixable differences; blocked ones need a manual migration.'
