@@ -130,7 +130,7 @@ function CoreSettings() {
   return (
     <article className="card">
       <h2>Durability and metrics</h2>
-      <form className="form-grid" onSubmit={(e) => void onSave(e)} aria-label="Durability and metrics">
+      <form className="form-grid pairs" onSubmit={(e) => void onSave(e)} aria-label="Durability and metrics">
         <label htmlFor="durability-mode">Durability mode</label>
         <select
           id="durability-mode"
