@@ -161,39 +161,41 @@ function Comparison({ ids }: { ids: string[] }) {
         )}
       </div>
       {data && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Figure</th>
-              {data.runs.map((r, i) => (
-                <th key={r.id} scope="col" className="num">
-                  {i + 1}. {r.mode}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {data.series.map((s) => (
-              <tr key={s.key}>
-                <th scope="row">
-                  {s.label} <span className="hint">({s.better} is better)</span>
-                </th>
-                {s.values.map((v, i) => (
-                  <td key={i} className="num">
-                    {formatNumber(v, 2)}
-                    {i > 0 && s.change[i] != null && (
-                      <span className="hint">
-                        {' '}
-                        ({s.change[i]! >= 0 ? '+' : ''}
-                        {formatPercent(s.change[i])})
-                      </span>
-                    )}
-                  </td>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Figure</th>
+                {data.runs.map((r, i) => (
+                  <th key={r.id} scope="col" className="num">
+                    {i + 1}. {r.mode}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.series.map((s) => (
+                <tr key={s.key}>
+                  <th scope="row">
+                    {s.label} <span className="hint">({s.better} is better)</span>
+                  </th>
+                  {s.values.map((v, i) => (
+                    <td key={i} className="num">
+                      {formatNumber(v, 2)}
+                      {i > 0 && s.change[i] != null && (
+                        <span className="hint">
+                          {' '}
+                          ({s.change[i]! >= 0 ? '+' : ''}
+                          {formatPercent(s.change[i])})
+                        </span>
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </article>
   );

@@ -170,36 +170,38 @@ function BreakersCard() {
               'off'
             )}
           </p>
-          <table className="table" aria-label="Breakers">
-            <thead>
-              <tr>
-                <th scope="col">Operation</th>
-                <th scope="col">State</th>
-                <th scope="col">Since</th>
-                <th scope="col" className="num">
-                  Failures in a row
-                </th>
-                <th scope="col" className="num">
-                  Opened
-                </th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.breakers.map((b) => (
-                <tr key={b.operation} data-testid="breaker-row">
-                  <td>{b.operation}</td>
-                  <td className={b.state === 'closed' ? 'sev ok' : 'sev sev-error'}>{b.state}</td>
-                  <td>{formatAgo(b.since)}</td>
-                  <td className="num">{b.consecutiveFailures}</td>
-                  <td className="num">{b.openedCount}</td>
-                  <td>
-                    <span className="wrap">{b.lastError ?? '—'}</span>
-                  </td>
+          <div className="table-wrap">
+            <table className="table" aria-label="Breakers">
+              <thead>
+                <tr>
+                  <th scope="col">Operation</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Since</th>
+                  <th scope="col" className="num">
+                    Failures in a row
+                  </th>
+                  <th scope="col" className="num">
+                    Opened
+                  </th>
+                  <th scope="col">Last error</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.breakers.map((b) => (
+                  <tr key={b.operation} data-testid="breaker-row">
+                    <td>{b.operation}</td>
+                    <td className={b.state === 'closed' ? 'sev ok' : 'sev sev-error'}>{b.state}</td>
+                    <td>{formatAgo(b.since)}</td>
+                    <td className="num">{b.consecutiveFailures}</td>
+                    <td className="num">{b.openedCount}</td>
+                    <td>
+                      <span className="wrap">{b.lastError ?? '—'}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {report.others.length > 0 && (
             <p className="hint">
               Other processes on this data directory:{' '}

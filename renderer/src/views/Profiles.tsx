@@ -223,68 +223,70 @@ export function ProfilesCard() {
         (list.data.profiles.length === 0 ? (
           <EmptyState title="No saved profiles.">Add one below, or import your natscli contexts.</EmptyState>
         ) : (
-          <table className="table" aria-label="Connection profiles">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Servers</th>
-                <th scope="col">Auth</th>
-                <th scope="col">From</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.profiles.map((p) => (
-                <tr key={p.id} data-testid="profile-row">
-                  <td>
-                    <strong>{p.name}</strong> {p.active && <span className="badge badge-ok">active</span>}
-                  </td>
-                  <td className="mono">{p.servers.join(', ')}</td>
-                  <td>{p.auth.kind}</td>
-                  <td>{p.source}</td>
-                  <td>
-                    <div className="form-row">
-                      <button
-                        type="button"
-                        onClick={() =>
-                          void connect.run({ profileId: p.id }).then((r) => r && notify(`Connected with ${p.name}`))
-                        }
-                        aria-label={`Use profile ${p.name}`}
-                      >
-                        Use
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          void test
-                            .run({ id: p.id, timeoutMs: 3000 })
-                            .then((r) => r && setResults((x) => ({ ...x, [p.id]: r })))
-                        }
-                        aria-label={`Test profile ${p.name}`}
-                      >
-                        Test
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => setEditing(draftOf(p))}
-                        aria-label={`Edit profile ${p.name}`}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => void del.run({ id: p.id }).then(list.reload)}
-                        aria-label={`Delete profile ${p.name}`}
-                      >
-                        Delete
-                      </button>
-                    </div>
-                    {results[p.id] && <TestOutcome result={results[p.id]!} />}
-                  </td>
+          <div className="table-wrap">
+            <table className="table" aria-label="Connection profiles">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Servers</th>
+                  <th scope="col">Auth</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Actions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list.data.profiles.map((p) => (
+                  <tr key={p.id} data-testid="profile-row">
+                    <td>
+                      <strong>{p.name}</strong> {p.active && <span className="badge badge-ok">active</span>}
+                    </td>
+                    <td className="mono">{p.servers.join(', ')}</td>
+                    <td>{p.auth.kind}</td>
+                    <td>{p.source}</td>
+                    <td>
+                      <div className="form-row">
+                        <button
+                          type="button"
+                          onClick={() =>
+                            void connect.run({ profileId: p.id }).then((r) => r && notify(`Connected with ${p.name}`))
+                          }
+                          aria-label={`Use profile ${p.name}`}
+                        >
+                          Use
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() =>
+                            void test
+                              .run({ id: p.id, timeoutMs: 3000 })
+                              .then((r) => r && setResults((x) => ({ ...x, [p.id]: r })))
+                          }
+                          aria-label={`Test profile ${p.name}`}
+                        >
+                          Test
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => setEditing(draftOf(p))}
+                          aria-label={`Edit profile ${p.name}`}
+                        >
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => void del.run({ id: p.id }).then(list.reload)}
+                          aria-label={`Delete profile ${p.name}`}
+                        >
+                          Delete
+                        </button>
+                      </div>
+                      {results[p.id] && <TestOutcome result={results[p.id]!} />}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ))}
       <ErrorNote error={test.error} />
       {editing ? (
