@@ -66,7 +66,7 @@ export function DataTable<T>({
 
   if (rows.length === 0) return <>{empty}</>;
   return (
-    <div className="table-wrap">
+    <div>
       {filterable && (
         <div className="table-tools">
           <input
@@ -83,48 +83,51 @@ export function DataTable<T>({
           </span>
         </div>
       )}
-      <table className="table" aria-label={label}>
-        <thead>
-          <tr>
-            {columns.map((c) => {
-              const active = sort?.id === c.id;
-              const ariaSort = active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
-              return (
-                <th
-                  key={c.id}
-                  aria-sort={c.sortValue ? ariaSort : undefined}
-                  className={c.numeric ? 'num' : undefined}
-                  scope="col"
-                >
-                  {c.sortValue ? (
-                    <button
-                      type="button"
-                      className="th-sort"
-                      onClick={() => setSort({ id: c.id, dir: active && sort.dir === 'asc' ? 'desc' : 'asc' })}
-                    >
-                      {c.label}
-                      <span aria-hidden="true">{active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-                    </button>
-                  ) : (
-                    c.label
-                  )}
-                </th>
-              );
-            })}
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((row) => (
-            <tr key={rowKey(row)} data-testid={rowTestId}>
-              {columns.map((c) => (
-                <td key={c.id} className={c.numeric ? 'num' : undefined}>
-                  {c.render(row)}
-                </td>
-              ))}
+      {/* Only the table scrolls sideways: the filter stays in view. */}
+      <div className="table-wrap">
+        <table className="table" aria-label={label}>
+          <thead>
+            <tr>
+              {columns.map((c) => {
+                const active = sort?.id === c.id;
+                const ariaSort = active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none';
+                return (
+                  <th
+                    key={c.id}
+                    aria-sort={c.sortValue ? ariaSort : undefined}
+                    className={c.numeric ? 'num' : undefined}
+                    scope="col"
+                  >
+                    {c.sortValue ? (
+                      <button
+                        type="button"
+                        className="th-sort"
+                        onClick={() => setSort({ id: c.id, dir: active && sort.dir === 'asc' ? 'desc' : 'asc' })}
+                      >
+                        {c.label}
+                        <span aria-hidden="true">{active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+                      </button>
+                    ) : (
+                      c.label
+                    )}
+                  </th>
+                );
+              })}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <tr key={rowKey(row)} data-testid={rowTestId}>
+                {columns.map((c) => (
+                  <td key={c.id} className={c.numeric ? 'num' : undefined}>
+                    {c.render(row)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {shown.length === 0 && (
         <p className="hint">
           No row matches “{filter}”. Clear the filter to see all {rows.length}.
