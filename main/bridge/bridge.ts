@@ -47,7 +47,7 @@ import { EventBus } from './event-bus';
 import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
-import { plural } from '../core/text';
+import { plural } from '../contract/text';
 
 /** One durable consumer the bridge reads. */
 export interface InboundConsumerSpec {

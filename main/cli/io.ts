@@ -57,7 +57,7 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-export { plural } from '../core/text';
+export { plural } from '../contract/text';
 
 /**
  * A progress line on stderr (stdout stays for results, so it pipes): rewritten in place on a

@@ -9,8 +9,6 @@
 import { z } from 'zod';
 import { JETSTREAM_SAMPLE_INTERVAL_BOUNDS } from '../contract/system';
 
-export { JETSTREAM_SAMPLE_INTERVAL_BOUNDS };
-
 /** What an operator may set for sampling; every field has a default in {@link DEFAULT_MONITORING_SETTINGS}. */
 export interface MonitoringSettings {
   /**

@@ -21,7 +21,7 @@ import {
 } from './format';
 import { replayMessages } from './replayer';
 import type { Recording, RecordingStore } from './store';
-import { plural } from '../core/text';
+import { plural } from '../contract/text';
 
 export function toRecordingPayload(r: Recording): RecordingPayload {
   const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());

@@ -4,13 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
 import { DEFAULT_NATS_URL, loadConfig } from '../../main/core/config';
+import { dirWithConfig } from '../harness/config-file';
 import { defaultDataDir } from '../../main/core/paths';
-
-function dirWithConfig(config: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-config-'));
-  fs.writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
-  return dir;
-}
 
 describe('configuration precedence: defaults < config file < NATS_URL < flags', () => {
   it('uses the embedded default with nothing configured', () => {

@@ -3,39 +3,12 @@
  * partial overrides merged onto them; every kind of bad value a CONFIG_INVALID error naming the
  * file and the field.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ContractError } from '../../main/contract';
 import { DEFAULT_OUTBOUND_MAPPING } from '../../main/contract/messages';
-import { loadConfig } from '../../main/core/config';
 import { DEFAULT_ENGINE_CONFIG, engineConfigChanges } from '../../main/engine/config';
 import { DEFAULT_BRIDGE_SETTINGS, subjectMatchesFilter, subjectsWithoutStream } from '../../main/bridge/settings';
 import { defaultBridgeOptions } from '../../main/bridge/bridge';
-
-function dirWithConfig(config: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-config-'));
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  return dir;
-}
-
-function load(config: unknown) {
-  return loadConfig({ mode: 'cli', env: {}, overrides: { dataDir: dirWithConfig(config) } });
-}
-
-/** The CONFIG_INVALID error loading this file gives. */
-function invalid(config: unknown): ContractError {
-  try {
-    load(config);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractError);
-    expect((error as ContractError).code).toBe('CONFIG_INVALID');
-    expect((error as ContractError).message).toMatch(/config\.json/);
-    return error as ContractError;
-  }
-  throw new Error(`expected ${JSON.stringify(config)} to be rejected`);
-}
+import { loadWithConfig as load, rejectedConfig as invalid } from '../harness/config-file';
 
 describe('engine section of config.json', () => {
   it('absent: the engine gets the defaults of DESIGN §3', () => {

@@ -3,44 +3,13 @@
  * evaluation interval next to it: absent → the long-standing defaults; partial values merged onto
  * them; every kind of bad value a CONFIG_INVALID error naming the file, the field and the bound.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ContractError } from '../../main/contract';
-import { ConfigFileSchema, loadConfig } from '../../main/core/config';
+import { describe, expect, it } from 'vitest';
+import type { ContractError } from '../../main/contract';
+import { ConfigFileSchema } from '../../main/core/config';
 import { DEFAULT_MONITORING_OPTIONS } from '../../main/monitoring/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../../main/monitoring/settings';
 import { SAMPLE_INTERVAL_MS } from '../../main/nats/operations-module';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function dirWithConfig(config: unknown): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-monitoring-config-'));
-  dirs.push(dir);
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  return dir;
-}
-
-function load(config: unknown) {
-  return loadConfig({ mode: 'cli', env: {}, overrides: { dataDir: dirWithConfig(config) } });
-}
-
-/** The CONFIG_INVALID error loading this file gives. */
-function invalid(config: unknown): ContractError {
-  try {
-    load(config);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractError);
-    expect((error as ContractError).code).toBe('CONFIG_INVALID');
-    expect((error as ContractError).message).toMatch(/config\.json/);
-    return error as ContractError;
-  }
-  throw new Error(`expected ${JSON.stringify(config)} to be rejected`);
-}
+import { loadWithConfig as load, rejectedConfig as invalid } from '../harness/config-file';
 
 /** The dotted paths of the issues in the error's details. */
 function fields(error: ContractError): string[] {

@@ -184,9 +184,10 @@ export async function publishViaOutbox(
       : '';
     const line = `delivered ${completed} of ${result.stored}${failing}`;
     // On a terminal the line is rewritten as it changes; in a log only a new failure reason is.
-    if (process.stderr.isTTY ? line !== shown : failing !== '' && waiting?.lastError !== shown) {
+    const key = process.stderr.isTTY ? line : (waiting?.lastError ?? '');
+    if (key !== '' && key !== shown) {
       progressLine(line);
-      shown = process.stderr.isTTY ? line : (waiting?.lastError ?? '');
+      shown = key;
     }
   }
   if (process.stderr.isTTY && shown !== '') progressLine('', true);

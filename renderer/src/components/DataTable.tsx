@@ -1,4 +1,5 @@
 import { useMemo, useState, type ReactNode } from 'react';
+import { plural } from '../../../main/contract/text';
 
 export interface Column<T> {
   id: string;
@@ -77,9 +78,7 @@ export function DataTable<T>({
             onChange={(e) => setFilter(e.target.value)}
           />
           <span className="hint">
-            {shown.length === rows.length
-              ? `${rows.length} row${rows.length === 1 ? '' : 's'}`
-              : `${shown.length} of ${rows.length} rows`}
+            {shown.length === rows.length ? plural(rows.length, 'row') : `${shown.length} of ${rows.length} rows`}
           </span>
         </div>
       )}

@@ -1,4 +1,5 @@
 /** Number and time formatting in the operator's locale. */
+import { plural } from '../../../main/contract/text';
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -15,6 +16,11 @@ export function formatClock(iso: string | number | null | undefined): string {
 export function formatNumber(n: number | null | undefined, digits = 0): string {
   if (n == null || Number.isNaN(n)) return '—';
   return n.toLocaleString(undefined, { maximumFractionDigits: digits });
+}
+
+/** "1 message", "1,200 messages": a count in the operator's locale with its noun. */
+export function formatCount(n: number, word: string, many?: string): string {
+  return plural(n, word, many, formatNumber);
 }
 
 export function formatBytes(n: number | null | undefined): string {

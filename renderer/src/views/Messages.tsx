@@ -16,7 +16,7 @@ import { ViewHeader } from '../components/ViewHeader';
 import { VirtualList } from '../components/VirtualList';
 import { useAction } from '../client/context';
 import { useLiveTail, VIEW_RING } from '../hooks/useLiveTail';
-import { formatClock, formatNumber } from '../lib/format';
+import { formatClock, formatCount, formatNumber } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, type PayloadView } from '../lib/payload';
 
@@ -201,9 +201,7 @@ function PublishCard() {
       .then(
         (r) =>
           r &&
-          notify(
-            `Published ${formatNumber(r.published)} message${r.published === 1 ? '' : 's'} to ${r.subject} in ${formatNumber(r.durationMs)} ms`
-          )
+          notify(`Published ${formatCount(r.published, 'message')} to ${r.subject} in ${formatNumber(r.durationMs)} ms`)
       );
   };
   return (
@@ -292,7 +290,7 @@ function PublishCard() {
 /** "no headers", "1 header", "3 headers" (names; repeated values count once). */
 function replyHeaderCount(reply: RequestResult): string {
   const n = Object.keys(reply.reply.headers ?? {}).length;
-  return n === 0 ? 'no headers' : `${formatNumber(n)} header${n === 1 ? '' : 's'}`;
+  return n === 0 ? 'no headers' : formatCount(n, 'header');
 }
 
 function RequestCard() {

@@ -7,7 +7,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useLatestEvent, useQuery } from '../client/context';
 import { useEventReload } from '../hooks/useEventReload';
-import { formatAgo, formatBytes, formatDuration, formatNumber, formatTime } from '../lib/format';
+import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { Recordings } from './Recordings';
 
@@ -267,7 +267,7 @@ function BreakersCard() {
 
 /** "1 dead letter", "3 dead letters". */
 function deadLetters(n: number): string {
-  return `${formatNumber(n)} dead letter${n === 1 ? '' : 's'}`;
+  return formatCount(n, 'dead letter');
 }
 
 /** What the discard confirmation deletes, in words. */

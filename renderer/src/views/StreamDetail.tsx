@@ -13,7 +13,7 @@ import { useAction, useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useReconnectReload } from '../hooks/useReconnectReload';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
-import { formatAgo, formatBytes, formatDuration, formatNumber, formatTime } from '../lib/format';
+import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, bytesToText, type PayloadView } from '../lib/payload';
 import { hrefOf } from '../lib/route';
@@ -251,7 +251,7 @@ function OverviewTab({ name }: { name: string }) {
             void purge.run({ stream: name, subject: purgeSubject.trim() || undefined, confirm: true }).then((r) => {
               setPurging(false);
               if (r) {
-                notify(`Purged ${formatNumber(r.purged)} message${r.purged === 1 ? '' : 's'} from ${name}`);
+                notify(`Purged ${formatCount(r.purged, 'message')} from ${name}`);
                 info.reload();
               }
             })
