@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_PATH, type CallRequest } from '../contract';
 import type { CoreApi } from '../core/create-core';
@@ -96,8 +97,22 @@ function securityHeaders(): Record<string, string> {
   };
 }
 
-function serveStatic(staticDir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+/**
+ * The request target as a URL, or null when it is not one (`//[`, a bare `*`, an absolute URL
+ * naming another scheme): `new URL` throws on those, and a throw inside a listener would end the
+ * process with the engine and the outbox.
+ */
+export function parseRequestTarget(target: string | undefined): URL | null {
+  const raw = target ?? '/';
+  if (!raw.startsWith('/') || raw.startsWith('//')) return null;
+  try {
+    return new URL(raw, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+function serveStatic(staticDir: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
   let pathname: string;
   try {
     pathname = decodeURIComponent(url.pathname);
@@ -140,8 +155,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let origins = new Set<string>();
   let port = 0;
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request target');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -151,13 +170,26 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.end(JSON.stringify({ status: 'ok', version: APP_VERSION, ...(options.health?.() ?? {}) }));
       return;
     }
-    serveStatic(options.staticDir, req, res);
+    serveStatic(options.staticDir, url, req, res);
+  };
+  const server = http.createServer((req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (error) {
+      // Last resort: whatever escaped is logged and answered, never allowed to end the process.
+      logger.error('request handler failed', { error, method: req.method, target: String(req.url).slice(0, 200) });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('internal error');
+    }
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const refuse = (status: number, reason: string): void => {
       logger.warn('refused a WebSocket upgrade', { reason, origin: req.headers.origin ?? null });
       socket.write(
@@ -165,12 +197,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       );
       socket.destroy();
     };
+    const url = parseRequestTarget(req.url);
+    if (!url) return refuse(400, 'bad request target');
     if (url.pathname !== WS_PATH) return refuse(404, 'not found');
     const origin = req.headers.origin;
     if (!origin || !origins.has(origin)) return refuse(403, 'origin not allowed');
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
     if (!tokenMatches(url.searchParams.get('token') ?? bearer, token)) return refuse(401, 'missing or wrong token');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (error) {
+      logger.error('upgrade handler failed', { error, target: String(req.url).slice(0, 200) });
+      socket.destroy();
+    }
   });
 
   wss.on('connection', (ws: WebSocket) => {
@@ -195,9 +237,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         );
         return;
       }
-      let message: Partial<CallRequest>;
+      let parsed: unknown;
       try {
-        message = JSON.parse(data.toString()) as Partial<CallRequest>;
+        parsed = JSON.parse(data.toString());
       } catch {
         ws.send(
           JSON.stringify({
@@ -209,7 +251,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         );
         return;
       }
-      const id = typeof message.id === 'number' ? message.id : 0;
+      // `null`, a number or an array parse as JSON too: only an object can be a call.
+      const message: Partial<CallRequest> =
+        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Partial<CallRequest>) : {};
+      const id = typeof message.id === 'number' && Number.isSafeInteger(message.id) ? message.id : 0;
       if (message.kind !== 'call' || typeof message.method !== 'string') {
         ws.send(
           JSON.stringify({
@@ -221,9 +266,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         );
         return;
       }
-      void session.handle(id, message.method, message.input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(result));
-      });
+      session
+        .handle(id, message.method, message.input)
+        .then((result) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(result));
+        })
+        .catch((error: unknown) => logger.error('websocket reply failed', { error, method: message.method }));
     });
     ws.on('close', () => session.close());
     ws.on('error', (error) => logger.debug('websocket error', { error }));

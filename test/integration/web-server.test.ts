@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,22 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<nu
     ws.once('error', (error) => {
       if (!/Unexpected server response/.test(String(error))) reject(error);
     });
+  });
+}
+
+/** Sends raw bytes to the server and resolves with everything it answered before closing. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      if (/\r\n\r\n/.test(answer) && !/^HTTP\/1\.1 101/.test(answer)) socket.end();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(request)}`)));
   });
 }
 
@@ -113,5 +130,45 @@ describe('web mode server', () => {
       ])
     );
     ws.close();
+  });
+
+  // Hardening finding 1: `GET //[` made `new URL` throw inside the request and upgrade listeners,
+  // and nothing caught it, so one unauthenticated request ended `serve`.
+  it('answers 400 to a request target that is not a URL, over HTTP and upgrade, and keeps serving', async () => {
+    for (const target of ['//[', '//[/ws', 'http://[', '*', '/%zz']) {
+      const plain = await rawExchange(server.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      expect(plain, target).toMatch(/^HTTP\/1\.1 (400|404|403)/);
+      const upgrade = await rawExchange(
+        server.port,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: ${server.url}\r\n\r\n`
+      );
+      expect(upgrade, target).toMatch(/^HTTP\/1\.1 (400|404)/);
+    }
+    expect((await rawExchange(server.port, 'GET //[ HTTP/1.1\r\nHost: x\r\n\r\n')).startsWith('HTTP/1.1 400')).toBe(
+      true
+    );
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  // Hardening finding 2: an authenticated frame `null` read `message.id` of null and ended the process.
+  it('answers JSON frames that are not objects (null, numbers, arrays, strings) and keeps the socket open', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+      headers: { Origin: server.url }
+    });
+    await new Promise((r) => ws.once('open', r));
+    const replies: Array<{ id: number; ok: boolean; error?: { code: string } }> = [];
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString())));
+    const frames = ['null', '0', '[]', '"call"', 'true', '{"kind":"call","id":null,"method":null}'];
+    for (const frame of frames) ws.send(frame);
+    ws.send(JSON.stringify({ kind: 'call', id: 42, method: 'system.info', input: {} }));
+    await waitFor(() => replies.length >= frames.length + 1, { message: 'a reply to every frame' });
+    expect(replies.filter((r) => r.id === 0 && r.ok === false && r.error?.code === 'INVALID_INPUT')).toHaveLength(
+      frames.length
+    );
+    expect(replies.find((r) => r.id === 42)?.ok).toBe(true);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });
