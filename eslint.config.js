@@ -14,6 +14,97 @@ const electronBan = {
   patterns: [{ group: ['electron/*'], message: 'Only the desktop shell may import electron.' }]
 };
 
+/**
+ * The layers of docs/architecture.md §1: each room of main/ lists the rooms it must not import.
+ * A zone's rule replaces the base rule for its files, so each one repeats the electron ban.
+ */
+const AREAS = ['nats', 'engine', 'resilience', 'bridge', 'recordings', 'monitoring', 'bench'];
+const HOSTS = ['api', 'transport', 'cli', 'desktop'];
+/** @param {string[]} rooms @param {string} why */
+function notFrom(rooms, why) {
+  return {
+    paths: electronBan.paths,
+    patterns: [
+      ...electronBan.patterns,
+      ...rooms.map((room) => ({
+        regex: `^(\\.\\./)+${room}(/|$)`,
+        message: `${why} (docs/architecture.md §1)`
+      }))
+    ]
+  };
+}
+const except = (/** @type {string[]} */ rooms, /** @type {string[]} */ allowed) =>
+  rooms.filter((room) => !allowed.includes(room));
+/** @type {Array<{ files: string[], ignores?: string[], forbid: string[], why: string }>} */
+const LAYERS = [
+  {
+    // The composition (create-core, modules, the config that gathers each area's settings) is
+    // the one part of core/ that names the areas; the kernel beside it must not.
+    files: ['main/core/**/*.ts'],
+    ignores: [
+      'main/core/create-core.ts',
+      'main/core/modules.ts',
+      'main/core/module.ts',
+      'main/core/config.ts',
+      'main/core/system-module.ts'
+    ],
+    forbid: [...AREAS, ...HOSTS],
+    why: 'The core kernel sits below every area'
+  },
+  {
+    // migrations.ts is the one list of every area's migrations (a registry, not a dependency).
+    files: ['main/store/**/*.ts'],
+    ignores: ['main/store/migrations.ts'],
+    forbid: [...AREAS, ...HOSTS],
+    why: 'The store sits below every area'
+  },
+  {
+    files: ['main/engine/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['engine']),
+    why: 'The engine is pure: it knows no NATS and no other area'
+  },
+  {
+    files: ['main/nats/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'monitoring']),
+    why: 'nats/ sits below the areas that use it'
+  },
+  {
+    files: ['main/resilience/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'resilience']),
+    why: 'resilience/ sits below the areas that publish through it'
+  },
+  {
+    files: ['main/bridge/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'engine', 'resilience', 'bridge']),
+    why: 'The bridge uses nats, engine and the outbox only'
+  },
+  {
+    files: ['main/recordings/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'resilience', 'recordings']),
+    why: 'An area does not reach into a sibling area'
+  },
+  {
+    files: ['main/monitoring/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'resilience', 'monitoring']),
+    why: 'An area does not reach into a sibling area'
+  },
+  {
+    files: ['main/bench/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'resilience', 'bench']),
+    why: 'An area does not reach into a sibling area'
+  },
+  {
+    files: ['main/api/**/*.ts'],
+    forbid: [...AREAS, 'transport', 'cli', 'desktop'],
+    why: 'The router knows only the contract'
+  },
+  {
+    files: ['main/transport/**/*.ts'],
+    forbid: [...AREAS, 'cli', 'desktop'],
+    why: 'A transport carries the contract and knows no area'
+  }
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
@@ -30,6 +121,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', electronBan]
     }
   },
+  ...LAYERS.map(({ files, ignores, forbid, why }) => ({
+    files,
+    ...(ignores ? { ignores } : {}),
+    rules: { 'no-restricted-imports': ['error', notFrom(forbid, why)] }
+  })),
   {
     // The desktop shell is the one place that talks to Electron.
     files: ['main/index.ts', 'main/desktop/**/*.ts', 'preload/**/*.ts', 'test/e2e/desktop*.ts'],
