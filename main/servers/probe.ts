@@ -74,6 +74,9 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 export class ServerProbe {
+  /** Whether the last probe reached the system account (null before the first probe). */
+  private systemAccess: boolean | null = null;
+
   constructor(private readonly options: ServerProbeOptions) {}
 
   /** Every server, from the first source that answers. Never throws for an unavailable source. */
@@ -83,6 +86,7 @@ export class ServerProbe {
     if (nc) {
       try {
         const servers = await this.viaSystem(nc);
+        this.systemAccess = servers.length > 0;
         if (servers.length > 0) return { source: 'system', sourceLabel: 'system account', hint: null, servers };
         failures.push('the system account did not answer (the connection is not a system account user)');
       } catch (error) {
@@ -115,7 +119,10 @@ export class ServerProbe {
     limit: number,
     serverId?: string
   ): Promise<{ source: ServerSource; hint: string | null; connections: ServerConnection[]; total: number }> {
-    const nc = this.options.connection();
+    // A user account's connection may ask CONNZ too (the server answers with that account's own
+    // connections): use the system path only when the probe found system access.
+    if (this.systemAccess === null) await this.probe();
+    const nc = this.systemAccess ? this.options.connection() : null;
     const query = { sort, limit, auth: true };
     if (nc) {
       const answers = await this.ping(nc, 'CONNZ', query, serverId).catch(() => []);
