@@ -4,6 +4,8 @@
  * samples, the offline answer from SQLite, a 3-node cluster's routes, and the CLI's JSON and
  * Nagios exit codes.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../main/nats/embedded';
@@ -143,6 +145,41 @@ describe('servers through the system account and the monitoring port', () => {
       }
     } finally {
       await nats.restart();
+    }
+  });
+
+  it('fires server.jetstream_storage from the sampled servers of a running core', async () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(
+      path.join(dataDir, 'config.json'),
+      JSON.stringify({
+        monitoring: { serverSampleIntervalMs: 1000 },
+        // Any use is at least 0 % of the limit: a zero threshold fires on a real server.
+        alerts: {
+          evaluateIntervalMs: 200,
+          rules: { 'server.jetstream_storage': { threshold: 0, criticalThreshold: null } }
+        }
+      })
+    );
+    const core = createTestCore({
+      dataDir,
+      servers: [nats.url],
+      autoConnect: true,
+      overrides: { user: 'sys', password: 'syspass', provision: false }
+    });
+    await core.start();
+    try {
+      const alert = await waitFor(
+        async () =>
+          (await core.api.invoke('alerts.list', { rule: 'server.jetstream_storage' })).alerts.find(
+            (a) => a.state === 'firing'
+          ),
+        { timeoutMs: 20_000, message: 'server.jetstream_storage firing' }
+      );
+      expect(alert.severity).toBe('WARNING');
+      expect(alert.message).toMatch(/JetStream storage/);
+    } finally {
+      await core.stop();
     }
   });
 
