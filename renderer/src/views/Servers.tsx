@@ -98,12 +98,12 @@ function ServerCard({ server }: { server: ServerSummary }) {
 
 /** The cluster as a picture: every server a node, every route a line, leafnodes listed under their server. */
 function ClusterPicture({ servers }: { servers: ServerSummary[] }) {
-  const size = 320;
+  const size = servers.length > 1 ? 320 : 110;
   const r = servers.length > 1 ? size / 2 - 50 : 0;
   const pos = new Map(
     servers.map((s, i) => {
       const a = (2 * Math.PI * i) / Math.max(1, servers.length) - Math.PI / 2;
-      return [s.id, { x: size / 2 + r * Math.cos(a), y: size / 2 + r * Math.sin(a) }] as const;
+      return [s.id, { x: 160 + r * Math.cos(a), y: size / 2 - 10 + r * Math.sin(a) }] as const;
     })
   );
   const edges: Array<{ from: string; to: string }> = [];
@@ -116,7 +116,7 @@ function ClusterPicture({ servers }: { servers: ServerSummary[] }) {
     <article className="card" aria-label="Cluster">
       <h2>Cluster</h2>
       <svg
-        width={size}
+        width={320}
         height={size}
         role="img"
         aria-label={`${formatCount(servers.length, 'server')}, ${formatCount(edges.length, 'route')} between them`}
