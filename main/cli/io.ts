@@ -13,6 +13,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Ends a command with this exit code after it has printed its own answer (Nagios-style checks exit
+ * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); nothing more is printed for it.
+ */
+export class ExitWith extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = 'ExitWith';
+  }
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { APP_VERSION } from '../core/version';
 import { collect } from './context';
-import { EXIT_OK, EXIT_USAGE, reportError } from './io';
+import { EXIT_OK, EXIT_USAGE, ExitWith, reportError } from './io';
 import { registerAlerts } from './commands/alerts';
 import { registerBench } from './commands/bench';
 import { registerMessaging } from './commands/messaging';
@@ -16,6 +16,7 @@ import { registerRecordings } from './commands/recordings';
 import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
+import { registerServer } from './commands/server';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerBench(program);
   registerSimulate(program);
+  registerServer(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
@@ -77,6 +79,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return EXIT_USAGE;
     }
+    if (error instanceof ExitWith) return error.code;
     return reportError(error);
   }
 }

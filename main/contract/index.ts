@@ -17,6 +17,7 @@ import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
 import { streamsEvents, streamsProcedures } from './streams';
+import { serversEvents, serversProcedures } from './servers';
 import { systemEvents, systemProcedures } from './system';
 
 const eventRegistry = {
@@ -28,7 +29,8 @@ const eventRegistry = {
   ...messagingEvents,
   ...engineEvents,
   ...benchEvents,
-  ...recordingsEvents
+  ...recordingsEvents,
+  ...serversEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -60,7 +62,8 @@ export const procedures = {
   ...messagingProcedures,
   ...engineProcedures,
   ...benchProcedures,
-  ...recordingsProcedures
+  ...recordingsProcedures,
+  ...serversProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -99,3 +102,4 @@ export * from './engine';
 export * from './messages';
 export * from './bench';
 export * from './recordings';
+export * from './servers';

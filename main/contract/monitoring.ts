@@ -24,7 +24,10 @@ export const ALERT_RULE_IDS = [
   'stream.usage',
   'publish.p99',
   'invalid.rate',
-  'engine.overload'
+  'engine.overload',
+  'server.unhealthy',
+  'server.jetstream_storage',
+  'server.slow_consumers'
 ] as const;
 export const AlertRuleIdSchema = z.enum(ALERT_RULE_IDS);
 export type AlertRuleId = z.infer<typeof AlertRuleIdSchema>;

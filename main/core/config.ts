@@ -25,6 +25,7 @@ import {
 } from '../engine/config';
 import { BridgeSettingsFileSchema, resolveBridgeSettings, type BridgeSettings } from '../bridge/settings';
 import {
+  MonitorUrlSchema,
   MonitoringSettingsFileSchema,
   resolveMonitoringSettings,
   type MonitoringSettings
@@ -161,6 +162,8 @@ export interface ConfigOverrides {
   /** false: do not provision streams and consumers on connect (--no-provision). */
   provision?: boolean;
   replicas?: number;
+  /** The monitoring URL for the Servers view (`--monitor-url`); wins over `monitoring.serverMonitorUrl`. */
+  serverMonitorUrl?: string;
 }
 
 /** Formats zod issues as `path: message; path: message`. */
@@ -297,7 +300,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       duplicateWindowMs: file.topology?.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
     },
     alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null },
-    monitoring: resolveMonitoringSettings(file.monitoring),
+    monitoring: withMonitorUrl(resolveMonitoringSettings(file.monitoring), o.serverMonitorUrl),
     ...engineAndBridge(file, configFile)
   };
 }
@@ -324,4 +327,16 @@ function engineAndBridge(file: ConfigFile, configFile: string): { engine: Engine
     );
   }
   return { engine, bridge: bridge.settings };
+}
+
+/** `--monitor-url` over the file's `monitoring.serverMonitorUrl`, validated like it. */
+function withMonitorUrl(settings: MonitoringSettings, url: string | undefined): MonitoringSettings {
+  if (url === undefined) return settings;
+  const parsed = MonitorUrlSchema.safeParse(url);
+  if (!parsed.success) {
+    throw new ContractError('CONFIG_INVALID', `--monitor-url: ${describeIssues(parsed.error.issues)}`, {
+      source: '--monitor-url'
+    });
+  }
+  return { ...settings, serverMonitorUrl: parsed.data };
 }

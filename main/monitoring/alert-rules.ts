@@ -239,6 +239,70 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
       const load = inputs.engine.load;
       return [finding('engine', load, values, `engine load is ${pct(load)}`)];
     }
+  },
+  {
+    id: 'server.unhealthy',
+    title: 'NATS server unhealthy',
+    description: "A NATS server's health check (HEALTHZ) reports a problem (1 = unhealthy).",
+    unit: 'count',
+    defaults: defaults(0, 'ERROR'),
+    evaluate(inputs, values) {
+      if (!inputs.servers) return null;
+      return inputs.servers
+        .filter((s) => s.healthy !== null)
+        .map((s) =>
+          finding(
+            s.server,
+            s.healthy ? 0 : 1,
+            values,
+            s.healthy
+              ? `server ${s.server} is healthy`
+              : `server ${s.server} is unhealthy: ${s.healthError ?? 'no reason given'}`
+          )
+        );
+    }
+  },
+  {
+    id: 'server.jetstream_storage',
+    title: 'JetStream storage near its limit',
+    description: "A server's JetStream file storage holds this share of its limit; critical at the second level.",
+    unit: 'ratio',
+    maxThreshold: 1,
+    defaults: defaults(0.8, 'WARNING', { criticalThreshold: 0.95 }),
+    evaluate(inputs, values) {
+      if (!inputs.servers) return null;
+      return inputs.servers
+        .filter((s) => s.jetstreamStorageRatio !== null)
+        .map((s) =>
+          finding(
+            s.server,
+            s.jetstreamStorageRatio!,
+            values,
+            `server ${s.server} uses ${pct(s.jetstreamStorageRatio!)} of its JetStream storage`,
+            true
+          )
+        );
+    }
+  },
+  {
+    id: 'server.slow_consumers',
+    title: 'Slow consumers rising',
+    description: 'A server counted more slow consumers since its previous sample than the threshold.',
+    unit: 'count',
+    defaults: defaults(0, 'WARNING'),
+    evaluate(inputs, values) {
+      if (!inputs.servers) return null;
+      return inputs.servers
+        .filter((s) => s.slowConsumersDelta !== null)
+        .map((s) =>
+          finding(
+            s.server,
+            s.slowConsumersDelta!,
+            values,
+            `server ${s.server} counted ${s.slowConsumersDelta} new slow consumers since its previous sample`
+          )
+        );
+    }
   }
 ];
 

@@ -52,6 +52,18 @@ export interface EngineReading {
   valence: number;
 }
 
+/** One NATS server as the Servers area last sampled it. */
+export interface ServerReading {
+  server: string;
+  /** False when the server's health check reports a problem; null when it was not asked. */
+  healthy: boolean | null;
+  healthError: string | null;
+  /** JetStream storage used as a share of this server's limit; null when unlimited or off. */
+  jetstreamStorageRatio: number | null;
+  /** Slow consumers counted since the previous sample; null on the first sample. */
+  slowConsumersDelta: number | null;
+}
+
 /** Everything the rules look at, read at one instant. */
 export interface AlertInputs {
   /** Epoch ms of the reading. */
@@ -67,6 +79,8 @@ export interface AlertInputs {
   /** Invalid messages received over the last minute (counted by the metrics registry). */
   invalidPerMinute: number | null;
   engine: EngineReading | null;
+  /** Every server of the last fresh servers sample; null without one (no source, or offline). */
+  servers: ServerReading[] | null;
 }
 
 /** Names of the services this file adapts (registered by their areas). */
@@ -75,6 +89,8 @@ export const SOURCE_SERVICES = {
   resilience: 'resilience',
   engine: 'engine',
   bridge: 'bridge',
+  /** The servers area: its last sample of every NATS server. */
+  servers: 'servers',
   /** The operations module's JetStream sampler: streams and consumers. */
   jetstream: JETSTREAM_SAMPLER_SERVICE
 } as const;
@@ -167,7 +183,8 @@ export class MonitoringSources {
       streams: this.streams,
       publishP99Seconds: this.metrics.publishLatency(this.options.p99WindowMs, this.options.p99MinSamples).p99,
       invalidPerMinute: this.invalidPerMinute(now),
-      engine: this.readEngine()
+      engine: this.readEngine(),
+      servers: this.readServers()
     };
   }
 
@@ -280,5 +297,31 @@ export class MonitoringSources {
       this.ctx.logger.debug('reading the engine for monitoring failed', { error });
       return null;
     }
+  }
+
+  /**
+   * The servers area's last sample ('servers' service): health, JetStream storage and slow
+   * consumers per server. A cached (offline) or empty sample is no data.
+   */
+  private readServers(): ServerReading[] | null {
+    const service = this.ctx.services.get(SOURCE_SERVICES.servers) as { last?: () => unknown } | undefined;
+    if (!service || typeof service.last !== 'function') return null;
+    const last = service.last();
+    if (!isRecord(last) || last.cached === true || !Array.isArray(last.servers) || last.servers.length === 0)
+      return null;
+    return last.servers.filter(isRecord).map((s) => {
+      const health = isRecord(s.health) ? s.health : {};
+      const js = isRecord(s.jetstream) ? s.jetstream : null;
+      const used = js ? num(js.storageBytes) : null;
+      const max = js ? num(js.maxStorageBytes) : null;
+      return {
+        server: String(s.name ?? s.id ?? ''),
+        healthy:
+          health.status === 'ok' ? true : health.status === 'unknown' || health.status === undefined ? null : false,
+        healthError: typeof health.error === 'string' ? health.error : null,
+        jetstreamStorageRatio: used !== null && max !== null && max > 0 ? used / max : null,
+        slowConsumersDelta: num(s.slowConsumersDelta)
+      };
+    });
   }
 }

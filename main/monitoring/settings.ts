@@ -18,13 +18,38 @@ export interface MonitoringSettings {
   jetstreamSampleIntervalMs: number;
   /** How often a metrics sample is taken and pushed to the Metrics view (ms); it keeps 900 samples. */
   metricsSampleIntervalMs: number;
+  /**
+   * The monitoring HTTP port of one nats-server (`http://host:8222`, started with `-m`), used for
+   * the Servers view when the connection is not a system account user; null for none.
+   */
+  serverMonitorUrl: string | null;
+  /** How often every server is sampled for the Servers view and its history (ms). */
+  serverSampleIntervalMs: number;
 }
 
 /** The long-standing values: a JetStream sample every 15 s, a metrics sample every 2 s (900 × 2 s = 30 minutes). */
 export const DEFAULT_MONITORING_SETTINGS: Readonly<MonitoringSettings> = Object.freeze({
   jetstreamSampleIntervalMs: 15_000,
-  metricsSampleIntervalMs: 2000
+  metricsSampleIntervalMs: 2000,
+  serverMonitorUrl: null,
+  serverSampleIntervalMs: 10_000
 });
+
+/** Bounds of {@link MonitoringSettings.serverSampleIntervalMs}. */
+export const SERVER_SAMPLE_INTERVAL_BOUNDS = { min: 1000, max: 600_000 } as const;
+
+/** An http(s) URL of a monitoring port: no credentials in it, no other scheme. */
+export const MonitorUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL of the nats-server monitoring port, such as http://127.0.0.1:8222');
 
 /** Bounds of {@link MonitoringSettings.metricsSampleIntervalMs}. */
 export const METRICS_SAMPLE_INTERVAL_BOUNDS = { min: 500, max: 60_000 } as const;
@@ -50,6 +75,12 @@ export const MonitoringSettingsFileSchema = z
       METRICS_SAMPLE_INTERVAL_BOUNDS,
       'each sample is pushed to every open Metrics view',
       'the Metrics view would chart less than one point a minute'
+    ).optional(),
+    serverMonitorUrl: MonitorUrlSchema.nullable().optional(),
+    serverSampleIntervalMs: intervalMs(
+      SERVER_SAMPLE_INTERVAL_BOUNDS,
+      'each sample asks every server for VARZ, HEALTHZ, JSZ, ROUTEZ and LEAFZ',
+      'the Servers view and its history would go stale for longer (10 min)'
     ).optional()
   })
   .strict();
@@ -60,6 +91,8 @@ export function resolveMonitoringSettings(file: MonitoringSettingsFile = {}): Mo
   const d = DEFAULT_MONITORING_SETTINGS;
   return {
     jetstreamSampleIntervalMs: file.jetstreamSampleIntervalMs ?? d.jetstreamSampleIntervalMs,
-    metricsSampleIntervalMs: file.metricsSampleIntervalMs ?? d.metricsSampleIntervalMs
+    metricsSampleIntervalMs: file.metricsSampleIntervalMs ?? d.metricsSampleIntervalMs,
+    serverMonitorUrl: file.serverMonitorUrl ?? d.serverMonitorUrl,
+    serverSampleIntervalMs: file.serverSampleIntervalMs ?? d.serverSampleIntervalMs
   };
 }

@@ -103,7 +103,8 @@ async function main(): Promise<void> {
     streams,
     publishP99Seconds: 0.001,
     invalidPerMinute: 0,
-    engine: { load: 0.2, valence: 0 }
+    engine: { load: 0.2, valence: 0 },
+    servers: null
   };
   const engine = new AlertEngine({ store, read: () => inputs, logger: silentLogger, onTransition: () => undefined });
   const firstMs = time(() => engine.evaluate());

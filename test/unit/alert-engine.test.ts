@@ -22,7 +22,8 @@ function healthy(now: number): AlertInputs {
     streams: [{ stream: 'S', messages: 0, bytes: 0, maxMsgs: 100, maxBytes: -1 }],
     publishP99Seconds: null,
     invalidPerMinute: 0,
-    engine: { load: 0.1, valence: 0 }
+    engine: { load: 0.1, valence: 0 },
+    servers: null
   };
 }
 

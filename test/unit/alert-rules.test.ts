@@ -21,6 +21,7 @@ function healthy(overrides: Partial<AlertInputs> = {}): AlertInputs {
     publishP99Seconds: 0.002,
     invalidPerMinute: 0,
     engine: { load: 0.2, valence: 0 },
+    servers: [{ server: 'n1', healthy: true, healthError: null, jetstreamStorageRatio: 0.1, slowConsumersDelta: 0 }],
     ...overrides
   };
 }
@@ -37,7 +38,8 @@ function absent(): AlertInputs {
     streams: null,
     publishP99Seconds: null,
     invalidPerMinute: null,
-    engine: null
+    engine: null,
+    servers: null
   };
 }
 
@@ -166,6 +168,41 @@ describe('alert rules', () => {
     expect(firing('publish.p99', healthy({ publishP99Seconds: 0.051 }))).toEqual(['publisher']);
     expect(firing('invalid.rate', healthy({ invalidPerMinute: 11 }))).toEqual(['inbound']);
     expect(firing('engine.overload', healthy({ engine: { load: 0.95, valence: -0.5 } }))).toEqual(['engine']);
+  });
+
+  it('server rules: unhealthy per server (ERROR), JetStream storage 80 % / 95 %, slow consumers rising', () => {
+    const server = (patch: Record<string, unknown>) =>
+      healthy({
+        servers: [
+          {
+            server: 'n1',
+            healthy: true,
+            healthError: null,
+            jetstreamStorageRatio: 0.1,
+            slowConsumersDelta: 0,
+            ...patch
+          },
+          { server: 'n2', healthy: true, healthError: null, jetstreamStorageRatio: null, slowConsumersDelta: null }
+        ]
+      });
+    expect(firing('server.unhealthy', server({ healthy: false, healthError: 'JetStream not current' }))).toEqual([
+      'n1'
+    ]);
+    expect(
+      run('server.unhealthy', server({ healthy: false, healthError: 'JetStream not current' }))![0]!.message
+    ).toMatch(/JetStream not current/);
+    expect(ruleDefinition('server.unhealthy').defaults.severity).toBe('ERROR');
+    // Not asked (healthy null) is no finding, not a healthy one.
+    expect(run('server.unhealthy', server({ healthy: null }))!.map((f) => f.target)).toEqual(['n2']);
+    const storage = ruleDefinition('server.jetstream_storage').defaults;
+    const at = (ratio: number) => run('server.jetstream_storage', server({ jetstreamStorageRatio: ratio }))![0]!;
+    expect(at(0.79).over).toBe(false);
+    expect(severityFor(at(0.8), storage)).toBe('WARNING');
+    expect(severityFor(at(0.95), storage)).toBe('CRITICAL');
+    // Unlimited storage (ratio null) is never judged.
+    expect(run('server.jetstream_storage', server({}))!.map((f) => f.target)).toEqual(['n1']);
+    expect(firing('server.slow_consumers', server({ slowConsumersDelta: 3 }))).toEqual(['n1']);
+    expect(firing('server.slow_consumers', server({ slowConsumersDelta: 0 }))).toEqual([]);
   });
 
   it('checks edits: ratios at most 1, critical not below the threshold', () => {

@@ -3,6 +3,7 @@ export const VIEWS = [
   { id: 'overview', label: 'Overview' },
   { id: 'streams', label: 'Streams' },
   { id: 'consumers', label: 'Consumers' },
+  { id: 'servers', label: 'Servers' },
   { id: 'messages', label: 'Messages' },
   { id: 'engine', label: 'Engine' },
   { id: 'security', label: 'Security' },

@@ -12,6 +12,7 @@ import { MetricsView } from './Metrics';
 import { OutboxView } from './Outbox';
 import { OverviewView } from './Overview';
 import { SecurityView } from './Security';
+import { ServersView } from './Servers';
 import { SettingsView } from './Settings';
 import { StreamsView } from './Streams';
 
@@ -24,6 +25,8 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <StreamsView rest={route.rest} />;
     case 'consumers':
       return <ConsumersView rest={route.rest} />;
+    case 'servers':
+      return <ServersView />;
     case 'messages':
       return <MessagesView />;
     case 'engine':
