@@ -362,6 +362,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.destroy();
     }
   });
+  // CONNECT (a proxy request) is not served: answered instead of the default silent close.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    if (socket.writable) socket.end(rawResponse(405, 'Method Not Allowed', 'method not allowed', tls));
+    else socket.destroy();
+  });
   // A failed TLS handshake (plain HTTP to the HTTPS port, a scanner) is counted, not logged line by line.
   server.on('tlsClientError', (_error: Error, socket: { remoteAddress?: string }) => {
     refusals.add('tls handshake', socket.remoteAddress ?? 'unknown');
