@@ -22,6 +22,7 @@ import {
   type IpcMainLike,
   type WebContentsLike
 } from '../../main/transport/ipc';
+import { APP_INDEX_URL, isTrustedRendererUrl } from '../../main/desktop/renderer-source';
 import { createMemoryLink } from '../../main/transport/memory';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
@@ -34,7 +35,7 @@ class FakeElectron {
   private readonly eventListeners = new Set<(batch: EventBatch) => void>();
   private destroyedListeners: Array<() => void> = [];
   destroyed = false;
-  frameUrl = 'file:///opt/synos/resources/app.asar/out/renderer/index.html';
+  frameUrl = 'app://synos/index.html';
   frameParent: { url: string; parent: null } | null = null;
 
   readonly ipcMain: IpcMainLike = {
@@ -225,15 +226,25 @@ describe('Electron IPC sender checks', () => {
       ipcMain: fake.ipcMain,
       api: core.api,
       logger: silentLogger,
-      isTrustedUrl: (url) => url.startsWith('file:///opt/synos/')
+      isTrustedUrl: (url) => isTrustedRendererUrl(url, APP_INDEX_URL)
     });
     try {
       const client = createClient(fake.link());
       await expect(client.call('system.info')).resolves.toMatchObject({ mode: 'cli' });
-      fake.frameUrl = 'https://evil.example/';
-      await expect(client.call('system.info')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-      fake.frameUrl = 'file:///opt/synos/resources/app.asar/out/renderer/index.html';
-      fake.frameParent = { url: 'file:///opt/synos/x.html', parent: null };
+      fake.frameUrl = 'app://synos/index.html#/streams/ORDERS';
+      await expect(client.call('system.info')).resolves.toMatchObject({ mode: 'cli' });
+      // Another page, the old file:// origin, another app:// host: all refused.
+      for (const url of [
+        'https://evil.example/',
+        'file:///opt/synos/resources/app.asar/out/renderer/index.html',
+        'app://evil/index.html',
+        'app://synos:1/index.html'
+      ]) {
+        fake.frameUrl = url;
+        await expect(client.call('system.info'), url).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      }
+      fake.frameUrl = 'app://synos/index.html';
+      fake.frameParent = { url: 'app://synos/x.html', parent: null };
       await expect(client.call('system.info')).rejects.toMatchObject({ code: 'FORBIDDEN' });
       // A malformed request never reaches the core.
       const raw = (await fake.handler!(
