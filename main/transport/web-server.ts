@@ -29,6 +29,7 @@ import {
   hostForUrl,
   hostHeaderName,
   isWildcardHost,
+  normaliseHostName,
   originsFor,
   rawResponse,
   securityHeaders
@@ -479,6 +480,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
   origins = originsFor(hostNames, port, tls);
+  // A name given with --allow-host is usually a proxy in front (TLS terminated there, its own
+  // port): pages it serves present its origin on the default ports.
+  for (const name of options.allowHosts ?? []) {
+    const normalised = normaliseHostName(name);
+    if (normalised) for (const scheme of ['https', 'http']) origins.add(`${scheme}://${normalised}`);
+  }
   const shownHost = isWildcardHost(host) ? (certNames.find((n) => !/^[\d.:]+$/.test(n)) ?? '127.0.0.1') : host;
   const url = `${tls ? 'https' : 'http'}://${hostForUrl(shownHost)}:${port}`;
   logger.info('web UI listening', { url, host, tls });

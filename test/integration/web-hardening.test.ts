@@ -147,6 +147,28 @@ describe('web mode hardening', () => {
   });
 });
 
+describe('web mode behind a proxy (--allow-host)', () => {
+  it('answers the allowed name and accepts the socket from the proxy origin, on its default port', async () => {
+    const core = createTestCore();
+    await core.start();
+    const server = await startWebServer({
+      api: core.api,
+      logger: silentLogger,
+      staticDir: tempDir(),
+      allowHosts: ['Synos.Example.org']
+    });
+    try {
+      expect((await request(`${server.url}/healthz`, { headers: { Host: 'synos.example.org' } })).status).toBe(200);
+      const ws = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
+      expect(await upgradeStatus(ws, { Origin: 'https://synos.example.org', Host: 'synos.example.org' })).toBe(101);
+      expect(await upgradeStatus(ws, { Origin: 'https://other.example.org' })).toBe(403);
+    } finally {
+      await server.close();
+      await core.stop();
+    }
+  });
+});
+
 describe('web mode over TLS', () => {
   let core: Core;
   let server: WebServer;
