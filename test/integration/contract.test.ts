@@ -2,6 +2,7 @@
  * One contract suite, run over every transport: in-memory, the real WebSocket server, and the
  * Electron IPC plumbing with a fake ipcMain/webContents. Same client, same expectations.
  */
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientLink, type SynosClient } from '../../main/contract/client';
@@ -252,6 +253,51 @@ describe('Electron IPC sender checks', () => {
         'nonsense'
       )) as CallResult;
       expect(raw).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    } finally {
+      registration.dispose();
+      await core.stop();
+    }
+  });
+
+  it('answers 2,000 random IPC requests and sender frames with a result, never a throw', async () => {
+    const core = createTestCore();
+    await core.start();
+    const fake = new FakeElectron();
+    const registration = registerIpcTransport({
+      ipcMain: fake.ipcMain,
+      api: core.api,
+      logger: silentLogger,
+      isTrustedUrl: (url) => isTrustedRendererUrl(url, APP_INDEX_URL)
+    });
+    const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const requests = fc.sample(
+      fc.oneof(
+        fc.anything(),
+        fc.record({
+          method: fc.oneof(
+            fc.constantFrom('system.info', 'outbox.stats', 'events.subscribe', 'profiles.list'),
+            fc.string()
+          ),
+          input: fc.anything()
+        })
+      ),
+      { numRuns: 2_000, seed }
+    );
+    const frames = fc.sample(
+      fc.oneof(
+        fc.constant({ url: 'app://synos/index.html', parent: null }),
+        fc.constant(null),
+        fc.record({ url: fc.oneof(fc.webUrl(), fc.string()), parent: fc.constant(null) })
+      ),
+      { numRuns: 2_000, seed: seed + 1 }
+    );
+    try {
+      for (let i = 0; i < requests.length; i += 1) {
+        const frame = frames[i] ?? null;
+        const result = (await fake.handler!({ sender: fake.contents, senderFrame: frame }, requests[i])) as CallResult;
+        expect(result, `request ${i} (seed ${seed})`).toMatchObject({ kind: 'result', ok: expect.any(Boolean) });
+      }
+      await expect(createClient(fake.link()).call('system.info')).resolves.toMatchObject({ mode: 'cli' });
     } finally {
       registration.dispose();
       await core.stop();
