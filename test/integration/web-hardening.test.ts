@@ -225,3 +225,73 @@ describe('web mode over TLS', () => {
     });
   });
 });
+
+describe('feature routes (the route table other modules mount on)', () => {
+  it('dispatches by path and method, checks the token under the throttle, and catches a failing handler', async () => {
+    const core = createTestCore();
+    await core.start();
+    const lines: string[] = [];
+    const server = await startWebServer({
+      api: core.api,
+      logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
+      staticDir: tempDir(),
+      throttle: { maxFailures: 3, windowMs: 60_000 },
+      routes: [
+        {
+          path: '/api/private',
+          methods: ['GET', 'POST'],
+          handle: (ctx) => {
+            if (!ctx.authorize()) return;
+            if (!ctx.sameOrigin()) return ctx.send(403, 'origin not allowed');
+            ctx.send(200, { ok: true, method: ctx.req.method });
+          }
+        },
+        {
+          path: '/api/fails/',
+          methods: ['GET'],
+          handle: async () => {
+            await new Promise((r) => setTimeout(r, 1));
+            throw new Error('boom in a feature route');
+          }
+        }
+      ]
+    });
+    try {
+      const bearer = { Authorization: `Bearer ${server.token}` };
+      const ok = await request(`${server.url}/api/private`, { headers: bearer });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ ok: true, method: 'GET' });
+      expectSecurityHeaders(ok.headers, 'a feature route');
+      const put = await request(`${server.url}/api/private`, { method: 'PUT', headers: bearer });
+      expect(put.status).toBe(405);
+      expect(put.headers.allow).toBe('GET, POST');
+      expect(
+        (
+          await request(`${server.url}/api/private`, {
+            method: 'POST',
+            headers: { ...bearer, Origin: 'https://evil.example' }
+          })
+        ).status
+      ).toBe(403);
+      const wrong = [];
+      for (let i = 0; i < 5; i += 1) {
+        wrong.push((await request(`${server.url}/api/private?token=guess${i}`)).status);
+      }
+      expect(wrong).toEqual([401, 401, 401, 429, 429]);
+      // The same budget covers the socket.
+      expect(
+        await upgradeStatus(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { Origin: server.url })
+      ).toBe(429);
+      const failed = await request(`${server.url}/api/fails/x`);
+      expect(failed.status).toBe(500);
+      expect(failed.body).toBe('internal error');
+      expect(lines.some((l) => l.includes('request handler failed') && l.includes('boom in a feature route'))).toBe(
+        true
+      );
+      expect((await request(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+      await core.stop();
+    }
+  });
+});
