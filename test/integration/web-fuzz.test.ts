@@ -302,6 +302,28 @@ describe('web server fuzzing (a real serve process)', () => {
       sent += items.length;
       await alive(name);
     };
+    const started = Date.now();
+    // The exact reproductions first: finding 1's request line over HTTP and upgrade, finding 2's frame.
+    const exact = await fire(port, Buffer.from(`GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    expect(exact.status).toBe(400);
+    const exactUpgrade = await fire(
+      port,
+      Buffer.from(
+        `GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: ${serve.origin}\r\n\r\n`
+      )
+    );
+    expect(exactUpgrade.status).toBe(400);
+    const nullFrame = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${serve.token}`, {
+      headers: { Origin: serve.origin }
+    });
+    await new Promise((resolve) => nullFrame.once('open', resolve));
+    const nullReply = new Promise<string>((resolve) => nullFrame.once('message', (d) => resolve(d.toString())));
+    nullFrame.send('null');
+    expect(JSON.parse(await nullReply)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    nullFrame.close();
+    await alive('the exact requests of findings 1 and 2');
+
     await raw('request lines', fc.sample(requestLines, { numRuns: 3_000, seed: SEED }));
     await raw('header sets', fc.sample(headerSets, { numRuns: 2_500, seed: SEED + 1 }));
     await raw(
@@ -371,6 +393,10 @@ describe('web server fuzzing (a real serve process)', () => {
     expect(fiveHundreds, `5xx answers (seed ${SEED}): ${JSON.stringify([...statuses])}`).toEqual([]);
     expect(statuses.get(-1) ?? 0, `connections left hanging (seed ${SEED})`).toBe(0);
     expect(serve.stderr()).not.toMatch(/handler failed|uncaught error|web server error/);
+    // Thousands of refusals, summed up in one log line a minute instead of a line each.
+    const summaries = serve.stderr().match(/refused \d+ web request/g) ?? [];
+    expect(summaries.length).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 60_000) + 1);
+    expect(serve.stderr()).not.toMatch(/refused a WebSocket upgrade/);
     expect(live).toBe(ROWS);
 
     await serve.stop();
