@@ -20,7 +20,7 @@ export function isLoopbackHost(host: string): boolean {
     .trim()
     .toLowerCase()
     .replace(/^\[|\]$/g, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (name === 'localhost') return true;
   if (net.isIPv4(name)) return name.startsWith('127.');
   if (net.isIPv6(name)) return name === '::1' || /^::ffff:127\./.test(name);
   return false;
