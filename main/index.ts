@@ -9,15 +9,20 @@ import { createCore, type Core } from './core/create-core';
 import { getService } from './core/module';
 import { OPENED_FILES_SERVICE, type OpenedFiles } from './core/system-module';
 import { createLogger } from './core/logger';
+import { handleAppScheme, registerAppScheme } from './desktop/app-protocol';
 import { createElectronNotifier } from './desktop/notifications';
 import { installAppMenu } from './desktop/menu';
 import { createSafeStorageSecretStore } from './desktop/secrets';
 import { hardenSession } from './desktop/security';
 import { startUpdater } from './desktop/updater';
-import { createMainWindow, isTrustedRendererUrl } from './desktop/window';
+import { chooseRendererUrl } from './desktop/renderer-source';
+import { createMainWindow, isTrustedRendererUrl, rendererDir } from './desktop/window';
 import { registerIpcTransport } from './transport/ipc';
 
-const isDev = !app.isPackaged && Boolean(process.env.ELECTRON_RENDERER_URL);
+const rendererChoice = chooseRendererUrl({ isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
+const isDev = !rendererChoice.url.startsWith('app:');
+// The renderer's scheme must be privileged before 'ready'.
+registerAppScheme();
 let core: Core | null = null;
 let mainWindow: BrowserWindow | null = null;
 /** Recordings opened before the core exists (macOS open-file arrives early). */
@@ -61,6 +66,8 @@ if (!app.requestSingleInstanceLock()) {
     const config = loadConfig({ mode: 'desktop', overrides: { dataDir } });
     const logger = createLogger({ level: config.log.level, format: config.log.format });
     hardenSession(session.defaultSession);
+    handleAppScheme(rendererDir, logger);
+    if (rendererChoice.ignoredDevUrl) logger.warn(rendererChoice.ignoredDevUrl);
     core = createCore(config, {
       logger,
       adapters: { secrets: createSafeStorageSecretStore(dataDir, logger), notifier: createElectronNotifier() }

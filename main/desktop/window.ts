@@ -1,27 +1,22 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BrowserWindow } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow } from 'electron';
 import { loadWindowState, trackWindowState } from './window-state';
 import { hardenWebContents } from './security';
+import { chooseRendererUrl, isTrustedRendererUrl as isTrustedFor } from './renderer-source';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '../renderer/index.html');
+/** The built renderer, served as app://synos/ (see app-protocol.ts). */
+export const rendererDir = path.join(here, '../renderer');
 
-/** The dev server (electron-vite dev) or the built renderer file. */
+/** app://synos/index.html, or the dev server (electron-vite dev) in an unpackaged run. */
 export function rendererUrl(): string {
-  return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererIndex).toString();
+  return chooseRendererUrl({ isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL }).url;
 }
 
 /** Only the app's own renderer may call into main or be navigated to. */
 export function isTrustedRendererUrl(url: string): boolean {
-  try {
-    const target = new URL(url);
-    const own = new URL(rendererUrl());
-    if (own.protocol === 'file:') return target.protocol === 'file:' && target.pathname === own.pathname;
-    return target.origin === own.origin;
-  } catch {
-    return false;
-  }
+  return isTrustedFor(url, rendererUrl());
 }
 
 export function createMainWindow(dataDir: string): BrowserWindow {

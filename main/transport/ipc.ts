@@ -37,7 +37,7 @@ export interface IpcTransportOptions {
   ipcMain: IpcMainLike;
   api: CoreApi;
   logger: Logger;
-  /** Whether a frame URL belongs to the app (file:// of the renderer, or the dev server). */
+  /** Whether a frame URL belongs to the app (app://synos/ of the built renderer, or the dev server). */
   isTrustedUrl: (url: string) => boolean;
 }
 
@@ -90,7 +90,18 @@ export function registerIpcTransport(options: IpcTransportOptions): { dispose():
       };
     }
     const { method, input } = request as { method: string; input?: unknown };
-    return sessionFor(event.sender).handle(0, method, input);
+    try {
+      return await sessionFor(event.sender).handle(0, method, input);
+    } catch (error) {
+      // Last resort: the session answers every call itself; anything escaping it is logged, not thrown at the renderer.
+      logger.error('IPC call failed', { error, method: method.slice(0, 100) });
+      return {
+        kind: 'result',
+        id: 0,
+        ok: false,
+        error: { code: 'INTERNAL', message: 'the call failed; see the log' }
+      };
+    }
   });
 
   return {

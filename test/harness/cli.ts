@@ -56,7 +56,7 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): P
     const timer = setTimeout(() => reject(new Error(`serve printed no URL in 20 s:\n${stdout}\n${stderr}`)), 20_000);
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('http://'));
+      const line = stdout.split('\n').find((l) => /^https?:\/\//.test(l));
       if (line) {
         clearTimeout(timer);
         resolve(line.trim());

@@ -2,6 +2,7 @@
  * One contract suite, run over every transport: in-memory, the real WebSocket server, and the
  * Electron IPC plumbing with a fake ipcMain/webContents. Same client, same expectations.
  */
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientLink, type SynosClient } from '../../main/contract/client';
@@ -22,6 +23,7 @@ import {
   type IpcMainLike,
   type WebContentsLike
 } from '../../main/transport/ipc';
+import { APP_INDEX_URL, isTrustedRendererUrl } from '../../main/desktop/renderer-source';
 import { createMemoryLink } from '../../main/transport/memory';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
@@ -34,7 +36,7 @@ class FakeElectron {
   private readonly eventListeners = new Set<(batch: EventBatch) => void>();
   private destroyedListeners: Array<() => void> = [];
   destroyed = false;
-  frameUrl = 'file:///opt/synos/resources/app.asar/out/renderer/index.html';
+  frameUrl = 'app://synos/index.html';
   frameParent: { url: string; parent: null } | null = null;
 
   readonly ipcMain: IpcMainLike = {
@@ -225,15 +227,25 @@ describe('Electron IPC sender checks', () => {
       ipcMain: fake.ipcMain,
       api: core.api,
       logger: silentLogger,
-      isTrustedUrl: (url) => url.startsWith('file:///opt/synos/')
+      isTrustedUrl: (url) => isTrustedRendererUrl(url, APP_INDEX_URL)
     });
     try {
       const client = createClient(fake.link());
       await expect(client.call('system.info')).resolves.toMatchObject({ mode: 'cli' });
-      fake.frameUrl = 'https://evil.example/';
-      await expect(client.call('system.info')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-      fake.frameUrl = 'file:///opt/synos/resources/app.asar/out/renderer/index.html';
-      fake.frameParent = { url: 'file:///opt/synos/x.html', parent: null };
+      fake.frameUrl = 'app://synos/index.html#/streams/ORDERS';
+      await expect(client.call('system.info')).resolves.toMatchObject({ mode: 'cli' });
+      // Another page, the old file:// origin, another app:// host: all refused.
+      for (const url of [
+        'https://evil.example/',
+        'file:///opt/synos/resources/app.asar/out/renderer/index.html',
+        'app://evil/index.html',
+        'app://synos:1/index.html'
+      ]) {
+        fake.frameUrl = url;
+        await expect(client.call('system.info'), url).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      }
+      fake.frameUrl = 'app://synos/index.html';
+      fake.frameParent = { url: 'app://synos/x.html', parent: null };
       await expect(client.call('system.info')).rejects.toMatchObject({ code: 'FORBIDDEN' });
       // A malformed request never reaches the core.
       const raw = (await fake.handler!(
@@ -241,6 +253,51 @@ describe('Electron IPC sender checks', () => {
         'nonsense'
       )) as CallResult;
       expect(raw).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    } finally {
+      registration.dispose();
+      await core.stop();
+    }
+  });
+
+  it('answers 2,000 random IPC requests and sender frames with a result, never a throw', async () => {
+    const core = createTestCore();
+    await core.start();
+    const fake = new FakeElectron();
+    const registration = registerIpcTransport({
+      ipcMain: fake.ipcMain,
+      api: core.api,
+      logger: silentLogger,
+      isTrustedUrl: (url) => isTrustedRendererUrl(url, APP_INDEX_URL)
+    });
+    const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const requests = fc.sample(
+      fc.oneof(
+        fc.anything(),
+        fc.record({
+          method: fc.oneof(
+            fc.constantFrom('system.info', 'outbox.stats', 'events.subscribe', 'profiles.list'),
+            fc.string()
+          ),
+          input: fc.anything()
+        })
+      ),
+      { numRuns: 2_000, seed }
+    );
+    const frames = fc.sample(
+      fc.oneof(
+        fc.constant({ url: 'app://synos/index.html', parent: null }),
+        fc.constant(null),
+        fc.record({ url: fc.oneof(fc.webUrl(), fc.string()), parent: fc.constant(null) })
+      ),
+      { numRuns: 2_000, seed: seed + 1 }
+    );
+    try {
+      for (let i = 0; i < requests.length; i += 1) {
+        const frame = frames[i] ?? null;
+        const result = (await fake.handler!({ sender: fake.contents, senderFrame: frame }, requests[i])) as CallResult;
+        expect(result, `request ${i} (seed ${seed})`).toMatchObject({ kind: 'result', ok: expect.any(Boolean) });
+      }
+      await expect(createClient(fake.link()).call('system.info')).resolves.toMatchObject({ mode: 'cli' });
     } finally {
       registration.dispose();
       await core.stop();

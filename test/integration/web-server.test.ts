@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,37 +7,7 @@ import { silentLogger } from '../../main/core/logger';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
 import { tempDir, waitFor } from '../harness/temp';
-
-/** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opened. */
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', (error) => {
-      if (!/Unexpected server response/.test(String(error))) reject(error);
-    });
-  });
-}
-
-/** Sends raw bytes to the server and resolves with everything it answered before closing. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
-    let answer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      answer += chunk;
-      if (/\r\n\r\n/.test(answer) && !/^HTTP\/1\.1 101/.test(answer)) socket.end();
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(request)}`)));
-  });
-}
+import { rawExchange, upgradeStatus } from '../harness/web-client';
 
 describe('web mode server', () => {
   let core: Core;
