@@ -8,6 +8,7 @@ import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
 import { benchModule } from '../bench/module';
 import { recordingsModule } from '../recordings/module';
+import { microServiceModule } from '../integration/micro-service';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
@@ -20,5 +21,6 @@ export const MODULES: readonly ModuleFactory[] = [
   messagingModule,
   monitoringModule,
   engineBridgeModule,
+  microServiceModule,
   benchModule
 ];
