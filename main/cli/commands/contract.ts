@@ -7,13 +7,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { toInvalidView } from '../../bridge/bridge';
 import { DEFAULT_INBOUND_CONSUMERS, inboundConsumerFor, validateInbound } from '../../bridge/inbound';
+import { BridgeStore } from '../../bridge/store';
 import { DEFAULT_BRIDGE_SETTINGS, type BridgeSettings } from '../../bridge/settings';
-import { DEFAULT_INBOUND_MAPPING, validateEnvelope, type EnvelopeValidation } from '../../contract/messages';
+import {
+  DEFAULT_INBOUND_MAPPING,
+  INVALID_REASONS,
+  validateEnvelope,
+  type EnvelopeValidation
+} from '../../contract/messages';
 import { loadConfig } from '../../core/config';
+import { createLogger } from '../../core/logger';
+import { DATABASE_FILE } from '../../core/paths';
+import { openDatabase } from '../../store/database';
+import { MIGRATIONS } from '../../store/migrations';
 import { asyncApiYaml, jsonSchemaFiles, jsonSchemaText } from '../../integration/asyncapi';
-import { globalsOf, overridesFrom } from '../context';
-import { CheckFailed, UsageError, plural, printJson } from '../io';
+import { globalsOf, overridesFrom, parseIntOption } from '../context';
+import { CheckFailed, UsageError, plural, printJson, printTable } from '../io';
 
 interface SchemaOptions {
   format?: 'asyncapi' | 'jsonschema';
@@ -205,7 +216,8 @@ export function registerContract(program: Command): void {
           printLine({ line: m.line, ok: false, subject, reason: v.reason, message: v.message, issues: v.issues });
         } else {
           process.stdout.write(`${at}invalid (${v.reason}): ${v.message}\n`);
-          for (const issue of v.issues) process.stdout.write(`  ${issue.path}: ${issue.message}\n`);
+          // The reason text names up to five issues; the full list when there is more than one.
+          if (v.issues.length > 1) for (const i of v.issues) process.stdout.write(`  ${i.path}: ${i.message}\n`);
         }
       }
       if (messages.length > 1 && !opts.json) {
@@ -222,6 +234,56 @@ export function registerContract(program: Command): void {
             ? `the bridge would reject ${invalid === messages.length && invalid === 1 ? 'this message' : `${invalid} of ${messages.length}`} (terminated, kept in the invalid-messages table)`
             : `${plural(invalid, 'invalid message')}`
         );
+      }
+    });
+  registerInvalid(program);
+}
+
+/** `synos-cc invalid`: the bridge's invalid-messages table, read from the data directory's database. */
+function registerInvalid(program: Command): void {
+  program
+    .command('invalid')
+    .description(
+      'inbound messages the bridge rejected (terminated, not redelivered), newest first, with the reason and paths; read from the data directory, also while a core runs on it'
+    )
+    .addOption(new Option('--reason <reason>', 'only this reason').choices([...INVALID_REASONS]))
+    .option('--limit <n>', 'at most this many', parseIntOption('--limit', 1, 10_000), 50)
+    .option('--json', 'print JSON (counts by reason and the messages, with their text or base64 bytes)')
+    .action((opts: { reason?: string; limit: number; json?: boolean }, command: Command) => {
+      const globals = globalsOf(command);
+      const config = loadConfig({ mode: 'cli', overrides: overridesFrom(globals) });
+      const logger = createLogger({ level: globals.logLevel ?? 'warn', format: 'json' });
+      const { db } = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
+        migrations: MIGRATIONS,
+        logger,
+        synchronous: config.database.synchronous
+      });
+      try {
+        const store = new BridgeStore(db, config.bridge.store);
+        const items = store
+          .listInvalid({ limit: opts.limit, ...(opts.reason ? { reason: opts.reason } : {}) })
+          .map(toInvalidView);
+        const counts = store.invalidCounts();
+        if (opts.json) {
+          printJson({ counts, items });
+          return;
+        }
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        if (total === 0) {
+          process.stdout.write('No inbound message has been rejected (in this data directory).\n');
+          return;
+        }
+        process.stdout.write(
+          `${plural(total, 'rejected message')} kept: ${Object.entries(counts)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ')}\n\n`
+        );
+        printTable(
+          ['received', 'subject', 'seq', 'reason', 'message'],
+          items.map((m) => [m.receivedAt, m.subject, m.streamSeq, m.reason, m.message])
+        );
+      } finally {
+        db.close();
       }
     });
 }
