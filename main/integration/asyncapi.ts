@@ -22,6 +22,7 @@ import { APP_VERSION } from '../core/version';
 import { DEFAULT_INBOUND_CONSUMERS, inboundConsumerFor } from '../bridge/inbound';
 import { DEFAULT_BRIDGE_SETTINGS, subjectMatchesFilter, type BridgeSettings } from '../bridge/settings';
 import { desiredStreams } from '../nats/topology';
+import { MICRO_ENDPOINTS, MICRO_SERVICE_NAME, endpointSubject } from './endpoints';
 
 export const NATS_MSG_ID_HEADER = 'Nats-Msg-Id';
 /** The engine's epoch under a leader lease, on what the control center publishes (absent without a lease). */
@@ -93,9 +94,65 @@ export function jsonSchemaFiles(): Record<string, JsonSchema> {
 }
 
 /** AsyncAPI payloads are JSON Schema draft 7 (what its schema parser reads), without `$schema`. */
-function draft7(schema: z.ZodType): JsonSchema {
-  const { $schema: _drop, ...rest } = toJsonSchema(schema, 'draft-7');
+function draft7(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io,
+    unrepresentable: 'any'
+  }) as JsonSchema;
   return rest;
+}
+
+/** The micro service's endpoints: request/reply on core NATS (the reply goes to the requester's inbox). */
+function addMicroEndpoints(channels: Record<string, unknown>, operations: Record<string, unknown>): void {
+  for (const e of MICRO_ENDPOINTS) {
+    const subject = endpointSubject(e.name);
+    const id = `receive.${idOf(subject)}`;
+    const replyId = `reply.${idOf(subject)}`;
+    channels[id] = {
+      address: subject,
+      title: subject,
+      description: `${e.description}. An endpoint of the NATS micro service ${MICRO_SERVICE_NAME} (request/reply on core NATS, no stream); an empty request body is {}.`,
+      messages: {
+        request: { name: `${e.name}.request`, contentType: 'application/json', payload: draft7(e.input, 'input') }
+      },
+      'x-synos-stream': null
+    };
+    channels[replyId] = {
+      address: null,
+      title: `${subject} reply`,
+      description: 'The requester’s reply subject (its inbox).',
+      messages: {
+        response: {
+          name: `${e.name}.response`,
+          contentType: 'application/json',
+          summary:
+            'The answer; on a bad request an empty body with the Nats-Service-Error-Code (400) and Nats-Service-Error (INVALID_INPUT: …) headers.',
+          headers: {
+            type: 'object',
+            properties: {
+              'Nats-Service-Error': { type: 'string', description: 'Set on errors: `CODE: message`.' },
+              'Nats-Service-Error-Code': {
+                type: 'string',
+                description: 'Set on errors: 400 bad request, 500 internal.'
+              }
+            }
+          },
+          payload: draft7(e.output, 'output')
+        }
+      }
+    };
+    operations[id] = {
+      action: 'receive',
+      channel: { $ref: `#/channels/${id}` },
+      summary: `The control center answers requests on ${subject}.`,
+      messages: [{ $ref: `#/channels/${id}/messages/request` }],
+      reply: {
+        channel: { $ref: `#/channels/${replyId}` },
+        messages: [{ $ref: `#/channels/${replyId}/messages/response` }]
+      }
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +320,7 @@ export function buildAsyncApi(settings: ContractSettings = DEFAULT_BRIDGE_SETTIN
       messages: c.types.map((t) => ({ $ref: `#/channels/${c.id}/messages/${t}` }))
     };
   }
+  addMicroEndpoints(channels, operations);
   const messages: Record<string, unknown> = {};
   for (const type of MESSAGE_TYPES) {
     messages[type] = {

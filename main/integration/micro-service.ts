@@ -16,79 +16,39 @@
 import { Svcm, ServiceError, type Service, type ServiceMsg } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { BridgeStatusSchema, EngineSnapshotSchema, ProblemSchema } from '../contract/engine';
-import { MESSAGE_TYPES } from '../contract/messages';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { BRIDGE_SERVICE, problemViews } from '../bridge/module';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { APP_VERSION } from '../core/version';
 import { buildAsyncApi, jsonSchemaFiles, jsonSchemaOf } from './asyncapi';
+import {
+  MICRO_ENDPOINTS,
+  MICRO_SERVICE_GROUP,
+  MICRO_SERVICE_NAME,
+  type ProblemsInputSchema,
+  type SchemaInputSchema,
+  type EndpointDefinition
+} from './endpoints';
 
-export const MICRO_SERVICE_NAME = 'synos-control-center';
-export const MICRO_SERVICE_GROUP = 'synos.control_center';
+export { MICRO_SERVICE_GROUP, MICRO_SERVICE_NAME } from './endpoints';
 
-const NoInput = z.object({}).strict();
-const ProblemsInput = z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict();
-const SchemaInput = z
-  .object({
-    format: z.enum(['asyncapi', 'jsonschema']).default('asyncapi'),
-    /** With jsonschema: only this type's schema. */
-    type: z.enum(MESSAGE_TYPES).optional()
-  })
-  .strict();
-const SchemaOutput = z
-  .record(z.string(), z.unknown())
-  .describe(
-    'format asyncapi: the AsyncAPI 3.0 document; jsonschema with type: that type’s JSON Schema; jsonschema alone: file name → JSON Schema'
-  );
-
-interface EndpointSpec<I extends z.ZodType> {
-  name: string;
-  description: string;
-  input: I;
-  output: z.ZodType;
-  handle(input: z.output<I>): unknown;
-}
-
-function endpoint<I extends z.ZodType>(spec: EndpointSpec<I>): EndpointSpec<z.ZodType> {
-  return spec as unknown as EndpointSpec<z.ZodType>;
+interface Endpoint extends EndpointDefinition {
+  handle(input: unknown): unknown;
 }
 
 /** The endpoints, with the functions that answer them. */
-export function microEndpoints(ctx: CoreContext, bridge: ConsciousnessBridge): EndpointSpec<z.ZodType>[] {
-  return [
-    endpoint({
-      name: 'status',
-      description: 'Engine and bridge status: inbound consumers, counters, publisher, heartbeat, mappings',
-      input: NoInput,
-      output: BridgeStatusSchema,
-      handle: () => bridge.status()
-    }),
-    endpoint({
-      name: 'state',
-      description: 'The engine state now: focus, emotion, load, learning mode, attention, working memory',
-      input: NoInput,
-      output: EngineSnapshotSchema,
-      handle: () => bridge.snapshotView()
-    }),
-    endpoint({
-      name: 'problems',
-      description: 'Open problems with the decision taken, newest first',
-      input: ProblemsInput,
-      output: z.array(ProblemSchema),
-      handle: (input) => problemViews(bridge, 'open', input.limit)
-    }),
-    endpoint({
-      name: 'schema',
-      description: 'The integration contract: the AsyncAPI 3.0 document, or the JSON Schemas of the message types',
-      input: SchemaInput,
-      output: SchemaOutput,
-      handle: (input) => {
-        if (input.format === 'asyncapi') return buildAsyncApi(ctx.config.bridge);
-        return input.type ? jsonSchemaOf(input.type) : jsonSchemaFiles();
-      }
-    })
-  ];
+export function microEndpoints(ctx: CoreContext, bridge: ConsciousnessBridge): Endpoint[] {
+  const handlers: Record<EndpointDefinition['name'], (input: unknown) => unknown> = {
+    status: () => bridge.status(),
+    state: () => bridge.snapshotView(),
+    problems: (input) => problemViews(bridge, 'open', (input as z.output<typeof ProblemsInputSchema>).limit),
+    schema: (input) => {
+      const { format, type } = input as z.output<typeof SchemaInputSchema>;
+      if (format === 'asyncapi') return buildAsyncApi(ctx.config.bridge);
+      return type ? jsonSchemaOf(type) : jsonSchemaFiles();
+    }
+  };
+  return MICRO_ENDPOINTS.map((e) => ({ ...e, handle: handlers[e.name] }));
 }
 
 const encoder = new TextEncoder();
@@ -99,7 +59,7 @@ function schemaText(schema: z.ZodType, io: 'input' | 'output'): string {
 }
 
 /** Parses a request body: empty means {}; anything else must be JSON matching the endpoint's input. */
-function parseRequest(spec: EndpointSpec<z.ZodType>, data: Uint8Array): unknown {
+function parseRequest(spec: EndpointDefinition, data: Uint8Array): unknown {
   let value: unknown = {};
   const text = decoder.decode(data).trim();
   if (text.length > 0) {

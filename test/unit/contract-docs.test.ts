@@ -21,6 +21,7 @@ import {
   messageSchemaOf
 } from '../../main/integration/asyncapi';
 import { desiredStreams } from '../../main/nats/topology';
+import { MICRO_ENDPOINTS } from '../../main/integration/endpoints';
 
 const DOCS = path.resolve(__dirname, '../../docs');
 const REGENERATE = 'run `npm run docs:contract` and commit docs/';
@@ -72,8 +73,12 @@ describe('generated contract documents', () => {
         .all()
         .map((m) => m.id());
       expect(messageNames.sort()).toEqual([...MESSAGE_TYPES].sort());
-      expect(document!.channels().all().length).toBe(channelSpecs().length);
-      expect(document!.operations().all().length).toBe(channelSpecs().length);
+      // Event channels, plus each micro service endpoint with its reply channel.
+      expect(document!.channels().all().length).toBe(channelSpecs().length + 2 * MICRO_ENDPOINTS.length);
+      expect(document!.operations().all().length).toBe(channelSpecs().length + MICRO_ENDPOINTS.length);
+      const status = document!.operations().get('receive.synos.control_center.status');
+      expect(status?.reply()?.messages().all().length).toBe(1);
+      expect(status?.reply()?.channel()?.address()).toBeNull();
       const receive = document!
         .operations()
         .filterByReceive()
