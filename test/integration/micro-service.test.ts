@@ -157,7 +157,7 @@ describe('micro service synos-control-center on a real nats-server', () => {
     expect(stats.endpoints.find((e) => e.name === 'state')!.num_errors).toBeGreaterThanOrEqual(1);
   });
 
-  it('registers again on a new connection, and is gone after the core stops', async () => {
+  it('registers again on a new connection, answers after a server restart, and is gone after the core stops', async () => {
     const before = await json<{ id: string }>(nc, `$SRV.PING.${MICRO_SERVICE_NAME}`);
     await core.api.invoke('connection.disconnect', {});
     await expect(request(nc, `$SRV.PING.${MICRO_SERVICE_NAME}`)).rejects.toThrow();
@@ -167,6 +167,15 @@ describe('micro service synos-control-center on a real nats-server', () => {
     });
     expect(after.id).not.toBe(before.id);
     await json(nc, `${MICRO_SERVICE_GROUP}.status`);
+
+    // A server restart: the client reconnects by itself and the service answers again.
+    await server.restart();
+    const back = await waitFor(() => json<{ id: string }>(nc, `$SRV.PING.${MICRO_SERVICE_NAME}`), {
+      timeoutMs: 30_000,
+      message: 'PING answered after the server restarted'
+    });
+    expect(back.id).toBe(after.id);
+    await json(nc, `${MICRO_SERVICE_GROUP}.state`);
 
     await core.stop();
     await expect(request(nc, `$SRV.PING.${MICRO_SERVICE_NAME}`)).rejects.toThrow(/no responders|503/i);
