@@ -274,7 +274,7 @@ function headersSchema(): JsonSchema {
       [EPOCH_HEADER]: {
         type: 'string',
         pattern: '^[0-9]+$',
-        description: `Optional. The engine's epoch (leader lease) on messages the control center publishes while it holds the lease${epochInEnvelope ? ', equal to the envelope’s `synosepoch` attribute' : ''}; absent otherwise. Consumers may drop messages with an epoch lower than one already seen. Publishers to the control center do not set it.`
+        description: `Optional. The engine's epoch (leader lease) on messages the control center publishes while it holds the lease${epochInEnvelope ? ', equal to the envelope’s `synosepoch` attribute' : ''}; absent otherwise. Publishers to the control center do not set it.`
       }
     }
   };
