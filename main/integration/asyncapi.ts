@@ -57,9 +57,12 @@ export const TYPE_DESCRIPTIONS: { readonly [T in MessageType]: string } = {
   'alert.notification': 'An alert of the control center fired, was acknowledged or resolved.'
 };
 
-/** The complete CloudEvents message of one type: the envelope with `type` fixed and `data` of that type. */
+/**
+ * The complete CloudEvents message of one type: the envelope with `type` fixed and `data` of that
+ * type (safeExtend: any refinement on the envelope schema is kept, not refused).
+ */
 export function messageSchemaOf(type: MessageType): z.ZodType {
-  return EnvelopeSchema.extend({ type: z.literal(type), data: MESSAGE_SCHEMAS[type] as z.ZodType });
+  return EnvelopeSchema.safeExtend({ type: z.literal(type), data: MESSAGE_SCHEMAS[type] as z.ZodType });
 }
 
 function toJsonSchema(schema: z.ZodType, target: 'draft-2020-12' | 'draft-7'): JsonSchema {
