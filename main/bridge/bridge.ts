@@ -23,7 +23,6 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   DEFAULT_INBOUND_MAPPING,
-  SECURITY_EVENT_TYPES,
   validateEnvelope,
   type EngineInputType,
   type EngineOutputType,
@@ -42,29 +41,15 @@ import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
-import { BRIDGE_FILTERS, bridgeDurableName, desiredStreams } from '../nats/topology';
+import { desiredStreams } from '../nats/topology';
+import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
 import { EventBus } from './event-bus';
 import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
 
-/** One durable consumer the bridge reads. */
-export interface InboundConsumerSpec {
-  stream: string;
-  durable: string;
-  /** security: the security_dashboard family (any security.* type); orchestrator: the inbound mapping decides the type. */
-  family: 'orchestrator' | 'security';
-}
-
-export const DEFAULT_INBOUND_CONSUMERS: readonly InboundConsumerSpec[] = [
-  ...BRIDGE_FILTERS.map((f) => ({
-    stream: 'ORCHESTRATOR_EVENTS',
-    durable: bridgeDurableName(f),
-    family: 'orchestrator' as const
-  })),
-  { stream: 'SECURITY_EVENTS', durable: 'security_dashboard', family: 'security' }
-];
+export { DEFAULT_INBOUND_CONSUMERS, type InboundConsumerSpec } from './inbound';
 
 export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 'store'> {
   /**
@@ -395,25 +380,10 @@ export class ConsciousnessBridge {
     const started = performance.now();
     this.metrics()?.recordReceived?.(spec.stream);
     const subject = msg.subject;
-    let validation: ReturnType<typeof validateEnvelope>;
-    if (spec.family === 'orchestrator') {
-      const expected = this.options.inboundMapping[subject];
-      validation =
-        expected === undefined
-          ? {
-              ok: false,
-              reason: 'unknown_type',
-              message: `no engine input is mapped to subject ${subject}`,
-              issues: []
-            }
-          : validateEnvelope(msg.data, { maxBytes: this.options.maxMessageBytes, expectedType: expected, subject });
-    } else {
-      validation = validateEnvelope(msg.data, {
-        maxBytes: this.options.maxMessageBytes,
-        allowedTypes: SECURITY_EVENT_TYPES,
-        subject
-      });
-    }
+    const validation = validateInbound(spec.family, subject, msg.data, {
+      inboundMapping: this.options.inboundMapping,
+      maxMessageBytes: this.options.maxMessageBytes
+    });
     if (!validation.ok) {
       this.rejectInvalid(msg, spec, validation.reason, validation.message, validation.issues);
       return;

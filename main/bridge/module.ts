@@ -5,6 +5,7 @@
  * Overview views' procedures.
  */
 import { ContractError } from '../contract';
+import type { ProblemView } from '../contract/engine';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
@@ -15,6 +16,29 @@ export const BRIDGE_SERVICE = 'bridge';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Problems newest first, as the contract shows them (the Engine view, the micro service). */
+export function problemViews(
+  bridge: ConsciousnessBridge,
+  status: 'open' | 'resolved' | 'all',
+  limit: number
+): ProblemView[] {
+  return bridge.problemsList(status, limit).map((p) => ({
+    id: p.id,
+    kind: p.kind,
+    target: p.target,
+    trigger: p.trigger,
+    openedAt: new Date(p.openedAt).toISOString(),
+    status: p.status,
+    resolvedAt: iso(p.resolvedAt),
+    action: p.action,
+    confidence: p.confidence,
+    rationale: p.rationale,
+    outcome: p.outcome,
+    judgedAt: iso(p.judgedAt),
+    weightAfter: p.weightAfter
+  }));
 }
 
 /**
@@ -45,22 +69,7 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       handlers: {
         'engine.state': () => bridge.snapshotView(),
         'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
-        'engine.problems': (input) =>
-          bridge.problemsList(input.status, input.limit).map((p) => ({
-            id: p.id,
-            kind: p.kind,
-            target: p.target,
-            trigger: p.trigger,
-            openedAt: new Date(p.openedAt).toISOString(),
-            status: p.status,
-            resolvedAt: iso(p.resolvedAt),
-            action: p.action,
-            confidence: p.confidence,
-            rationale: p.rationale,
-            outcome: p.outcome,
-            judgedAt: iso(p.judgedAt),
-            weightAfter: p.weightAfter
-          })),
+        'engine.problems': (input) => problemViews(bridge, input.status, input.limit),
         'engine.memory': (input) => {
           const q = input.query?.toLowerCase();
           const all = bridge.engine

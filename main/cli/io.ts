@@ -41,11 +41,20 @@ export function printTable(headers: string[], rows: Array<Array<string | number 
   for (const r of cells) process.stdout.write(line(r) + '\n');
 }
 
+/** Thrown by a check command whose result (already printed) is a failure, e.g. an invalid message: exit 1. */
+export class CheckFailed extends Error {
+  override readonly name = 'CheckFailed';
+}
+
 /** Prints an error the operator can act on and returns the exit code to use. */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${error.message}\n(see --help)\n`);
     return EXIT_USAGE;
+  }
+  if (error instanceof CheckFailed) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_FAILURE;
   }
   const shape = toErrorShape(error);
   process.stderr.write(`error: ${shape.code}: ${shape.message}\n`);

@@ -17,6 +17,7 @@ import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
 import { registerServer } from './commands/server';
+import { registerContract } from './commands/contract';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerSimulate(program);
   registerServer(program);
+  registerContract(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

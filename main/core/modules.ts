@@ -9,6 +9,7 @@ import { engineBridgeModule } from '../bridge/module';
 import { benchModule } from '../bench/module';
 import { recordingsModule } from '../recordings/module';
 import { serversModule } from '../servers/module';
+import { microServiceModule } from '../integration/micro-service';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
@@ -21,6 +22,7 @@ export const MODULES: readonly ModuleFactory[] = [
   messagingModule,
   monitoringModule,
   engineBridgeModule,
+  microServiceModule,
   benchModule,
   serversModule
 ];
