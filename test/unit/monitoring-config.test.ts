@@ -20,7 +20,12 @@ function fields(error: ContractError): string[] {
 describe('monitoring section of config.json', () => {
   it('absent: a JetStream sample every 15 s, a metrics sample every 2 s, the default alert evaluation', () => {
     const config = load({});
-    expect(config.monitoring).toEqual({ jetstreamSampleIntervalMs: 15_000, metricsSampleIntervalMs: 2000 });
+    expect(config.monitoring).toEqual({
+      jetstreamSampleIntervalMs: 15_000,
+      metricsSampleIntervalMs: 2000,
+      serverMonitorUrl: null,
+      serverSampleIntervalMs: 10_000
+    });
     expect(config.alerts.evaluateIntervalMs).toBeNull();
     // One default for the sampler's owner and for the monitoring area, so neither pulls the other.
     expect(SAMPLE_INTERVAL_MS).toBe(DEFAULT_MONITORING_SETTINGS.jetstreamSampleIntervalMs);
@@ -28,16 +33,30 @@ describe('monitoring section of config.json', () => {
     expect(DEFAULT_MONITORING_OPTIONS.sampleIntervalMs).toBe(DEFAULT_MONITORING_SETTINGS.metricsSampleIntervalMs);
   });
 
+  it('serverMonitorUrl takes an http(s) URL without credentials; serverSampleIntervalMs has bounds', () => {
+    expect(load({ monitoring: { serverMonitorUrl: 'http://127.0.0.1:8222' } }).monitoring.serverMonitorUrl).toBe(
+      'http://127.0.0.1:8222'
+    );
+    for (const bad of ['ftp://host:8222', 'http://user:secret@host:8222', 'not a url']) {
+      expect(() => load({ monitoring: { serverMonitorUrl: bad } }), bad).toThrow(/monitoring\.serverMonitorUrl/);
+    }
+    expect(() => load({ monitoring: { serverSampleIntervalMs: 10 } })).toThrow(/monitoring\.serverSampleIntervalMs/);
+  });
+
   it('partial values are merged onto the defaults; the bounds themselves are accepted', () => {
     expect(load({ monitoring: { jetstreamSampleIntervalMs: 1000 } }).monitoring).toEqual({
       jetstreamSampleIntervalMs: 1000,
-      metricsSampleIntervalMs: 2000
+      metricsSampleIntervalMs: 2000,
+      serverMonitorUrl: null,
+      serverSampleIntervalMs: 10_000
     });
     expect(
       load({ monitoring: { jetstreamSampleIntervalMs: 600_000, metricsSampleIntervalMs: 500 } }).monitoring
     ).toEqual({
       jetstreamSampleIntervalMs: 600_000,
-      metricsSampleIntervalMs: 500
+      metricsSampleIntervalMs: 500,
+      serverMonitorUrl: null,
+      serverSampleIntervalMs: 10_000
     });
     expect(load({ monitoring: { metricsSampleIntervalMs: 60_000 } }).monitoring.metricsSampleIntervalMs).toBe(60_000);
     const both = load({ monitoring: { jetstreamSampleIntervalMs: 60_000 }, alerts: { evaluateIntervalMs: 30_000 } });
