@@ -48,6 +48,7 @@ import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type S
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
+import { EPOCH_HEADER, type LeadershipGate } from '../leadership/gate';
 
 /** One durable consumer the bridge reads. */
 export interface InboundConsumerSpec {
@@ -160,8 +161,25 @@ export class ConsciousnessBridge {
   private lastHeartbeatAt: number | null = null;
   private lastMetricsAt: number | null = null;
   private weightsDirty = false;
+  /**
+   * Leadership seam (main/leadership): with a gate, inbound consumption and engine outputs happen
+   * only while the gate is open (set by the module once the shared state is loaded) and the lease
+   * is unexpired. Without one (single core, tests) this core always leads.
+   */
+  private gate: LeadershipGate | null = null;
+  private gateOpen = true;
   private readonly startedAt: number;
-  private readonly counters = { received: 0, accepted: 0, invalid: 0, naks: 0, published: 0, failed: 0, dropped: 0 };
+  private readonly counters = {
+    received: 0,
+    accepted: 0,
+    invalid: 0,
+    naks: 0,
+    published: 0,
+    failed: 0,
+    dropped: 0,
+    /** Engine outputs not published because the lease had run out (self-fencing). */
+    fenced: 0
+  };
   private readonly invalidByReason: Record<string, number> = {};
   /** Counters at the last metrics summary, for per-window figures. */
   private lastWindow = {
@@ -210,6 +228,33 @@ export class ConsciousnessBridge {
   /** True when this core runs the engine on live traffic (see {@link BridgeOptions.active}). */
   get active(): boolean {
     return this.options.active ?? this.ctx.config.autoConnect;
+  }
+
+  /** True while this core may consume the inbound durables and publish engine outputs. */
+  get leading(): boolean {
+    return this.gate === null || (this.gateOpen && this.gate.isActive());
+  }
+
+  /** Puts the bridge behind a leadership gate; it stays closed until {@link resumeLeading}. */
+  useGate(gate: LeadershipGate): void {
+    this.gate = gate;
+    this.gateOpen = false;
+  }
+
+  /** The lease is ours and the shared state is loaded: bind the inbound durables and publish. */
+  resumeLeading(): void {
+    this.gateOpen = true;
+    const nc = this.ctx.nats.connection();
+    if (nc && this.running) void this.bind(nc);
+  }
+
+  /** The lease is gone: stop consuming and publishing at once; unsent outputs are dropped. */
+  stopLeading(): void {
+    this.gateOpen = false;
+    this.generation++;
+    void this.releaseConsumers();
+    this.counters.fenced += this.outbound.length;
+    this.outbound = [];
   }
 
   start(): void {
@@ -281,6 +326,10 @@ export class ConsciousnessBridge {
   private async unbind(): Promise<void> {
     this.healthSub?.unsubscribe();
     this.healthSub = null;
+    await this.releaseConsumers();
+  }
+
+  private async releaseConsumers(): Promise<void> {
     await Promise.all(
       this.consumers.map(async (c) => {
         const messages = c.messages;
@@ -305,13 +354,14 @@ export class ConsciousnessBridge {
     }
     if (generation !== this.generation || nc.isClosed()) return;
     this.subscribeHealth(nc);
+    if (!this.leading) return;
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.running) {
+    while (generation === this.generation && !nc.isClosed() && this.running && this.leading) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
@@ -390,6 +440,15 @@ export class ConsciousnessBridge {
   /** Handles one JetStream message: validate, step the engine, ack; or term / nak. Never throws. */
   handleMessage(msg: JsMsg, consumer: ConsumerState | InboundConsumerSpec): void {
     const spec = 'spec' in consumer ? consumer.spec : consumer;
+    if (!this.leading) {
+      // Pulled before the lease ran out: give it back at once for the new leader.
+      try {
+        msg.nak();
+      } catch {
+        // the consumer is closing; the server redelivers after ack_wait
+      }
+      return;
+    }
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
     const started = performance.now();
@@ -537,17 +596,30 @@ export class ConsciousnessBridge {
     return env;
   }
 
+  /** The term's epoch for engine outputs (envelope `synosepoch`, header `Synos-Epoch`). */
+  private epochStamp(): number | null {
+    return this.gate?.epoch() ?? null;
+  }
+
   /** Wraps engine events and queues them on both subjects; updates the views. */
   handleOutputs(events: EngineEvent[]): void {
+    if (!this.leading) {
+      this.counters.fenced += events.length;
+      return;
+    }
+    const epoch = this.epochStamp();
+    const headers = epoch === null ? undefined : { [EPOCH_HEADER]: String(epoch) };
     for (const event of events) {
       const env = this.envelope(event.type, event.data, event.time, event.priority, event.correlationid);
+      if (epoch !== null) env.synosepoch = epoch;
       const forwardSubject = this.options.outboundMapping[event.type];
       const subjects = forwardSubject ? [event.type, forwardSubject] : [event.type];
       this.enqueue({
         id: env.id,
         subject: event.type,
         payload: encoder.encode(JSON.stringify(env)),
-        priority: event.priority
+        priority: event.priority,
+        ...(headers ? { headers } : {})
       });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
@@ -556,7 +628,8 @@ export class ConsciousnessBridge {
           id: copy.id,
           subject: forwardSubject,
           payload: encoder.encode(JSON.stringify(copy)),
-          priority: event.priority
+          priority: event.priority,
+          ...(headers ? { headers } : {})
         });
       }
       const record = {
@@ -606,6 +679,10 @@ export class ConsciousnessBridge {
   /** Hands queued messages to the publisher in batches. */
   async flushOutbound(): Promise<void> {
     const publisher = this.publisher();
+    if (!this.leading && this.outbound.length > 0) {
+      this.counters.fenced += this.outbound.length;
+      this.outbound = [];
+    }
     while (this.outbound.length > 0) {
       const batch = this.outbound.splice(0, 500);
       if (!publisher) {
@@ -641,7 +718,8 @@ export class ConsciousnessBridge {
 
   async publishHeartbeat(): Promise<void> {
     const now = this.options.clock();
-    const unbound = this.consumers.filter((c) => !c.bound).length;
+    // A standby leaves the durables to the leader on purpose.
+    const unbound = this.leading ? this.consumers.filter((c) => !c.bound).length : 0;
     const data: MessageData<'health.heartbeat'> = {
       service: 'control_center',
       instance: this.options.instance,
@@ -692,7 +770,7 @@ export class ConsciousnessBridge {
   /** Advances the engine's clock, persists what it learned, writes buffered rows, pushes state. */
   tick(): void {
     const now = this.options.clock();
-    this.handleOutputs(this.engine.tick(now));
+    if (this.leading) this.handleOutputs(this.engine.tick(now));
     this.persistLearning();
     try {
       this.store.flush();

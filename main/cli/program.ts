@@ -16,6 +16,7 @@ import { registerRecordings } from './commands/recordings';
 import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
+import { registerEngine } from './commands/engine';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerBench(program);
   registerSimulate(program);
+  registerEngine(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

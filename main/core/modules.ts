@@ -6,6 +6,7 @@ import { operationsModule } from '../nats/operations-module';
 import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
+import { leadershipModule } from '../leadership/module';
 import { benchModule } from '../bench/module';
 import { recordingsModule } from '../recordings/module';
 import type { ModuleFactory } from './module';
@@ -19,6 +20,7 @@ export const MODULES: readonly ModuleFactory[] = [
   recordingsModule,
   messagingModule,
   monitoringModule,
+  leadershipModule,
   engineBridgeModule,
   benchModule
 ];

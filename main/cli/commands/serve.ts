@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { engineRoleOption } from './engine';
 import { startWebServer } from '../../transport/web-server';
 import { globalsOf, openCore, parseIntOption, untilSignal } from '../context';
 import { UsageError } from '../io';
@@ -25,20 +26,32 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (default 127.0.0.1; anything else exposes the UI to the network)')
     .option('--port <port>', 'port to listen on (0 or absent: a free one)', parseIntOption('--port', 0, 65535))
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
+    .addOption(engineRoleOption())
     .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
       parseIntOption('--metrics-port', 0, 65535)
     )
     .action(
-      async (opts: { host?: string; port?: number; provision?: boolean; metricsPort?: number }, command: Command) => {
+      async (
+        opts: {
+          host?: string;
+          port?: number;
+          provision?: boolean;
+          metricsPort?: number;
+          engineRole?: 'auto' | 'observer';
+        },
+        command: Command
+      ) => {
         const globals = globalsOf(command);
         if (opts.host !== undefined && opts.host.trim() === '') throw new UsageError('--host must not be empty');
         const core = openCore(globals, {
           mode: 'web',
           overrides: {
             ...(opts.provision === false ? { provision: false } : {}),
-            ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {})
+            ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+            ...(opts.engineRole ? { engineRole: opts.engineRole } : {}),
+            ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
           }
         });
         await core.start();
