@@ -39,7 +39,7 @@ import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, Securit
 import type { CoreContext } from '../core/module';
 import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
-import { ConsciousnessEngine, type EngineEvent } from '../engine/engine';
+import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { BRIDGE_FILTERS, bridgeDurableName, desiredStreams } from '../nats/topology';
@@ -143,7 +143,7 @@ function iso(ms: number): string {
 export class ConsciousnessBridge {
   readonly options: BridgeOptions;
   readonly bus: EventBus;
-  readonly engine: ConsciousnessEngine;
+  engine: ConsciousnessEngine;
   readonly store: BridgeStore;
   readonly engineStore: EngineStore;
   private readonly logger;
@@ -246,6 +246,11 @@ export class ConsciousnessBridge {
     this.gateOpen = true;
     const nc = this.ctx.nats.connection();
     if (nc && this.running) void this.bind(nc);
+  }
+
+  /** Leadership seam: continue from the state the last leader shared (weights, memory, open problems, focus). */
+  replaceEngine(initial: EngineInitialState): void {
+    this.engine = new ConsciousnessEngine(this.engine.config, initial);
   }
 
   /** The lease is gone: stop consuming and publishing at once; unsent outputs are dropped. */

@@ -44,8 +44,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
         leadership?.start();
       },
       async stop() {
-        leadership?.stop();
         await bridge.stop();
+        await leadership?.stop();
       },
       handlers: {
         'engine.state': () => bridge.snapshotView(),

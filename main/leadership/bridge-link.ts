@@ -6,10 +6,11 @@
 import type { CoreContext } from '../core/module';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { LEADERSHIP_SERVICE, type LeadershipGate } from './gate';
+import { SHARED_STATE_SERVICE, type SharedEngineStateStore } from './shared-state';
 
 export interface BridgeLeadershipLink {
   start(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** Null when this core has no lease (one-shot commands, tests without the leadership module). */
@@ -20,6 +21,7 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
   const logger = ctx.logger.child({ part: 'leadership' });
   let unsubscribe: (() => void) | null = null;
   let term = 0;
+  const shared = ctx.services.get(SHARED_STATE_SERVICE) as SharedEngineStateStore | undefined;
 
   const activate = async (): Promise<void> => {
     const mine = ++term;
@@ -39,6 +41,7 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
 
   return {
     start() {
+      shared?.attach(bridge);
       unsubscribe = gate.onChange((change) => {
         if (change.role === 'active') void activate();
         else {
@@ -48,9 +51,12 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
       });
       if (gate.isActive()) void activate();
     },
-    stop() {
+    async stop() {
       unsubscribe?.();
       unsubscribe = null;
+      // The last state of this term, for whoever leads next (the lease is released after this).
+      await shared?.write().catch((error) => logger.warn('writing the final shared engine state failed', { error }));
+      shared?.detach();
     }
   };
 }

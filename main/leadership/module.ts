@@ -13,6 +13,7 @@ import { classifyNatsError } from '../nats/errors';
 import { LEADERSHIP_SERVICE } from './gate';
 import { EngineLease, encodeJson, keySafe, stepDownSubject, type StepDownReply, type StepDownRequest } from './lease';
 import { readLeadershipStatus } from './status';
+import { SHARED_STATE_SERVICE, SharedEngineStateStore } from './shared-state';
 
 export { LEADERSHIP_SERVICE };
 
@@ -84,6 +85,10 @@ export const leadershipModule: ModuleFactory = (ctx) => {
     : null;
   if (lease) {
     ctx.services.set(LEADERSHIP_SERVICE, lease);
+    ctx.services.set(
+      SHARED_STATE_SERVICE,
+      new SharedEngineStateStore(ctx.nats, lease, { group: cfg.group, replicas: ctx.config.topology.replicas, logger })
+    );
     registerMetrics(ctx, lease);
   }
 
