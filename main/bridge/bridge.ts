@@ -556,7 +556,8 @@ export class ConsciousnessBridge {
     this.logger.debug('rejected an invalid message', { subject: msg.subject, reason, message });
   }
 
-  private keepSecurityEvent(envelope: Envelope, now: number): void {
+  /** Also the leadership seam: a standby's observer feed hands it the security events it reads. */
+  keepSecurityEvent(envelope: Envelope, now: number): void {
     const type = envelope.type as SecurityEventType;
     const data = envelope.data as Record<string, unknown>;
     const severity = SEVERITY_OF[type]?.(data) ?? 'medium';
@@ -655,6 +656,26 @@ export class ConsciousnessBridge {
       this.bus.emit('output', { event, envelope: env, type: event.type as EngineOutputType, subjects });
     }
     if (events.length > 0) this.scheduleFlush();
+  }
+
+  /**
+   * Leadership seam: an output of the active engine, read by this standby or observer from
+   * CONSCIOUSNESS_EVENTS, joins the Engine view's recent events as if made here.
+   */
+  observeOutput(envelope: Envelope, subject: string): void {
+    const record = {
+      id: envelope.id,
+      type: envelope.type,
+      time: envelope.time,
+      priority: envelope.priority ?? 'normal',
+      subjects: [subject],
+      data: envelope.data
+    } as EngineEventRecord;
+    if (envelope.correlationid !== undefined) record.correlationid = envelope.correlationid;
+    this.recent.push(record);
+    if (this.recent.length > this.options.recentEvents)
+      this.recent.splice(0, this.recent.length - this.options.recentEvents);
+    if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
   private enqueue(message: OutboundMessage): void {

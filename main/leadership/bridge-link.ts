@@ -7,6 +7,7 @@ import type { CoreContext } from '../core/module';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { LEADERSHIP_SERVICE, type LeadershipGate } from './gate';
 import { SHARED_STATE_SERVICE, type SharedEngineStateStore } from './shared-state';
+import { ObserverFeed } from './observer-feed';
 
 export interface BridgeLeadershipLink {
   start(): void;
@@ -22,6 +23,7 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
   let unsubscribe: (() => void) | null = null;
   let term = 0;
   const shared = ctx.services.get(SHARED_STATE_SERVICE) as SharedEngineStateStore | undefined;
+  const feed = new ObserverFeed(ctx.nats, gate, bridge, logger);
 
   const activate = async (): Promise<void> => {
     const mine = ++term;
@@ -42,6 +44,7 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
   return {
     start() {
       shared?.attach(bridge);
+      feed.start();
       unsubscribe = gate.onChange((change) => {
         if (change.role === 'active') void activate();
         else {
@@ -54,6 +57,7 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
     async stop() {
       unsubscribe?.();
       unsubscribe = null;
+      await feed.stop();
       // The last state of this term, for whoever leads next (the lease is released after this).
       await shared?.write().catch((error) => logger.warn('writing the final shared engine state failed', { error }));
       shared?.detach();
