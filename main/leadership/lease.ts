@@ -194,6 +194,9 @@ export class EngineLease {
   private readonly startedAt = new Date().toISOString();
   private lastLeader: LeaderInfo | null = null;
   private warnedTtl = false;
+  /** Monotonic time a holder of the lease (this core or another) was last seen. */
+  private leaderSeenAt: number | null = null;
+  private readonly createdAt: number;
   /** A renewal failed for a reason other than losing the key: retry sooner while the lease lasts. */
   private retrying = false;
   readonly metrics: LeaseMetrics = { renewals: 0, renewFailures: 0, acquired: 0, lost: 0, lastRenewMs: null };
@@ -208,6 +211,13 @@ export class EngineLease {
     this.ttlMs = options.ttlMs;
     this.pollMs = options.pollMs ?? Math.max(50, Math.min(500, Math.floor(options.ttlMs / 5)));
     this.now = options.now ?? (() => performance.now());
+    this.createdAt = this.now();
+  }
+
+  /** How long no instance has been seen holding the lease (0 while one does); for the alert rule. */
+  leaderlessMs(): number {
+    if (this.isActive()) return 0;
+    return Math.max(0, this.now() - (this.leaderSeenAt ?? this.createdAt));
   }
 
   get instance(): string {
@@ -386,6 +396,7 @@ export class EngineLease {
   private async readLeader(kv: KV): Promise<KvEntry | null> {
     const entry = await kv.get(leaseKey(this.options.group));
     this.lastLeader = leaderOf(entry);
+    if (this.lastLeader) this.leaderSeenAt = this.now();
     return entry;
   }
 
@@ -461,6 +472,7 @@ export class EngineLease {
       const elapsed = this.now() - started;
       this.revision = revision;
       this.validUntil = started + this.ttlMs;
+      this.leaderSeenAt = this.now();
       this.retrying = false;
       this.metrics.renewals++;
       this.metrics.lastRenewMs = elapsed;

@@ -21,6 +21,7 @@ function healthy(overrides: Partial<AlertInputs> = {}): AlertInputs {
     publishP99Seconds: 0.002,
     invalidPerMinute: 0,
     engine: { load: 0.2, valence: 0 },
+    leadership: { leaderlessSeconds: 0, ttlSeconds: 5 },
     ...overrides
   };
 }
