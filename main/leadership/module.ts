@@ -19,9 +19,15 @@ export { LEADERSHIP_SERVICE };
 
 const decoder = new TextDecoder();
 
-/** This core's instance id: host and pid, as the bridge's heartbeats name it, made safe for a KV key. */
-export function instanceId(): string {
-  return keySafe(`${os.hostname()}-${process.pid}`);
+let coresInProcess = 0;
+
+/**
+ * This core's instance id: host and pid, as the bridge's heartbeats name it, made safe for a KV
+ * key; a second core in the same process (tests, tools) gets a suffix so the two never share one.
+ */
+export function instanceId(ordinal = 1): string {
+  const base = keySafe(`${os.hostname()}-${process.pid}`);
+  return ordinal > 1 ? `${base}-${ordinal}` : base;
 }
 
 function registerMetrics(ctx: CoreContext, lease: EngineLease): void {
@@ -69,7 +75,7 @@ function registerMetrics(ctx: CoreContext, lease: EngineLease): void {
 export const leadershipModule: ModuleFactory = (ctx) => {
   const cfg = ctx.config.leadership;
   const logger = ctx.logger.child({ part: 'leadership' });
-  const instance = instanceId();
+  const instance = ctx.config.autoConnect ? instanceId(++coresInProcess) : instanceId();
   // One-shot commands (autoConnect off) never take part; they only read and ask.
   const lease = ctx.config.autoConnect
     ? new EngineLease(ctx.nats, {

@@ -90,6 +90,34 @@ describe('engine lease on JetStream KV', () => {
     expect(b.lease.epoch()!).toBeGreaterThan(firstEpoch);
   });
 
+  it('a holder whose clock passed the TTL (a frozen process waking up) is not active before any timer runs', async () => {
+    const nc = await connect({ servers: server.url });
+    connections.push(nc);
+    let offset = 0;
+    const lease = new EngineLease(
+      { connection: () => nc },
+      {
+        group: 'frozen',
+        ttlMs: TTL,
+        preference: 'auto',
+        replicas: 1,
+        instance: 'sleeper',
+        host: 'test-host',
+        pid: process.pid,
+        logger,
+        now: () => performance.now() + offset
+      }
+    );
+    leases.push(lease);
+    lease.start();
+    await waitFor(() => lease.isActive(), { message: 'sleeper leads' });
+    expect(lease.epoch()).not.toBeNull();
+    // As after SIGSTOP: the monotonic clock jumped past the lease, no timer has run yet.
+    offset += TTL;
+    expect(lease.isActive()).toBe(false);
+    expect(lease.leaderlessMs()).toBeGreaterThanOrEqual(0);
+  });
+
   it('steps down to a named instance and the observer never leads', async () => {
     const group = 'handoff';
     const a = await contender(group, 'one');
