@@ -13,24 +13,21 @@ export function registerRun(program: Command): void {
       'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
       parseIntOption('--metrics-port', 0, 65535)
     )
-    .action(
-      async (
-        opts: { provision?: boolean; metricsPort?: number; engineRole?: 'auto' | 'observer' },
-        command: Command
-      ) => {
-        const core = openCore(globalsOf(command), {
-          mode: 'cli',
-          overrides: {
-            ...(opts.provision === false ? { provision: false } : {}),
-            ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
-            ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
-          }
-        });
-        await core.start();
-        core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });
-        const signal = await untilSignal();
-        core.context.logger.info('shutting down', { signal });
-        await core.stop();
-      }
-    );
+    .action(async (opts: RunOptions, command: Command) => {
+      const core = openCore(globalsOf(command), {
+        mode: 'cli',
+        overrides: {
+          ...(opts.provision === false ? { provision: false } : {}),
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+          ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
+        }
+      });
+      await core.start();
+      core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });
+      const signal = await untilSignal();
+      core.context.logger.info('shutting down', { signal });
+      await core.stop();
+    });
 }
+
+type RunOptions = { provision?: boolean; metricsPort?: number; engineRole?: 'auto' | 'observer' };
