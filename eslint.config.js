@@ -18,7 +18,18 @@ const electronBan = {
  * The layers of docs/architecture.md §1: each room of main/ lists the rooms it must not import.
  * A zone's rule replaces the base rule for its files, so each one repeats the electron ban.
  */
-const AREAS = ['nats', 'engine', 'resilience', 'bridge', 'recordings', 'monitoring', 'bench', 'servers', 'integration'];
+const AREAS = [
+  'nats',
+  'engine',
+  'resilience',
+  'bridge',
+  'recordings',
+  'monitoring',
+  'bench',
+  'servers',
+  'integration',
+  'leadership'
+];
 const HOSTS = ['api', 'transport', 'cli', 'desktop'];
 /** @param {string[]} rooms @param {string} why */
 function notFrom(rooms, why) {

@@ -38,7 +38,7 @@ import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, Securit
 import type { CoreContext } from '../core/module';
 import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
-import { ConsciousnessEngine, type EngineEvent } from '../engine/engine';
+import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { desiredStreams } from '../nats/topology';
@@ -48,6 +48,7 @@ import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type S
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
+import { EPOCH_HEADER, type LeadershipGate } from '../leadership/gate';
 
 export { DEFAULT_INBOUND_CONSUMERS, type InboundConsumerSpec } from './inbound';
 
@@ -127,7 +128,7 @@ function iso(ms: number): string {
 export class ConsciousnessBridge {
   readonly options: BridgeOptions;
   readonly bus: EventBus;
-  readonly engine: ConsciousnessEngine;
+  engine: ConsciousnessEngine;
   readonly store: BridgeStore;
   readonly engineStore: EngineStore;
   private readonly logger;
@@ -145,8 +146,25 @@ export class ConsciousnessBridge {
   private lastHeartbeatAt: number | null = null;
   private lastMetricsAt: number | null = null;
   private weightsDirty = false;
+  /**
+   * Leadership seam (main/leadership): with a gate, inbound consumption and engine outputs happen
+   * only while the gate is open (set by the module once the shared state is loaded) and the lease
+   * is unexpired. Without one (single core, tests) this core always leads.
+   */
+  private gate: LeadershipGate | null = null;
+  private gateOpen = true;
   private readonly startedAt: number;
-  private readonly counters = { received: 0, accepted: 0, invalid: 0, naks: 0, published: 0, failed: 0, dropped: 0 };
+  private readonly counters = {
+    received: 0,
+    accepted: 0,
+    invalid: 0,
+    naks: 0,
+    published: 0,
+    failed: 0,
+    dropped: 0,
+    /** Engine outputs not published because the lease had run out (self-fencing). */
+    fenced: 0
+  };
   private readonly invalidByReason: Record<string, number> = {};
   /** Counters at the last metrics summary, for per-window figures. */
   private lastWindow = {
@@ -195,6 +213,38 @@ export class ConsciousnessBridge {
   /** True when this core runs the engine on live traffic (see {@link BridgeOptions.active}). */
   get active(): boolean {
     return this.options.active ?? this.ctx.config.autoConnect;
+  }
+
+  /** True while this core may consume the inbound durables and publish engine outputs. */
+  get leading(): boolean {
+    return this.gate === null || (this.gateOpen && this.gate.isActive());
+  }
+
+  /** Puts the bridge behind a leadership gate; it stays closed until {@link resumeLeading}. */
+  useGate(gate: LeadershipGate): void {
+    this.gate = gate;
+    this.gateOpen = false;
+  }
+
+  /** The lease is ours and the shared state is loaded: bind the inbound durables and publish. */
+  resumeLeading(): void {
+    this.gateOpen = true;
+    const nc = this.ctx.nats.connection();
+    if (nc && this.running) void this.bind(nc);
+  }
+
+  /** Leadership seam: continue from the state the last leader shared (weights, memory, open problems, focus). */
+  replaceEngine(initial: EngineInitialState): void {
+    this.engine = new ConsciousnessEngine(this.engine.config, initial);
+  }
+
+  /** The lease is gone: stop consuming and publishing at once; unsent outputs are dropped. */
+  stopLeading(): void {
+    this.gateOpen = false;
+    this.generation++;
+    void this.releaseConsumers();
+    this.counters.fenced += this.outbound.length;
+    this.outbound = [];
   }
 
   start(): void {
@@ -266,6 +316,10 @@ export class ConsciousnessBridge {
   private async unbind(): Promise<void> {
     this.healthSub?.unsubscribe();
     this.healthSub = null;
+    await this.releaseConsumers();
+  }
+
+  private async releaseConsumers(): Promise<void> {
     await Promise.all(
       this.consumers.map(async (c) => {
         const messages = c.messages;
@@ -290,13 +344,14 @@ export class ConsciousnessBridge {
     }
     if (generation !== this.generation || nc.isClosed()) return;
     this.subscribeHealth(nc);
+    if (!this.leading) return;
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.running) {
+    while (generation === this.generation && !nc.isClosed() && this.running && this.leading) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
@@ -375,6 +430,15 @@ export class ConsciousnessBridge {
   /** Handles one JetStream message: validate, step the engine, ack; or term / nak. Never throws. */
   handleMessage(msg: JsMsg, consumer: ConsumerState | InboundConsumerSpec): void {
     const spec = 'spec' in consumer ? consumer.spec : consumer;
+    if (!this.leading) {
+      // Pulled before the lease ran out: give it back at once for the new leader.
+      try {
+        msg.nak();
+      } catch {
+        // the consumer is closing; the server redelivers after ack_wait
+      }
+      return;
+    }
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
     const started = performance.now();
@@ -462,7 +526,8 @@ export class ConsciousnessBridge {
     this.logger.debug('rejected an invalid message', { subject: msg.subject, reason, message });
   }
 
-  private keepSecurityEvent(envelope: Envelope, now: number): void {
+  /** Also the leadership seam: a standby's observer feed hands it the security events it reads. */
+  keepSecurityEvent(envelope: Envelope, now: number): void {
     const type = envelope.type as SecurityEventType;
     const data = envelope.data as Record<string, unknown>;
     const severity = SEVERITY_OF[type]?.(data) ?? 'medium';
@@ -507,17 +572,30 @@ export class ConsciousnessBridge {
     return env;
   }
 
+  /** The term's epoch for engine outputs (envelope `synosepoch`, header `Synos-Epoch`). */
+  private epochStamp(): number | null {
+    return this.gate?.epoch() ?? null;
+  }
+
   /** Wraps engine events and queues them on both subjects; updates the views. */
   handleOutputs(events: EngineEvent[]): void {
+    if (!this.leading) {
+      this.counters.fenced += events.length;
+      return;
+    }
+    const epoch = this.epochStamp();
+    const headers = epoch === null ? undefined : { [EPOCH_HEADER]: String(epoch) };
     for (const event of events) {
       const env = this.envelope(event.type, event.data, event.time, event.priority, event.correlationid);
+      if (epoch !== null) env.synosepoch = epoch;
       const forwardSubject = this.options.outboundMapping[event.type];
       const subjects = forwardSubject ? [event.type, forwardSubject] : [event.type];
       this.enqueue({
         id: env.id,
         subject: event.type,
         payload: encoder.encode(JSON.stringify(env)),
-        priority: event.priority
+        priority: event.priority,
+        ...(headers ? { headers } : {})
       });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
@@ -526,7 +604,8 @@ export class ConsciousnessBridge {
           id: copy.id,
           subject: forwardSubject,
           payload: encoder.encode(JSON.stringify(copy)),
-          priority: event.priority
+          priority: event.priority,
+          ...(headers ? { headers } : {})
         });
       }
       const record = {
@@ -547,6 +626,26 @@ export class ConsciousnessBridge {
       this.bus.emit('output', { event, envelope: env, type: event.type as EngineOutputType, subjects });
     }
     if (events.length > 0) this.scheduleFlush();
+  }
+
+  /**
+   * Leadership seam: an output of the active engine, read by this standby or observer from
+   * CONSCIOUSNESS_EVENTS, joins the Engine view's recent events as if made here.
+   */
+  observeOutput(envelope: Envelope, subject: string): void {
+    const record = {
+      id: envelope.id,
+      type: envelope.type,
+      time: envelope.time,
+      priority: envelope.priority ?? 'normal',
+      subjects: [subject],
+      data: envelope.data
+    } as EngineEventRecord;
+    if (envelope.correlationid !== undefined) record.correlationid = envelope.correlationid;
+    this.recent.push(record);
+    if (this.recent.length > this.options.recentEvents)
+      this.recent.splice(0, this.recent.length - this.options.recentEvents);
+    if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
   private enqueue(message: OutboundMessage): void {
@@ -576,6 +675,10 @@ export class ConsciousnessBridge {
   /** Hands queued messages to the publisher in batches. */
   async flushOutbound(): Promise<void> {
     const publisher = this.publisher();
+    if (!this.leading && this.outbound.length > 0) {
+      this.counters.fenced += this.outbound.length;
+      this.outbound = [];
+    }
     while (this.outbound.length > 0) {
       const batch = this.outbound.splice(0, 500);
       if (!publisher) {
@@ -611,7 +714,8 @@ export class ConsciousnessBridge {
 
   async publishHeartbeat(): Promise<void> {
     const now = this.options.clock();
-    const unbound = this.consumers.filter((c) => !c.bound).length;
+    // A standby leaves the durables to the leader on purpose.
+    const unbound = this.leading ? this.consumers.filter((c) => !c.bound).length : 0;
     const data: MessageData<'health.heartbeat'> = {
       service: 'control_center',
       instance: this.options.instance,
@@ -662,7 +766,7 @@ export class ConsciousnessBridge {
   /** Advances the engine's clock, persists what it learned, writes buffered rows, pushes state. */
   tick(): void {
     const now = this.options.clock();
-    this.handleOutputs(this.engine.tick(now));
+    if (this.leading) this.handleOutputs(this.engine.tick(now));
     this.persistLearning();
     try {
       this.store.flush();

@@ -10,6 +10,7 @@ import type { CoreContext, ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
 import { DirectJetStreamPublisher } from './direct-publisher';
+import { linkBridgeToLeadership } from '../leadership/bridge-link';
 
 export const ENGINE_SERVICE = 'engine';
 export const BRIDGE_SERVICE = 'bridge';
@@ -51,6 +52,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
     if (!ctx.services.has(PUBLISHER_SERVICE))
       ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
     const bridge = new ConsciousnessBridge(ctx, options);
+    // Several cores on one account: only the lease holder consumes and publishes (main/leadership).
+    const leadership = linkBridgeToLeadership(ctx, bridge);
     ctx.services.set(BRIDGE_SERVICE, bridge);
     ctx.services.set(ENGINE_SERVICE, {
       /** The current state_change payload (monitoring reads load and valence from it). */
@@ -62,9 +65,11 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       name: 'engine',
       start() {
         bridge.start();
+        leadership?.start();
       },
       async stop() {
         await bridge.stop();
+        await leadership?.stop();
       },
       handlers: {
         'engine.state': () => bridge.snapshotView(),

@@ -18,6 +18,7 @@ import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
 import { registerServer } from './commands/server';
 import { registerContract } from './commands/contract';
+import { registerEngine } from './commands/engine';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerServer(program);
   registerContract(program);
+  registerEngine(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -13,6 +13,7 @@ import { event, procedure } from './define';
 import { recordingsEvents, recordingsProcedures } from './recordings';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { engineEvents, engineProcedures } from './engine';
+import { leadershipEvents, leadershipProcedures } from './leadership';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
@@ -28,6 +29,7 @@ const eventRegistry = {
   ...durabilityEvents,
   ...messagingEvents,
   ...engineEvents,
+  ...leadershipEvents,
   ...benchEvents,
   ...recordingsEvents,
   ...serversEvents
@@ -61,6 +63,7 @@ export const procedures = {
   ...profilesProcedures,
   ...messagingProcedures,
   ...engineProcedures,
+  ...leadershipProcedures,
   ...benchProcedures,
   ...recordingsProcedures,
   ...serversProcedures
@@ -99,6 +102,7 @@ export * from './durability';
 export * from './profiles';
 export * from './messaging';
 export * from './engine';
+export * from './leadership';
 export * from './messages';
 export * from './bench';
 export * from './recordings';

@@ -25,7 +25,12 @@ export const EnvelopeSchema = z.object({
   datacontenttype: z.literal('application/json'),
   data: z.unknown(),
   priority: PrioritySchema.optional(),
-  correlationid: z.string().min(1).max(200).optional()
+  correlationid: z.string().min(1).max(200).optional(),
+  /**
+   * The leader lease's epoch (fencing token) of the engine term that produced this output; a
+   * consumer that has seen a higher epoch can drop it. Absent on messages not made by the engine.
+   */
+  synosepoch: z.number().int().min(0).optional()
 });
 export type Envelope<T = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'data'> & { data: T };
 
@@ -540,6 +545,7 @@ function fastEnvelope(v: Record<string, unknown>): Envelope | null {
   if (typeof v.time !== 'string' || !FAST_ISO.test(v.time)) return null;
   if (v.priority !== undefined && !(typeof v.priority === 'string' && PRIORITIES.has(v.priority))) return null;
   if (v.correlationid !== undefined && !isText(v.correlationid, 200)) return null;
+  if (v.synosepoch !== undefined && !(Number.isSafeInteger(v.synosepoch) && (v.synosepoch as number) >= 0)) return null;
   const env: Envelope = {
     specversion: '1.0',
     id: v.id,
@@ -551,6 +557,7 @@ function fastEnvelope(v: Record<string, unknown>): Envelope | null {
   };
   if (v.priority !== undefined) env.priority = v.priority as Priority;
   if (v.correlationid !== undefined) env.correlationid = v.correlationid as string;
+  if (v.synosepoch !== undefined) env.synosepoch = v.synosepoch as number;
   return env;
 }
 

@@ -27,7 +27,8 @@ export const ALERT_RULE_IDS = [
   'engine.overload',
   'server.unhealthy',
   'server.jetstream_storage',
-  'server.slow_consumers'
+  'server.slow_consumers',
+  'engine.no_leader'
 ] as const;
 export const AlertRuleIdSchema = z.enum(ALERT_RULE_IDS);
 export type AlertRuleId = z.infer<typeof AlertRuleIdSchema>;

@@ -86,6 +86,16 @@ export interface Config {
   bridge: BridgeSettings;
   /** How often JetStream and the metrics are sampled, with the file's `monitoring` section merged on. */
   monitoring: MonitoringSettings;
+  /** Who runs the engine when several cores share one NATS account (`engine.role`, `engine.group`, `engine.leaseTtlMs`). */
+  leadership: LeadershipConfig;
+}
+
+export interface LeadershipConfig {
+  /** auto: contend for the engine lease; observer: never lead, only watch. */
+  role: 'auto' | 'observer';
+  /** Cores of one group share one lease (one active engine per account and group). */
+  group: string;
+  ttlMs: number;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -135,7 +145,14 @@ export const ConfigFileSchema = z
       })
       .strict()
       .optional(),
-    engine: EngineConfigFileSchema.optional(),
+    engine: EngineConfigFileSchema.extend({
+      role: z.enum(['auto', 'observer']).optional(),
+      group: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1–64): it names a KV key')
+        .optional(),
+      leaseTtlMs: z.number().int().min(1000).max(600_000).optional()
+    }).optional(),
     bridge: BridgeSettingsFileSchema.optional(),
     monitoring: MonitoringSettingsFileSchema.optional()
   })
@@ -164,6 +181,8 @@ export interface ConfigOverrides {
   replicas?: number;
   /** The monitoring URL for the Servers view (`--monitor-url`); wins over `monitoring.serverMonitorUrl`. */
   serverMonitorUrl?: string;
+  /** --engine-role on run/serve. */
+  engineRole?: 'auto' | 'observer';
 }
 
 /** Formats zod issues as `path: message; path: message`. */
@@ -301,6 +320,11 @@ export function loadConfig(options: LoadConfigOptions): Config {
     },
     alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null },
     monitoring: withMonitorUrl(resolveMonitoringSettings(file.monitoring), o.serverMonitorUrl),
+    leadership: {
+      role: o.engineRole ?? file.engine?.role ?? 'auto',
+      group: file.engine?.group ?? 'synos',
+      ttlMs: file.engine?.leaseTtlMs ?? 5000
+    },
     ...engineAndBridge(file, configFile)
   };
 }
@@ -310,7 +334,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
  * hold between values (e.g. a resource problem clears at or below where it opens), naming the field.
  */
 function engineAndBridge(file: ConfigFile, configFile: string): { engine: EngineConfig; bridge: BridgeSettings } {
-  const engine = resolveEngineConfig((file.engine ?? {}) as DeepPartial<EngineConfig>);
+  // role, group and leaseTtlMs are the leadership's, not the engine's parameters.
+  const { role: _role, group: _group, leaseTtlMs: _ttl, ...engineFile } = file.engine ?? {};
+  const engine = resolveEngineConfig(engineFile as DeepPartial<EngineConfig>);
   const bridge = resolveBridgeSettings(file.bridge ?? {});
   const issues = [
     ...engineConfigIssues(engine).map((i) => ({ ...i, field: `engine.${i.field}` })),

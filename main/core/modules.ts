@@ -6,6 +6,7 @@ import { operationsModule } from '../nats/operations-module';
 import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
+import { leadershipModule } from '../leadership/module';
 import { benchModule } from '../bench/module';
 import { recordingsModule } from '../recordings/module';
 import { serversModule } from '../servers/module';
@@ -21,6 +22,7 @@ export const MODULES: readonly ModuleFactory[] = [
   recordingsModule,
   messagingModule,
   monitoringModule,
+  leadershipModule,
   engineBridgeModule,
   microServiceModule,
   benchModule,

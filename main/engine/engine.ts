@@ -114,10 +114,27 @@ export interface EngineCounters {
   problemsResolved: number;
 }
 
-/** What a restart restores (from SQLite). */
+/** What a restart restores (from SQLite), and what a new leader takes over from the last one. */
 export interface EngineInitialState {
   weights?: readonly StrategyWeight[];
   longTerm?: readonly LongTermItem[];
+  handover?: EngineHandover;
+}
+
+/**
+ * The engine's live state beyond weights and memory, as one leader leaves it for the next
+ * (main/leadership): open problems stay open and are judged by the next leader, service conditions
+ * keep their transitions, and focus, attention and emotion continue instead of starting cold.
+ */
+export interface EngineHandover {
+  /** Engine time the figures below are taken at. */
+  at: number;
+  openProblems: Problem[];
+  services: Array<{ service: string; health: ServiceCondition['health']; running: boolean | null }>;
+  problemSeq: number;
+  emotion: { valence: number; arousal: number; confidence: number; curiosity: number };
+  focus: string | null;
+  attention: Array<{ target: string; weight: number }>;
 }
 
 const EPSILON = 1e-9;
@@ -178,7 +195,7 @@ interface AttentionState {
 /** Rebase the attention epoch after this many half-lives, long before refs could overflow. */
 const REBASE_AFTER_HALF_LIVES = 200;
 
-interface ServiceCondition {
+export interface ServiceCondition {
   health: 'healthy' | 'degraded' | 'unhealthy' | null;
   running: boolean | null;
 }
@@ -263,6 +280,39 @@ export class ConsciousnessEngine {
       this.longTerm.set(item.key, { ...item });
       if (item.kind === 'service') this.knownServices.add(item.key);
     }
+    if (initial.handover) this.takeOver(initial.handover);
+  }
+
+  private takeOver(h: EngineHandover): void {
+    for (const p of h.openProblems) {
+      if (p.status !== 'open' || this.openProblems.size >= this.config.problems.maxOpen) continue;
+      this.openProblems.set(p.id, { ...p });
+      this.openByCause.set(`${p.kind}|${p.key}`, p.id);
+    }
+    for (const c of h.services) {
+      this.services.set(c.service, { health: c.health, running: c.running });
+      this.knownServices.add(c.service);
+    }
+    this.problemSeq = Math.max(this.problemSeq, h.problemSeq);
+    this.emotion = { ...h.emotion };
+    this.emotionAt = h.at;
+    this.attentionEpoch = h.at;
+    for (const a of h.attention) if (a.weight > 0) this.attention.set(a.target, { ref: Math.min(1, a.weight) });
+    this.focus = h.focus !== null && this.attention.has(h.focus) ? h.focus : null;
+  }
+
+  /** What the next leader needs to continue from here (see {@link EngineHandover}). */
+  handover(now: number = this.lastNow): EngineHandover {
+    const t = Number.isFinite(now) ? now : 0;
+    return {
+      at: t,
+      openProblems: [...this.openProblems.values()].map((p) => ({ ...p })),
+      services: [...this.services].map(([service, c]) => ({ service, health: c.health, running: c.running })),
+      problemSeq: this.problemSeq,
+      emotion: this.emotionAt_(t),
+      focus: this.focus,
+      attention: [...this.attention].map(([target, st]) => ({ target, weight: this.decayed(st, t) }))
+    };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -303,6 +303,27 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
           )
         );
     }
+  },
+  {
+    id: 'engine.no_leader',
+    title: 'No engine running',
+    description:
+      'No core has held the engine lease for longer than the threshold, in lease TTLs (2 = twice engine.leaseTtlMs): nobody consumes the inbound events or decides.',
+    unit: 'count',
+    defaults: defaults(2, 'ERROR'),
+    evaluate(inputs, values) {
+      if (!inputs.leadership) return null;
+      const { leaderlessSeconds, ttlSeconds } = inputs.leadership;
+      const ttls = ttlSeconds > 0 ? leaderlessSeconds / ttlSeconds : 0;
+      return [
+        finding(
+          'engine',
+          Math.round(ttls * 100) / 100,
+          values,
+          `no core has held the engine lease for ${leaderlessSeconds.toFixed(1)} s (${ttls.toFixed(1)}× the ${ttlSeconds} s TTL): start synos-cc run or serve, or check that the cores reach NATS`
+        )
+      ];
+    }
   }
 ];
 

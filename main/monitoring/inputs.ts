@@ -81,6 +81,14 @@ export interface AlertInputs {
   engine: EngineReading | null;
   /** Every server of the last fresh servers sample; null without one (no source, or offline). */
   servers: ServerReading[] | null;
+  /** Only in cores that take part in the engine lease (run, serve, desktop). */
+  leadership?: LeadershipReading | null;
+}
+
+export interface LeadershipReading {
+  /** Seconds since this core last saw any instance hold the engine lease (0 while one does). */
+  leaderlessSeconds: number;
+  ttlSeconds: number;
 }
 
 /** Names of the services this file adapts (registered by their areas). */
@@ -184,7 +192,8 @@ export class MonitoringSources {
       publishP99Seconds: this.metrics.publishLatency(this.options.p99WindowMs, this.options.p99MinSamples).p99,
       invalidPerMinute: this.invalidPerMinute(now),
       engine: this.readEngine(),
-      servers: this.readServers()
+      servers: this.readServers(),
+      leadership: this.readLeadership()
     };
   }
 
@@ -283,6 +292,13 @@ export class MonitoringSources {
    * The engine ('engine' service of the engine bridge; its state() is the state_change payload).
    * Only a core that runs the bridge on live traffic has a meaningful load: elsewhere no data.
    */
+  private readLeadership(): LeadershipReading | null {
+    const lease = this.ctx.services.get('leadership') as
+      { leaderlessMs?: () => number; effectiveTtlMs?: number } | undefined;
+    if (!lease || typeof lease.leaderlessMs !== 'function' || !this.ctx.nats.connection()) return null;
+    return { leaderlessSeconds: lease.leaderlessMs() / 1000, ttlSeconds: (lease.effectiveTtlMs ?? 5000) / 1000 };
+  }
+
   private readEngine(): EngineReading | null {
     const service = this.ctx.services.get(SOURCE_SERVICES.engine) as { state?: () => unknown } | undefined;
     const bridge = this.ctx.services.get(SOURCE_SERVICES.bridge) as { active?: boolean } | undefined;

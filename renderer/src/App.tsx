@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ConnectionBadge } from './components/ConnectionBadge';
+import { EngineRoleBadge } from './components/EngineRoleBadge';
 import { CommandPalette, type Command } from './components/CommandPalette';
 import { OfflineBanner } from './components/OfflineBanner';
 import { useClient, useLinkState } from './client/context';
@@ -118,6 +119,7 @@ export function App() {
       </a>
       <nav className="sidebar" aria-label="Views">
         <div className="brand">Syn_OS Control Center</div>
+        <EngineRoleBadge />
         <ul>
           {VIEWS.map((v) => (
             <li key={v.id}>

@@ -22,6 +22,7 @@ function healthy(overrides: Partial<AlertInputs> = {}): AlertInputs {
     invalidPerMinute: 0,
     engine: { load: 0.2, valence: 0 },
     servers: [{ server: 'n1', healthy: true, healthError: null, jetstreamStorageRatio: 0.1, slowConsumersDelta: 0 }],
+    leadership: { leaderlessSeconds: 0, ttlSeconds: 5 },
     ...overrides
   };
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { engineRoleOption } from './engine';
 import { globalsOf, openCore, parseIntOption, untilSignal } from '../context';
 
 export function registerRun(program: Command): void {
@@ -6,17 +7,19 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run the core headless (engine, bridge, outbox) until interrupted')
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
+    .addOption(engineRoleOption())
     .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
       parseIntOption('--metrics-port', 0, 65535)
     )
-    .action(async (opts: { provision?: boolean; metricsPort?: number }, command: Command) => {
+    .action(async (opts: RunOptions, command: Command) => {
       const core = openCore(globalsOf(command), {
         mode: 'cli',
         overrides: {
           ...(opts.provision === false ? { provision: false } : {}),
-          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {})
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+          ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
         }
       });
       await core.start();
@@ -26,3 +29,5 @@ export function registerRun(program: Command): void {
       await core.stop();
     });
 }
+
+type RunOptions = { provision?: boolean; metricsPort?: number; engineRole?: 'auto' | 'observer' };

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { isLoopbackHost, startWebServer } from '../../transport/web-server';
 import { collect, globalsOf, openCore, parseIntOption, untilSignal } from '../context';
+import { engineRoleOption } from './engine';
 import { UsageError } from '../io';
 
 /** Where the built renderer is: next to the CLI bundle (out/renderer), or under the working directory. */
@@ -28,6 +29,7 @@ interface ServeOptions {
   webTlsKey?: string;
   insecureHttp?: boolean;
   allowHost?: string[];
+  engineRole?: 'auto' | 'observer';
 }
 
 function readPem(flag: string, file: string): Buffer {
@@ -87,6 +89,7 @@ export function registerServe(program: Command): void {
       collect
     )
     .option('--no-provision', 'do not create or update the Syn_OS streams and consumers on connect')
+    .addOption(engineRoleOption())
     .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on 127.0.0.1:PORT (0: a free one)',
@@ -108,7 +111,8 @@ export function registerServe(program: Command): void {
         mode: 'web',
         overrides: {
           ...(opts.provision === false ? { provision: false } : {}),
-          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {})
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+          ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
         }
       });
       // Last resort: an error no listener caught is logged with its origin and stack instead of

@@ -1,0 +1,66 @@
+/**
+ * Puts the bridge behind the leader lease: while this core leads, the bridge binds the inbound
+ * durables and publishes engine outputs; the moment the lease is lost (or stepped down) both stop
+ * together. A new term first restores the state the previous leader shared, then consumes.
+ */
+import type { CoreContext } from '../core/module';
+import type { ConsciousnessBridge } from '../bridge/bridge';
+import { LEADERSHIP_SERVICE, type LeadershipGate } from './gate';
+import { SHARED_STATE_SERVICE, type SharedEngineStateStore } from './shared-state';
+import { ObserverFeed } from './observer-feed';
+
+export interface BridgeLeadershipLink {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Null when this core has no lease (one-shot commands, tests without the leadership module). */
+export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBridge): BridgeLeadershipLink | null {
+  const gate = ctx.services.get(LEADERSHIP_SERVICE) as LeadershipGate | undefined;
+  if (!gate || !bridge.active) return null;
+  bridge.useGate(gate);
+  const logger = ctx.logger.child({ part: 'leadership' });
+  let unsubscribe: (() => void) | null = null;
+  let term = 0;
+  const shared = ctx.services.get(SHARED_STATE_SERVICE) as SharedEngineStateStore | undefined;
+  const feed = new ObserverFeed(ctx.nats, gate, bridge, logger);
+
+  const activate = async (): Promise<void> => {
+    const mine = ++term;
+    const restore = ctx.services.get('engine.sharedState') as
+      { restoreInto?: (b: ConsciousnessBridge) => Promise<void> } | undefined;
+    if (restore?.restoreInto) {
+      try {
+        await restore.restoreInto(bridge);
+      } catch (error) {
+        logger.error('cannot load the shared engine state; continuing from this core’s own copy', { error });
+      }
+    }
+    if (mine !== term || !gate.isActive()) return;
+    logger.info('running the engine: consuming the inbound durables', { epoch: gate.epoch() });
+    bridge.resumeLeading();
+  };
+
+  return {
+    start() {
+      shared?.attach(bridge);
+      feed.start();
+      unsubscribe = gate.onChange((change) => {
+        if (change.role === 'active') void activate();
+        else {
+          term++;
+          bridge.stopLeading();
+        }
+      });
+      if (gate.isActive()) void activate();
+    },
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
+      await feed.stop();
+      // The last state of this term, for whoever leads next (the lease is released after this).
+      await shared?.write().catch((error) => logger.warn('writing the final shared engine state failed', { error }));
+      shared?.detach();
+    }
+  };
+}

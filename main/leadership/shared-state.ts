@@ -1,0 +1,248 @@
+/**
+ * The engine state that must outlive its leader, in a JetStream KV bucket next to the local SQLite:
+ * learned strategy weights, long-term memory and the handover (open problems, service conditions,
+ * focus, attention, emotion). The leader writes it as it changes; a new leader loads it before it
+ * consumes, so learning counts continue and open problems stay open; standbys and observers watch it
+ * and keep a warm copy, which also feeds their Engine views.
+ *
+ * Writes are fenced twice: only while the lease is unexpired, and by compare-and-set on the
+ * revision this leader last wrote or read, so a leader that lost its term cannot overwrite the state
+ * of the next one.
+ */
+import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ConsciousnessBridge } from '../bridge/bridge';
+import type { Logger } from '../core/logger';
+import type { EngineHandover, LongTermItem, StrategyWeight } from '../engine/engine';
+import type { LeadershipGate } from './gate';
+import type { ConnectionSource } from './lease';
+
+export const STATE_BUCKET = 'SYNOS_ENGINE_STATE';
+export const SHARED_STATE_SERVICE = 'engine.sharedState';
+
+type Part = 'weights' | 'memory' | 'handover';
+const PARTS: readonly Part[] = ['weights', 'memory', 'handover'];
+
+export interface SharedEngineState {
+  weights: StrategyWeight[];
+  memory: LongTermItem[];
+  handover: EngineHandover | null;
+  /** Epoch of the term that wrote the newest part. */
+  epoch: number | null;
+}
+
+interface Stored<T> {
+  epoch: number | null;
+  writtenAt: string;
+  value: T;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface SharedStateOptions {
+  group: string;
+  replicas: number;
+  logger: Logger;
+  /** How often the leader writes what changed (decisions and learning are written at once). */
+  writeIntervalMs?: number;
+}
+
+export class SharedEngineStateStore {
+  private kv: KV | null = null;
+  private kvConnection: NatsConnection | null = null;
+  private readonly revisions = new Map<Part, number>();
+  private readonly lastWritten = new Map<Part, string>();
+  private readonly warm: Partial<Record<Part, Stored<unknown>>> = {};
+  private warmChanged = false;
+  private watching: { stop(): void } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private writeAgain = false;
+  private bridge: ConsciousnessBridge | null = null;
+  private unsubscribeOutput: (() => void) | null = null;
+  /** Restores done by this core (for tests and the log). */
+  restores = 0;
+
+  constructor(
+    private readonly source: ConnectionSource,
+    private readonly gate: LeadershipGate,
+    private readonly options: SharedStateOptions
+  ) {}
+
+  private key(part: Part): string {
+    return `${this.options.group}.${part}`;
+  }
+
+  private async bucket(): Promise<KV | null> {
+    const nc = this.source.connection();
+    if (!nc || nc.isClosed()) return null;
+    if (this.kv && this.kvConnection === nc) return this.kv;
+    this.kv = await new Kvm(nc).create(STATE_BUCKET, {
+      history: 1,
+      replicas: this.options.replicas,
+      storage: 'file',
+      description: 'Syn_OS control center: engine state shared between leader terms'
+    });
+    this.kvConnection = nc;
+    this.revisions.clear();
+    this.watching?.stop();
+    this.watching = null;
+    return this.kv;
+  }
+
+  /** Starts the periodic write (leader) and the warm copy (everyone) for this bridge. */
+  attach(bridge: ConsciousnessBridge): void {
+    this.bridge = bridge;
+    // Decisions and learning change what the next leader must know: write them at once.
+    this.unsubscribeOutput = bridge.bus.on('output', ({ type }) => {
+      if (type === 'consciousness.decision_made' || type === 'consciousness.learning_event') this.writeSoon();
+    });
+    this.timer = setInterval(() => {
+      if (this.gate.isActive()) this.writeSoon();
+      else void this.refreshWarmCopy();
+    }, this.options.writeIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  detach(): void {
+    this.unsubscribeOutput?.();
+    this.unsubscribeOutput = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.watching?.stop();
+    this.watching = null;
+  }
+
+  /** Loads the newest shared state (falls back to the warm copy when the bucket cannot be read). */
+  async load(): Promise<SharedEngineState | null> {
+    const kv = await this.bucket();
+    const parts: Partial<Record<Part, Stored<unknown>>> = {};
+    if (kv) {
+      for (const part of PARTS) {
+        const entry: KvEntry | null = await kv.get(this.key(part));
+        if (entry && entry.operation === 'PUT') {
+          parts[part] = JSON.parse(decoder.decode(entry.value)) as Stored<unknown>;
+          this.revisions.set(part, entry.revision);
+        } else {
+          this.revisions.set(part, entry?.revision ?? 0);
+        }
+      }
+    } else {
+      Object.assign(parts, this.warm);
+    }
+    if (!parts.weights && !parts.memory && !parts.handover) return null;
+    const epochs = PARTS.map((p) => parts[p]?.epoch ?? null).filter((e): e is number => e !== null);
+    return {
+      weights: (parts.weights?.value as StrategyWeight[] | undefined) ?? [],
+      memory: (parts.memory?.value as LongTermItem[] | undefined) ?? [],
+      handover: (parts.handover?.value as EngineHandover | undefined) ?? null,
+      epoch: epochs.length > 0 ? Math.max(...epochs) : null
+    };
+  }
+
+  /** A new term: continue from the shared state, then keep this core's SQLite in step with it. */
+  async restoreInto(bridge: ConsciousnessBridge): Promise<void> {
+    const state = await this.load();
+    this.lastWritten.clear();
+    if (!state) return;
+    this.apply(bridge, state);
+    this.restores++;
+    this.options.logger.info('continuing from the shared engine state', {
+      weightsLearned: state.weights.filter((w) => w.updatedAt !== null).length,
+      longTermMemory: state.memory.length,
+      openProblems: state.handover?.openProblems.length ?? 0,
+      writtenByEpoch: state.epoch
+    });
+  }
+
+  private apply(bridge: ConsciousnessBridge, state: SharedEngineState): void {
+    bridge.replaceEngine({
+      weights: state.weights,
+      longTerm: state.memory,
+      ...(state.handover ? { handover: state.handover } : {})
+    });
+    // The local database keeps what was learned too (the Engine view and the next restart read it).
+    bridge.engineStore.save(
+      state.weights.filter((w) => w.updatedAt !== null),
+      { upserts: state.memory, removed: [] },
+      state.handover?.openProblems ?? []
+    );
+  }
+
+  writeSoon(): void {
+    if (this.writing) {
+      this.writeAgain = true;
+      return;
+    }
+    this.writing = this.write()
+      .catch((error) => this.options.logger.warn('writing the shared engine state failed', { error }))
+      .finally(() => {
+        this.writing = null;
+        if (this.writeAgain) {
+          this.writeAgain = false;
+          this.writeSoon();
+        }
+      });
+  }
+
+  /** Writes the parts that changed since the last write, while this core leads. */
+  async write(): Promise<void> {
+    const bridge = this.bridge;
+    if (!bridge || !this.gate.isActive()) return;
+    const kv = await this.bucket();
+    if (!kv) return;
+    const engine = bridge.engine;
+    const epoch = this.gate.epoch();
+    const values: Record<Part, unknown> = {
+      weights: engine.strategyWeights(),
+      memory: engine.longTermMemory(),
+      handover: engine.handover(bridge.options.clock())
+    };
+    for (const part of PARTS) {
+      const json = JSON.stringify(values[part]);
+      if (this.lastWritten.get(part) === json) continue;
+      if (!this.gate.isActive()) return;
+      const body: Stored<unknown> = { epoch, writtenAt: new Date().toISOString(), value: values[part] };
+      const revision = this.revisions.get(part);
+      const payload = encoder.encode(JSON.stringify(body));
+      const key = this.key(part);
+      // Compare-and-set on what this term last read or wrote; unknown (first write after a
+      // reconnect) reads it first.
+      const expected = revision ?? (await kv.get(key))?.revision ?? 0;
+      const next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
+      this.revisions.set(part, next);
+      this.lastWritten.set(part, json);
+    }
+  }
+
+  /** Standbys and observers: follow the leader's writes and show them in the Engine views. */
+  private async refreshWarmCopy(): Promise<void> {
+    const kv = await this.bucket().catch(() => null);
+    if (!kv) return;
+    if (!this.watching) {
+      const iter = await kv.watch({ key: `${this.options.group}.*` });
+      this.watching = { stop: () => iter.stop() };
+      void (async () => {
+        for await (const e of iter as AsyncIterable<KvWatchEntry>) {
+          const part = e.key.slice(this.options.group.length + 1) as Part;
+          if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
+          try {
+            this.warm[part] = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
+            this.warmChanged = true;
+          } catch {
+            // not ours to judge
+          }
+        }
+      })();
+    }
+    if (!this.warmChanged || !this.bridge || this.gate.isActive()) return;
+    this.warmChanged = false;
+    this.apply(this.bridge, {
+      weights: (this.warm.weights?.value as StrategyWeight[] | undefined) ?? [],
+      memory: (this.warm.memory?.value as LongTermItem[] | undefined) ?? [],
+      handover: (this.warm.handover?.value as EngineHandover | undefined) ?? null,
+      epoch: null
+    });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The bridge behind the leadership gate (real core, real SQLite; the gate is driven by hand): an
+ * output is stamped with the term's epoch (envelope synosepoch and header Synos-Epoch) while the
+ * lease runs, and nothing is handed to the publisher once the lease has run out — even before the
+ * lease's own timers have told anyone.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConsciousnessBridge } from '../../main/bridge/bridge';
+import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
+import type { Core } from '../../main/core/create-core';
+import { MODULES } from '../../main/core/modules';
+import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../../main/core/outbound';
+import type { LeadershipGate } from '../../main/leadership/gate';
+import type { EngineEvent } from '../../main/engine/engine';
+import { createTestCore } from '../harness/core';
+
+let core: Core | null = null;
+afterEach(async () => {
+  await core?.stop();
+  core = null;
+});
+
+class RecordingPublisher implements OutboundPublisher {
+  readonly messages: OutboundMessage[] = [];
+  async publish(message: OutboundMessage): Promise<void> {
+    this.messages.push(message);
+  }
+  async publishMany(messages: OutboundMessage[]): Promise<void> {
+    this.messages.push(...messages);
+  }
+}
+
+function decision(time: number): EngineEvent {
+  return {
+    type: 'consciousness.decision_made',
+    data: {
+      problem_id: 'p-1',
+      kind: 'service_unhealthy',
+      action: 'restart_service',
+      confidence: 0.6,
+      rationale: 'r',
+      target: 'api'
+    },
+    time,
+    priority: 'high'
+  } as EngineEvent;
+}
+
+describe('bridge leadership gate', () => {
+  it('stamps the epoch while leading and publishes nothing once the lease has run out', async () => {
+    const publisher = new RecordingPublisher();
+    core = createTestCore({
+      modules: [
+        ...MODULES.filter((m) => m !== engineBridgeModule),
+        (ctx) => {
+          ctx.services.set(PUBLISHER_SERVICE, publisher);
+          return { name: 'recording-publisher' };
+        },
+        createBridgeModule({ active: true })
+      ]
+    });
+    const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+    let validUntil = Date.now() + 60_000;
+    const gate: LeadershipGate = {
+      isActive: () => Date.now() < validUntil,
+      epoch: () => 42,
+      currentRole: () => 'active',
+      onChange: () => () => undefined
+    };
+    bridge.useGate(gate);
+    expect(bridge.leading).toBe(false); // closed until the shared state is loaded
+    bridge.resumeLeading();
+    expect(bridge.leading).toBe(true);
+
+    bridge.handleOutputs([decision(Date.now())]);
+    await bridge.flushOutbound();
+    expect(publisher.messages.length).toBe(2); // its own subject and the orchestrator forward
+    for (const m of publisher.messages) {
+      expect(m.headers).toEqual({ 'Synos-Epoch': '42' });
+      expect(JSON.parse(new TextDecoder().decode(m.payload)).synosepoch).toBe(42);
+    }
+
+    // The lease runs out; no listener has been told (the timers have not run).
+    validUntil = Date.now() - 1;
+    expect(bridge.leading).toBe(false);
+    bridge.handleOutputs([decision(Date.now())]);
+    await bridge.flushOutbound();
+    expect(publisher.messages.length).toBe(2);
+  });
+});
