@@ -48,7 +48,7 @@ import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type S
 import { newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
-import { EPOCH_HEADER, type LeadershipGate } from '../leadership/gate';
+import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 
 export { DEFAULT_INBOUND_CONSUMERS, type InboundConsumerSpec } from './inbound';
 

@@ -10,7 +10,7 @@ import type { CoreContext, ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
 import { DirectJetStreamPublisher } from './direct-publisher';
-import { linkBridgeToLeadership } from '../leadership/bridge-link';
+import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
 
 export const ENGINE_SERVICE = 'engine';
 export const BRIDGE_SERVICE = 'bridge';
@@ -53,7 +53,9 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
     const bridge = new ConsciousnessBridge(ctx, options);
     // Several cores on one account: only the lease holder consumes and publishes (main/leadership).
-    const leadership = linkBridgeToLeadership(ctx, bridge);
+    const link = ctx.services.get(BRIDGE_LEADERSHIP_LINK_SERVICE) as
+      ((b: ConsciousnessBridge) => BridgeLeadershipLink | null) | undefined;
+    const leadership = link?.(bridge) ?? null;
     ctx.services.set(BRIDGE_SERVICE, bridge);
     ctx.services.set(ENGINE_SERVICE, {
       /** The current state_change payload (monitoring reads load and valence from it). */

@@ -5,14 +5,9 @@
  */
 import type { CoreContext } from '../core/module';
 import type { ConsciousnessBridge } from '../bridge/bridge';
-import { LEADERSHIP_SERVICE, type LeadershipGate } from './gate';
+import { LEADERSHIP_SERVICE, type BridgeLeadershipLink, type LeadershipGate } from '../bridge/leadership-gate';
 import { SHARED_STATE_SERVICE, type SharedEngineStateStore } from './shared-state';
 import { ObserverFeed } from './observer-feed';
-
-export interface BridgeLeadershipLink {
-  start(): void;
-  stop(): Promise<void>;
-}
 
 /** Null when this core has no lease (one-shot commands, tests without the leadership module). */
 export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBridge): BridgeLeadershipLink | null {
@@ -64,3 +59,5 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
     }
   };
 }
+
+export type { BridgeLeadershipLink };

@@ -17,11 +17,11 @@
  * - Every instance announces itself under `instances.<group>.<id>` (same bucket, same expiry), so
  *   any process can list who is there and with which role.
  */
+import type { EngineRole, LeaseChange } from '../bridge/leadership-gate';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger';
 
-export type EngineRole = 'active' | 'standby' | 'observer';
 export type RolePreference = 'auto' | 'observer';
 
 export const LEASE_BUCKET = 'SYNOS_ENGINE';
@@ -75,12 +75,6 @@ export interface StepDownReply {
   instance: string;
   epoch: number | null;
   message?: string;
-}
-
-export interface LeaseChange {
-  role: EngineRole;
-  epoch: number | null;
-  reason: string;
 }
 
 /** What the lease needs from the connection manager. */
@@ -611,3 +605,5 @@ export class EngineLease {
     });
   }
 }
+
+export type { EngineRole, LeaseChange };

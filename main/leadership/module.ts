@@ -10,7 +10,9 @@ import type { Registry } from 'prom-client';
 import { ContractError, type LeadershipView } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { classifyNatsError } from '../nats/errors';
-import { LEADERSHIP_SERVICE } from './gate';
+import { BRIDGE_LEADERSHIP_LINK_SERVICE, LEADERSHIP_SERVICE } from '../bridge/leadership-gate';
+import type { ConsciousnessBridge } from '../bridge/bridge';
+import { linkBridgeToLeadership } from './bridge-link';
 import { EngineLease, encodeJson, keySafe, stepDownSubject, type StepDownReply, type StepDownRequest } from './lease';
 import { readLeadershipStatus } from './status';
 import { SHARED_STATE_SERVICE, SharedEngineStateStore } from './shared-state';
@@ -96,6 +98,10 @@ export const leadershipModule: ModuleFactory = (ctx) => {
       new SharedEngineStateStore(ctx.nats, lease, { group: cfg.group, replicas: ctx.config.topology.replicas, logger })
     );
     registerMetrics(ctx, lease);
+    // The bridge module asks for this when it builds the bridge (it comes later in module order).
+    ctx.services.set(BRIDGE_LEADERSHIP_LINK_SERVICE, (bridge: ConsciousnessBridge) =>
+      linkBridgeToLeadership(ctx, bridge)
+    );
   }
 
   let last: LeadershipView | null = null;

@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { SECURITY_EVENT_TYPES, validateEnvelope } from '../contract/messages';
 import type { Logger } from '../core/logger';
-import type { LeadershipGate } from './gate';
+import type { LeadershipGate } from '../bridge/leadership-gate';
 import type { ConnectionSource } from './lease';
 
 export class ObserverFeed {

@@ -14,7 +14,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import type { Logger } from '../core/logger';
 import type { EngineHandover, LongTermItem, StrategyWeight } from '../engine/engine';
-import type { LeadershipGate } from './gate';
+import type { LeadershipGate } from '../bridge/leadership-gate';
 import type { ConnectionSource } from './lease';
 
 export const STATE_BUCKET = 'SYNOS_ENGINE_STATE';

@@ -10,7 +10,7 @@ import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../ma
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
 import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../../main/core/outbound';
-import type { LeadershipGate } from '../../main/leadership/gate';
+import type { LeadershipGate } from '../../main/bridge/leadership-gate';
 import type { EngineEvent } from '../../main/engine/engine';
 import { createTestCore } from '../harness/core';
 

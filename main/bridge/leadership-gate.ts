@@ -1,0 +1,38 @@
+/**
+ * The narrow seam between the bridge and the leader lease (main/leadership): the bridge owns this
+ * interface and acts only while its gate is open; the lease implements it. Keeping the interface
+ * here lets the bridge stay below the leadership room (docs/architecture.md §1).
+ */
+export type EngineRole = 'active' | 'standby' | 'observer';
+
+export interface LeaseChange {
+  role: EngineRole;
+  epoch: number | null;
+  reason: string;
+}
+
+export const LEADERSHIP_SERVICE = 'leadership';
+
+export interface LeadershipGate {
+  /** True only while this core holds an unexpired lease; checked before every output. */
+  isActive(): boolean;
+  /** The current term's epoch (fencing token), null when not leading. */
+  epoch(): number | null;
+  currentRole(): EngineRole;
+  onChange(listener: (change: LeaseChange) => void): () => void;
+}
+
+/** The header every engine output carries next to the envelope's `synosepoch`. */
+export const EPOCH_HEADER = 'Synos-Epoch';
+
+/** What the leadership room offers the bridge module: a link that puts a bridge behind the lease. */
+export interface BridgeLeadershipLink {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Name of the service the leadership module registers: given the bridge, it returns the link, or
+ * null when this core takes no part in the lease (one-shot commands).
+ */
+export const BRIDGE_LEADERSHIP_LINK_SERVICE = 'bridge.leadershipLink';
