@@ -6,6 +6,7 @@
  * each bad one by line number before anything is sent.
  */
 import { z } from 'zod';
+import { toCsv, toCsvLine, type CsvCell } from '../core/csv';
 
 /** One captured message. */
 export interface RecordedMessage {
@@ -56,23 +57,32 @@ export function toNdjsonLine(m: RecordedMessage): string {
   return JSON.stringify(line);
 }
 
-export const CSV_HEADER = 'seq,time,subject,encoding,payload,headers';
+export const CSV_COLUMNS = ['seq', 'time', 'subject', 'encoding', 'payload', 'headers'] as const;
+export const CSV_HEADER = CSV_COLUMNS.join(',');
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * One CSV row through the shared writer (formula guard, RFC 4180 quoting); headers as a JSON object
+ * in the last column.
+ */
+export function toCsvRow(m: RecordedMessage): string {
+  return toCsvLine(csvCells(m));
 }
 
-/** One CSV row (RFC 4180 quoting); headers as a JSON object in the last column. */
-export function toCsvRow(m: RecordedMessage): string {
+/** Several rows at once, each ended by a line feed (faster than one call per row on exports). */
+export function toCsvRows(messages: readonly RecordedMessage[]): string {
+  return toCsv(messages.map(csvCells));
+}
+
+function csvCells(m: RecordedMessage): CsvCell[] {
   const text = payloadAsText(m.payload);
   return [
-    m.seq === null ? '' : String(m.seq),
+    m.seq,
     new Date(m.time).toISOString(),
-    csvCell(m.subject),
+    m.subject,
     text === null ? 'base64' : 'utf8',
-    csvCell(text ?? Buffer.from(m.payload).toString('base64')),
-    m.headers ? csvCell(JSON.stringify(m.headers)) : ''
-  ].join(',');
+    text ?? Buffer.from(m.payload).toString('base64'),
+    m.headers ? JSON.stringify(m.headers) : null
+  ];
 }
 
 const SubjectToken = /^[^\s.*>]+$/;

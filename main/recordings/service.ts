@@ -13,7 +13,7 @@ import {
   CSV_HEADER,
   parseNdjson,
   parseSubjectRule,
-  toCsvRow,
+  toCsvRows,
   toNdjsonLine,
   type LineError,
   type RecordedMessage,
@@ -188,22 +188,21 @@ export class RecordingService {
   ): Promise<{ count: number; bytes: number }> {
     let count = 0;
     let bytes = 0;
-    const line = format === 'ndjson' ? toNdjsonLine : toCsvRow;
     const emit = async (batch: Iterable<RecordedMessage>): Promise<void> => {
-      let chunk = '';
-      for (const m of batch) {
-        chunk += line(m) + '\n';
-        count++;
-        if (chunk.length > 256 * 1024) {
-          bytes += Buffer.byteLength(chunk);
-          await write(chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) {
+      let pending: RecordedMessage[] = [];
+      const flush = async (): Promise<void> => {
+        if (pending.length === 0) return;
+        const chunk = format === 'ndjson' ? pending.map((m) => toNdjsonLine(m) + '\n').join('') : toCsvRows(pending);
+        count += pending.length;
+        pending = [];
         bytes += Buffer.byteLength(chunk);
         await write(chunk);
+      };
+      for (const m of batch) {
+        pending.push(m);
+        if (pending.length >= 1000) await flush();
       }
+      await flush();
     };
     if (format === 'csv') {
       bytes += CSV_HEADER.length + 1;
