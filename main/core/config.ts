@@ -85,6 +85,8 @@ export interface Config {
   bridge: BridgeSettings;
   /** How often JetStream and the metrics are sampled, with the file's `monitoring` section merged on. */
   monitoring: MonitoringSettings;
+  /** Largest recording file an import or a web upload takes (bytes). */
+  recordings: { maxImportBytes: number };
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -136,7 +138,18 @@ export const ConfigFileSchema = z
       .optional(),
     engine: EngineConfigFileSchema.optional(),
     bridge: BridgeSettingsFileSchema.optional(),
-    monitoring: MonitoringSettingsFileSchema.optional()
+    monitoring: MonitoringSettingsFileSchema.optional(),
+    recordings: z
+      .object({
+        maxImportBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 ** 3)
+          .optional()
+      })
+      .strict()
+      .optional()
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -298,6 +311,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     },
     alerts: { rules: file.alerts?.rules ?? {}, evaluateIntervalMs: file.alerts?.evaluateIntervalMs ?? null },
     monitoring: resolveMonitoringSettings(file.monitoring),
+    recordings: { maxImportBytes: file.recordings?.maxImportBytes ?? 2 * 1024 ** 3 },
     ...engineAndBridge(file, configFile)
   };
 }

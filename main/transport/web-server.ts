@@ -16,6 +16,7 @@ import type { CoreApi } from '../core/create-core';
 import { CSP_HEADER } from '../core/csp';
 import type { Logger } from '../core/logger';
 import { APP_VERSION } from '../core/version';
+import type { WebRoute } from './file-routes';
 import { ClientSession } from './session';
 
 export interface WebServerOptions {
@@ -29,6 +30,8 @@ export interface WebServerOptions {
   token?: string;
   /** For /healthz. */
   health?: () => Record<string, unknown>;
+  /** Routes tried before the static files (file upload/download); each checks the token itself. */
+  routes?: readonly WebRoute[];
 }
 
 export interface WebServer {
@@ -161,6 +164,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request target');
       return;
     }
+    if (options.routes?.some((route) => route(req, res, url, { token, origins }))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

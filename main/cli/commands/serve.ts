@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { recordingFileRoutes } from '../../transport/file-routes';
 import { startWebServer } from '../../transport/web-server';
 import { globalsOf, openCore, parseIntOption, untilSignal } from '../context';
 import { UsageError } from '../io';
@@ -49,7 +50,14 @@ export function registerServe(program: Command): void {
           staticDir,
           host: opts.host ?? '127.0.0.1',
           port: opts.port ?? 0,
-          health: () => ({ nats: core.context.nats.status().state })
+          health: () => ({ nats: core.context.nats.status().state }),
+          routes: [
+            recordingFileRoutes({
+              dataDir: core.context.config.dataDir,
+              maxUploadBytes: core.context.config.recordings.maxImportBytes,
+              logger: core.context.logger
+            })
+          ]
         });
         if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
           process.stderr.write(`warning: the UI is not built (${staticDir}); run: npm run build\n`);

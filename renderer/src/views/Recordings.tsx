@@ -175,7 +175,7 @@ function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: P
   const exp = useAction('recordings.export');
   const replay = useAction('recordings.replay');
   const notify = useNotify();
-  const [path, setPath] = useState(`/tmp/${rec.name.replace(/[^\w.-]+/g, '_')}.ndjson`);
+  const [file, setFile] = useState('');
   const [format, setFormat] = useState<'ndjson' | 'csv'>('ndjson');
   const [speed, setSpeed] = useState('');
   const [map, setMap] = useState('');
@@ -189,14 +189,20 @@ function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: P
           onSubmit={(e) => {
             e.preventDefault();
             void exp
-              .run({ recordingId: rec.id, format, path: path.trim() })
-              .then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
+              .run({ recordingId: rec.id, format, file: file.trim() || undefined })
+              .then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to exports/${r.file ?? ''}`));
           }}
         >
           <strong>Export {rec.name}</strong>
           <label>
-            File on the server{' '}
-            <input className="short" style={{ width: 300 }} value={path} onChange={(e) => setPath(e.target.value)} />
+            File name in exports/{' '}
+            <input
+              className="short"
+              style={{ width: 300 }}
+              value={file}
+              placeholder="made from the recording's name"
+              onChange={(e) => setFile(e.target.value)}
+            />
           </label>
           <select
             aria-label="Export format"
@@ -352,7 +358,7 @@ export function Recordings() {
         aria-label="Import a recording"
         onSubmit={(e) => {
           e.preventDefault();
-          void importer.run({ path: importPath.trim() }).then((r) => {
+          void importer.run({ file: importPath.trim() }).then((r) => {
             if (!r) return;
             notify(`Imported ${formatNumber(r.messageCount)} messages as ${r.name}`);
             list.reload();
@@ -360,7 +366,7 @@ export function Recordings() {
         }}
       >
         <label>
-          Import NDJSON file (path on the server){' '}
+          Import a file of the recordings/ folder{' '}
           <input
             className="short"
             style={{ width: 300 }}
