@@ -28,7 +28,7 @@ export const DEFAULT_MAX_IMPORT_BYTES = 2 * 1024 ** 3;
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Bytes read at a time; the event loop gets control back between reads. */
-const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 /** A plain file name: no separators, not hidden, no NUL, at most 200 characters. */
 export function checkFileName(name: string): string {

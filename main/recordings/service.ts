@@ -296,7 +296,12 @@ export class RecordingService {
       await checkRecordingFile(file);
       const recording = this.deps.store.create({ name: name ?? file.name, filter: '>', source: 'import' });
       try {
-        for await (const batch of readRecordingBatches(file)) this.deps.store.append(recording.id, batch);
+        // Small batches, each its own short transaction, with a turn of the event loop between them:
+        // requests (/healthz, the UI) are answered while a large file is stored.
+        for await (const batch of readRecordingBatches(file, 200)) {
+          this.deps.store.append(recording.id, batch);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       } catch (error) {
         this.deps.store.delete(recording.id);
         throw error;
