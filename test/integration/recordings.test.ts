@@ -129,6 +129,46 @@ describe('recordings', () => {
     expect(progress.find((p) => p.done)).toMatchObject({ sent: 20, total: 20, error: null });
   });
 
+  it('replays an import through a saved profile into another, token-protected server', async () => {
+    const other = await startNatsServer({ jetstream: false, config: 'authorization { token: "replay-secret" }\n' });
+    try {
+      const profile = await core.api.invoke('profiles.save', {
+        name: `other-${run}`,
+        servers: [other.url],
+        auth: { kind: 'token', token: 'replay-secret' }
+      });
+      const uploads = path.join(core.context.config.dataDir, 'recordings');
+      fs.mkdirSync(uploads, { recursive: true });
+      const lines = Array.from({ length: 5 }, (_, i) =>
+        JSON.stringify({ subject: `prof.${run}.x`, payload: String(i), time: new Date(1000 * i).toISOString() })
+      );
+      fs.writeFileSync(path.join(uploads, 'profile.ndjson'), lines.join('\n'));
+      const imported = await core.api.invoke('recordings.import', { file: 'profile.ndjson' });
+      const otherNc = await connect({ servers: other.url, token: 'replay-secret' });
+      const sub = otherNc.subscribe(`moved.${run}.>`, { max: 5 });
+      await otherNc.flush();
+      const got: string[] = [];
+      const done = (async () => {
+        for await (const m of sub) got.push(`${m.subject}=${m.string()}`);
+      })();
+      await core.api.invoke('recordings.replay', {
+        id: imported.id,
+        speed: null,
+        subjectMap: [`prof.${run}.>=moved.${run}.>`],
+        profileId: profile.id
+      });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      await otherNc.close();
+      expect(got).toEqual([0, 1, 2, 3, 4].map((i) => `moved.${run}.x=${i}`));
+      const refused = await core.api
+        .invoke('recordings.replay', { id: imported.id, profileId: 'no-such-profile' })
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a started live recording already has the subscription at the server: nothing published right after is missed', async () => {
     // Without the flush in captureLive, 5-6 % of these single messages were lost (the SUB was still buffered).
     const ids: number[] = [];
