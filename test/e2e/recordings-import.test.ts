@@ -1,15 +1,22 @@
 /**
  * Import in the UI (web mode, Chromium): a recording file with a bad line is uploaded, checked,
  * and refused with its line number while nothing reaches NATS; the fixed file is replayed with a
- * subject rewrite and its messages arrive on a real nats-server, the progress reaching 100 %.
+ * subject rewrite and its messages arrive on a real nats-server, the progress reaching 100 %. A file
+ * the OS opens with the app (the desktop's file-open) reaches the same import through a grant.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/create-core';
+import { silentLogger } from '../../main/core/logger';
+import { getService } from '../../main/core/module';
+import { OPENED_FILES_SERVICE, type OpenedFiles } from '../../main/core/system-module';
+import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
+import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
@@ -119,6 +126,58 @@ describe('importing a recording in the browser', () => {
     const uploads = fs.readdirSync(path.join(data, 'recordings'));
     expect(uploads).toEqual(expect.arrayContaining(['capture.ndjson', 'capture-fixed.ndjson']));
     expect(fs.statSync(path.join(data, 'recordings', 'capture-fixed.ndjson')).mode & 0o777).toBe(0o600);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('a recording the OS opens with the app', () => {
+  let nats: NatsServerHandle;
+  let core: Core;
+  let server: WebServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    core = createTestCore({ servers: [nats.url], autoConnect: true });
+    await core.start();
+    server = await startWebServer({
+      api: core.api,
+      logger: silentLogger,
+      staticDir: path.resolve(__dirname, '../../out/renderer'),
+      health: () => ({})
+    });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await core?.stop();
+    await nats?.stop();
+  });
+
+  it('takes the UI to the import, which checks it through its grant (the page never sees the path)', async () => {
+    const page = await browser.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(server.urlWithToken);
+    await waitFor(
+      async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+      { timeoutMs: 15_000, message: 'the UI to show a live NATS connection' }
+    );
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
+    const dir = tempDir();
+    const file = path.join(dir, 'double-clicked.ndjson');
+    fs.writeFileSync(file, [0, 1, 2].map(recordingLine).join('\n') + '\n');
+    // What the desktop shell does on open-file / a second instance's argv.
+    getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toBe('Outbox');
+    await expect
+      .poll(() => page.getByTestId('import-ready').textContent(), { timeout: 15_000 })
+      .toMatch(/double-clicked\.ndjson: 3 messages checked/);
+    expect(await page.content()).not.toContain(dir);
+    expect((await core.api.invoke('recordings.list', {})).recordings).toEqual([
+      expect.objectContaining({ name: 'double-clicked.ndjson', messageCount: 3, source: 'import' })
+    ]);
     expect(errors).toEqual([]);
   });
 });

@@ -152,6 +152,20 @@ describe('finding 3: the API reads and writes no file outside its folders', () =
     expect(up.status).toBe(201);
     const uploaded = (await up.json()) as { file: string };
     expect(fs.statSync(path.join(data, 'recordings', uploaded.file)).mode & 0o777).toBe(0o600);
+    const listed = await ws.call('recordings.files', {});
+    expect(listed).toMatchObject({
+      ok: true,
+      value: {
+        maxImportBytes: MAX,
+        files: expect.arrayContaining([
+          { folder: 'recordings', name: uploaded.file, bytes: expect.any(Number), modifiedAt: expect.any(String) }
+        ])
+      }
+    });
+    // Special files are not offered: no FIFO, no link.
+    const names = (listed as { value: { files: Array<{ name: string }> } }).value.files.map((f) => f.name);
+    expect(names).not.toContain('pipe.ndjson');
+    expect(names).not.toContain('zero.ndjson');
     const imported = await ws.call('recordings.import', { file: uploaded.file });
     expect(imported).toMatchObject({ ok: true, value: { messageCount: 2, source: 'import' } });
     const id = (imported as { value: { id: number } }).value.id;

@@ -435,20 +435,22 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
       .catch((error: ErrorShape) => setState({ phase: 'failed', name: file.name, error }));
   };
 
-  // Files the OS opened with the desktop app (double-click, "Open with"): offered as grants.
+  // Files the OS opened with the desktop app (double-click, "Open with"), offered as grants. They
+  // are taken from the core (once, whoever asks first), on arrival and when the card mounts, so a
+  // file opened while another view was shown is not lost and none is imported twice.
   useEffect(() => {
     let live = true;
-    void client
-      .call('system.takeOpenedFiles', {})
-      .then((opened) => {
-        const last = opened[opened.length - 1];
-        if (live && last) void importFrom({ grant: last.grant }, last.name);
-      })
-      .catch(() => undefined);
-    const off = client.subscribe('system.fileOpened', (payloads) => {
-      const last = payloads[payloads.length - 1];
-      if (last) void importFrom({ grant: last.grant }, last.name);
-    });
+    const take = (): void => {
+      void client
+        .call('system.takeOpenedFiles', {})
+        .then((opened) => {
+          const last = opened[opened.length - 1];
+          if (live && last) void importFrom({ grant: last.grant }, last.name);
+        })
+        .catch(() => undefined);
+    };
+    take();
+    const off = client.subscribe('system.fileOpened', take);
     return () => {
       live = false;
       off();
