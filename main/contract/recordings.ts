@@ -198,7 +198,20 @@ export const recordingsProcedures = {
   )
 } as const;
 
+export const ImportProgressSchema = z.object({
+  /** The file's name (as the import shows it). */
+  name: z.string(),
+  /** First every line is checked, then the messages are stored. */
+  phase: z.enum(['checking', 'storing']),
+  bytes: z.number().int(),
+  totalBytes: z.number().int()
+});
+export type ImportProgressPayload = z.infer<typeof ImportProgressSchema>;
+
 export const recordingsEvents = {
+  'recordings.importProgress': event(ImportProgressSchema, 'Progress of an import, a few times a second', {
+    maxQueued: 50
+  }),
   'recordings.progress': event(ReplayProgressSchema, 'Progress of a replay, a few times a second and at the end', {
     maxQueued: 200
   }),

@@ -111,6 +111,9 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** A file open for import: a regular file, checked and capped, read any number of times from its start. */
 export class ImportFile {
+  /** Bytes read so far by the current pass (for progress). */
+  bytesRead = 0;
+
   private constructor(
     private readonly handle: fsp.FileHandle,
     readonly name: string,
@@ -207,12 +210,14 @@ export class ImportFile {
   /** The file's bytes from its start, in chunks; growing past the cap is a typed error. */
   async *chunks(): AsyncGenerator<Buffer> {
     let position = 0;
+    this.bytesRead = 0;
     for (;;) {
       // A fresh buffer per read: what the caller keeps of one is never overwritten by the next.
       const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       const { bytesRead } = await this.handle.read(chunk, 0, CHUNK_BYTES, position);
       if (bytesRead === 0) return;
       position += bytesRead;
+      this.bytesRead = position;
       if (position > this.maxBytes) throw tooLarge(this.name, position, this.maxBytes);
       yield chunk.subarray(0, bytesRead);
     }

@@ -39,12 +39,15 @@ async function* records(file: ImportFile): AsyncGenerator<Item | { format: Recor
   let format: RecordingFileFormat | null = null;
   const csv = new CsvRecordReader();
   let lines = 0;
-  for await (const { number, text, eol } of file.lines()) {
+  for await (const line of file.lines()) {
+    const { number, eol } = line;
+    let { text } = line;
     lines = number;
     if (format === null) {
       if (text.trim() === '') continue;
-      // A byte-order mark some editors add is not part of the header.
-      format = text.replace(/^\uFEFF/, '') === CSV_HEADER ? 'csv' : 'ndjson';
+      // A byte-order mark some editors add is not part of the first line.
+      text = text.replace(/^\uFEFF/, '');
+      format = text === CSV_HEADER ? 'csv' : 'ndjson';
       yield { format, lines: 0 };
       if (format === 'csv') continue;
     }

@@ -53,7 +53,8 @@ export const recordingsModule: ModuleFactory = (ctx) => {
       pendingUpdates.set(r.id, r);
       flushTimer ??= setTimeout(flushUpdates, 250);
     },
-    onProgress: (p) => ctx.events.emit('recordings.progress', p)
+    onProgress: (p) => ctx.events.emit('recordings.progress', p),
+    onImportProgress: (p) => ctx.events.emit('recordings.importProgress', p)
   });
   ctx.services.set(RECORDINGS_SERVICE, service);
 

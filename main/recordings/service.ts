@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ContractError, type RecordingPayload, type ReplayProgressPayload } from '../contract';
+import {
+  ContractError,
+  type ImportProgressPayload,
+  type RecordingPayload,
+  type ReplayProgressPayload
+} from '../contract';
 import type { FileGrants } from '../core/file-grants';
 import type { Logger } from '../core/logger';
 import type { ResilienceManager } from '../resilience/breakers';
@@ -86,6 +91,7 @@ export interface RecordingServiceDeps {
   logger: Logger;
   onUpdated?: (recording: Recording) => void;
   onProgress?: (progress: ReplayProgressPayload) => void;
+  onImportProgress?: (progress: ImportProgressPayload) => void;
 }
 
 export class RecordingService {
@@ -292,8 +298,14 @@ export class RecordingService {
    */
   async importFile(source: ImportSource, name?: string): Promise<Recording> {
     const file = await this.openImport(source);
+    let phase: ImportProgressPayload['phase'] = 'checking';
+    const shown = name ?? file.name;
+    const report = (): void =>
+      this.deps.onImportProgress?.({ name: shown, phase, bytes: file.bytesRead, totalBytes: file.size });
+    const ticker = setInterval(report, 250);
     try {
       await checkRecordingFile(file);
+      phase = 'storing';
       const recording = this.deps.store.create({ name: name ?? file.name, filter: '>', source: 'import' });
       try {
         // Small batches, each its own short transaction, with a turn of the event loop between them:
@@ -307,8 +319,10 @@ export class RecordingService {
         throw error;
       }
       this.deps.store.finish(recording.id, 'complete');
+      report();
       return this.updated(recording.id);
     } finally {
+      clearInterval(ticker);
       await file.close();
     }
   }

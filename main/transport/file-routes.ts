@@ -170,7 +170,8 @@ export function recordingFileRoutes(options: FileRoutesOptions): WebRoute {
     const fail = (error: unknown): void => {
       if (error instanceof ContractError) {
         sendError(res, statusOf(error), error.toShape());
-        if (error.code === 'FILE_TOO_LARGE') req.destroy();
+        // The rest of an oversized body is not read: the connection ends once the answer is out.
+        if (error.code === 'FILE_TOO_LARGE') res.once('finish', () => req.destroy());
         return;
       }
       logger.error('file route failed', { error, method: req.method, path: url.pathname });

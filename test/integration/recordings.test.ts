@@ -106,7 +106,12 @@ describe('recordings', () => {
     const uploads = path.join(core.context.config.dataDir, 'recordings');
     fs.mkdirSync(uploads, { recursive: true });
     fs.copyFileSync(csvExport.path, path.join(uploads, 'range.csv'));
+    const importProgress: Array<{ phase: string; bytes: number; totalBytes: number }> = [];
+    const offImport = core.api.subscribe('recordings.importProgress', (p) => importProgress.push(p));
     const fromCsv = await core.api.invoke('recordings.import', { file: 'range.csv' });
+    offImport();
+    const csvSize = fs.statSync(csvExport.path).size;
+    expect(importProgress.at(-1)).toEqual({ name: 'range.csv', phase: 'storing', bytes: csvSize, totalBytes: csvSize });
     expect(fromCsv).toMatchObject({ source: 'import', messageCount: 20, name: 'range.csv' });
     const again = path.join(exports, 'again.ndjson');
     await core.api.invoke('recordings.export', { recordingId: fromCsv.id, file: 'again.ndjson' });

@@ -223,3 +223,21 @@ describe('file grants and the desktop dialog', () => {
     expect(() => grants.resolve(grant, 'read')).toThrow(/expired/);
   });
 });
+
+describe('the first line', () => {
+  it('may start with a byte-order mark, in NDJSON and in CSV', async () => {
+    const dir = tempDir();
+    const ndjson = path.join(dir, 'bom.ndjson');
+    fs.writeFileSync(ndjson, '\uFEFF' + line('a.b', 'x') + '\n');
+    const csv = path.join(dir, 'bom.csv');
+    fs.writeFileSync(csv, '\uFEFFseq,time,subject,encoding,payload,headers\n,2026-01-01T00:00:00Z,a.b,utf8,x,\n');
+    for (const [file, format] of [
+      [ndjson, 'ndjson'],
+      [csv, 'csv']
+    ] as const) {
+      const opened = await ImportFile.open(file, { maxBytes: 1024 });
+      expect(await checkRecordingFile(opened)).toMatchObject({ format, messages: 1 });
+      await opened.close();
+    }
+  });
+});

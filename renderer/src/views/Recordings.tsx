@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
-import type { ErrorShape, RecordingPayload, ReplayProgressPayload } from '../../../main/contract';
+import type {
+  ErrorShape,
+  ImportProgressPayload,
+  RecordingPayload,
+  ReplayProgressPayload
+} from '../../../main/contract';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
@@ -383,6 +388,7 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
   const choose = useAction('recordings.chooseFile');
   const [state, setState] = useState<ImportState>({ phase: 'idle' });
   const [dragging, setDragging] = useState(false);
+  const [checked, setChecked] = useState<ImportProgressPayload | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const maxBytes = limits.data?.maxImportBytes;
 
@@ -457,6 +463,16 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
     };
   }, [client, importFrom]);
 
+  // How far the core is through the file (large files take a while: checked, then stored).
+  useEffect(
+    () =>
+      client.subscribe('recordings.importProgress', (payloads) => {
+        const last = payloads[payloads.length - 1];
+        if (last) setChecked(last);
+      }),
+    [client]
+  );
+
   const onDrop = (e: DragEvent): void => {
     e.preventDefault();
     setDragging(false);
@@ -522,7 +538,25 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
             </span>
           </div>
         )}
-        {state.phase === 'checking' && <p>Checking every line of {state.name}…</p>}
+        {state.phase === 'checking' && (
+          <div className="form-row">
+            {checked?.name === state.name && checked.totalBytes > 0 ? (
+              <>
+                <progress
+                  max={checked.totalBytes}
+                  value={checked.bytes}
+                  aria-label={`${checked.phase === 'checking' ? 'Checking' : 'Storing'} ${state.name}`}
+                />
+                <span>
+                  {checked.phase === 'checking' ? 'Checking every line of' : 'Storing'} {state.name}:{' '}
+                  {formatPercent(checked.bytes / checked.totalBytes)} of {formatBytes(checked.totalBytes)}
+                </span>
+              </>
+            ) : (
+              <span>Checking every line of {state.name}…</span>
+            )}
+          </div>
+        )}
         {state.phase === 'invalid' && (
           <div role="alert" data-testid="import-errors">
             <p>
