@@ -3,13 +3,14 @@
  * and web mode, with desktop adapters (OS keychain secrets, notifications), wires IPC and opens
  * the window. Everything else lives in the core and is tested on Node.
  */
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { loadConfig } from './core/config';
 import { createCore, type Core } from './core/create-core';
 import { getService } from './core/module';
 import { OPENED_FILES_SERVICE, type OpenedFiles } from './core/system-module';
 import { createLogger } from './core/logger';
 import { handleAppScheme, registerAppScheme } from './desktop/app-protocol';
+import { createDialogFileChooser } from './desktop/file-dialog';
 import { createElectronNotifier } from './desktop/notifications';
 import { installAppMenu } from './desktop/menu';
 import { createSafeStorageSecretStore } from './desktop/secrets';
@@ -29,7 +30,7 @@ let mainWindow: BrowserWindow | null = null;
 const earlyFiles: string[] = [];
 
 function recordingsIn(argv: readonly string[]): string[] {
-  return argv.filter((arg) => arg.toLowerCase().endsWith('.ndjson') && !arg.startsWith('-'));
+  return argv.filter((arg) => /\.(ndjson|jsonl|csv)$/i.test(arg) && !arg.startsWith('-'));
 }
 
 function openRecording(file: string): void {
@@ -70,7 +71,20 @@ if (!app.requestSingleInstanceLock()) {
     if (rendererChoice.ignoredDevUrl) logger.warn(rendererChoice.ignoredDevUrl);
     core = createCore(config, {
       logger,
-      adapters: { secrets: createSafeStorageSecretStore(dataDir, logger), notifier: createElectronNotifier() }
+      adapters: {
+        secrets: createSafeStorageSecretStore(dataDir, logger),
+        notifier: createElectronNotifier(),
+        // Dialogs are modal to the window; the chosen file reaches the renderer only as a grant.
+        fileChooser: createDialogFileChooser(
+          {
+            showOpenDialog: (options) =>
+              mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options),
+            showSaveDialog: (options) =>
+              mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options)
+          },
+          { defaultDir: () => app.getPath('documents') }
+        )
+      }
     });
     registerIpcTransport({ ipcMain, api: core.api, logger, isTrustedUrl: isTrustedRendererUrl });
     installAppMenu(isDev);

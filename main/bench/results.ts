@@ -15,6 +15,7 @@ import {
   type BenchRun,
   type BenchRunSummary
 } from '../contract/bench';
+import { toCsv, toCsvLine, type CsvCell } from '../core/csv';
 
 /** What one client did: message and byte counts between two `performance.now()` instants. */
 export interface ClientMeasurement {
@@ -243,17 +244,18 @@ export const CSV_COLUMNS = [
   'cpu_model'
 ] as const;
 
-/** RFC 4180 quoting: only when needed, doubling quotes; a leading formula character is neutralised for spreadsheets. */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  if (typeof value === 'string' && /^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** One cell through the shared CSV writer (formula guard, RFC 4180 quoting). */
+export function csvField(value: CsvCell): string {
+  return toCsvLine([value]);
 }
 
 export function runToCsvRow(run: BenchRun): string {
+  return toCsvLine(runCsvCells(run));
+}
+
+function runCsvCells(run: BenchRun): CsvCell[] {
   const measured = run.groups.find((g) => g.role !== 'repliers') ?? run.groups[0];
-  const values: Array<string | number | null> = [
+  return [
     run.id,
     run.startedAt,
     run.finishedAt,
@@ -286,10 +288,9 @@ export function runToCsvRow(run: BenchRun): string {
     run.environment.cpus,
     run.environment.cpuModel
   ];
-  return values.map(csvField).join(',');
 }
 
 /** A header line and one line per run, CRLF-terminated as RFC 4180 asks. */
 export function runsToCsv(runs: readonly BenchRun[]): string {
-  return [CSV_COLUMNS.join(','), ...runs.map(runToCsvRow)].map((line) => `${line}\r\n`).join('');
+  return toCsv([[...CSV_COLUMNS], ...runs.map(runCsvCells)], { eol: '\r\n' });
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  /** A file is over the size cap of what takes it (an import, an upload). */
+  'FILE_TOO_LARGE',
   'CONFLICT',
   'CONFIG_INVALID',
   'DATABASE',

@@ -1,6 +1,6 @@
 /**
  * Recordings (DESIGN §4): capture a subject filter live or from a stream range into SQLite, export
- * to NDJSON / CSV, import NDJSON (checked line by line), replay into any connection.
+ * to NDJSON / CSV, import NDJSON or CSV (checked line by line), replay into any connection.
  */
 import { z } from 'zod';
 import { event, procedure } from './define';
@@ -49,6 +49,31 @@ export const StreamRangeSchema = z
 export const SubjectRuleTextSchema = z
   .string()
   .regex(/^[^=\s]+=[^=\s]+$/, 'a subject map must look like FROM=TO, e.g. orchestrator.>=replay.orchestrator.>');
+
+/**
+ * A file name inside the data directory's recordings/ (imports, web uploads) or exports/ folder:
+ * no path. Procedures never take a filesystem path; a file the user chose elsewhere comes as a grant.
+ */
+export const RecordingFileNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    // eslint-disable-next-line no-control-regex
+    (s) => !/[/\\\u0000-\u001f]/.test(s) && !s.startsWith('.'),
+    'a file name inside the folder, without "/", "\\" or a leading "."'
+  );
+
+/** An opaque id for a file the user chose (desktop dialog, file-open); never a path. */
+export const FileGrantSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a file grant id');
+
+export const RecordingFileSchema = z.object({
+  folder: z.enum(['recordings', 'exports']),
+  name: z.string(),
+  bytes: z.number().int(),
+  modifiedAt: IsoTime
+});
+export type RecordingFilePayload = z.infer<typeof RecordingFileSchema>;
 
 export const LineErrorSchema = z.object({ line: z.number().int(), message: z.string() });
 
@@ -102,18 +127,52 @@ export const recordingsProcedures = {
         recordingId: z.number().int().optional(),
         range: StreamRangeSchema.optional(),
         format: z.enum(['ndjson', 'csv']).default('ndjson'),
-        /** File to write on the machine running the core. */
-        path: z.string().min(1)
+        /** A new file in the data directory's exports/ folder (default: a name made from the recording). */
+        file: RecordingFileNameSchema.optional(),
+        /** Or a file the user chose in the desktop's save dialog (recordings.chooseFile). */
+        grant: FileGrantSchema.optional()
       })
       .strict()
-      .refine((v) => (v.recordingId === undefined) !== (v.range === undefined), 'give either recordingId or range'),
-    z.object({ path: z.string(), count: z.number().int(), bytes: z.number().int() }),
-    'Export a recording or a stream range to NDJSON or CSV'
+      .refine((v) => (v.recordingId === undefined) !== (v.range === undefined), 'give either recordingId or range')
+      .refine((v) => v.file === undefined || v.grant === undefined, 'give either file or grant, not both'),
+    z.object({
+      /** Name in exports/ (web mode downloads it from /files/exports/NAME), null for a chosen file. */
+      file: z.string().nullable(),
+      path: z.string(),
+      count: z.number().int(),
+      bytes: z.number().int()
+    }),
+    'Export a recording or a stream range to NDJSON or CSV: a new file in exports/ (never overwritten, mode 0600) or a chosen file'
   ),
   'recordings.import': procedure(
-    z.object({ path: z.string().min(1), name: z.string().min(1).max(200).optional() }).strict(),
+    z
+      .object({
+        /** A file in the data directory's recordings/ folder (where web uploads land). */
+        file: RecordingFileNameSchema.optional(),
+        /** Or a file the user chose (desktop dialog or file-open): its grant. */
+        grant: FileGrantSchema.optional(),
+        name: z.string().min(1).max(200).optional()
+      })
+      .strict()
+      .refine((v) => (v.file === undefined) !== (v.grant === undefined), 'give either file or grant'),
     RecordingSchema,
-    'Import an NDJSON file as a recording; a malformed file fails with INVALID_INPUT listing bad lines by number'
+    'Import an NDJSON or CSV recording file, read as a stream; a malformed file fails with INVALID_INPUT listing bad lines by number, and nothing is stored'
+  ),
+  'recordings.files': procedure(
+    z.object({}).strict(),
+    z.object({ files: z.array(RecordingFileSchema), maxImportBytes: z.number().int() }),
+    "Files in the data directory's recordings/ (uploads, imports) and exports/ folders, and the import size limit"
+  ),
+  'recordings.chooseFile': procedure(
+    z
+      .object({
+        purpose: z.enum(['import', 'export']),
+        format: z.enum(['ndjson', 'csv']).optional(),
+        suggestedName: RecordingFileNameSchema.optional()
+      })
+      .strict(),
+    z.object({ grant: z.string().nullable(), name: z.string().nullable() }),
+    'Desktop: ask the user for a file with a native dialog; the grant stands for the chosen file (null when cancelled). UNAVAILABLE in web mode and the CLI'
   ),
   'recordings.replay': procedure(
     z
@@ -123,9 +182,12 @@ export const recordingsProcedures = {
         speed: z.number().positive().max(10_000).nullable().default(null),
         subjectMap: z.array(SubjectRuleTextSchema).max(50).default([]),
         /** Replay into these servers instead of the core's connection. */
-        servers: z.array(NatsUrlSchema).min(1).max(32).optional()
+        servers: z.array(NatsUrlSchema).min(1).max(32).optional(),
+        /** Or through this saved connection profile (its servers, credentials and TLS). */
+        profileId: z.string().min(1).max(200).optional()
       })
-      .strict(),
+      .strict()
+      .refine((v) => v.servers === undefined || v.profileId === undefined, 'give either servers or profileId'),
     z.object({ replayId: z.string(), total: z.number().int() }),
     'Replay a recording (progress on recordings.progress)'
   ),
@@ -136,7 +198,20 @@ export const recordingsProcedures = {
   )
 } as const;
 
+export const ImportProgressSchema = z.object({
+  /** The file's name (as the import shows it). */
+  name: z.string(),
+  /** First every line is checked, then the messages are stored. */
+  phase: z.enum(['checking', 'storing']),
+  bytes: z.number().int(),
+  totalBytes: z.number().int()
+});
+export type ImportProgressPayload = z.infer<typeof ImportProgressSchema>;
+
 export const recordingsEvents = {
+  'recordings.importProgress': event(ImportProgressSchema, 'Progress of an import, a few times a second', {
+    maxQueued: 50
+  }),
   'recordings.progress': event(ReplayProgressSchema, 'Progress of a replay, a few times a second and at the end', {
     maxQueued: 200
   }),

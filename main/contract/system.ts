@@ -43,7 +43,8 @@ export const NoticeSchema = z.object({
 export type Notice = z.infer<typeof NoticeSchema>;
 
 /** A recording file the OS asked the app to open (double-click on a .ndjson, or a path on the command line). */
-export const OpenedFileSchema = z.object({ path: z.string(), time: z.string() });
+/** A file the OS handed the app: its name and the grant that stands for it (the path stays in the core). */
+export const OpenedFileSchema = z.object({ name: z.string(), grant: z.string(), time: z.string() });
 export type OpenedFile = z.infer<typeof OpenedFileSchema>;
 
 /**

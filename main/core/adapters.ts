@@ -2,6 +2,7 @@
  * What the core needs from its host and cannot do itself. The desktop shell passes Electron-backed
  * implementations; headless runs get the defaults (key-file secrets, no notifications).
  */
+import type { FileGrants, GrantedFile } from './file-grants';
 import type { SecretStore } from './secrets';
 
 export interface DesktopNotification {
@@ -14,7 +15,23 @@ export interface Notifier {
   notify(notification: DesktopNotification): void;
 }
 
+/** What the user is asked for in a file dialog. */
+export interface FileChoiceRequest {
+  purpose: 'import' | 'export';
+  format?: 'ndjson' | 'csv';
+  suggestedName?: string;
+}
+
+/**
+ * A native file dialog (the desktop shell): shows it, registers the file the user chose in
+ * `grants` and returns the grant, or null when the user cancelled.
+ */
+export interface FileChooser {
+  choose(request: FileChoiceRequest, grants: FileGrants): Promise<GrantedFile | null>;
+}
+
 export interface HostAdapters {
   secrets?: SecretStore;
   notifier?: Notifier;
+  fileChooser?: FileChooser;
 }

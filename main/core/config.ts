@@ -88,6 +88,8 @@ export interface Config {
   monitoring: MonitoringSettings;
   /** Who runs the engine when several cores share one NATS account (`engine.role`, `engine.group`, `engine.leaseTtlMs`). */
   leadership: LeadershipConfig;
+  /** Largest recording file an import or a web upload takes (bytes). */
+  recordings: { maxImportBytes: number };
 }
 
 export interface LeadershipConfig {
@@ -154,7 +156,18 @@ export const ConfigFileSchema = z
       leaseTtlMs: z.number().int().min(1000).max(600_000).optional()
     }).optional(),
     bridge: BridgeSettingsFileSchema.optional(),
-    monitoring: MonitoringSettingsFileSchema.optional()
+    monitoring: MonitoringSettingsFileSchema.optional(),
+    recordings: z
+      .object({
+        maxImportBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 ** 3)
+          .optional()
+      })
+      .strict()
+      .optional()
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
@@ -325,6 +338,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       group: file.engine?.group ?? 'synos',
       ttlMs: file.engine?.leaseTtlMs ?? 5000
     },
+    recordings: { maxImportBytes: file.recordings?.maxImportBytes ?? 2 * 1024 ** 3 },
     ...engineAndBridge(file, configFile)
   };
 }

@@ -22,6 +22,7 @@ import { MIGRATIONS } from '../store/migrations';
 import type { HostAdapters } from './adapters';
 import type { Config } from './config';
 import { EventHub } from './event-hub';
+import { FileGrants } from './file-grants';
 import { createLogger, type Logger } from './logger';
 import { MODULES } from './modules';
 import { NoticeBoard, type CoreContext, type CoreModule, type ModuleFactory } from './module';
@@ -106,6 +107,8 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     nats,
     secrets: options.adapters?.secrets ?? createKeyFileSecretStore(config.dataDir, logger),
     notifier: options.adapters?.notifier ?? null,
+    grants: new FileGrants(),
+    fileChooser: options.adapters?.fileChooser ?? null,
     notices,
     startedAt: new Date(),
     services: new Map()

@@ -7,7 +7,8 @@ import type { Notice } from '../contract';
 import type { Handlers } from '../api/router';
 import type { Database } from '../store/database';
 import type { ConnectionManager } from '../nats/connection';
-import type { Notifier } from './adapters';
+import type { FileChooser, Notifier } from './adapters';
+import type { FileGrants } from './file-grants';
 import type { Config } from './config';
 import type { EventHub } from './event-hub';
 import type { Logger } from './logger';
@@ -23,6 +24,10 @@ export interface CoreContext {
   nats: ConnectionManager;
   secrets: SecretStore;
   notifier: Notifier | null;
+  /** Files the user chose (dialog, file-open), known to the API only by grant id. */
+  grants: FileGrants;
+  /** The desktop's native file dialog; null in web mode and the CLI. */
+  fileChooser: FileChooser | null;
   notices: NoticeBoard;
   startedAt: Date;
   /**

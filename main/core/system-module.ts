@@ -16,8 +16,10 @@ export class OpenedFiles {
   private pending: OpenedFile[] = [];
   constructor(private readonly ctx: CoreContext) {}
 
+  /** The shell offers a file the OS opened with the app; the UI gets a read grant, never the path. */
   offer(file: string): void {
-    const opened: OpenedFile = { path: path.resolve(file), time: new Date().toISOString() };
+    const { grant, name } = this.ctx.grants.grant(path.resolve(file), 'read');
+    const opened: OpenedFile = { name, grant, time: new Date().toISOString() };
     this.pending.push(opened);
     this.ctx.events.emit('system.fileOpened', opened);
   }

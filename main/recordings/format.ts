@@ -6,6 +6,7 @@
  * each bad one by line number before anything is sent.
  */
 import { z } from 'zod';
+import { toCsv, toCsvLine, unguardCsvText, type CsvCell } from '../core/csv';
 
 /** One captured message. */
 export interface RecordedMessage {
@@ -56,23 +57,32 @@ export function toNdjsonLine(m: RecordedMessage): string {
   return JSON.stringify(line);
 }
 
-export const CSV_HEADER = 'seq,time,subject,encoding,payload,headers';
+export const CSV_COLUMNS = ['seq', 'time', 'subject', 'encoding', 'payload', 'headers'] as const;
+export const CSV_HEADER = CSV_COLUMNS.join(',');
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * One CSV row through the shared writer (formula guard, RFC 4180 quoting); headers as a JSON object
+ * in the last column.
+ */
+export function toCsvRow(m: RecordedMessage): string {
+  return toCsvLine(csvCells(m));
 }
 
-/** One CSV row (RFC 4180 quoting); headers as a JSON object in the last column. */
-export function toCsvRow(m: RecordedMessage): string {
+/** Several rows at once, each ended by a line feed (faster than one call per row on exports). */
+export function toCsvRows(messages: readonly RecordedMessage[]): string {
+  return toCsv(messages.map(csvCells));
+}
+
+function csvCells(m: RecordedMessage): CsvCell[] {
   const text = payloadAsText(m.payload);
   return [
-    m.seq === null ? '' : String(m.seq),
+    m.seq,
     new Date(m.time).toISOString(),
-    csvCell(m.subject),
+    m.subject,
     text === null ? 'base64' : 'utf8',
-    csvCell(text ?? Buffer.from(m.payload).toString('base64')),
-    m.headers ? csvCell(JSON.stringify(m.headers)) : ''
-  ].join(',');
+    text ?? Buffer.from(m.payload).toString('base64'),
+    m.headers ? JSON.stringify(m.headers) : null
+  ];
 }
 
 const SubjectToken = /^[^\s.*>]+$/;
@@ -109,6 +119,164 @@ export interface ParsedNdjson {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const KNOWN_FIELDS = new Set<string>(CSV_COLUMNS);
+
+/**
+ * Why JSON.parse refused a line, without the line: V8's message quotes the text it choked on, and
+ * a file that is not a recording (a password file imported by mistake) must not be echoed back.
+ */
+function jsonProblem(error: unknown): string {
+  const message = (error as Error).message;
+  if (/end of JSON input|Unterminated/i.test(message)) return 'not JSON (it ends in the middle of a value)';
+  const at = /position (\d+)/.exec(message);
+  return at ? `not JSON (unexpected character at column ${Number(at[1]) + 1})` : 'not JSON';
+}
+
+/** The schema's complaints, naming only the fields a recording has (never a value from the file). */
+function schemaProblems(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const field = issue.path.length > 0 && KNOWN_FIELDS.has(String(issue.path[0])) ? String(issue.path[0]) : null;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown field${issue.keys.length === 1 ? '' : 's'} (a line has only ${CSV_COLUMNS.join(', ')})`;
+      if (issue.code === 'invalid_type' && issue.path.length === 0) return 'a line must be a JSON object';
+      if (issue.code === 'invalid_format' && field === 'time')
+        return 'time: must be an ISO-8601 time with its offset, e.g. 2026-01-31T12:00:00Z';
+      return `${field ?? '(line)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** A parsed line value (from JSON or from CSV cells) as a message, or what is wrong with it. */
+export function messageFromValue(value: unknown): RecordedMessage | string {
+  const parsed = LineSchema.safeParse(value);
+  if (!parsed.success) return schemaProblems(parsed.error.issues);
+  const l = parsed.data;
+  if (l.encoding === 'base64' && !BASE64.test(l.payload))
+    return 'payload: encoding is base64 but the payload is not valid base64';
+  let headers: Record<string, string[]> | null = null;
+  if (l.headers) {
+    headers = {};
+    for (const [k, v] of Object.entries(l.headers)) headers[k] = Array.isArray(v) ? v : [v];
+  }
+  return {
+    subject: l.subject,
+    headers,
+    payload:
+      l.encoding === 'base64' ? new Uint8Array(Buffer.from(l.payload, 'base64')) : new TextEncoder().encode(l.payload),
+    time: Date.parse(l.time),
+    seq: l.seq ?? null
+  };
+}
+
+/** One NDJSON line as a message, or what is wrong with it (never quoting the line). */
+export function messageFromNdjsonLine(raw: string): RecordedMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    return jsonProblem(error);
+  }
+  return messageFromValue(value);
+}
+
+/** Six CSV cells (as {@link toCsvRows} writes them) as a message, or what is wrong with them. */
+export function messageFromCsvCells(cells: readonly string[]): RecordedMessage | string {
+  if (cells.length !== CSV_COLUMNS.length)
+    return `a row has ${CSV_COLUMNS.length} cells (${CSV_COLUMNS.join(',')}), this one has ${cells.length}`;
+  const [seq, time, subject, encoding, payload, headers] = cells.map(unguardCsvText) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string
+  ];
+  let headerValue: unknown = null;
+  if (headers !== '') {
+    try {
+      headerValue = JSON.parse(headers);
+    } catch (error) {
+      return `headers: ${jsonProblem(error)}`;
+    }
+  }
+  if (seq !== '' && !/^\d+$/.test(seq)) return 'seq: must be a whole number or empty';
+  return messageFromValue({
+    seq: seq === '' ? null : Number(seq),
+    time,
+    subject,
+    encoding,
+    payload,
+    headers: headerValue
+  });
+}
+
+/**
+ * Reassembles CSV records from lines: a quoted cell may hold line ends, so a record can span lines.
+ * `push` returns the finished record's cells and first line number, or null while a quote is open.
+ */
+export class CsvRecordReader {
+  private pending = '';
+  private startLine = 0;
+  private open = false;
+
+  push(line: number, text: string, eol: string): { line: number; cells: string[] } | null {
+    if (!this.open) {
+      this.pending = text;
+      this.startLine = line;
+    } else {
+      this.pending += text;
+    }
+    // Only the new text is scanned: the record's quote parity so far is `open`.
+    if (oddQuotes(text)) this.open = !this.open;
+    if (this.open) {
+      this.pending += eol;
+      return null;
+    }
+    const cells = splitCsvRecord(this.pending);
+    this.pending = '';
+    return { line: this.startLine, cells };
+  }
+
+  /** The line where a record still open at the end of the file began, or null. */
+  unterminated(): number | null {
+    return this.open ? this.startLine : null;
+  }
+
+  /** Characters held for an open record (to refuse a runaway quote before it eats memory). */
+  get heldLength(): number {
+    return this.open ? this.pending.length : 0;
+  }
+}
+
+function oddQuotes(text: string): boolean {
+  let odd = false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 34) odd = !odd;
+  return odd;
+}
+
+/** RFC 4180 cells of one complete record (quotes balanced). */
+function splitCsvRecord(text: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
 
 /**
  * Parses and checks NDJSON text. Every bad line is reported (up to `maxErrors`), with its line
@@ -120,45 +288,11 @@ export function parseNdjson(text: string, maxErrors = 100): ParsedNdjson {
   const lines = text.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, index) => {
-    const line = index + 1;
     if (raw.trim() === '') return;
-    const fail = (message: string): void => {
-      if (errors.length < maxErrors) errors.push({ line, message });
-    };
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      fail(`not JSON: ${(error as Error).message}`);
-      return;
-    }
-    const parsed = LineSchema.safeParse(value);
-    if (!parsed.success) {
-      fail(
-        parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(line)'}: ${i.message}`).join('; ')
-      );
-      return;
-    }
-    const l = parsed.data;
-    if (l.encoding === 'base64' && !BASE64.test(l.payload)) {
-      fail('payload: encoding is base64 but the payload is not valid base64');
-      return;
-    }
-    let headers: Record<string, string[]> | null = null;
-    if (l.headers) {
-      headers = {};
-      for (const [k, v] of Object.entries(l.headers)) headers[k] = Array.isArray(v) ? v : [v];
-    }
-    messages.push({
-      subject: l.subject,
-      headers,
-      payload:
-        l.encoding === 'base64'
-          ? new Uint8Array(Buffer.from(l.payload, 'base64'))
-          : new TextEncoder().encode(l.payload),
-      time: Date.parse(l.time),
-      seq: l.seq ?? null
-    });
+    const result = messageFromNdjsonLine(raw);
+    if (typeof result === 'string') {
+      if (errors.length < maxErrors) errors.push({ line: index + 1, message: result });
+    } else messages.push(result);
   });
   return { messages, errors, lines: lines.length };
 }

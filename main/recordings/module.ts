@@ -2,9 +2,17 @@
  * Recordings as a core module: the `recordings` service and the recordings.* procedures; pushes
  * recordings.updated (coalesced per recording) and recordings.progress.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { ContractError, type RecordingFilePayload } from '../contract';
 import type { ModuleFactory } from '../core/module';
+import { buildConnectOptions } from '../nats/connection';
+import { PROFILES_SERVICE } from '../nats/module';
+import type { ProfileStore } from '../nats/profiles';
 import type { ResilienceManager } from '../resilience/breakers';
 import { RESILIENCE_SERVICE } from '../resilience/module';
+import { EXPORTS_FOLDER, folderPath, RECORDINGS_FOLDER } from './files';
 import { RecordingService, toRecordingPayload } from './service';
 import { RecordingStore, type Recording } from './store';
 
@@ -22,7 +30,22 @@ export const recordingsModule: ModuleFactory = (ctx) => {
   };
   const service = new RecordingService({
     store,
+    dataDir: ctx.config.dataDir,
+    grants: ctx.grants,
+    maxImportBytes: ctx.config.recordings.maxImportBytes,
     connection: () => ctx.nats.requireConnection(),
+    connectProfile: async (profileId) => {
+      const profiles = ctx.services.get(PROFILES_SERVICE) as ProfileStore | undefined;
+      if (!profiles) throw new ContractError('UNAVAILABLE', 'connection profiles are not part of this core');
+      const target = profiles.target(profileId);
+      return connect({
+        ...buildConnectOptions(
+          { name: 'synos-control-center replay', connectTimeoutMs: 10_000, auth: target.auth, tls: target.tls },
+          target.servers
+        ),
+        reconnect: false
+      });
+    },
     breakers: (ctx.services.get(RESILIENCE_SERVICE) as ResilienceManager | undefined) ?? null,
     logger: ctx.logger.child({ part: 'recordings' }),
     onUpdated: (r) => {
@@ -30,7 +53,8 @@ export const recordingsModule: ModuleFactory = (ctx) => {
       pendingUpdates.set(r.id, r);
       flushTimer ??= setTimeout(flushUpdates, 250);
     },
-    onProgress: (p) => ctx.events.emit('recordings.progress', p)
+    onProgress: (p) => ctx.events.emit('recordings.progress', p),
+    onImportProgress: (p) => ctx.events.emit('recordings.importProgress', p)
   });
   ctx.services.set(RECORDINGS_SERVICE, service);
 
@@ -60,19 +84,61 @@ export const recordingsModule: ModuleFactory = (ctx) => {
       'recordings.stop': async (input) => toRecordingPayload(await service.stop(input.id)),
       'recordings.delete': (input) => ({ deleted: service.delete(input.id) }),
       'recordings.export': (input) =>
-        service.exportToFile(
+        service.exportTo(
           input.recordingId !== undefined ? { recordingId: input.recordingId } : { range: input.range! },
           input.format,
-          input.path
+          input.grant !== undefined ? { grant: input.grant } : input.file !== undefined ? { file: input.file } : {}
         ),
-      'recordings.import': (input) => toRecordingPayload(service.importFile(input.path, input.name)),
+      'recordings.import': async (input) =>
+        toRecordingPayload(
+          await service.importFile(
+            input.grant !== undefined ? { grant: input.grant } : { file: input.file! },
+            input.name
+          )
+        ),
+      'recordings.files': () => ({ files: listFiles(ctx.config.dataDir), maxImportBytes: service.maxImportBytes }),
+      'recordings.chooseFile': async (input) => {
+        if (!ctx.fileChooser) {
+          throw new ContractError('UNAVAILABLE', 'there is no file dialog here (web mode or the command line)', {
+            hint: 'In the browser, upload the file (Open or drop it on the Recordings view); on the command line, give its path.'
+          });
+        }
+        const chosen = await ctx.fileChooser.choose(
+          {
+            purpose: input.purpose,
+            ...(input.format ? { format: input.format } : {}),
+            ...(input.suggestedName ? { suggestedName: input.suggestedName } : {})
+          },
+          ctx.grants
+        );
+        return { grant: chosen?.grant ?? null, name: chosen?.name ?? null };
+      },
       'recordings.replay': (input) =>
         service.replay(input.id, {
           speed: input.speed,
           subjectMap: input.subjectMap,
-          ...(input.servers ? { servers: input.servers } : {})
+          ...(input.servers ? { servers: input.servers } : {}),
+          ...(input.profileId ? { profileId: input.profileId } : {})
         }),
       'recordings.cancelReplay': (input) => ({ cancelled: service.cancelReplay(input.replayId) })
     }
   };
 };
+
+/** Regular files of the recordings/ and exports/ folders, newest first. */
+function listFiles(dataDir: string): RecordingFilePayload[] {
+  const files: RecordingFilePayload[] = [];
+  for (const folder of [RECORDINGS_FOLDER, EXPORTS_FOLDER] as const) {
+    const dir = folderPath(dataDir, folder);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      try {
+        const stat = fs.lstatSync(path.join(dir, entry.name));
+        files.push({ folder, name: entry.name, bytes: stat.size, modifiedAt: stat.mtime.toISOString() });
+      } catch {
+        // Removed between the listing and the stat: not listed.
+      }
+    }
+  }
+  return files.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+}

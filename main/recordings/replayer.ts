@@ -34,7 +34,7 @@ const FLUSH_EVERY = 2000;
 
 export async function replayMessages(
   nc: NatsConnection,
-  messages: Iterable<RecordedMessage>,
+  messages: Iterable<RecordedMessage> | AsyncIterable<RecordedMessage>,
   options: ReplayOptions
 ): Promise<ReplayProgress> {
   const started = performance.now();
@@ -55,7 +55,7 @@ export async function replayMessages(
       done
     };
   };
-  for (const m of messages) {
+  for await (const m of messages) {
     if (options.signal?.aborted)
       throw new ContractError('CANCELLED', `replay cancelled after ${sent} of ${options.total} messages`);
     if (options.speed !== null) {

@@ -3,25 +3,40 @@
  * contract handlers (module.ts) and the CLI.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
+import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ContractError, type RecordingPayload, type ReplayProgressPayload } from '../contract';
+import {
+  ContractError,
+  type ImportProgressPayload,
+  type RecordingPayload,
+  type ReplayProgressPayload
+} from '../contract';
+import type { FileGrants } from '../core/file-grants';
 import type { Logger } from '../core/logger';
 import type { ResilienceManager } from '../resilience/breakers';
 import { captureLive, readStreamRange, type LiveCapture, type StreamRange } from './capture';
 import {
+  createExportFile,
+  DEFAULT_MAX_IMPORT_BYTES,
+  EXPORTS_FOLDER,
+  fileInFolder,
+  folderPath,
+  freeName,
+  ImportFile,
+  RECORDINGS_FOLDER,
+  safeFileStem
+} from './files';
+import {
   CSV_HEADER,
-  parseNdjson,
   parseSubjectRule,
-  toCsvRow,
+  toCsvRows,
   toNdjsonLine,
-  type LineError,
   type RecordedMessage,
   type SubjectRule
 } from './format';
 import { replayMessages } from './replayer';
 import type { Recording, RecordingStore } from './store';
-import { plural } from '../contract/text';
+import { checkRecordingFile, readRecordingBatches } from './import';
 
 export function toRecordingPayload(r: Recording): RecordingPayload {
   const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -34,33 +49,22 @@ export function toRecordingPayload(r: Recording): RecordingPayload {
   };
 }
 
-/** A malformed import: INVALID_INPUT listing the bad lines. */
-export function malformedFileError(file: string, errors: LineError[], lines: number): ContractError {
-  const shown = errors
-    .slice(0, 10)
-    .map((e) => `line ${e.line}: ${e.message}`)
-    .join('\n  ');
-  return new ContractError(
-    'INVALID_INPUT',
-    `${file} is not a valid recording: ${plural(errors.length, 'bad line')}${errors.length >= 100 ? ' (or more)' : ''} of ${lines}; nothing was sent.\n  ${shown}`,
-    {
-      errors,
-      hint: 'Each line must be a JSON object {subject, headers, payload, encoding, time, seq}, as "synos-cc export" writes.'
-    }
-  );
-}
+/**
+ * Where an import comes from: a file name in the data directory's recordings/ folder (web uploads
+ * land there), a grant for a file the user chose (desktop dialog, file-open), or a path the CLI
+ * user typed. Procedures offer only the first two.
+ */
+export type ImportSource = { file: string } | { grant: string } | { path: string };
 
-/** Reads and checks an NDJSON file; throws INVALID_INPUT with line numbers when any line is bad. */
-export function readNdjsonFile(file: string): RecordedMessage[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ContractError('NOT_FOUND', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  const parsed = parseNdjson(text);
-  if (parsed.errors.length > 0) throw malformedFileError(file, parsed.errors, parsed.lines);
-  return parsed.messages;
+/** Where an export goes: a file name in exports/ (default: one made from the recording), a grant, a CLI path. */
+export type ExportTarget = { file?: string } | { grant: string } | { path: string };
+
+export interface ExportResult {
+  /** The file name in exports/, when it went there (web mode downloads it by this name). */
+  file: string | null;
+  path: string;
+  count: number;
+  bytes: number;
 }
 
 export function parseSubjectRules(texts: readonly string[]): SubjectRule[] {
@@ -75,11 +79,19 @@ export function parseSubjectRules(texts: readonly string[]): SubjectRule[] {
 
 export interface RecordingServiceDeps {
   store: RecordingStore;
+  /** The data directory: imports are read from its recordings/ folder, exports written to exports/. */
+  dataDir: string;
+  grants: FileGrants;
+  /** Largest file an import reads (default 2 GiB). */
+  maxImportBytes?: number;
   connection: () => NatsConnection;
+  /** A connection of its own through a saved profile (replay into another server). */
+  connectProfile?: (profileId: string) => Promise<NatsConnection>;
   breakers: ResilienceManager | null;
   logger: Logger;
   onUpdated?: (recording: Recording) => void;
   onProgress?: (progress: ReplayProgressPayload) => void;
+  onImportProgress?: (progress: ImportProgressPayload) => void;
 }
 
 export class RecordingService {
@@ -188,22 +200,21 @@ export class RecordingService {
   ): Promise<{ count: number; bytes: number }> {
     let count = 0;
     let bytes = 0;
-    const line = format === 'ndjson' ? toNdjsonLine : toCsvRow;
     const emit = async (batch: Iterable<RecordedMessage>): Promise<void> => {
-      let chunk = '';
-      for (const m of batch) {
-        chunk += line(m) + '\n';
-        count++;
-        if (chunk.length > 256 * 1024) {
-          bytes += Buffer.byteLength(chunk);
-          await write(chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) {
+      let pending: RecordedMessage[] = [];
+      const flush = async (): Promise<void> => {
+        if (pending.length === 0) return;
+        const chunk = format === 'ndjson' ? pending.map((m) => toNdjsonLine(m) + '\n').join('') : toCsvRows(pending);
+        count += pending.length;
+        pending = [];
         bytes += Buffer.byteLength(chunk);
         await write(chunk);
+      };
+      for (const m of batch) {
+        pending.push(m);
+        if (pending.length >= 1000) await flush();
       }
+      await flush();
     };
     if (format === 'csv') {
       bytes += CSV_HEADER.length + 1;
@@ -221,34 +232,99 @@ export class RecordingService {
     return { count, bytes };
   }
 
-  /** Exports to a file on this machine. */
-  async exportToFile(
+  get maxImportBytes(): number {
+    return this.deps.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+  }
+
+  /** Opens an import source: a regular file, capped, confined to recordings/ when named by file. */
+  async openImport(source: ImportSource): Promise<ImportFile> {
+    const maxBytes = this.maxImportBytes;
+    if ('file' in source) {
+      return ImportFile.open(fileInFolder(this.deps.dataDir, RECORDINGS_FOLDER, source.file), {
+        maxBytes,
+        folder: folderPath(this.deps.dataDir, RECORDINGS_FOLDER),
+        shown: `${RECORDINGS_FOLDER}/${source.file}`
+      });
+    }
+    if ('grant' in source) {
+      const granted = this.deps.grants.resolve(source.grant, 'read');
+      return ImportFile.open(granted.path, { maxBytes, shown: granted.name });
+    }
+    return ImportFile.open(path.resolve(source.path), { maxBytes, shown: source.path });
+  }
+
+  /** Writes a recording or a stream range to an export target; see {@link ExportTarget}. */
+  async exportTo(
     source: { recordingId: number } | { range: StreamRange },
     format: 'ndjson' | 'csv',
-    file: string
-  ): Promise<{ path: string; count: number; bytes: number }> {
-    const fd = fs.openSync(file, 'w');
-    try {
-      const result = await this.export(source, format, (text) => {
-        fs.writeSync(fd, text);
+    target: ExportTarget
+  ): Promise<ExportResult> {
+    if ('recordingId' in source && !this.deps.store.get(source.recordingId))
+      throw new ContractError('NOT_FOUND', `recording ${source.recordingId} does not exist`);
+    let file: string | null = null;
+    let out;
+    if ('grant' in target) {
+      const granted = this.deps.grants.resolve(target.grant, 'write');
+      out = await createExportFile(granted.path, { mode: 'replace', shown: granted.name });
+    } else if ('path' in target) {
+      out = await createExportFile(path.resolve(target.path), { mode: 'exclusive', shown: target.path });
+    } else {
+      const dir = folderPath(this.deps.dataDir, EXPORTS_FOLDER);
+      file = target.file ?? freeName(dir, `${this.defaultStem(source)}.${format}`);
+      out = await createExportFile(fileInFolder(this.deps.dataDir, EXPORTS_FOLDER, file), {
+        mode: 'exclusive',
+        shown: `${EXPORTS_FOLDER}/${file}`
       });
-      return { path: file, ...result };
-    } finally {
-      fs.closeSync(fd);
+    }
+    try {
+      const result = await this.export(source, format, (text) => out.write(text));
+      await out.commit();
+      return { file, path: out.path, ...result };
+    } catch (error) {
+      await out.abort();
+      throw error;
     }
   }
 
-  /** Imports an NDJSON file after checking every line (nothing is stored when one is bad). */
-  importFile(file: string, name?: string): Recording {
-    const messages = readNdjsonFile(file);
-    const recording = this.deps.store.create({
-      name: name ?? file.split(/[\\/]/).pop() ?? file,
-      filter: '>',
-      source: 'import'
-    });
-    for (let i = 0; i < messages.length; i += 5000) this.deps.store.append(recording.id, messages.slice(i, i + 5000));
-    this.deps.store.finish(recording.id, 'complete');
-    return this.updated(recording.id);
+  private defaultStem(source: { recordingId: number } | { range: StreamRange }): string {
+    if ('range' in source) return safeFileStem(`${source.range.stream}-${new Date().toISOString().slice(0, 19)}`);
+    const r = this.deps.store.require(source.recordingId);
+    return safeFileStem(`${r.name}-${r.id}`);
+  }
+
+  /**
+   * Imports a recording file: every line is checked first (INVALID_INPUT with line numbers, nothing
+   * stored), then the messages are stored batch by batch as they are read again.
+   */
+  async importFile(source: ImportSource, name?: string): Promise<Recording> {
+    const file = await this.openImport(source);
+    let phase: ImportProgressPayload['phase'] = 'checking';
+    const shown = name ?? file.name;
+    const report = (): void =>
+      this.deps.onImportProgress?.({ name: shown, phase, bytes: file.bytesRead, totalBytes: file.size });
+    const ticker = setInterval(report, 250);
+    try {
+      await checkRecordingFile(file);
+      phase = 'storing';
+      const recording = this.deps.store.create({ name: name ?? file.name, filter: '>', source: 'import' });
+      try {
+        // Small batches, each its own short transaction, with a turn of the event loop between them:
+        // requests (/healthz, the UI) are answered while a large file is stored.
+        for await (const batch of readRecordingBatches(file, 200)) {
+          this.deps.store.append(recording.id, batch);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch (error) {
+        this.deps.store.delete(recording.id);
+        throw error;
+      }
+      this.deps.store.finish(recording.id, 'complete');
+      report();
+      return this.updated(recording.id);
+    } finally {
+      clearInterval(ticker);
+      await file.close();
+    }
   }
 
   /**
@@ -257,14 +333,27 @@ export class RecordingService {
    */
   async replay(
     id: number,
-    options: { speed: number | null; subjectMap: readonly string[]; servers?: string[] }
+    options: { speed: number | null; subjectMap: readonly string[]; servers?: string[]; profileId?: string }
   ): Promise<{ replayId: string; total: number }> {
     const recording = this.deps.store.get(id);
     if (!recording) throw new ContractError('NOT_FOUND', `recording ${id} does not exist`);
     const rules = parseSubjectRules(options.subjectMap);
     let nc: NatsConnection;
     let own = false;
-    if (options.servers) {
+    if (options.profileId !== undefined) {
+      if (!this.deps.connectProfile)
+        throw new ContractError('UNAVAILABLE', 'replay through a profile is not available here');
+      try {
+        nc = await this.deps.connectProfile(options.profileId);
+        own = true;
+      } catch (error) {
+        if (error instanceof ContractError) throw error;
+        throw new ContractError(
+          'NATS_UNREACHABLE',
+          `cannot connect through profile ${options.profileId} for the replay: ${(error as Error).message}`
+        );
+      }
+    } else if (options.servers) {
       try {
         nc = await connect({ servers: options.servers, name: 'synos-control-center replay' });
         own = true;

@@ -20,6 +20,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_PATH, type CallRequest } from '../contract';
 import type { CoreApi } from '../core/create-core';
 import type { Logger } from '../core/logger';
+import type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 import { APP_VERSION } from '../core/version';
 import { AuthThrottle, RefusalSummary, type AuthThrottleOptions } from './auth-throttle';
 import { ClientSession } from './session';
@@ -73,32 +74,7 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** What a route handler gets for one request. */
-export interface RouteContext {
-  req: http.IncomingMessage;
-  res: http.ServerResponse;
-  url: URL;
-  api: CoreApi;
-  logger: Logger;
-  /**
-   * Checks the token (Authorization: Bearer, or ?token=) under the per-client throttle. When it
-   * fails it has already answered 401 or 429, and the handler just returns.
-   */
-  authorize(): boolean;
-  /** Whether the request's Origin header, when it has one, is one of the server's own. */
-  sameOrigin(): boolean;
-  /** Answers with a JSON body (objects) or plain text (strings). */
-  send(status: number, body: unknown, headers?: Record<string, string>): void;
-}
-
-export interface WebRoute {
-  /** An exact path, or a prefix when it ends in '/'. */
-  path: string;
-  methods: readonly string[];
-  handle(context: RouteContext): void | Promise<void>;
-}
-
-export type WebRouteFactory = (deps: { api: CoreApi; logger: Logger }) => WebRoute | readonly WebRoute[];
+export type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 
 /** Feature routes mounted on every web server, one line each (the static UI answers everything else). */
 const ROUTES: readonly WebRouteFactory[] = [];

@@ -51,6 +51,16 @@ export function App() {
   const openPalette = useCallback(() => setPaletteOpen(true), []);
   useViewKeys(route.view, openPalette);
 
+  // A recording the OS opened with the app (double-click, "Open with") is imported in the
+  // Recordings card of the Outbox view: go there; the card takes the file and checks it.
+  useEffect(
+    () =>
+      client.subscribe('system.fileOpened', () => {
+        if (route.view !== 'outbox') navigate('outbox');
+      }),
+    [client, route.view]
+  );
+
   // Move focus to the view's heading on navigation, so keyboard and screen-reader users land in it.
   useEffect(() => {
     document.querySelector<HTMLElement>('main h1')?.focus({ preventScroll: true });

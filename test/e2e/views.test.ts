@@ -218,25 +218,29 @@ describe('every view on real data', () => {
       .toBeGreaterThan(0);
     await live.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('stopped');
-    const file = path.join(tempDir(), 'ui-live.ndjson');
     await live.getByRole('button', { name: 'Export…' }).click();
-    await page.getByRole('form', { name: 'Export ui-live' }).getByLabel('File on the server').fill(file);
-    await page.getByRole('form', { name: 'Export ui-live' }).getByRole('button', { name: 'Export' }).click();
+    const exportForm = page.getByRole('form', { name: 'Export ui-live' });
+    await exportForm.getByLabel('File name in exports/').fill('ui-live.ndjson');
+    await exportForm.getByRole('button', { name: 'Export' }).click();
     await expect
       .poll(() => page.getByTestId('toasts').textContent(), { timeout: 10_000 })
-      .toMatch(/Exported [\d,]+ messages/);
-    await page
-      .getByRole('form', { name: 'Import a recording' })
-      .getByLabel(/Import NDJSON file/)
-      .fill(file);
-    await page.getByRole('form', { name: 'Import a recording' }).getByRole('button', { name: 'Import' }).click();
+      .toMatch(/Exported [\d,]+ messages to exports\/ui-live\.ndjson/);
+    // The export downloads from the server, and the downloaded file is uploaded back as an import.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      exportForm.getByTestId('export-download').click()
+    ]);
+    const file = path.join(tempDir(), 'ui-live.ndjson');
+    await download.saveAs(file);
+    expect(fs.readFileSync(file, 'utf8').split('\n')[0]).toContain('"subject":"orchestrator.');
+    await page.getByRole('region', { name: 'Import a recording' }).getByLabel('Recording file').setInputFiles(file);
     await expect
       .poll(() => page.getByTestId('recording-row').filter({ hasText: 'import' }).count(), { timeout: 10_000 })
       .toBe(1);
     const imported = page.getByTestId('recording-row').filter({ hasText: 'import' });
     await imported.getByRole('button', { name: 'Replay…' }).click();
     await page
-      .getByRole('form', { name: /^Replay / })
+      .getByRole('form', { name: 'Replay ui-live.ndjson', exact: true })
       .getByRole('button', { name: 'Replay' })
       .click();
     await expect.poll(() => page.getByTestId('replay-progress').textContent(), { timeout: 20_000 }).toContain('done');

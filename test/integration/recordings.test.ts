@@ -17,12 +17,10 @@ let server: NatsServerHandle;
 let core: Core;
 let nc: NatsConnection;
 let cli: PrivateCli;
-let dir: string;
 const run = randomUUID().slice(0, 8);
 
 beforeAll(async () => {
   server = await startNatsServer();
-  dir = tempDir();
   core = createTestCore({ servers: [server.url], autoConnect: true });
   await core.start();
   await waitFor(() => core.context.nats.connection(), { message: 'core connected' });
@@ -82,10 +80,12 @@ describe('recordings', () => {
       stream: 'ORCHESTRATOR_EVENTS'
     });
 
-    const ndjson = path.join(dir, 'range.ndjson');
+    const exports = path.join(core.context.config.dataDir, 'exports');
+    const ndjson = path.join(exports, 'range.ndjson');
     expect(
-      await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'ndjson', path: ndjson })
-    ).toMatchObject({ count: 20 });
+      await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'ndjson', file: 'range.ndjson' })
+    ).toMatchObject({ count: 20, file: 'range.ndjson', path: ndjson });
+    expect(fs.statSync(ndjson).mode & 0o777).toBe(0o600);
     const parsed = parseNdjson(fs.readFileSync(ndjson, 'utf8'));
     expect(parsed.errors).toEqual([]);
     expect(parsed.messages).toHaveLength(20);
@@ -95,11 +95,27 @@ describe('recordings', () => {
     const seqs = parsed.messages.map((m) => m.seq ?? 0);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
-    const csv = path.join(dir, 'range.csv');
-    await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'csv', path: csv });
-    const csvLines = fs.readFileSync(csv, 'utf8').trimEnd().split('\n');
+    // Without a file name the export gets one made from the recording, in exports/.
+    const csvExport = await core.api.invoke('recordings.export', { recordingId: recording.id, format: 'csv' });
+    expect(csvExport.file).toBe(`range-${recording.id}.csv`);
+    const csvLines = fs.readFileSync(csvExport.path, 'utf8').trimEnd().split('\n');
     expect(csvLines[0]).toBe('seq,time,subject,encoding,payload,headers');
     expect(csvLines).toHaveLength(21);
+    expect(fs.statSync(csvExport.path).mode & 0o777).toBe(0o600);
+    // A CSV export imports back to the very same messages (binary payload and headers included).
+    const uploads = path.join(core.context.config.dataDir, 'recordings');
+    fs.mkdirSync(uploads, { recursive: true });
+    fs.copyFileSync(csvExport.path, path.join(uploads, 'range.csv'));
+    const importProgress: Array<{ phase: string; bytes: number; totalBytes: number }> = [];
+    const offImport = core.api.subscribe('recordings.importProgress', (p) => importProgress.push(p));
+    const fromCsv = await core.api.invoke('recordings.import', { file: 'range.csv' });
+    offImport();
+    const csvSize = fs.statSync(csvExport.path).size;
+    expect(importProgress.at(-1)).toEqual({ name: 'range.csv', phase: 'storing', bytes: csvSize, totalBytes: csvSize });
+    expect(fromCsv).toMatchObject({ source: 'import', messageCount: 20, name: 'range.csv' });
+    const again = path.join(exports, 'again.ndjson');
+    await core.api.invoke('recordings.export', { recordingId: fromCsv.id, file: 'again.ndjson' });
+    expect(parseNdjson(fs.readFileSync(again, 'utf8')).messages).toEqual(parsed.messages);
 
     const progress: ReplayProgressPayload[] = [];
     const off = core.api.subscribe('recordings.progress', (p) => progress.push(p));
@@ -116,6 +132,46 @@ describe('recordings', () => {
     await waitFor(() => progress.some((p) => p.done), { message: 'final progress' });
     off();
     expect(progress.find((p) => p.done)).toMatchObject({ sent: 20, total: 20, error: null });
+  });
+
+  it('replays an import through a saved profile into another, token-protected server', async () => {
+    const other = await startNatsServer({ jetstream: false, config: 'authorization { token: "replay-secret" }\n' });
+    try {
+      const profile = await core.api.invoke('profiles.save', {
+        name: `other-${run}`,
+        servers: [other.url],
+        auth: { kind: 'token', token: 'replay-secret' }
+      });
+      const uploads = path.join(core.context.config.dataDir, 'recordings');
+      fs.mkdirSync(uploads, { recursive: true });
+      const lines = Array.from({ length: 5 }, (_, i) =>
+        JSON.stringify({ subject: `prof.${run}.x`, payload: String(i), time: new Date(1000 * i).toISOString() })
+      );
+      fs.writeFileSync(path.join(uploads, 'profile.ndjson'), lines.join('\n'));
+      const imported = await core.api.invoke('recordings.import', { file: 'profile.ndjson' });
+      const otherNc = await connect({ servers: other.url, token: 'replay-secret' });
+      const sub = otherNc.subscribe(`moved.${run}.>`, { max: 5 });
+      await otherNc.flush();
+      const got: string[] = [];
+      const done = (async () => {
+        for await (const m of sub) got.push(`${m.subject}=${m.string()}`);
+      })();
+      await core.api.invoke('recordings.replay', {
+        id: imported.id,
+        speed: null,
+        subjectMap: [`prof.${run}.>=moved.${run}.>`],
+        profileId: profile.id
+      });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+      await otherNc.close();
+      expect(got).toEqual([0, 1, 2, 3, 4].map((i) => `moved.${run}.x=${i}`));
+      const refused = await core.api
+        .invoke('recordings.replay', { id: imported.id, profileId: 'no-such-profile' })
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await other.stop();
+    }
   });
 
   it('a started live recording already has the subscription at the server: nothing published right after is missed', async () => {
@@ -172,7 +228,9 @@ describe('recordings', () => {
   });
 
   it('rejects a malformed file with line numbers, before storing or sending anything', async () => {
-    const bad = path.join(dir, 'bad.ndjson');
+    const uploads = path.join(core.context.config.dataDir, 'recordings');
+    fs.mkdirSync(uploads, { recursive: true });
+    const bad = path.join(uploads, 'bad.ndjson');
     const good = JSON.stringify({
       subject: `bad.${run}.x`,
       payload: 'ok',
@@ -185,7 +243,7 @@ describe('recordings', () => {
       [good, '{not json', good, JSON.stringify({ subject: 'a b', payload: 1, time: 'x' }), good].join('\n') + '\n'
     );
     const before = (await core.api.invoke('recordings.list', {})).recordings.length;
-    const error = await core.api.invoke('recordings.import', { path: bad }).catch((e: unknown) => e);
+    const error = await core.api.invoke('recordings.import', { file: 'bad.ndjson' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractError);
     expect((error as ContractError).code).toBe('INVALID_INPUT');
     expect(((error as ContractError).details as { errors: Array<{ line: number }> }).errors.map((e) => e.line)).toEqual(

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { OpenedFile } from '../../main/contract';
 import { getService } from '../../main/core/module';
 import { OPENED_FILES_SERVICE, type OpenedFiles } from '../../main/core/system-module';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createTestCore } from '../harness/core';
+import { tempDir } from '../harness/temp';
 
 describe('files the OS opens with the app', () => {
   it('are pushed to the UI and handed out once', async () => {
@@ -11,10 +14,35 @@ describe('files the OS opens with the app', () => {
     try {
       const pushed: OpenedFile[] = [];
       core.api.subscribe('system.fileOpened', (f) => pushed.push(f));
-      getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer('/tmp/rec.ndjson');
-      expect(pushed.map((f) => f.path)).toEqual(['/tmp/rec.ndjson']);
-      expect((await core.api.invoke('system.takeOpenedFiles', {})).map((f) => f.path)).toEqual(['/tmp/rec.ndjson']);
+      // A recording outside the data directory, double-clicked: the UI gets a grant, never the path.
+      const file = path.join(tempDir(), 'rec.ndjson');
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          subject: 'opened.x',
+          payload: 'hi',
+          encoding: 'utf8',
+          time: '2026-01-01T00:00:00Z',
+          seq: null
+        }) + '\n'
+      );
+      getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+      expect(pushed).toEqual([
+        { name: 'rec.ndjson', grant: expect.stringMatching(/^[\w-]{16,}$/), time: expect.any(String) }
+      ]);
+      expect(JSON.stringify(pushed)).not.toContain(path.dirname(file));
+      const taken = await core.api.invoke('system.takeOpenedFiles', {});
+      expect(taken).toEqual(pushed);
       expect(await core.api.invoke('system.takeOpenedFiles', {})).toEqual([]);
+      // The grant opens that one file for reading, and only for reading.
+      const imported = await core.api.invoke('recordings.import', { grant: taken[0]!.grant });
+      expect(imported).toMatchObject({ name: 'rec.ndjson', messageCount: 1, source: 'import' });
+      const write = await core.api
+        .invoke('recordings.export', { recordingId: imported.id, grant: taken[0]!.grant })
+        .catch((e: unknown) => e);
+      expect(write).toMatchObject({ code: 'FORBIDDEN' });
+      const unknown = await core.api.invoke('recordings.import', { grant: 'x'.repeat(24) }).catch((e: unknown) => e);
+      expect(unknown).toMatchObject({ code: 'NOT_FOUND' });
     } finally {
       await core.stop();
     }

@@ -3,7 +3,7 @@
  * `bench show ID`, `bench compare A B …`, `bench export [--csv FILE]`, `bench delete ID`.
  * A run prints a progress line on stderr; Ctrl+C cancels it and its temporary stream is deleted.
  */
-import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   BENCH_MAX_CLIENTS,
@@ -20,6 +20,7 @@ import {
   type BenchRunSummary
 } from '../../contract';
 import type { Core } from '../../core/create-core';
+import { createExportFile } from '../../recordings/files';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
 import { formatBytes, plural, printJson, printTable } from '../io';
 
@@ -400,7 +401,7 @@ export function registerBench(program: Command): void {
     .command('export')
     .description('kept runs as CSV, one line per run')
     .argument('[ids...]', 'only these runs (default: all)')
-    .option('--csv <file>', 'write to this file instead of stdout')
+    .option('--csv <file>', 'write to this new file (mode 0600, never over an existing one) instead of stdout')
     .addOption(new Option('--mode <mode>', 'only runs of this mode').choices([...BENCH_MODES]))
     .action(async (ids: string[], opts: { csv?: string; mode?: BenchMode }, command: Command) => {
       const input: { ids?: string[]; mode?: BenchMode } = {};
@@ -408,12 +409,14 @@ export function registerBench(program: Command): void {
       if (opts.mode) input.mode = opts.mode;
       const { csv, rows } = await withStoreCore(command, (core) => core.api.invoke('bench.exportCsv', input));
       if (opts.csv) {
+        // Like every export: a new file, mode 0600, never written over an existing one.
+        const out = await createExportFile(path.resolve(opts.csv), { mode: 'exclusive', shown: opts.csv });
         try {
-          fs.writeFileSync(opts.csv, csv);
+          await out.write(csv);
+          await out.commit();
         } catch (error) {
-          throw new ContractError('INTERNAL', `cannot write ${opts.csv}: ${(error as Error).message}`, {
-            hint: 'Check that the directory exists and is writable, or leave out --csv to print to stdout.'
-          });
+          await out.abort();
+          throw error;
         }
         process.stderr.write(`wrote ${plural(rows, 'run')} to ${opts.csv}\n`);
       } else {

@@ -2,14 +2,14 @@
  * `record`, `export`, `replay FILE` and `recordings [delete ID]`: recordings from the terminal.
  * Exports go to stdout unless --output is given, so they pipe; progress goes to stderr.
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ContractError } from '../../contract';
 import type { Core } from '../../core/create-core';
 import type { StreamRange } from '../../recordings/capture';
 import { RECORDINGS_SERVICE } from '../../recordings/module';
+import { checkRecordingFile, readRecordingMessages } from '../../recordings/import';
 import { replayMessages } from '../../recordings/replayer';
-import { parseSubjectRules, readNdjsonFile, toRecordingPayload, type RecordingService } from '../../recordings/service';
+import { parseSubjectRules, toRecordingPayload, type RecordingService } from '../../recordings/service';
 import {
   collect,
   connectOrThrow,
@@ -155,7 +155,10 @@ export function registerRecordings(program: Command): void {
       )
       .option('--subject <filter>', 'with --stream: only subjects matching this filter')
       .option('--format <format>', 'ndjson or csv', 'ndjson')
-      .option('-o, --output <file>', 'write to this file instead of stdout')
+      .option(
+        '-o, --output <file>',
+        'write to this new file (mode 0600; an existing file is never overwritten) instead of stdout'
+      )
   ).action(
     async (
       recordingId: number | undefined,
@@ -173,7 +176,7 @@ export function registerRecordings(program: Command): void {
         const source = range ? { range } : { recordingId: recordingId as number };
         const format = opts.format as 'ndjson' | 'csv';
         const result = opts.output
-          ? await service.exportToFile(source, format, opts.output)
+          ? await service.exportTo(source, format, { path: opts.output })
           : await service.export(source, format, (text) =>
               process.stdout.write(text)
                 ? undefined
@@ -189,9 +192,9 @@ export function registerRecordings(program: Command): void {
   program
     .command('replay')
     .description(
-      'replay an NDJSON recording into NATS (the --nats server), at the recorded pace × --speed or as fast as possible (--max); the whole file is checked first'
+      'replay an NDJSON or CSV recording file into NATS (the --nats server), at the recorded pace × --speed or as fast as possible (--max); the whole file is checked first, then read again as it is sent'
     )
-    .argument('<file>', 'NDJSON file, as "synos-cc export" writes it')
+    .argument('<file>', 'NDJSON or CSV file, as "synos-cc export" writes it')
     .option('--speed <x>', 'recorded pace × this (2 = twice as fast)', parseNumberOption('--speed', 0.001, 10_000))
     .option('--max', 'as fast as possible, ignoring the recorded times')
     .option(
@@ -213,31 +216,35 @@ export function registerRecordings(program: Command): void {
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
-        if (!fs.existsSync(file)) throw new UsageError(`${file} does not exist`);
-        // Every line is checked before anything is sent.
-        const messages = readNdjsonFile(file);
         const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
         await withCore(core, async () => {
-          await connectOrThrow(core);
-          const nc = core.context.nats.requireConnection();
-          const speed = opts.max ? null : (opts.speed ?? 1);
-          process.stderr.write(
-            `Replaying ${plural(messages.length, 'message')} from ${file} ${speed === null ? 'as fast as possible' : `at ${speed}× the recorded pace`}\n`
-          );
-          const abort = new AbortController();
-          void untilSignal().then(() => abort.abort());
-          const result = await replayMessages(nc, messages, {
-            speed,
-            rules,
-            total: messages.length,
-            signal: abort.signal,
-            onProgress: (p) =>
-              progressLine(
-                `replayed ${p.sent}/${p.total} (${Math.round((p.sent / Math.max(1, p.total)) * 100)}%), ${p.rate} msg/s, ${formatBytes(p.bytes)}`,
-                p.done
-              )
-          });
-          if (opts.json) printJson(result);
+          const source = await serviceOf(core).openImport({ path: file });
+          try {
+            // Every line is checked before anything is sent; the messages are then read again as they go.
+            const checked = await checkRecordingFile(source);
+            await connectOrThrow(core);
+            const nc = core.context.nats.requireConnection();
+            const speed = opts.max ? null : (opts.speed ?? 1);
+            process.stderr.write(
+              `Replaying ${plural(checked.messages, 'message')} from ${file} ${speed === null ? 'as fast as possible' : `at ${speed}× the recorded pace`}\n`
+            );
+            const abort = new AbortController();
+            void untilSignal().then(() => abort.abort());
+            const result = await replayMessages(nc, readRecordingMessages(source), {
+              speed,
+              rules,
+              total: checked.messages,
+              signal: abort.signal,
+              onProgress: (p) =>
+                progressLine(
+                  `replayed ${p.sent}/${p.total} (${Math.round((p.sent / Math.max(1, p.total)) * 100)}%), ${p.rate} msg/s, ${formatBytes(p.bytes)}`,
+                  p.done
+                )
+            });
+            if (opts.json) printJson(result);
+          } finally {
+            await source.close();
+          }
         });
       }
     );
@@ -286,13 +293,13 @@ export function registerRecordings(program: Command): void {
     });
   recordings
     .command('import')
-    .description('import an NDJSON file as a recording (checked line by line first)')
-    .argument('<file>', 'NDJSON file')
+    .description('import an NDJSON or CSV recording file (checked line by line first, read as a stream)')
+    .argument('<file>', 'NDJSON or CSV file, as "synos-cc export" writes it')
     .option('--name <name>', 'name of the recording')
     .action(async (file: string, opts: { name?: string }, command: Command) => {
       const core = openCore(globalsOf(command), { quiet: true, autoConnect: false });
       await withCore(core, async () => {
-        const r = serviceOf(core).importFile(file, opts.name);
+        const r = await serviceOf(core).importFile({ path: file }, opts.name);
         process.stdout.write(`Imported ${plural(r.messageCount, 'message')} as recording ${r.id}.\n`);
       });
     });

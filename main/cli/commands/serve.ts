@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { isLoopbackHost, startWebServer } from '../../transport/web-server';
 import { collect, globalsOf, openCore, parseIntOption, untilSignal } from '../context';
 import { engineRoleOption } from './engine';
+import { recordingFileRoutes } from '../../recordings/web-routes';
 import { UsageError } from '../io';
 
 /** Where the built renderer is: next to the CLI bundle (out/renderer), or under the working directory. */
@@ -136,7 +137,14 @@ export function registerServe(program: Command): void {
         port: opts.port ?? 0,
         ...(webTls ? { tls: webTls } : {}),
         allowHosts: opts.allowHost ?? [],
-        health: () => ({ nats: core.context.nats.status().state })
+        health: () => ({ nats: core.context.nats.status().state }),
+        routes: [
+          recordingFileRoutes({
+            dataDir: core.context.config.dataDir,
+            maxUploadBytes: core.context.config.recordings.maxImportBytes,
+            logger
+          })
+        ]
       });
       if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
         process.stderr.write(`warning: the UI is not built (${staticDir}); run: npm run build\n`);

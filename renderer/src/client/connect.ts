@@ -14,11 +14,64 @@ declare global {
 
 export type LinkState = 'open' | 'closed';
 
+/** Web mode's file transfer: uploads into the data directory's recordings/, downloads from exports/. */
+export interface FileTransfer {
+  /** Streams the file to the server (token in the Authorization header); progress 0…1. */
+  upload(file: Blob, name: string, onProgress?: (fraction: number) => void): Promise<{ file: string; bytes: number }>;
+  /** A link that downloads a file of exports/. */
+  downloadUrl(name: string): string;
+}
+
+/** What the upload route answers on a refusal (the same error shape as the API). */
+export interface UploadError {
+  code: string;
+  message: string;
+}
+
 export interface AppConnection {
   client: SynosClient;
   transport: 'ipc' | 'ws';
   /** State of the pipe to the app itself (not NATS); always open over IPC. */
   onLinkState(listener: (state: LinkState) => void): () => void;
+  /** Uploads and downloads (web mode only; the desktop uses native dialogs). */
+  files?: FileTransfer;
+}
+
+function webFileTransfer(token: string): FileTransfer {
+  return {
+    upload(file, name, onProgress) {
+      // XMLHttpRequest rather than fetch: it reports upload progress, and sends the Blob from disk.
+      return new Promise((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', `/files/recordings?name=${encodeURIComponent(name)}`);
+        xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+        xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+        xhr.upload.onprogress = (e) => {
+          if (e.lengthComputable && e.total > 0) onProgress?.(e.loaded / e.total);
+        };
+        xhr.onload = () => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(xhr.responseText);
+          } catch {
+            // Not JSON: described below.
+          }
+          if (xhr.status === 201) resolve(body as { file: string; bytes: number });
+          else
+            reject(
+              (body as UploadError | null) ?? {
+                code: 'INTERNAL',
+                message: `the upload failed with HTTP ${xhr.status}`
+              }
+            );
+        };
+        xhr.onerror = () =>
+          reject({ code: 'TRANSPORT_CLOSED', message: 'the upload was cut off; is the server still running?' });
+        xhr.send(file);
+      });
+    },
+    downloadUrl: (name) => `/files/exports/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`
+  };
 }
 
 const TOKEN_KEY = 'synos.token';
@@ -54,6 +107,7 @@ export function connectToApp(): AppConnection {
   return {
     client: createClient(link),
     transport: 'ws',
+    files: webFileTransfer(token),
     onLinkState(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

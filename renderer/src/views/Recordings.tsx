@@ -1,12 +1,17 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import type { RecordingPayload, ReplayProgressPayload } from '../../../main/contract';
+import { useCallback, useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import type {
+  ErrorShape,
+  ImportProgressPayload,
+  RecordingPayload,
+  ReplayProgressPayload
+} from '../../../main/contract';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
-import { useAction, useClient, useQuery } from '../client/context';
+import { useAction, useClient, useConnection, useQuery } from '../client/context';
 import { useEventReload } from '../hooks/useEventReload';
-import { formatBytes, formatNumber, formatTime } from '../lib/format';
+import { formatBytes, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 
 function RecordForm({ onDone }: { onDone: () => void }) {
@@ -170,113 +175,418 @@ function RecordingActions({
   );
 }
 
+/**
+ * Replays one recording: subjects rewritten, at the recorded pace × speed or as fast as possible,
+ * into the core's connection, a saved profile or other servers.
+ */
+function ReplayForm({ rec, label, onStarted }: { rec: RecordingPayload; label: string; onStarted?: () => void }) {
+  const replay = useAction('recordings.replay');
+  const profiles = useQuery('profiles.list', {});
+  const notify = useNotify();
+  const [pace, setPace] = useState<'max' | 'recorded'>('max');
+  const [speed, setSpeed] = useState('1');
+  const [map, setMap] = useState('');
+  const [target, setTarget] = useState('core');
+  const [servers, setServers] = useState('');
+  const onSubmit = (e: FormEvent): void => {
+    e.preventDefault();
+    const into =
+      target === 'servers'
+        ? {
+            servers: servers
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          }
+        : target === 'core'
+          ? {}
+          : { profileId: target };
+    void replay
+      .run({
+        id: rec.id,
+        speed: pace === 'max' ? null : Number(speed),
+        subjectMap: map.split(/[\s,]+/).filter(Boolean),
+        ...into
+      })
+      .then((r) => {
+        if (!r) return;
+        notify(`Replaying ${formatNumber(r.total)} messages`);
+        onStarted?.();
+      });
+  };
+  return (
+    <form className="form-row" aria-label={label} onSubmit={onSubmit}>
+      <strong>{label}</strong>
+      <label>
+        Subject map{' '}
+        <input
+          className="short"
+          style={{ width: 240 }}
+          value={map}
+          placeholder="orchestrator.>=replay.>"
+          onChange={(e) => setMap(e.target.value)}
+          spellCheck={false}
+        />
+      </label>
+      <label>
+        Pace{' '}
+        <select value={pace} onChange={(e) => setPace(e.target.value as 'max' | 'recorded')}>
+          <option value="max">as fast as possible</option>
+          <option value="recorded">recorded pace × speed</option>
+        </select>
+      </label>
+      {pace === 'recorded' && (
+        <label>
+          Speed ×{' '}
+          <input
+            className="short"
+            type="number"
+            step="any"
+            min={0.001}
+            max={10000}
+            value={speed}
+            onChange={(e) => setSpeed(e.target.value)}
+            required
+          />
+        </label>
+      )}
+      <label>
+        Into{' '}
+        <select value={target} onChange={(e) => setTarget(e.target.value)}>
+          <option value="core">this connection</option>
+          {(profiles.data?.profiles ?? []).map((p) => (
+            <option key={p.id} value={p.id}>
+              profile {p.name}
+            </option>
+          ))}
+          <option value="servers">other servers…</option>
+        </select>
+      </label>
+      {target === 'servers' && (
+        <label>
+          Servers{' '}
+          <input
+            className="short"
+            style={{ width: 200 }}
+            value={servers}
+            placeholder="nats://host:4222"
+            onChange={(e) => setServers(e.target.value)}
+            required
+          />
+        </label>
+      )}
+      <button type="submit" disabled={replay.pending}>
+        Replay
+      </button>
+      <ErrorNote error={replay.error} />
+    </form>
+  );
+}
+
+/** Exports one recording: a new file in exports/ (web mode downloads it), or a file chosen in a dialog (desktop). */
+function ExportForm({ rec }: { rec: RecordingPayload }) {
+  const connection = useConnection();
+  const exp = useAction('recordings.export');
+  const choose = useAction('recordings.chooseFile');
+  const notify = useNotify();
+  const [file, setFile] = useState('');
+  const [format, setFormat] = useState<'ndjson' | 'csv'>('ndjson');
+  const [done, setDone] = useState<{ file: string | null; count: number } | null>(null);
+  const finish = (r: { file: string | null; count: number; path: string } | undefined): void => {
+    if (!r) return;
+    setDone(r);
+    notify(`Exported ${formatNumber(r.count)} messages to ${r.file ? `exports/${r.file}` : r.path}`);
+  };
+  return (
+    <form
+      className="form-row"
+      aria-label={`Export ${rec.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setDone(null);
+        void exp.run({ recordingId: rec.id, format, file: file.trim() || undefined }).then(finish);
+      }}
+    >
+      <strong>Export {rec.name}</strong>
+      <label>
+        File name in exports/{' '}
+        <input
+          className="short"
+          style={{ width: 240 }}
+          value={file}
+          placeholder="made from the recording's name"
+          onChange={(e) => setFile(e.target.value)}
+        />
+      </label>
+      <select aria-label="Export format" value={format} onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}>
+        <option value="ndjson">NDJSON</option>
+        <option value="csv">CSV</option>
+      </select>
+      <button type="submit" disabled={exp.pending}>
+        Export
+      </button>
+      {connection.transport === 'ipc' && (
+        <button
+          type="button"
+          disabled={exp.pending || choose.pending}
+          onClick={() => {
+            setDone(null);
+            void choose
+              .run({ purpose: 'export', format, suggestedName: `${rec.name.replace(/[^\w.-]+/g, '_')}.${format}` })
+              .then((chosen) =>
+                chosen?.grant ? exp.run({ recordingId: rec.id, format, grant: chosen.grant }).then(finish) : undefined
+              );
+          }}
+        >
+          Export to a file…
+        </button>
+      )}
+      {done?.file && connection.files && (
+        <a href={connection.files.downloadUrl(done.file)} download={done.file} data-testid="export-download">
+          Download {done.file}
+        </a>
+      )}
+      <ErrorNote error={exp.error ?? choose.error} />
+    </form>
+  );
+}
+
 /** The export or replay form of one recording, under the table. */
 function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: PanelKind; onClose: () => void }) {
-  const exp = useAction('recordings.export');
-  const replay = useAction('recordings.replay');
-  const notify = useNotify();
-  const [path, setPath] = useState(`/tmp/${rec.name.replace(/[^\w.-]+/g, '_')}.ndjson`);
-  const [format, setFormat] = useState<'ndjson' | 'csv'>('ndjson');
-  const [speed, setSpeed] = useState('');
-  const [map, setMap] = useState('');
-  const [servers, setServers] = useState('');
   return (
     <div className="card">
-      {kind === 'export' ? (
-        <form
-          className="form-row"
-          aria-label={`Export ${rec.name}`}
-          onSubmit={(e) => {
-            e.preventDefault();
-            void exp
-              .run({ recordingId: rec.id, format, path: path.trim() })
-              .then((r) => r && notify(`Exported ${formatNumber(r.count)} messages to ${r.path}`));
-          }}
-        >
-          <strong>Export {rec.name}</strong>
-          <label>
-            File on the server{' '}
-            <input className="short" style={{ width: 300 }} value={path} onChange={(e) => setPath(e.target.value)} />
-          </label>
-          <select
-            aria-label="Export format"
-            value={format}
-            onChange={(e) => setFormat(e.target.value as 'ndjson' | 'csv')}
-          >
-            <option value="ndjson">NDJSON</option>
-            <option value="csv">CSV</option>
-          </select>
-          <button type="submit" disabled={exp.pending}>
-            Export
-          </button>
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-        </form>
-      ) : (
-        <form
-          className="form-row"
-          aria-label={`Replay ${rec.name}`}
-          onSubmit={(e) => {
-            e.preventDefault();
-            void replay
-              .run({
-                id: rec.id,
-                speed: speed.trim() ? Number(speed) : null,
-                subjectMap: map.split(/[\s,]+/).filter(Boolean),
-                servers: servers.trim()
-                  ? servers
-                      .split(',')
-                      .map((s) => s.trim())
-                      .filter(Boolean)
-                  : undefined
-              })
-              .then((r) => r && notify(`Replaying ${formatNumber(r.total)} messages`));
-          }}
-        >
-          <strong>Replay {rec.name}</strong>
-          <label>
-            Speed ×{' '}
-            <input
-              className="short"
-              type="number"
-              step="any"
-              min={0}
-              value={speed}
-              placeholder="fastest"
-              onChange={(e) => setSpeed(e.target.value)}
-            />
-          </label>
-          <label>
-            Subject map{' '}
-            <input
-              className="short"
-              style={{ width: 240 }}
-              value={map}
-              placeholder="orchestrator.>=replay.>"
-              onChange={(e) => setMap(e.target.value)}
-            />
-          </label>
-          <label>
-            Into servers{' '}
-            <input
-              className="short"
-              style={{ width: 200 }}
-              value={servers}
-              placeholder="this connection"
-              onChange={(e) => setServers(e.target.value)}
-            />
-          </label>
-          <button type="submit" disabled={replay.pending}>
-            Replay
-          </button>
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-        </form>
-      )}
-      <ErrorNote error={exp.error ?? replay.error} />
+      {kind === 'export' ? <ExportForm rec={rec} /> : <ReplayForm rec={rec} label={`Replay ${rec.name}`} />}
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
     </div>
+  );
+}
+
+interface LineProblem {
+  line: number;
+  message: string;
+}
+
+type ImportState =
+  | { phase: 'idle' }
+  | { phase: 'uploading'; name: string; fraction: number }
+  | { phase: 'checking'; name: string }
+  | { phase: 'invalid'; name: string; error: ErrorShape; lines: LineProblem[]; errorCount: number; total: number }
+  | { phase: 'failed'; name: string; error: ErrorShape }
+  | { phase: 'ready'; recording: RecordingPayload };
+
+/**
+ * Opens a recording file: in the browser an upload (streamed, size-limited) or a drop, on the desktop
+ * a native dialog or a file the OS opened with the app. Every line is checked before anything is
+ * stored; a bad file shows its bad lines by number and nothing is sent. A good one can be replayed.
+ */
+function ImportPanel({ onImported }: { onImported: () => void }) {
+  const connection = useConnection();
+  const client = useClient();
+  const limits = useQuery('recordings.files', {});
+  const choose = useAction('recordings.chooseFile');
+  const [state, setState] = useState<ImportState>({ phase: 'idle' });
+  const [dragging, setDragging] = useState(false);
+  const [checked, setChecked] = useState<ImportProgressPayload | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const maxBytes = limits.data?.maxImportBytes;
+
+  const importFrom = useCallback(
+    async (source: { file: string } | { grant: string }, name: string): Promise<void> => {
+      setState({ phase: 'checking', name });
+      try {
+        const recording = await client.call('recordings.import', { ...source, name });
+        setState({ phase: 'ready', recording });
+        onImported();
+      } catch (e) {
+        const error = e as ErrorShape;
+        const details = error.details as { errors?: LineProblem[]; errorCount?: number; lines?: number } | undefined;
+        if (error.code === 'INVALID_INPUT' && Array.isArray(details?.errors)) {
+          setState({
+            phase: 'invalid',
+            name,
+            error,
+            lines: details.errors,
+            errorCount: details.errorCount ?? details.errors.length,
+            total: details.lines ?? 0
+          });
+        } else setState({ phase: 'failed', name, error });
+      }
+    },
+    [client, onImported]
+  );
+
+  const upload = (file: File): void => {
+    const files = connection.files;
+    if (!files) return;
+    if (maxBytes !== undefined && file.size > maxBytes) {
+      setState({
+        phase: 'failed',
+        name: file.name,
+        error: {
+          code: 'FILE_TOO_LARGE',
+          message: `${file.name} (${formatBytes(file.size)}) is larger than the import limit of ${formatBytes(maxBytes)}`,
+          details: {
+            hint: 'Split the file at line ends and import the parts, or raise recordings.maxImportBytes in config.json.'
+          }
+        }
+      });
+      return;
+    }
+    setState({ phase: 'uploading', name: file.name, fraction: 0 });
+    files
+      .upload(file, file.name, (fraction) => setState({ phase: 'uploading', name: file.name, fraction }))
+      .then((stored) => importFrom({ file: stored.file }, file.name))
+      .catch((error: ErrorShape) => setState({ phase: 'failed', name: file.name, error }));
+  };
+
+  // Files the OS opened with the desktop app (double-click, "Open with"), offered as grants. They
+  // are taken from the core (once, whoever asks first), on arrival and when the card mounts, so a
+  // file opened while another view was shown is not lost and none is imported twice.
+  useEffect(() => {
+    let live = true;
+    const take = (): void => {
+      void client
+        .call('system.takeOpenedFiles', {})
+        .then((opened) => {
+          const last = opened[opened.length - 1];
+          if (live && last) void importFrom({ grant: last.grant }, last.name);
+        })
+        .catch(() => undefined);
+    };
+    take();
+    const off = client.subscribe('system.fileOpened', take);
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client, importFrom]);
+
+  // How far the core is through the file (large files take a while: checked, then stored).
+  useEffect(
+    () =>
+      client.subscribe('recordings.importProgress', (payloads) => {
+        const last = payloads[payloads.length - 1];
+        if (last) setChecked(last);
+      }),
+    [client]
+  );
+
+  const onDrop = (e: DragEvent): void => {
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (file) upload(file);
+  };
+
+  return (
+    <section
+      className={`card drop-zone${dragging ? ' dragging' : ''}`}
+      aria-label="Import a recording"
+      onDragOver={(e) => {
+        if (!connection.files) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={connection.files ? onDrop : undefined}
+    >
+      <div className="form-row">
+        <strong>Import a recording</strong>
+        {connection.files ? (
+          <>
+            <label>
+              Open an .ndjson or .csv export{' '}
+              <input
+                ref={fileInput}
+                type="file"
+                accept=".ndjson,.jsonl,.json,.csv"
+                aria-label="Recording file"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (file) upload(file);
+                  e.target.value = '';
+                }}
+              />
+            </label>
+            <span className="hint">
+              or drop it here{maxBytes !== undefined ? ` (up to ${formatBytes(maxBytes)})` : ''}
+            </span>
+          </>
+        ) : (
+          <button
+            type="button"
+            disabled={choose.pending || state.phase === 'checking'}
+            onClick={() =>
+              void choose.run({ purpose: 'import' }).then((chosen) => {
+                if (chosen?.grant) void importFrom({ grant: chosen.grant }, chosen.name ?? 'recording');
+              })
+            }
+          >
+            Open a recording…
+          </button>
+        )}
+      </div>
+      <ErrorNote error={choose.error} />
+      <div data-testid="import-state" aria-live="polite">
+        {state.phase === 'uploading' && (
+          <div className="form-row">
+            <progress max={1} value={state.fraction} aria-label={`Uploading ${state.name}`} />
+            <span>
+              Uploading {state.name}: {formatPercent(state.fraction)}
+            </span>
+          </div>
+        )}
+        {state.phase === 'checking' && (
+          <div className="form-row">
+            {checked?.name === state.name && checked.totalBytes > 0 ? (
+              <>
+                <progress
+                  max={checked.totalBytes}
+                  value={checked.bytes}
+                  aria-label={`${checked.phase === 'checking' ? 'Checking' : 'Storing'} ${state.name}`}
+                />
+                <span>
+                  {checked.phase === 'checking' ? 'Checking every line of' : 'Storing'} {state.name}:{' '}
+                  {formatPercent(checked.bytes / checked.totalBytes)} of {formatBytes(checked.totalBytes)}
+                </span>
+              </>
+            ) : (
+              <span>Checking every line of {state.name}…</span>
+            )}
+          </div>
+        )}
+        {state.phase === 'invalid' && (
+          <div role="alert" data-testid="import-errors">
+            <p>
+              <strong>{state.name} is not a valid recording</strong>: {formatNumber(state.errorCount)} bad line
+              {state.errorCount === 1 ? '' : 's'}
+              {state.total > 0 ? ` of ${formatNumber(state.total)}` : ''}. Nothing was stored or sent; fix the lines and
+              open the file again.
+            </p>
+            <ul className="plain mono">
+              {state.lines.slice(0, 50).map((l) => (
+                <li key={l.line}>
+                  line {l.line}: {l.message}
+                </li>
+              ))}
+            </ul>
+            {state.lines.length > 50 && <p>… and {formatNumber(state.errorCount - 50)} more.</p>}
+          </div>
+        )}
+        {state.phase === 'failed' && <ErrorNote error={state.error} />}
+        {state.phase === 'ready' && (
+          <div data-testid="import-ready">
+            <p>
+              <strong>{state.recording.name}</strong>: {formatNumber(state.recording.messageCount)} messages checked and
+              stored as recording {state.recording.id}; nothing sent yet.
+            </p>
+            <ReplayForm rec={state.recording} label="Replay the import" />
+          </div>
+        )}
+      </div>
+    </section>
   );
 }
 
@@ -285,10 +595,7 @@ export function Recordings() {
   const list = useQuery('recordings.list', {}, { refreshMs: 10_000 });
   useEventReload('recordings.updated', list.reload, 1000);
   const progress = useReplayProgress();
-  const importer = useAction('recordings.import');
   const cancel = useAction('recordings.cancelReplay');
-  const notify = useNotify();
-  const [importPath, setImportPath] = useState('');
   const [panel, setPanel] = useState<{ id: number; kind: PanelKind } | null>(null);
   const panelRec = panel ? list.data?.recordings.find((r) => r.id === panel.id) : undefined;
   const columns: Column<RecordingPayload>[] = [
@@ -346,43 +653,7 @@ export function Recordings() {
     <article className="card" aria-labelledby="recordings-title">
       <h2 id="recordings-title">Recordings</h2>
       <RecordForm onDone={list.reload} />
-      <form
-        className="form-row"
-        style={{ marginTop: 8 }}
-        aria-label="Import a recording"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void importer.run({ path: importPath.trim() }).then((r) => {
-            if (!r) return;
-            notify(`Imported ${formatNumber(r.messageCount)} messages as ${r.name}`);
-            list.reload();
-          });
-        }}
-      >
-        <label>
-          Import NDJSON file (path on the server){' '}
-          <input
-            className="short"
-            style={{ width: 300 }}
-            value={importPath}
-            onChange={(e) => setImportPath(e.target.value)}
-            required
-          />
-        </label>
-        <button type="submit" disabled={importer.pending}>
-          Import
-        </button>
-      </form>
-      <ErrorNote error={importer.error} />
-      {Array.isArray((importer.error?.details as { lines?: unknown } | undefined)?.lines) && (
-        <ul className="plain mono">
-          {(importer.error!.details as { lines: { line: number; message: string }[] }).lines.slice(0, 20).map((l) => (
-            <li key={l.line}>
-              line {l.line}: {l.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ImportPanel onImported={list.reload} />
       {running.length > 0 && (
         <div className="stack" data-testid="replay-progress">
           {running.map((p) => (
@@ -390,7 +661,8 @@ export function Recordings() {
               <progress max={p.total || 1} value={p.sent} aria-label={`Replay ${p.replayId}`} />
               <span>
                 {p.done ? (p.error ? `failed: ${p.error}` : 'done') : 'replaying'}: {formatNumber(p.sent)} /{' '}
-                {formatNumber(p.total)} ({formatNumber(p.rate)} msgs/s)
+                {formatNumber(p.total)} ({formatPercent(p.total > 0 ? p.sent / p.total : p.done ? 1 : 0)},{' '}
+                {formatNumber(p.rate)} msgs/s)
               </span>
               {!p.done && (
                 <button type="button" onClick={() => void cancel.run({ replayId: p.replayId })}>
@@ -412,7 +684,7 @@ export function Recordings() {
           initialSort={{ id: 'created', dir: 'desc' }}
           empty={
             <EmptyState title="No recordings yet.">
-              Record live traffic or a stream range above, or import an NDJSON file.
+              Record live traffic or a stream range above, or import an NDJSON or CSV export.
             </EmptyState>
           }
         />
