@@ -25,10 +25,15 @@ export function buildProgram(): Command {
     .option('--nats <url>', 'NATS server URL (repeat or comma-separate for a cluster; env NATS_URL)', collect)
     .addOption(new Option('-s, --server <url>', 'alias of --nats (natscli spelling)').hideHelp().argParser(collect))
     .option('--context <name>', 'use a natscli context (~/.config/nats/context/NAME.json)')
-    .option('--creds <file>', 'NATS credentials file (JWT + nkey seed)')
-    .option('--user <user>', 'NATS user name')
-    .option('--password <password>', 'NATS password')
-    .option('--token <token>', 'NATS auth token')
+    .option('--creds <file>', 'NATS credentials file (JWT + nkey seed; env NATS_CREDS)')
+    .option('--user <user>', 'NATS user name (env NATS_USER)')
+    .option(
+      '--password <password>',
+      'NATS password (visible in the process list: prefer NATS_PASSWORD or --password-file)'
+    )
+    .option('--password-file <file>', 'read the NATS password from the first line of this file')
+    .option('--token <token>', 'NATS auth token (visible in the process list: prefer NATS_TOKEN or --token-file)')
+    .option('--token-file <file>', 'read the NATS auth token from the first line of this file')
     .option('--nkey <file>', 'NATS nkey seed file')
     .option('--tls-ca <file>', 'CA certificate to verify the server')
     .option('--tls-cert <file>', 'client certificate for TLS')

@@ -99,3 +99,4 @@ export * from './engine';
 export * from './messages';
 export * from './bench';
 export * from './recordings';
+export * from './urls';

@@ -25,7 +25,8 @@ import { EventHub } from './event-hub';
 import { createLogger, type Logger } from './logger';
 import { MODULES } from './modules';
 import { NoticeBoard, type CoreContext, type CoreModule, type ModuleFactory } from './module';
-import { DATABASE_FILE } from './paths';
+import { CONFIG_FILE, DATABASE_FILE } from './paths';
+import { tightenFile } from './file-modes';
 import { createKeyFileSecretStore } from './secrets';
 
 /** What transports and the CLI use to talk to the core. */
@@ -71,6 +72,9 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     logger,
     synchronous: config.database.synchronous
   });
+  // config.json may hold a password and secret.key seals the profiles' secrets: private to the user.
+  tightenFile(path.join(config.dataDir, CONFIG_FILE));
+  tightenFile(path.join(config.dataDir, 'secret.key'));
   // Long-running cores (run, serve, the desktop) write steadily: their WAL checkpoints run in a
   // worker thread so the event loop never stalls on one. One-shot commands keep SQLite's own.
   const checkpointer: BackgroundCheckpointer | null = config.autoConnect

@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { ContractError } from '../contract';
 import type { Logger } from '../core/logger';
 import { nativeBinding } from './native-binding';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenFile, unwritableDirReason } from '../core/file-modes';
 
 export type Database = BetterSqlite3.Database;
 
@@ -138,7 +139,18 @@ function moveAside(file: string, now: Date): string {
 export function openDatabase(file: string, options: OpenDatabaseOptions): OpenedDatabase {
   const synchronous = options.synchronous ?? 'NORMAL';
   const now = options.now ?? (() => new Date());
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  ensurePrivateDir(dir, options.logger);
+  // "unable to open database file" names neither the path nor the cause: say both, with the fix.
+  const unwritable = unwritableDirReason(dir);
+  if (unwritable) throw new ContractError('DATABASE', `cannot open database ${file}: ${unwritable}`, { file, dir });
+  // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
+  try {
+    fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
+  } catch (error) {
+    throw new ContractError('DATABASE', `cannot open database ${file}: ${(error as Error).message}`, { file });
+  }
+  for (const suffix of ['', '-wal', '-shm']) tightenFile(file + suffix);
 
   const attempt = (): { db: Database; applied: string[] } => {
     const db = new BetterSqlite3(file, { nativeBinding: nativeBinding() });

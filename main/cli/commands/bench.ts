@@ -3,7 +3,7 @@
  * `bench show ID`, `bench compare A B …`, `bench export [--csv FILE]`, `bench delete ID`.
  * A run prints a progress line on stderr; Ctrl+C cancels it and its temporary stream is deleted.
  */
-import fs from 'node:fs';
+import { writePrivateFile } from '../../core/file-modes';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   BENCH_MAX_CLIENTS,
@@ -409,7 +409,7 @@ export function registerBench(program: Command): void {
       const { csv, rows } = await withStoreCore(command, (core) => core.api.invoke('bench.exportCsv', input));
       if (opts.csv) {
         try {
-          fs.writeFileSync(opts.csv, csv);
+          writePrivateFile(opts.csv, csv);
         } catch (error) {
           throw new ContractError('INTERNAL', `cannot write ${opts.csv}: ${(error as Error).message}`, {
             hint: 'Check that the directory exists and is writable, or leave out --csv to print to stdout.'
