@@ -24,7 +24,8 @@ export const ALERT_RULE_IDS = [
   'stream.usage',
   'publish.p99',
   'invalid.rate',
-  'engine.overload'
+  'engine.overload',
+  'database.unwritable'
 ] as const;
 export const AlertRuleIdSchema = z.enum(ALERT_RULE_IDS);
 export type AlertRuleId = z.infer<typeof AlertRuleIdSchema>;

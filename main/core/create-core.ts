@@ -16,7 +16,8 @@ import {
 import { createRouter, type CallContext, type CallOutcome, type Handlers } from '../api/router';
 import { ConnectionManager } from '../nats/connection';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
-import { openDatabase } from '../store/database';
+import { diskFullError, openDatabase } from '../store/database';
+import { MIN_FREE_BYTES, probeDatabaseWrite } from '../store/write-probe';
 import { nativeBinding } from '../store/native-binding';
 import { MIGRATIONS } from '../store/migrations';
 import type { HostAdapters } from './adapters';
@@ -61,16 +62,36 @@ export interface CreateCoreOptions {
   validateOutput?: boolean;
 }
 
+/**
+ * While the database is read-only (a full disk) every background write fails the same way; those
+ * failures are logged at debug level instead of one warning per write.
+ */
+function quietReadOnlyWrites(logger: Logger): Logger {
+  const readOnlyError = (fields?: Record<string, unknown>): boolean =>
+    Object.values(fields ?? {}).some((v) => (v as { code?: unknown } | null)?.code === 'SQLITE_READONLY');
+  const wrap = (inner: Logger): Logger => ({
+    debug: (m, f) => inner.debug(m, f),
+    info: (m, f) => inner.info(m, f),
+    warn: (m, f) => (readOnlyError(f) ? inner.debug(m, f) : inner.warn(m, f)),
+    error: (m, f) => (readOnlyError(f) ? inner.debug(m, f) : inner.error(m, f)),
+    child: (bindings) => wrap(inner.child(bindings))
+  });
+  return wrap(logger);
+}
+
 export function createCore(config: Config, options: CreateCoreOptions = {}): Core {
-  const logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const baseLogger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  let logger = baseLogger;
   const events = new EventHub((channel, error) => logger.error('event listener failed', { channel, error }));
   const notices = new NoticeBoard((notice) => events.emit('system.notice', notice));
 
   const databasePath = path.join(config.dataDir, DATABASE_FILE);
   const opened = openDatabase(databasePath, {
     migrations: MIGRATIONS,
-    logger,
-    synchronous: config.database.synchronous
+    logger: baseLogger,
+    synchronous: config.database.synchronous,
+    // One-shot commands still answer on a full disk (read-only copy); long-running cores need to write.
+    readOnlyWhenFull: !config.autoConnect
   });
   // config.json may hold a password and secret.key seals the profiles' secrets: private to the user.
   tightenFile(path.join(config.dataDir, CONFIG_FILE));
@@ -85,6 +106,20 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
         logger
       })
     : null;
+  if (!config.autoConnect && !opened.readOnly) {
+    // The file opened, but a full disk may still refuse every commit: a one-shot command then
+    // reads without writing (its start-up bookkeeping is skipped) instead of failing.
+    const probe = probeDatabaseWrite(opened.db, databasePath);
+    if (probe.writeFailed && probe.freeBytes !== null && probe.freeBytes < MIN_FREE_BYTES) {
+      opened.readOnly = diskFullError(databasePath).message;
+      opened.db.pragma('query_only = ON');
+      baseLogger.warn('the disk is full: the database is open read-only', { file: databasePath, reason: probe.reason });
+    }
+  }
+  if (opened.readOnly) {
+    logger = quietReadOnlyWrites(baseLogger);
+    notices.add('error', 'database.read-only', `${opened.readOnly}; showing what is stored, read-only.`);
+  }
   if (opened.recoveredFrom) {
     notices.add(
       'error',
@@ -106,6 +141,7 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     db: opened.db,
     databasePath,
     databaseRecoveredFrom: opened.recoveredFrom,
+    databaseReadOnly: opened.readOnly,
     events,
     nats,
     secrets: options.adapters?.secrets ?? createKeyFileSecretStore(config.dataDir, logger),
@@ -153,7 +189,14 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
       if (started) return;
       started = true;
       for (const mod of modules) {
-        await mod.start?.();
+        try {
+          await mod.start?.();
+        } catch (error) {
+          // On a read-only database (full disk) a module's start-up bookkeeping cannot be written;
+          // its reads still answer, which is all a one-shot command on a full disk needs.
+          if (!opened.readOnly || (error as { code?: unknown }).code !== 'SQLITE_READONLY') throw error;
+          logger.debug('skipped a start-up write: the database is read-only', { module: mod.name });
+        }
         startedModules.push(mod);
       }
       if (config.autoConnect) void nats.connect();

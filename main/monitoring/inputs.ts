@@ -9,6 +9,7 @@ import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerS
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
 import type { MetricsRegistry } from './metrics';
+import { probeDatabaseWrite, type DatabaseWriteReading } from '../store/write-probe';
 
 export interface OutboxReading {
   pending: number;
@@ -67,6 +68,8 @@ export interface AlertInputs {
   /** Invalid messages received over the last minute (counted by the metrics registry). */
   invalidPerMinute: number | null;
   engine: EngineReading | null;
+  /** Whether the database can be written (a full disk); absent where nothing probes it. */
+  database?: DatabaseWriteReading | null;
 }
 
 /** Names of the services this file adapts (registered by their areas). */
@@ -167,7 +170,8 @@ export class MonitoringSources {
       streams: this.streams,
       publishP99Seconds: this.metrics.publishLatency(this.options.p99WindowMs, this.options.p99MinSamples).p99,
       invalidPerMinute: this.invalidPerMinute(now),
-      engine: this.readEngine()
+      engine: this.readEngine(),
+      database: this.readDatabase(now)
     };
   }
 
@@ -213,6 +217,14 @@ export class MonitoringSources {
     this.consumers = null;
     this.metrics.setStreams(null);
     this.metrics.setConsumers(null);
+  }
+
+  private readDatabase(now: number): DatabaseWriteReading | null {
+    try {
+      return probeDatabaseWrite(this.ctx.db, this.ctx.databasePath, { readOnly: this.ctx.databaseReadOnly, now });
+    } catch {
+      return null;
+    }
   }
 
   private invalidPerMinute(now: number): number | null {
