@@ -8,6 +8,7 @@ import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, reportError } from './io';
 import { registerAlerts } from './commands/alerts';
 import { registerBench } from './commands/bench';
+import { registerDoctor } from './commands/doctor';
 import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerAlerts(program);
   registerBench(program);
   registerSimulate(program);
+  registerDoctor(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
