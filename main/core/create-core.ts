@@ -167,10 +167,26 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
   if (unserved.length > 0 && !options.modules) logger.warn('procedures without a handler', { methods: unserved });
   const router = createRouter(handlers, { logger, validateOutput: options.validateOutput ?? false });
 
+  /** On a database opened read-only for a full disk, a refused write is DISK_FULL, not INTERNAL. */
+  const routed = async (method: string, input: unknown, ctx: CallContext): Promise<CallOutcome> => {
+    const outcome = await router.call(method, input, ctx);
+    if (!outcome.ok && opened.readOnly && /readonly database/.test(outcome.error.message)) {
+      return {
+        ok: false,
+        error: {
+          code: 'DISK_FULL',
+          message: `${opened.readOnly}; ${method} needs to write, and the database is open read-only`,
+          details: { hint: 'Free space on that disk (or move the data directory with --data DIR), then try again.' }
+        }
+      };
+    }
+    return outcome;
+  };
+
   const api: CoreApi = {
-    call: (method, input, ctx) => router.call(method, input, ctx ?? { transport: 'memory' }),
+    call: (method, input, ctx) => routed(method, input, ctx ?? { transport: 'memory' }),
     async invoke(method, input, ctx) {
-      const outcome = await router.call(method, input, ctx ?? { transport: 'cli' });
+      const outcome = await routed(method, input, ctx ?? { transport: 'cli' });
       if (!outcome.ok) throw ContractError.fromShape(outcome.error);
       return outcome.value as never;
     },
