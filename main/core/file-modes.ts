@@ -55,8 +55,8 @@ export function unwritableDirReason(dir: string): string | null {
 }
 
 /**
- * Creates the data directory 0700. An existing one that others can read is tightened when this
- * user owns it (logged once); one owned by someone else is left alone (`synos-cc doctor` warns).
+ * Creates the data directory 0700. An existing one of the app's that others can read is tightened
+ * when this user owns it (logged); a shared or foreign one is left alone (`synos-cc doctor` warns).
  */
 export function ensurePrivateDir(dir: string, logger?: Logger): void {
   try {
@@ -76,7 +76,14 @@ export function ensurePrivateDir(dir: string, logger?: Logger): void {
   if (!POSIX) return;
   try {
     const st = fs.statSync(dir);
-    if ((st.mode & 0o077) !== 0 && process.getuid && st.uid === process.getuid()) {
+    // Only a directory that is the app's own: empty, or holding its database or config. A shared
+    // directory given as --data (/tmp, a home) is never narrowed; doctor reports it instead.
+    const own = (() => {
+      const entries = fs.readdirSync(dir);
+      return entries.length === 0 || entries.includes('synos.db') || entries.includes('config.json');
+    })();
+    const sticky = (st.mode & 0o1000) !== 0;
+    if (own && !sticky && (st.mode & 0o077) !== 0 && process.getuid && st.uid === process.getuid()) {
       fs.chmodSync(dir, PRIVATE_DIR_MODE);
       logger?.info('data directory made private to this user', {
         dir,

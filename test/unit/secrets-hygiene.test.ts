@@ -205,3 +205,20 @@ describe('private file modes', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('{"a":1}');
   });
 });
+
+describe('a shared directory given as the data directory', () => {
+  it('is never narrowed: sticky or holding other files', () => {
+    const base = tempDir();
+    const shared = path.join(base, 'shared');
+    fs.mkdirSync(shared);
+    fs.writeFileSync(path.join(shared, 'someone-elses-file'), 'x');
+    fs.chmodSync(shared, 0o755);
+    ensurePrivateDir(shared);
+    expect(modeOf(shared)).toBe(0o755);
+    const sticky = path.join(base, 'sticky');
+    fs.mkdirSync(sticky);
+    fs.chmodSync(sticky, 0o1777);
+    ensurePrivateDir(sticky);
+    expect(fs.statSync(sticky).mode & 0o1777).toBe(0o1777);
+  });
+});
