@@ -171,6 +171,10 @@ describe('a full disk says so', () => {
     const write = cli.run(['--data', data, 'pub', 'health.full.copy', 'x', '--outbox']);
     expect(write.code).toBe(1);
     expect(write.stderr).toMatch(/DISK_FULL/);
+    // Through the API too: a procedure that writes answers DISK_FULL, not INTERNAL.
+    const emergency = cli.run(['--data', data, 'breakers', 'open']);
+    expect(emergency.code).toBe(1);
+    expect(emergency.stderr).toMatch(/error: DISK_FULL: .*resilience\.emergency needs to write/);
   });
 
   it('the database.unwritable alert rule reports a running core whose disk fills up', async () => {
