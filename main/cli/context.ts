@@ -3,7 +3,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createCore, type Core } from '../core/create-core';
-import { loadConfig, type ConfigOverrides, type RunMode } from '../core/config';
+import { loadConfig, readSecretFile, type ConfigOverrides, type RunMode } from '../core/config';
+import { UsageError } from './io';
 import { createLogger, type LogLevel } from '../core/logger';
 import type { ConnectionStatus } from '../contract';
 import { contextOverrides } from '../nats/natscli-contexts';
@@ -16,7 +17,9 @@ export interface GlobalOptions {
   creds?: string;
   user?: string;
   password?: string;
+  passwordFile?: string;
   token?: string;
+  tokenFile?: string;
   nkey?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -64,7 +67,13 @@ export function overridesFrom(globals: GlobalOptions, extra: ConfigOverrides = {
   if (contextName) {
     const fromContext = contextOverrides(contextName);
     const credentialFlag = Boolean(
-      globals.token || globals.user || globals.password !== undefined || globals.nkey || globals.creds
+      globals.token ||
+      globals.tokenFile ||
+      globals.user ||
+      globals.password !== undefined ||
+      globals.passwordFile ||
+      globals.nkey ||
+      globals.creds
     );
     if (credentialFlag) {
       delete fromContext.token;
@@ -80,6 +89,14 @@ export function overridesFrom(globals: GlobalOptions, extra: ConfigOverrides = {
   if (globals.token) o.token = globals.token;
   if (globals.user) o.user = globals.user;
   if (globals.password !== undefined) o.password = globals.password;
+  if (globals.passwordFile) {
+    if (globals.password !== undefined) throw new UsageError('give --password or --password-file, not both');
+    o.password = readSecretFile(globals.passwordFile, '--password-file');
+  }
+  if (globals.tokenFile) {
+    if (globals.token) throw new UsageError('give --token or --token-file, not both');
+    o.token = readSecretFile(globals.tokenFile, '--token-file');
+  }
   if (globals.nkey) o.nkeyFile = globals.nkey;
   if (globals.creds) o.credsFile = globals.creds;
   if (globals.tlsCa) o.tlsCa = globals.tlsCa;

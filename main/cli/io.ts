@@ -3,6 +3,7 @@
  * and the exit codes (0 ok, 1 the operation failed, 2 bad usage).
  */
 import { ContractError, toErrorShape } from '../contract';
+import { redact } from '../core/redact';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -49,7 +50,7 @@ export class CheckFailed extends Error {
 /** Prints an error the operator can act on and returns the exit code to use. */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n(see --help)\n`);
+    process.stderr.write(`error: ${redact(error.message)}\n(see --help)\n`);
     return EXIT_USAGE;
   }
   if (error instanceof CheckFailed) {
@@ -57,9 +58,9 @@ export function reportError(error: unknown): number {
     return EXIT_FAILURE;
   }
   const shape = toErrorShape(error);
-  process.stderr.write(`error: ${shape.code}: ${shape.message}\n`);
+  process.stderr.write(redact(`error: ${shape.code}: ${shape.message}`) + '\n');
   const hint = (shape.details as { hint?: unknown } | undefined)?.hint;
-  if (typeof hint === 'string' && hint.length > 0) process.stderr.write(`hint: ${hint}\n`);
+  if (typeof hint === 'string' && hint.length > 0) process.stderr.write(redact(`hint: ${hint}`) + '\n');
   if (shape.code === 'INVALID_INPUT' || shape.code === 'CONFIG_INVALID') {
     return error instanceof ContractError && shape.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILURE;
   }

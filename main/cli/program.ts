@@ -8,6 +8,7 @@ import { collect } from './context';
 import { EXIT_OK, EXIT_USAGE, ExitWith, reportError } from './io';
 import { registerAlerts } from './commands/alerts';
 import { registerBench } from './commands/bench';
+import { registerDoctor } from './commands/doctor';
 import { registerMessaging } from './commands/messaging';
 import { registerProfiles } from './commands/profiles';
 import { registerRun } from './commands/run';
@@ -28,10 +29,15 @@ export function buildProgram(): Command {
     .option('--nats <url>', 'NATS server URL (repeat or comma-separate for a cluster; env NATS_URL)', collect)
     .addOption(new Option('-s, --server <url>', 'alias of --nats (natscli spelling)').hideHelp().argParser(collect))
     .option('--context <name>', 'use a natscli context (~/.config/nats/context/NAME.json)')
-    .option('--creds <file>', 'NATS credentials file (JWT + nkey seed)')
-    .option('--user <user>', 'NATS user name')
-    .option('--password <password>', 'NATS password')
-    .option('--token <token>', 'NATS auth token')
+    .option('--creds <file>', 'NATS credentials file (JWT + nkey seed; env NATS_CREDS)')
+    .option('--user <user>', 'NATS user name (env NATS_USER)')
+    .option(
+      '--password <password>',
+      'NATS password (visible in the process list: prefer NATS_PASSWORD or --password-file)'
+    )
+    .option('--password-file <file>', 'read the NATS password from the first line of this file')
+    .option('--token <token>', 'NATS auth token (visible in the process list: prefer NATS_TOKEN or --token-file)')
+    .option('--token-file <file>', 'read the NATS auth token from the first line of this file')
     .option('--nkey <file>', 'NATS nkey seed file')
     .option('--tls-ca <file>', 'CA certificate to verify the server')
     .option('--tls-cert <file>', 'client certificate for TLS')
@@ -57,6 +63,7 @@ export function buildProgram(): Command {
   registerServer(program);
   registerContract(program);
   registerEngine(program);
+  registerDoctor(program);
   // Every (sub)command exits 2 on usage errors instead of commander's default 1.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

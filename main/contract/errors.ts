@@ -4,6 +4,8 @@
  * No Node or Electron imports: the renderer and the preload use this file too.
  */
 
+import { redactUrls } from './urls';
+
 /** Stable error codes. Add new codes here; never reuse one for a different meaning. */
 export const ERROR_CODES = [
   'INVALID_INPUT',
@@ -29,7 +31,9 @@ export const ERROR_CODES = [
   'JETSTREAM_ERROR',
   'CANCELLED',
   'TRANSPORT_CLOSED',
-  'UNAVAILABLE'
+  'UNAVAILABLE',
+  /** The disk holding the data directory is full (SQLITE_FULL, ENOSPC): nothing more can be stored. */
+  'DISK_FULL'
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -73,14 +77,53 @@ export function isErrorShape(value: unknown): value is ErrorShape {
   );
 }
 
-/** Turns anything thrown into the wire shape; unknown errors become INTERNAL with their message. */
+/** Strings inside details lose URL userinfo too (a bad --nats value, a server list). */
+function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactUrls(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, depth + 1);
+  return out;
+}
+
+function redacted(shape: ErrorShape): ErrorShape {
+  const message = redactUrls(shape.message);
+  return shape.details === undefined
+    ? { code: shape.code, message }
+    : { code: shape.code, message, details: redactDeep(shape.details) };
+}
+
+/** SQLite's and the OS's ways of saying the disk is full. */
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+
+/** True for an error that means the disk (or the user's quota) is full. */
+export function isDiskFullError(error: unknown): boolean {
+  if (error instanceof ContractError) return error.code === 'DISK_FULL';
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DISK_FULL_CODES.has(code);
+}
+
+/**
+ * Turns anything thrown into the wire shape; unknown errors become INTERNAL with their message
+ * (a full disk becomes DISK_FULL). URLs in the message lose their userinfo on the way out.
+ */
 export function toErrorShape(error: unknown): ErrorShape {
-  if (error instanceof ContractError) return error.toShape();
+  if (error instanceof ContractError) return redacted(error.toShape());
   if (isErrorShape(error) && (ERROR_CODES as readonly string[]).includes(error.code)) {
-    return error.details === undefined
-      ? { code: error.code, message: error.message }
-      : { code: error.code, message: error.message, details: error.details };
+    return redacted(
+      error.details === undefined
+        ? { code: error.code, message: error.message }
+        : { code: error.code, message: error.message, details: error.details }
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'INTERNAL', message };
+  if (isDiskFullError(error)) {
+    return {
+      code: 'DISK_FULL',
+      message: `the disk holding the data directory is full (${message}); nothing more can be stored`,
+      details: { hint: 'Free space on that disk (or move the data directory with --data DIR), then try again.' }
+    };
+  }
+  return redacted({ code: 'INTERNAL', message });
 }

@@ -107,3 +107,4 @@ export * from './messages';
 export * from './bench';
 export * from './recordings';
 export * from './servers';
+export * from './urls';

@@ -28,7 +28,8 @@ export const ALERT_RULE_IDS = [
   'server.unhealthy',
   'server.jetstream_storage',
   'server.slow_consumers',
-  'engine.no_leader'
+  'engine.no_leader',
+  'database.unwritable'
 ] as const;
 export const AlertRuleIdSchema = z.enum(ALERT_RULE_IDS);
 export type AlertRuleId = z.infer<typeof AlertRuleIdSchema>;

@@ -28,7 +28,14 @@ export const SystemInfoSchema = z.object({
   startedAt: z.string(),
   server: ServerInfoSchema.nullable(),
   /** Set when a corrupt database was moved aside at start. */
-  databaseRecoveredFrom: z.string().nullable()
+  databaseRecoveredFrom: z.string().nullable(),
+  /** What protects stored secrets (profile passwords, tokens, seeds); never the secrets themselves. */
+  secretStorage: z.object({
+    kind: z.enum(['os-keychain', 'key-file', 'unencrypted']),
+    label: z.string(),
+    /** Why it is weaker than the OS keychain and what to do; null for the keychain. */
+    reason: z.string().nullable()
+  })
 });
 export type SystemInfo = z.infer<typeof SystemInfoSchema>;
 

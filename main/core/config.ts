@@ -10,10 +10,14 @@ import {
   ContractError,
   NatsUrlSchema,
   RuleValuesSchema,
+  splitUrlCredentials,
   type AlertRuleId,
+  type UrlCredentials,
   type RuleValues
 } from '../contract';
 import type { LogFormat, LogLevel } from './logger';
+import { registerSecret } from './redact';
+import { parseJsonQuietly } from './key-files';
 import { CONFIG_FILE, defaultDataDir } from './paths';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
 import {
@@ -210,6 +214,91 @@ export function normaliseNatsUrl(value: string): string {
   return trimmed.includes('://') ? trimmed : `nats://${trimmed}`;
 }
 
+/**
+ * Takes the userinfo off a list of server URLs (`nats://user:pass@host`, `nats://token@host`).
+ * The URLs come back clean; the credentials (the same for every URL, or CONFIG_INVALID) go into
+ * the auth fields, so a password never sits in a server list that is logged, stored or shown.
+ */
+export function splitServerCredentials(
+  servers: readonly string[],
+  source: string
+): { servers: string[]; credentials: UrlCredentials | null } {
+  let credentials: UrlCredentials | null = null;
+  const clean = servers.map((server) => {
+    const split = splitUrlCredentials(server);
+    if (split.credentials) {
+      const same =
+        credentials === null ||
+        (credentials.user === split.credentials.user &&
+          credentials.password === split.credentials.password &&
+          credentials.token === split.credentials.token);
+      if (!same) {
+        throw new ContractError(
+          'CONFIG_INVALID',
+          `${source}: the server URLs carry different credentials; give them once (--user/--password, --token or NATS_USER/NATS_PASSWORD/NATS_TOKEN) and list the servers without them`,
+          { source }
+        );
+      }
+      credentials = split.credentials;
+      registerSecret(split.credentials.password);
+      registerSecret(split.credentials.token);
+    }
+    return split.url;
+  });
+  return { servers: clean, credentials };
+}
+
+type PasswordAuth = Pick<NatsAuthConfig, 'token' | 'user' | 'password'>;
+
+/** One source's user/password/token, with its URL's userinfo filling what the source left out. */
+function withUrlFill(fields: PasswordAuth, url: UrlCredentials | null): PasswordAuth {
+  const out: PasswordAuth = { ...fields };
+  if (url && out.user === undefined && out.token === undefined) {
+    if (url.token !== undefined) out.token = url.token;
+    if (url.user !== undefined) {
+      out.user = url.user;
+      if (out.password === undefined) out.password = url.password;
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads a secret from a file named on the command line (--password-file, --token-file): the first
+ * line, without its line ending. Only a regular file up to 64 KiB; errors name the file and the
+ * reason, never its content.
+ */
+export function readSecretFile(file: string, flag: string): string {
+  const fail = (reason: string): never => {
+    throw new ContractError('CONFIG_INVALID', `${flag} ${file}: ${reason}`, {
+      file,
+      hint: `Write the secret alone on the first line of a file readable only by you (chmod 600 ${file}).`
+    });
+  };
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code})`
+    );
+  }
+  if (!st.isFile()) return fail('not a regular file');
+  if (st.size > 64 * 1024) return fail('larger than 64 KiB, so not a secret file');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(code === 'EACCES' ? 'permission denied' : `cannot read it (${code})`);
+  }
+  const secret = (text.split(/\r?\n/)[0] ?? '').trim();
+  if (secret.length === 0) return fail('the first line is empty');
+  registerSecret(secret);
+  return secret;
+}
+
 /** NATS_URL may hold several comma-separated servers, as natscli accepts. */
 export function parseServerList(value: string, source: string): string[] {
   const parts = value
@@ -236,16 +325,12 @@ export function readConfigFile(file: string): ConfigFile {
       file
     });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ContractError(
-      'CONFIG_INVALID',
-      `config file ${file} is not valid JSON: ${(error as Error).message}. Fix or remove it.`,
-      { file }
-    );
+  // config.json may hold a password: a parse error says where, never quotes the text.
+  const parsedJson = parseJsonQuietly(text);
+  if (!parsedJson.ok) {
+    throw new ContractError('CONFIG_INVALID', `config file ${file}: ${parsedJson.reason}. Fix or remove it.`, { file });
   }
+  const json = parsedJson.value;
   const parsed = ConfigFileSchema.safeParse(json);
   if (!parsed.success) {
     throw new ContractError('CONFIG_INVALID', `config file ${file}: ${describeIssues(parsed.error.issues)}`, {
@@ -272,16 +357,30 @@ export function loadConfig(options: LoadConfigOptions): Config {
 
   let servers = [DEFAULT_NATS_URL];
   let explicit = false;
+  // Credentials in a URL are taken out of it and count as given by the URL's source: they fill that
+  // source's missing user/password or token, and then sources stack as usual (flags > env > file).
+  let fileUrl: UrlCredentials | null = null;
+  let envUrl: UrlCredentials | null = null;
+  let flagUrl: UrlCredentials | null = null;
   if (file.nats?.servers) {
-    servers = file.nats.servers.map(normaliseNatsUrl);
+    const split = splitServerCredentials(file.nats.servers.map(normaliseNatsUrl), configFile);
+    servers = split.servers;
+    fileUrl = split.credentials;
     explicit = true;
   }
   if (env.NATS_URL && env.NATS_URL.trim().length > 0) {
-    servers = parseServerList(env.NATS_URL, 'NATS_URL');
+    const split = splitServerCredentials(parseServerList(env.NATS_URL, 'NATS_URL'), 'NATS_URL');
+    servers = split.servers;
+    envUrl = split.credentials;
     explicit = true;
   }
   if (o.servers && o.servers.length > 0) {
-    servers = o.servers.flatMap((s) => parseServerList(s, '--nats'));
+    const split = splitServerCredentials(
+      o.servers.flatMap((s) => parseServerList(s, '--nats')),
+      '--nats'
+    );
+    servers = split.servers;
+    flagUrl = split.credentials;
     explicit = true;
   }
 
@@ -293,16 +392,32 @@ export function loadConfig(options: LoadConfigOptions): Config {
   };
   const hasTls = Boolean(tls.caFile || tls.certFile || tls.keyFile);
 
+  // natscli's environment variables sit between the config file and the flags.
+  const fromEnv = (name: string): string | undefined => {
+    const value = env[name];
+    return value !== undefined && value.length > 0 ? value : undefined;
+  };
+  const fileLayer = withUrlFill(
+    { token: file.nats?.token, user: file.nats?.user, password: file.nats?.password },
+    fileUrl
+  );
+  const envLayer = withUrlFill(
+    { token: fromEnv('NATS_TOKEN'), user: fromEnv('NATS_USER'), password: fromEnv('NATS_PASSWORD') },
+    envUrl
+  );
+  const flagLayer = withUrlFill({ token: o.token, user: o.user, password: o.password }, flagUrl);
   const auth: NatsAuthConfig = {
-    token: o.token ?? file.nats?.token,
-    user: o.user ?? file.nats?.user,
-    password: o.password ?? file.nats?.password,
-    nkeyFile: o.nkeyFile ?? file.nats?.nkeyFile,
-    credsFile: o.credsFile ?? file.nats?.credsFile
+    token: flagLayer.token ?? envLayer.token ?? fileLayer.token,
+    user: flagLayer.user ?? envLayer.user ?? fileLayer.user,
+    password: flagLayer.password ?? envLayer.password ?? fileLayer.password,
+    nkeyFile: o.nkeyFile ?? fromEnv('NATS_NKEY') ?? file.nats?.nkeyFile,
+    credsFile: o.credsFile ?? fromEnv('NATS_CREDS') ?? file.nats?.credsFile
   };
   for (const key of Object.keys(auth) as (keyof NatsAuthConfig)[]) {
     if (auth[key] === undefined) delete auth[key];
   }
+  registerSecret(auth.password);
+  registerSecret(auth.token);
 
   return {
     mode: options.mode,

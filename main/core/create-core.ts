@@ -16,7 +16,8 @@ import {
 import { createRouter, type CallContext, type CallOutcome, type Handlers } from '../api/router';
 import { ConnectionManager } from '../nats/connection';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
-import { openDatabase } from '../store/database';
+import { diskFullError, openDatabase } from '../store/database';
+import { MIN_FREE_BYTES, probeDatabaseWrite } from '../store/write-probe';
 import { nativeBinding } from '../store/native-binding';
 import { MIGRATIONS } from '../store/migrations';
 import type { HostAdapters } from './adapters';
@@ -26,7 +27,8 @@ import { FileGrants } from './file-grants';
 import { createLogger, type Logger } from './logger';
 import { MODULES } from './modules';
 import { NoticeBoard, type CoreContext, type CoreModule, type ModuleFactory } from './module';
-import { DATABASE_FILE } from './paths';
+import { CONFIG_FILE, DATABASE_FILE } from './paths';
+import { tightenFile } from './file-modes';
 import { createKeyFileSecretStore } from './secrets';
 
 /** What transports and the CLI use to talk to the core. */
@@ -61,17 +63,40 @@ export interface CreateCoreOptions {
   validateOutput?: boolean;
 }
 
+/**
+ * While the database is read-only (a full disk) every background write fails the same way; those
+ * failures are logged at debug level instead of one warning per write.
+ */
+function quietReadOnlyWrites(logger: Logger): Logger {
+  const readOnlyError = (fields?: Record<string, unknown>): boolean =>
+    Object.values(fields ?? {}).some((v) => (v as { code?: unknown } | null)?.code === 'SQLITE_READONLY');
+  const wrap = (inner: Logger): Logger => ({
+    debug: (m, f) => inner.debug(m, f),
+    info: (m, f) => inner.info(m, f),
+    warn: (m, f) => (readOnlyError(f) ? inner.debug(m, f) : inner.warn(m, f)),
+    error: (m, f) => (readOnlyError(f) ? inner.debug(m, f) : inner.error(m, f)),
+    child: (bindings) => wrap(inner.child(bindings))
+  });
+  return wrap(logger);
+}
+
 export function createCore(config: Config, options: CreateCoreOptions = {}): Core {
-  const logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const baseLogger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  let logger = baseLogger;
   const events = new EventHub((channel, error) => logger.error('event listener failed', { channel, error }));
   const notices = new NoticeBoard((notice) => events.emit('system.notice', notice));
 
   const databasePath = path.join(config.dataDir, DATABASE_FILE);
   const opened = openDatabase(databasePath, {
     migrations: MIGRATIONS,
-    logger,
-    synchronous: config.database.synchronous
+    logger: baseLogger,
+    synchronous: config.database.synchronous,
+    // One-shot commands still answer on a full disk (read-only copy); long-running cores need to write.
+    readOnlyWhenFull: !config.autoConnect
   });
+  // config.json may hold a password and secret.key seals the profiles' secrets: private to the user.
+  tightenFile(path.join(config.dataDir, CONFIG_FILE));
+  tightenFile(path.join(config.dataDir, 'secret.key'));
   // Long-running cores (run, serve, the desktop) write steadily: their WAL checkpoints run in a
   // worker thread so the event loop never stalls on one. One-shot commands keep SQLite's own.
   const checkpointer: BackgroundCheckpointer | null = config.autoConnect
@@ -82,6 +107,20 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
         logger
       })
     : null;
+  if (!config.autoConnect && !opened.readOnly) {
+    // The file opened, but a full disk may still refuse every commit: a one-shot command then
+    // reads without writing (its start-up bookkeeping is skipped) instead of failing.
+    const probe = probeDatabaseWrite(opened.db, databasePath);
+    if (probe.writeFailed && probe.freeBytes !== null && probe.freeBytes < MIN_FREE_BYTES) {
+      opened.readOnly = diskFullError(databasePath).message;
+      opened.db.pragma('query_only = ON');
+      baseLogger.warn('the disk is full: the database is open read-only', { file: databasePath, reason: probe.reason });
+    }
+  }
+  if (opened.readOnly) {
+    logger = quietReadOnlyWrites(baseLogger);
+    notices.add('error', 'database.read-only', `${opened.readOnly}; showing what is stored, read-only.`);
+  }
   if (opened.recoveredFrom) {
     notices.add(
       'error',
@@ -103,6 +142,7 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     db: opened.db,
     databasePath,
     databaseRecoveredFrom: opened.recoveredFrom,
+    databaseReadOnly: opened.readOnly,
     events,
     nats,
     secrets: options.adapters?.secrets ?? createKeyFileSecretStore(config.dataDir, logger),
@@ -130,10 +170,26 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
   if (unserved.length > 0 && !options.modules) logger.warn('procedures without a handler', { methods: unserved });
   const router = createRouter(handlers, { logger, validateOutput: options.validateOutput ?? false });
 
+  /** On a database opened read-only for a full disk, a refused write is DISK_FULL, not INTERNAL. */
+  const routed = async (method: string, input: unknown, ctx: CallContext): Promise<CallOutcome> => {
+    const outcome = await router.call(method, input, ctx);
+    if (!outcome.ok && opened.readOnly && /readonly database/.test(outcome.error.message)) {
+      return {
+        ok: false,
+        error: {
+          code: 'DISK_FULL',
+          message: `${opened.readOnly}; ${method} needs to write, and the database is open read-only`,
+          details: { hint: 'Free space on that disk (or move the data directory with --data DIR), then try again.' }
+        }
+      };
+    }
+    return outcome;
+  };
+
   const api: CoreApi = {
-    call: (method, input, ctx) => router.call(method, input, ctx ?? { transport: 'memory' }),
+    call: (method, input, ctx) => routed(method, input, ctx ?? { transport: 'memory' }),
     async invoke(method, input, ctx) {
-      const outcome = await router.call(method, input, ctx ?? { transport: 'cli' });
+      const outcome = await routed(method, input, ctx ?? { transport: 'cli' });
       if (!outcome.ok) throw ContractError.fromShape(outcome.error);
       return outcome.value as never;
     },
@@ -152,7 +208,14 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
       if (started) return;
       started = true;
       for (const mod of modules) {
-        await mod.start?.();
+        try {
+          await mod.start?.();
+        } catch (error) {
+          // On a read-only database (full disk) a module's start-up bookkeeping cannot be written;
+          // its reads still answer, which is all a one-shot command on a full disk needs.
+          if (!opened.readOnly || (error as { code?: unknown }).code !== 'SQLITE_READONLY') throw error;
+          logger.debug('skipped a start-up write: the database is read-only', { module: mod.name });
+        }
         startedModules.push(mod);
       }
       if (config.autoConnect) void nats.connect();

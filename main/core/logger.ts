@@ -2,6 +2,8 @@
  * A small structured logger. Headless runs write JSON lines to stderr (stdout stays free for
  * command output); interactive runs write a readable line.
  */
+import { redact } from './redact';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'pretty';
 export type LogFields = Record<string, unknown>;
@@ -38,7 +40,9 @@ function serialise(value: unknown): unknown {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? 'json';
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const sink = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  // Every line passes the redactor: no URL userinfo, no registered credential, whatever a caller logs.
+  const write = (line: string): void => sink(redact(line));
   const bindings = options.bindings ?? {};
   const threshold = LEVEL_ORDER[level];
 
@@ -59,7 +63,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m, f) => log('info', m, f),
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
-    child: (more) => createLogger({ level, format, write, bindings: { ...bindings, ...more } })
+    child: (more) => createLogger({ level, format, write: sink, bindings: { ...bindings, ...more } })
   };
 }
 

@@ -20,6 +20,8 @@ export interface CoreContext {
   db: Database;
   databasePath: string;
   databaseRecoveredFrom: string | null;
+  /** Why the database is open read-only (the disk is full); null when it can be written. */
+  databaseReadOnly?: string | null;
   events: EventHub;
   nats: ConnectionManager;
   secrets: SecretStore;

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContractError, type OpenedFile, type StartupSettings } from '../contract';
 import { ConfigFileSchema, describeIssues, readConfigFile } from './config';
 import { resolveMonitoringSettings } from '../monitoring/settings';
 import { CONFIG_FILE } from './paths';
+import { ensurePrivateDir, writePrivateFileAtomic } from './file-modes';
 import type { CoreContext, ModuleFactory } from './module';
 import { APP_VERSION } from './version';
 
@@ -76,10 +76,9 @@ function saveStartupSettings(
   if (!checked.success) {
     throw new ContractError('CONFIG_INVALID', `config.json would be invalid: ${describeIssues(checked.error.issues)}`);
   }
-  fs.mkdirSync(ctx.config.dataDir, { recursive: true });
-  const temp = `${configFile}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(next, null, 2) + '\n');
-  fs.renameSync(temp, configFile);
+  ensurePrivateDir(ctx.config.dataDir, ctx.logger);
+  // config.json may hold a password: the rewrite is 0600 whatever mode the old file had.
+  writePrivateFileAtomic(configFile, JSON.stringify(next, null, 2) + '\n');
   ctx.logger.info('start-up settings saved; they apply at the next start', { configFile, ...input });
   return startupSettings(ctx);
 }
@@ -103,7 +102,8 @@ export const systemModule: ModuleFactory = (ctx) => {
         nodeVersion: process.versions.node,
         startedAt: ctx.startedAt.toISOString(),
         server: ctx.nats.status().serverInfo,
-        databaseRecoveredFrom: ctx.databaseRecoveredFrom
+        databaseRecoveredFrom: ctx.databaseRecoveredFrom,
+        secretStorage: ctx.secrets.protection
       }),
       'system.notices': () => ctx.notices.list()
     }

@@ -69,6 +69,28 @@ const defaults = (
 
 export const ALERT_RULES: readonly RuleDefinition[] = [
   {
+    id: 'database.unwritable',
+    title: 'Database cannot write',
+    description:
+      'The SQLite database cannot be written (full disk, or less than 64 KiB free): nothing new is stored — outbox, alerts, engine state (1 = cannot write).',
+    unit: 'count',
+    defaults: defaults(0, 'CRITICAL'),
+    evaluate(inputs, values) {
+      if (!inputs.database) return null;
+      const { writable, reason } = inputs.database;
+      return [
+        finding(
+          'database',
+          writable ? 0 : 1,
+          values,
+          writable
+            ? 'the database can be written'
+            : `the database cannot be written: ${reason ?? 'unknown reason'}; free space on its disk`
+        )
+      ];
+    }
+  },
+  {
     id: 'nats.disconnected',
     title: 'NATS disconnected',
     description: 'The app has been trying to reach NATS for longer than the threshold (seconds).',

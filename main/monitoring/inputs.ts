@@ -9,6 +9,7 @@ import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerS
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
 import type { MetricsRegistry } from './metrics';
+import { probeDatabaseWrite, type DatabaseWriteReading } from '../store/write-probe';
 
 export interface OutboxReading {
   pending: number;
@@ -83,6 +84,8 @@ export interface AlertInputs {
   servers: ServerReading[] | null;
   /** Only in cores that take part in the engine lease (run, serve, desktop). */
   leadership?: LeadershipReading | null;
+  /** Whether the database can be written (a full disk); absent where nothing probes it. */
+  database?: DatabaseWriteReading | null;
 }
 
 export interface LeadershipReading {
@@ -193,7 +196,8 @@ export class MonitoringSources {
       invalidPerMinute: this.invalidPerMinute(now),
       engine: this.readEngine(),
       servers: this.readServers(),
-      leadership: this.readLeadership()
+      leadership: this.readLeadership(),
+      database: this.readDatabase(now)
     };
   }
 
@@ -239,6 +243,14 @@ export class MonitoringSources {
     this.consumers = null;
     this.metrics.setStreams(null);
     this.metrics.setConsumers(null);
+  }
+
+  private readDatabase(now: number): DatabaseWriteReading | null {
+    try {
+      return probeDatabaseWrite(this.ctx.db, this.ctx.databasePath, { readOnly: this.ctx.databaseReadOnly, now });
+    } catch {
+      return null;
+    }
   }
 
   private invalidPerMinute(now: number): number | null {

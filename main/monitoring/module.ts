@@ -8,6 +8,7 @@
 import os from 'node:os';
 import {
   ContractError,
+  isDiskFullError,
   type AlertRuleId,
   type AlertSeverity,
   type MetricsSample,
@@ -295,15 +296,29 @@ export function createMonitoringModule(overrides: Partial<MonitoringOptions> = {
       for (const id of reportedHere) if (id <= lastSeenTransition) reportedHere.delete(id);
     };
 
+    // While the disk is full even the alert saying so cannot be stored: it is raised as a notice
+    // instead (pushed to every client, kept in memory), once per episode.
+    let diskFullNoticed = false;
     const evaluate = (): StoredTransition[] => {
       if (stopped) return [];
       try {
         const out = engine.evaluate();
+        diskFullNoticed = false;
         noticeExternal();
         metrics.setActiveAlerts(store.activeBySeverity());
         scheduleFlush();
         return out;
       } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (isDiskFullError(error) || code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR') {
+          if (!diskFullNoticed) {
+            diskFullNoticed = true;
+            const message = `The database cannot be written (${(error as Error).message}): alert database.unwritable could not be stored. Free space on the disk of ${ctx.config.dataDir}.`;
+            ctx.notices.add('error', 'database.unwritable', message);
+            logger.error('DISK_FULL: the database cannot be written; alerts wait until it can', { error });
+          }
+          return [];
+        }
         logger.error('alert evaluation failed; retrying at the next interval', { error });
         return [];
       }

@@ -3,7 +3,6 @@
  * back-off, its state observable, drained cleanly on stop. Every other part asks it for the
  * current connection instead of holding one of its own.
  */
-import fs from 'node:fs';
 import {
   connect,
   credsAuthenticator,
@@ -12,9 +11,18 @@ import {
   type NatsConnection,
   type NodeConnectionOptions
 } from '@nats-io/transport-node';
-import { ContractError, type ConnectionState, type ConnectionStatus, type ServerInfo } from '../contract';
+import {
+  ContractError,
+  redactUrls,
+  splitUrlCredentials,
+  type ConnectionState,
+  type ConnectionStatus,
+  type ServerInfo
+} from '../contract';
 import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
+import { registerSecret } from '../core/redact';
+import { readKeyFile } from '../core/key-files';
 import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from './embedded';
 import { classifyNatsError } from './errors';
 
@@ -29,12 +37,9 @@ export interface ConnectionManagerOptions {
 
 type Listener<T> = (value: T) => void;
 
+/** A creds, seed or TLS file, read only now (at connect), with errors that never quote it. */
 function readFileOrThrow(file: string, what: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (error) {
-    throw new ContractError('CONFIG_INVALID', `cannot read ${what} ${file}: ${(error as Error).message}`, { file });
-  }
+  return readKeyFile(file, what);
 }
 
 /** Credentials in memory: the configured ones, plus an inline nkey seed a profile may hold. */
@@ -95,10 +100,15 @@ export function buildConnectOptions(nats: ConnectSettings, servers: string[]): N
   }
   if (authenticators.length > 0) options.authenticator = authenticators;
   if (nats.tls) {
+    // Read here rather than by the client, so a FIFO, a device or a huge file is refused with a
+    // clear error instead of hanging or filling memory, and no error quotes the file.
     options.tls = {};
-    if (nats.tls.caFile) options.tls.caFile = nats.tls.caFile;
-    if (nats.tls.certFile) options.tls.certFile = nats.tls.certFile;
-    if (nats.tls.keyFile) options.tls.keyFile = nats.tls.keyFile;
+    if (nats.tls.caFile) options.tls.ca = Buffer.from(readFileOrThrow(nats.tls.caFile, 'TLS CA file')).toString('utf8');
+    if (nats.tls.certFile) {
+      options.tls.cert = Buffer.from(readFileOrThrow(nats.tls.certFile, 'TLS certificate file')).toString('utf8');
+    }
+    if (nats.tls.keyFile)
+      options.tls.key = Buffer.from(readFileOrThrow(nats.tls.keyFile, 'TLS key file')).toString('utf8');
   }
   return options;
 }
@@ -154,6 +164,30 @@ export function parseCredsFile(text: string, file: string): NatsCredentials {
   return { jwt, seed };
 }
 
+/**
+ * A URL typed with userinfo (connect {servers}, a profile saved before URLs were split) is split
+ * here as well: the password goes into the auth fields, unless credentials were given as fields,
+ * and never into the status, logs or errors. Every credential is registered with the redactor.
+ */
+export function withUrlCredentials(
+  servers: readonly string[],
+  given: ConnectAuth
+): { servers: string[]; auth: ConnectAuth } {
+  const split = servers.map(splitUrlCredentials);
+  const auth: ConnectAuth = { ...given };
+  const creds = split.find((s) => s.credentials !== null)?.credentials;
+  const hasAuth = Boolean(auth.user ?? auth.token ?? auth.nkeyFile ?? auth.nkeySeed ?? auth.credsFile);
+  if (creds && !hasAuth) {
+    if (creds.token !== undefined) auth.token = creds.token;
+    if (creds.user !== undefined) auth.user = creds.user;
+    if (creds.password !== undefined) auth.password = creds.password;
+  }
+  registerSecret(auth.password);
+  registerSecret(auth.token);
+  registerSecret(auth.nkeySeed);
+  return { servers: split.map((s) => s.url), auth };
+}
+
 export function toServerInfo(nc: NatsConnection): ServerInfo | null {
   const info = nc.info;
   if (!info) return null;
@@ -193,8 +227,9 @@ export class ConnectionManager {
   constructor(options: ConnectionManagerOptions) {
     this.options = options;
     this.logger = options.logger.child({ part: 'nats' });
-    this.servers = [...options.nats.servers];
-    this.auth = options.nats.auth;
+    const clean = withUrlCredentials(options.nats.servers, options.nats.auth);
+    this.servers = clean.servers;
+    this.auth = clean.auth;
     this.tls = options.nats.tls;
     this.current = {
       state: 'offline',
@@ -249,7 +284,15 @@ export class ConnectionManager {
 
   private update(patch: Partial<ConnectionStatus>): void {
     const stateChanged = patch.state !== undefined && patch.state !== this.current.state;
-    const next: ConnectionStatus = { ...this.current, ...patch, servers: this.servers, profile: this.profile };
+    const next: ConnectionStatus = {
+      ...this.current,
+      ...patch,
+      servers: this.servers.map(redactUrls),
+      profile: this.profile
+    };
+    // Whatever a client library put in a message or a server address, the status shows no userinfo.
+    if (next.server) next.server = redactUrls(next.server);
+    if (next.lastError) next.lastError = { ...next.lastError, message: redactUrls(next.lastError.message) };
     if (stateChanged) next.since = new Date().toISOString();
     this.current = next;
     for (const listener of this.statusListeners) {
@@ -277,8 +320,9 @@ export class ConnectionManager {
    * the core uses it at start for the active profile.
    */
   useTarget(target: ConnectTarget): void {
-    this.servers = target.servers.map((s) => (s.includes('://') ? s : `nats://${s}`));
-    this.auth = target.auth;
+    const clean = withUrlCredentials(target.servers, target.auth);
+    this.servers = clean.servers;
+    this.auth = clean.auth;
     this.tls = target.tls;
     this.profile = target.profile;
     this.embeddedTried = true; // the operator chose where to connect: no embedded fallback

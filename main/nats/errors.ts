@@ -3,7 +3,7 @@
  * tell wrong credentials from an unreachable server from a TLS failure, with a next step.
  */
 import { AuthorizationError, ProtocolError, UserAuthenticationExpiredError } from '@nats-io/transport-node';
-import { ContractError, type ErrorShape } from '../contract';
+import { ContractError, redactUrls, type ErrorShape } from '../contract';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -28,8 +28,9 @@ function collectChain(error: unknown): unknown[] {
 }
 
 function text(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  // A client error may quote the URL it was given; never with its userinfo.
+  if (error instanceof Error) return redactUrls(error.message);
+  return redactUrls(String(error));
 }
 
 export interface ClassifiedError extends ErrorShape {
@@ -48,7 +49,7 @@ export function classifyNatsError(
     return { ...error.toShape(), hint: typeof hint === 'string' ? hint : '' };
   }
   const chain = collectChain(error);
-  const where = servers.length > 0 ? servers.join(', ') : 'the server';
+  const where = servers.length > 0 ? servers.map(redactUrls).join(', ') : 'the server';
   for (const item of chain) {
     if (item instanceof AuthorizationError || item instanceof UserAuthenticationExpiredError) {
       return {

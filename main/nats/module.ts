@@ -23,6 +23,13 @@ export const connectionModule: ModuleFactory = (ctx) => {
     name: 'connection',
     start() {
       unsubscribe = ctx.nats.onStatus((status) => ctx.events.emit('connection.state', status));
+      try {
+        const sealed = profiles.sealUrlCredentials();
+        if (sealed > 0)
+          ctx.logger.info('credentials moved out of profile server URLs and sealed', { profiles: sealed });
+      } catch (error) {
+        ctx.logger.warn('could not move credentials out of profile server URLs', { error });
+      }
       const activeId = profiles.activeId();
       if (activeId && !explicit()) {
         try {

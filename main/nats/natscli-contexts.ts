@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseJsonQuietly, readKeyFile } from '../core/key-files';
 import { ContractError, ProfileInputSchema, type ProfileAuthInput, type ProfileTls } from '../contract';
 import type { ConfigOverrides } from '../core/config';
 
@@ -96,12 +97,15 @@ export function readNatsContext(name: string, configDir: string = natsConfigDir(
   const file = path.join(configDir, 'context', `${name}.json`);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readKeyFile(file, 'natscli context').toString('utf8');
   } catch (error) {
     const known = listNatsContextNames(configDir);
+    const reason = (error as Error).message.replace(/^cannot use natscli context [^:]*: /, '');
     throw new ContractError(
       'CONFIG_INVALID',
-      `natscli context "${name}" not found (${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      reason === 'no such file'
+        ? `natscli context "${name}" not found (${file})`
+        : `natscli context "${name}" cannot be read (${file}: ${reason})`,
       {
         file,
         hint:
@@ -111,18 +115,12 @@ export function readNatsContext(name: string, configDir: string = natsConfigDir(
       }
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ContractError(
-      'CONFIG_INVALID',
-      `natscli context ${file} is not valid JSON: ${(error as Error).message}`,
-      {
-        file
-      }
-    );
+  // A context holds credentials: a parse error says where, never what the file holds.
+  const parsedJson = parseJsonQuietly(text);
+  if (!parsedJson.ok) {
+    throw new ContractError('CONFIG_INVALID', `natscli context ${file}: ${parsedJson.reason}`, { file });
   }
+  const json = parsedJson.value;
   const parsed = NatsContextFileSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import {
   ContractError,
+  redactUrls,
+  splitUrlCredentials,
   type ProfileInputSchema,
   type ProfileAuthView,
   type ProfileTestResult,
@@ -14,6 +16,7 @@ import {
 } from '../contract';
 import type { z } from 'zod';
 import type { SecretStore } from '../core/secrets';
+import { registerSecret } from '../core/redact';
 import type { Database } from '../store/database';
 import { buildConnectOptions, toServerInfo, type ConnectTarget } from './connection';
 import { classifyNatsError } from './errors';
@@ -65,6 +68,40 @@ function authColumns(auth: ParsedProfileInput['auth']): AuthColumns {
   }
 }
 
+/**
+ * Takes userinfo out of a profile's server URLs. With no auth chosen it becomes the profile's
+ * user/password (or token) auth; next to another auth kind it is refused, since two sets of
+ * credentials for one connection is a mistake the operator should settle.
+ */
+export function moveUrlCredentials(input: ParsedProfileInput): ParsedProfileInput {
+  const split = input.servers.map(splitUrlCredentials);
+  const withCreds = split.filter((s) => s.credentials !== null);
+  if (withCreds.length === 0) return input;
+  const creds = withCreds[0]?.credentials ?? {};
+  const differ = withCreds.some(
+    (s) =>
+      s.credentials?.user !== creds.user ||
+      s.credentials?.password !== creds.password ||
+      s.credentials?.token !== creds.token
+  );
+  registerSecret(creds.password);
+  registerSecret(creds.token);
+  if (differ || input.auth.kind !== 'none') {
+    throw new ContractError(
+      'INVALID_INPUT',
+      `profile "${input.name}": a server URL holds credentials (user:password@ or token@); remove them from the URL and enter them in the profile's authentication fields`,
+      {
+        hint: 'URLs are shown and logged; credentials belong in the authentication fields, which are stored encrypted.'
+      }
+    );
+  }
+  const auth: ParsedProfileInput['auth'] =
+    creds.token !== undefined
+      ? { kind: 'token', token: creds.token }
+      : { kind: 'user', user: creds.user ?? '', ...(creds.password ? { password: creds.password } : {}) };
+  return { ...input, servers: split.map((s) => s.url), auth };
+}
+
 /** The saved connection profiles and the active-profile setting, over prepared statements. */
 export class ProfileStore {
   private readonly statements;
@@ -99,6 +136,34 @@ export class ProfileStore {
     };
   }
 
+  /**
+   * Rewrites profiles saved before URLs were split (their password sat in plain text in the
+   * servers column): the userinfo becomes the sealed user/token auth when the profile had none,
+   * and is dropped when it had another. Returns how many rows were rewritten.
+   */
+  sealUrlCredentials(): number {
+    let changed = 0;
+    for (const row of this.statements.all.all()) {
+      const split = (JSON.parse(row.servers) as string[]).map(splitUrlCredentials);
+      const creds = split.find((s) => s.credentials !== null)?.credentials;
+      if (!creds) continue;
+      const next: ProfileRow = { ...row, servers: JSON.stringify(split.map((s) => s.url)) };
+      if (row.auth_kind === 'none') {
+        if (creds.token !== undefined) {
+          next.auth_kind = 'token';
+          next.auth_secret = this.secrets.encrypt(creds.token);
+        } else {
+          next.auth_kind = 'user';
+          next.auth_user = creds.user ?? '';
+          next.auth_secret = creds.password ? this.secrets.encrypt(creds.password) : null;
+        }
+      }
+      this.statements.update.run({ ...next, updated_at: new Date().toISOString() });
+      changed++;
+    }
+    return changed;
+  }
+
   /** Every profile, by name. */
   list(): ProfileView[] {
     const active = this.activeId();
@@ -130,7 +195,8 @@ export class ProfileStore {
    * Creates (no id) or updates (id) a profile. A secret left out of an update keeps the stored one
    * as long as the auth kind is unchanged; names are unique regardless of case (CONFLICT).
    */
-  save(input: ParsedProfileInput, source: ProfileSource = 'manual'): ProfileView {
+  save(given: ParsedProfileInput, source: ProfileSource = 'manual'): ProfileView {
+    const input = moveUrlCredentials(given);
     const now = new Date().toISOString();
     const existing = input.id !== undefined ? this.row(input.id) : null;
     const clash = this.statements.byName.get(input.name);
@@ -208,7 +274,8 @@ export class ProfileStore {
    * An unsaved draft as a connect target (profiles.test before save). Secrets the draft leaves
    * out come from the saved profile `baseId`, as a save would keep them.
    */
-  draftTarget(input: ParsedProfileInput, baseId?: string): ConnectTarget {
+  draftTarget(given: ParsedProfileInput, baseId?: string): ConnectTarget {
+    const input = moveUrlCredentials(given);
     const base = baseId !== undefined ? this.row(baseId) : null;
     const auth = authColumns(input.auth);
     let secret = auth.secret;
@@ -303,7 +370,8 @@ export class ProfileStore {
       id: row.id,
       name: row.name,
       description: row.description,
-      servers: JSON.parse(row.servers) as string[],
+      // Rows saved before URLs were split may still carry userinfo: never shown.
+      servers: (JSON.parse(row.servers) as string[]).map(redactUrls),
       auth,
       tls: hasTls ? { caFile: row.tls_ca, certFile: row.tls_cert, keyFile: row.tls_key } : null,
       source: row.source,

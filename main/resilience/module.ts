@@ -131,7 +131,8 @@ export const durabilityModule: ModuleFactory = (ctx) => {
           statsDirty = true;
         })
       );
-      replay.start();
+      // A database opened read-only (full disk) is only read: nothing is claimed or delivered.
+      if (!ctx.databaseReadOnly) replay.start();
       timer = setInterval(tick, 500);
       timer.unref();
     },

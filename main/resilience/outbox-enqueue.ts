@@ -3,7 +3,7 @@
  * rows, written in one transaction. Each row gets a unique id — the envelope id when there is an
  * envelope — which becomes its Nats-Msg-Id, so delivery is exactly once inside the duplicate window.
  */
-import { ContractError } from '../contract';
+import { ContractError, isDiskFullError } from '../contract';
 import { validateEnvelope } from '../contract/messages';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
 import { renderTemplate } from '../nats/messaging';
@@ -96,10 +96,36 @@ export function buildOutboxMessage(request: OutboxPublishRequest, n: number): Ou
  * Validates every message first (nothing is stored when one is bad), then writes them in
  * transactions of {@link CHUNK} rows. Returns once they are committed.
  */
-export function enqueuePublish(store: OutboxStore, request: OutboxPublishRequest): OutboxPublishResult {
+export function enqueuePublish(
+  store: OutboxStore,
+  request: OutboxPublishRequest,
+  where: { dataDir?: string } = {}
+): OutboxPublishResult {
   const messages: OutboundMessage[] = [];
   for (let n = 1; n <= request.count; n++) messages.push(buildOutboxMessage(request, n));
-  for (let i = 0; i < messages.length; i += CHUNK) store.enqueue(messages.slice(i, i + CHUNK));
+  for (let i = 0; i < messages.length; i += CHUNK) {
+    try {
+      store.enqueue(messages.slice(i, i + CHUNK));
+    } catch (error) {
+      // A full disk (or a database opened read-only because of one) stops the run here: the
+      // chunks committed so far stay and will be delivered; say how many, and what to do.
+      const code = (error as { code?: unknown }).code;
+      if (!isDiskFullError(error) && code !== 'SQLITE_READONLY') throw error;
+      const dir = where.dataDir ?? 'the data directory';
+      const rest = messages.length - i;
+      throw new ContractError(
+        'DISK_FULL',
+        `the disk holding ${dir} is full: stored ${i} of ${messages.length} messages in the outbox (they will be delivered); the other ${rest} were not stored`,
+        {
+          stored: i,
+          notStored: rest,
+          storedIds: i > 0 ? [messages[0]?.id, messages[i - 1]?.id] : [],
+          hint: `Free space on that disk (df -h ${dir}), or move the data directory with --data DIR; then publish the other ${rest} again (e.g. the same command with --count ${rest}). "synos-cc outbox" shows what is waiting; a core on this data directory delivers the stored ones.`
+        },
+        { cause: error }
+      );
+    }
+  }
   return {
     stored: messages.length,
     ids: messages.map((m) => m.id),

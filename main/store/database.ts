@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { ContractError } from '../contract';
+import { ContractError, isDiskFullError } from '../contract';
 import type { Logger } from '../core/logger';
 import { nativeBinding } from './native-binding';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenFile, unwritableDirReason } from '../core/file-modes';
 
 export type Database = BetterSqlite3.Database;
 
@@ -33,6 +34,11 @@ export interface OpenDatabaseOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** Clock for the corrupt-file suffix (tests). */
   now?: () => Date;
+  /**
+   * When the disk is full and the file cannot be opened for writing, open a read-only in-memory
+   * copy instead (one-shot commands that only read: outbox, alerts, recordings, bench history).
+   */
+  readOnlyWhenFull?: boolean;
 }
 
 export interface OpenedDatabase {
@@ -41,6 +47,76 @@ export interface OpenedDatabase {
   /** Where a corrupt file was moved, when that happened during this open. */
   recoveredFrom: string | null;
   applied: string[];
+  /** Why the database is open read-only (a full disk); null when it can be written. */
+  readOnly: string | null;
+}
+
+/** Free bytes for this user on the filesystem holding path; null when unknown. */
+export function freeBytes(target: string): number | null {
+  try {
+    const st = fs.statfsSync(target);
+    return Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return null;
+  }
+}
+
+/** Below this much free space an I/O error from SQLite is taken as a full disk. */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/** SQLite's full-disk code, or an I/O error (a -shm file it cannot size) on a disk with no room. */
+function isFullDiskFailure(error: unknown, dir: string): boolean {
+  if (isDiskFullError(error)) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_IOERR')) return false;
+  const free = freeBytes(dir);
+  return free !== null && free < NEARLY_FULL_BYTES;
+}
+
+/** The typed error for a database that cannot be written because its disk is full. */
+export function diskFullError(file: string, error?: unknown): ContractError {
+  const dir = path.dirname(file);
+  const free = freeBytes(dir);
+  return new ContractError(
+    'DISK_FULL',
+    `the disk holding ${dir} is full${free !== null ? ` (${Math.floor(free / 1024)} KiB free)` : ''}: the database ${file} cannot be written`,
+    {
+      file,
+      freeBytes: free,
+      hint: `Free space on that disk (df -h ${dir}) or move the data directory (--data DIR); nothing already stored is lost, and a core delivers the outbox once it can write again.`
+    },
+    error !== undefined ? { cause: error } : undefined
+  );
+}
+
+/** Copies above this size are not made in memory: the read-only fallback refuses instead. */
+const READ_ONLY_COPY_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A read-only in-memory copy of the database for a full disk, where SQLite cannot even create the
+ * -shm file a WAL database needs. Only when the WAL holds nothing (everything is in the main
+ * file); the copy's header is switched from WAL to rollback mode, as SQLite's deserialize requires.
+ */
+function openReadOnlyCopy(file: string, migrations: readonly Migration[]): Database | null {
+  const walSize = fs.existsSync(file + '-wal') ? fs.statSync(file + '-wal').size : 0;
+  if (walSize > 0) return null;
+  const size = fs.statSync(file).size;
+  if (size === 0 || size > READ_ONLY_COPY_MAX_BYTES) return null;
+  const bytes = fs.readFileSync(file);
+  if (bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  const db = new BetterSqlite3(bytes, { nativeBinding: nativeBinding() });
+  const applied = new Set(
+    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: string }>).map((row) => row.id)
+  );
+  if (migrations.some((m) => !applied.has(m.id))) {
+    db.close();
+    return null;
+  }
+  db.pragma('query_only = ON');
+  return db;
 }
 
 export function migrationChecksum(migration: Migration): string {
@@ -138,7 +214,19 @@ function moveAside(file: string, now: Date): string {
 export function openDatabase(file: string, options: OpenDatabaseOptions): OpenedDatabase {
   const synchronous = options.synchronous ?? 'NORMAL';
   const now = options.now ?? (() => new Date());
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  ensurePrivateDir(dir, options.logger);
+  // "unable to open database file" names neither the path nor the cause: say both, with the fix.
+  const unwritable = unwritableDirReason(dir);
+  if (unwritable) throw new ContractError('DATABASE', `cannot open database ${file}: ${unwritable}`, { file, dir });
+  // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
+  try {
+    fs.closeSync(fs.openSync(file, 'a', PRIVATE_FILE_MODE));
+  } catch (error) {
+    if (isDiskFullError(error)) throw diskFullError(file, error);
+    throw new ContractError('DATABASE', `cannot open database ${file}: ${(error as Error).message}`, { file });
+  }
+  for (const suffix of ['', '-wal', '-shm']) tightenFile(file + suffix);
 
   const attempt = (): { db: Database; applied: string[] } => {
     const db = new BetterSqlite3(file, { nativeBinding: nativeBinding() });
@@ -154,8 +242,15 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Opened
 
   try {
     const { db, applied } = attempt();
-    return { db, file, recoveredFrom: null, applied };
+    return { db, file, recoveredFrom: null, applied, readOnly: null };
   } catch (error) {
+    if (isFullDiskFailure(error, dir)) {
+      const copy = options.readOnlyWhenFull ? openReadOnlyCopy(file, options.migrations) : null;
+      if (!copy) throw diskFullError(file, error);
+      const reason = diskFullError(file).message;
+      options.logger.warn('the disk is full: the database is open read-only', { file, reason });
+      return { db: copy, file, recoveredFrom: null, applied: [], readOnly: reason };
+    }
     if (!isCorruption(error)) {
       if (error instanceof ContractError) throw error;
       throw new ContractError(
@@ -174,6 +269,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Opened
       reason: (error as Error).message
     });
     const { db, applied } = attempt();
-    return { db, file, recoveredFrom: movedTo, applied };
+    return { db, file, recoveredFrom: movedTo, applied, readOnly: null };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Every migration of the app, in one list. Ids are zero-padded and grouped by area so areas can
  * add steps without colliding: 0001–0099 foundation, 0100 nats, 0200 engine/bridge,
- * 0300 durability, 0400 monitoring, 0500 bench, 0600 ui/settings.
+ * 0300 durability, 0400 monitoring, 0500 bench, 0600 ui/settings, 1000 store health.
  * Never edit an applied migration: its checksum is verified at every start. Add a new one.
  */
 import type { Migration } from './database';
@@ -14,6 +14,7 @@ import { ENGINE_MIGRATIONS } from '../engine/store';
 import { BRIDGE_MIGRATIONS } from '../bridge/store';
 import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
+import { WRITE_PROBE_MIGRATIONS } from './write-probe';
 
 const foundation: Migration[] = [
   {
@@ -37,5 +38,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...BRIDGE_MIGRATIONS,
   ...BENCH_MIGRATIONS,
   ...RECORDING_MIGRATIONS,
-  ...SERVER_MIGRATIONS
+  ...SERVER_MIGRATIONS,
+  ...WRITE_PROBE_MIGRATIONS
 ];

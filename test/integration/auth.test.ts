@@ -403,7 +403,7 @@ describe('connection profiles and auth against real nats-servers', () => {
           }
         });
         expect(missingFile.error?.code).toBe('CONFIG_INVALID');
-        expect(missingFile.error?.message).toMatch(/cannot read nkey seed file/);
+        expect(missingFile.error?.message).toMatch(/cannot use nkey seed file .*: no such file/);
       });
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -23,6 +23,7 @@ function healthy(overrides: Partial<AlertInputs> = {}): AlertInputs {
     engine: { load: 0.2, valence: 0 },
     servers: [{ server: 'n1', healthy: true, healthError: null, jetstreamStorageRatio: 0.1, slowConsumersDelta: 0 }],
     leadership: { leaderlessSeconds: 0, ttlSeconds: 5 },
+    database: { writable: true, writeFailed: false, freeBytes: 10 * 1024 * 1024, reason: null },
     ...overrides
   };
 }
@@ -225,5 +226,21 @@ describe('alert rules', () => {
         enabled: false
       }
     );
+  });
+});
+
+describe('database.unwritable', () => {
+  it('fires while the database cannot be written, with the reason; no data where nothing probes', () => {
+    const rule = ALERT_RULES.find((r) => r.id === 'database.unwritable')!;
+    const down = rule.evaluate(
+      healthy({
+        database: { writable: false, writeFailed: true, freeBytes: 0, reason: 'a write failed (SQLITE_FULL)' }
+      }),
+      rule.defaults
+    );
+    expect(down).toEqual([expect.objectContaining({ target: 'database', value: 1, over: true })]);
+    expect(down?.[0]?.message).toMatch(/SQLITE_FULL/);
+    expect(rule.defaults.severity).toBe('CRITICAL');
+    expect(rule.evaluate(healthy({ database: null }), rule.defaults)).toBeNull();
   });
 });

@@ -23,7 +23,9 @@ function openStore(globals: GlobalOptions): { store: AlertStore; db: Database } 
   const { db } = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
     migrations: MIGRATIONS,
     logger,
-    synchronous: config.database.synchronous
+    synchronous: config.database.synchronous,
+    // Listing alerts works on a full disk (read-only copy); acknowledging one then says DISK_FULL.
+    readOnlyWhenFull: true
   });
   return { store: new AlertStore(db), db };
 }

@@ -1,7 +1,7 @@
 /**
  * `sub`, `pub` and `req`: core NATS messaging from the terminal, spelled like natscli's.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   type PublishInput,
   type PublishResult,
@@ -23,10 +23,41 @@ export function parseDurationOption(name: string, minMs: number, maxMs: number) 
     if (!m) throw new InvalidArgumentError(`${name} must be a duration such as 500ms, 2s or 1m.`);
     const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
     const ms = Math.round(Number(m[1]) * factor);
-    if (ms < minMs || ms > maxMs)
-      throw new InvalidArgumentError(`${name} must be between ${minMs} ms and ${maxMs / 1000} s.`);
+    if (ms < minMs || ms > maxMs) {
+      // A bare number is seconds: say how "60000" was read, and how to write milliseconds.
+      const read =
+        m[2] === undefined ? ` (${m[1]} without a unit is ${m[1]} seconds; write ${m[1]}ms for milliseconds)` : '';
+      throw new InvalidArgumentError(
+        `${name} must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)}${read}.`
+      );
+    }
     return ms;
   };
+}
+
+/** Milliseconds as the duration syntax the options take (500ms, 5s, 1m, 1h): help and errors. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * A duration option whose default shows in --help in the same syntax it is parsed with (60s, not
+ * 60000, which would be read as 60000 seconds).
+ */
+export function durationOption(
+  flags: string,
+  description: string,
+  name: string,
+  bounds: { minMs: number; maxMs: number },
+  defaultMs?: number
+): Option {
+  const option = new Option(flags, `${description} (500ms, 2s, 1m; a bare number is seconds)`).argParser(
+    parseDurationOption(name, bounds.minMs, bounds.maxMs)
+  );
+  return defaultMs === undefined ? option : option.default(defaultMs, formatDuration(defaultMs));
 }
 
 /** `-H 'Name: value'` (repeatable) → headers; several values of one name are kept in order. */
@@ -198,11 +229,14 @@ export function registerMessaging(program: Command): void {
       "store in the data directory's durable outbox and return once stored; a core running there delivers each exactly once"
     )
     .option('--wait', 'with --outbox: deliver from this process and exit when JetStream acknowledged every message')
-    .option(
-      '--wait-timeout <duration>',
-      'with --wait: give up after this long (the rest stays in the outbox)',
-      parseDurationOption('--wait-timeout', 100, 3_600_000),
-      60_000
+    .addOption(
+      durationOption(
+        '--wait-timeout <duration>',
+        'with --wait: give up after this long (the rest stays in the outbox)',
+        '--wait-timeout',
+        { minMs: 100, maxMs: 3_600_000 },
+        60_000
+      )
     )
     .option('--json', 'print the result as JSON')
     .action(async (subject: string, bodyArg: string | undefined, opts: PubOptions, command: Command) => {
@@ -248,11 +282,14 @@ export function registerMessaging(program: Command): void {
     .description('send a request and print the first reply (TIMEOUT, or NO_RESPONDERS when nothing listens)')
     .argument('<subject>', 'subject to send the request to')
     .argument('[body]', 'request body (read from stdin when left out and stdin is not a terminal)')
-    .option(
-      '--timeout <duration>',
-      'how long to wait for the reply (500ms, 2s, 1m; a bare number is seconds)',
-      parseDurationOption('--timeout', 10, 300_000),
-      5000
+    .addOption(
+      durationOption(
+        '--timeout <duration>',
+        'how long to wait for the reply',
+        '--timeout',
+        { minMs: 10, maxMs: 300_000 },
+        5000
+      )
     )
     .option('-H, --header <Name:value>', 'add a header (repeatable)', collect)
     .option('--json', 'print the reply as JSON')

@@ -135,7 +135,7 @@ export async function publishViaOutbox(
   const store = core.context.services.get(OUTBOX_SERVICE) as OutboxStore | undefined;
   if (!store) throw new ContractError('INTERNAL', 'the outbox is not part of this core');
   const started = performance.now();
-  const result = enqueuePublish(store, request);
+  const result = enqueuePublish(store, request, { dataDir: core.context.config.dataDir });
   const storedMs = Math.round(performance.now() - started);
   if (!options.wait) {
     if (options.json) {

@@ -8,7 +8,7 @@ import { ContractError, type ProfileInput, type ProfileView } from '../../contra
 import { parseServerList } from '../../core/config';
 import { globalsOf, openCore, overridesFrom, withCore, type GlobalOptions } from '../context';
 import { UsageError, printJson, printTable } from '../io';
-import { parseDurationOption } from './messaging';
+import { durationOption } from './messaging';
 
 function authText(p: ProfileView): string {
   switch (p.auth.kind) {
@@ -205,7 +205,9 @@ export function registerProfiles(program: Command): void {
     .command('test')
     .description('try to connect with a profile; exit 1 with NATS_AUTH, NATS_TLS or NATS_UNREACHABLE when it fails')
     .argument('<name>', 'profile name or id')
-    .option('--timeout <duration>', 'give up after (default 3s)', parseDurationOption('--timeout', 200, 30_000), 3000)
+    .addOption(
+      durationOption('--timeout <duration>', 'give up after', '--timeout', { minMs: 200, maxMs: 30_000 }, 3000)
+    )
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, opts: { timeout: number; json?: boolean }, command: Command) => {
       const core = openStoreCore(command);

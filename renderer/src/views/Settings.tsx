@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { JETSTREAM_SAMPLE_INTERVAL_BOUNDS } from '../../../main/contract';
+import { JETSTREAM_SAMPLE_INTERVAL_BOUNDS, hasUrlCredentials } from '../../../main/contract';
 import { ConnectionBadge } from '../components/ConnectionBadge';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
@@ -23,6 +23,9 @@ function ConnectionSettings() {
       .map((s) => s.trim())
       .filter(Boolean);
     void connect.run(list.length > 0 ? { servers: list } : {});
+    // A URL typed with user:password@ is sent once and not kept on screen: the core moves the
+    // credentials into the connection's auth and the status shows the URL without them.
+    if (list.some(hasUrlCredentials)) setServers('');
   };
 
   return (
@@ -180,6 +183,11 @@ function CoreSettings() {
         <dd className="mono">{saved?.configFile ?? '—'}</dd>
         <dt>Data directory</dt>
         <dd className="mono">{info.data?.dataDir ?? '—'}</dd>
+        <dt>Stored secrets</dt>
+        <dd data-testid="settings-secret-storage">
+          {info.data?.secretStorage.label ?? '—'}
+          {info.data?.secretStorage.reason && <p className="hint">{info.data.secretStorage.reason}</p>}
+        </dd>
       </dl>
       {pendingRestart && (
         <p className="hint" data-testid="settings-restart">

@@ -1,0 +1,219 @@
+/**
+ * A full disk says so. The data directory lives on a real 3 MB tmpfs mounted by the test (root is
+ * needed: the test fails, saying so, when mount is refused): `pub --outbox --count 50000` stops
+ * with DISK_FULL and the number stored; the read-only commands still answer; the alert rule
+ * `database.unwritable` fires (or, when even that cannot be stored, a notice says so); once space
+ * returns every stored message is delivered exactly once.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestCore } from '../harness/core';
+import { storedCount, waitForStream } from '../harness/exactly-once';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { buildPrivateCli, type PrivateCli } from '../harness/private-cli';
+import { tempDir, waitFor } from '../harness/temp';
+
+const mounts: string[] = [];
+
+/** A tmpfs of `size` at a fresh directory; throws with the reason when mounting is not permitted. */
+function mountTmpfs(size: string): string {
+  const dir = tempDir('synos-full-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(
+      `this test needs a real small filesystem: "mount -t tmpfs -o size=${size} tmpfs ${dir}" failed (${(error as Error).message.trim()}); run the tests as root or in a container allowed to mount tmpfs`
+    );
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+function resize(dir: string, size: string): void {
+  execFileSync('mount', ['-o', `remount,size=${size}`, dir]);
+}
+
+/** Fills what is left of the filesystem with one file; returns its path. */
+function fill(dir: string): string {
+  const file = path.join(dir, 'filler');
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+let server: NatsServerHandle;
+let cli: PrivateCli;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  cli = await buildPrivateCli();
+});
+
+afterAll(async () => {
+  cli?.remove();
+  await server?.stop();
+  for (const dir of mounts) {
+    try {
+      execFileSync('umount', [dir]);
+    } catch {
+      execFileSync('umount', ['-l', dir]);
+    }
+  }
+});
+
+describe('a full disk says so', () => {
+  it('pub --outbox stops with DISK_FULL and the count; read-only commands answer; after freeing space each stored message is delivered once', async () => {
+    const mount = mountTmpfs('3m');
+    const data = path.join(mount, 'data');
+    const subject = `health.full.${randomUUID().slice(0, 8)}`;
+    const pub = cli.run(
+      [
+        '--data',
+        data,
+        'pub',
+        subject,
+        '{"n": {{count}}, "pad": "0123456789abcdef0123456789abcdef"}',
+        '--outbox',
+        '--count',
+        '50000'
+      ],
+      {
+        timeoutMs: 120_000
+      }
+    );
+    expect(pub.code, pub.stderr).toBe(1);
+    const said = /error: DISK_FULL: the disk holding (\S+) is full: stored (\d+) of 50000 messages in the outbox/.exec(
+      pub.stderr
+    );
+    expect(said, pub.stderr).not.toBeNull();
+    const stored = Number(said?.[2]);
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(50000);
+    expect(pub.stderr).toMatch(/hint: Free space on that disk/);
+    expect(pub.stderr).toContain(`--count ${50000 - stored}`);
+
+    // Whatever the database still had room for, take the rest: nothing at all can be written now.
+    const filler = fill(mount);
+    const outbox = cli.run(['--data', data, 'outbox', '--json']);
+    expect(outbox.code, outbox.stderr).toBe(0);
+    expect((JSON.parse(outbox.stdout) as { counts: { pending: number } }).counts.pending).toBe(stored);
+    for (const args of [['alerts'], ['recordings'], ['bench', 'history'], ['dlq', 'list']]) {
+      const r = cli.run(['--data', data, ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).not.toMatch(/INTERNAL|unable to open/);
+    }
+    // A command that must write says DISK_FULL, not INTERNAL.
+    const more = cli.run(['--data', data, 'pub', subject, 'x', '--outbox']);
+    expect(more.code).toBe(1);
+    expect(more.stderr).toMatch(/DISK_FULL: .*stored 0 of 1 messages/);
+
+    // Space returns: a core on the directory delivers the stored messages, each exactly once.
+    fs.rmSync(filler);
+    resize(mount, '64m');
+    const delivered = cli.run(
+      [
+        '--data',
+        data,
+        '--nats',
+        server.url,
+        'pub',
+        subject,
+        '{"n": "last"}',
+        '--outbox',
+        '--wait',
+        '--wait-timeout',
+        '120s',
+        '--json'
+      ],
+      { timeoutMs: 180_000 }
+    );
+    expect(delivered.code, delivered.stderr).toBe(0);
+    await waitForStream(server.url, 'HEALTH_METRICS');
+    const after = JSON.parse(cli.run(['--data', data, 'outbox', '--json']).stdout) as {
+      counts: { pending: number; retrying: number; completed: number; dead: number };
+    };
+    // (completed also counts the alerts this core published about the backlog, hence at least.)
+    expect(after.counts).toMatchObject({ pending: 0, retrying: 0, dead: 0 });
+    expect(after.counts.completed).toBeGreaterThanOrEqual(stored + 1);
+    const nc = await connect({ servers: server.url });
+    try {
+      expect(await storedCount(nc, 'HEALTH_METRICS', subject)).toBe(stored + 1);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('a disk filled by something else: read-only commands answer from a read-only copy, writes say DISK_FULL', () => {
+    const mount = mountTmpfs('3m');
+    const data = path.join(mount, 'data');
+    const first = cli.run(['--data', data, 'pub', 'health.full.copy', 'x', '--outbox', '--count', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    // Closed cleanly, the WAL was checkpointed away: opening now needs a -shm file there is no room for.
+    expect(fs.existsSync(path.join(data, 'synos.db-wal'))).toBe(false);
+    fill(mount);
+    const outbox = cli.run(['--data', data, 'outbox', '--json']);
+    expect(outbox.code, outbox.stderr).toBe(0);
+    expect((JSON.parse(outbox.stdout) as { counts: { pending: number } }).counts.pending).toBe(3);
+    expect(outbox.stderr).toMatch(/the disk is full: the database is open read-only/);
+    const alerts = cli.run(['--data', data, 'alerts']);
+    expect(alerts.code, alerts.stderr).toBe(0);
+    const write = cli.run(['--data', data, 'pub', 'health.full.copy', 'x', '--outbox']);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/DISK_FULL/);
+    // Through the API too: a procedure that writes answers DISK_FULL, not INTERNAL.
+    const emergency = cli.run(['--data', data, 'breakers', 'open']);
+    expect(emergency.code).toBe(1);
+    expect(emergency.stderr).toMatch(/error: DISK_FULL: .*resilience\.emergency needs to write/);
+  });
+
+  it('the database.unwritable alert rule reports a running core whose disk fills up', async () => {
+    const mount = mountTmpfs('8m');
+    const dataDir = path.join(mount, 'data');
+    fs.mkdirSync(dataDir);
+    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ alerts: { evaluateIntervalMs: 200 } }));
+    const core = createTestCore({ dataDir });
+    await core.start();
+    try {
+      const before = await core.api.invoke('alerts.list', { state: 'active' });
+      expect(before.alerts.filter((a) => a.rule === 'database.unwritable')).toEqual([]);
+      const filler = fill(mount);
+      // Either the alert fits (stored and active) or even it cannot be stored: then a notice says so.
+      const seen = await waitFor(
+        async () => {
+          const notices = await core.api.invoke('system.notices', {});
+          const notice = notices.find((n) => n.code === 'database.unwritable');
+          if (notice) return notice.message;
+          const { alerts } = await core.api.invoke('alerts.list', { state: 'active' });
+          return alerts.find((a) => a.rule === 'database.unwritable' && a.state === 'firing')?.message ?? null;
+        },
+        { timeoutMs: 30_000, message: 'database.unwritable alert or notice' }
+      ).catch(async (error: unknown) => {
+        fs.rmSync(filler);
+        throw error;
+      });
+      expect(seen).toMatch(/cannot be written/);
+      fs.rmSync(filler);
+      // With space back the rule sees a writable database and nothing stays firing.
+      await waitFor(
+        async () => {
+          const { alerts } = await core.api.invoke('alerts.list', { state: 'active' });
+          return !alerts.some((a) => a.rule === 'database.unwritable');
+        },
+        { timeoutMs: 30_000, message: 'database.unwritable resolved' }
+      );
+    } finally {
+      await core.stop();
+    }
+  });
+});
