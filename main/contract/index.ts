@@ -13,6 +13,7 @@ import { event, procedure } from './define';
 import { recordingsEvents, recordingsProcedures } from './recordings';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { engineEvents, engineProcedures } from './engine';
+import { kvEvents, kvProcedures } from './kv';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
@@ -28,7 +29,8 @@ const eventRegistry = {
   ...messagingEvents,
   ...engineEvents,
   ...benchEvents,
-  ...recordingsEvents
+  ...recordingsEvents,
+  ...kvEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -60,7 +62,8 @@ export const procedures = {
   ...messagingProcedures,
   ...engineProcedures,
   ...benchProcedures,
-  ...recordingsProcedures
+  ...recordingsProcedures,
+  ...kvProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -99,3 +102,4 @@ export * from './engine';
 export * from './messages';
 export * from './bench';
 export * from './recordings';
+export * from './kv';

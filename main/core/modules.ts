@@ -3,6 +3,7 @@
  */
 import { connectionModule, messagingModule } from '../nats/module';
 import { operationsModule } from '../nats/operations-module';
+import { kvModule } from '../nats/kv-module';
 import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
@@ -15,6 +16,7 @@ export const MODULES: readonly ModuleFactory[] = [
   systemModule,
   connectionModule,
   operationsModule,
+  kvModule,
   durabilityModule,
   recordingsModule,
   messagingModule,

@@ -13,6 +13,7 @@ import { PROFILE_MIGRATIONS } from '../nats/profile-migrations';
 import { ENGINE_MIGRATIONS } from '../engine/store';
 import { BRIDGE_MIGRATIONS } from '../bridge/store';
 import { BENCH_MIGRATIONS } from '../bench/migrations';
+import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/bucket-snapshots';
 
 const foundation: Migration[] = [
   {
@@ -35,5 +36,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...ENGINE_MIGRATIONS,
   ...BRIDGE_MIGRATIONS,
   ...BENCH_MIGRATIONS,
-  ...RECORDING_MIGRATIONS
+  ...RECORDING_MIGRATIONS,
+  ...BUCKET_SNAPSHOT_MIGRATIONS
 ];
