@@ -16,6 +16,7 @@ import { registerRecordings } from './commands/recordings';
 import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
+import { registerKv } from './commands/kv';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerRecordings(program);
   registerOutbox(program);
   registerStreams(program);
+  registerKv(program);
   registerMessaging(program);
   registerProfiles(program);
   registerAlerts(program);

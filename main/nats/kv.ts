@@ -70,20 +70,23 @@ function isKvStream(si: StreamInfo): boolean {
 }
 
 /** Turns what the kv client throws into a typed error naming the bucket or key. */
-export function kvError(error: unknown, bucket: string, key?: string): ContractError {
+export function kvError(error: unknown, bucket: string, key?: string, expectedRevision?: number): ContractError {
   if (error instanceof ContractError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof JetStreamApiError ? error.code : 0;
   if (code === 10071 || /wrong last sequence/i.test(message)) {
     const current = /wrong last sequence:\s*(\d+)/i.exec(message);
+    const currentRevision = current ? Number(current[1]) : null;
+    const expected = expectedRevision !== undefined ? `revision ${expectedRevision}` : 'another revision';
     return new ContractError(
       'CONFLICT',
-      `${key ?? bucket} changed: the write expected another revision (${message})`,
+      `${key ?? bucket} in ${bucket} is at revision ${currentRevision ?? '?'}, but the write expected ${expected}`,
       {
         reason: 'REVISION_MISMATCH',
         bucket,
         key: key ?? null,
-        currentRevision: current ? Number(current[1]) : null,
+        expectedRevision: expectedRevision ?? null,
+        currentRevision,
         hint: 'Someone else wrote this key since you read it: reload its value, check it, and write again with its current revision.'
       },
       { cause: error }
@@ -318,7 +321,7 @@ export class KvInspector {
           { cause: error }
         );
       }
-      throw kvError(error, bucket, key);
+      throw kvError(error, bucket, key, revision);
     }
   }
 
@@ -329,7 +332,7 @@ export class KvInspector {
       if (purge) await kv.purge(key, opts);
       else await kv.delete(key, opts);
     } catch (error) {
-      throw kvError(error, bucket, key);
+      throw kvError(error, bucket, key, revision);
     }
   }
 
