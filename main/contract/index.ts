@@ -14,6 +14,7 @@ import { recordingsEvents, recordingsProcedures } from './recordings';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { engineEvents, engineProcedures } from './engine';
 import { kvEvents, kvProcedures } from './kv';
+import { objectsEvents, objectsProcedures } from './objects';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
@@ -30,7 +31,8 @@ const eventRegistry = {
   ...engineEvents,
   ...benchEvents,
   ...recordingsEvents,
-  ...kvEvents
+  ...kvEvents,
+  ...objectsEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -63,7 +65,8 @@ export const procedures = {
   ...engineProcedures,
   ...benchProcedures,
   ...recordingsProcedures,
-  ...kvProcedures
+  ...kvProcedures,
+  ...objectsProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -103,3 +106,4 @@ export * from './messages';
 export * from './bench';
 export * from './recordings';
 export * from './kv';
+export * from './objects';

@@ -4,6 +4,7 @@
 import { connectionModule, messagingModule } from '../nats/module';
 import { operationsModule } from '../nats/operations-module';
 import { kvModule } from '../nats/kv-module';
+import { objectsModule } from '../nats/objects-module';
 import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
@@ -17,6 +18,7 @@ export const MODULES: readonly ModuleFactory[] = [
   connectionModule,
   operationsModule,
   kvModule,
+  objectsModule,
   durabilityModule,
   recordingsModule,
   messagingModule,

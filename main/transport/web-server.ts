@@ -17,6 +17,7 @@ import { CSP_HEADER } from '../core/csp';
 import type { Logger } from '../core/logger';
 import { APP_VERSION } from '../core/version';
 import { ClientSession } from './session';
+import { handleObjectTransfer } from './object-routes';
 
 export interface WebServerOptions {
   api: CoreApi;
@@ -161,6 +162,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request target');
       return;
     }
+    if (handleObjectTransfer(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
