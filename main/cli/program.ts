@@ -17,6 +17,7 @@ import { registerSimulate } from './commands/simulate';
 import { registerOutbox } from './commands/outbox';
 import { registerStreams } from './commands/streams';
 import { registerKv } from './commands/kv';
+import { registerObjects } from './commands/objects';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerOutbox(program);
   registerStreams(program);
   registerKv(program);
+  registerObjects(program);
   registerMessaging(program);
   registerProfiles(program);
   registerAlerts(program);
