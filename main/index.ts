@@ -16,6 +16,8 @@ import { hardenSession } from './desktop/security';
 import { startUpdater } from './desktop/updater';
 import { createMainWindow, isTrustedRendererUrl } from './desktop/window';
 import { registerIpcTransport } from './transport/ipc';
+import { createFileDialogs } from './desktop/file-dialogs';
+import { FILE_DIALOGS_SERVICE } from './nats/objects-module';
 
 const isDev = !app.isPackaged && Boolean(process.env.ELECTRON_RENDERER_URL);
 let core: Core | null = null;
@@ -65,6 +67,10 @@ if (!app.requestSingleInstanceLock()) {
       logger,
       adapters: { secrets: createSafeStorageSecretStore(dataDir, logger), notifier: createElectronNotifier() }
     });
+    core.context.services.set(
+      FILE_DIALOGS_SERVICE,
+      createFileDialogs(() => mainWindow)
+    );
     registerIpcTransport({ ipcMain, api: core.api, logger, isTrustedUrl: isTrustedRendererUrl });
     installAppMenu(isDev);
     mainWindow = createMainWindow(dataDir);
