@@ -4,6 +4,8 @@ export const VIEWS = [
   { id: 'streams', label: 'Streams' },
   { id: 'consumers', label: 'Consumers' },
   { id: 'messages', label: 'Messages' },
+  { id: 'kv', label: 'Key-Value' },
+  { id: 'objects', label: 'Object Stores' },
   { id: 'engine', label: 'Engine' },
   { id: 'security', label: 'Security' },
   { id: 'outbox', label: 'Outbox' },
