@@ -181,6 +181,11 @@ describe('key-value buckets on a real server', () => {
       await other.stop();
     }
 
+    // A bucket keeping several revisions lists each key once, at its newest revision.
+    const revised = await core.api.invoke('kv.keys', { bucket: 'CFG', filter: 'app.*' });
+    const newest = await core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode' });
+    expect(revised.keys.map((k) => [k.key, k.revision])).toEqual([['app.mode', newest.revision]]);
+
     const empty = await core.api.invoke('kv.keys', { bucket: 'MANY', filter: 'nothing.>' });
     expect(empty).toMatchObject({ keys: [], next: null, remaining: 0 });
   });
