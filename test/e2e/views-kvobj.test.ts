@@ -2,7 +2,8 @@
  * The Key-Value and Object Stores views in Chromium (web mode) against a real nats-server:
  * empty lists, data, a bucket that does not exist (error), values as JSON, history, a stale
  * revision refused as a conflict the operator can read, a live watch, an upload and a download
- * streamed through the web server, and the lists answered from the cache (marked) with NATS down.
+ * streamed through the web server, the lists answered from the cache (marked) with NATS down, and
+ * the loading state while NATS answers slowly.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy';
 import { tempDir, waitFor } from '../harness/temp';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
@@ -167,6 +169,45 @@ describe('key-value and object store views', () => {
     await expect.poll(() => page.getByTestId('cached-mark').first().isVisible()).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'objects-offline.png'), fullPage: true });
     await nats.restart();
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('key-value and object store views while NATS answers slowly', () => {
+  let nats: NatsServerHandle;
+  let proxy: TcpProxy;
+  let serve: ServeHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    proxy = await startTcpProxy({ port: nats.port });
+    serve = await startServe(['--nats', proxy.url, '--data', tempDir(), '--no-provision']);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await proxy?.close();
+    await nats?.stop();
+  });
+
+  it('say they are loading until the answer comes', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = watchPageErrors(page);
+    await page.goto(serve.url);
+    await waitFor(
+      async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+      { timeoutMs: 15_000, message: 'the UI to show a live NATS connection' }
+    );
+    // Every request to NATS now takes seconds: the views must say they are loading meanwhile.
+    proxy.setLatency(2000);
+    await page.getByRole('link', { name: 'Key-Value', exact: true }).click();
+    await expect.poll(() => page.getByText('Loading buckets…').isVisible()).toBe(true);
+    await page.getByRole('link', { name: 'Object Stores', exact: true }).click();
+    await expect.poll(() => page.getByText('Loading object stores…').isVisible()).toBe(true);
+    proxy.setLatency(0);
+    await expect.poll(() => page.getByTestId('obj-empty').isVisible(), { timeout: 30_000 }).toBe(true);
     expect(errors).toEqual([]);
   });
 });
