@@ -120,6 +120,27 @@ async function main(): Promise<void> {
     );
     await kv.destroy();
 
+    // A bucket keeping 5 revisions per key lists by last value per subject (the server scans the subjects).
+    const kv5 = await new Kvm(nc).create('BENCH_KEYS_H5', { history: 5 });
+    for (let i = 0; i < KEYS; i++) {
+      nc.publish(`$KV.BENCH_KEYS_H5.k.${i % 100}.${i}`, enc.encode(`{"n":${i}}`));
+      if (i % 2000 === 1999) await nc.flush();
+    }
+    await nc.flush();
+    while ((await kv5.status()).values < KEYS) await new Promise((r) => setTimeout(r, 100));
+    const h5: number[] = [];
+    for (let r = 0; r < Math.max(3, Math.floor(ROUNDS / 4)); r++) {
+      const inspector = new KvInspector(nc);
+      const s = performance.now();
+      const page = await inspector.keys('BENCH_KEYS_H5', undefined, 100, undefined);
+      h5.push(performance.now() - s);
+      if (page.keys.length !== 100) throw new Error(`a page of ${page.keys.length} keys`);
+      inspector.close();
+    }
+    line('first page of 100 keys, bucket with history 5 (synos kv.keys)', h5);
+    process.stdout.write('\n');
+    await kv5.destroy();
+
     // ---- objects
     const bytes = OBJECT_MB * 1024 * 1024;
     const file = path.join(dir, 'object.bin');
