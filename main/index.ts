@@ -19,6 +19,8 @@ import { startUpdater } from './desktop/updater';
 import { chooseRendererUrl } from './desktop/renderer-source';
 import { createMainWindow, isTrustedRendererUrl, rendererDir } from './desktop/window';
 import { registerIpcTransport } from './transport/ipc';
+import { createFileDialogs } from './desktop/file-dialogs';
+import { FILE_DIALOGS_SERVICE } from './nats/objects-module';
 
 const rendererChoice = chooseRendererUrl({ isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
 const isDev = !rendererChoice.url.startsWith('app:');
@@ -86,6 +88,10 @@ if (!app.requestSingleInstanceLock()) {
         )
       }
     });
+    core.context.services.set(
+      FILE_DIALOGS_SERVICE,
+      createFileDialogs(() => mainWindow)
+    );
     registerIpcTransport({ ipcMain, api: core.api, logger, isTrustedUrl: isTrustedRendererUrl });
     installAppMenu(isDev);
     mainWindow = createMainWindow(dataDir);

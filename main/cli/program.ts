@@ -20,6 +20,8 @@ import { registerStreams } from './commands/streams';
 import { registerServer } from './commands/server';
 import { registerContract } from './commands/contract';
 import { registerEngine } from './commands/engine';
+import { registerKv } from './commands/kv';
+import { registerObjects } from './commands/objects';
 
 export function buildProgram(): Command {
   const program = new Command('synos-cc');
@@ -55,6 +57,8 @@ export function buildProgram(): Command {
   registerRecordings(program);
   registerOutbox(program);
   registerStreams(program);
+  registerKv(program);
+  registerObjects(program);
   registerMessaging(program);
   registerProfiles(program);
   registerAlerts(program);

@@ -14,6 +14,8 @@ import { recordingsEvents, recordingsProcedures } from './recordings';
 import { durabilityEvents, durabilityProcedures } from './durability';
 import { engineEvents, engineProcedures } from './engine';
 import { leadershipEvents, leadershipProcedures } from './leadership';
+import { kvEvents, kvProcedures } from './kv';
+import { objectsEvents, objectsProcedures } from './objects';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
@@ -32,7 +34,9 @@ const eventRegistry = {
   ...leadershipEvents,
   ...benchEvents,
   ...recordingsEvents,
-  ...serversEvents
+  ...serversEvents,
+  ...kvEvents,
+  ...objectsEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -66,7 +70,9 @@ export const procedures = {
   ...leadershipProcedures,
   ...benchProcedures,
   ...recordingsProcedures,
-  ...serversProcedures
+  ...serversProcedures,
+  ...kvProcedures,
+  ...objectsProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -108,3 +114,5 @@ export * from './bench';
 export * from './recordings';
 export * from './servers';
 export * from './urls';
+export * from './kv';
+export * from './objects';

@@ -22,6 +22,7 @@ export const ALERT_RULE_IDS = [
   'consumer.pending',
   'consumer.ack_pending',
   'stream.usage',
+  'kv.usage',
   'publish.p99',
   'invalid.rate',
   'engine.overload',

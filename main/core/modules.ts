@@ -3,6 +3,8 @@
  */
 import { connectionModule, messagingModule } from '../nats/module';
 import { operationsModule } from '../nats/operations-module';
+import { kvModule } from '../nats/kv-module';
+import { objectsModule } from '../nats/objects-module';
 import { durabilityModule } from '../resilience/module';
 import { monitoringModule } from '../monitoring/module';
 import { engineBridgeModule } from '../bridge/module';
@@ -18,6 +20,8 @@ export const MODULES: readonly ModuleFactory[] = [
   systemModule,
   connectionModule,
   operationsModule,
+  kvModule,
+  objectsModule,
   durabilityModule,
   recordingsModule,
   messagingModule,

@@ -222,6 +222,32 @@ export const ALERT_RULES: readonly RuleDefinition[] = [
     }
   },
   {
+    id: 'kv.usage',
+    title: 'Key-value bucket near its max bytes',
+    description:
+      'A key-value bucket holds this share of its max bytes (buckets without a byte limit never fire); critical at the second level. Writes fail once it is full.',
+    unit: 'ratio',
+    maxThreshold: 1,
+    defaults: defaults(0.8, 'WARNING', { criticalThreshold: 0.95 }),
+    evaluate(inputs, values) {
+      if (!inputs.streams) return null;
+      // A bucket is the stream KV_<bucket>; its bytes count every kept revision and marker.
+      return inputs.streams
+        .filter((s) => s.stream.startsWith('KV_') && s.maxBytes > 0)
+        .map((s) => {
+          const usage = s.bytes / s.maxBytes;
+          const bucket = s.stream.slice('KV_'.length);
+          return finding(
+            `kv:${bucket}`,
+            usage,
+            values,
+            `key-value bucket ${bucket} is at ${pct(usage)} of its max bytes (${s.bytes} of ${s.maxBytes} bytes)`,
+            true
+          );
+        });
+    }
+  },
+  {
     id: 'publish.p99',
     title: 'Slow publishing',
     description: 'The 99th percentile of publish-to-PubAck latency over the last minute above the threshold (seconds).',

@@ -15,6 +15,7 @@ import { BRIDGE_MIGRATIONS } from '../bridge/store';
 import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
 import { WRITE_PROBE_MIGRATIONS } from './write-probe';
+import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/bucket-snapshots';
 
 const foundation: Migration[] = [
   {
@@ -39,5 +40,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...BENCH_MIGRATIONS,
   ...RECORDING_MIGRATIONS,
   ...SERVER_MIGRATIONS,
-  ...WRITE_PROBE_MIGRATIONS
+  ...WRITE_PROBE_MIGRATIONS,
+  ...BUCKET_SNAPSHOT_MIGRATIONS
 ];

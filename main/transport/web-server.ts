@@ -21,6 +21,7 @@ import { WS_PATH, type CallRequest } from '../contract';
 import type { CoreApi } from '../core/create-core';
 import type { Logger } from '../core/logger';
 import type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
+import { objectTransferRoute } from '../core/transfer-tickets';
 import { APP_VERSION } from '../core/version';
 import { AuthThrottle, RefusalSummary, type AuthThrottleOptions } from './auth-throttle';
 import { ClientSession } from './session';
@@ -77,7 +78,7 @@ export interface WebServer {
 export type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 
 /** Feature routes mounted on every web server, one line each (the static UI answers everything else). */
-const ROUTES: readonly WebRouteFactory[] = [];
+const ROUTES: readonly WebRouteFactory[] = [() => objectTransferRoute];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,6 +5,8 @@ export const VIEWS = [
   { id: 'consumers', label: 'Consumers' },
   { id: 'servers', label: 'Servers' },
   { id: 'messages', label: 'Messages' },
+  { id: 'kv', label: 'Key-Value' },
+  { id: 'objects', label: 'Object Stores' },
   { id: 'engine', label: 'Engine' },
   { id: 'security', label: 'Security' },
   { id: 'outbox', label: 'Outbox' },

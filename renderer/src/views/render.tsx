@@ -8,6 +8,8 @@ import { BenchmarksView } from './Benchmarks';
 import { ConsumersView } from './Consumers';
 import { EngineView } from './Engine';
 import { MessagesView } from './Messages';
+import { KeyValueView } from './KeyValue';
+import { ObjectStoresView } from './ObjectStores';
 import { MetricsView } from './Metrics';
 import { OutboxView } from './Outbox';
 import { OverviewView } from './Overview';
@@ -29,6 +31,10 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
       return <ServersView />;
     case 'messages':
       return <MessagesView />;
+    case 'kv':
+      return <KeyValueView rest={route.rest} />;
+    case 'objects':
+      return <ObjectStoresView rest={route.rest} />;
     case 'engine':
       return <EngineView />;
     case 'security':
