@@ -95,6 +95,8 @@ export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 
   /** Orchestrator subject → engine input type. */
   inboundMapping: Record<string, EngineInputType>;
   consumers: readonly InboundConsumerSpec[];
+  /** Put before every output subject (the pipeline benchmark keeps its outputs in its own stream); '' in the product. */
+  outputSubjectPrefix: string;
   instance: string;
   store: Partial<BridgeStoreOptions>;
   clock: () => number;
@@ -108,6 +110,7 @@ export function defaultBridgeOptions(settings: Readonly<BridgeSettings> = DEFAUL
     outboundMapping: { ...settings.outboundMapping },
     inboundMapping: { ...DEFAULT_INBOUND_MAPPING },
     consumers: DEFAULT_INBOUND_CONSUMERS,
+    outputSubjectPrefix: '',
     instance: `${os.hostname()}-${process.pid}`,
     store: { ...settings.store },
     clock: Date.now
@@ -141,6 +144,8 @@ interface Settlement {
   started: number;
   /** Set for an invalid message: counted by reason once its record committed. */
   invalidReason: { reason: InvalidReason; stream: string } | null;
+  /** A valid input stepped in this batch: its envelope id and the ids of the outputs it caused. */
+  stepped?: { id: string; outputs: string[] };
 }
 
 /** What the messages handled since the last commit produced; committed in one transaction. */
@@ -219,6 +224,8 @@ export class ConsciousnessBridge {
   private timers: NodeJS.Timeout[] = [];
   private generation = 0;
   private running = false;
+  /** The inbound durables are wanted (see startInbound / stopInbound). */
+  private consuming = false;
   private healthSub: Subscription | null = null;
   private unsubscribeConnect: (() => void) | null = null;
   private lastStatePush = 0;
@@ -327,9 +334,13 @@ export class ConsciousnessBridge {
     every(this.options.tickIntervalMs, () => this.tick());
     every(this.options.heartbeatIntervalMs, () => this.publishHeartbeat());
     every(this.options.metricsIntervalMs, () => this.publishMetricsSummary());
-    this.unsubscribeConnect = this.ctx.nats.onConnect((nc) => void this.bind(nc));
+    const connected = (nc: NatsConnection): void => {
+      this.subscribeHealth(nc);
+      void this.startInbound(nc);
+    };
+    this.unsubscribeConnect = this.ctx.nats.onConnect(connected);
     const nc = this.ctx.nats.connection();
-    if (nc) void this.bind(nc);
+    if (nc) connected(nc);
   }
 
   /** A configured subject no provisioned stream captures would dead-letter every message sent there: say so at start. */
@@ -349,20 +360,33 @@ export class ConsciousnessBridge {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.generation++;
     this.unsubscribeConnect?.();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    await this.unbind();
-    // The last batch: commit what was handled and what the engine learned, settle, hand over.
-    this.learningDue = true;
-    this.commitBatch();
+    this.healthSub?.unsubscribe();
+    this.healthSub = null;
+    await this.stopInbound();
     await this.flushOutbound();
   }
 
+  /**
+   * Stops reading the inbound durables, then commits and settles what was already handled (and
+   * what the engine learned). The bridge keeps running otherwise; startInbound() binds again.
+   */
+  async stopInbound(): Promise<void> {
+    this.consuming = false;
+    this.generation++;
+    await this.unbind();
+    this.learningDue = true;
+    this.commitBatch();
+  }
+
+  /** Whether the inbound durables are wanted (startInbound called, stopInbound not since). */
+  get inboundActive(): boolean {
+    return this.consuming;
+  }
+
   private async unbind(): Promise<void> {
-    this.healthSub?.unsubscribe();
-    this.healthSub = null;
     await Promise.all(
       this.consumers.map(async (c) => {
         const messages = c.messages;
@@ -373,8 +397,13 @@ export class ConsciousnessBridge {
     );
   }
 
-  /** On each new connection: provision (when the service exists), then bind every consumer. */
-  private async bind(nc: NatsConnection): Promise<void> {
+  /**
+   * Binds every inbound durable on `nc` (provisioning first, when that service exists); called on
+   * each new connection. Separate from start() so that something deciding when this core may
+   * consume (a leader lease) can call it and {@link stopInbound} on its own.
+   */
+  async startInbound(nc: NatsConnection): Promise<void> {
+    this.consuming = true;
     const generation = ++this.generation;
     await this.unbind();
     const provisioning = this.ctx.services.get('provisioning') as { ensure?: () => Promise<unknown> } | undefined;
@@ -386,14 +415,13 @@ export class ConsciousnessBridge {
       }
     }
     if (generation !== this.generation || nc.isClosed()) return;
-    this.subscribeHealth(nc);
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.running) {
+    while (generation === this.generation && !nc.isClosed() && this.consuming) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
@@ -431,6 +459,7 @@ export class ConsciousnessBridge {
   }
 
   private subscribeHealth(nc: NatsConnection): void {
+    this.healthSub?.unsubscribe();
     try {
       this.healthSub = nc.subscribe('health.>', {
         callback: (error, msg) => {
@@ -534,9 +563,12 @@ export class ConsciousnessBridge {
       );
       if (spec.family === 'security') this.keepSecurityEvent(envelope, now);
       const streamTime = msg.info ? Math.floor(msg.info.timestampNanos / 1e6) : now;
+      const first = batch.outbound.length;
       this.collectOutputs(events, { digest, time: streamTime });
       batch.keys.set(InboxStore.key(digest).toString('hex'), InboxStore.key(digest));
-      batch.settle.push({ msg, action: 'ack', started, invalidReason: null });
+      const outputs: string[] = [];
+      for (let k = first; k < batch.outbound.length; k++) outputs.push((batch.outbound[k] as OutboundMessage).id);
+      batch.settle.push({ msg, action: 'ack', started, invalidReason: null, stepped: { id: envelope.id, outputs } });
       this.scheduleCommit();
     } catch (error) {
       // The engine threw part-way: its state is no longer one the database knows. Give up the
@@ -691,6 +723,7 @@ export class ConsciousnessBridge {
       } else if (s.action === 'ack') {
         this.counters.accepted++;
         metrics?.recordHandler?.('bridge.inbound', (performance.now() - s.started) / 1000);
+        if (s.stepped) this.bus.emit('settled', s.stepped);
       }
     }
     for (const input of batch.inputs) this.bus.emit('input', input);
@@ -816,8 +849,11 @@ export class ConsciousnessBridge {
     const batch = this.batch;
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as EngineEvent;
-      const forwardSubject = this.options.outboundMapping[event.type];
-      const subjects = forwardSubject ? [event.type, forwardSubject] : [event.type];
+      const prefix = this.options.outputSubjectPrefix;
+      const mapped = this.options.outboundMapping[event.type];
+      const ownSubject = prefix + event.type;
+      const forwardSubject = mapped ? prefix + mapped : null;
+      const subjects = forwardSubject ? [ownSubject, forwardSubject] : [ownSubject];
       const idFor = (subject: string): string =>
         cause ? derivedMessageId(cause.digest, cause.time, `${i}\u0000${event.type}\u0000${subject}`) : newMessageId();
       const env = this.envelope(
@@ -826,11 +862,11 @@ export class ConsciousnessBridge {
         event.time,
         event.priority,
         event.correlationid,
-        idFor(event.type)
+        idFor(ownSubject)
       );
       batch.outbound.push({
         id: env.id,
-        subject: event.type,
+        subject: ownSubject,
         payload: encoder.encode(JSON.stringify(env)),
         priority: event.priority
       });

@@ -1,8 +1,10 @@
 /**
- * The EventBus: in-process fan-out between the NATS side and the engine. Inbound consumers put
- * validated inputs on it; the engine's events come back out of it to the outbound mapping, the
- * recent-events ring, the pushed contract events and anything else that listens (a recorder,
- * the benchmark). Listeners run synchronously; one that throws is logged and does not stop the rest.
+ * The EventBus: what the bridge tells in-process listeners (a recorder, the pipeline benchmark)
+ * once a batch of inbound messages has committed: each input taken (`input`), each engine event
+ * with its envelope (`output`), and each input settled — acked, with the ids of the outbox rows it
+ * caused (`settled`). Nothing is told before its commit, so a listener never sees an effect a
+ * failed commit took back. Listeners run synchronously; one that throws is logged and does not
+ * stop the rest.
  */
 import type { Envelope, EngineOutputType } from '../contract/messages';
 import type { EngineEvent } from '../engine/engine';
@@ -25,9 +27,16 @@ export interface BusOutput {
   subjects: string[];
 }
 
+/** An input whose effects committed and whose ack was sent, with the ids of the outbox rows it caused. */
+export interface BusSettled {
+  id: string;
+  outputs: string[];
+}
+
 export interface BusTopics {
   input: BusInput;
   output: BusOutput;
+  settled: BusSettled;
 }
 
 type Listener<T> = (value: T) => void;
@@ -35,7 +44,8 @@ type Listener<T> = (value: T) => void;
 export class EventBus {
   private readonly listeners: { [K in keyof BusTopics]: Set<Listener<BusTopics[K]>> } = {
     input: new Set(),
-    output: new Set()
+    output: new Set(),
+    settled: new Set()
   };
 
   constructor(private readonly onListenerError: (topic: keyof BusTopics, error: unknown) => void = () => undefined) {}

@@ -30,7 +30,8 @@ const MODE_HELP: Record<BenchMode, string> = {
   'js-pub-sync': 'JetStream publish, waiting for each PubAck',
   'js-pub-async': 'JetStream publish with --window publishes in flight',
   'js-consume': 'JetStream consume of a pre-filled stream (--consumer ordered|fetch)',
-  pipeline: "the app's own path: engine event → validate → outbox → PubAck (one event source, --window in flight)"
+  pipeline:
+    "the app's real path: inbound CloudEvent → consumer → validate → engine → outbox commit → ack, outputs → PubAck (--rate events/s; --rate 0: flat out, --window in flight)"
 };
 
 /** Which role `--clients` counts in each mode (the measured one). */
@@ -52,6 +53,7 @@ interface RunOptions {
   sub?: number;
   storage: 'file' | 'memory';
   window: number;
+  rate: number;
   consumer: 'ordered' | 'fetch';
   batch: number;
   label?: string;
@@ -87,6 +89,7 @@ export function paramsFrom(mode: BenchMode, o: RunOptions): BenchParamsInput {
     size: o.size,
     storage: o.storage,
     window: o.window,
+    rate: o.rate,
     consumer: o.consumer,
     batch: o.batch
   };
@@ -333,6 +336,11 @@ export function registerBench(program: Command): void {
         new Option('--window <n>', 'JetStream publishes in flight per publisher')
           .default(256)
           .argParser(parseIntOption('--window', 1, 100_000))
+      )
+      .addOption(
+        new Option('--rate <n>', 'pipeline: input events offered per second; 0: flat out with --window in flight')
+          .default(1000)
+          .argParser(parseIntOption('--rate', 0, 1_000_000))
       )
       .addOption(
         new Option('--consumer <kind>', 'js-consume: ordered consumers or a shared fetch consumer')
