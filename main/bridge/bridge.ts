@@ -155,7 +155,7 @@ interface InboundBatch {
   keys: Map<string, Buffer>;
   inputs: BusInput[];
   outbound: OutboundMessage[];
-  outputs: Array<{ record: EngineEventRecord; bus: BusOutput }>;
+  outputs: Array<{ bus: BusOutput }>;
   security: SecurityEventRecord[];
   invalid: NewInvalidMessage[];
 }
@@ -174,13 +174,6 @@ const MAX_BATCH = 256;
 const LEARNING_COMMIT_TICKS = 20;
 /** Inbox ids are kept at least this long (and at least the stream's duplicate window). */
 const MIN_INBOX_RETENTION_MS = 5 * 60_000;
-
-/** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
-interface MetricsRecorder {
-  recordReceived?(stream: string, count?: number): void;
-  recordInvalid?(reason: string, stream?: string): void;
-  recordHandler?(handler: string, seconds: number): void;
-}
 
 const SEVERITY_OF: Partial<Record<SecurityEventType, (d: Record<string, unknown>) => Severity>> = {
   'security.threat.detected': (d) => d.severity as Severity,
@@ -494,10 +487,6 @@ export class ConsciousnessBridge {
   // Inbound
   // -------------------------------------------------------------------------------------------
 
-  private metrics(): MetricsRecorder | undefined {
-    return this.ctx.services.get('metrics') as MetricsRecorder | undefined;
-  }
-
   /**
    * Handles one JetStream message: validate, step the engine into the open batch (or record it as
    * invalid), and settle it once the batch committed. Never throws.
@@ -507,7 +496,7 @@ export class ConsciousnessBridge {
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
     const started = performance.now();
-    this.metrics()?.recordReceived?.(spec.stream);
+    if (this.bus.hasListeners('received')) this.bus.emit('received', { stream: spec.stream });
     const now = this.options.clock();
     if (now < this.blockedUntil) {
       // The database could not write a moment ago: nothing is acked or terminated until it can.
@@ -704,9 +693,10 @@ export class ConsciousnessBridge {
     this.settle(batch);
   }
 
-  /** Acks / terminates the batch's messages and tells the views and metrics. */
+  /** Acks / terminates the batch's messages and tells the bus (the views and metrics listen there). */
   private settle(batch: InboundBatch): void {
-    const metrics = this.metrics();
+    const bus = this.bus;
+    let invalidAt = 0;
     for (const s of batch.settle) {
       try {
         if (s.action === 'ack') s.msg.ack();
@@ -719,27 +709,22 @@ export class ConsciousnessBridge {
         this.counters.invalid++;
         this.invalidByReason[reason] = (this.invalidByReason[reason] ?? 0) + 1;
         this.invalidWindow[reason] = (this.invalidWindow[reason] ?? 0) + 1;
-        metrics?.recordInvalid?.(reason, stream);
+        const record = batch.invalid[invalidAt++];
+        if (record) bus.emit('invalid', { record, reason, stream });
       } else if (s.action === 'ack') {
         this.counters.accepted++;
-        metrics?.recordHandler?.('bridge.inbound', (performance.now() - s.started) / 1000);
-        if (s.stepped) this.bus.emit('settled', s.stepped);
+        if (bus.hasListeners('handled')) bus.emit('handled', { seconds: (performance.now() - s.started) / 1000 });
+        if (s.stepped) bus.emit('settled', s.stepped);
       }
     }
-    for (const input of batch.inputs) this.bus.emit('input', input);
+    for (const input of batch.inputs) bus.emit('input', input);
     for (const output of batch.outputs) {
-      this.recent.push(output.record);
-      if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', output.record);
-      this.bus.emit('output', output.bus);
+      this.recent.push(output.bus.record);
+      bus.emit('output', output.bus);
     }
     if (this.recent.length > this.options.recentEvents)
       this.recent.splice(0, this.recent.length - this.options.recentEvents);
-    if (batch.security.length > 0 && this.ctx.events.hasListeners('security.event')) {
-      for (const r of batch.security) this.ctx.events.emit('security.event', toSecurityView(r));
-    }
-    if (batch.invalid.length > 0 && this.ctx.events.hasListeners('bridge.invalidMessage')) {
-      for (const r of batch.invalid) this.ctx.events.emit('bridge.invalidMessage', toInvalidView({ ...r, id: 0 }));
-    }
+    for (const r of batch.security) bus.emit('security', r);
   }
 
   /** A step threw: the open batch is given up like a failed commit. */
@@ -864,19 +849,21 @@ export class ConsciousnessBridge {
         event.correlationid,
         idFor(ownSubject)
       );
+      // Serialised once; the forward differs only in its id, the first "id" member of the text.
+      const text = JSON.stringify(env);
       batch.outbound.push({
         id: env.id,
         subject: ownSubject,
-        payload: encoder.encode(JSON.stringify(env)),
+        payload: encoder.encode(text),
         priority: event.priority
       });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
-        const copy = { ...env, id: idFor(forwardSubject) };
+        const copyId = idFor(forwardSubject);
         batch.outbound.push({
-          id: copy.id,
+          id: copyId,
           subject: forwardSubject,
-          payload: encoder.encode(JSON.stringify(copy)),
+          payload: encoder.encode(text.replace(`"id":"${env.id}"`, `"id":"${copyId}"`)),
           priority: event.priority
         });
       }
@@ -891,10 +878,7 @@ export class ConsciousnessBridge {
       if (event.correlationid !== undefined) record.correlationid = event.correlationid;
       if (event.type === 'consciousness.learning_event' && (event.data as { kind: string }).kind === 'strategy')
         this.weightsDirty = true;
-      batch.outputs.push({
-        record,
-        bus: { event, envelope: env, type: event.type as EngineOutputType, subjects }
-      });
+      batch.outputs.push({ bus: { event, envelope: env, type: event.type as EngineOutputType, subjects, record } });
     }
   }
 
@@ -1027,9 +1011,9 @@ export class ConsciousnessBridge {
       }
       this.pruneInbox(now);
     }
-    if (now - this.lastStatePush >= this.options.statePushIntervalMs && this.ctx.events.hasListeners('engine.state')) {
+    if (now - this.lastStatePush >= this.options.statePushIntervalMs && this.bus.hasListeners('state')) {
       this.lastStatePush = now;
-      this.ctx.events.emit('engine.state', this.snapshotView());
+      this.bus.emit('state', {});
     }
   }
 
