@@ -44,7 +44,7 @@ export class InboxStore {
     this.insert = db.prepare<[Buffer, number]>('INSERT OR IGNORE INTO bridge_inbox (key, at) VALUES (?, ?)');
     this.prune = db.prepare<[number]>(
       `DELETE FROM bridge_inbox WHERE rowid < coalesce(
-         (SELECT rowid FROM bridge_inbox WHERE at >= ?1 ORDER BY rowid LIMIT 1),
+         (SELECT rowid FROM bridge_inbox WHERE at >= ? ORDER BY rowid LIMIT 1),
          (SELECT max(rowid) + 1 FROM bridge_inbox))`
     );
     this.count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM bridge_inbox');
