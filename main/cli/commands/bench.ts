@@ -114,6 +114,12 @@ function printRun(run: BenchRun): void {
     `${num(p.msgs)} msgs × ${formatBytes(p.size)}, pub ${p.pub}, sub ${p.sub}` +
       (run.stream ? `, ${p.storage} storage on temporary stream ${run.stream} (deleted)` : '') +
       (run.mode === 'js-pub-async' || run.mode === 'pipeline' ? `, window ${p.window}` : '') +
+      // Runs kept from before --rate existed have no rate.
+      (run.mode === 'pipeline' && typeof p.rate === 'number'
+        ? p.rate > 0
+          ? `, ${num(p.rate)} events/s offered`
+          : ', flat out'
+        : '') +
       (run.mode === 'js-consume' ? `, ${p.consumer} consumer, batch ${p.batch}` : '')
   );
   out(
