@@ -45,7 +45,8 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
     const pipeline = createPipelineDriver({
       dataDir: ctx.config.dataDir,
       synchronous: ctx.config.database.synchronous,
-      logger
+      logger,
+      config: ctx.config
     });
     // What can be known now fails the request itself rather than a run started in the background.
     const problem = preflightProblem(params, ctx.nats.status().serverInfo, pipeline);

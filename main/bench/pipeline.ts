@@ -1,77 +1,86 @@
 /**
- * The `pipeline` benchmark: the app's own outbound path, timed per message —
- * engine event → CloudEvents envelope → schema validation → OutboxPublisher (group-committed
- * SQLite write) → ReplayManager (JetStream publish with Nats-Msg-Id) → PubAck stored on the row.
+ * The `pipeline` benchmark: the app's real inbound-to-outbound path, timed per event —
+ * CloudEvent published on an inbound subject → JetStream durable consumer → validation → engine →
+ * one SQLite transaction (inbox id, engine learning, outbox rows) → ack of the input, and the
+ * outputs' JetStream publishes with Nats-Msg-Id → PubAck. An event is done when its inbound ack is
+ * sent and every output it caused has its PubAck.
  *
- * It runs the durability area's own classes (OutboxStore, OutboxPublisher, ReplayManager,
- * ResilienceManager) with their production defaults, but on a temporary SQLite file of its own in
- * the data directory (same disk, same `synchronous` setting as the app's database), removed when
- * the run ends. Sharing the app's outbox instead would mix benchmark rows into the operator's
- * outbox view, let the app's drainer publish them over the product connection, and leave
- * undeliverable rows (their stream deleted) heading for the dead-letter queue after a cancel.
+ * It runs the product's own classes — ConsciousnessBridge (engine included), OutboxStore,
+ * OutboxPublisher, ReplayManager, ResilienceManager — with their production defaults, wired as
+ * the core wires them, but on a temporary SQLite file of its own in the data directory (same
+ * disk, same `synchronous` setting as the app's database; removed when the run ends) and on the
+ * run's temporary stream: inputs on `<run>.in.service.health`, read by a durable with the product
+ * consumers' limits, outputs under `<run>.out.`. Sharing the app's database or streams instead
+ * would mix benchmark events into the operator's engine, outbox and orchestrator subjects.
+ *
+ * Load: `rate` events per second offered on a fixed schedule (latency under a known load), or
+ * flat out with `window` events not yet done (throughput).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ContractError } from '../contract';
-import { validateEnvelope, type Envelope, type MessageData } from '../contract/messages';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ConsciousnessBridge } from '../bridge/bridge';
+import type { Config } from '../core/config';
+import { EventHub } from '../core/event-hub';
 import type { Logger } from '../core/logger';
+import type { CoreContext } from '../core/module';
+import { PUBLISHER_SERVICE } from '../core/outbound';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { openDatabase, type Database } from '../store/database';
+import { MIGRATIONS } from '../store/migrations';
 import { nativeBinding } from '../store/native-binding';
 import { ResilienceManager } from '../resilience/breakers';
-import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { OutboxPublisher } from '../resilience/outbox-publisher';
 import { OutboxStore } from '../resilience/outbox-store';
 import { ReplayManager } from '../resilience/replay-manager';
 import type { PipelineDriver, PipelineOutcome, PipelineRunOptions } from './runner';
-import { newMessageId } from '../core/message-id';
 
-/** The engine event the benchmark sends: the most frequent one the engine emits. */
-export const PIPELINE_EVENT_TYPE = 'consciousness.state_change';
+/** The inbound event the benchmark sends: service health, the engine's most frequent input. */
+export const PIPELINE_INPUT_TYPE = 'service.health.update';
 const ENVELOPE_SOURCE = 'synos-cc/bench';
-/** Temporary outbox files: `bench-pipeline-<run id>.sqlite` (and its -wal/-shm) in the data directory. */
+/** Temporary database files: `bench-pipeline-<run id>.sqlite` (and its -wal/-shm) in the data directory. */
 const FILE_PREFIX = 'bench-pipeline-';
+/** As the product's inbound durables (nats/topology.ts). */
+const CONSUMER_LIMITS = { max_ack_pending: 1000, ack_wait: 30_000_000_000, max_deliver: 10 };
+/** Services the inputs cycle through; each flips between unhealthy and healthy every round. */
+const SERVICES = 100;
 
 export interface PipelineDriverOptions {
   dataDir: string;
   synchronous: 'NORMAL' | 'FULL';
   logger: Logger;
+  /** The core's config: the engine and bridge run with the operator's settings. */
+  config: Config;
 }
 
 const encoder = new TextEncoder();
 
-/** What the engine would emit as its state; `focus` carries the padding up to the requested size. */
-function stateChange(i: number, focus: string): MessageData<'consciousness.state_change'> {
-  const wave = (i % 100) / 100;
-  return {
-    focus,
-    valence: Math.round((wave * 2 - 1) * 1000) / 1000,
-    arousal: wave,
-    confidence: 1 - wave,
-    curiosity: 0.5,
-    load: wave,
-    mode: 'adaptive',
-    open_problems: i % 7
-  };
-}
-
-/** Builds envelope bytes of at least `size` bytes for message i (a few bytes more when the id is longer). */
-export function buildPipelineMessage(i: number, size: number): { id: string; bytes: Uint8Array } {
-  const id = newMessageId();
-  const envelope: Envelope<MessageData<'consciousness.state_change'>> = {
+/**
+ * Envelope bytes of inbound event i, at least `size` bytes (an extra `padding` field in the data,
+ * which the engine ignores, carries the padding):
+ * service `svc-<i mod 100>` turns unhealthy, then healthy on the next round, and so on, so the
+ * engine opens problems, decides, judges and learns as it does on live traffic.
+ */
+export function buildPipelineInput(runId: string, i: number, size: number): { id: string; bytes: Uint8Array } {
+  const id = `${runId}-${i}`;
+  const envelope = {
     specversion: '1.0',
     id,
     source: ENVELOPE_SOURCE,
-    type: PIPELINE_EVENT_TYPE,
+    type: PIPELINE_INPUT_TYPE,
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
-    data: stateChange(i, 'bench'),
-    priority: 'normal'
+    data: {
+      service: `svc-${i % SERVICES}`,
+      status: Math.floor(i / SERVICES) % 2 === 0 ? 'unhealthy' : 'healthy',
+      padding: ''
+    }
   };
   let text = JSON.stringify(envelope);
   if (text.length < size) {
-    envelope.data.focus = `bench-${'x'.repeat(size - text.length)}`;
+    envelope.data.padding = 'x'.repeat(size - text.length);
     text = JSON.stringify(envelope);
   }
   return { id, bytes: encoder.encode(text) };
@@ -123,8 +132,13 @@ export class OutboxPipelineDriver implements PipelineDriver {
     let publisher: OutboxPublisher | null = null;
     let resilience: ResilienceManager | null = null;
     let checkpointer: BackgroundCheckpointer | null = null;
+    let bridge: ConsciousnessBridge | null = null;
+    const nc = o.nc;
+    const inSubject = `${o.subject}.in.service.health`;
+    const durable = 'pipeline_in';
+    const jsm = await jetstreamManager(nc);
     try {
-      db = openDatabase(file, { migrations: DURABILITY_MIGRATIONS, logger, synchronous: this.options.synchronous }).db;
+      db = openDatabase(file, { migrations: MIGRATIONS, logger, synchronous: this.options.synchronous }).db;
       // As the core runs its own database (create-core.ts): WAL checkpoints in a worker thread.
       checkpointer = startBackgroundCheckpoints(db, {
         file,
@@ -135,114 +149,159 @@ export class OutboxPipelineDriver implements PipelineDriver {
       const owner = `bench-${o.runId}`;
       const store = new OutboxStore(db, { owner });
       resilience = new ResilienceManager({ db, logger, owner });
-      const nc = o.nc;
+      const track = new Tracker(o);
       replay = new ReplayManager({
         store,
         resilience,
         // The pipeline's own client connection; it does not reconnect, so no status changes follow.
         nats: { connection: () => (nc.isClosed() ? null : nc), onStatus: () => () => undefined },
-        logger
+        logger,
+        observer: { published: () => undefined, failed: () => undefined, acked: (id) => track.acked(id) }
       });
       const r = replay;
       // Wired as the core wires it (resilience/module.ts): fresh rows go straight into the window.
       publisher = new OutboxPublisher(store, { onCommitted: () => r.wake(), handoff: r });
       resilience.start();
       replay.start();
-      return await this.measure(o, store, replay, publisher);
+
+      await jsm.consumers.add(o.stream, {
+        durable_name: durable,
+        filter_subject: inSubject,
+        ack_policy: AckPolicy.Explicit,
+        ...CONSUMER_LIMITS
+      });
+      const ctx = {
+        config: this.options.config,
+        logger,
+        db,
+        events: new EventHub(),
+        services: new Map<string, unknown>([[PUBLISHER_SERVICE, publisher]])
+      } as unknown as CoreContext;
+      bridge = new ConsciousnessBridge(ctx, {
+        active: true,
+        consumers: [{ stream: o.stream, durable, family: 'orchestrator', filter: inSubject }],
+        inboundMapping: { [inSubject]: PIPELINE_INPUT_TYPE },
+        outputSubjectPrefix: `${o.subject}.out.`
+      });
+      bridge.bus.on('settled', (settled) => track.settled(settled.id, settled.outputs));
+      await bridge.startInbound(nc);
+      return await track.measure(nc, inSubject);
     } finally {
+      await bridge?.stopInbound().catch(() => undefined);
       publisher?.close();
       await replay?.stop(500).catch(() => undefined);
       resilience?.stop();
       await checkpointer?.stop();
       db?.close();
       removeFiles(file);
+      await jsm.consumers.delete(o.stream, durable).catch(() => undefined);
     }
   }
+}
 
-  private async measure(
-    o: PipelineRunOptions,
-    store: OutboxStore,
-    replay: ReplayManager,
-    publisher: OutboxPublisher
-  ): Promise<PipelineOutcome> {
-    const latencies = new Float64Array(o.msgs);
-    /** Handed to the outbox, PubAck not yet stored: id → start time. */
-    const pending = new Map<string, number>();
-    let acked = 0;
-    let bytes = 0;
-    let failure: unknown = null;
-    let wake: (() => void) | null = null;
-    const notify = (): void => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
+/** Times each event from its publish until its ack is sent and its outputs' PubAcks are in. */
+class Tracker {
+  private readonly latencies: Float64Array;
+  private done = 0;
+  private outputs = 0;
+  /** Event id → publish time and outputs still without a PubAck (-1: not settled yet). */
+  private readonly events = new Map<string, { t0: number; outstanding: number }>();
+  private readonly outputOf = new Map<string, string>();
+  /** PubAcks that came before their input's settled notice (not expected: the ack is sent first). */
+  private readonly early = new Set<string>();
+  private wake: (() => void) | null = null;
 
-    // After each group commit of outcomes: ours that are now completed with their PubAck stored.
-    // Failed attempts are retried by the replay manager; only one that went to the dead-letter
-    // queue ends the run.
-    const offSettled = replay.onSettled(({ completed, failed }) => {
-      if (pending.size === 0) return;
-      const now = performance.now();
-      for (const receipt of completed) {
-        const started = pending.get(receipt.id);
-        if (started === undefined) continue;
-        latencies[acked++] = now - started;
-        pending.delete(receipt.id);
-        o.onAck();
-      }
-      if (failed.length > 0) {
-        try {
-          for (const [id, status] of store.statusOf(failed.map((f) => f.id))) {
-            if (status === 'dead')
-              failure ??= new ContractError(
-                'JETSTREAM_ERROR',
-                `message ${id} went to the dead-letter queue during the pipeline benchmark`
-              );
-          }
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-      notify();
+  constructor(private readonly o: PipelineRunOptions) {
+    this.latencies = new Float64Array(o.msgs);
+  }
+
+  settled(id: string, outputs: string[]): void {
+    const event = this.events.get(id);
+    if (!event || event.outstanding !== -1) return;
+    let outstanding = 0;
+    for (const out of outputs) {
+      if (this.early.delete(out)) continue;
+      this.outputOf.set(out, id);
+      outstanding++;
+    }
+    this.outputs += outputs.length;
+    event.outstanding = outstanding;
+    if (outstanding === 0) this.finish(id, event.t0);
+  }
+
+  acked(outputId: string): void {
+    const id = this.outputOf.get(outputId);
+    if (id === undefined) {
+      this.early.add(outputId);
+      return;
+    }
+    this.outputOf.delete(outputId);
+    const event = this.events.get(id);
+    if (event && --event.outstanding === 0) this.finish(id, event.t0);
+  }
+
+  private finish(id: string, t0: number): void {
+    this.events.delete(id);
+    this.latencies[this.done++] = performance.now() - t0;
+    this.o.onAck();
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private waitForProgress(maxMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, maxMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
-    o.signal.addEventListener('abort', notify, { once: true });
+  }
 
+  async measure(nc: NatsConnection, subject: string): Promise<PipelineOutcome> {
+    const o = this.o;
+    const aborted = new Promise<never>((_, reject) => {
+      if (o.signal.aborted) reject(o.signal.reason);
+      o.signal.addEventListener('abort', () => reject(o.signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    let bytes = 0;
+    let sent = 0;
     const start = performance.now();
-    try {
-      for (let i = 0; i < o.msgs; i++) {
-        while (pending.size >= o.window && failure === null && !o.signal.aborted)
-          await new Promise<void>((resolve) => (wake = resolve));
-        if (o.signal.aborted) throw o.signal.reason;
-        if (failure !== null) throw failure;
-        const t0 = performance.now();
-        const { id, bytes: payload } = buildPipelineMessage(i, o.size);
-        // The same check a consumer of the stream applies to what the app publishes.
-        const checked = validateEnvelope(payload, { expectedType: PIPELINE_EVENT_TYPE });
-        if (!checked.ok)
-          throw new ContractError('INTERNAL', `the benchmark built an invalid envelope: ${checked.message}`);
-        bytes += payload.length;
-        pending.set(id, t0);
-        publisher
-          .publish({ id, subject: `${o.subject}.${PIPELINE_EVENT_TYPE}`, payload, priority: 'normal' })
-          .catch((error: unknown) => {
-            failure ??= error;
-            notify();
-          });
-        // Let the group commit and the drain run between events, as the engine's ticks would.
-        if (i % 64 === 63) await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      while (pending.size > 0 && failure === null && !o.signal.aborted)
-        await new Promise<void>((resolve) => (wake = resolve));
+    const send = (): void => {
+      const { id, bytes: payload } = buildPipelineInput(o.runId, sent, o.size);
+      bytes += payload.length;
+      this.events.set(id, { t0: performance.now(), outstanding: -1 });
+      nc.publish(subject, payload);
+      sent++;
+    };
+    while (sent < o.msgs) {
       if (o.signal.aborted) throw o.signal.reason;
-      if (failure !== null) throw failure;
-    } finally {
-      offSettled();
-      o.signal.removeEventListener('abort', notify);
+      if (o.rate > 0) {
+        // Every event at its scheduled time: start + i / rate.
+        const due = Math.min(o.msgs, Math.floor(((performance.now() - start) * o.rate) / 1000) + 1);
+        while (sent < due) send();
+        if (sent < o.msgs) {
+          const next = start + (sent * 1000) / o.rate;
+          await Promise.race([new Promise((r) => setTimeout(r, Math.max(0, next - performance.now()))), aborted]);
+        }
+      } else {
+        while (sent < o.msgs && sent - this.done < o.window) send();
+        await Promise.race([this.waitForProgress(50), aborted]);
+      }
+    }
+    while (this.done < o.msgs) {
+      if (o.signal.aborted) throw o.signal.reason;
+      await Promise.race([this.waitForProgress(50), aborted]);
     }
     return {
       measurement: { name: 'pipeline', msgs: o.msgs, bytes, startMs: start, endMs: performance.now() },
-      latencies: latencies.subarray(0, acked)
+      latencies: this.latencies.subarray(0, this.done),
+      outputs: this.outputs
     };
   }
 }

@@ -75,6 +75,8 @@ export interface PipelineRunOptions {
   msgs: number;
   size: number;
   window: number;
+  /** Input events offered per second; 0 = flat out with `window` events not yet done. */
+  rate: number;
   /** Connection to publish on (the pipeline's own client connection). */
   nc: NatsConnection;
   signal: AbortSignal;
@@ -84,8 +86,10 @@ export interface PipelineRunOptions {
 
 export interface PipelineOutcome {
   measurement: ClientMeasurement;
-  /** Milliseconds from handing an event to the pipeline until its PubAck was stored. */
+  /** Milliseconds from publishing an input until its ack was sent and its outputs' PubAcks were in. */
   latencies: Float64Array;
+  /** Outbox rows (output messages) the inputs caused. */
+  outputs: number;
 }
 
 export interface BenchmarkRunnerOptions {
@@ -691,6 +695,7 @@ export class BenchmarkRunner {
       msgs: state.params.msgs,
       size: state.params.size,
       window: state.params.window,
+      rate: state.params.rate,
       nc,
       signal: state.signal,
       onAck: () => state.done++
@@ -698,7 +703,12 @@ export class BenchmarkRunner {
     return {
       groups: [groupStats('publishers', [outcome.measurement])],
       totalsFrom: [outcome.measurement],
-      latency: latencySummary('engine event → validate → outbox → PubAck stored', outcome.latencies)
+      latency: latencySummary(
+        `inbound CloudEvent published → consumer → validate → engine → outbox commit → ack sent and every output's PubAck in (${
+          state.params.rate > 0 ? `${state.params.rate} events/s offered` : `flat out, ${state.params.window} in flight`
+        }; ${(outcome.outputs / Math.max(1, outcome.measurement.msgs)).toFixed(2)} outputs per event)`,
+        outcome.latencies
+      )
     };
   }
 }

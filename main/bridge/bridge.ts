@@ -2,15 +2,23 @@
  * The bidirectional NATS bridge around the consciousness engine.
  *
  * Inbound: the durable consumers `consciousness_bridge_{service,system,user}` (ORCHESTRATOR_EVENTS)
- * and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is
- * terminated, counted by reason and kept (bounded) with its subject, truncated bytes and reason;
- * a valid one goes to the engine and is acked only after the engine has taken it. If handling
- * throws, the message is nak'ed with a back-off that grows with its delivery count.
+ * and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is kept
+ * (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
+ * valid one steps the engine. Messages handled in the same turn of the event loop are committed
+ * together in ONE SQLite transaction (group commit): the engine's learning, every output's outbox
+ * row, the security and invalid-message records and each input's id in the inbox
+ * (./inbox.ts). Only after that commit is a message acked (or terminated). A redelivered input
+ * whose id is in the inbox is acked without stepping the engine again. When the commit fails (a
+ * full disk, a read-only file) every message of the batch is nak'ed with back-off, new ones are
+ * nak'ed until the back-off has passed, and the engine is rebuilt from what is persisted, so its
+ * state never runs ahead of the database.
  *
- * Outbound: every engine event is wrapped in a CloudEvents envelope and handed to the registered
- * OutboundPublisher twice: on `consciousness.<type>` and on its orchestrator subject (DESIGN §2
- * mapping, the `bridge.outboundMapping` setting; null sends only the first). Each envelope has a
- * unique id, sent as Nats-Msg-Id.
+ * Outbound: every engine event is wrapped in a CloudEvents envelope and written to the outbox
+ * twice: on `consciousness.<type>` and on its orchestrator subject (the `bridge.outboundMapping`
+ * setting; null sends only the first). An output's id (its Nats-Msg-Id) derives from the input's
+ * id and the output's index, type and subject, so a second stepping of the same input publishes
+ * copies JetStream drops as duplicates. Without the outbox (a core without the durability area)
+ * outputs go to the registered OutboundPublisher after the commit.
  *
  * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center` (both
  * settings), service health heard on `health.>`, and the pushed contract events. Every interval and
@@ -36,19 +44,26 @@ import {
 } from '../contract/messages';
 import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, SecurityEventView } from '../contract/engine';
 import type { CoreContext } from '../core/module';
-import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
+import { PUBLISHER_SERVICE, isTransactional, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { desiredStreams } from '../nats/topology';
 import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
-import { EventBus } from './event-bus';
-import { BridgeStore, type BridgeStoreOptions, type InvalidMessageRecord, type SecurityEventRecord } from './store';
-import { newMessageId } from '../core/message-id';
+import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
+import { EventBus, type BusInput, type BusOutput } from './event-bus';
+import {
+  BridgeStore,
+  type BridgeStoreOptions,
+  type InvalidMessageRecord,
+  type NewInvalidMessage,
+  type SecurityEventRecord
+} from './store';
+import { InboxStore, inputDigest } from './inbox';
+import { derivedMessageId, newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
-import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 
 export { DEFAULT_INBOUND_CONSUMERS, type InboundConsumerSpec } from './inbound';
 
@@ -66,6 +81,8 @@ export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 
   /** Orchestrator subject → engine input type. */
   inboundMapping: Record<string, EngineInputType>;
   consumers: readonly InboundConsumerSpec[];
+  /** Put before every output subject (the pipeline benchmark keeps its outputs in its own stream); '' in the product. */
+  outputSubjectPrefix: string;
   instance: string;
   store: Partial<BridgeStoreOptions>;
   clock: () => number;
@@ -79,6 +96,7 @@ export function defaultBridgeOptions(settings: Readonly<BridgeSettings> = DEFAUL
     outboundMapping: { ...settings.outboundMapping },
     inboundMapping: { ...DEFAULT_INBOUND_MAPPING },
     consumers: DEFAULT_INBOUND_CONSUMERS,
+    outputSubjectPrefix: '',
     instance: `${os.hostname()}-${process.pid}`,
     store: { ...settings.store },
     clock: Date.now
@@ -104,12 +122,44 @@ interface ServiceHealthEntry {
   lastSeen: number;
 }
 
-/** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
-interface MetricsRecorder {
-  recordReceived?(stream: string, count?: number): void;
-  recordInvalid?(reason: string, stream?: string): void;
-  recordHandler?(handler: string, seconds: number): void;
+/** One message of the open batch and what to do with it once the batch committed. */
+interface Settlement {
+  msg: JsMsg;
+  action: 'ack' | 'term';
+  /** performance.now() when it arrived. */
+  started: number;
+  /** Set for an invalid message: counted by reason once its record committed. */
+  invalidReason: { reason: InvalidReason; stream: string } | null;
+  /** A valid input stepped in this batch: its envelope id and the ids of the outputs it caused. */
+  stepped?: { id: string; outputs: string[] };
 }
+
+/** What the messages handled since the last commit produced; committed in one transaction. */
+interface InboundBatch {
+  settle: Settlement[];
+  /** Inbox keys (hex → 16-byte key) of the inputs in this batch. */
+  keys: Map<string, Buffer>;
+  inputs: BusInput[];
+  outbound: OutboundMessage[];
+  outputs: Array<{ bus: BusOutput }>;
+  security: SecurityEventRecord[];
+  invalid: NewInvalidMessage[];
+}
+
+function newBatch(): InboundBatch {
+  return { settle: [], keys: new Map(), inputs: [], outbound: [], outputs: [], security: [], invalid: [] };
+}
+
+function isEmptyBatch(b: InboundBatch): boolean {
+  return b.settle.length === 0 && b.outbound.length === 0 && b.security.length === 0 && b.invalid.length === 0;
+}
+
+/** Messages per transaction at most (a pull batch is 512 by default: two commits). */
+const MAX_BATCH = 256;
+/** Learning is committed at least every this many ticks (about 5 s at the default 250 ms). */
+const LEARNING_COMMIT_TICKS = 20;
+/** Inbox ids are kept at least this long (and at least the stream's duplicate window). */
+const MIN_INBOX_RETENTION_MS = 5 * 60_000;
 
 const SEVERITY_OF: Partial<Record<SecurityEventType, (d: Record<string, unknown>) => Severity>> = {
   'security.threat.detected': (d) => d.severity as Severity,
@@ -128,9 +178,22 @@ function iso(ms: number): string {
 export class ConsciousnessBridge {
   readonly options: BridgeOptions;
   readonly bus: EventBus;
-  engine: ConsciousnessEngine;
   readonly store: BridgeStore;
   readonly engineStore: EngineStore;
+  private readonly inbox: InboxStore;
+  private engineRef: ConsciousnessEngine;
+  /** Inbound messages handled and engine events emitted since the last commit. */
+  private batch: InboundBatch = newBatch();
+  private commitScheduled = false;
+  private readonly commitTx: ReturnType<CoreContext['db']['transaction']>;
+  /** Consecutive failed commits; while `blockedUntil` is ahead every inbound message is nak'ed. */
+  private commitFailures = 0;
+  private blockedUntil = 0;
+  private blockedSince: number | null = null;
+  /** The engine was rebuilt: problems the database holds open are marked abandoned at the next commit. */
+  private abandonProblems = false;
+  private learningDue = false;
+  private ticksSinceLearning = 0;
   private readonly logger;
   private readonly consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
@@ -140,6 +203,8 @@ export class ConsciousnessBridge {
   private timers: NodeJS.Timeout[] = [];
   private generation = 0;
   private running = false;
+  /** The inbound durables are wanted (see startInbound / stopInbound). */
+  private consuming = false;
   private healthSub: Subscription | null = null;
   private unsubscribeConnect: (() => void) | null = null;
   private lastStatePush = 0;
@@ -148,8 +213,8 @@ export class ConsciousnessBridge {
   private weightsDirty = false;
   /**
    * Leadership seam (main/leadership): with a gate, inbound consumption and engine outputs happen
-   * only while the gate is open (set by the module once the shared state is loaded) and the lease
-   * is unexpired. Without one (single core, tests) this core always leads.
+   * only while the gate is open (set once the shared state is loaded) and the lease is unexpired.
+   * Without one (a single core, tests) this core always leads.
    */
   private gate: LeadershipGate | null = null;
   private gateOpen = true;
@@ -159,10 +224,11 @@ export class ConsciousnessBridge {
     accepted: 0,
     invalid: 0,
     naks: 0,
+    duplicates: 0,
     published: 0,
     failed: 0,
     dropped: 0,
-    /** Engine outputs not published because the lease had run out (self-fencing). */
+    /** Engine outputs not made because the lease had run out (self-fencing). */
     fenced: 0
   };
   private readonly invalidByReason: Record<string, number> = {};
@@ -172,6 +238,7 @@ export class ConsciousnessBridge {
     accepted: 0,
     invalid: 0,
     naks: 0,
+    duplicates: 0,
     published: 0,
     failed: 0,
     dropped: 0,
@@ -191,10 +258,12 @@ export class ConsciousnessBridge {
     this.store = new BridgeStore(ctx.db, this.options.store);
     const engineConfig = resolveEngineConfig(this.options.engine, ctx.config.engine);
     this.engineStore = new EngineStore(ctx.db, engineConfig.memory.longTermCapacity);
-    this.engine = new ConsciousnessEngine(engineConfig, {
+    this.engineRef = new ConsciousnessEngine(engineConfig, {
       weights: this.engineStore.loadWeights(),
       longTerm: this.engineStore.loadLongTerm()
     });
+    this.inbox = new InboxStore(ctx.db);
+    this.commitTx = ctx.db.transaction((write: () => void) => write());
     this.consumers = this.options.consumers.map((spec) => ({
       spec,
       bound: false,
@@ -204,6 +273,11 @@ export class ConsciousnessBridge {
     }));
     this.startedAt = this.options.clock();
     this.lastWindow.at = this.startedAt;
+  }
+
+  /** The engine (replaced by one rebuilt from the database when a commit fails). */
+  get engine(): ConsciousnessEngine {
+    return this.engineRef;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -226,25 +300,26 @@ export class ConsciousnessBridge {
     this.gateOpen = false;
   }
 
-  /** The lease is ours and the shared state is loaded: bind the inbound durables and publish. */
+  /** The lease is ours and the shared state is loaded: bind the inbound durables. */
   resumeLeading(): void {
     this.gateOpen = true;
     const nc = this.ctx.nats.connection();
-    if (nc && this.running) void this.bind(nc);
+    if (nc && this.running) void this.startInbound(nc);
   }
 
   /** Leadership seam: continue from the state the last leader shared (weights, memory, open problems, focus). */
   replaceEngine(initial: EngineInitialState): void {
-    this.engine = new ConsciousnessEngine(this.engine.config, initial);
+    this.engineRef = new ConsciousnessEngine(this.engine.config, initial);
   }
 
-  /** The lease is gone: stop consuming and publishing at once; unsent outputs are dropped. */
+  /**
+   * The lease is gone: stop consuming at once. What was already committed stays in the outbox and
+   * is delivered (its inputs are acknowledged, so no other leader makes it again); nothing new is
+   * made under the old epoch.
+   */
   stopLeading(): void {
     this.gateOpen = false;
-    this.generation++;
-    void this.releaseConsumers();
-    this.counters.fenced += this.outbound.length;
-    this.outbound = [];
+    void this.stopInbound();
   }
 
   start(): void {
@@ -280,9 +355,13 @@ export class ConsciousnessBridge {
     every(this.options.tickIntervalMs, () => this.tick());
     every(this.options.heartbeatIntervalMs, () => this.publishHeartbeat());
     every(this.options.metricsIntervalMs, () => this.publishMetricsSummary());
-    this.unsubscribeConnect = this.ctx.nats.onConnect((nc) => void this.bind(nc));
+    const connected = (nc: NatsConnection): void => {
+      this.subscribeHealth(nc);
+      if (this.leading) void this.startInbound(nc);
+    };
+    this.unsubscribeConnect = this.ctx.nats.onConnect(connected);
     const nc = this.ctx.nats.connection();
-    if (nc) void this.bind(nc);
+    if (nc) connected(nc);
   }
 
   /** A configured subject no provisioned stream captures would dead-letter every message sent there: say so at start. */
@@ -302,24 +381,33 @@ export class ConsciousnessBridge {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.generation++;
     this.unsubscribeConnect?.();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    await this.unbind();
-    // Last engine step: persist what it learned, write buffered rows, hand over queued messages.
-    this.persistLearning();
-    this.store.flush();
+    this.healthSub?.unsubscribe();
+    this.healthSub = null;
+    await this.stopInbound();
     await this.flushOutbound();
   }
 
-  private async unbind(): Promise<void> {
-    this.healthSub?.unsubscribe();
-    this.healthSub = null;
-    await this.releaseConsumers();
+  /**
+   * Stops reading the inbound durables, then commits and settles what was already handled (and
+   * what the engine learned). The bridge keeps running otherwise; startInbound() binds again.
+   */
+  async stopInbound(): Promise<void> {
+    this.consuming = false;
+    this.generation++;
+    await this.unbind();
+    this.learningDue = true;
+    this.commitBatch();
   }
 
-  private async releaseConsumers(): Promise<void> {
+  /** Whether the inbound durables are wanted (startInbound called, stopInbound not since). */
+  get inboundActive(): boolean {
+    return this.consuming;
+  }
+
+  private async unbind(): Promise<void> {
     await Promise.all(
       this.consumers.map(async (c) => {
         const messages = c.messages;
@@ -330,8 +418,13 @@ export class ConsciousnessBridge {
     );
   }
 
-  /** On each new connection: provision (when the service exists), then bind every consumer. */
-  private async bind(nc: NatsConnection): Promise<void> {
+  /**
+   * Binds every inbound durable on `nc` (provisioning first, when that service exists); called on
+   * each new connection. Separate from start() so that something deciding when this core may
+   * consume (a leader lease) can call it and {@link stopInbound} on its own.
+   */
+  async startInbound(nc: NatsConnection): Promise<void> {
+    this.consuming = true;
     const generation = ++this.generation;
     await this.unbind();
     const provisioning = this.ctx.services.get('provisioning') as { ensure?: () => Promise<unknown> } | undefined;
@@ -343,15 +436,13 @@ export class ConsciousnessBridge {
       }
     }
     if (generation !== this.generation || nc.isClosed()) return;
-    this.subscribeHealth(nc);
-    if (!this.leading) return;
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.running && this.leading) {
+    while (generation === this.generation && !nc.isClosed() && this.consuming && this.leading) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
@@ -389,6 +480,7 @@ export class ConsciousnessBridge {
   }
 
   private subscribeHealth(nc: NatsConnection): void {
+    this.healthSub?.unsubscribe();
     try {
       this.healthSub = nc.subscribe('health.>', {
         callback: (error, msg) => {
@@ -423,11 +515,10 @@ export class ConsciousnessBridge {
   // Inbound
   // -------------------------------------------------------------------------------------------
 
-  private metrics(): MetricsRecorder | undefined {
-    return this.ctx.services.get('metrics') as MetricsRecorder | undefined;
-  }
-
-  /** Handles one JetStream message: validate, step the engine, ack; or term / nak. Never throws. */
+  /**
+   * Handles one JetStream message: validate, step the engine into the open batch (or record it as
+   * invalid), and settle it once the batch committed. Never throws.
+   */
   handleMessage(msg: JsMsg, consumer: ConsumerState | InboundConsumerSpec): void {
     const spec = 'spec' in consumer ? consumer.spec : consumer;
     if (!this.leading) {
@@ -442,66 +533,91 @@ export class ConsciousnessBridge {
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
     const started = performance.now();
-    this.metrics()?.recordReceived?.(spec.stream);
+    if (this.bus.hasListeners('received')) this.bus.emit('received', { stream: spec.stream });
+    const now = this.options.clock();
+    if (now < this.blockedUntil) {
+      // The database could not write a moment ago: nothing is acked or terminated until it can.
+      this.nak(msg, this.blockedUntil - now);
+      return;
+    }
     const subject = msg.subject;
     const validation = validateInbound(spec.family, subject, msg.data, {
       inboundMapping: this.options.inboundMapping,
       maxMessageBytes: this.options.maxMessageBytes
     });
+    const batch = this.batch;
     if (!validation.ok) {
-      this.rejectInvalid(msg, spec, validation.reason, validation.message, validation.issues);
+      const stream = msg.info?.stream ?? spec.stream;
+      const digest = inputDigest(`invalid\u0000${stream}\u0000${msg.info?.streamSequence ?? msg.seq}`);
+      if (this.seen(digest)) {
+        batch.settle.push({ msg, action: 'term', started, invalidReason: null });
+      } else {
+        this.rejectInvalid(msg, spec, digest, started, validation.reason, validation.message, validation.issues);
+      }
+      this.scheduleCommit();
+      return;
+    }
+    const envelope = validation.envelope;
+    const digest = inputDigest(`${spec.durable}\u0000${envelope.source}\u0000${envelope.id}`);
+    if (this.seen(digest)) {
+      // Already committed (or in this batch): its effects exist, only the ack is missing.
+      this.counters.duplicates++;
+      batch.settle.push({ msg, action: 'ack', started, invalidReason: null });
+      this.scheduleCommit();
       return;
     }
     try {
-      const now = this.options.clock();
-      const envelope = validation.envelope;
-      this.bus.emit('input', { envelope, subject, stream: spec.stream, receivedAt: now });
+      batch.inputs.push({ envelope, subject, stream: spec.stream, receivedAt: now });
       const events = this.engine.step(
         { type: envelope.type, data: envelope.data, id: envelope.id, validated: true },
         now
       );
       if (spec.family === 'security') this.keepSecurityEvent(envelope, now);
-      this.handleOutputs(events);
-      msg.ack();
-      this.counters.accepted++;
-      this.metrics()?.recordHandler?.('bridge.inbound', (performance.now() - started) / 1000);
+      const streamTime = msg.info ? Math.floor(msg.info.timestampNanos / 1e6) : now;
+      const first = batch.outbound.length;
+      this.collectOutputs(events, { digest, time: streamTime });
+      batch.keys.set(InboxStore.key(digest).toString('hex'), InboxStore.key(digest));
+      const outputs: string[] = [];
+      for (let k = first; k < batch.outbound.length; k++) outputs.push((batch.outbound[k] as OutboundMessage).id);
+      batch.settle.push({ msg, action: 'ack', started, invalidReason: null, stepped: { id: envelope.id, outputs } });
+      this.scheduleCommit();
     } catch (error) {
-      this.counters.naks++;
-      const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
-      const delay = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (deliveries - 1));
-      this.logger.error('handling an inbound message failed; nak with back-off', {
-        subject,
-        deliveries,
-        delayMs: delay,
-        error
-      });
-      try {
-        msg.nak(delay);
-      } catch (nakError) {
-        this.logger.warn('nak failed', { error: nakError });
-      }
+      // The engine threw part-way: its state is no longer one the database knows. Give up the
+      // whole batch (nak with back-off, engine rebuilt from what is persisted).
+      batch.settle.push({ msg, action: 'ack', started, invalidReason: null });
+      this.failBatch(error, 'handling an inbound message failed');
+    }
+  }
+
+  /** Whether an input's id is committed already or in the open batch. */
+  private seen(digest: Buffer): boolean {
+    const key = InboxStore.key(digest);
+    if (this.batch.keys.has(key.toString('hex'))) return true;
+    return this.inbox.has(key);
+  }
+
+  private nak(msg: JsMsg, atLeastMs: number): void {
+    this.counters.naks++;
+    const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
+    const backoff = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (deliveries - 1));
+    try {
+      msg.nak(Math.min(this.options.nakMaxDelayMs, Math.max(backoff, Math.ceil(atLeastMs))));
+    } catch (error) {
+      this.logger.warn('nak failed', { error });
     }
   }
 
   private rejectInvalid(
     msg: JsMsg,
     spec: InboundConsumerSpec,
+    digest: Buffer,
+    started: number,
     reason: InvalidReason,
     message: string,
     issues: Array<{ path: string; message: string }>
   ): void {
-    this.counters.invalid++;
-    this.invalidByReason[reason] = (this.invalidByReason[reason] ?? 0) + 1;
-    this.invalidWindow[reason] = (this.invalidWindow[reason] ?? 0) + 1;
-    this.metrics()?.recordInvalid?.(reason, spec.stream);
-    try {
-      // No reason text: nats-server 2.9 does not parse "+TERM <reason>" and would leave the
-      // message pending until ack_wait, then redeliver it. The reason is kept in our table instead.
-      msg.term();
-    } catch (error) {
-      this.logger.warn('term failed', { error });
-    }
-    const record = {
+    const rawLimit = this.store.rawLimit;
+    const record: NewInvalidMessage = {
       receivedAt: this.options.clock(),
       subject: msg.subject,
       stream: msg.info?.stream ?? spec.stream,
@@ -509,20 +625,16 @@ export class ConsciousnessBridge {
       reason,
       message,
       issues,
-      raw: msg.data,
+      // A copy: the batch commits after this callback returns.
+      raw: msg.data.slice(0, rawLimit),
       rawSize: msg.data.length
     };
-    try {
-      this.store.addInvalid(record);
-    } catch (error) {
-      this.logger.error('cannot keep an invalid message', { error });
-    }
-    if (this.ctx.events.hasListeners('bridge.invalidMessage')) {
-      this.ctx.events.emit(
-        'bridge.invalidMessage',
-        toInvalidView({ ...record, id: 0, raw: record.raw.slice(0, 4096) })
-      );
-    }
+    const batch = this.batch;
+    batch.invalid.push(record);
+    batch.keys.set(InboxStore.key(digest).toString('hex'), InboxStore.key(digest));
+    // No reason text on the term: nats-server 2.9 does not parse "+TERM <reason>" and would leave
+    // the message pending until ack_wait, then redeliver it. The reason is kept in our table.
+    batch.settle.push({ msg, action: 'term', started, invalidReason: { reason, stream: spec.stream } });
     this.logger.debug('rejected an invalid message', { subject: msg.subject, reason, message });
   }
 
@@ -533,18 +645,181 @@ export class ConsciousnessBridge {
     const severity = SEVERITY_OF[type]?.(data) ?? 'medium';
     const target =
       typeof data.target === 'string' ? data.target : typeof data.user === 'string' ? `user:${data.user}` : null;
-    const record = this.store.addSecurityEvent({
-      id: envelope.id,
-      time: envelope.time,
-      receivedAt: now,
-      type,
-      severity,
-      source: envelope.source,
-      target,
-      summary: summariseSecurity(type, data),
-      data
-    });
-    if (this.ctx.events.hasListeners('security.event')) this.ctx.events.emit('security.event', toSecurityView(record));
+    this.batch.security.push(
+      this.store.securityRecord({
+        id: envelope.id,
+        time: envelope.time,
+        receivedAt: now,
+        type,
+        severity,
+        source: envelope.source,
+        target,
+        summary: summariseSecurity(type, data),
+        data
+      })
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Group commit
+  // -------------------------------------------------------------------------------------------
+
+  private scheduleCommit(): void {
+    if (this.batch.settle.length >= MAX_BATCH) {
+      this.commitBatch();
+      return;
+    }
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    // After the messages of this read have been handled: they share one transaction.
+    setImmediate(() => this.commitBatch());
+  }
+
+  /**
+   * Commits the open batch in one transaction, then settles its messages and tells the views.
+   * On failure every message of the batch is nak'ed with back-off.
+   */
+  commitBatch(): void {
+    this.commitScheduled = false;
+    const batch = this.batch;
+    if (isEmptyBatch(batch) && !this.learningDue) return;
+    this.batch = newBatch();
+    this.learningDue = false;
+    const now = this.options.clock();
+    let handOver: (() => void) | null = null;
+    const publisher = this.publisher();
+    try {
+      this.commitTx.immediate(() => {
+        if (this.abandonProblems) this.engineStore.abandonOpenProblems();
+        this.inbox.add(batch.keys.values(), now);
+        this.store.write(batch.invalid, batch.security);
+        this.saveLearning();
+        if (isTransactional(publisher)) handOver = publisher.writeInTransaction(batch.outbound);
+      });
+    } catch (error) {
+      this.onCommitFailed(batch, error);
+      return;
+    }
+    this.abandonProblems = false;
+    this.commitFailures = 0;
+    if (this.blockedSince !== null) {
+      this.logger.info('the database writes again; inbound messages are taken again', {
+        blockedMs: now - this.blockedSince
+      });
+      this.blockedSince = null;
+    }
+    if (handOver) (handOver as () => void)();
+    else if (batch.outbound.length > 0) {
+      for (const m of batch.outbound) this.enqueue(m);
+      this.scheduleFlush();
+    }
+    this.settle(batch);
+  }
+
+  /** Acks / terminates the batch's messages and tells the bus (the views and metrics listen there). */
+  private settle(batch: InboundBatch): void {
+    const bus = this.bus;
+    let invalidAt = 0;
+    for (const s of batch.settle) {
+      try {
+        if (s.action === 'ack') s.msg.ack();
+        else s.msg.term();
+      } catch (error) {
+        this.logger.warn(`${s.action} failed`, { error });
+      }
+      if (s.invalidReason) {
+        const { reason, stream } = s.invalidReason;
+        this.counters.invalid++;
+        this.invalidByReason[reason] = (this.invalidByReason[reason] ?? 0) + 1;
+        this.invalidWindow[reason] = (this.invalidWindow[reason] ?? 0) + 1;
+        const record = batch.invalid[invalidAt++];
+        if (record) bus.emit('invalid', { record, reason, stream });
+      } else if (s.action === 'ack') {
+        this.counters.accepted++;
+        if (bus.hasListeners('handled')) bus.emit('handled', { seconds: (performance.now() - s.started) / 1000 });
+        if (s.stepped) bus.emit('settled', s.stepped);
+      }
+    }
+    for (const input of batch.inputs) bus.emit('input', input);
+    for (const output of batch.outputs) {
+      this.recent.push(output.bus.record);
+      bus.emit('output', output.bus);
+    }
+    if (this.recent.length > this.options.recentEvents)
+      this.recent.splice(0, this.recent.length - this.options.recentEvents);
+    for (const r of batch.security) bus.emit('security', r);
+  }
+
+  /** A step threw: the open batch is given up like a failed commit. */
+  private failBatch(error: unknown, what: string): void {
+    const batch = this.batch;
+    this.batch = newBatch();
+    this.commitScheduled = false;
+    this.logger.error(`${what}; nak with back-off`, { error });
+    this.nakBatch(batch, 0);
+    this.rebuildEngine();
+  }
+
+  private onCommitFailed(batch: InboundBatch, error: unknown): void {
+    this.commitFailures++;
+    const now = this.options.clock();
+    const delay = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (this.commitFailures - 1));
+    this.blockedUntil = now + delay;
+    const code = (error as { code?: unknown }).code;
+    const full = code === 'SQLITE_FULL';
+    if (this.blockedSince === null) this.blockedSince = now;
+    this.logger.error(
+      full
+        ? "the database is full (no space left on the disk of the data directory): inbound messages are nak'ed and wait; free disk space"
+        : "could not commit inbound messages; they are nak'ed with back-off and wait",
+      { error, messages: batch.settle.length, retryInMs: delay, failures: this.commitFailures }
+    );
+    this.nakBatch(batch, delay);
+    this.rebuildEngine();
+  }
+
+  private nakBatch(batch: InboundBatch, atLeastMs: number): void {
+    for (const s of batch.settle) this.nak(s.msg, atLeastMs);
+  }
+
+  /**
+   * Replaces the engine with one built from what the database holds (weights, long-term memory):
+   * the state a restart would have, so it never runs ahead of what is committed. Problems the old
+   * engine had open are marked abandoned at the next commit, as at a start.
+   */
+  private rebuildEngine(): void {
+    try {
+      const config = this.engineRef.config;
+      this.engineRef = new ConsciousnessEngine(config, {
+        weights: this.engineStore.loadWeights(),
+        longTerm: this.engineStore.loadLongTerm()
+      });
+      this.weightsDirty = false;
+      this.abandonProblems = true;
+    } catch (error) {
+      this.logger.error('cannot rebuild the engine from the database', { error });
+    }
+  }
+
+  /** Learning the engine did since the last commit (weights, long-term memory, problems). */
+  private saveLearning(): void {
+    const engine = this.engine;
+    const memory = engine.takeLongTermChanges();
+    const problems = engine.takeProblemChanges();
+    const weights = this.weightsDirty ? engine.strategyWeights().filter((w) => w.updatedAt !== null) : [];
+    this.weightsDirty = false;
+    this.engineStore.save(weights, memory, problems);
+  }
+
+  /** Deletes inbox ids older than the retention, once this process has run that long. */
+  private pruneInbox(now: number): void {
+    const retention = Math.max(this.ctx.config.topology.duplicateWindowMs, MIN_INBOX_RETENTION_MS);
+    if (now - this.startedAt < retention) return;
+    try {
+      this.inbox.pruneBefore(now - retention);
+    } catch (error) {
+      this.logger.warn('cannot prune the inbox', { error });
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -556,11 +831,12 @@ export class ConsciousnessBridge {
     data: unknown,
     time: number,
     priority: Priority,
-    correlationid?: string
+    correlationid?: string,
+    id: string = newMessageId()
   ): Envelope {
     const env: Envelope = {
       specversion: '1.0',
-      id: newMessageId(),
+      id,
       source: this.options.source,
       type,
       time: iso(time),
@@ -572,38 +848,55 @@ export class ConsciousnessBridge {
     return env;
   }
 
-  /** The term's epoch for engine outputs (envelope `synosepoch`, header `Synos-Epoch`). */
-  private epochStamp(): number | null {
-    return this.gate?.epoch() ?? null;
-  }
-
-  /** Wraps engine events and queues them on both subjects; updates the views. */
-  handleOutputs(events: EngineEvent[]): void {
+  /**
+   * Wraps engine events in envelopes and puts their outbox rows (one per subject) in the open
+   * batch. `cause` is the input that caused them: their ids derive from it; time-driven events
+   * (ticks) get fresh ids.
+   */
+  private collectOutputs(events: EngineEvent[], cause: { digest: Buffer; time: number } | null): void {
+    if (events.length === 0) return;
     if (!this.leading) {
       this.counters.fenced += events.length;
       return;
     }
-    const epoch = this.epochStamp();
+    const batch = this.batch;
+    // The term's epoch (fencing token): envelope extension `synosepoch` and header `Synos-Epoch`.
+    const epoch = this.gate?.epoch() ?? null;
     const headers = epoch === null ? undefined : { [EPOCH_HEADER]: String(epoch) };
-    for (const event of events) {
-      const env = this.envelope(event.type, event.data, event.time, event.priority, event.correlationid);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as EngineEvent;
+      const prefix = this.options.outputSubjectPrefix;
+      const mapped = this.options.outboundMapping[event.type];
+      const ownSubject = prefix + event.type;
+      const forwardSubject = mapped ? prefix + mapped : null;
+      const subjects = forwardSubject ? [ownSubject, forwardSubject] : [ownSubject];
+      const idFor = (subject: string): string =>
+        cause ? derivedMessageId(cause.digest, cause.time, `${i}\u0000${event.type}\u0000${subject}`) : newMessageId();
+      const env = this.envelope(
+        event.type,
+        event.data,
+        event.time,
+        event.priority,
+        event.correlationid,
+        idFor(ownSubject)
+      );
       if (epoch !== null) env.synosepoch = epoch;
-      const forwardSubject = this.options.outboundMapping[event.type];
-      const subjects = forwardSubject ? [event.type, forwardSubject] : [event.type];
-      this.enqueue({
+      // Serialised once; the forward differs only in its id, the first "id" member of the text.
+      const text = JSON.stringify(env);
+      batch.outbound.push({
         id: env.id,
-        subject: event.type,
-        payload: encoder.encode(JSON.stringify(env)),
+        subject: ownSubject,
+        payload: encoder.encode(text),
         priority: event.priority,
         ...(headers ? { headers } : {})
       });
       if (forwardSubject) {
         // Its own id: the copy lands in another stream, and the outbox keys rows by id.
-        const copy = { ...env, id: newMessageId() };
-        this.enqueue({
-          id: copy.id,
+        const copyId = idFor(forwardSubject);
+        batch.outbound.push({
+          id: copyId,
           subject: forwardSubject,
-          payload: encoder.encode(JSON.stringify(copy)),
+          payload: encoder.encode(text.replace(`"id":"${env.id}"`, `"id":"${copyId}"`)),
           priority: event.priority,
           ...(headers ? { headers } : {})
         });
@@ -617,15 +910,10 @@ export class ConsciousnessBridge {
         data: event.data
       } as EngineEventRecord;
       if (event.correlationid !== undefined) record.correlationid = event.correlationid;
-      this.recent.push(record);
-      if (this.recent.length > this.options.recentEvents)
-        this.recent.splice(0, this.recent.length - this.options.recentEvents);
       if (event.type === 'consciousness.learning_event' && (event.data as { kind: string }).kind === 'strategy')
         this.weightsDirty = true;
-      if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
-      this.bus.emit('output', { event, envelope: env, type: event.type as EngineOutputType, subjects });
+      batch.outputs.push({ bus: { event, envelope: env, type: event.type as EngineOutputType, subjects, record } });
     }
-    if (events.length > 0) this.scheduleFlush();
   }
 
   /**
@@ -675,10 +963,6 @@ export class ConsciousnessBridge {
   /** Hands queued messages to the publisher in batches. */
   async flushOutbound(): Promise<void> {
     const publisher = this.publisher();
-    if (!this.leading && this.outbound.length > 0) {
-      this.counters.fenced += this.outbound.length;
-      this.outbound = [];
-    }
     while (this.outbound.length > 0) {
       const batch = this.outbound.splice(0, 500);
       if (!publisher) {
@@ -763,30 +1047,28 @@ export class ConsciousnessBridge {
   // Time passing
   // -------------------------------------------------------------------------------------------
 
-  /** Advances the engine's clock, persists what it learned, writes buffered rows, pushes state. */
+  /** Advances the engine's clock and commits what it emitted and learned; pushes state. */
   tick(): void {
     const now = this.options.clock();
-    if (this.leading) this.handleOutputs(this.engine.tick(now));
-    this.persistLearning();
-    try {
-      this.store.flush();
-    } catch (error) {
-      this.logger.error('writing invalid messages / security events failed', { error });
+    if (now >= this.blockedUntil) {
+      try {
+        const events = this.leading ? this.engine.tick(now) : [];
+        this.collectOutputs(events, null);
+        // Learning without an event (memory promotion, judged problems) is committed at least
+        // every few ticks even when nothing arrives.
+        if (++this.ticksSinceLearning >= LEARNING_COMMIT_TICKS) {
+          this.ticksSinceLearning = 0;
+          this.learningDue = true;
+        }
+        if (events.length > 0 || this.learningDue) this.scheduleCommit();
+      } catch (error) {
+        this.failBatch(error, 'the engine tick failed');
+      }
+      this.pruneInbox(now);
     }
-    if (now - this.lastStatePush >= this.options.statePushIntervalMs && this.ctx.events.hasListeners('engine.state')) {
+    if (now - this.lastStatePush >= this.options.statePushIntervalMs && this.bus.hasListeners('state')) {
       this.lastStatePush = now;
-      this.ctx.events.emit('engine.state', this.snapshotView());
-    }
-  }
-
-  private persistLearning(): void {
-    try {
-      const memory = this.engine.takeLongTermChanges();
-      const weights = this.weightsDirty ? this.engine.strategyWeights().filter((w) => w.updatedAt !== null) : [];
-      this.weightsDirty = false;
-      this.engineStore.save(weights, memory, this.engine.takeProblemChanges());
-    } catch (error) {
-      this.logger.error('persisting strategy weights / long-term memory failed', { error });
+      this.bus.emit('state', {});
     }
   }
 
@@ -796,7 +1078,6 @@ export class ConsciousnessBridge {
 
   /** Problems newest first: live ones from the engine, the rest from SQLite (they survive restarts). */
   problemsList(status: 'open' | 'resolved' | 'all', limit: number) {
-    this.persistLearning();
     const live = this.engine.problems().open;
     if (status === 'open') return live.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
     const stored = this.engineStore.listProblems({
@@ -853,6 +1134,7 @@ export class ConsciousnessBridge {
         accepted: this.counters.accepted,
         invalid: this.counters.invalid,
         naks: this.counters.naks,
+        duplicates: this.counters.duplicates,
         invalidByReason: { ...this.invalidByReason }
       },
       outbound: {

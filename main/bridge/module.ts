@@ -9,8 +9,47 @@ import type { ProblemView } from '../contract/engine';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { PUBLISHER_SERVICE } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
+import type { EventBus } from './event-bus';
 import { DirectJetStreamPublisher } from './direct-publisher';
 import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
+
+/** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
+interface MetricsRecorder {
+  recordReceived?(stream: string, count?: number): void;
+  recordInvalid?(reason: string, stream?: string): void;
+  recordHandler?(handler: string, seconds: number): void;
+}
+
+/**
+ * What the views and the metrics hear about the bridge, all from its event bus: pushed contract
+ * events (engine.event, engine.state, security.event, bridge.invalidMessage) and the inbound
+ * metrics. Returns the unsubscribe.
+ */
+function wireBus(ctx: CoreContext, bus: EventBus, bridge: ConsciousnessBridge): () => void {
+  // The metrics service registers after this module: looked up when something happens.
+  const metrics = (): MetricsRecorder | undefined => ctx.services.get('metrics') as MetricsRecorder | undefined;
+  const offs = [
+    bus.on('received', ({ stream }) => metrics()?.recordReceived?.(stream)),
+    bus.on('handled', ({ seconds }) => metrics()?.recordHandler?.('bridge.inbound', seconds)),
+    bus.on('output', ({ record }) => {
+      if (ctx.events.hasListeners('engine.event')) ctx.events.emit('engine.event', record);
+    }),
+    bus.on('security', (record) => {
+      if (ctx.events.hasListeners('security.event')) ctx.events.emit('security.event', toSecurityView(record));
+    }),
+    bus.on('invalid', ({ record, reason, stream }) => {
+      metrics()?.recordInvalid?.(reason, stream);
+      if (ctx.events.hasListeners('bridge.invalidMessage'))
+        ctx.events.emit('bridge.invalidMessage', toInvalidView({ ...record, id: 0 }));
+    }),
+    bus.on('state', () => {
+      if (ctx.events.hasListeners('engine.state')) ctx.events.emit('engine.state', bridge.snapshotView());
+    })
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}
 
 export const ENGINE_SERVICE = 'engine';
 export const BRIDGE_SERVICE = 'bridge';
@@ -57,6 +96,7 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       ((b: ConsciousnessBridge) => BridgeLeadershipLink | null) | undefined;
     const leadership = link?.(bridge) ?? null;
     ctx.services.set(BRIDGE_SERVICE, bridge);
+    let unwire: (() => void) | null = null;
     ctx.services.set(ENGINE_SERVICE, {
       /** The current state_change payload (monitoring reads load and valence from it). */
       state: () => bridge.engine.snapshot(bridge.options.clock()).state,
@@ -66,12 +106,15 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
     return {
       name: 'engine',
       start() {
+        unwire ??= wireBus(ctx, bridge.bus, bridge);
         bridge.start();
         leadership?.start();
       },
       async stop() {
         await bridge.stop();
         await leadership?.stop();
+        unwire?.();
+        unwire = null;
       },
       handlers: {
         'engine.state': () => bridge.snapshotView(),

@@ -1,11 +1,13 @@
 /**
  * What the bridge keeps for the views, bounded: invalid messages (with their raw bytes truncated
  * and the reason) plus counts by reason that survive pruning, and security events.
- * Migrations 0210–0219. Writes are buffered and flushed in one transaction, so a flood of bad
- * messages costs one commit per batch instead of one per message.
+ * Migrations 0210–0219 (and the inbox's 0220, see ./inbox.ts). The bridge writes a batch of rows
+ * with {@link BridgeStore.write} inside the transaction that commits the inbound messages they
+ * came from, before those messages are acked or terminated.
  */
 import type { Database, Migration } from '../store/database';
 import type { InvalidReason, SecurityEventType, Severity } from '../contract/messages';
+import { INBOX_MIGRATIONS } from './inbox';
 
 export const BRIDGE_MIGRATIONS: readonly Migration[] = [
   {
@@ -43,7 +45,8 @@ export const BRIDGE_MIGRATIONS: readonly Migration[] = [
           );
           CREATE INDEX bridge_security_events_seq ON bridge_security_events (seq);
           CREATE INDEX bridge_security_events_type ON bridge_security_events (type, seq);`
-  }
+  },
+  ...INBOX_MIGRATIONS
 ];
 
 export interface InvalidMessageRecord {
@@ -131,8 +134,6 @@ export interface SecurityQuery {
 /** The invalid-messages table and the security events, behind one write buffer. */
 export class BridgeStore {
   private readonly options: BridgeStoreOptions;
-  private pendingInvalid: NewInvalidMessage[] = [];
-  private pendingSecurity: SecurityEventRecord[] = [];
   private securitySeq: number;
   private readonly insertInvalid;
   private readonly bumpCount;
@@ -171,7 +172,7 @@ export class BridgeStore {
     );
     const maxSeq = db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM bridge_security_events').get();
     this.securitySeq = maxSeq?.s ?? 0;
-    this.flushTx = db.transaction((invalid: NewInvalidMessage[], security: SecurityEventRecord[]) => {
+    this.flushTx = db.transaction((invalid: readonly NewInvalidMessage[], security: readonly SecurityEventRecord[]) => {
       const counts = new Map<string, { n: number; at: number }>();
       for (const m of invalid) {
         const raw = m.raw.length > this.options.rawLimit ? m.raw.subarray(0, this.options.rawLimit) : m.raw;
@@ -215,30 +216,22 @@ export class BridgeStore {
     });
   }
 
-  /** Queues an invalid message; {@link flush} writes it. The raw bytes are copied (truncated) now. */
-  addInvalid(message: NewInvalidMessage): void {
-    const raw = message.raw.slice(0, this.options.rawLimit);
-    this.pendingInvalid.push({ ...message, raw });
+  /** Raw bytes kept per invalid message. */
+  get rawLimit(): number {
+    return this.options.rawLimit;
   }
 
-  /** Queues a security event; returns its record (with its seq). */
-  addSecurityEvent(event: Omit<SecurityEventRecord, 'seq'>): SecurityEventRecord {
-    const record = { ...event, seq: ++this.securitySeq };
-    this.pendingSecurity.push(record);
-    return record;
+  /** A security event's record with the next seq (written by {@link write}; a rolled-back seq is skipped). */
+  securityRecord(event: Omit<SecurityEventRecord, 'seq'>): SecurityEventRecord {
+    return { ...event, seq: ++this.securitySeq };
   }
 
-  hasPending(): boolean {
-    return this.pendingInvalid.length > 0 || this.pendingSecurity.length > 0;
-  }
-
-  /** Writes everything queued in one transaction. */
-  flush(): void {
-    if (!this.hasPending()) return;
-    const invalid = this.pendingInvalid;
-    const security = this.pendingSecurity;
-    this.pendingInvalid = [];
-    this.pendingSecurity = [];
+  /**
+   * Writes invalid messages (raw bytes truncated to the limit) and security events. Inside the
+   * caller's transaction when there is one (the bridge's inbound commit), else in its own.
+   */
+  write(invalid: readonly NewInvalidMessage[], security: readonly SecurityEventRecord[]): void {
+    if (invalid.length === 0 && security.length === 0) return;
     this.flushTx(invalid, security);
   }
 
@@ -246,12 +239,10 @@ export class BridgeStore {
   invalidCounts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const row of this.selectCounts.all()) out[row.reason] = row.count;
-    for (const m of this.pendingInvalid) out[m.reason] = (out[m.reason] ?? 0) + 1;
     return out;
   }
 
   listInvalid(query: { reason?: string; limit: number; beforeId?: number }): InvalidMessageRecord[] {
-    this.flush();
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (query.reason) {
@@ -279,7 +270,6 @@ export class BridgeStore {
   }
 
   listSecurity(query: SecurityQuery): SecurityEventRecord[] {
-    this.flush();
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (query.types && query.types.length > 0) {
@@ -324,7 +314,6 @@ export class BridgeStore {
   }
 
   securityCountsBySeverity(): Record<string, number> {
-    this.flush();
     const out: Record<string, number> = {};
     for (const row of this.db
       .prepare<[], { severity: string; n: number }>(

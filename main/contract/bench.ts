@@ -60,6 +60,8 @@ export const BenchParamsSchema = z
     consumer: BenchConsumerKindSchema.default('ordered'),
     /** Messages per pull request (js-consume). */
     batch: z.number().int().min(1).max(10_000).default(500),
+    /** pipeline: input events offered per second on a fixed schedule; 0 = flat out with `window` events in flight. */
+    rate: z.number().int().min(0).max(1_000_000).default(1000),
     /** A note kept with the result ("after upgrading the server", …). */
     label: z.string().trim().max(200).optional()
   })

@@ -156,6 +156,8 @@ export const BridgeStatusSchema = z.object({
     accepted: z.number().int(),
     invalid: z.number().int(),
     naks: z.number().int(),
+    /** Redeliveries of inputs already committed (acked without stepping the engine again). */
+    duplicates: z.number().int(),
     invalidByReason: z.record(z.string(), z.number().int())
   }),
   outbound: z.object({

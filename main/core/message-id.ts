@@ -10,7 +10,7 @@
  * The ids stay valid UUIDs for anyone consuming the events (CloudEvents only asks for uniqueness
  * per source).
  */
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 const POOL_IDS = 256;
 const pool = Buffer.alloc(16 * POOL_IDS);
@@ -60,4 +60,21 @@ export function newMessageId(now: number = Date.now()): string {
 export function messageIdTime(id: string): number | null {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return null;
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+/**
+ * A deterministic id for an output caused by an input: the same input (`inputDigest`, see the
+ * bridge's inbox) and the same output `kind` (its type, subject and index) always give the same id,
+ * so an input stepped twice (a redelivery the inbox did not catch, or a second core taking over)
+ * publishes outputs whose Nats-Msg-Id JetStream drops as duplicates. Shaped as a UUIDv7 whose
+ * 48-bit time is `timeMs` (the input's stream time, which a redelivery keeps) and whose other 74
+ * bits come from SHA-256 of the input and the kind: time-ordered keys keep the outbox's index
+ * appends cheap, as {@link newMessageId} does.
+ */
+export function derivedMessageId(inputDigest: Uint8Array, timeMs: number, kind: string): string {
+  const b = createHash('sha256').update(inputDigest).update('\0').update(kind).digest();
+  b.writeUIntBE(Math.max(0, Math.min(0xffffffffffff, Math.trunc(timeMs))), 0, 6);
+  b[6] = 0x70 | ((b[6] as number) & 0x0f);
+  b[8] = 0x80 | ((b[8] as number) & 0x3f);
+  return `${hex(b, 0, 4)}-${hex(b, 4, 6)}-${hex(b, 6, 8)}-${hex(b, 8, 10)}-${hex(b, 10, 16)}`;
 }

@@ -32,4 +32,17 @@ export interface OutboundPublisher {
   publishMany(messages: OutboundMessage[]): Promise<void>;
 }
 
+/**
+ * A publisher backed by the SQLite database the caller writes to: it can write messages inside the
+ * caller's transaction, so they commit (or roll back) together with the caller's own rows.
+ */
+export interface TransactionalPublisher extends OutboundPublisher {
+  /** Writes inside the open transaction; call the result after it committed. */
+  writeInTransaction(messages: readonly OutboundMessage[]): () => void;
+}
+
+export function isTransactional(publisher: OutboundPublisher | null | undefined): publisher is TransactionalPublisher {
+  return typeof (publisher as Partial<TransactionalPublisher> | null | undefined)?.writeInTransaction === 'function';
+}
+
 export const PUBLISHER_SERVICE = 'publisher';

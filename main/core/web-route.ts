@@ -4,7 +4,6 @@
  * area serves HTTP without knowing the transport (docs/architecture.md §1).
  */
 import type http from 'node:http';
-import type { CoreApi } from './create-core';
 import type { Logger } from './logger';
 
 /** What a route handler gets for one request. */
@@ -12,7 +11,6 @@ export interface RouteContext {
   req: http.IncomingMessage;
   res: http.ServerResponse;
   url: URL;
-  api: CoreApi;
   logger: Logger;
   /**
    * Checks the token (Authorization: Bearer, or ?token=) under the per-client throttle. When it
@@ -32,4 +30,4 @@ export interface WebRoute {
   handle(context: RouteContext): void | Promise<void>;
 }
 
-export type WebRouteFactory = (deps: { api: CoreApi; logger: Logger }) => WebRoute | readonly WebRoute[];
+export type WebRouteFactory = (deps: { logger: Logger }) => WebRoute | readonly WebRoute[];

@@ -54,6 +54,8 @@ export const ENGINE_MIGRATIONS: readonly Migration[] = [
 
 /** Problems kept in SQLite for the Engine view; the oldest go first. */
 export const MAX_STORED_PROBLEMS = 5000;
+/** Tables are pruned back to their bound after this many rows written (they may exceed it by that much meanwhile). */
+const PRUNE_EVERY = 500;
 
 /** Added to the trigger of problems still open when the app stopped: the engine no longer tracks them. */
 export const ABANDONED_NOTE = ' (still open when the engine stopped; no longer tracked)';
@@ -104,6 +106,8 @@ export class EngineStore {
   private readonly saveBatch;
   private readonly upsertProblem;
   private readonly pruneProblems;
+  private problemWrites = 0;
+  private memoryWrites = 0;
 
   constructor(
     private readonly db: Database,
@@ -156,7 +160,13 @@ export class EngineStore {
             weight_after: p.weightAfter
           });
         }
-        if (problems.length > 0) this.pruneProblems.run(MAX_STORED_PROBLEMS);
+        // Pruning sorts the whole table: once per PRUNE_EVERY rows written, not at every commit (the
+        // bridge commits learning with every batch of inbound messages).
+        this.problemWrites += problems.length;
+        if (this.problemWrites >= PRUNE_EVERY) {
+          this.problemWrites = 0;
+          this.pruneProblems.run(MAX_STORED_PROBLEMS);
+        }
         for (const w of weights) {
           this.upsertWeight.run({
             problem_kind: w.problemKind,
@@ -179,7 +189,11 @@ export class EngineStore {
             summary: m.summary.slice(0, 2000)
           });
         }
-        if (upserts.length > 0) this.pruneMemory.run(this.longTermCapacity);
+        this.memoryWrites += upserts.length;
+        if (this.memoryWrites >= PRUNE_EVERY) {
+          this.memoryWrites = 0;
+          this.pruneMemory.run(this.longTermCapacity);
+        }
       }
     );
   }

@@ -136,6 +136,32 @@ export class OutboxPublisher implements OutboundPublisher {
     this.onCommitted(all.length);
   }
 
+  /**
+   * Writes messages to the outbox inside the caller's open transaction (the bridge's inbound
+   * commit: the outputs of an input commit with its inbox id). Returns what to call once that
+   * transaction has committed: it hands the rows written as claimed to the replay manager and wakes
+   * it. If the transaction rolls back, drop the returned function: nothing was handed over.
+   */
+  writeInTransaction(messages: readonly OutboundMessage[]): () => void {
+    if (this.closed) {
+      throw new ContractError('UNAVAILABLE', 'the outbox is closed (the core is stopping); the message was not stored');
+    }
+    if (messages.length === 0) return () => undefined;
+    const reserved = this.handoff ? this.handoff.reserve(messages.length) : 0;
+    let direct: OutboxRow[] = [];
+    if (reserved > 0) {
+      let all = messages;
+      if (reserved < all.length) all = [...all].sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
+      direct = this.store.enqueueClaimed(all.slice(0, reserved), all.slice(reserved));
+    } else {
+      this.store.enqueue(messages);
+    }
+    return () => {
+      if (direct.length > 0) this.handoff?.take(direct);
+      this.onCommitted(messages.length);
+    };
+  }
+
   /** Commits what is waiting and refuses new messages. */
   close(): void {
     this.flush();

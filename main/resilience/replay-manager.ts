@@ -76,6 +76,8 @@ export interface SettledOutcome {
 /** Receives publish outcomes as they happen (metrics). */
 export interface PublishObserver {
   published(stream: string, seconds: number): void;
+  /** The PubAck of a row arrived (before its outcome is committed); the pipeline benchmark times it. */
+  acked?(id: string): void;
   failed(reason: string): void;
 }
 
@@ -500,6 +502,7 @@ export class ReplayManager {
 
   private onAck(row: OutboxRow, ack: PubAckInfo, started: number): void {
     this.observer?.published(ack.stream, (performance.now() - started) / 1000);
+    this.observer?.acked?.(row.id);
     const receipt: Receipt = { id: row.id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     if (row.rowid !== undefined) receipt.rowid = row.rowid;
     this.completed.push(receipt);

@@ -230,7 +230,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         res.end(req.method === 'HEAD' ? undefined : body);
       }
     },
-    ...ROUTES.flatMap((factory) => factory({ api: options.api, logger })),
+    ...ROUTES.flatMap((factory) => factory({ logger })),
     ...(options.routes ?? [])
   ];
 
@@ -265,7 +265,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         req,
         res,
         url,
-        api: options.api,
         logger,
         authorize: () => {
           const verdict = checkToken(req, url);

@@ -173,6 +173,13 @@ describe('every view on real data', () => {
       .poll(async () => number(await page.getByTestId('engine-inputs').textContent()), { timeout: 20_000 })
       .toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('problem-row').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    // Recent engine events follow the pushed engine.event (the list is not re-fetched per push).
+    const newestEvent = () => page.getByTestId('engine-events').locator('li').first().textContent();
+    await expect
+      .poll(() => page.getByTestId('engine-events').locator('li').count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    const before = await newestEvent();
+    await expect.poll(newestEvent, { timeout: 20_000 }).not.toBe(before);
     await expect
       .poll(() => page.getByRole('img', { name: 'Engine load and learning mode over time' }).isVisible())
       .toBe(true);

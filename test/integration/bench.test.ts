@@ -179,8 +179,15 @@ describe('benchmarks against a real nats-server', () => {
         roles: ['consumers']
       },
       {
-        name: "the app's pipeline (engine event → validate → outbox → PubAck stored)",
+        name: "the app's pipeline (inbound CloudEvent → consumer → engine → outbox commit → ack; outputs → PubAck)",
         params: { mode: 'pipeline', msgs: 2000, window: 128 },
+        expected: 2000,
+        latency: true,
+        roles: ['publishers']
+      },
+      {
+        name: "the app's pipeline flat out (--rate 0, 128 events in flight)",
+        params: { mode: 'pipeline', msgs: 2000, window: 128, rate: 0 },
         expected: 2000,
         latency: true,
         roles: ['publishers']

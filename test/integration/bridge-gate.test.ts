@@ -46,6 +46,15 @@ function decision(time: number): EngineEvent {
   } as EngineEvent;
 }
 
+/**
+ * Puts engine events through the bridge's output path as an input's step would: collected into
+ * the open batch, committed, then handed to the publisher.
+ */
+function emit(bridge: ConsciousnessBridge, event: EngineEvent): void {
+  (bridge as unknown as { collectOutputs(e: EngineEvent[], cause: null): void }).collectOutputs([event], null);
+  bridge.commitBatch();
+}
+
 describe('bridge leadership gate', () => {
   it('stamps the epoch while leading and publishes nothing once the lease has run out', async () => {
     const publisher = new RecordingPublisher();
@@ -72,7 +81,7 @@ describe('bridge leadership gate', () => {
     bridge.resumeLeading();
     expect(bridge.leading).toBe(true);
 
-    bridge.handleOutputs([decision(Date.now())]);
+    emit(bridge, decision(Date.now()));
     await bridge.flushOutbound();
     expect(publisher.messages.length).toBe(2); // its own subject and the orchestrator forward
     for (const m of publisher.messages) {
@@ -83,7 +92,7 @@ describe('bridge leadership gate', () => {
     // The lease runs out; no listener has been told (the timers have not run).
     validUntil = Date.now() - 1;
     expect(bridge.leading).toBe(false);
-    bridge.handleOutputs([decision(Date.now())]);
+    emit(bridge, decision(Date.now()));
     await bridge.flushOutbound();
     expect(publisher.messages.length).toBe(2);
   });

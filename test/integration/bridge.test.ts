@@ -346,8 +346,12 @@ describe('engine bridge against a real nats-server', () => {
       expect(failures).toBe(1);
       const status = await core.api.invoke('bridge.status', {});
       expect(status.inbound.naks).toBe(1);
-      const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
-      expect(info.num_ack_pending).toBe(0);
+      // The engine shows the input as soon as it is stepped; the ack follows once its batch committed.
+      await waitFor(
+        async () =>
+          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service')).num_ack_pending === 0,
+        { message: 'the redelivered message acked after its commit' }
+      );
     } finally {
       await core.stop();
     }

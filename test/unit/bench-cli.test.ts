@@ -6,6 +6,7 @@ import { BenchParamsSchema } from '../../main/contract';
 const defaults = {
   msgs: 1000,
   size: 128,
+  rate: 1000,
   storage: 'file' as const,
   window: 256,
   consumer: 'ordered' as const,

@@ -22,7 +22,7 @@ import {
   streamDescription
 } from '../../main/bench/runner';
 import { newRunId } from '../../main/bench/module';
-import { PIPELINE_EVENT_TYPE, buildPipelineMessage } from '../../main/bench/pipeline';
+import { PIPELINE_INPUT_TYPE, buildPipelineInput } from '../../main/bench/pipeline';
 import { validateEnvelope } from '../../main/contract/messages';
 
 function run(overrides: Partial<BenchRun> = {}, params: Record<string, unknown> = {}): BenchRun {
@@ -237,13 +237,13 @@ describe('leftover streams', () => {
 });
 
 describe('pipeline messages', () => {
-  it('builds valid state_change envelopes of at least the requested size, each with its own id', () => {
-    const small = buildPipelineMessage(1, 0);
-    const big = buildPipelineMessage(2, 4096);
+  it('builds valid service health inputs of at least the requested size, each with its own id', () => {
+    const small = buildPipelineInput('r1', 1, 0);
+    const big = buildPipelineInput('r1', 2, 4096);
     expect(small.id).not.toBe(big.id);
     expect(big.bytes.length).toBeGreaterThanOrEqual(4096);
     for (const m of [small, big]) {
-      const checked = validateEnvelope(m.bytes, { expectedType: PIPELINE_EVENT_TYPE });
+      const checked = validateEnvelope(m.bytes, { expectedType: PIPELINE_INPUT_TYPE });
       expect(checked.ok).toBe(true);
       if (checked.ok) expect(checked.envelope.id).toBe(m.id);
     }

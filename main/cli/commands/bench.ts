@@ -31,7 +31,8 @@ const MODE_HELP: Record<BenchMode, string> = {
   'js-pub-sync': 'JetStream publish, waiting for each PubAck',
   'js-pub-async': 'JetStream publish with --window publishes in flight',
   'js-consume': 'JetStream consume of a pre-filled stream (--consumer ordered|fetch)',
-  pipeline: "the app's own path: engine event → validate → outbox → PubAck (one event source, --window in flight)"
+  pipeline:
+    "the app's real path: inbound CloudEvent → consumer → validate → engine → outbox commit → ack, outputs → PubAck (--rate events/s; --rate 0: flat out, --window in flight)"
 };
 
 /** Which role `--clients` counts in each mode (the measured one). */
@@ -53,6 +54,7 @@ interface RunOptions {
   sub?: number;
   storage: 'file' | 'memory';
   window: number;
+  rate: number;
   consumer: 'ordered' | 'fetch';
   batch: number;
   label?: string;
@@ -88,6 +90,7 @@ export function paramsFrom(mode: BenchMode, o: RunOptions): BenchParamsInput {
     size: o.size,
     storage: o.storage,
     window: o.window,
+    rate: o.rate,
     consumer: o.consumer,
     batch: o.batch
   };
@@ -112,6 +115,12 @@ function printRun(run: BenchRun): void {
     `${num(p.msgs)} msgs × ${formatBytes(p.size)}, pub ${p.pub}, sub ${p.sub}` +
       (run.stream ? `, ${p.storage} storage on temporary stream ${run.stream} (deleted)` : '') +
       (run.mode === 'js-pub-async' || run.mode === 'pipeline' ? `, window ${p.window}` : '') +
+      // Runs kept from before --rate existed have no rate.
+      (run.mode === 'pipeline' && typeof p.rate === 'number'
+        ? p.rate > 0
+          ? `, ${num(p.rate)} events/s offered`
+          : ', flat out'
+        : '') +
       (run.mode === 'js-consume' ? `, ${p.consumer} consumer, batch ${p.batch}` : '')
   );
   out(
@@ -334,6 +343,11 @@ export function registerBench(program: Command): void {
         new Option('--window <n>', 'JetStream publishes in flight per publisher')
           .default(256)
           .argParser(parseIntOption('--window', 1, 100_000))
+      )
+      .addOption(
+        new Option('--rate <n>', 'pipeline: input events offered per second; 0: flat out with --window in flight')
+          .default(1000)
+          .argParser(parseIntOption('--rate', 0, 1_000_000))
       )
       .addOption(
         new Option('--consumer <kind>', 'js-consume: ordered consumers or a shared fetch consumer')

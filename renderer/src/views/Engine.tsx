@@ -263,9 +263,30 @@ function describeEvent(e: EngineEventRecord): string {
   }
 }
 
+const RECENT = 50;
+
+/** The newest engine events: fetched once, then kept current by the pushed `engine.event` (no re-fetch per push). */
+function useRecentEvents() {
+  const client = useClient();
+  const seed = useQuery('engine.events', { limit: RECENT });
+  const [live, setLive] = useState<EngineEventRecord[]>([]);
+  useEffect(
+    () =>
+      client.subscribe('engine.event', (payloads) =>
+        setLive((list) => [...[...payloads].reverse(), ...list].slice(0, RECENT))
+      ),
+    [client]
+  );
+  const data = useMemo(() => {
+    if (!seed.data) return null;
+    const seen = new Set(live.map((e) => e.id));
+    return [...live, ...seed.data.filter((e) => !seen.has(e.id))].slice(0, RECENT);
+  }, [seed.data, live]);
+  return { data, error: seed.error };
+}
+
 function EventsCard() {
-  const events = useQuery('engine.events', { limit: 50 }, { refreshMs: 5_000 });
-  useEventReload('engine.event', events.reload, 1000);
+  const events = useRecentEvents();
   return (
     <article className="card">
       <h2>Recent engine events</h2>

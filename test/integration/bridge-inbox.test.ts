@@ -1,0 +1,176 @@
+/**
+ * The bridge's transactional inbox against a real nats-server and a real core (all modules, the
+ * SQLite outbox included): an input whose id is committed is acked without stepping the engine
+ * again, outputs carry ids derived from their input, and while the database cannot write no
+ * inbound message is acked or terminated — valid and invalid ones are nak'ed and wait, and once
+ * the database writes again each yields its outputs and its invalid record exactly once.
+ */
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBridgeModule, engineBridgeModule, BRIDGE_SERVICE } from '../../main/bridge/module';
+import type { ConsciousnessBridge } from '../../main/bridge/bridge';
+import { inputDigest } from '../../main/bridge/inbox';
+import { derivedMessageId } from '../../main/core/message-id';
+import type { Core } from '../../main/core/create-core';
+import { MODULES } from '../../main/core/modules';
+import { provision } from '../../main/nats/provisioning';
+import { createTestCore } from '../harness/core';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { tempDir, waitFor } from '../harness/temp';
+
+const encoder = new TextEncoder();
+
+function envelope(id: string, type: string, data: unknown): Uint8Array {
+  return encoder.encode(
+    JSON.stringify({
+      specversion: '1.0',
+      id,
+      source: 'test/inbox',
+      type,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data
+    })
+  );
+}
+
+const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
+
+async function startCore(url: string): Promise<{ core: Core; bridge: ConsciousnessBridge }> {
+  const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];
+  const core = createTestCore({ servers: [url], dataDir: tempDir(), modules });
+  await core.start();
+  await core.api.invoke('connection.connect', {});
+  await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
+    timeoutMs: 20_000,
+    message: 'all inbound consumers bound'
+  });
+  return { core, bridge: core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge };
+}
+
+/** Envelopes stored on a subject, with their Nats-Msg-Id. */
+async function storedOn(jsm: JetStreamManager, stream: string, subject: string) {
+  const info = await jsm.streams.info(stream, { subjects_filter: subject });
+  const out: Array<{ envelope: { id: string; data: Record<string, unknown> }; msgId: string | undefined }> = [];
+  if (info.state.messages === 0) return out;
+  for (let s = info.state.first_seq; s <= info.state.last_seq; s++) {
+    const m = await jsm.streams.getMessage(stream, { seq: s }).catch(() => null);
+    if (!m || m.subject !== subject) continue;
+    out.push({ envelope: m.json(), msgId: m.header?.get('Nats-Msg-Id') });
+  }
+  return out;
+}
+
+describe('bridge inbox: exactly-once decisions and no ack while the database cannot write', () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    await provision(nc);
+    js = jetstream(nc);
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('a committed input published again is acked without a second decision; output ids derive from the input', async () => {
+    const { core } = await startCore(server.url);
+    try {
+      const id = 'inbox-dup-1';
+      const body = envelope(id, 'service.health.update', { service: 'dup-svc', status: 'unhealthy' });
+      const firstAck = await js.publish('orchestrator.service.health', body);
+      const first = await waitFor(
+        async () => {
+          const found = await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
+          return found.find((d) => d.envelope.data.target === 'dup-svc') ?? null;
+        },
+        { message: 'a decision for dup-svc' }
+      );
+      // The same CloudEvent again, as a new stream message (a producer retrying without Nats-Msg-Id).
+      await js.publish('orchestrator.service.health', body);
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.duplicates === 1, {
+        message: 'the second copy recognised as a duplicate'
+      });
+      const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      expect(info.num_ack_pending).toBe(0);
+      const decisions = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
+        (d) => d.envelope.data.target === 'dup-svc'
+      );
+      expect(decisions).toHaveLength(1);
+      // Its id is the one derived from the input (durable, source, id), its stream time and its place.
+      const input = await jsm.streams.getMessage('ORCHESTRATOR_EVENTS', { seq: firstAck.seq });
+      const digest = inputDigest(`consciousness_bridge_service\u0000test/inbox\u0000${id}`);
+      const time = Math.floor(Date.parse(input!.time.toISOString()));
+      const outputs = (await core.api.invoke('engine.events', { limit: 50 })).filter((e) =>
+        e.subjects.includes('consciousness.decision_made')
+      );
+      const index = [...Array(10).keys()].find(
+        (i) =>
+          derivedMessageId(digest, time, `${i}\u0000consciousness.decision_made\u0000consciousness.decision_made`) ===
+          first.msgId
+      );
+      expect(index, 'the decision id is derived from its input').not.toBeUndefined();
+      expect(first.msgId).toBe(first.envelope.id);
+      expect(outputs.map((o) => o.id)).toContain(first.msgId);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  it('while the database cannot write, valid and invalid messages are nak’ed, not acked or terminated; afterwards each counts once', async () => {
+    const { core, bridge } = await startCore(server.url);
+    const db = core.context.db;
+    try {
+      db.pragma('query_only = ON');
+      await js.publish(
+        'orchestrator.service.health',
+        envelope('inbox-ro-1', 'service.health.update', { service: 'ro-svc', status: 'unhealthy' })
+      );
+      await js.publish('orchestrator.service.health', encoder.encode('not json {'));
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.naks >= 4, {
+        message: 'both messages nak’ed more than once'
+      });
+      const during = await core.api.invoke('bridge.status', {});
+      expect(during.inbound.accepted).toBe(0);
+      expect(during.inbound.invalid).toBe(0);
+      const pending = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      // Neither acked nor terminated: both still belong to the consumer.
+      expect(pending.num_ack_pending + pending.num_pending).toBe(2);
+      expect(bridge.engine.problems().open.some((p) => p.target === 'ro-svc')).toBe(false);
+
+      db.pragma('query_only = OFF');
+      await waitFor(
+        async () => {
+          const s = await core.api.invoke('bridge.status', {});
+          return s.inbound.accepted === 1 && s.inbound.invalid === 1;
+        },
+        { timeoutMs: 15_000, message: 'the valid message accepted and the invalid one terminated' }
+      );
+      const invalid = await core.api.invoke('bridge.invalidMessages', {});
+      expect(invalid.counts).toEqual({ not_json: 1 });
+      expect(invalid.items).toHaveLength(1);
+      const decisions = await waitFor(
+        async () => {
+          const found = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
+            (d) => d.envelope.data.target === 'ro-svc'
+          );
+          return found.length > 0 ? found : null;
+        },
+        { message: 'the decision for ro-svc' }
+      );
+      expect(decisions).toHaveLength(1);
+      const after = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      expect(after.num_ack_pending + after.num_pending).toBe(0);
+    } finally {
+      db.pragma('query_only = OFF');
+      await core.stop();
+    }
+  });
+});

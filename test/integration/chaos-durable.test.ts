@@ -1,0 +1,346 @@
+/**
+ * The durable inbound path under kill -9. Inbound events flow at a steady rate (service failures
+ * for distinct services, security threats against distinct assets, and some malformed messages)
+ * while the core — a real `synos-cc run` child process — is killed with SIGKILL 20 times at random
+ * points, half of them within 50 ms of an inbound message, and restarted on the same data
+ * directory; every fourth time nats-server is killed with SIGKILL too and restarted on its store.
+ * Afterwards every input has yielded its decision exactly once on both output subjects (counted
+ * by target and by Nats-Msg-Id), every security event is stored once and every malformed message
+ * is recorded once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import BetterSqlite3 from 'better-sqlite3';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../../main/core/paths';
+import { provision } from '../../main/nats/provisioning';
+import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { tempDir, waitFor } from '../harness/temp';
+
+const ROOT = path.resolve(__dirname, '../..');
+const KILLS = 20;
+/** Inputs published per second while the kills go on. */
+const RATE = 40;
+
+let cliFile = '';
+let server: NatsServerHandle | null = null;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  // A private build of the CLI, so this test never races another test's `npm run build:cli`.
+  cliFile = path.join(ROOT, 'out', 'test-cli', `synos-cc-${randomUUID().slice(0, 8)}.mjs`);
+  await build({
+    entryPoints: [path.join(ROOT, 'main/cli/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: cliFile,
+    logLevel: 'warning'
+  });
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await server?.stop();
+  if (cliFile) fs.rmSync(cliFile, { force: true });
+});
+
+function startCore(dataDir: string, url: string, logFile: string): ChildProcess {
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [cliFile, '--data', dataDir, '--nats', url, '--log-level', 'warn', 'run'], {
+    env: { ...process.env, NATS_URL: '' },
+    stdio: ['ignore', log, log]
+  });
+  fs.closeSync(log);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+const started = Date.now();
+/** Progress on stderr with SYNOS_TEST_LOG=1 (a long test says where it is). */
+function progress(text: string): void {
+  if (process.env.SYNOS_TEST_LOG === '1') process.stderr.write(`[chaos-durable +${Date.now() - started} ms] ${text}\n`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const encoder = new TextEncoder();
+
+interface Input {
+  id: string;
+  subject: string;
+  payload: Uint8Array;
+  kind: 'service' | 'security' | 'invalid';
+  /** The decision's target for a valid input. */
+  target: string | null;
+}
+
+function inputs(run: string, n: number): Input[] {
+  return Array.from({ length: n }, (_, i): Input => {
+    const id = `${run}-${i}`;
+    if (i % 25 === 24) {
+      return {
+        id,
+        subject: 'orchestrator.service.health',
+        payload: encoder.encode(`not json ${id} {`),
+        kind: 'invalid',
+        target: null
+      };
+    }
+    const security = i % 5 === 4;
+    const target = security ? `asset-${run}-${i}` : `svc-${run}-${i}`;
+    const envelope = {
+      specversion: '1.0',
+      id,
+      source: 'test/chaos-durable',
+      type: security ? 'security.threat.detected' : 'service.health.update',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: security
+        ? { threat_id: `th-${id}`, severity: 'high', target, description: 'chaos' }
+        : { service: target, status: 'unhealthy', detail: 'chaos' }
+    };
+    return {
+      id,
+      subject: security ? 'security.threat.detected' : 'orchestrator.service.health',
+      payload: encoder.encode(JSON.stringify(envelope)),
+      kind: security ? 'security' : 'service',
+      target
+    };
+  });
+}
+
+/** Publishes every input once (Nats-Msg-Id = input id), retrying through server outages. */
+class Feeder extends EventEmitter {
+  published = 0;
+  stopped = false;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly all: Input[]
+  ) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    const interval = 1000 / RATE;
+    let next = performance.now();
+    for (const input of this.all) {
+      for (;;) {
+        if (this.stopped) return;
+        try {
+          await this.js.publish(input.subject, input.payload, { msgID: input.id, timeout: 2000 });
+          break;
+        } catch {
+          await sleep(100);
+        }
+      }
+      this.published++;
+      this.emit('published');
+      next += interval;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+      else next = performance.now();
+    }
+    this.emit('done');
+  }
+
+  nextPublish(): Promise<void> {
+    if (this.published === this.all.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off('published', done);
+        this.off('done', done);
+        resolve();
+      };
+      this.once('published', done);
+      this.once('done', done);
+    });
+  }
+}
+
+/** Every message stored on a subject: payload target and Nats-Msg-Id. */
+async function readAll(nc: NatsConnection, stream: string, subject: string) {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream, { subjects_filter: subject });
+  const total = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  const out: Array<{ msgId: string; target: string }> = [];
+  if (total === 0) return out;
+  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: subject });
+  while (out.length < total) {
+    const batch = await consumer.fetch({ max_messages: Math.min(5000, total - out.length), expires: 5000 });
+    let got = 0;
+    for await (const m of batch) {
+      const env = m.json<{ data: { target: string } }>();
+      out.push({ msgId: m.headers?.get('Nats-Msg-Id') ?? '', target: env.data.target });
+      got++;
+    }
+    if (got === 0) throw new Error(`read ${out.length} of ${total} on ${subject}, then nothing more`);
+  }
+  await consumer.delete().catch(() => undefined);
+  return out;
+}
+
+function tally(messages: Array<{ msgId: string; target: string }>) {
+  const byTarget = new Map<string, number>();
+  for (const m of messages) byTarget.set(m.target, (byTarget.get(m.target) ?? 0) + 1);
+  return {
+    total: messages.length,
+    uniqueIds: new Set(messages.map((m) => m.msgId)).size,
+    duplicatedTargets: [...byTarget].filter(([, n]) => n > 1).map(([t]) => t)
+  };
+}
+
+describe('chaos: kill -9 of the core (and of nats-server) while inbound events flow', () => {
+  it('every input yields its decision exactly once; security and invalid records all present once', async () => {
+    server = await startNatsServer();
+    const dataDir = tempDir();
+    const logFile = path.join(dataDir, 'core.log');
+    const run = randomUUID().slice(0, 8);
+    const all = inputs(run, 1500);
+
+    const nc = await connect({
+      servers: server.url,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100
+    });
+    await provision(nc);
+    const feeder = new Feeder(jetstream(nc), all);
+    const feeding = feeder.run();
+
+    const drainers = (): number[] => {
+      const file = path.join(dataDir, DATABASE_FILE);
+      if (!fs.existsSync(file)) return [];
+      const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+      try {
+        db.pragma('busy_timeout = 5000');
+        return (db.prepare('SELECT pid FROM outbox_drainers').all() as Array<{ pid: number }>).map((r) => r.pid);
+      } catch {
+        return [];
+      } finally {
+        db.close();
+      }
+    };
+
+    let serverKills = 0;
+    for (let k = 0; k < KILLS; k++) {
+      const core = startCore(dataDir, server.url, logFile);
+      // Running: its outbox drainer has registered (database open, modules starting).
+      await waitFor(() => drainers().includes(core.pid as number), {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+        message: `core ${k + 1} started (log: ${logFile})`
+      });
+      if (k % 2 === 0) {
+        await sleep(100 + Math.random() * 900);
+      } else {
+        await feeder.nextPublish();
+        await sleep(Math.random() * 50);
+      }
+      core.kill('SIGKILL');
+      await exited(core);
+      progress(`kill ${k + 1}: ${feeder.published} published`);
+      if (k % 4 === 3) {
+        await server.kill9();
+        serverKills++;
+        await sleep(Math.random() * 300);
+        await server.restart();
+      }
+    }
+    expect(serverKills).toBe(5);
+    const publishedDuringKills = feeder.published;
+    // The kills happened while inputs flowed, not after.
+    expect(publishedDuringKills).toBeGreaterThan(100);
+    expect(publishedDuringKills).toBeLessThan(all.length);
+
+    const last = startCore(dataDir, server.url, logFile);
+    await feeding;
+    progress('all published');
+    expect(feeder.published).toBe(all.length);
+
+    const jsm = await jetstreamManager(nc);
+    const durables: Array<[string, string]> = [
+      ['ORCHESTRATOR_EVENTS', 'consciousness_bridge_service'],
+      ['SECURITY_EVENTS', 'security_dashboard']
+    ];
+    const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    db.pragma('busy_timeout = 5000');
+    try {
+      await waitFor(
+        async () => {
+          for (const [stream, durable] of durables) {
+            const info = await jsm.consumers.info(stream, durable);
+            if (info.num_pending + info.num_ack_pending > 0) return false;
+          }
+          const open = db
+            .prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'processing', 'retrying')`)
+            .get() as { n: number };
+          return open.n === 0;
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          message: `every input settled and every output delivered (log: ${logFile})`
+        }
+      );
+      progress('all settled');
+      const dead = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number };
+      expect(dead.n).toBe(0);
+
+      const security = all.filter((i) => i.kind === 'security');
+      const stored = db.prepare('SELECT id FROM bridge_security_events').all() as Array<{ id: string }>;
+      const storedIds = new Set(stored.map((r) => r.id));
+      expect(
+        security.filter((i) => !storedIds.has(i.id)).map((i) => i.id),
+        'security events not stored'
+      ).toEqual([]);
+      expect(stored.filter((r) => r.id.startsWith(`${run}-`))).toHaveLength(security.length);
+
+      const invalid = all.filter((i) => i.kind === 'invalid');
+      const kept = db.prepare(`SELECT count(*) AS n FROM bridge_invalid_messages WHERE reason = 'not_json'`).get() as {
+        n: number;
+      };
+      const counted = db.prepare(`SELECT count FROM bridge_invalid_counts WHERE reason = 'not_json'`).get() as
+        { count: number } | undefined;
+      expect(kept.n).toBe(invalid.length);
+      expect(counted?.count).toBe(invalid.length);
+    } finally {
+      db.close();
+      last.kill('SIGTERM');
+      await exited(last);
+    }
+
+    const targets = all.filter((i) => i.target !== null).map((i) => i.target as string);
+    for (const [stream, subject] of [
+      ['CONSCIOUSNESS_EVENTS', 'consciousness.decision_made'],
+      ['ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision']
+    ] as const) {
+      const messages = await readAll(nc, stream, subject);
+      const seen = new Set(messages.map((m) => m.target));
+      expect(
+        targets.filter((t) => !seen.has(t)),
+        `${subject}: inputs without a decision`
+      ).toEqual([]);
+      expect(tally(messages), subject).toEqual({
+        total: targets.length,
+        uniqueIds: targets.length,
+        duplicatedTargets: []
+      });
+    }
+    await nc.close();
+  }, 180_000);
+});

@@ -1,0 +1,61 @@
+/**
+ * The bridge inbox on a real SQLite file, and the ids derived from an input: the same input and
+ * output kind always give the same UUIDv7-shaped id carrying the input's stream time; different
+ * inputs or kinds give different ids.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InboxStore, inputDigest } from '../../main/bridge/inbox';
+import { silentLogger } from '../../main/core/logger';
+import { derivedMessageId, messageIdTime } from '../../main/core/message-id';
+import { openDatabase } from '../../main/store/database';
+import { MIGRATIONS } from '../../main/store/migrations';
+import { tempDir } from '../harness/temp';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('derivedMessageId', () => {
+  it('is deterministic per input and kind, UUIDv7-shaped with the input time, distinct otherwise', () => {
+    const t = Date.UTC(2026, 11, 6, 17, 0);
+    const a = inputDigest('consciousness_bridge_service\u0000src\u0000id-1');
+    const b = inputDigest('consciousness_bridge_service\u0000src\u0000id-2');
+    const id = derivedMessageId(a, t, '0\u0000consciousness.decision_made');
+    expect(id).toMatch(UUID_V7);
+    expect(messageIdTime(id)).toBe(t);
+    expect(derivedMessageId(a, t, '0\u0000consciousness.decision_made')).toBe(id);
+    const others = [
+      derivedMessageId(a, t, '1\u0000consciousness.decision_made'),
+      derivedMessageId(a, t, '0\u0000orchestrator.consciousness.decision'),
+      derivedMessageId(b, t, '0\u0000consciousness.decision_made')
+    ];
+    expect(new Set([id, ...others]).size).toBe(4);
+    const many = new Set<string>();
+    for (let i = 0; i < 20_000; i++) many.add(derivedMessageId(inputDigest(`in-${i}`), t, 'k'));
+    expect(many.size).toBe(20_000);
+  });
+});
+
+describe('InboxStore', () => {
+  it('remembers committed keys and prunes only those older than the cutoff', () => {
+    const { db } = openDatabase(path.join(tempDir(), 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      const inbox = new InboxStore(db);
+      const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+      db.transaction(() => inbox.add([key(1), key(2)], 1000))();
+      db.transaction(() => inbox.add([key(3), key(1)], 2000))();
+      expect(inbox.has(key(1))).toBe(true);
+      expect(inbox.has(key(3))).toBe(true);
+      expect(inbox.has(key(4))).toBe(false);
+      expect(inbox.size()).toBe(3);
+      // key 1 was first committed at 1000: a second add does not renew it (it is the same input).
+      expect(inbox.pruneBefore(1500)).toBe(2);
+      expect(inbox.has(key(1))).toBe(false);
+      expect(inbox.has(key(3))).toBe(true);
+      expect(inbox.pruneBefore(1500)).toBe(0);
+      expect(inbox.pruneBefore(5000)).toBe(1);
+      expect(inbox.size()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
