@@ -8,7 +8,6 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useClient, useQuery } from '../client/context';
 import { useEngineState } from '../hooks/useEngineState';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
 
 const MODES = ['focused', 'adaptive', 'exploratory'] as const;
@@ -87,7 +86,6 @@ function LoadChart() {
 
 function ProblemsCard() {
   const problems = useQuery('engine.problems', { status: 'all', limit: 200 }, { refreshMs: 10_000 });
-  useEventReload('engine.event', problems.reload, 1000);
   const columns: Column<ProblemView>[] = [
     {
       id: 'opened',
@@ -265,7 +263,6 @@ function describeEvent(e: EngineEventRecord): string {
 
 function EventsCard() {
   const events = useQuery('engine.events', { limit: 50 }, { refreshMs: 5_000 });
-  useEventReload('engine.event', events.reload, 1000);
   return (
     <article className="card">
       <h2>Recent engine events</h2>

@@ -5,7 +5,6 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAction, useClient, useQuery } from '../client/context';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 
@@ -283,7 +282,6 @@ function RecordingPanel({ rec, kind, onClose }: { rec: RecordingPayload; kind: P
 /** Recordings: record, export, import, replay with progress. */
 export function Recordings() {
   const list = useQuery('recordings.list', {}, { refreshMs: 10_000 });
-  useEventReload('recordings.updated', list.reload, 1000);
   const progress = useReplayProgress();
   const importer = useAction('recordings.import');
   const cancel = useAction('recordings.cancelReplay');
