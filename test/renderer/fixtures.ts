@@ -76,3 +76,74 @@ export const inSync: OutputOf<'streams.drift'> = {
   summary: { created: 0, updated: 0, unchanged: 0, blocked: 0, missing: 0, drift: 0, failed: 0 },
   inSync: true
 };
+
+export function engineSnapshot(focus: string | null, load = 0.25): OutputOf<'engine.state'> {
+  return {
+    state: {
+      focus,
+      valence: 0.1,
+      arousal: 0.2,
+      confidence: 0.5,
+      curiosity: 0.3,
+      load,
+      mode: 'focused',
+      open_problems: 2
+    },
+    attention: [],
+    workingMemory: [],
+    inputRatePerSecond: 0,
+    counters: { inputs: 0, events: 0, errors: 0, decisions: 0, problemsOpened: 0, problemsResolved: 0 },
+    updatedAt: NOW
+  };
+}
+
+export const metricsSnapshot: OutputOf<'metrics.snapshot'> = {
+  time: NOW,
+  endpoint: null,
+  sampleIntervalMs: 5000,
+  connection: { state: 'connected', offlineSince: null },
+  totals: { published: 1200, received: 800, invalid: 0 },
+  current: null,
+  outbox: { pending: 3, processing: 1, retrying: 0, dead: 2, completed: 40, oldestPendingAgeSeconds: 12 },
+  breakers: [{ name: 'publish', state: 'open' }],
+  emergency: false,
+  consumers: null,
+  streams: null,
+  snapshotAt: null,
+  engine: { load: 0.25, valence: 0.1 },
+  alerts: { active: 0, bySeverity: { INFO: 0, WARNING: 0, ERROR: 0, CRITICAL: 0 } },
+  series: []
+};
+
+export const systemInfo: OutputOf<'system.info'> = {
+  appVersion: '0.1.0',
+  mode: 'web',
+  dataDir: '/var/lib/synos-cc',
+  databasePath: '/var/lib/synos-cc/synos.db',
+  platform: 'linux',
+  nodeVersion: '22.0.0',
+  startedAt: NOW,
+  server: null,
+  databaseRecoveredFrom: null
+};
+
+export type Alert = OutputOf<'alerts.list'>['alerts'][number];
+
+export function alert(id: number, message: string, over: Partial<Alert> = {}): Alert {
+  return {
+    id,
+    rule: 'nats.disconnected',
+    target: 'connection',
+    severity: 'CRITICAL',
+    state: 'firing',
+    message,
+    value: null,
+    threshold: null,
+    since: NOW,
+    resolvedAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    updatedAt: NOW,
+    ...over
+  };
+}
