@@ -147,3 +147,49 @@ export function alert(id: number, message: string, over: Partial<Alert> = {}): A
     ...over
   };
 }
+
+export function outboxStats(pendingCount: number, deliveredTotal = 100): OutputOf<'outbox.stats'> {
+  return {
+    counts: { pending: pendingCount, processing: 0, retrying: 1, completed: 90, dead: 2 },
+    oldestUndeliveredAt: null,
+    oldestUndeliveredAgeMs: null,
+    inFlight: 0,
+    draining: true,
+    rateLimitPerSec: null,
+    deliveredTotal,
+    duplicatesTotal: 0,
+    time: NOW
+  };
+}
+
+export type OutboxEntry = OutputOf<'outbox.list'>['entries'][number];
+
+export function outboxEntry(id: string, subject: string, over: Partial<OutboxEntry> = {}): OutboxEntry {
+  return {
+    id,
+    subject,
+    priority: 'normal',
+    status: 'dead',
+    attempts: 10,
+    nextAttemptAt: NOW,
+    lastError: 'no responders',
+    size: 120,
+    createdAt: NOW,
+    updatedAt: NOW,
+    stream: null,
+    seq: null,
+    duplicate: null,
+    ...over
+  };
+}
+
+export function breakers(publish: 'closed' | 'open'): OutputOf<'resilience.breakers'> {
+  return {
+    emergency: { active: false, since: null, reason: null },
+    breakers: [
+      { operation: 'publish', state: publish, since: NOW, consecutiveFailures: 0, openedCount: 0, lastError: null }
+    ],
+    others: [],
+    time: NOW
+  };
+}
