@@ -193,3 +193,29 @@ export function breakers(publish: 'closed' | 'open'): OutputOf<'resilience.break
     time: NOW
   };
 }
+
+export type Consumer = OutputOf<'consumers.list'>['consumers'][number];
+
+export function consumer(streamName: string, name: string, numPending: number): Consumer {
+  return {
+    stream: streamName,
+    name,
+    durable: true,
+    description: null,
+    filter: null,
+    pull: true,
+    ackPolicy: 'explicit',
+    deliverPolicy: 'all',
+    maxDeliver: -1,
+    ackWaitMs: 30_000,
+    numPending,
+    numAckPending: 0,
+    numRedelivered: 0,
+    numWaiting: 0,
+    delivered: { consumerSeq: 1, streamSeq: 1, lastActive: NOW },
+    ackFloor: { consumerSeq: 1, streamSeq: 1, lastActive: NOW },
+    lastActive: NOW,
+    created: NOW,
+    leader: null
+  };
+}
