@@ -219,3 +219,26 @@ export function consumer(streamName: string, name: string, numPending: number): 
     leader: null
   };
 }
+
+export type Recording = OutputOf<'recordings.list'>['recordings'][number];
+
+export function recording(id: number, name: string, over: Partial<Recording> = {}): Recording {
+  return {
+    id,
+    name,
+    filter: 'orchestrator.>',
+    source: 'live',
+    stream: null,
+    startSeq: null,
+    endSeq: null,
+    status: 'recording',
+    messageCount: 10,
+    bytes: 1000,
+    firstTime: NOW,
+    lastTime: NOW,
+    error: null,
+    createdAt: NOW,
+    stoppedAt: null,
+    ...over
+  };
+}
