@@ -242,3 +242,46 @@ export function recording(id: number, name: string, over: Partial<Recording> = {
     ...over
   };
 }
+
+export type ServerSummary = OutputOf<'servers.overview'>['servers'][number];
+
+export function server(name: string, connections: number): ServerSummary {
+  return {
+    id: `ID-${name}`,
+    name,
+    cluster: null,
+    host: '127.0.0.1',
+    version: '2.11.0',
+    start: NOW,
+    uptimeSeconds: 3600,
+    cpuPercent: 2.5,
+    cores: 4,
+    memoryBytes: 64 * 1024 * 1024,
+    connections,
+    totalConnections: connections,
+    subscriptions: 10,
+    slowConsumers: 0,
+    inMsgs: 100,
+    outMsgs: 100,
+    inBytes: 1000,
+    outBytes: 1000,
+    rates: null,
+    slowConsumersDelta: null,
+    jetstream: null,
+    health: { status: 'ok', error: null },
+    routes: [],
+    leafnodes: [],
+    sampledAt: NOW
+  };
+}
+
+export function serversOverview(servers: ServerSummary[], cached = false): OutputOf<'servers.overview'> {
+  return {
+    source: 'system',
+    sourceLabel: 'system account',
+    hint: servers.length === 0 ? 'Connect with a system account user to see the servers' : null,
+    servers,
+    cached,
+    snapshotTime: NOW
+  };
+}

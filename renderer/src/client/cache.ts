@@ -98,7 +98,10 @@ export function syncCacheWithPushes(
   const offs: (() => void)[] = [
     // Pushes that carry the whole answer.
     setQueryDataOnPush(queryClient, client, 'engine.state', 'engine.state', {}),
-    setQueryDataOnPush(queryClient, client, 'servers.sample', 'servers.overview', {}),
+    // A sample that reached no server does not hide the servers of the cached snapshot in hand.
+    setQueryDataOnPush(queryClient, client, 'servers.sample', 'servers.overview', {}, (payload, previous) =>
+      payload.servers.length === 0 && previous?.cached ? previous : payload
+    ),
     setQueryDataOnPush(queryClient, client, 'outbox.stats', 'outbox.stats', {}),
     setQueryDataOnPush(queryClient, client, 'resilience.breakers', 'resilience.breakers', {}),
     // A snapshot older than the answer in hand (a slow push) does not replace it.

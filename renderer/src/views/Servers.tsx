@@ -258,9 +258,8 @@ function History({ samples }: { samples: ServerSample[] }) {
 
 export function ServersView() {
   const overviewQuery = useQuery('servers.overview', {}, { refreshMs: 30_000 });
-  const overview = overviewQuery.data;
   const history = useQuery('servers.series', {}, { refreshMs: 30_000 });
-  const shown = overview && overview.servers.length === 0 && overviewQuery.data?.cached ? overviewQuery.data : overview;
+  const shown = overviewQuery.data;
   return (
     <section>
       <ViewHeader title="Servers">
