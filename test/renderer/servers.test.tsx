@@ -69,3 +69,20 @@ describe('Servers view', () => {
     expect(screen.queryByText('Nothing to show about the servers.')).toBeNull();
   });
 });
+
+describe('Servers view going offline', () => {
+  it('asks for the overview when live servers go silent, and shows the kept snapshot the core answers with', async () => {
+    const { client } = renderWithApp(<ServersView />, {
+      ...base,
+      'servers.overview': serversOverview([server('n1', 3)])
+    });
+    await screen.findByRole('article', { name: 'Server n1' });
+    expect(screen.getByTestId('live-mark')).toBeTruthy();
+    const asked = client.callsOf('servers.overview').length;
+    client.answer({ 'servers.overview': serversOverview([server('n1', 3)], true) });
+    client.push('servers.sample', serversOverview([]));
+    expect(await screen.findByTestId('cached-mark')).toBeTruthy();
+    expect(screen.getByRole('article', { name: 'Server n1' })).toBeTruthy();
+    expect(client.callsOf('servers.overview').length).toBe(asked + 1);
+  });
+});

@@ -98,10 +98,13 @@ export function syncCacheWithPushes(
   const offs: (() => void)[] = [
     // Pushes that carry the whole answer.
     setQueryDataOnPush(queryClient, client, 'engine.state', 'engine.state', {}),
-    // A sample that reached no server does not hide the servers of the cached snapshot in hand.
-    setQueryDataOnPush(queryClient, client, 'servers.sample', 'servers.overview', {}, (payload, previous) =>
-      payload.servers.length === 0 && previous?.cached ? previous : payload
-    ),
+    // A sample that reached no server does not hide the servers in hand: a cached snapshot stays, and
+    // live servers going silent means asking for the overview (offline, the core answers with the last
+    // kept snapshot, which the push does not carry).
+    setQueryDataOnPush(queryClient, client, 'servers.sample', 'servers.overview', {}, (payload, previous) => {
+      if (payload.servers.length > 0 || !previous || previous.servers.length === 0) return payload;
+      return previous.cached ? previous : undefined;
+    }),
     setQueryDataOnPush(queryClient, client, 'outbox.stats', 'outbox.stats', {}),
     setQueryDataOnPush(queryClient, client, 'resilience.breakers', 'resilience.breakers', {}),
     // A snapshot older than the answer in hand (a slow push) does not replace it.
