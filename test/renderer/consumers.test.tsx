@@ -77,3 +77,27 @@ describe('Consumers view', () => {
     expect(order()[0]).toContain('shipper');
   });
 });
+
+describe('Consumers view and pushes', () => {
+  it('re-reads the consumers after a pushed stream snapshot, including a new stream’s', async () => {
+    const { client } = renderWithApp(<ConsumersView rest={[]} />, {
+      ...base,
+      'streams.list': streamList([stream('ORDERS')]),
+      'consumers.list': (input) => ({
+        cached: false,
+        snapshotTime: NOW,
+        stream: input.stream,
+        consumers: [consumer(input.stream, `${input.stream.toLowerCase()}-worker`, 1)]
+      })
+    });
+    const table = await screen.findByRole('table', { name: 'Consumers' });
+    expect(within(table).getByText('orders-worker')).toBeTruthy();
+    client.push('streams.snapshot', streamList([stream('ORDERS'), stream('AUDIT')]));
+    expect(await within(table).findByText('audit-worker')).toBeTruthy();
+    await waitFor(() =>
+      expect(client.callsOf('consumers.list').filter((i) => (i as { stream: string }).stream === 'ORDERS').length).toBe(
+        2
+      )
+    );
+  });
+});

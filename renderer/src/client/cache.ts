@@ -117,6 +117,8 @@ export function syncCacheWithPushes(
       return { ...previous, recordings: previous.recordings.map((r) => (r.id === payload.id ? payload : r)) };
     }),
     // Pushes that only say something changed (a transition, one more row of a filtered list).
+    // Consumers are sampled with the streams: a new stream snapshot means their lists changed too.
+    invalidateOnPush(queryClient, client, 'streams.snapshot', ['consumers.list'], 2000),
     invalidateOnPush(queryClient, client, 'alerts.transition', ['alerts.list']),
     invalidateOnPush(queryClient, client, 'engine.event', ['engine.problems', 'engine.events'], 1000),
     invalidateOnPush(queryClient, client, 'security.event', ['security.events']),

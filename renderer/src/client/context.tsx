@@ -6,6 +6,7 @@ import {
   keepPreviousData,
   QueryClientProvider,
   useMutation,
+  useQueries as useTanstackQueries,
   useQuery as useTanstackQuery,
   type QueryClient
 } from '@tanstack/react-query';
@@ -95,6 +96,34 @@ export function useQuery<M extends Method>(
   const { refetch } = query;
   const reload = useCallback(() => void refetch(), [refetch]);
   return { data: query.data, error: query.error, loading: query.isFetching, reload };
+}
+
+/** The same procedure for several inputs at once (one cache entry each), in the order of `inputs`. */
+export function useQueryList<M extends Method>(
+  method: M,
+  inputs: readonly InputOf<M>[],
+  options: { refreshMs?: number } = {}
+): QueryState<OutputOf<M>>[] {
+  const client = useClient();
+  const queries = useTanstackQueries({
+    queries: inputs.map((input) => ({
+      queryKey: queryKeyOf(method, input),
+      queryFn: async (): Promise<OutputOf<M>> => {
+        try {
+          return await (client.call as (m: Method, i: unknown) => Promise<OutputOf<M>>)(method, input);
+        } catch (e) {
+          throw toContractError(e);
+        }
+      },
+      refetchInterval: options.refreshMs ?? false
+    }))
+  });
+  return queries.map((q) => ({
+    data: q.data,
+    error: (q.error as ContractError | null) ?? null,
+    loading: q.isFetching,
+    reload: () => void q.refetch()
+  }));
 }
 
 /** Runs a procedure on demand (buttons, forms), tracking its pending state and typed error. */
