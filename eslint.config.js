@@ -163,6 +163,11 @@ export default tseslint.config(
     }
   },
   {
+    // Renderer unit tests run in jsdom.
+    files: ['test/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } }
+  },
+  {
     // The renderer may import only the contract from main/.
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

@@ -15,6 +15,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Views rendered in jsdom over a fake SynosClient (the renderer's transport boundary).
+          name: 'renderer',
+          include: ['test/renderer/**/*.test.tsx'],
+          environment: 'jsdom',
+          setupFiles: ['./test/renderer/setup.ts']
+        }
+      },
+      {
+        extends: true,
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,

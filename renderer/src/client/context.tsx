@@ -1,13 +1,42 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { SynosClient } from '../../../main/contract/client';
-import type { EventChannel, InputOf, Method, OutputOf, PayloadOf } from '../../../main/contract';
+import type { InputOf, Method, OutputOf } from '../../../main/contract';
 import { ContractError } from '../../../main/contract/errors';
+import {
+  keepPreviousData,
+  QueryClientProvider,
+  useMutation,
+  useQueries as useTanstackQueries,
+  useQuery as useTanstackQuery,
+  type QueryClient
+} from '@tanstack/react-query';
+import { queryKeyOf, syncCacheWithPushes } from './cache';
 import type { AppConnection, LinkState } from './connect';
 
 const AppContext = createContext<AppConnection | null>(null);
 
-export function AppConnectionProvider({ connection, children }: { connection: AppConnection; children: ReactNode }) {
-  return <AppContext.Provider value={connection}>{children}</AppContext.Provider>;
+/**
+ * The app's transport and its answer cache. Pushed events are wired into the cache here, once for
+ * the whole app, so every view sees them without subscribing itself.
+ */
+export function AppConnectionProvider({
+  connection,
+  queryClient,
+  children
+}: {
+  connection: AppConnection;
+  queryClient: QueryClient;
+  children: ReactNode;
+}) {
+  useEffect(
+    () => syncCacheWithPushes(queryClient, connection.client, connection.onLinkState),
+    [queryClient, connection]
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AppContext.Provider value={connection}>{children}</AppContext.Provider>
+    </QueryClientProvider>
+  );
 }
 
 export function useConnection(): AppConnection {
@@ -41,84 +70,78 @@ function toContractError(error: unknown): ContractError {
     : new ContractError('INTERNAL', String((error as Error)?.message ?? error));
 }
 
-/** Calls a procedure when the key changes (and on reload); keeps the last data while reloading. */
+/**
+ * Calls a procedure through the shared cache: the answer of `[method, input]` is fetched once per
+ * key, refetched every `refreshMs` and kept current by pushed events; the last answer stays shown
+ * while a new key or a refresh loads.
+ */
 export function useQuery<M extends Method>(
   method: M,
   input: InputOf<M>,
   options: { refreshMs?: number } = {}
 ): QueryState<OutputOf<M>> {
   const client = useClient();
-  const key = JSON.stringify(input);
-  const [data, setData] = useState<OutputOf<M>>();
-  const [error, setError] = useState<ContractError | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    (client.call as (m: Method, i: unknown) => Promise<OutputOf<M>>)(method, JSON.parse(key))
-      .then((value) => {
-        if (!live) return;
-        setData(value);
-        setError(null);
-      })
-      .catch((e: unknown) => live && setError(toContractError(e)))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [client, method, key, tick]);
-  useEffect(() => {
-    if (!options.refreshMs) return;
-    const timer = setInterval(reload, options.refreshMs);
-    return () => clearInterval(timer);
-  }, [options.refreshMs, reload]);
-  return { data, error, loading, reload };
+  const query = useTanstackQuery<OutputOf<M>, ContractError>({
+    queryKey: queryKeyOf(method, input),
+    queryFn: async () => {
+      try {
+        return await (client.call as (m: Method, i: unknown) => Promise<OutputOf<M>>)(method, input);
+      } catch (e) {
+        throw toContractError(e);
+      }
+    },
+    refetchInterval: options.refreshMs ?? false,
+    placeholderData: keepPreviousData
+  });
+  const { refetch } = query;
+  const reload = useCallback(() => void refetch(), [refetch]);
+  return { data: query.data, error: query.error, loading: query.isFetching, reload };
+}
+
+/** The same procedure for several inputs at once (one cache entry each), in the order of `inputs`. */
+export function useQueryList<M extends Method>(
+  method: M,
+  inputs: readonly InputOf<M>[],
+  options: { refreshMs?: number } = {}
+): QueryState<OutputOf<M>>[] {
+  const client = useClient();
+  const queries = useTanstackQueries({
+    queries: inputs.map((input) => ({
+      queryKey: queryKeyOf(method, input),
+      queryFn: async (): Promise<OutputOf<M>> => {
+        try {
+          return await (client.call as (m: Method, i: unknown) => Promise<OutputOf<M>>)(method, input);
+        } catch (e) {
+          throw toContractError(e);
+        }
+      },
+      refetchInterval: options.refreshMs ?? false
+    }))
+  });
+  return queries.map((q) => ({
+    data: q.data,
+    error: (q.error as ContractError | null) ?? null,
+    loading: q.isFetching,
+    reload: () => void q.refetch()
+  }));
 }
 
 /** Runs a procedure on demand (buttons, forms), tracking its pending state and typed error. */
 export function useAction<M extends Method>(method: M) {
   const client = useClient();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<ContractError | null>(null);
-  const run = useCallback(
-    async (input: InputOf<M>): Promise<OutputOf<M> | undefined> => {
-      setPending(true);
-      setError(null);
+  const mutation = useMutation<OutputOf<M>, ContractError, InputOf<M>>({
+    mutationFn: async (input) => {
       try {
         return await (client.call as (m: Method, i: unknown) => Promise<OutputOf<M>>)(method, input);
       } catch (e) {
-        setError(toContractError(e));
-        return undefined;
-      } finally {
-        setPending(false);
+        throw toContractError(e);
       }
-    },
-    [client, method]
+    }
+  });
+  const { mutateAsync } = mutation;
+  const run = useCallback(
+    (input: InputOf<M>): Promise<OutputOf<M> | undefined> => mutateAsync(input).catch(() => undefined),
+    [mutateAsync]
   );
-  return { run, pending, error };
-}
-
-/** The latest payload of a channel, or the procedure result when that is newer to arrive. */
-export function useLatestEvent<C extends EventChannel>(
-  channel: C,
-  initial: PayloadOf<C> | undefined
-): PayloadOf<C> | undefined {
-  const client = useClient();
-  const [value, setValue] = useState<PayloadOf<C> | undefined>(initial);
-  // Every fresh query result counts, not only the first: a periodic refresh repairs a view whose
-  // pushed events were dropped (a slow client's queue) or missed (a reconnect).
-  useEffect(() => {
-    if (initial !== undefined) setValue(initial);
-  }, [initial]);
-  useEffect(
-    () =>
-      client.subscribe(channel, (payloads) => {
-        const last = payloads[payloads.length - 1];
-        if (last !== undefined) setValue(last);
-      }),
-    [client, channel]
-  );
-  return value;
+  return { run, pending: mutation.isPending, error: mutation.error };
 }

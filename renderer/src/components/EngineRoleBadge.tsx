@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { LeadershipView } from '../../../main/contract';
-import { useAction, useLatestEvent, useQuery } from '../client/context';
+import { useAction, useQuery } from '../client/context';
 import { useNotify } from '../lib/notify';
 import { ConfirmDialog } from './ConfirmDialog';
 
@@ -9,7 +9,8 @@ const ROLE_LABEL = { active: 'Engine: active here', standby: 'Engine: standby', 
 /** Who runs the engine among the workstations: this core's role, the leader, step-down / take-over. */
 export function EngineRoleBadge() {
   const query = useQuery('engine.leadership', {}, { refreshMs: 10_000 });
-  const view: LeadershipView | undefined = useLatestEvent('engine.leadership', query.data);
+  // engine.leadership pushes are written into this query's cache (client/cache.ts).
+  const view: LeadershipView | undefined = query.data;
   const stepDown = useAction('engine.stepDown');
   const takeOver = useAction('engine.takeOver');
   const notify = useNotify();

@@ -1,8 +1,7 @@
 import type { ConnectionStatus } from '../../../main/contract';
-import { useLatestEvent, useQuery } from '../client/context';
+import { useQuery } from '../client/context';
 
-/** The NATS connection status: fetched once, then kept current by the pushed `connection.state` event. */
+/** The NATS connection status: fetched once, then kept current by the pushed `connection.state` (written into the cache). */
 export function useConnectionStatus(): ConnectionStatus | undefined {
-  const initial = useQuery('connection.status', {});
-  return useLatestEvent('connection.state', initial.data);
+  return useQuery('connection.status', {}).data;
 }

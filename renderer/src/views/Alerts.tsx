@@ -11,7 +11,6 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
 import { RuleThresholds } from './RuleThresholds';
 
@@ -26,7 +25,6 @@ export function AlertsView() {
     { state, severity: severity ? [severity] : undefined, rule: rule || undefined, limit: 500 },
     { refreshMs: 15_000 }
   );
-  useEventReload('alerts.transition', list.reload);
   const ack = useAction('alerts.acknowledge');
 
   const columns: Column<Alert>[] = [

@@ -1,53 +1,30 @@
-import { useEffect, useState } from 'react';
+import { useMemo } from 'react';
 import type { ConsumerList, ConsumerSummary } from '../../../main/contract';
-import { ContractError } from '../../../main/contract/errors';
 import { CachedMark } from '../components/CachedMark';
 import { DataTable } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
-import { useClient } from '../client/context';
+import { useQueryList } from '../client/context';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
 import { consumerColumns } from './StreamDetail';
 import { useStreamList } from './Streams';
 
-/** Every consumer of every stream, re-read whenever the stream list changes (live or cached). */
+/** Every consumer of every stream, re-read after each stream snapshot (live or cached). */
 function useAllConsumers() {
-  const client = useClient();
   const streams = useStreamList();
-  const [lists, setLists] = useState<ConsumerList[] | null>(null);
-  const [error, setError] = useState<ContractError | null>(null);
-  const names = streams.data?.streams.map((s) => s.name).join(',') ?? null;
-  const stamp = streams.data?.snapshotTime;
-  useEffect(() => {
-    if (names === null) return;
-    let live = true;
-    Promise.allSettled(
-      names
-        .split(',')
-        .filter(Boolean)
-        .map((stream) => client.call('consumers.list', { stream }))
-    ).then((results) => {
-      if (!live) return;
-      const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      setLists(ok);
-      setError(
-        failed
-          ? failed.reason instanceof ContractError
-            ? failed.reason
-            : new ContractError('INTERNAL', String(failed.reason))
-          : null
-      );
-    });
-    return () => {
-      live = false;
-    };
-  }, [client, names, stamp]);
-  return { lists, error: error ?? (streams.data ? null : streams.error), streams };
+  const inputs = useMemo(() => (streams.data?.streams ?? []).map((s) => ({ stream: s.name })), [streams.data]);
+  const queries = useQueryList('consumers.list', inputs, { refreshMs: 15_000 });
+  // First shown once every stream answered (or failed), so the table does not grow row by row; after
+  // that a new stream's consumers join the table when they arrive.
+  const settled = queries.every((q) => q.data !== undefined || q.error !== null);
+  const lists: ConsumerList[] | null =
+    streams.data && (settled || queries.some((q) => q.data)) ? queries.flatMap((q) => (q.data ? [q.data] : [])) : null;
+  const failed = queries.find((q) => q.error !== null)?.error ?? null;
+  return { lists, error: failed ?? (streams.data ? null : streams.error), streams };
 }
 
 function ConsumerDetail({

@@ -8,7 +8,6 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useClient, useQuery } from '../client/context';
 import { useEngineState } from '../hooks/useEngineState';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
 
 const MODES = ['focused', 'adaptive', 'exploratory'] as const;
@@ -87,7 +86,6 @@ function LoadChart() {
 
 function ProblemsCard() {
   const problems = useQuery('engine.problems', { status: 'all', limit: 200 }, { refreshMs: 10_000 });
-  useEventReload('engine.event', problems.reload, 1000);
   const columns: Column<ProblemView>[] = [
     {
       id: 'opened',

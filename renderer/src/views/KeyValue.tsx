@@ -8,8 +8,6 @@ import { ErrorNote } from '../components/ErrorNote';
 import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useClient, useQuery } from '../client/context';
-import { useConnectionStatus } from '../hooks/useConnectionStatus';
-import { useReconnectReload } from '../hooks/useReconnectReload';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, type PayloadView } from '../lib/payload';
@@ -28,9 +26,7 @@ export function conflictText(error: ErrorShape | null | undefined): string | nul
 }
 
 function BucketTable() {
-  const status = useConnectionStatus();
   const list = useQuery('kv.list', {}, { refreshMs: 30_000 });
-  useReconnectReload(status, list.reload);
   const columns: Column<KvBucket>[] = [
     {
       id: 'bucket',
@@ -146,9 +142,7 @@ function NewBucket() {
 }
 
 function BucketFacts({ bucket, onDeleted }: { bucket: string; onDeleted: () => void }) {
-  const status = useConnectionStatus();
   const info = useQuery('kv.info', { bucket }, { refreshMs: 15_000 });
-  useReconnectReload(status, info.reload);
   const edit = useAction('kv.edit');
   const rm = useAction('kv.rm');
   const notify = useNotify();

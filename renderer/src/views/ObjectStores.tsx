@@ -7,17 +7,13 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useClient, useConnection, useQuery } from '../client/context';
-import { useConnectionStatus } from '../hooks/useConnectionStatus';
-import { useReconnectReload } from '../hooks/useReconnectReload';
 import { formatBytes, formatDuration, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hrefOf, navigate } from '../lib/route';
 import { Usage } from './Streams';
 
 function StoreTable() {
-  const status = useConnectionStatus();
   const list = useQuery('objects.list', {}, { refreshMs: 30_000 });
-  useReconnectReload(status, list.reload);
   const columns: Column<ObjectBucket>[] = [
     {
       id: 'bucket',
@@ -179,13 +175,10 @@ function uploadInBrowser(
 }
 
 function StorePage({ bucket }: { bucket: string }) {
-  const status = useConnectionStatus();
   const { transport } = useConnection();
   const client = useClient();
   const info = useQuery('objects.info', { bucket });
   const objects = useQuery('objects.objects', { bucket });
-  useReconnectReload(status, info.reload);
-  useReconnectReload(status, objects.reload);
   const transfers = useTransfers();
   const notify = useNotify();
   const seal = useAction('objects.seal');

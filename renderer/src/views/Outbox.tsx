@@ -5,8 +5,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
-import { useAction, useLatestEvent, useQuery } from '../client/context';
-import { useEventReload } from '../hooks/useEventReload';
+import { useAction, useQuery } from '../client/context';
 import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { Recordings } from './Recordings';
@@ -71,7 +70,7 @@ function useDeliveryRate(stats: OutboxStatsPayload | undefined): number | null {
 
 function StatsCard() {
   const query = useQuery('outbox.stats', {}, { refreshMs: 10_000 });
-  const stats = useLatestEvent('outbox.stats', query.data);
+  const stats = query.data;
   const deliveryRate = useDeliveryRate(stats);
   const backlog = stats ? stats.counts.pending + stats.counts.retrying + stats.counts.processing : 0;
   const rate = useAction('outbox.setRateLimit');
@@ -148,7 +147,7 @@ function StatsCard() {
 
 function BreakersCard() {
   const query = useQuery('resilience.breakers', {}, { refreshMs: 10_000 });
-  const report = useLatestEvent('resilience.breakers', query.data);
+  const report = query.data;
   const emergency = useAction('resilience.emergency');
   const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState('');
@@ -278,7 +277,6 @@ function discardText(target: { ids: string[] } | { all: true }, total: number): 
 
 function DeadLetters() {
   const dlq = useQuery('dlq.list', { limit: 500 }, { refreshMs: 15_000 });
-  useEventReload('outbox.stats', dlq.reload, 2000);
   const retry = useAction('dlq.retry');
   const discard = useAction('dlq.discard');
   const [selected, setSelected] = useState<string[]>([]);

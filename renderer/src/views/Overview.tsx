@@ -5,7 +5,6 @@ import { ViewHeader } from '../components/ViewHeader';
 import { useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useEngineState } from '../hooks/useEngineState';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
 
@@ -58,7 +57,6 @@ function ConnectionCard() {
 
 function AlertsCard() {
   const alerts = useQuery('alerts.list', { state: 'firing', limit: 5 }, { refreshMs: 15_000 });
-  useEventReload('alerts.transition', alerts.reload);
   return (
     <article className="card">
       <h2>

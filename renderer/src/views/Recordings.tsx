@@ -10,7 +10,6 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAction, useClient, useConnection, useQuery } from '../client/context';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatBytes, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 
@@ -593,7 +592,6 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
 /** Recordings: record, export, import, replay with progress. */
 export function Recordings() {
   const list = useQuery('recordings.list', {}, { refreshMs: 10_000 });
-  useEventReload('recordings.updated', list.reload, 1000);
   const progress = useReplayProgress();
   const cancel = useAction('recordings.cancelReplay');
   const [panel, setPanel] = useState<{ id: number; kind: PanelKind } | null>(null);

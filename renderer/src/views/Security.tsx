@@ -13,7 +13,6 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
 import { useQuery } from '../client/context';
 import { useEngineState } from '../hooks/useEngineState';
-import { useEventReload } from '../hooks/useEventReload';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -69,7 +68,6 @@ function SecurityEventsCard() {
     },
     { refreshMs: 15_000 }
   );
-  useEventReload('security.event', events.reload, 500);
   return (
     <article className="card">
       <h2>Security events</h2>
@@ -130,7 +128,6 @@ function InvalidMessagesCard() {
     { reason: reason || undefined, limit: 100 },
     { refreshMs: 15_000 }
   );
-  useEventReload('bridge.invalidMessage', invalid.reload, 1000);
   const cols: Column<InvalidMessageView>[] = [
     {
       id: 'time',

@@ -6,7 +6,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
-import { useLatestEvent, useQuery } from '../client/context';
+import { useQuery } from '../client/context';
 import { formatBytes, formatCount, formatDuration, formatNumber, formatPercent } from '../lib/format';
 
 const SORTS: Array<{ id: ConnectionSort; label: string }> = [
@@ -258,9 +258,8 @@ function History({ samples }: { samples: ServerSample[] }) {
 
 export function ServersView() {
   const overviewQuery = useQuery('servers.overview', {}, { refreshMs: 30_000 });
-  const overview = useLatestEvent('servers.sample', overviewQuery.data);
   const history = useQuery('servers.series', {}, { refreshMs: 30_000 });
-  const shown = overview && overview.servers.length === 0 && overviewQuery.data?.cached ? overviewQuery.data : overview;
+  const shown = overviewQuery.data;
   return (
     <section>
       <ViewHeader title="Servers">

@@ -10,8 +10,6 @@ import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { Sparkline, trendOf } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
-import { useConnectionStatus } from '../hooks/useConnectionStatus';
-import { useReconnectReload } from '../hooks/useReconnectReload';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
@@ -125,9 +123,7 @@ export function consumerColumns(
 }
 
 function OverviewTab({ name }: { name: string }) {
-  const status = useConnectionStatus();
   const info = useQuery('streams.info', { stream: name }, { refreshMs: 15_000 });
-  useReconnectReload(status, info.reload);
   const series = useSeriesByKey({ stream: name });
   const points = useMemo(() => {
     const pts = series.grouped.get(name) ?? [];
@@ -273,9 +269,7 @@ function OverviewTab({ name }: { name: string }) {
 }
 
 function ConsumersTab({ name }: { name: string }) {
-  const status = useConnectionStatus();
   const list = useQuery('consumers.list', { stream: name }, { refreshMs: 15_000 });
-  useReconnectReload(status, list.reload);
   const series = useSeriesByKey({ stream: name });
   return (
     <>

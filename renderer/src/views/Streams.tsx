@@ -1,14 +1,11 @@
-import { useEffect, useState } from 'react';
-import type { ProvisionItem, StreamList, StreamSummary } from '../../../main/contract';
+import type { ProvisionItem, StreamSummary } from '../../../main/contract';
 import { CachedMark } from '../components/CachedMark';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
-import { useAction, useClient, useQuery } from '../client/context';
-import { useConnectionStatus } from '../hooks/useConnectionStatus';
-import { useReconnectReload } from '../hooks/useReconnectReload';
+import { useAction, useQuery } from '../client/context';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatAgo, formatBytes, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
@@ -33,33 +30,15 @@ export function Usage({ ratio }: { ratio: number | null }) {
   );
 }
 
-/** The stream list: fetched, then replaced by each pushed snapshot; reloaded when NATS comes back. */
+/** The stream list: fetched, then replaced by each pushed snapshot (written into the cache); reloaded when NATS comes back. */
 export function useStreamList() {
-  const client = useClient();
-  const status = useConnectionStatus();
   const query = useQuery('streams.list', {}, { refreshMs: 15_000 });
-  const [pushed, setPushed] = useState<StreamList | null>(null);
-  useEffect(
-    () =>
-      client.subscribe('streams.snapshot', (payloads) => {
-        const last = payloads[payloads.length - 1];
-        if (last) setPushed(last);
-      }),
-    [client]
-  );
-  useReconnectReload(status, query.reload);
-  const data =
-    pushed && query.data && pushed.snapshotTime > query.data.snapshotTime
-      ? pushed
-      : (query.data ?? pushed ?? undefined);
-  return { data, error: query.error, loading: query.loading, reload: query.reload };
+  return { data: query.data, error: query.error, loading: query.loading, reload: query.reload };
 }
 
 /** Drift of the Syn_OS topology (or of one stream and its consumers) with the apply action. */
 export function DriftCard({ stream }: { stream?: string }) {
-  const status = useConnectionStatus();
   const drift = useQuery('streams.drift', {});
-  useReconnectReload(status, drift.reload);
   const apply = useAction('streams.provision');
   const notify = useNotify();
   const all: ProvisionItem[] = drift.data ? [...drift.data.streams, ...drift.data.consumers] : [];
