@@ -161,7 +161,7 @@ function Comparison({ ids }: { ids: string[] }) {
         )}
       </div>
       {data && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Benchmark comparison (scrollable)">
           <table className="table">
             <thead>
               <tr>
