@@ -13,7 +13,6 @@ import { launchChromium, watchPageErrors } from '../harness/browser';
 import { CLI, startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
-import { VIEWS } from '../../renderer/src/views/registry';
 
 const RESULTS = path.resolve(__dirname, '../../test-results');
 
@@ -78,17 +77,26 @@ describe('accessibility of every view (axe-core, light and dark)', () => {
   it('has no serious or critical violations on any view in either theme', async () => {
     const findings: Finding[] = [];
     const audited: string[] = [];
-    // Every navigation view plus the stream detail page, which is reached from Streams.
+    // Every view the navigation offers (read from the page, so a new view is audited too), plus the
+    // stream detail page, which is reached from Streams.
+    const nav = page.getByRole('navigation', { name: 'Views' }).getByRole('link');
+    const views = await Promise.all(
+      (await nav.all()).map(async (link) => ({
+        name: ((await link.textContent()) ?? '').trim(),
+        hash: new URL((await link.getAttribute('href')) ?? '', serve.origin).hash
+      }))
+    );
+    expect(views.length).toBeGreaterThanOrEqual(12);
     const pages = [
-      ...VIEWS.map((v) => ({ name: v.label, hash: `#/${v.id}`, heading: v.label })),
+      ...views.map((v) => ({ ...v, heading: v.name })),
       { name: 'Stream detail', hash: '#/streams/ORCHESTRATOR_EVENTS', heading: 'Streams' }
     ];
     for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => localStorage.setItem('synos.theme', t), theme);
+      await page.evaluate(`localStorage.setItem('synos.theme', ${JSON.stringify(theme)})`);
       await page.reload();
       await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
       for (const view of pages) {
-        await page.evaluate((h) => (window.location.hash = h), view.hash);
+        await page.evaluate(`window.location.hash = ${JSON.stringify(view.hash)}`);
         await expect
           .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 })
           .toContain(view.heading);
@@ -127,11 +135,11 @@ describe('accessibility of every view (axe-core, light and dark)', () => {
   });
 
   it('a chart shows its figures as a table, toggled from the keyboard, with a visible focus ring', async () => {
-    await page.evaluate(() => (window.location.hash = '#/metrics'));
+    await page.evaluate("window.location.hash = '#/metrics'");
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Metrics');
     const toggle = page.getByRole('button', { name: 'Show as table' }).first();
     await toggle.focus();
-    const outline = await toggle.evaluate((el) => getComputedStyle(el).outlineStyle);
+    const outline = await toggle.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).outlineStyle);
     expect(outline).not.toBe('none');
     await page.keyboard.press('Enter');
     const table = page.getByTestId('chart-table').first();
