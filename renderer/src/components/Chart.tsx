@@ -59,7 +59,8 @@ export function LineChart({
   yRightMax,
   height = 220,
   kind = 'line',
-  xLabels
+  xLabels,
+  showPoints = false
 }: {
   series: readonly ChartSeries[];
   label: string;
@@ -72,6 +73,8 @@ export function LineChart({
   kind?: 'line' | 'bar';
   /** Category labels (bar charts comparing runs). */
   xLabels?: readonly string[];
+  /** Draw a dot on every point (sparse series such as one value per benchmark run). */
+  showPoints?: boolean;
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const chartRef = useRef<ChartJS | null>(null);
@@ -95,7 +98,7 @@ export function LineChart({
             data: xLabels ? s.points.map((p) => p.y) : s.points.map((p) => ({ x: p.x, y: p.y })),
             borderColor: color,
             backgroundColor: kind === 'bar' ? color : `${color}33`,
-            pointRadius: 0,
+            pointRadius: showPoints ? 3 : 0,
             borderWidth: 1.5,
             tension: 0.2,
             stepped: s.stepped ?? false,
@@ -161,7 +164,7 @@ export function LineChart({
       chartRef.current?.destroy();
       chartRef.current = null;
     };
-  }, [series, resolved, xTime, yLabel, yRightLabel, yMax, yRightMax, kind, xLabels]);
+  }, [series, resolved, xTime, yLabel, yRightLabel, yMax, yRightMax, kind, xLabels, showPoints]);
 
   const empty = series.every((s) => s.points.length === 0);
   const [asTable, setAsTable] = useState(false);
