@@ -5,6 +5,7 @@ import { OfflineBanner } from './components/OfflineBanner';
 import { useClient, useLinkState } from './client/context';
 import { useConnectionStatus } from './hooks/useConnectionStatus';
 import { useNotify } from './lib/notify';
+import { useAlertNotifications } from './lib/alert-notifications';
 import { navigate, useRoute, hrefOf } from './lib/route';
 import { useTheme } from './lib/theme';
 import { ContractError } from '../../main/contract/errors';
@@ -49,6 +50,7 @@ export function App() {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const openPalette = useCallback(() => setPaletteOpen(true), []);
   useViewKeys(route.view, openPalette);
+  useAlertNotifications();
 
   // Move focus to the view's heading on navigation, so keyboard and screen-reader users land in it.
   useEffect(() => {

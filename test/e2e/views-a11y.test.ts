@@ -132,7 +132,8 @@ describe('accessibility of every view (axe-core, light and dark)', () => {
     expect(audited.length).toBe(pages.length * 2);
     expect(findings.filter((f) => f.impact === 'serious' || f.impact === 'critical')).toEqual([]);
     expect(errors).toEqual([]);
-  });
+    // 13 pages × 2 themes, each given time to load its data on a shared machine.
+  }, 300_000);
 
   it('a chart shows its figures as a table, toggled from the keyboard, with a visible focus ring', async () => {
     await page.evaluate("window.location.hash = '#/metrics'");
