@@ -136,6 +136,14 @@ describe('accessibility of every view (axe-core, light and dark)', () => {
   }, 300_000);
 
   it('a chart shows its figures as a table, toggled from the keyboard, with a visible focus ring', async () => {
+    // Moving through the navigation with Tab shows a focus ring on the link reached.
+    await page.getByRole('link', { name: 'Overview', exact: true }).focus();
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate(
+      '(() => { const el = document.activeElement; const s = getComputedStyle(el); return { text: el.textContent, style: s.outlineStyle, width: s.outlineWidth }; })()'
+    );
+    expect(ring).toEqual({ text: 'Streams', style: 'solid', width: '2px' });
+
     await page.evaluate("window.location.hash = '#/metrics'");
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Metrics');
     const toggle = page.getByRole('button', { name: 'Show as table' }).first();
