@@ -100,4 +100,28 @@ describe('first run', () => {
     await expect.poll(() => welcome.count()).toBe(0);
     expect(errors).toEqual([]);
   });
+
+  it('saves a URL with user and password as a profile and connects with it', async () => {
+    const secured = await startNatsServer({ args: ['--user', 'ops', '--pass', 'pw-first-run'] });
+    try {
+      await open({ XDG_CONFIG_HOME: tempDir() });
+      const form = page.getByRole('form', { name: 'Connect to a server URL' });
+      await expect.poll(() => form.isVisible(), { timeout: 20_000 }).toBe(true);
+      await form.getByLabel('Server URL').fill(secured.url);
+      await form.getByLabel('User').fill('ops');
+      await form.getByLabel('Password').fill('pw-first-run');
+      await form.getByRole('button', { name: 'Save and connect' }).click();
+      await waitFor(
+        async () => (await page.getByTestId('connection-state').first().getAttribute('data-state')) === 'connected',
+        { timeoutMs: 20_000, message: 'the UI to connect with the URL and credentials typed' }
+      );
+      await expect.poll(() => page.getByTestId('server-url').textContent()).toContain(`:${new URL(secured.url).port}`);
+      await expect.poll(() => page.getByTestId('welcome').count()).toBe(0);
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      await expect.poll(() => page.getByTestId('profile-row').count()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await secured.stop();
+    }
+  });
 });
