@@ -42,10 +42,17 @@ export const ConnectInputSchema = z
     /** Servers to use instead of the configured ones (with the configured credentials). */
     servers: z.array(NatsUrlSchema).min(1).max(32).optional(),
     /** Connect with this saved profile (servers, credentials, TLS); it becomes the active profile. */
-    profileId: z.string().trim().min(1).max(100).optional()
+    profileId: z.string().trim().min(1).max(100).optional(),
+    /**
+     * Start the managed local nats-server (JetStream on, loopback only, its store in the data
+     * directory) and connect to it: the first-run choice when no server is reachable.
+     */
+    local: z.boolean().optional()
   })
   .strict()
-  .refine((v) => !(v.servers && v.profileId), { message: 'give servers or profileId, not both' });
+  .refine((v) => [v.servers, v.profileId, v.local].filter(Boolean).length <= 1, {
+    message: 'give one of servers, profileId or local'
+  });
 
 export const connectionProcedures = {
   'connection.status': procedure(z.object({}).strict(), ConnectionStatusSchema, 'The NATS connection state'),

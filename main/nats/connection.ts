@@ -361,6 +361,33 @@ export class ConnectionManager {
     return this.current;
   }
 
+  /**
+   * Starts the managed local nats-server (or reuses the one already running) and connects to it
+   * without credentials. Asked for by the operator, so it runs even when the automatic fallback is off
+   * or servers are configured; fails with NATS_UNREACHABLE and the install hint when nats-server is missing.
+   */
+  async connectLocal(): Promise<ConnectionStatus> {
+    const { embedded } = this.options;
+    if (!this.embeddedServer) {
+      if (!findOnPath(embedded.binary)) {
+        throw new ContractError('NATS_UNREACHABLE', `nats-server (${embedded.binary}) is not installed`, {
+          hint: INSTALL_HINT
+        });
+      }
+      this.logger.info("starting a managed nats-server at the operator's request");
+      const server = await startEmbeddedServer({
+        binary: embedded.binary,
+        dataDir: embedded.dataDir,
+        logger: this.logger,
+        preferredPort: 4222
+      });
+      this.embeddedServer = server;
+      this.update({ embedded: { url: server.url, pid: server.pid, storeDir: server.storeDir } });
+    }
+    this.useTarget({ servers: [this.embeddedServer.url], auth: {}, tls: null, profile: null });
+    return this.connect();
+  }
+
   /** Drains and closes the connection and stops reconnecting. */
   async disconnect(): Promise<ConnectionStatus> {
     this.generation++;

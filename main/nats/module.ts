@@ -54,6 +54,7 @@ export const connectionModule: ModuleFactory = (ctx) => {
           profiles.setActive(input.profileId);
           return ctx.nats.connect({ target });
         }
+        if (input.local) return ctx.nats.connectLocal();
         return ctx.nats.connect(input.servers ? { servers: input.servers } : {});
       },
       'connection.disconnect': () => ctx.nats.disconnect(),

@@ -6,6 +6,7 @@ import { OfflineBanner } from './components/OfflineBanner';
 import { useClient, useLinkState } from './client/context';
 import { useConnectionStatus } from './hooks/useConnectionStatus';
 import { useNotify } from './lib/notify';
+import { useAlertNotifications } from './lib/alert-notifications';
 import { navigate, useRoute, hrefOf } from './lib/route';
 import { useTheme } from './lib/theme';
 import { ContractError } from '../../main/contract/errors';
@@ -50,6 +51,7 @@ export function App() {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const openPalette = useCallback(() => setPaletteOpen(true), []);
   useViewKeys(route.view, openPalette);
+  useAlertNotifications();
 
   // A recording the OS opened with the app (double-click, "Open with") is imported in the
   // Recordings card of the Outbox view: go there; the card takes the file and checks it.

@@ -83,7 +83,7 @@ export function DataTable<T>({
         </div>
       )}
       {/* Only the table scrolls sideways: the filter stays in view. */}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={`${label} (scrollable)`}>
         <table className="table" aria-label={label}>
           <thead>
             <tr>

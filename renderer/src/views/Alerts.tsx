@@ -16,7 +16,44 @@ import { RuleThresholds } from './RuleThresholds';
 
 type StateFilter = 'active' | 'firing' | 'acknowledged' | 'resolved' | 'all';
 
-export function AlertsView() {
+/**
+ * The alert a link or a notification opened (#/alerts/ID): its figures and state on top of the list,
+ * looked up among every alert so a resolved one is found too.
+ */
+function OpenedAlert({ id }: { id: number }) {
+  const all = useQuery('alerts.list', { state: 'all', limit: 1000 });
+  const alert = all.data?.alerts.find((a) => a.id === id);
+  return (
+    <article className="card" aria-labelledby="opened-alert" data-testid="opened-alert">
+      <h2 id="opened-alert">{alert ? `Alert ${alert.rule} on ${alert.target}` : `Alert ${id}`}</h2>
+      <ErrorNote error={all.error} />
+      {all.data && !alert && (
+        <EmptyState title={`No alert ${id}.`}>It may have been pruned from the history; see the list below.</EmptyState>
+      )}
+      {alert && (
+        <dl className="facts">
+          <dt>Severity</dt>
+          <dd>
+            <span className={`sev sev-${alert.severity.toLowerCase()}`}>{alert.severity}</span>
+          </dd>
+          <dt>State</dt>
+          <dd>{alert.state}</dd>
+          <dt>Message</dt>
+          <dd>{alert.message}</dd>
+          <dt>Value / threshold</dt>
+          <dd>
+            {formatNumber(alert.value, 3)} / {formatNumber(alert.threshold, 3)}
+          </dd>
+          <dt>Since</dt>
+          <dd>{formatTime(alert.since)}</dd>
+        </dl>
+      )}
+    </article>
+  );
+}
+
+export function AlertsView({ alertId }: { alertId?: string }) {
+  const opened = alertId !== undefined && /^\d+$/.test(alertId) ? Number(alertId) : null;
   const [state, setState] = useState<StateFilter>('active');
   const [severity, setSeverity] = useState<AlertSeverity | ''>('');
   const [rule, setRule] = useState<AlertRuleId | ''>('');
@@ -85,6 +122,7 @@ export function AlertsView() {
   return (
     <section>
       <ViewHeader title="Alerts" />
+      {opened !== null && <OpenedAlert id={opened} />}
       <div className="card">
         <div className="form-row">
           <label>

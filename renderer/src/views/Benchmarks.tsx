@@ -128,6 +128,34 @@ function RunForm({ progress }: { progress: BenchProgress | null }) {
   );
 }
 
+/**
+ * The kept runs over time, one series per mode: throughput and p99 latency. Modes measure different
+ * things, so each keeps its own line and a run is compared with earlier runs of the same mode.
+ */
+function HistoryCharts({ runs }: { runs: readonly BenchRunSummary[] }) {
+  const charts = useMemo(() => {
+    const modes = [...new Set(runs.map((r) => r.mode))].sort();
+    const per = (pick: (r: BenchRunSummary) => number | null) =>
+      modes.map((mode) => ({
+        label: mode,
+        points: runs
+          .filter((r) => r.mode === mode)
+          .map((r) => ({ x: Date.parse(r.startedAt), y: pick(r) }))
+          .sort((a, b) => a.x - b.x)
+      }));
+    return { rate: per((r) => r.msgsPerSec), p99: per((r) => r.p99Ms) };
+  }, [runs]);
+  return (
+    <article className="card" data-testid="bench-history-charts">
+      <h2>Over time, per mode</h2>
+      <div className="chart-grid">
+        <LineChart label="Benchmark throughput over time (msgs/s)" yLabel="msgs/s" series={charts.rate} showPoints />
+        <LineChart label="Benchmark p99 latency over time (ms)" yLabel="ms" series={charts.p99} showPoints />
+      </div>
+    </article>
+  );
+}
+
 function Comparison({ ids }: { ids: string[] }) {
   const compare = useQuery('bench.compare', { ids });
   const data = compare.data;
@@ -161,7 +189,7 @@ function Comparison({ ids }: { ids: string[] }) {
         )}
       </div>
       {data && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Benchmark comparison (scrollable)">
           <table className="table">
             <thead>
               <tr>
@@ -270,6 +298,7 @@ export function BenchmarksView() {
         )}
         {selected.length === 1 && <p className="hint">Select one more run to compare.</p>}
       </article>
+      {history.data && history.data.runs.length > 0 && <HistoryCharts runs={history.data.runs} />}
       {selected.length >= 2 && <Comparison ids={selected} />}
     </section>
   );

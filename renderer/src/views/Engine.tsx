@@ -295,7 +295,7 @@ function EventsCard() {
             It reacts to orchestrator and security inputs; run synos-cc simulate.
           </EmptyState>
         ) : (
-          <ul className="plain event-list" data-testid="engine-events">
+          <ul className="plain event-list" data-testid="engine-events" tabIndex={0} aria-label="Engine events">
             {events.data.map((e) => (
               <li key={e.id}>
                 <span className="hint">{new Date(e.time).toLocaleTimeString()}</span>{' '}

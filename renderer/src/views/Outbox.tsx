@@ -169,7 +169,7 @@ function BreakersCard() {
               'off'
             )}
           </p>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Breakers (scrollable)">
             <table className="table" aria-label="Breakers">
               <thead>
                 <tr>

@@ -2,6 +2,7 @@ import { ConnectionBadge } from '../components/ConnectionBadge';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { ViewHeader } from '../components/ViewHeader';
+import { Welcome } from '../components/Welcome';
 import { useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useEngineState } from '../hooks/useEngineState';
@@ -199,9 +200,11 @@ function ApplicationCard() {
 }
 
 export function OverviewView() {
+  const status = useConnectionStatus();
   return (
     <section>
       <ViewHeader title="Overview" />
+      <Welcome status={status} />
       <div className="cards">
         <ConnectionCard />
         <ServicesCard />

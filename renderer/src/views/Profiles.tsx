@@ -223,7 +223,7 @@ export function ProfilesCard() {
         (list.data.profiles.length === 0 ? (
           <EmptyState title="No saved profiles.">Add one below, or import your natscli contexts.</EmptyState>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Connection profiles (scrollable)">
             <table className="table" aria-label="Connection profiles">
               <thead>
                 <tr>

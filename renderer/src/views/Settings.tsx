@@ -6,6 +6,8 @@ import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
 import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useTheme, type ThemeChoice } from '../lib/theme';
+import { useNotifySettings } from '../lib/alert-notifications';
+import { ALERT_SEVERITIES } from '../../../main/contract';
 import { ProfilesCard } from './Profiles';
 import { RuleThresholds } from './RuleThresholds';
 
@@ -57,6 +59,42 @@ function ConnectionSettings() {
       </p>
       <ErrorNote error={connect.error ?? disconnect.error} />
       <ErrorNote error={status?.state !== 'connected' && status?.state !== 'offline' ? status?.lastError : null} />
+    </article>
+  );
+}
+
+function NotificationSettings() {
+  const { severities, setSeverity, permission, requestPermission } = useNotifySettings();
+  return (
+    <article className="card" aria-labelledby="notify-title">
+      <h2 id="notify-title">Notifications</h2>
+      <p data-testid="notify-permission">
+        {permission === 'granted'
+          ? 'System notifications are allowed for this app.'
+          : permission === 'denied'
+            ? 'System notifications are blocked; allow them in the browser’s site settings to get alerts here.'
+            : permission === 'unsupported'
+              ? 'This browser cannot show notifications (they need HTTPS or localhost).'
+              : 'Allow system notifications to hear about alerts while this app is in the background.'}
+      </p>
+      {permission === 'default' && (
+        <button type="button" onClick={() => void requestPermission()}>
+          Allow notifications
+        </button>
+      )}
+      <fieldset className="form-row plain-fieldset">
+        <legend>Notify when an alert of this severity fires</legend>
+        {ALERT_SEVERITIES.map((s) => (
+          <label key={s}>
+            <input type="checkbox" checked={severities[s]} onChange={(e) => setSeverity(s, e.target.checked)} /> {s}
+          </label>
+        ))}
+      </fieldset>
+      <p className="hint">
+        {window.synos
+          ? 'In the desktop app, ERROR and CRITICAL alerts are raised by the app itself; these choices apply when the UI is opened in a browser.'
+          : 'Kept in this browser. Clicking a notification opens the alert.'}
+      </p>
     </article>
   );
 }
@@ -206,6 +244,7 @@ export function SettingsView() {
       <ConnectionSettings />
       <ProfilesCard />
       <ThemeSettings />
+      <NotificationSettings />
       <CoreSettings />
       <RuleThresholds />
     </section>

@@ -44,7 +44,7 @@ export function renderView(route: Route, _status: ConnectionStatus | undefined):
     case 'outbox':
       return <OutboxView />;
     case 'alerts':
-      return <AlertsView />;
+      return <AlertsView alertId={route.rest[0]} />;
     case 'metrics':
       return <MetricsView />;
     case 'settings':
