@@ -1,0 +1,140 @@
+/**
+ * Version-gated JetStream features against whichever nats-server the run uses (NATS_SERVER_BIN: CI
+ * runs this file on 2.9, 2.10 and the newest). Each test asserts the feature on servers that have it
+ * and the exact refusal on servers that do not, so every server of the matrix checks something.
+ */
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemModule } from '../../main/core/system-module';
+import type { Core } from '../../main/core/create-core';
+import { supports, versionAtLeast } from '../../main/nats/features';
+import { connectionModule } from '../../main/nats/module';
+import { operationsModule } from '../../main/nats/operations-module';
+import { assertCliBuilt, runCliSync } from '../harness/cli';
+import { createTestCore } from '../harness/core';
+import { natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { tempDir } from '../harness/temp';
+
+const modules = [systemModule, connectionModule, operationsModule];
+const enc = new TextEncoder();
+
+describe(`server features on nats-server ${natsServerVersion()}`, () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let core: Core;
+  const version = natsServerVersion();
+
+  beforeAll(async () => {
+    assertCliBuilt();
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'JOBS', subjects: ['jobs.>'] });
+    const js = jetstream(nc);
+    for (let i = 0; i < 5; i++) await js.publish('jobs.new', enc.encode(`job ${i}`));
+    await jsm.consumers.add('JOBS', { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
+    core = createTestCore({ servers: [server.url], modules, overrides: { provision: false } });
+    await core.start();
+    await core.api.invoke('connection.connect', {});
+  });
+  afterAll(async () => {
+    await core?.stop();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('reports the version and JetStream API level the server announces', async () => {
+    const features = await core.api.invoke('streams.features', {});
+    expect(features.version).toBe(version);
+    // API levels came with 2.11; older servers report none.
+    if (versionAtLeast(version, '2.11.0')) expect(features.apiLevel).toBeGreaterThanOrEqual(1);
+    else expect(features.apiLevel).toBeNull();
+    const pause = features.features.find((f) => f.id === 'consumerPause')!;
+    expect(pause).toMatchObject({ since: '2.11.0', available: versionAtLeast(version, '2.11.0') });
+    expect(features.features.find((f) => f.id === 'metadata')!.available).toBe(versionAtLeast(version, '2.10.0'));
+  });
+
+  it('pauses and resumes a consumer on ≥ 2.11, and refuses with the versions on older servers', async () => {
+    const caps = await core.api.invoke('streams.features', {});
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const paused = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'worker', until });
+    if (!supports(caps, 'consumerPause')) {
+      expect(paused.ok ? null : paused.error).toEqual({
+        code: 'UNAVAILABLE',
+        message: `consumer pause needs nats-server ≥ 2.11; connected to ${version}`,
+        details: { feature: 'consumerPause', needs: '2.11.0', server: version, apiLevel: null }
+      });
+      // Nothing was changed: the consumer still delivers.
+      const messages = await (
+        await jetstream(nc).consumers.get('JOBS', 'worker')
+      ).fetch({ max_messages: 1, expires: 2000 });
+      let got = 0;
+      for await (const m of messages) {
+        got++;
+        m.nak();
+      }
+      expect(got).toBe(1);
+      const cli = runCliSync([
+        '--nats',
+        server.url,
+        '--data',
+        tempDir(),
+        'consumers',
+        'pause',
+        'JOBS',
+        'worker',
+        '--for',
+        '1h'
+      ]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`consumer pause needs nats-server ≥ 2.11; connected to ${version}`);
+      return;
+    }
+    expect(paused.ok).toBe(true);
+    const summary = await core.api.invoke('consumers.list', { stream: 'JOBS' }).then((l) => l.consumers[0]!);
+    expect(summary).toMatchObject({ name: 'worker', paused: true });
+    expect(Date.parse(summary.pauseUntil!)).toBe(Date.parse(until));
+    // A paused consumer delivers nothing to a pull in the meantime.
+    const consumer = await jetstream(nc).consumers.get('JOBS', 'worker');
+    let during = 0;
+    for await (const m of await consumer.fetch({ max_messages: 5, expires: 1500 })) {
+      during++;
+      m.nak();
+    }
+    expect(during).toBe(0);
+    expect(paused.ok && (paused as { value: { pauseUntil: string } }).value.pauseUntil).toBe(summary.pauseUntil);
+
+    const resumed = await core.api.invoke('consumers.resume', { stream: 'JOBS', consumer: 'worker' });
+    expect(resumed).toMatchObject({ paused: false, pauseUntil: null, numPending: 5 });
+    let after = 0;
+    for await (const m of await consumer.fetch({ max_messages: 5, expires: 3000 })) {
+      after++;
+      m.nak();
+    }
+    expect(after).toBe(5);
+
+    // The CLI: --for and --until, the PAUSED column, resume, and bad input refused before anything changes.
+    const base = ['--nats', server.url, '--data', tempDir()];
+    const viaCli = runCliSync([...base, 'consumers', 'pause', 'JOBS', 'worker', '--for', '2h', '--json']);
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    const pausedUntil = Date.parse(JSON.parse(viaCli.stdout).pauseUntil);
+    expect(pausedUntil).toBeGreaterThan(Date.now() + 3_600_000);
+    const table = runCliSync([...base, 'consumers', 'JOBS']);
+    expect(table.stdout).toMatch(/PAUSED/);
+    expect(table.stdout).toMatch(/worker.*until \d{4}-/);
+    const both = runCliSync([...base, 'consumers', 'pause', 'JOBS', 'worker', '--for', '1h', '--until', until]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --until TIME or --for DURATION/);
+    const past = runCliSync([...base, 'consumers', 'pause', 'JOBS', 'worker', '--until', '2001-01-01T00:00:00Z']);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toMatch(/must be in the future/);
+    const resumeCli = runCliSync([...base, 'consumers', 'resume', 'JOBS', 'worker']);
+    expect(resumeCli.code, resumeCli.stderr).toBe(0);
+    expect(resumeCli.stdout).toMatch(/resumed consumer worker of JOBS/);
+    expect((await jsm.consumers.info('JOBS', 'worker')).paused ?? false).toBe(false);
+    const missing = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'nope', until });
+    expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+  });
+});
