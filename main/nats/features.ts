@@ -102,3 +102,13 @@ export function featureTable(
     available: supports(server, id)
   }));
 }
+
+/**
+ * Metadata set by users or tools, without the `_nats.*` keys servers ≥ 2.11 add on their own
+ * (`_nats.req.level`, `_nats.ver`, `_nats.level`); null when nothing is left.
+ */
+export function userMetadata(metadata: Record<string, string> | undefined | null): Record<string, string> | null {
+  if (!metadata) return null;
+  const entries = Object.entries(metadata).filter(([key]) => !key.startsWith('_nats.'));
+  return entries.length > 0 ? Object.fromEntries(entries) : null;
+}

@@ -12,7 +12,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type ConsumerSummary, type StreamCluster, type StreamSummary } from '../contract';
 import { classifyNatsError } from './errors';
-import { requireFeature, supports, type ServerCapabilities } from './features';
+import { requireFeature, supports, userMetadata, type ServerCapabilities } from './features';
 
 const NS_PER_MS = 1_000_000;
 const ZERO_TIME = /^0001-01-01/;
@@ -157,16 +157,6 @@ function consumerExtras(ci: ConsumerInfo, caps: ServerCapabilities | undefined):
   const metadata = userMetadata(c.metadata);
   if (metadata) extras.metadata = metadata;
   return extras;
-}
-
-/**
- * Metadata set by users or tools, without the `_nats.*` keys servers ≥ 2.11 add on their own
- * (`_nats.req.level`, `_nats.ver`, `_nats.level`); null when nothing is left.
- */
-export function userMetadata(metadata: Record<string, string> | undefined | null): Record<string, string> | null {
-  if (!metadata) return null;
-  const entries = Object.entries(metadata).filter(([key]) => !key.startsWith('_nats.'));
-  return entries.length > 0 ? Object.fromEntries(entries) : null;
 }
 
 /** Turns a JetStream failure into a typed error the operator can act on. */

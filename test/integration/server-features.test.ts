@@ -11,6 +11,7 @@ import type { Core } from '../../main/core/create-core';
 import { supports, versionAtLeast } from '../../main/nats/features';
 import { connectionModule } from '../../main/nats/module';
 import { operationsModule } from '../../main/nats/operations-module';
+import { MANAGED_METADATA, describeReport, provision } from '../../main/nats/provisioning';
 import { assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -136,5 +137,82 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     expect((await jsm.consumers.info('JOBS', 'worker')).paused ?? false).toBe(false);
     const missing = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'nope', until });
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  const version = natsServerVersion();
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('is in sync right after applying: the fields this server adds with defaults are not drift', async () => {
+    const applied = await provision(nc, {});
+    expect(applied.summary.failed).toBe(0);
+    expect(applied.inSync).toBe(true);
+    const check = await provision(nc, { check: true });
+    expect(describeReport(check)).toEqual([]);
+    expect(check.inSync).toBe(true);
+    const jsm = await jetstreamManager(nc);
+    const stream = await jsm.streams.info('CONSCIOUSNESS_EVENTS');
+    const consumer = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'orchestrator_service');
+    if (versionAtLeast(version, '2.10.0')) {
+      // Newer servers report fields 2.9 never had (compression, consumer_limits, …) at their defaults.
+      expect(stream.config.compression).toBe('none');
+      expect(stream.config.metadata).toMatchObject(MANAGED_METADATA);
+      expect(consumer.config.metadata).toMatchObject(MANAGED_METADATA);
+    } else {
+      expect(stream.config.metadata).toBeUndefined();
+      expect(consumer.config.metadata).toBeUndefined();
+    }
+  });
+
+  it('reports a removed managed key and a subject transform as drift, repairs both and keeps keys set by others', async () => {
+    if (!versionAtLeast(version, '2.10.0')) {
+      // Metadata and subject transforms do not exist before 2.10: the client refuses them up front.
+      const jsm = await jetstreamManager(nc);
+      await expect(jsm.streams.update('CONSCIOUSNESS_EVENTS', { metadata: { owner: 'ops' } })).rejects.toThrow(/2\.10/);
+      expect((await provision(nc, { check: true })).inSync).toBe(true);
+      return;
+    }
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info('SECURITY_EVENTS');
+    await jsm.streams.update('SECURITY_EVENTS', {
+      metadata: { owner: 'ops' },
+      subject_transform: { src: 'security.>', dest: 'sec.>' }
+    });
+    const ci = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
+    await jsm.consumers.update('SECURITY_EVENTS', 'security_dashboard', {
+      metadata: { ...ci.config.metadata, team: 'blue', 'synos.managed-by': 'someone-else' }
+    });
+    const check = await provision(nc, { check: true });
+    expect(check.inSync).toBe(false);
+    const stream = check.streams.find((s) => s.name === 'SECURITY_EVENTS')!;
+    expect(stream.status).toBe('drift');
+    expect(stream.differences.map((d) => d.field).sort()).toEqual(['metadata', 'subject_transform']);
+    expect(describeReport(check)).toEqual(
+      expect.arrayContaining([
+        'SECURITY_EVENTS.metadata: want synos.managed-by=synos-control-center, have (none)',
+        'SECURITY_EVENTS.subject_transform: want (none), have security.> → sec.>',
+        'SECURITY_EVENTS/security_dashboard.metadata: want synos.managed-by=synos-control-center, have synos.managed-by=someone-else'
+      ])
+    );
+    const repaired = await provision(nc, {});
+    expect(repaired.inSync).toBe(true);
+    expect((await provision(nc, { check: true })).inSync).toBe(true);
+    const after = await jsm.streams.info('SECURITY_EVENTS');
+    expect(after.config.subject_transform?.dest ?? '').toBe('');
+    expect(after.config.metadata).toMatchObject({ owner: 'ops', ...MANAGED_METADATA });
+    expect(after.config.subjects).toEqual(info.config.subjects);
+    const consumer = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
+    expect(consumer.config.metadata).toMatchObject({ team: 'blue', ...MANAGED_METADATA });
   });
 });

@@ -6,9 +6,9 @@ import {
   requireFeature,
   supports,
   unsupportedMessage,
+  userMetadata,
   versionAtLeast
 } from '../../main/nats/features';
-import { userMetadata } from '../../main/nats/inspector';
 
 describe('server features by version and JetStream API level', () => {
   it('reads the versions nats-server and Debian packages report', () => {
