@@ -284,7 +284,12 @@ export const BrowsedMessageSchema = z.object({
   /** The payload (possibly truncated) as base64; the UI renders JSON / text / hex from it. */
   payloadBase64: z.string(),
   /** True when only the first bytes are included; load the whole one with streams.message. */
-  truncated: z.boolean()
+  truncated: z.boolean(),
+  /**
+   * What the server's own headers mean, in words (nats-server ≥ 2.11/2.12): a per-message TTL and
+   * when it expires, a counter's increment and total, a schedule and its target. Absent when none.
+   */
+  notes: z.array(z.string()).optional()
 });
 export type BrowsedMessage = z.infer<typeof BrowsedMessageSchema>;
 

@@ -216,3 +216,84 @@ describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
     expect(consumer.config.metadata).toMatchObject({ team: 'blue', ...MANAGED_METADATA });
   });
 });
+
+describe(`per-message TTL and counters in the browser on nats-server ${natsServerVersion()}`, () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  const version = natsServerVersion();
+
+  beforeAll(async () => {
+    assertCliBuilt();
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    await (await jetstreamManager(nc)).streams.add({ name: 'PLAIN', subjects: ['plain.>'] });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('pub --ttl sets Nats-TTL on ≥ 2.11 for a stream that allows it, and refuses clearly otherwise', async () => {
+    const base = ['--nats', server.url, '--data', tempDir()];
+    if (!versionAtLeast(version, '2.11.0')) {
+      const old = runCliSync([...base, 'pub', 'plain.a', 'x', '--ttl', '30s']);
+      expect(old.code).toBe(1);
+      expect(old.stderr).toContain(`per-message TTL needs nats-server ≥ 2.11; connected to ${version}`);
+      expect((await (await jetstreamManager(nc)).streams.info('PLAIN')).state.messages).toBe(0);
+      return;
+    }
+    const jsm = await jetstreamManager(nc);
+    const refused = runCliSync([...base, 'pub', 'plain.a', 'x', '--ttl', '30s']);
+    // INVALID_INPUT: the CLI's exit code for input the server side refuses.
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/stream PLAIN does not allow per-message TTL; enable allow_msg_ttl/);
+    const nowhere = runCliSync([...base, 'pub', 'nowhere.a', 'x', '--ttl', '30s']);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/no stream stores nowhere\.a/);
+    expect((await jsm.streams.info('PLAIN')).state.messages).toBe(0);
+
+    await jsm.streams.add({ name: 'EXPIRING', subjects: ['exp.>'], allow_msg_ttl: true } as never);
+    const ok = runCliSync([...base, 'pub', 'exp.a', 'kept for an hour', '--ttl', '1h']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const view = runCliSync([...base, 'view', 'EXPIRING', '--json']);
+    expect(view.code, view.stderr).toBe(0);
+    const page = JSON.parse(view.stdout) as {
+      messages: { time: string; headers: Record<string, string[]>; notes?: string[] }[];
+    };
+    expect(page.messages).toHaveLength(1);
+    const m = page.messages[0]!;
+    expect(m.headers['Nats-TTL']).toEqual(['3600s']);
+    expect(m.notes).toEqual([`TTL 3600s: expires ${new Date(Date.parse(m.time) + 3_600_000).toISOString()}`]);
+    const text = runCliSync([...base, 'view', 'EXPIRING']);
+    expect(text.stdout).toContain('(TTL 3600s: expires ');
+    const partSecond = runCliSync([...base, 'pub', 'exp.a', 'x', '--ttl', '1500ms']);
+    expect(partSecond.code).toBe(2);
+    expect(partSecond.stderr).toMatch(/whole seconds/);
+  });
+
+  it('shows a counter stream message (2.12+) with its increment and total', async () => {
+    if (!versionAtLeast(version, '2.12.0')) {
+      // Nothing to browse: counters do not exist before 2.12 (the feature table says so).
+      expect(supports({ version, apiLevel: null }, 'messageCounters')).toBe(false);
+      return;
+    }
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: 'COUNTS',
+      subjects: ['count.>'],
+      allow_msg_counter: true,
+      allow_direct: true
+    } as never);
+    const h = (await import('@nats-io/transport-node')).headers();
+    h.set('Nats-Incr', '5');
+    await jetstream(nc).publish('count.hits', new Uint8Array(), { headers: h });
+    const h2 = (await import('@nats-io/transport-node')).headers();
+    h2.set('Nats-Incr', '-2');
+    await jetstream(nc).publish('count.hits', new Uint8Array(), { headers: h2 });
+    const base = ['--nats', server.url, '--data', tempDir()];
+    const view = runCliSync([...base, 'view', 'COUNTS', '--json']);
+    expect(view.code, view.stderr).toBe(0);
+    const page = JSON.parse(view.stdout) as { messages: { notes?: string[] }[] };
+    expect(page.messages.map((m) => m.notes)).toEqual([['counter: +5, total 5'], ['counter: -2, total 3']]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
+import { parseServerDuration, serverHeaderNotes } from '../../main/nats/browser';
 import {
   featureTable,
   parseServerVersion,
@@ -73,5 +74,47 @@ describe('server features by version and JetStream API level', () => {
     expect(userMetadata(undefined)).toBeNull();
     expect(userMetadata({ '_nats.req.level': '0', '_nats.ver': '2.12.1', '_nats.level': '2' })).toBeNull();
     expect(userMetadata({ '_nats.ver': '2.12.1', owner: 'synos' })).toEqual({ owner: 'synos' });
+  });
+});
+
+describe('what the browser says about the headers newer servers give a meaning to', () => {
+  const enc = new TextEncoder();
+  const time = '2026-12-06T12:00:00.000Z';
+
+  it('reads Nats-TTL as nats-server does (seconds or a Go duration) and says when it expires', () => {
+    expect(parseServerDuration('30')).toBe(30_000);
+    expect(parseServerDuration('1h30m')).toBe(5_400_000);
+    expect(parseServerDuration('500ms')).toBe(500);
+    expect(parseServerDuration('soon')).toBeNull();
+    expect(serverHeaderNotes({ 'Nats-TTL': ['90s'] }, time, new Uint8Array())).toEqual([
+      'TTL 90s: expires 2026-12-06T12:01:30.000Z'
+    ]);
+    expect(serverHeaderNotes({ 'Nats-TTL': ['never'] }, time, new Uint8Array())).toEqual([
+      'TTL never: kept past the stream max age'
+    ]);
+    expect(serverHeaderNotes({ 'Nats-TTL': ['later'] }, time, new Uint8Array())).toEqual([
+      'TTL later (not a duration the server accepts)'
+    ]);
+  });
+
+  it('shows counters, schedules and server markers, and nothing for ordinary headers', () => {
+    expect(serverHeaderNotes({ 'Nats-Incr': ['-2'] }, time, enc.encode('{"val":"40"}'))).toEqual([
+      'counter: -2, total 40'
+    ]);
+    expect(serverHeaderNotes({ 'Nats-Incr': ['3'] }, time, enc.encode('not json'))).toEqual([
+      'counter: +3, total (unreadable)'
+    ]);
+    expect(
+      serverHeaderNotes(
+        { 'Nats-Schedule': ['@every 5m'], 'Nats-Schedule-Target': ['jobs.run'] },
+        time,
+        new Uint8Array()
+      )
+    ).toEqual(['scheduled @every 5m → jobs.run']);
+    expect(serverHeaderNotes({ 'Nats-Marker-Reason': ['MaxAge'] }, time, new Uint8Array())).toEqual([
+      'marker written by the server: MaxAge'
+    ]);
+    expect(serverHeaderNotes({ 'Nats-Msg-Id': ['x'] }, time, new Uint8Array())).toEqual([]);
+    expect(serverHeaderNotes(null, time, new Uint8Array())).toEqual([]);
   });
 });

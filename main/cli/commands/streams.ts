@@ -194,6 +194,7 @@ function renderPayload(m: BrowsedMessage): string {
 function printBrowsed(stream: string, m: BrowsedMessage): void {
   let out = `[${m.seq}] ${m.time} ${m.subject} (${formatBytes(m.size)})\n`;
   for (const [name, values] of Object.entries(m.headers ?? {})) for (const v of values) out += `  ${name}: ${v}\n`;
+  for (const note of m.notes ?? []) out += `  (${note})\n`;
   out += renderPayload(m) + '\n';
   if (m.truncated) {
     out += `(truncated: showing ${Buffer.from(m.payloadBase64, 'base64').length} of ${m.size} bytes; synos-cc view ${stream} --seq ${m.seq} --limit 1 --full shows it all)\n`;
