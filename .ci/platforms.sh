@@ -94,8 +94,22 @@ fetch_node() {
   echo "$dir/package"
 }
 
+# better-sqlite3 builds per ABI survive a fresh clone (npm ci empties node_modules): they are kept in
+# the platform cache with the layout native-runtime.mjs uses (module version, platform-arch, ABI).
+native_cache="$cache/synos-native"
+native_dir=node_modules/.cache/synos-native
+restore_native_builds() {
+  [ -d "$native_cache" ] || return 0
+  mkdir -p "$native_dir" && cp -a "$native_cache/." "$native_dir/"
+}
+keep_native_builds() {
+  [ -d "$native_dir" ] || return 0
+  mkdir -p "$native_cache" && cp -a "$native_dir/." "$native_cache/"
+}
+
 nodes() {
   local major prefix started
+  restore_native_builds
   for major in 22 24; do
     started=$(now)
     if ! prefix="$(fetch_node "$major")"; then
@@ -111,6 +125,7 @@ nodes() {
       continue
     fi
     echo "   ($(($(now) - started))s)"
+    keep_native_builds
     run_suite "node-$version" "$(nats-server --version | sed -E 's/^nats-server: v?//')" "$version" "unit integration" \
       env "PATH=$prefix/bin:$system_path" "npm_config_nodedir=$prefix"
   done
