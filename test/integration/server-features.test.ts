@@ -135,6 +135,20 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     expect(resumeCli.code, resumeCli.stderr).toBe(0);
     expect(resumeCli.stdout).toMatch(/resumed consumer worker of JOBS/);
     expect((await jsm.consumers.info('JOBS', 'worker')).paused ?? false).toBe(false);
+    // Priority groups (2.11+) show in the listing with their policy.
+    await jsm.consumers.add('JOBS', {
+      durable_name: 'grouped',
+      ack_policy: AckPolicy.Explicit,
+      priority_groups: ['urgent'],
+      priority_policy: 'overflow'
+    } as never);
+    const grouped = (await core.api.invoke('consumers.list', { stream: 'JOBS' })).consumers.find(
+      (c) => c.name === 'grouped'
+    );
+    expect(grouped).toMatchObject({ priorityGroups: ['urgent'], priorityPolicy: 'overflow', paused: false });
+    const groupsTable = runCliSync([...base, 'consumers', 'JOBS']);
+    expect(groupsTable.stdout).toMatch(/PRIORITY GROUPS/);
+    expect(groupsTable.stdout).toMatch(/grouped.*urgent \(overflow\)/);
     const missing = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'nope', until });
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
   });
