@@ -138,7 +138,18 @@ export const PublishInputSchema = z
     /** Fill templates (natscli does by default; --no-templates turns it off). */
     templates: z.boolean().default(true),
     /** The body is the envelope's `data` (JSON) of this type. */
-    envelope: EnvelopeOptionsSchema.optional()
+    envelope: EnvelopeOptionsSchema.optional(),
+    /**
+     * Per-message TTL (nats-server ≥ 2.11, streams with allow_msg_ttl), whole seconds: the stream
+     * removes the message after this long (the Nats-TTL header).
+     */
+    ttlMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(100 * 365 * 86_400_000)
+      .refine((ms) => ms % 1000 === 0, { message: 'a message TTL is whole seconds' })
+      .optional()
   })
   .strict();
 export type PublishInput = z.input<typeof PublishInputSchema>;

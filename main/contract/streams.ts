@@ -191,7 +191,15 @@ export const ConsumerSummarySchema = z.object({
   /** The later of delivered/ack-floor activity. */
   lastActive: IsoTime.nullable(),
   created: IsoTime,
-  leader: z.string().nullable()
+  leader: z.string().nullable(),
+  /** nats-server ≥ 2.11: whether the consumer is paused, and until when. Absent on older servers. */
+  paused: z.boolean().optional(),
+  pauseUntil: IsoTime.nullable().optional(),
+  /** nats-server ≥ 2.11: the consumer's priority groups and policy (overflow, pinned_client …). */
+  priorityGroups: z.array(z.string()).optional(),
+  priorityPolicy: z.string().nullable().optional(),
+  /** nats-server ≥ 2.10: metadata set by users or tools (the server's own `_nats.*` keys left out). */
+  metadata: z.record(z.string(), z.string()).optional()
 });
 export type ConsumerSummary = z.infer<typeof ConsumerSummarySchema>;
 
@@ -238,6 +246,28 @@ export const DeleteMessageInputSchema = z
   })
   .strict();
 
+export const PauseConsumerInputSchema = z
+  .object({
+    stream: StreamName,
+    consumer: ConsumerName,
+    /** Deliver nothing until this time (the server resumes it then on its own). */
+    until: z.iso.datetime({ offset: true }).refine((v) => Date.parse(v) > Date.now(), {
+      message: 'the pause must end in the future'
+    })
+  })
+  .strict();
+
+export const ConsumerRefInputSchema = z.object({ stream: StreamName, consumer: ConsumerName }).strict();
+
+/** What the connected server offers, for gating features in the UI and CLI. */
+export const ServerFeaturesSchema = z.object({
+  version: z.string().nullable(),
+  /** JetStream API level from `$JS.API.INFO` (2.11+); null on older servers. */
+  apiLevel: z.number().int().nullable(),
+  features: z.array(z.object({ id: z.string(), label: z.string(), since: z.string(), available: z.boolean() }))
+});
+export type ServerFeatures = z.infer<typeof ServerFeaturesSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Message browser
 
@@ -254,7 +284,12 @@ export const BrowsedMessageSchema = z.object({
   /** The payload (possibly truncated) as base64; the UI renders JSON / text / hex from it. */
   payloadBase64: z.string(),
   /** True when only the first bytes are included; load the whole one with streams.message. */
-  truncated: z.boolean()
+  truncated: z.boolean(),
+  /**
+   * What the server's own headers mean, in words (nats-server ≥ 2.11/2.12): a per-message TTL and
+   * when it expires, a counter's increment and total, a schedule and its target. Absent when none.
+   */
+  notes: z.array(z.string()).optional()
 });
 export type BrowsedMessage = z.infer<typeof BrowsedMessageSchema>;
 
@@ -361,6 +396,21 @@ export const streamsProcedures = {
     z.object({ stream: StreamName }).strict(),
     ConsumerListSchema,
     'The consumers of a stream with pending, ack-pending, redelivered and floors'
+  ),
+  'consumers.pause': procedure(
+    PauseConsumerInputSchema,
+    ConsumerSummarySchema,
+    'Pause a consumer until a time (nats-server ≥ 2.11); it keeps its state and delivers nothing meanwhile'
+  ),
+  'consumers.resume': procedure(
+    ConsumerRefInputSchema,
+    ConsumerSummarySchema,
+    'Resume a paused consumer now (nats-server ≥ 2.11)'
+  ),
+  'streams.features': procedure(
+    z.object({}).strict(),
+    ServerFeaturesSchema,
+    'What the connected nats-server offers (version, JetStream API level, version-gated features)'
   ),
   'streams.purge': procedure(
     PurgeInputSchema,

@@ -296,16 +296,76 @@ export function toBrowsedMessage(msg: ReadMessage, maxPayloadBytes: number): Bro
   const data = msg.data;
   const truncated = data.length > maxPayloadBytes;
   const shown = truncated ? data.subarray(0, maxPayloadBytes) : data;
+  const headers = headersOf(msg.header);
+  const notes = serverHeaderNotes(headers, msg.time, data);
   return {
     seq: msg.seq,
     subject: msg.subject,
     time: msg.time,
-    headers: headersOf(msg.header),
+    headers,
     size: data.length,
     format: detectFormat(data),
     payloadBase64: Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('base64'),
-    truncated
+    truncated,
+    ...(notes.length > 0 ? { notes } : {})
   };
+}
+
+/** Go-style durations as nats-server accepts them in Nats-TTL ("30s", "1h30m", "500ms") or bare seconds. */
+export function parseServerDuration(value: string): number | null {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = v;
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
+    if (!m) return null;
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return v.length > 0 ? total : null;
+}
+
+/**
+ * The headers nats-server ≥ 2.11/2.12 gives a meaning to, in words, so the browser does not show a
+ * counter's or a schedule's message as an ordinary one: Nats-TTL (per-message TTL; "never" keeps it
+ * past max_age), Nats-Incr with the {"val": total} body of a counter stream (2.12), Nats-Schedule
+ * with its target (2.12), and Nats-Marker-Reason on a marker the server wrote itself (2.12).
+ */
+export function serverHeaderNotes(headers: Record<string, string[]> | null, time: string, data: Uint8Array): string[] {
+  if (!headers) return [];
+  const one = (name: string): string | undefined => {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key ? headers[key]?.[0] : undefined;
+  };
+  const notes: string[] = [];
+  const ttl = one('Nats-TTL');
+  if (ttl !== undefined) {
+    const ms = parseServerDuration(ttl);
+    if (ttl.trim().toLowerCase() === 'never') notes.push('TTL never: kept past the stream max age');
+    else if (ms === null) notes.push(`TTL ${ttl} (not a duration the server accepts)`);
+    else notes.push(`TTL ${ttl}: expires ${new Date(Date.parse(time) + ms).toISOString()}`);
+  }
+  const incr = one('Nats-Incr');
+  if (incr !== undefined) {
+    let total: string | null = null;
+    try {
+      const body = JSON.parse(new TextDecoder().decode(data)) as { val?: unknown };
+      total = typeof body.val === 'string' || typeof body.val === 'number' ? String(body.val) : null;
+    } catch {
+      total = null;
+    }
+    notes.push(`counter: ${incr.startsWith('-') ? incr : `+${incr}`}, total ${total ?? '(unreadable)'}`);
+  }
+  const schedule = one('Nats-Schedule');
+  if (schedule !== undefined) {
+    const target = one('Nats-Schedule-Target');
+    notes.push(`scheduled ${schedule}${target ? ` → ${target}` : ''}`);
+  }
+  const marker = one('Nats-Marker-Reason');
+  if (marker !== undefined) notes.push(`marker written by the server: ${marker}`);
+  return notes;
 }
 
 interface StreamBounds {

@@ -12,6 +12,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type ConsumerSummary, type StreamCluster, type StreamSummary } from '../contract';
 import { classifyNatsError } from './errors';
+import { requireFeature, supports, userMetadata, type ServerCapabilities } from './features';
 
 const NS_PER_MS = 1_000_000;
 const ZERO_TIME = /^0001-01-01/;
@@ -44,8 +45,9 @@ function usage(used: number, max: number | undefined): number | null {
 
 function clusterOf(info: { cluster?: StreamInfo['cluster'] }): StreamCluster | null {
   const c = info.cluster;
-  // A single server reports no cluster, or a cluster without a leader (not clustered JetStream).
-  if (!c || (!c.leader && !(c.replicas && c.replicas.length > 0))) return null;
+  // A single server reports no cluster, a cluster without a leader (2.9) or one with itself as leader
+  // but no cluster name and no replicas (2.10+): none of these is clustered JetStream.
+  if (!c || (!c.name && !(c.replicas && c.replicas.length > 0))) return null;
   return {
     name: c.name ?? null,
     leader: c.leader ?? null,
@@ -101,7 +103,7 @@ function sequencePoint(s: ConsumerInfo['delivered'] | undefined): ConsumerSummar
 }
 
 /** Consumer info as the contract's summary. */
-export function toConsumerSummary(ci: ConsumerInfo): ConsumerSummary {
+export function toConsumerSummary(ci: ConsumerInfo, caps?: ServerCapabilities): ConsumerSummary {
   const c = ci.config;
   const delivered = sequencePoint(ci.delivered);
   const ackFloor = sequencePoint(ci.ack_floor);
@@ -127,8 +129,34 @@ export function toConsumerSummary(ci: ConsumerInfo): ConsumerSummary {
     ackFloor,
     lastActive: actives.at(-1) ?? null,
     created: ci.created,
-    leader: ci.cluster?.leader ?? null
+    leader: ci.cluster?.leader ?? null,
+    ...consumerExtras(ci, caps)
   };
+}
+
+/**
+ * What servers ≥ 2.10/2.11 add to a consumer: pause state, priority groups and metadata. Absent on
+ * older servers, so each is only set when the server reported it.
+ */
+function consumerExtras(ci: ConsumerInfo, caps: ServerCapabilities | undefined): Partial<ConsumerSummary> {
+  const extras: Partial<ConsumerSummary> = {};
+  const c = ci.config as ConsumerInfo['config'] & {
+    priority_groups?: string[];
+    priority_policy?: string;
+    pause_until?: string;
+  };
+  // Servers that can pause leave `paused` out while a consumer runs.
+  if (typeof ci.paused === 'boolean' || (caps && supports(caps, 'consumerPause'))) {
+    extras.paused = ci.paused === true;
+    extras.pauseUntil = ci.paused === true ? time(c.pause_until) : null;
+  }
+  if (c.priority_groups && c.priority_groups.length > 0) {
+    extras.priorityGroups = [...c.priority_groups];
+    extras.priorityPolicy = c.priority_policy ?? null;
+  }
+  const metadata = userMetadata(c.metadata);
+  if (metadata) extras.metadata = metadata;
+  return extras;
 }
 
 /** Turns a JetStream failure into a typed error the operator can act on. */
@@ -208,7 +236,8 @@ export class StreamInspector {
   /** The consumers of a stream, sorted by name. */
   async listConsumers(stream: string): Promise<ConsumerSummary[]> {
     const infos = await this.call(`consumers of ${stream}`, (jsm) => collect(jsm.consumers.list(stream)));
-    return infos.map(toConsumerSummary).sort((a, b) => a.name.localeCompare(b.name));
+    const caps = await this.capabilities();
+    return infos.map((ci) => toConsumerSummary(ci, caps)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async account(): Promise<AccountRecord> {
@@ -220,6 +249,50 @@ export class StreamInspector {
       consumers: info.consumers,
       limits: { ...info.limits } as Record<string, unknown>
     };
+  }
+
+  /**
+   * The server's version (from its INFO) and JetStream API level (`$JS.API.INFO`), read once per
+   * server this connection is on: a reconnect to another server of a mixed-version cluster reads again.
+   */
+  async capabilities(): Promise<ServerCapabilities> {
+    const serverId = this.nc.info?.server_id ?? '';
+    if (this.capabilitiesCache?.serverId !== serverId) {
+      const version = this.nc.info?.version ?? null;
+      const promise = this.call('JetStream account info', (jsm) => jsm.getAccountInfo()).then((info) => ({
+        version,
+        apiLevel: typeof info.api?.level === 'number' ? info.api.level : null
+      }));
+      this.capabilitiesCache = { serverId, promise };
+      promise.catch(() => {
+        if (this.capabilitiesCache?.promise === promise) this.capabilitiesCache = null;
+      });
+    }
+    return this.capabilitiesCache.promise;
+  }
+
+  private capabilitiesCache: { serverId: string; promise: Promise<ServerCapabilities> } | null = null;
+
+  /**
+   * Pauses a consumer until a time (nats-server ≥ 2.11): it keeps its state and delivers nothing
+   * until then, or until resumed. Returns the consumer as it is afterwards.
+   */
+  async pauseConsumer(stream: string, name: string, until: Date): Promise<ConsumerSummary> {
+    requireFeature(await this.capabilities(), 'consumerPause');
+    await this.call(`pausing consumer ${name} of ${stream}`, (jsm) => jsm.consumers.pause(stream, name, until));
+    return this.consumerInfo(stream, name);
+  }
+
+  /** Resumes a paused consumer at once (nats-server ≥ 2.11). */
+  async resumeConsumer(stream: string, name: string): Promise<ConsumerSummary> {
+    requireFeature(await this.capabilities(), 'consumerPause');
+    await this.call(`resuming consumer ${name} of ${stream}`, (jsm) => jsm.consumers.resume(stream, name));
+    return this.consumerInfo(stream, name);
+  }
+
+  async consumerInfo(stream: string, name: string): Promise<ConsumerSummary> {
+    const info = await this.call(`consumer ${name} of ${stream}`, (jsm) => jsm.consumers.info(stream, name));
+    return toConsumerSummary(info, await this.capabilities());
   }
 
   /** Purges a stream, or only `subject` (wildcards allowed), optionally keeping the newest `keep`. */

@@ -21,6 +21,9 @@ import {
   type RequestResult
 } from '../contract';
 import { validateEnvelope } from '../contract/messages';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { requireFeature } from './features';
+import { toJetStreamError } from './inspector';
 import type { ConnectionManager } from './connection';
 import { toNatsContractError } from './errors';
 import { headersOf, previewPayload } from './payload';
@@ -129,6 +132,7 @@ export class MessagingService {
     const staticBody = templated ? null : bodyBytes(input.body, input.bodyEncoding);
     const ids: string[] = [];
     let bytes = 0;
+    const ttl = input.ttlMs !== undefined ? await this.ttlHeader(nc, input.subject, input.ttlMs) : null;
     try {
       for (let n = 1; n <= input.count; n++) {
         const fill = (text: string): string => (input.templates ? renderTemplate(text, n) : text);
@@ -147,7 +151,10 @@ export class MessagingService {
           );
         }
         // The envelope id doubles as Nats-Msg-Id so JetStream drops a re-publish (DESIGN §2).
-        const headers = buildHeaders(input.headers, fill, msgId ? { 'Nats-Msg-Id': msgId } : {});
+        const headers = buildHeaders(input.headers, fill, {
+          ...(msgId ? { 'Nats-Msg-Id': msgId } : {}),
+          ...(ttl ? { 'Nats-TTL': ttl } : {})
+        });
         nc.publish(input.subject, payload, headers ? { headers } : undefined);
         bytes += payload.length;
         if (n % FLUSH_EVERY === 0) await nc.flush();
@@ -196,6 +203,45 @@ export class MessagingService {
       }
       throw this.failure(error);
     }
+  }
+
+  /**
+   * The Nats-TTL value for a publish, after checking what a core publish cannot report back: the
+   * server has per-message TTL (≥ 2.11), a stream stores the subject, and that stream allows it
+   * (allow_msg_ttl); otherwise the stream would refuse the message with nobody to hear it.
+   */
+  private async ttlHeader(nc: NatsConnection, subject: string, ttlMs: number): Promise<string> {
+    const what = `per-message TTL on ${subject}`;
+    let jsm;
+    let apiLevel: number | null = null;
+    try {
+      jsm = await jetstreamManager(nc, { checkAPI: false });
+      const level = (await jsm.getAccountInfo()).api?.level;
+      apiLevel = typeof level === 'number' ? level : null;
+    } catch (error) {
+      throw toJetStreamError(error, what, [nc.getServer()]);
+    }
+    requireFeature({ version: nc.info?.version ?? null, apiLevel }, 'messageTtl');
+    let stream: string;
+    try {
+      stream = await jsm.streams.find(subject);
+    } catch {
+      throw new ContractError(
+        'INVALID_INPUT',
+        `${what}: no stream stores ${subject}, and a TTL only applies to stored messages`
+      );
+    }
+    const info = await jsm.streams.info(stream).catch((error: unknown) => {
+      throw toJetStreamError(error, what, [nc.getServer()]);
+    });
+    if ((info.config as { allow_msg_ttl?: boolean }).allow_msg_ttl !== true) {
+      throw new ContractError(
+        'INVALID_INPUT',
+        `${what}: stream ${stream} does not allow per-message TTL; enable allow_msg_ttl on it (natscli: nats stream edit ${stream} --allow-msg-ttl) or publish without a TTL`,
+        { stream }
+      );
+    }
+    return `${Math.round(ttlMs / 1000)}s`;
   }
 
   private failure(error: unknown): ContractError {

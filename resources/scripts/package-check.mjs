@@ -34,6 +34,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronEmbeddedNode, enginesAdmitMajor, runtimeTarget } from './native-runtime.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -259,6 +260,43 @@ export async function inspectPackage({ root = projectRoot, resourcesDir }) {
 }
 
 /**
+ * The packaged app's main process runs on the Node that Electron embeds, not on the one the tests
+ * use: that Node must be one the project supports (package.json `engines`) and tests on (the Node
+ * versions of .ci/platforms.sh), and the ABI switch script must know Electron's module ABI.
+ */
+export function runtimeAgreement(root = projectRoot) {
+  const problems = [];
+  const embedded = electronEmbeddedNode(root);
+  let electron = null;
+  try {
+    electron = runtimeTarget('electron', root);
+  } catch (error) {
+    return [`cannot tell which runtime the packaged app uses: ${error instanceof Error ? error.message : error}`];
+  }
+  if (embedded === null) {
+    problems.push(`cannot tell which Node Electron ${electron.version} embeds (no @types/node in its package.json)`);
+    return problems;
+  }
+  const engines = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node;
+  if (!engines || !enginesAdmitMajor(engines, embedded)) {
+    problems.push(
+      `Electron ${electron.version} embeds Node ${embedded}, which package.json engines.node (${engines ?? 'unset'}) does not admit`
+    );
+  }
+  const ciScript = join(root, '.ci', 'platforms.sh');
+  if (existsSync(ciScript)) {
+    const tested = /for major in ([\d ]+);/.exec(readFileSync(ciScript, 'utf8'))?.[1]?.trim().split(/\s+/).map(Number);
+    const system = Number(process.versions.node.split('.')[0]);
+    if (tested && embedded !== system && !tested.includes(embedded)) {
+      problems.push(
+        `Electron ${electron.version} embeds Node ${embedded}, but CI tests on Node ${[system, ...tested].join(', ')} only (.ci/platforms.sh)`
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * Packs the project with electron-builder (Linux, `--dir`) against a stand-in Electron and inspects
  * the result. Options: root, configFile (defaults to electron-builder.yml), workDir, keep.
  */
@@ -355,6 +393,7 @@ export async function checkPackaging(options = {}) {
         }
       }
     }
+    problems.push(...runtimeAgreement(root));
     return {
       ok: problems.length === 0,
       problems,

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { findOnPath, freePort } from '../../main/nats/embedded';
 
 export const NATS_SERVER_MISSING =
@@ -101,6 +102,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let child: ChildProcess | null = null;
   const launch = async (): Promise<void> => {
     const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // NATS_SERVER_LOG_DIR keeps each server's log (to see why a cluster did not elect, on CI).
+    if (process.env.NATS_SERVER_LOG_DIR) {
+      fs.mkdirSync(process.env.NATS_SERVER_LOG_DIR, { recursive: true });
+      const log = fs.createWriteStream(path.join(process.env.NATS_SERVER_LOG_DIR, `${args[5]}.log`), { flags: 'a' });
+      c.stderr?.pipe(log);
+    }
     running.add(c);
     c.once('exit', () => running.delete(c));
     child = c;
@@ -154,7 +161,35 @@ export interface NatsClusterHandle {
   stop(): Promise<void>;
 }
 
-/** A 3-node JetStream cluster on loopback, each node with its own store. */
+/**
+ * Waits until every node answers `$JS.API.INFO`. A fresh cluster elects its meta leader within a
+ * second, but nats-server 2.10 leaves the JetStream API silent for a while after that (seconds,
+ * tens of seconds on a loaded machine), which tests would otherwise spend in their own timeouts.
+ */
+async function waitJetStreamAnswers(urls: string[], timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of urls) {
+    const nc = await connect({ servers: url, reconnect: false });
+    try {
+      for (;;) {
+        try {
+          const reply = await nc.request('$JS.API.INFO', '', { timeout: 2000 });
+          if (!reply.string().includes('"error"')) break;
+        } catch {
+          // no answer yet
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`the JetStream API of the test cluster did not answer at ${url} within ${timeoutMs} ms`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await nc.close();
+    }
+  }
+}
+
+/** A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream answers on each. */
 export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
   const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
@@ -168,6 +203,7 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
       })
     )
   );
+  await waitJetStreamAnswers(nodes.map((n) => n.url));
   return {
     nodes,
     urls: nodes.map((n) => n.url),

@@ -20,7 +20,7 @@ describe('embedded default nats-server', () => {
         tls: null,
         connectTimeoutMs: 2000
       },
-      embedded: { enabled: true, binary: 'nats-server', dataDir },
+      embedded: { enabled: true, binary: natsServerBinary(), dataDir },
       logger: silentLogger
     });
     const status = await manager.connect();

@@ -118,6 +118,7 @@ interface PubOptions {
   outbox?: boolean;
   wait?: boolean;
   waitTimeout: number;
+  ttl?: number;
 }
 
 interface ReqOptions {
@@ -225,6 +226,11 @@ export function registerMessaging(program: Command): void {
     .option('--source <source>', 'envelope source (with --type)')
     .option('--no-templates', 'send {{…}} in the body literally')
     .option(
+      '--ttl <duration>',
+      'per-message TTL, whole seconds (30s, 10m, 2h): the stream removes the message then (nats-server ≥ 2.11, stream with allow_msg_ttl)',
+      parseDurationOption('--ttl', 1000, 100 * 365 * 86_400_000)
+    )
+    .option(
       '--outbox',
       "store in the data directory's durable outbox and return once stored; a core running there delivers each exactly once"
     )
@@ -245,6 +251,8 @@ export function registerMessaging(program: Command): void {
         throw new UsageError(`--type must be one of: ${MESSAGE_TYPES.join(', ')}`);
       }
       if (opts.source !== undefined && opts.type === undefined) throw new UsageError('--source needs --type');
+      if (opts.ttl !== undefined && opts.outbox) throw new UsageError('--ttl cannot be used with --outbox');
+      if (opts.ttl !== undefined && opts.ttl % 1000 !== 0) throw new UsageError('--ttl must be whole seconds');
       const message: PublishInput = {
         subject,
         body: await readBody(bodyArg),
@@ -253,6 +261,7 @@ export function registerMessaging(program: Command): void {
       };
       const headers = parseHeaders(opts.header);
       if (headers) message.headers = headers;
+      if (opts.ttl !== undefined) message.ttlMs = opts.ttl;
       if (opts.type !== undefined) {
         message.envelope = {
           type: opts.type as (typeof MESSAGE_TYPES)[number],

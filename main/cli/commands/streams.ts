@@ -98,6 +98,19 @@ function printStreamDetail(d: StreamDetail): void {
     ['Deleted', d.state.num_deleted ?? 0],
     ['Consumers', s.consumerCount]
   ];
+  // Set on nats-server ≥ 2.10 (absent, or at their defaults, on older servers).
+  const transform = c.subject_transform as { src?: string; dest?: string } | undefined;
+  if (transform?.src || transform?.dest)
+    rows.push(['Subject transform', `${transform.src ?? '>'} → ${transform.dest}`]);
+  if (typeof c.compression === 'string') rows.push(['Compression', c.compression]);
+  if (typeof c.first_seq === 'number' && c.first_seq > 0) rows.push(['Configured first seq', c.first_seq]);
+  for (const flag of ['allow_msg_ttl', 'allow_msg_counter', 'allow_msg_schedules', 'allow_atomic'] as const) {
+    if (c[flag] === true) rows.push([flag.replace(/_/g, ' ').replace(/^allow/, 'Allows'), 'yes']);
+  }
+  const metadata = Object.entries((c.metadata ?? {}) as Record<string, string>).filter(
+    ([k]) => !k.startsWith('_nats.')
+  );
+  for (const [k, v] of metadata) rows.push([`Metadata ${k}`, v]);
   if (d.cluster) {
     rows.push(['Cluster', d.cluster.name ?? '-'], ['Leader', d.cluster.leader ?? '(none)']);
     for (const r of d.cluster.replicas) {
@@ -110,8 +123,23 @@ function printStreamDetail(d: StreamDetail): void {
 }
 
 function printConsumers(consumers: ConsumerSummary[]): void {
+  // Pause state and priority groups exist from nats-server 2.11: columns only when reported.
+  const pauseColumn = consumers.some((c) => c.paused !== undefined);
+  const groupsColumn = consumers.some((c) => c.priorityGroups !== undefined);
   printTable(
-    ['NAME', 'FILTER', 'PULL', 'PENDING', 'ACK PENDING', 'REDELIVERED', 'DELIVERED', 'ACK FLOOR', 'LAST ACTIVE'],
+    [
+      'NAME',
+      'FILTER',
+      'PULL',
+      'PENDING',
+      'ACK PENDING',
+      'REDELIVERED',
+      'DELIVERED',
+      'ACK FLOOR',
+      'LAST ACTIVE',
+      ...(pauseColumn ? ['PAUSED'] : []),
+      ...(groupsColumn ? ['PRIORITY GROUPS'] : [])
+    ],
     consumers.map((c) => [
       c.name,
       c.filter ?? '>',
@@ -121,7 +149,11 @@ function printConsumers(consumers: ConsumerSummary[]): void {
       c.numRedelivered,
       c.delivered.streamSeq,
       c.ackFloor.streamSeq,
-      short(c.lastActive)
+      short(c.lastActive),
+      ...(pauseColumn ? [c.paused ? `until ${short(c.pauseUntil ?? null)}` : 'no'] : []),
+      ...(groupsColumn
+        ? [c.priorityGroups ? `${c.priorityGroups.join(', ')} (${c.priorityPolicy ?? 'none'})` : '-']
+        : [])
     ])
   );
 }
@@ -162,6 +194,7 @@ function renderPayload(m: BrowsedMessage): string {
 function printBrowsed(stream: string, m: BrowsedMessage): void {
   let out = `[${m.seq}] ${m.time} ${m.subject} (${formatBytes(m.size)})\n`;
   for (const [name, values] of Object.entries(m.headers ?? {})) for (const v of values) out += `  ${name}: ${v}\n`;
+  for (const note of m.notes ?? []) out += `  (${note})\n`;
   out += renderPayload(m) + '\n';
   if (m.truncated) {
     out += `(truncated: showing ${Buffer.from(m.payloadBase64, 'base64').length} of ${m.size} bytes; synos-cc view ${stream} --seq ${m.seq} --limit 1 --full shows it all)\n`;
@@ -182,6 +215,29 @@ function parseSince(value: string): string {
       '--since must be a duration ago (30s, 10m, 2h, 1d) or a time such as 2026-01-31T12:00:00Z.'
     );
   return new Date(t).toISOString();
+}
+
+/** `consumers` has --json too, and commander gives a flag to the parent when both define it. */
+function wantsJson(opts: { json?: boolean }, command: Command): boolean {
+  return Boolean(opts.json ?? (command.parent?.opts() as { json?: boolean } | undefined)?.json);
+}
+
+/** `--until`: a time in the future, as ISO. */
+function parseUntil(value: string): string {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('--until must be a time such as 2026-01-31T12:00:00Z.');
+  if (t <= Date.now()) throw new InvalidArgumentError(`--until must be in the future (${value} has passed).`);
+  return new Date(t).toISOString();
+}
+
+/** `--for`: 30s, 10m, 2h, 1d (up to a year); milliseconds. */
+function parseFor(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('--for must be a duration such as 30s, 10m, 2h or 1d.');
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const ms = Math.round(Number(m[1]) * factor);
+  if (ms < 1000 || ms > 366 * 86_400_000) throw new InvalidArgumentError('--for must be between 1s and 366d.');
+  return ms;
 }
 
 /** Destructive actions: --force, or a y/N answer on a terminal; anything else refuses. */
@@ -340,9 +396,11 @@ export function registerStreams(program: Command): void {
       }
     );
 
-  program
+  const consumers = program
     .command('consumers')
-    .description('the consumers of a stream: pending, ack pending, redelivered, floors, last activity')
+    .description(
+      'the consumers of a stream: pending, ack pending, redelivered, floors, last activity (and pause/resume one)'
+    )
     .argument('<stream>', 'stream name')
     .option('--json', 'print as JSON')
     .action(async (stream: string, opts: { json?: boolean }, command: Command) => {
@@ -351,6 +409,48 @@ export function registerStreams(program: Command): void {
       noteCached(list);
       if (list.consumers.length === 0) process.stdout.write(`stream ${stream} has no consumers\n`);
       else printConsumers(list.consumers);
+    });
+
+  consumers
+    .command('pause')
+    .description('pause a consumer until a time (nats-server ≥ 2.11): it keeps its state and delivers nothing')
+    .argument('<stream>', 'stream name')
+    .argument('<name>', 'consumer name')
+    .option('--until <time>', 'resume at this time (ISO, e.g. 2026-01-31T12:00:00Z)', parseUntil)
+    .option('--for <duration>', 'resume after this long: 30s, 10m, 2h, 1d', parseFor)
+    .option('--json', 'print the consumer as JSON')
+    .action(
+      async (
+        stream: string,
+        name: string,
+        opts: { until?: string; for?: number; json?: boolean },
+        command: Command
+      ) => {
+        if ((opts.until === undefined) === (opts.for === undefined))
+          throw new UsageError('give either --until TIME or --for DURATION');
+        const until = opts.until ?? new Date(Date.now() + (opts.for as number)).toISOString();
+        const summary = await withConnectedCore(command, (core) =>
+          core.api.invoke('consumers.pause', { stream, consumer: name, until })
+        );
+        if (wantsJson(opts, command)) return printJson(summary);
+        process.stdout.write(
+          `paused consumer ${name} of ${stream} until ${short(summary.pauseUntil ?? until)} (synos-cc consumers resume ${stream} ${name} resumes it now)\n`
+        );
+      }
+    );
+
+  consumers
+    .command('resume')
+    .description('resume a paused consumer now (nats-server ≥ 2.11)')
+    .argument('<stream>', 'stream name')
+    .argument('<name>', 'consumer name')
+    .option('--json', 'print the consumer as JSON')
+    .action(async (stream: string, name: string, opts: { json?: boolean }, command: Command) => {
+      const summary = await withConnectedCore(command, (core) =>
+        core.api.invoke('consumers.resume', { stream, consumer: name })
+      );
+      if (wantsJson(opts, command)) return printJson(summary);
+      process.stdout.write(`resumed consumer ${name} of ${stream}: ${summary.numPending} pending\n`);
     });
 
   program

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import type { ConsumerList, ConsumerSummary } from '../../../main/contract';
 import { CachedMark } from '../components/CachedMark';
 import { DataTable } from '../components/DataTable';
@@ -6,7 +6,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
-import { useQueryList } from '../client/context';
+import { useAction, useQuery, useQueryList } from '../client/context';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
@@ -27,6 +27,79 @@ function useAllConsumers() {
   return { lists, error: failed ?? (streams.data ? null : streams.error), streams };
 }
 
+const PAUSE_CHOICES: Array<[string, number]> = [
+  ['15 minutes', 15 * 60_000],
+  ['1 hour', 3_600_000],
+  ['8 hours', 8 * 3_600_000],
+  ['1 day', 86_400_000]
+];
+
+/**
+ * Pause/resume (nats-server ≥ 2.11). On older servers it says which server is needed and which one
+ * is connected, from the server's own feature table, instead of offering a button that would fail.
+ */
+function PauseControl({ consumer, onChanged }: { consumer: ConsumerSummary; onChanged: (c: ConsumerSummary) => void }) {
+  const features = useQuery('streams.features', {});
+  const pause = useAction('consumers.pause');
+  const resume = useAction('consumers.resume');
+  const [forMs, setForMs] = useState(3_600_000);
+  const feature = features.data?.features.find((f) => f.id === 'consumerPause');
+  if (features.error) return <ErrorNote error={features.error} />;
+  if (!features.data || !feature) return <p className="hint">Reading what the server offers…</p>;
+  if (!feature.available) {
+    return (
+      <p className="hint" data-testid="pause-unavailable">
+        Pausing a consumer needs nats-server ≥ {feature.since.replace(/\.0$/, '')}; connected to{' '}
+        {features.data.version ?? 'an unknown version'}.
+      </p>
+    );
+  }
+  const ref = { stream: consumer.stream, consumer: consumer.name };
+  return (
+    <div className="pause-control">
+      <p data-testid="pause-state">
+        {consumer.paused
+          ? `Paused until ${formatTime(consumer.pauseUntil ?? null)}: delivers nothing until then.`
+          : 'Running.'}
+      </p>
+      {consumer.paused ? (
+        <button
+          type="button"
+          disabled={resume.pending}
+          onClick={() => void resume.run(ref).then((c) => c && onChanged(c))}
+        >
+          Resume now
+        </button>
+      ) : (
+        <>
+          <label>
+            Pause for{' '}
+            <select value={forMs} onChange={(e) => setForMs(Number(e.target.value))}>
+              {PAUSE_CHOICES.map(([label, ms]) => (
+                <option key={ms} value={ms}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <button
+            type="button"
+            disabled={pause.pending}
+            onClick={() =>
+              void pause
+                .run({ ...ref, until: new Date(Date.now() + forMs).toISOString() })
+                .then((c) => c && onChanged(c))
+            }
+          >
+            Pause
+          </button>
+        </>
+      )}
+      <ErrorNote error={pause.error ?? resume.error} />
+    </div>
+  );
+}
+
 function ConsumerDetail({
   stream,
   name,
@@ -38,6 +111,10 @@ function ConsumerDetail({
 }) {
   const series = useSeriesByKey({ stream, consumer: name });
   const points = series.grouped.get(`${stream}/${name}`);
+  // The answer of a pause/resume, shown until the next listing of this consumer arrives.
+  const [changed, setChanged] = useState<ConsumerSummary | null>(null);
+  useEffect(() => setChanged(null), [consumer]);
+  const shown = consumer && changed ? { ...consumer, ...pick(changed) } : consumer;
   return (
     <article className="card" aria-label={`Consumer ${stream}/${name}`}>
       <h2 className="mono">
@@ -85,8 +162,24 @@ function ConsumerDetail({
                 <dd>{consumer.leader}</dd>
               </>
             )}
+            {consumer.priorityGroups && (
+              <>
+                <dt>Priority groups</dt>
+                <dd className="mono">
+                  {consumer.priorityGroups.join(', ')} ({consumer.priorityPolicy ?? 'none'})
+                </dd>
+              </>
+            )}
+            {consumer.metadata &&
+              Object.entries(consumer.metadata).map(([k, v]) => (
+                <Fragment key={k}>
+                  <dt className="mono">{k}</dt>
+                  <dd className="mono">{v}</dd>
+                </Fragment>
+              ))}
           </dl>
           <div>
+            {shown && consumer.durable && <PauseControl consumer={shown} onChanged={setChanged} />}
             <p>
               Pending {formatNumber(consumer.numPending)}{' '}
               <Sparkline values={valuesOf(points, 'pending')} label={`${name} pending`} width={200} height={32} />
@@ -151,4 +244,9 @@ export function ConsumersView({ rest }: { rest: string[] }) {
       </article>
     </section>
   );
+}
+
+/** The fields a pause/resume answer changes. */
+function pick(c: ConsumerSummary): Partial<ConsumerSummary> {
+  return { paused: c.paused, pauseUntil: c.pauseUntil };
 }

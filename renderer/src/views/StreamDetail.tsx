@@ -409,6 +409,12 @@ function MessagesTab({ name }: { name: string }) {
                     {formatTime(m.time)} · {formatBytes(m.size)} · {m.format}
                   </span>{' '}
                   <span className="mono preview">{previewOf(m)}</span>
+                  {m.notes?.map((note) => (
+                    <span key={note} className="hint" data-testid="message-note">
+                      {' '}
+                      · {note}
+                    </span>
+                  ))}
                 </summary>
                 <div className="msg-body">
                   <PayloadBox
