@@ -49,7 +49,9 @@ run_suite() {
   started=$(now)
   local args=()
   for p in $projects; do args+=(--project "$p"); done
-  "$@" npx vitest run "${args[@]}" --reporter=default --reporter=json "--outputFile.json=$json" || rc=$?
+  # One retry per test in the matrix legs: five more suite runs on a shared 2-core machine multiply
+  # the chance of a timing flake; a test that fails twice still fails the run.
+  "$@" npx vitest run "${args[@]}" --retry=1 --reporter=default --reporter=json "--outputFile.json=$json" || rc=$?
   local seconds=$(($(now) - started))
   local counts="0 1 0"
   [ -f "$json" ] && counts="$(count "$json")"

@@ -52,7 +52,7 @@ export function benchStreamName(runId: string): string {
   return `${BENCH_STREAM_PREFIX}${runId.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
-/** Subject root of a run; outside every product stream's subjects (DESIGN §2). */
+/** Subject root of a run; outside every product stream's subjects (docs/architecture.md §2). */
 export function benchSubjectPrefix(runId: string): string {
   return `synos_bench.${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }

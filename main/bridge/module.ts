@@ -181,5 +181,5 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
   };
 }
 
-/** The module as the core runs it: everything from config.json (defaults of DESIGN §2 and §3). */
+/** The module as the core runs it: everything from config.json (defaults of docs/architecture.md §2 and §3). */
 export const engineBridgeModule: ModuleFactory = createBridgeModule();

@@ -1,6 +1,6 @@
 /**
  * The bridge's operator settings (the `bridge` section of config.json): the outbound subject
- * mapping of DESIGN §2, the app's own heartbeat and metrics summary, and the bridge's intervals
+ * mapping of docs/architecture.md §2, the app's own heartbeat and metrics summary, and the bridge's intervals
  * and bounds. Defaults live here once; the config loader merges the file's partial section onto
  * them and the bridge reads the result, so none of these values is a constant in the bridge code.
  */
@@ -51,7 +51,7 @@ export interface BridgeSettings {
   store: BridgeStoreOptions;
 }
 
-/** The defaults of DESIGN §2 and the bridge's long-standing values. */
+/** The defaults of docs/architecture.md §2 and the bridge's long-standing values. */
 export const DEFAULT_BRIDGE_SETTINGS: Readonly<BridgeSettings> = Object.freeze({
   outboundMapping: { ...DEFAULT_OUTBOUND_MAPPING },
   heartbeatSubject: HEARTBEAT_SUBJECT,
@@ -68,7 +68,7 @@ export const DEFAULT_BRIDGE_SETTINGS: Readonly<BridgeSettings> = Object.freeze({
   bindRetryMs: 2000,
   pullBatch: 512,
   source: 'synos/control-center',
-  // Three default heartbeat intervals (DESIGN §2 services beat every 10 s).
+  // Three default heartbeat intervals (docs/architecture.md §2 services beat every 10 s).
   serviceStaleAfterMs: 30_000,
   store: { ...DEFAULT_BRIDGE_STORE_OPTIONS }
 });

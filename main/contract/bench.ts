@@ -1,5 +1,5 @@
 /**
- * Benchmarks (DESIGN §6): a runner like `nats bench` — core publish, publish/subscribe,
+ * Benchmarks (docs/architecture.md §6): a runner like `nats bench` — core publish, publish/subscribe,
  * request/reply, JetStream publish (sync and async), JetStream consume (ordered, fetch) and the
  * app's own pipeline — with results kept in SQLite, compared side by side and charted over time.
  * A run starts in the background (`bench.start` answers with its id at once), pushes

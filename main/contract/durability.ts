@@ -1,5 +1,5 @@
 /**
- * Durability procedures and events (DESIGN §4): the outbox, its dead letters (DLQ), the circuit
+ * Durability procedures and events (docs/architecture.md §4): the outbox, its dead letters (DLQ), the circuit
  * breakers and the emergency switch.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The application messages of Syn_OS on NATS (DESIGN §2): the CloudEvents 1.0 envelope and one
+ * The application messages of Syn_OS on NATS (docs/architecture.md §2): the CloudEvents 1.0 envelope and one
  * zod schema per event type — engine outputs, orchestrator inputs, security events, heartbeat,
  * metrics summary and alerts — each with examples ({@link EXAMPLES}) that the tests validate.
  *
@@ -276,7 +276,7 @@ export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export const ENGINE_INPUT_TYPES = [...ORCHESTRATOR_INPUT_TYPES, ...SECURITY_EVENT_TYPES] as const;
 export type EngineInputType = (typeof ENGINE_INPUT_TYPES)[number];
 
-/** DESIGN §2, outbound: engine event type → orchestrator subject (the engine event itself goes on its own type). */
+/** docs/architecture.md §2, outbound: engine event type → orchestrator subject (the engine event itself goes on its own type). */
 export const DEFAULT_OUTBOUND_MAPPING: Readonly<Record<EngineOutputType, string>> = {
   'consciousness.state_change': 'orchestrator.consciousness.state',
   'consciousness.attention_shift': 'orchestrator.consciousness.attention',
@@ -286,7 +286,7 @@ export const DEFAULT_OUTBOUND_MAPPING: Readonly<Record<EngineOutputType, string>
   'consciousness.error': 'orchestrator.consciousness.error'
 };
 
-/** DESIGN §2, inbound: orchestrator subject → engine input type (= the envelope `type` expected there). */
+/** docs/architecture.md §2, inbound: orchestrator subject → engine input type (= the envelope `type` expected there). */
 export const DEFAULT_INBOUND_MAPPING: Readonly<Record<string, EngineInputType>> = {
   'orchestrator.service.started': 'service.lifecycle.started',
   'orchestrator.service.stopped': 'service.lifecycle.stopped',

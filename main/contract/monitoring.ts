@@ -12,7 +12,7 @@ import { AlertSeveritySchema } from './messages';
 export const ALERT_SEVERITIES = AlertSeveritySchema.options;
 export type AlertSeverity = z.infer<typeof AlertSeveritySchema>;
 
-/** The stable ids of the alert rules (DESIGN §5). */
+/** The stable ids of the alert rules (docs/architecture.md §5). */
 export const ALERT_RULE_IDS = [
   'nats.disconnected',
   'breaker.open',

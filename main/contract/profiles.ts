@@ -1,6 +1,6 @@
 /**
  * Connection profiles: named sets of servers, credentials and TLS files, kept in SQLite with their
- * secrets (token, password, inline nkey seed) encrypted at rest (DESIGN §7). Secrets go in through
+ * secrets (token, password, inline nkey seed) encrypted at rest (docs/architecture.md §7). Secrets go in through
  * `profiles.save` and never come back out: views say `hasPassword: true` instead.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Recordings (DESIGN §4): capture a subject filter live or from a stream range into SQLite, export
+ * Recordings (docs/architecture.md §4): capture a subject filter live or from a stream range into SQLite, export
  * to NDJSON / CSV, import NDJSON or CSV (checked line by line), replay into any connection.
  */
 import { z } from 'zod';

@@ -4,7 +4,7 @@
  */
 import type { ErrorShape } from './errors';
 
-/** The single ipcMain channel used for every call (DESIGN §1: no channel name written twice). */
+/** The single ipcMain channel used for every call (docs/architecture.md §1: no channel name written twice). */
 export const IPC_CALL_CHANNEL = 'synos:call';
 /** The channel main pushes event batches on (webContents.send). */
 export const IPC_EVENTS_CHANNEL = 'synos:events';

@@ -78,15 +78,15 @@ export interface Config {
   database: { synchronous: 'NORMAL' | 'FULL' };
   /** Serve /metrics on 127.0.0.1 on this port; null for off. */
   metricsPort: number | null;
-  /** Apply the Syn_OS streams and consumers on each new connection (DESIGN §2). */
+  /** Apply the Syn_OS streams and consumers on each new connection (docs/architecture.md §2). */
   provision: boolean;
   /** Replicas and dedupe window of the provisioned streams. */
   topology: { replicas: number; duplicateWindowMs: number };
   /** Alert rule values over the defaults (edits made in the app win), and how often rules run (null: default). */
   alerts: { rules: Partial<Record<AlertRuleId, Partial<RuleValues>>>; evaluateIntervalMs: number | null };
-  /** The consciousness engine's parameters (DESIGN §3): the defaults with the file's `engine` section merged on. */
+  /** The consciousness engine's parameters (docs/architecture.md §3): the defaults with the file's `engine` section merged on. */
   engine: EngineConfig;
-  /** The bridge's subject mapping, own messages and intervals (DESIGN §2), with the file's `bridge` section merged on. */
+  /** The bridge's subject mapping, own messages and intervals (docs/architecture.md §2), with the file's `bridge` section merged on. */
   bridge: BridgeSettings;
   /** How often JetStream and the metrics are sampled, with the file's `monitoring` section merged on. */
   monitoring: MonitoringSettings;

@@ -1,5 +1,5 @@
 /**
- * The renderer's Content-Security-Policy (DESIGN §7), in one place: the built index.html carries it
+ * The renderer's Content-Security-Policy (docs/architecture.md §7), in one place: the built index.html carries it
  * as a meta tag, the web server and the Electron session send it as a header too.
  */
 const DIRECTIVES = [

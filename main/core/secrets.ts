@@ -1,7 +1,7 @@
 /**
  * Secrets at rest (passwords, tokens, nkey seeds). The desktop passes an adapter over Electron's
  * safeStorage; headless runs use a key file readable only by the user (AES-256-GCM), with a
- * warning, as DESIGN §7 says.
+ * warning, as docs/architecture.md §7 says.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';

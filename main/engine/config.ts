@@ -1,5 +1,5 @@
 /**
- * Every number the consciousness engine uses (DESIGN §3), in one place. The engine reads only
+ * Every number the consciousness engine uses (docs/architecture.md §3), in one place. The engine reads only
  * this object, so an operator or a test can change a rule's parameters without touching code.
  */
 import { z } from 'zod';
@@ -100,7 +100,7 @@ export interface EngineConfig {
   };
 }
 
-/** The defaults of DESIGN §3. */
+/** The defaults of docs/architecture.md §3. */
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   attention: {
     halfLifeMs: 30_000,

@@ -1,5 +1,5 @@
 /**
- * The consciousness engine (DESIGN §3): attention, emotion, cognitive load, learning mode,
+ * The consciousness engine (docs/architecture.md §3): attention, emotion, cognitive load, learning mode,
  * working and long-term memory, problems and decisions from learned strategy weights.
  *
  * Pure and deterministic: `step(input, now)` and `tick(now)` return the events to emit; the

@@ -1,5 +1,5 @@
 /**
- * The alert rules of DESIGN §5: each has a stable id, a unit, default settings, and an evaluation
+ * The alert rules of docs/architecture.md §5: each has a stable id, a unit, default settings, and an evaluation
  * that turns one reading of {@link AlertInputs} into findings per target. A rule whose source is
  * absent returns null ("no data"): it neither fires nor resolves anything.
  */

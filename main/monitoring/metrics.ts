@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { ConnectionState } from '../contract';
-import type { BreakerReading, ConsumerReading, EngineReading, OutboxReading, StreamReading } from './inputs';
+import type { BreakerReading, ConsumerReading, EngineReading, OutboxReading, StreamReading } from './readings';
 
 /** Service name under which the core's MetricsRegistry is registered. */
 export const METRICS_SERVICE = 'metrics';

@@ -150,7 +150,7 @@ export class MessagingService {
             `message ${n} is ${payload.length} bytes; the server accepts at most ${maxPayload} (max_payload)`
           );
         }
-        // The envelope id doubles as Nats-Msg-Id so JetStream drops a re-publish (DESIGN §2).
+        // The envelope id doubles as Nats-Msg-Id so JetStream drops a re-publish (docs/architecture.md §2).
         const headers = buildHeaders(input.headers, fill, {
           ...(msgId ? { 'Nats-Msg-Id': msgId } : {}),
           ...(ttl ? { 'Nats-TTL': ttl } : {})

@@ -1,5 +1,5 @@
 /**
- * Declarative provisioning of the Syn_OS topology (DESIGN §2): compares the desired streams and
+ * Declarative provisioning of the Syn_OS topology (docs/architecture.md §2): compares the desired streams and
  * durable consumers of topology.ts with what the server has, field by field, and — unless asked
  * only to check — creates what is missing and updates what differs. Settings the server cannot
  * change in place (storage type, retention, a consumer's ack or deliver policy, or anything the

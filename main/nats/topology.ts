@@ -1,5 +1,5 @@
 /**
- * The desired JetStream topology of Syn_OS (DESIGN §2): five streams with the seed's limits and
+ * The desired JetStream topology of Syn_OS (docs/architecture.md §2): five streams with the seed's limits and
  * the durable consumers. Provisioning applies it; drift detection compares against it.
  * Debian's nats-server 2.9 has no multi-filter consumers, so each filter gets its own durable
  * (consciousness_bridge_service / _system / _user); that layout also works on newer servers.

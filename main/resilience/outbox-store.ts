@@ -1,5 +1,5 @@
 /**
- * The SQLite outbox (DESIGN §4). Every outbound message is written here first, then published,
+ * The SQLite outbox (docs/architecture.md §4). Every outbound message is written here first, then published,
  * then marked. Row id = envelope id = Nats-Msg-Id, so a re-publish after a crash is dropped by
  * JetStream inside the stream's duplicate window.
  *

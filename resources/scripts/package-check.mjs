@@ -60,7 +60,7 @@ const FUSE_NAMES = [
 ];
 /** Electron's own defaults, so the check proves electron-builder flipped what the config asks. */
 const ELECTRON_DEFAULT_FUSES = '10110001';
-/** What DESIGN §7 / issue 9 require of the packaged binary ('0' off, '1' on). */
+/** What docs/architecture.md §7 / issue 9 require of the packaged binary ('0' off, '1' on). */
 export const REQUIRED_FUSES = {
   RunAsNode: '0',
   EnableCookieEncryption: '1',

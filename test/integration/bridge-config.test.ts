@@ -141,7 +141,7 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       for (const r of memoryRecords) expect(r.subjects).toEqual(['consciousness.memory_update']);
       const decisionRecords = records.filter((r) => r.type === 'consciousness.decision_made');
       expect(decisionRecords.map((r) => r.subjects)).toEqual([['consciousness.decision_made', DECISION_SUBJECT]]);
-      // The other forwards keep the DESIGN §2 mapping.
+      // The other forwards keep the docs/architecture.md §2 mapping.
       const shifts = records.filter((r) => r.type === 'consciousness.attention_shift');
       expect(shifts.length).toBeGreaterThan(0);
       for (const r of shifts)

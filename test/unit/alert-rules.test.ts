@@ -55,7 +55,7 @@ function firing(id: AlertRuleId, inputs: AlertInputs, values?: Partial<RuleValue
 }
 
 describe('alert rules', () => {
-  it('define every rule id of the contract exactly once, with the DESIGN §5 defaults', () => {
+  it('define every rule id of the contract exactly once, with the docs/architecture.md §5 defaults', () => {
     expect(ALERT_RULES.map((r) => r.id).sort()).toEqual([...ALERT_RULE_IDS].sort());
     expect(ruleDefinition('nats.disconnected').defaults).toMatchObject({ threshold: 10, severity: 'ERROR' });
     expect(ruleDefinition('stream.usage').defaults).toMatchObject({

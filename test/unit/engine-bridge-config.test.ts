@@ -1,5 +1,5 @@
 /**
- * The `engine` and `bridge` sections of config.json: absent → the defaults of DESIGN §2/§3;
+ * The `engine` and `bridge` sections of config.json: absent → the defaults of docs/architecture.md §2/§3;
  * partial overrides merged onto them; every kind of bad value a CONFIG_INVALID error naming the
  * file and the field.
  */
@@ -11,7 +11,7 @@ import { defaultBridgeOptions } from '../../main/bridge/bridge';
 import { loadWithConfig as load, rejectedConfig as invalid } from '../harness/config-file';
 
 describe('engine section of config.json', () => {
-  it('absent: the engine gets the defaults of DESIGN §3', () => {
+  it('absent: the engine gets the defaults of docs/architecture.md §3', () => {
     const config = load({});
     expect(config.engine).toEqual(DEFAULT_ENGINE_CONFIG);
     expect(config.engine).not.toBe(DEFAULT_ENGINE_CONFIG);
@@ -103,7 +103,7 @@ describe('engine section of config.json', () => {
 });
 
 describe('bridge section of config.json', () => {
-  it('absent: DESIGN §2 mapping, heartbeat 10 s on health.control_center, summary 30 s on metrics.control_center', () => {
+  it('absent: docs/architecture.md §2 mapping, heartbeat 10 s on health.control_center, summary 30 s on metrics.control_center', () => {
     const config = load({});
     expect(config.bridge).toEqual(DEFAULT_BRIDGE_SETTINGS);
     expect(config.bridge.outboundMapping).toEqual(DEFAULT_OUTBOUND_MAPPING);

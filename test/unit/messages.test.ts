@@ -34,7 +34,7 @@ describe('message schemas and examples', () => {
     }
   });
 
-  it('maps every engine output to an orchestrator subject and every inbound subject to an engine input (DESIGN §2)', () => {
+  it('maps every engine output to an orchestrator subject and every inbound subject to an engine input (docs/architecture.md §2)', () => {
     expect(Object.keys(DEFAULT_OUTBOUND_MAPPING).sort()).toEqual([...ENGINE_OUTPUT_TYPES].sort());
     expect(DEFAULT_OUTBOUND_MAPPING['consciousness.decision_made']).toBe('orchestrator.consciousness.decision');
     expect(DEFAULT_INBOUND_MAPPING).toEqual({

@@ -11,7 +11,7 @@ import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
 import { consumerColumns } from './StreamDetail';
-import { useStreamList } from './Streams';
+import { useStreamList } from './stream-parts';
 
 /** Every consumer of every stream, re-read after each stream snapshot (live or cached). */
 function useAllConsumers() {

@@ -12,7 +12,7 @@ import { formatBytes, formatDuration, formatNumber, formatTime } from '../lib/fo
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, type PayloadView } from '../lib/payload';
 import { hrefOf, navigate } from '../lib/route';
-import { Usage } from './Streams';
+import { Usage } from './stream-parts';
 
 /** What a compare-and-set conflict means, in words; null for any other error. */
 export function conflictText(error: ErrorShape | null | undefined): string | null {

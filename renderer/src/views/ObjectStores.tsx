@@ -10,7 +10,7 @@ import { useAction, useClient, useConnection, useQuery } from '../client/context
 import { formatBytes, formatDuration, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hrefOf, navigate } from '../lib/route';
-import { Usage } from './Streams';
+import { Usage } from './stream-parts';
 
 function StoreTable() {
   const list = useQuery('objects.list', {}, { refreshMs: 30_000 });

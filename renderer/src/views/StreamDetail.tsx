@@ -15,7 +15,7 @@ import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, form
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, bytesToText, type PayloadView } from '../lib/payload';
 import { hrefOf } from '../lib/route';
-import { DriftCard, Usage } from './Streams';
+import { DriftCard, Usage } from './stream-parts';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
