@@ -316,8 +316,7 @@ export async function serverChecks(core: Core): Promise<CheckResult[]> {
     );
   }
 
-  // The engine's lease holder (which core runs the engine) is checked here once the lease exists:
-  // add its CheckResult to ENGINE_LEASE_CHECKS below; until then doctor prints no line for it.
+  // The engine's lease holder: which core runs the engine for this account (main/leadership).
   for (const check of ENGINE_LEASE_CHECKS) out.push(await check(core));
 
   out.push(...(await outboxCheck(core)));
@@ -345,8 +344,32 @@ export async function serverChecks(core: Core): Promise<CheckResult[]> {
 /** A check contributed by another area (the engine lease), run on the connected core. */
 export type CoreCheck = (core: Core) => Promise<CheckResult>;
 
-/** Where the engine lease holder check goes once the engine has a lease (empty until then). */
-export const ENGINE_LEASE_CHECKS: CoreCheck[] = [];
+/**
+ * The engine lease: a holder and when it took the lease pass; none is a warning (nobody consumes
+ * the inbound events or decides until a core runs); an unreadable lease bucket is a warning too.
+ */
+export async function engineLeaseCheck(core: Core): Promise<CheckResult> {
+  const fix =
+    'Start a core that runs the engine (synos-cc run or serve, or the desktop app) on a machine that reaches NATS.';
+  try {
+    const view = await core.api.invoke('engine.leadership', {});
+    if (view.error) return warn('engine-lease', `cannot read the engine lease: ${view.error}`, fix);
+    const standbys = view.instances.filter((i) => i.role !== 'active').length;
+    if (!view.leader) {
+      return warn('engine-lease', `no core holds the engine lease (${view.instances.length} instances announced)`, fix);
+    }
+    const l = view.leader;
+    return pass(
+      'engine-lease',
+      `held by ${l.host} (pid ${l.pid}, instance ${l.instance}) since ${l.since}, epoch ${l.epoch}; ${standbys} other instances`
+    );
+  } catch (error) {
+    return warn('engine-lease', `cannot read the engine lease: ${toErrorShape(error).message}`, fix);
+  }
+}
+
+/** Checks of the engine's leadership, run on the connected core. */
+export const ENGINE_LEASE_CHECKS: CoreCheck[] = [engineLeaseCheck];
 
 async function outboxCheck(core: Core): Promise<CheckResult[]> {
   try {

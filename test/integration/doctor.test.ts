@@ -4,13 +4,14 @@
  * and exit 1; an unreachable server fails the server check. Credentials are never printed.
  */
 import fs from 'node:fs';
+import { startRunCore, stopCore } from '../harness/engine-cores';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { buildPrivateCli, type PrivateCli } from '../harness/private-cli';
-import { tempDir } from '../harness/temp';
+import { tempDir, waitFor } from '../harness/temp';
 
 const PASSWORD = `doctor-pw-${process.pid}`;
 
@@ -62,17 +63,38 @@ describe('synos-cc doctor', () => {
       'dead-letters',
       'clock',
       'credentials',
-      'tls'
+      'tls',
+      'engine-lease'
     ]) {
       expect(ids, id).toContain(id);
     }
-    expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    // No core runs the engine yet: that is the one warning (nobody consumes or decides).
+    expect(report.checks.filter((c) => c.status !== 'pass').map((c) => [c.id, c.status])).toEqual([
+      ['engine-lease', 'warn']
+    ]);
     const byId = new Map(report.checks.map((c) => [c.id, c]));
     expect(byId.get('server')?.summary).toMatch(/nats-server \d+\.\d+\.\d+/);
     expect(byId.get('jetstream')?.summary).toMatch(/enabled: \d+ streams/);
     expect(byId.get('clock')?.summary).toMatch(/by \d+ ms/);
     expect(byId.get('credentials')?.summary).toBe('user ops with a password');
     expect(ok.stdout + ok.stderr).not.toContain(PASSWORD);
+    expect(report.checks.find((c) => c.id === 'engine-lease')?.summary).toMatch(/no core holds the engine lease/);
+
+    // A core that runs the engine: doctor names the holder.
+    const runner = await startRunCore([url], { ttlMs: 2000 });
+    try {
+      const held = await waitFor(
+        () => {
+          const r = cli.run(['--data', data, '--nats', url, 'doctor', '--json']);
+          const lease = (JSON.parse(r.stdout) as { checks: Check[] }).checks.find((c) => c.id === 'engine-lease');
+          return lease?.status === 'pass' ? lease : null;
+        },
+        { timeoutMs: 30_000, message: 'doctor to see the engine lease holder' }
+      );
+      expect(held.summary).toMatch(new RegExp(`pid ${runner.pid}\\b`));
+    } finally {
+      await stopCore(runner);
+    }
 
     // Drift: a stream limit changed behind the app's back; and the database made world-readable.
     const nc = await connect({ servers: server.url, user: 'ops', pass: PASSWORD });
