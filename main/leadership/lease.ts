@@ -332,12 +332,34 @@ export class EngineLease {
 
   // -------------------------------------------------------------------------------------------
 
+  /** The last failure logged, so a lasting cause (no JetStream, no permission) is one line, not two a second. */
+  private lastCycleError: string | null = null;
+  private cycleErrorsSince = 0;
+
+  private cycleFailed(error: unknown): void {
+    const key = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.cycleErrorsSince++;
+    if (key === this.lastCycleError) return;
+    this.lastCycleError = key;
+    this.options.logger.error('lease cycle failed (logged once until it changes or recovers)', { error });
+  }
+
+  private cycleRecovered(): void {
+    if (this.lastCycleError === null) return;
+    this.options.logger.info('lease cycle works again', { failedCycles: this.cycleErrorsSince });
+    this.lastCycleError = null;
+    this.cycleErrorsSince = 0;
+  }
+
   private schedule(delayMs: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.busy = this.cycle().catch((error) => this.options.logger.error('lease cycle failed', { error }));
+      this.busy = this.cycle().then(
+        () => this.cycleRecovered(),
+        (error: unknown) => this.cycleFailed(error)
+      );
       void this.busy.finally(() => {
         if (this.running && this.timer === null) this.schedule(this.nextDelay());
       });
