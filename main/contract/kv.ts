@@ -225,7 +225,9 @@ export const KvWatchBatchSchema = z.object({
   entries: z.array(KvEntrySchema),
   received: z.number().int(),
   /** Cumulative changes dropped because delivery could not keep up (the newest are kept). */
-  dropped: z.number().int()
+  dropped: z.number().int(),
+  /** Set on the last batch of a watch that ended without being stopped (the connection closed or changed). */
+  ended: z.object({ reason: z.string() }).optional()
 });
 export type KvWatchBatch = z.infer<typeof KvWatchBatchSchema>;
 

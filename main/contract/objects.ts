@@ -111,7 +111,9 @@ export const ObjectWatchBatchSchema = z.object({
   watchId: z.string(),
   entries: z.array(ObjectEntrySchema),
   received: z.number().int(),
-  dropped: z.number().int()
+  dropped: z.number().int(),
+  /** Set on the last batch of a watch that ended without being stopped (the connection closed or changed). */
+  ended: z.object({ reason: z.string() }).optional()
 });
 export type ObjectWatchBatch = z.infer<typeof ObjectWatchBatchSchema>;
 

@@ -23,6 +23,8 @@ export interface WatchBatch<T> {
   entries: T[];
   received: number;
   dropped: number;
+  /** On the last batch of a watch that ended by itself (not stopped): why. */
+  ended?: { reason: string };
 }
 
 export interface WatchInfo {
@@ -91,6 +93,21 @@ class Watch<T> {
     this.emit({ watchId: this.id, entries, received: this.received, dropped: this.dropped }, this.sessionId);
   }
 
+  /** Tells the client that this watch is over although nobody stopped it, and why. */
+  end(reason: string): void {
+    if (this.stopped) return;
+    this.flush();
+    this.stopped = true;
+    this.emit(
+      { watchId: this.id, entries: [], received: this.received, dropped: this.dropped, ended: { reason } },
+      this.sessionId
+    );
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -151,7 +168,14 @@ export class WatchService<T> {
     this.watches.set(watch.id, watch);
     watch.run((error) => {
       if (error) this.logger.warn('a watch ended', { bucket: watch.bucket, key: watch.key, error });
-      watch.flush();
+      // Ended by itself (its connection closed or was replaced, or the server ended it): the client
+      // hears so instead of showing "watching" over a watch that delivers nothing any more.
+      if (!watch.isStopped)
+        watch.end(
+          error
+            ? `the server ended it (${error instanceof Error ? error.message : String(error)})`
+            : 'the connection to NATS closed or changed'
+        );
       this.watches.delete(watch.id);
     });
     if (options.signal) {

@@ -212,6 +212,24 @@ describe('key-value buckets on a real server', () => {
     off();
   });
 
+  it('tells the watcher when its watch ends by itself (the connection closed), and the last batch says why', async () => {
+    const batches: KvWatchBatch[] = [];
+    const off = core.api.subscribe('kv.watch', (b) => batches.push(b));
+    try {
+      const w = await core.api.invoke('kv.watch.start', { bucket: 'CFG', key: 'gone.*' });
+      await core.api.invoke('connection.disconnect', {});
+      const last = await waitFor(() => batches.find((b) => b.watchId === w.id && b.ended), {
+        message: 'the ended batch'
+      });
+      expect(last.ended!.reason).toMatch(/connection to NATS closed or changed|server ended it/);
+      // It is gone: stopping it now finds nothing.
+      expect(await core.api.invoke('kv.watch.stop', { id: w.id })).toEqual({ stopped: false });
+    } finally {
+      off();
+      await core.api.invoke('connection.connect', {});
+    }
+  });
+
   it('answers the bucket list from the cache while the server is down, marked cached', async () => {
     await core.api.invoke('kv.list', {});
     await server.stop();

@@ -3,6 +3,7 @@
  * put|create|update|del|purge|history|watch`), plus `keys` for a paged key listing. Every command
  * has --json; destructive ones ask y/N or take --force.
  */
+import { ContractError } from '../../contract';
 import { Option, type Command } from 'commander';
 import type { KvBucket, KvEntry, KvWatchBatch } from '../../contract';
 import type { Core } from '../../core/create-core';
@@ -159,7 +160,12 @@ async function watch(core: Core, bucket: string, key: string | undefined, opts: 
   let dropped = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  let endedReason: string | null = null;
   const print = (batch: KvWatchBatch): void => {
+    if (batch.ended) {
+      endedReason = batch.ended.reason;
+      finish();
+    }
     if (batch.dropped > dropped) {
       process.stderr.write(`warning: ${batch.dropped - dropped} changes dropped (the output could not keep up)\n`);
       dropped = batch.dropped;
@@ -191,6 +197,7 @@ async function watch(core: Core, bucket: string, key: string | undefined, opts: 
     process.stderr.write(`Watching ${bucket} > ${key ?? '>'} (current values first)\n`);
     for (const batch of early.splice(0)) if (batch.watchId === id) print(batch);
     await Promise.race([finished, untilSignal()]);
+    if (endedReason !== null) throw new ContractError('UNAVAILABLE', `the watch ended: ${endedReason}`);
     await core.api.invoke('kv.watch.stop', { id: w.id });
   } finally {
     off();

@@ -4,6 +4,7 @@
  * on stderr and a digest check; --json everywhere.
  */
 import path from 'node:path';
+import { ContractError } from '../../contract';
 import { Option, type Command } from 'commander';
 import type { ObjectBucket, ObjectEntry, ObjectWatchBatch } from '../../contract';
 import type { Core } from '../../core/create-core';
@@ -124,7 +125,12 @@ async function watch(core: Core, bucket: string, opts: { json?: boolean; count?:
   let printed = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  let endedReason: string | null = null;
   const print = (batch: ObjectWatchBatch): void => {
+    if (batch.ended) {
+      endedReason = batch.ended.reason;
+      finish();
+    }
     for (const o of batch.entries) {
       if (opts.count !== undefined && printed >= opts.count) return;
       if (opts.json) process.stdout.write(JSON.stringify(o) + '\n');
@@ -146,6 +152,7 @@ async function watch(core: Core, bucket: string, opts: { json?: boolean; count?:
     process.stderr.write(`Watching object store ${bucket}\n`);
     for (const batch of early.splice(0)) if (batch.watchId === id) print(batch);
     await Promise.race([finished, untilSignal()]);
+    if (endedReason !== null) throw new ContractError('UNAVAILABLE', `the watch ended: ${endedReason}`);
     await core.api.invoke('objects.watch.stop', { id: w.id });
   } finally {
     off();

@@ -635,6 +635,11 @@ function Watch({ bucket }: { bucket: string }) {
       setDropped(mine[mine.length - 1]!.dropped);
       // The newest 200 stay on screen: a busy bucket cannot grow the page without bound.
       setEvents((prev) => [...mine.flatMap((b) => b.entries).reverse(), ...prev].slice(0, 200));
+      const ended = mine.find((b) => b.ended)?.ended;
+      if (ended) {
+        setError({ code: 'UNAVAILABLE', message: `The watch ended: ${ended.reason}. Press Watch to start it again.` });
+        setWatchId(null);
+      }
     });
     return () => {
       off();
