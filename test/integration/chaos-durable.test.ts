@@ -209,6 +209,10 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
     server = await startNatsServer();
     const dataDir = tempDir();
     const logFile = path.join(dataDir, 'core.log');
+    // Every service input must yield a decision: lift the engine's limit of open problems (1,000 by
+    // default; above it an input yields a PROBLEM_LIMIT error instead). With the engine lease the
+    // same engine state carries over every restart, so one engine holds them all.
+    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ engine: { problems: { maxOpen: 100_000 } } }));
     const run = randomUUID().slice(0, 8);
     const all = inputs(run, 1500);
 
