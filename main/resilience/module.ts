@@ -3,6 +3,7 @@
  * registers the outbox as the core's OutboundPublisher (service PUBLISHER_SERVICE) and as the
  * services `outbox`, `resilience` and `replay`, and serves the outbox / DLQ / breaker procedures.
  */
+import { isDiskFullError } from '../contract';
 import { randomUUID } from 'node:crypto';
 import type { OutboxEntryPayload, OutboxStatsPayload } from '../contract';
 import type { ModuleFactory } from '../core/module';
@@ -132,7 +133,16 @@ export const durabilityModule: ModuleFactory = (ctx) => {
         })
       );
       // A database opened read-only (full disk) is only read: nothing is claimed or delivered.
-      if (!ctx.databaseReadOnly) replay.start();
+      if (!ctx.databaseReadOnly) {
+        try {
+          replay.start();
+        } catch (error) {
+          // The disk filled up after the database was opened: this process only reads (the
+          // outbox, alerts) and a core with room delivers the rows later.
+          if (!isDiskFullError(error)) throw error;
+          ctx.logger.warn('the disk is full: this process does not deliver the outbox', { error });
+        }
+      }
       timer = setInterval(tick, 500);
       timer.unref();
     },
