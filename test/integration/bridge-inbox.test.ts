@@ -98,8 +98,12 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
       await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.duplicates === 1, {
         message: 'the second copy recognised as a duplicate'
       });
-      const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
-      expect(info.num_ack_pending).toBe(0);
+      // The ack goes out after the commit on the core's own connection: the server sees it a moment later.
+      await waitFor(
+        async () =>
+          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service')).num_ack_pending === 0,
+        { message: 'the duplicate acknowledged' }
+      );
       const decisions = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
         (d) => d.envelope.data.target === 'dup-svc'
       );
