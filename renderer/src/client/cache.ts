@@ -121,6 +121,8 @@ export function syncCacheWithPushes(
     // Consumers are sampled with the streams: a new stream snapshot means their lists changed too.
     invalidateOnPush(queryClient, client, 'streams.snapshot', ['consumers.list'], 2000),
     invalidateOnPush(queryClient, client, 'alerts.transition', ['alerts.list']),
+    // Each sample of the servers is also a new point of their history.
+    invalidateOnPush(queryClient, client, 'servers.sample', ['servers.series'], 5000),
     invalidateOnPush(queryClient, client, 'engine.event', ['engine.problems', 'engine.events'], 1000),
     invalidateOnPush(queryClient, client, 'security.event', ['security.events']),
     invalidateOnPush(queryClient, client, 'bridge.invalidMessage', ['bridge.invalidMessages'], 1000),
