@@ -22,11 +22,9 @@ export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBr
 
   const activate = async (): Promise<void> => {
     const mine = ++term;
-    const restore = ctx.services.get('engine.sharedState') as
-      { restoreInto?: (b: ConsciousnessBridge) => Promise<void> } | undefined;
-    if (restore?.restoreInto) {
+    if (shared) {
       try {
-        await restore.restoreInto(bridge);
+        await shared.restoreInto(bridge);
       } catch (error) {
         logger.error('cannot load the shared engine state; continuing from this core’s own copy', { error });
       }
