@@ -30,8 +30,8 @@ import {
 } from '../contract/bench';
 import type { NatsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
-import { buildConnectOptions } from '../nats/connection';
-import { toNatsContractError } from '../nats/errors';
+import { buildConnectOptions } from '../nats/connection/connection';
+import { toNatsContractError } from '../nats/connection/errors';
 import { groupStats, latencySummary, mergeSamples, aggregateRate, type ClientMeasurement } from './results';
 import { isProcessAlive } from '../core/process';
 

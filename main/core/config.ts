@@ -19,7 +19,7 @@ import type { LogFormat, LogLevel } from './logger';
 import { registerSecret } from './redact';
 import { parseJsonQuietly } from './key-files';
 import { CONFIG_FILE, defaultDataDir } from './paths';
-import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology';
+import { DEFAULT_DUPLICATE_WINDOW_MS } from '../nats/topology/topology';
 import {
   EngineConfigFileSchema,
   engineConfigIssues,

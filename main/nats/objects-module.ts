@@ -15,11 +15,11 @@ import {
 } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { issueTicket } from '../core/transfer-tickets';
-import { BucketSnapshotStore } from './bucket-snapshots';
-import { WatchService } from './bucket-watch';
+import { BucketSnapshotStore } from './buckets/bucket-snapshots';
+import { WatchService } from './buckets/bucket-watch';
 import { liveOrCached } from './kv-module';
-import { getToFile, putFile, suggestedFileName, TransferProgress } from './object-files';
-import { ObjectInspector, objError, toObjectEntry } from './objects';
+import { getToFile, putFile, suggestedFileName, TransferProgress } from './buckets/object-files';
+import { ObjectInspector, objError, toObjectEntry } from './buckets/objects';
 
 /** The desktop registers its native file dialogs under this name in `ctx.services`. */
 export const FILE_DIALOGS_SERVICE = 'file-dialogs';

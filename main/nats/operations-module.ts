@@ -15,15 +15,15 @@ import {
 } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
-import { MessageBrowser } from './browser';
-import { toNatsContractError } from './errors';
-import { featureTable } from './features';
-import { StreamInspector, type StreamRecord } from './inspector';
-import { describeReport, provision, type ProvisionOptions } from './provisioning';
-import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './sampler';
-import { SnapshotStore } from './snapshots';
+import { MessageBrowser } from './messages/browser';
+import { toNatsContractError } from './connection/errors';
+import { featureTable } from './connection/features';
+import { StreamInspector, type StreamRecord } from './inspection/inspector';
+import { describeReport, provision, type ProvisionOptions } from './topology/provisioning';
+import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './inspection/sampler';
+import { SnapshotStore } from './inspection/snapshots';
 
-export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './sampler';
+export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './inspection/sampler';
 
 /** Name of the provisioning service in `ctx.services`. */
 export const PROVISIONING_SERVICE = 'provisioning';

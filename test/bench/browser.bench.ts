@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { MessageBrowser, type BrowseOptions } from '../../main/nats/browser';
+import { MessageBrowser, type BrowseOptions } from '../../main/nats/messages/browser';
 import { startNatsServer } from '../harness/nats-server';
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 1_000_000);

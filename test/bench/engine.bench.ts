@@ -17,7 +17,7 @@ import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../ma
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { MODULES } from '../../main/core/modules';
 import { ConsciousnessEngine } from '../../main/engine/engine';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';

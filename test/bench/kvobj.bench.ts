@@ -19,9 +19,9 @@ import { Readable } from 'node:stream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { KvInspector } from '../../main/nats/kv';
-import { getToFile, putFile } from '../../main/nats/object-files';
-import { ObjectInspector } from '../../main/nats/objects';
+import { KvInspector } from '../../main/nats/buckets/kv';
+import { getToFile, putFile } from '../../main/nats/buckets/object-files';
+import { ObjectInspector } from '../../main/nats/buckets/objects';
 import { startNatsServer } from '../harness/nats-server';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);

@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { versionAtLeast } from '../../main/nats/features';
+import { versionAtLeast } from '../../main/nats/connection/features';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
 import { natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../main/nats/embedded';
+import { freePort } from '../../main/nats/embedded/embedded';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
 import { dirWithConfig } from '../harness/config-file';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../main/nats/embedded';
+import { freePort } from '../../main/nats/embedded/embedded';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

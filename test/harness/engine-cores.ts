@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { freePort } from '../../main/nats/embedded';
+import { freePort } from '../../main/nats/embedded/embedded';
 import { CLI, assertCliBuilt, runCliSync } from './cli';
 import { tempDir } from './temp';
 

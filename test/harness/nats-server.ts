@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { findOnPath, freePort } from '../../main/nats/embedded';
+import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
 
 export const NATS_SERVER_MISSING =
   'nats-server is not installed, and these tests need a real one. Install it with: sudo apt-get install -y nats-server (Debian/Ubuntu) or brew install nats-server (macOS).';

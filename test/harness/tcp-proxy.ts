@@ -4,7 +4,7 @@
  * network or a load balancer dropping connections would.
  */
 import net from 'node:net';
-import { freePort } from '../../main/nats/embedded';
+import { freePort } from '../../main/nats/embedded/embedded';
 
 export interface TcpProxy {
   readonly url: string;

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
 import { connect, NoRespondersError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AsyncJetStreamPublisher } from '../../main/nats/async-publisher';
+import { AsyncJetStreamPublisher } from '../../main/nats/messages/async-publisher';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 
 let server: NatsServerHandle;

@@ -16,7 +16,7 @@ import { BENCH_STREAM_PREFIX, streamDescription } from '../../main/bench/runner'
 import type { Core } from '../../main/core/create-core';
 import { systemModule } from '../../main/core/system-module';
 import { connectionModule } from '../../main/nats/module';
-import { desiredStreams } from '../../main/nats/topology';
+import { desiredStreams } from '../../main/nats/topology/topology';
 import { CLI, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateEnvelope, type MessageType } from '../../main/contract/messages';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';

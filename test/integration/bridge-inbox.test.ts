@@ -14,7 +14,7 @@ import { inputDigest } from '../../main/bridge/inbox';
 import { derivedMessageId } from '../../main/core/message-id';
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';

@@ -13,7 +13,7 @@ import { validateEnvelope, type MessageType } from '../../main/contract/messages
 import { events as contractEvents } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../main/core/logger';
-import { ConnectionManager } from '../../main/nats/connection';
-import { freePort } from '../../main/nats/embedded';
+import { ConnectionManager } from '../../main/nats/connection/connection';
+import { freePort } from '../../main/nats/embedded/embedded';
 import { tempDir } from '../harness/temp';
 import { natsServerBinary } from '../harness/nats-server';
 

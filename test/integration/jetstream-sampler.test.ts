@@ -21,7 +21,7 @@ import {
   type MonitoringOptions
 } from '../../main/monitoring/module';
 import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from '../../main/nats/operations-module';
-import type { JetStreamSample } from '../../main/nats/sampler';
+import type { JetStreamSample } from '../../main/nats/inspection/sampler';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';

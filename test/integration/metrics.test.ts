@@ -18,7 +18,7 @@ import {
   monitoringModule,
   type Monitoring
 } from '../../main/monitoring/module';
-import { findOnPath, freePort } from '../../main/nats/embedded';
+import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
 import { CLI, assertCliBuilt, runCliSync, startServe } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

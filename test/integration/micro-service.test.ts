@@ -17,7 +17,7 @@ import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
 import { buildAsyncApi, jsonSchemaOf } from '../../main/integration/asyncapi';
 import { MICRO_SERVICE_GROUP, MICRO_SERVICE_NAME } from '../../main/integration/micro-service';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';

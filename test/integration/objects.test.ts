@@ -8,8 +8,8 @@ import { ContractError, type ObjectProgress, type ObjectWatchBatch } from '../..
 import type { Core } from '../../main/core/create-core';
 import { systemModule } from '../../main/core/system-module';
 import { connectionModule } from '../../main/nats/module';
-import { getToFile, putFile } from '../../main/nats/object-files';
-import { ObjectInspector } from '../../main/nats/objects';
+import { getToFile, putFile } from '../../main/nats/buckets/object-files';
+import { ObjectInspector } from '../../main/nats/buckets/objects';
 import { objectsModule } from '../../main/nats/objects-module';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

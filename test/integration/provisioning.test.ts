@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionModule } from '../../main/nats/module';
 import { operationsModule, type ProvisioningService } from '../../main/nats/operations-module';
 import { systemModule } from '../../main/core/system-module';
-import { desiredConsumers, desiredStreams } from '../../main/nats/topology';
+import { desiredConsumers, desiredStreams } from '../../main/nats/topology/topology';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

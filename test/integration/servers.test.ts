@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../main/nats/embedded';
+import { freePort } from '../../main/nats/embedded/embedded';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

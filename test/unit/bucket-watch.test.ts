@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../main/core/logger';
-import { WatchService, type WatchBatch } from '../../main/nats/bucket-watch';
+import { WatchService, type WatchBatch } from '../../main/nats/buckets/bucket-watch';
 
 /** A source that yields `n` numbers at once, then waits until stopped (as a watch iterator does). */
 function burst(n: number): { iterator: AsyncIterable<number>; stop(): void; stopped: () => boolean } {

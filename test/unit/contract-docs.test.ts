@@ -20,7 +20,7 @@ import {
   jsonSchemaText,
   messageSchemaOf
 } from '../../main/integration/asyncapi';
-import { desiredStreams } from '../../main/nats/topology';
+import { desiredStreams } from '../../main/nats/topology/topology';
 import { MICRO_ENDPOINTS } from '../../main/integration/endpoints';
 
 const DOCS = path.resolve(__dirname, '../../docs');

@@ -6,7 +6,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../main/core/logger';
-import { JetStreamSampler, type JetStreamSample } from '../../main/nats/sampler';
+import { JetStreamSampler, type JetStreamSample } from '../../main/nats/inspection/sampler';
 
 const NC = {} as NatsConnection;
 

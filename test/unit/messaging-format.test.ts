@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDurationOption, parseHeaders } from '../../main/cli/commands/messaging';
 import { UsageError } from '../../main/cli/io';
 import { PublishInputSchema, SubscribeSubjectSchema } from '../../main/contract';
-import { renderTemplate } from '../../main/nats/messaging';
-import { contextToConnection } from '../../main/nats/natscli-contexts';
-import { previewPayload } from '../../main/nats/payload';
+import { renderTemplate } from '../../main/nats/messages/messaging';
+import { contextToConnection } from '../../main/nats/connection/natscli-contexts';
+import { previewPayload } from '../../main/nats/messages/payload';
 
 describe('renderTemplate', () => {
   const now = new Date('2026-01-02T03:04:05.678Z');

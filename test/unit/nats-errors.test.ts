@@ -1,6 +1,6 @@
 import { AuthorizationError } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { classifyNatsError } from '../../main/nats/errors';
+import { classifyNatsError } from '../../main/nats/connection/errors';
 
 describe('classifyNatsError', () => {
   it('tells auth, TLS and unreachable apart', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { suggestedFileName } from '../../main/nats/object-files';
-import { digestBytes } from '../../main/nats/objects';
+import { suggestedFileName } from '../../main/nats/buckets/object-files';
+import { digestBytes } from '../../main/nats/buckets/objects';
 
 describe('suggestedFileName (the desktop save dialog and the web download name)', () => {
   it('keeps the last path segment of an object name', () => {

@@ -14,8 +14,8 @@ import { redact, registerSecret } from '../../main/core/redact';
 import { chooseSecretProtection } from '../../main/core/secrets';
 import { parseJsonQuietly, readKeyFile } from '../../main/core/key-files';
 import { ensurePrivateDir, modeOf, writePrivateFileAtomic } from '../../main/core/file-modes';
-import { classifyNatsError } from '../../main/nats/errors';
-import { withUrlCredentials } from '../../main/nats/connection';
+import { classifyNatsError } from '../../main/nats/connection/errors';
+import { withUrlCredentials } from '../../main/nats/connection/connection';
 import { dirWithConfig } from '../harness/config-file';
 import { tempDir } from '../harness/temp';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
-import { parseServerDuration, serverHeaderNotes } from '../../main/nats/browser';
+import { parseServerDuration, serverHeaderNotes } from '../../main/nats/messages/browser';
 import {
   featureTable,
   parseServerVersion,
@@ -9,7 +9,7 @@ import {
   unsupportedMessage,
   userMetadata,
   versionAtLeast
-} from '../../main/nats/features';
+} from '../../main/nats/connection/features';
 
 describe('server features by version and JetStream API level', () => {
   it('reads the versions nats-server and Debian packages report', () => {

@@ -6,8 +6,8 @@
  * The operations module owns it and registers it as {@link JETSTREAM_SAMPLER_SERVICE}.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ContractError, type ConsumerSummary, type StreamSummary } from '../contract';
-import type { Logger } from '../core/logger';
+import { ContractError, type ConsumerSummary, type StreamSummary } from '../../contract';
+import type { Logger } from '../../core/logger';
 
 /** Name of the sampler service in `ctx.services`. */
 export const JETSTREAM_SAMPLER_SERVICE = 'jetstream-sampler';

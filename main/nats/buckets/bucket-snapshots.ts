@@ -3,7 +3,7 @@
  * (and of one object store's objects) is kept with its time, and answers while NATS is
  * unreachable, marked cached. A few snapshots are kept per kind and scope, none older than 30 days.
  */
-import type { Database, Migration } from '../store/database';
+import type { Database, Migration } from '../../store/database';
 
 /** Ids 0800–0849 belong to the key-value / object store area. */
 export const BUCKET_SNAPSHOT_MIGRATIONS: readonly Migration[] = [

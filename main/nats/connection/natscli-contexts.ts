@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseJsonQuietly, readKeyFile } from '../core/key-files';
-import { ContractError, ProfileInputSchema, type ProfileAuthInput, type ProfileTls } from '../contract';
-import type { ConfigOverrides } from '../core/config';
+import { parseJsonQuietly, readKeyFile } from '../../core/key-files';
+import { ContractError, ProfileInputSchema, type ProfileAuthInput, type ProfileTls } from '../../contract';
+import type { ConfigOverrides } from '../../core/config';
 
 /** The fields of a natscli context file this app understands (natscli writes empty strings for unset ones). */
 const NatsContextFileSchema = z

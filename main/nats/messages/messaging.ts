@@ -19,15 +19,15 @@ import {
   type RequestInputSchema,
   type PublishResult,
   type RequestResult
-} from '../contract';
-import { validateEnvelope } from '../contract/messages';
+} from '../../contract';
+import { validateEnvelope } from '../../contract/messages';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { requireFeature } from './features';
-import { toJetStreamError } from './inspector';
-import type { ConnectionManager } from './connection';
-import { toNatsContractError } from './errors';
+import { requireFeature } from '../connection/features';
+import { toJetStreamError } from '../inspection/inspector';
+import type { ConnectionManager } from '../connection/connection';
+import { toNatsContractError } from '../connection/errors';
 import { headersOf, previewPayload } from './payload';
-import { newMessageId } from '../core/message-id';
+import { newMessageId } from '../../core/message-id';
 
 export type ParsedPublishInput = z.output<typeof PublishInputSchema>;
 export type ParsedRequestInput = z.output<typeof RequestInputSchema>;

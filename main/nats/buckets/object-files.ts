@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ContractError, type ObjectEntry, type ObjectProgress } from '../contract';
+import { ContractError, type ObjectEntry, type ObjectProgress } from '../../contract';
 import type { ObjectInspector, Progress } from './objects';
 
 /**

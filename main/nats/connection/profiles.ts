@@ -13,11 +13,11 @@ import {
   type ProfileAuthView,
   type ProfileTestResult,
   type ProfileView
-} from '../contract';
+} from '../../contract';
 import type { z } from 'zod';
-import type { SecretStore } from '../core/secrets';
-import { registerSecret } from '../core/redact';
-import type { Database } from '../store/database';
+import type { SecretStore } from '../../core/secrets';
+import { registerSecret } from '../../core/redact';
+import type { Database } from '../../store/database';
 import { buildConnectOptions, toServerInfo, type ConnectTarget } from './connection';
 import { classifyNatsError } from './errors';
 

@@ -5,7 +5,7 @@
  * ("consumer pause needs nats-server ≥ 2.11; connected to 2.9.10") instead of whatever the older
  * server answers to an unknown field (often nothing: 2.9 silently drops fields it does not know).
  */
-import { ContractError } from '../contract';
+import { ContractError } from '../../contract';
 
 export interface ServerFeature {
   /** What the operator asked for, as it reads in the message. */

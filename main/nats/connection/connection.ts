@@ -18,12 +18,12 @@ import {
   type ConnectionState,
   type ConnectionStatus,
   type ServerInfo
-} from '../contract';
-import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../core/config';
-import type { Logger } from '../core/logger';
-import { registerSecret } from '../core/redact';
-import { readKeyFile } from '../core/key-files';
-import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from './embedded';
+} from '../../contract';
+import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../../core/config';
+import type { Logger } from '../../core/logger';
+import { registerSecret } from '../../core/redact';
+import { readKeyFile } from '../../core/key-files';
+import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from '../embedded/embedded';
 import { classifyNatsError } from './errors';
 
 export interface ConnectionManagerOptions {

@@ -3,7 +3,7 @@
  * base64 otherwise, cut at a byte limit on a character boundary.
  */
 import type { MsgHdrs } from '@nats-io/transport-node';
-import type { PayloadPreview } from '../contract';
+import type { PayloadPreview } from '../../contract';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

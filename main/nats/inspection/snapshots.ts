@@ -5,9 +5,9 @@
  * disconnected the same procedures answer from here, marked as cached. Retention is bounded by
  * count and by age so the database never grows without limit.
  */
-import type { ConsumerSummary, SeriesPoint } from '../contract';
-import type { Database } from '../store/database';
-import type { Migration } from '../store/database';
+import type { ConsumerSummary, SeriesPoint } from '../../contract';
+import type { Database } from '../../store/database';
+import type { Migration } from '../../store/database';
 import type { AccountRecord, StreamRecord } from './inspector';
 
 /** Schema of the snapshot cache (ids 0150–0199 belong to this area). */

@@ -43,8 +43,8 @@ import {
   type NatsConnection,
   type Subscription
 } from '@nats-io/transport-node';
-import { ContractError, type BrowsedMessage, type BrowsePage } from '../contract';
-import { toJetStreamError } from './inspector';
+import { ContractError, type BrowsedMessage, type BrowsePage } from '../../contract';
+import { toJetStreamError } from '../inspection/inspector';
 
 /** Default payload bytes included per message in a page. */
 export const LIST_PAYLOAD_BYTES = 8 * 1024;

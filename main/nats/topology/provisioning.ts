@@ -21,9 +21,9 @@ import {
   type StreamInfo
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ContractError } from '../contract';
-import { supports, userMetadata, type ServerCapabilities } from './features';
-import type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../contract/streams';
+import { ContractError } from '../../contract';
+import { supports, userMetadata, type ServerCapabilities } from '../connection/features';
+import type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../../contract/streams';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
   desiredConsumers,
@@ -33,7 +33,7 @@ import {
   type TopologyOptions
 } from './topology';
 
-export type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../contract/streams';
+export type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../../contract/streams';
 
 export interface ProvisionOptions extends TopologyOptions {
   /** Compare only; change nothing (drift detection). */

@@ -1,4 +1,4 @@
-import type { Migration } from '../store/database';
+import type { Migration } from '../../store/database';
 
 /** The profile tables (nats range 0100–0149). */
 export const PROFILE_MIGRATIONS: readonly Migration[] = [

@@ -5,8 +5,8 @@
  * and counted, so memory stays bounded whatever the write rate.
  */
 import { randomUUID } from 'node:crypto';
-import { ContractError } from '../contract';
-import type { Logger } from '../core/logger';
+import { ContractError } from '../../contract';
+import type { Logger } from '../../core/logger';
 
 export const WATCH_FLUSH_MS = 50;
 export const MAX_WATCHES = 100;

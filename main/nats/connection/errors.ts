@@ -3,7 +3,7 @@
  * tell wrong credentials from an unreachable server from a TLS failure, with a next step.
  */
 import { AuthorizationError, ProtocolError, UserAuthenticationExpiredError } from '@nats-io/transport-node';
-import { ContractError, redactUrls, type ErrorShape } from '../contract';
+import { ContractError, redactUrls, type ErrorShape } from '../../contract';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
