@@ -31,12 +31,22 @@ const AREAS = [
   'leadership'
 ];
 const HOSTS = ['api', 'transport', 'cli', 'desktop'];
-/** @param {string[]} rooms @param {string} why */
-function notFrom(rooms, why) {
+/**
+ * The areas of main/nats (docs/architecture.md §1): each folder's index.ts is its public face, so
+ * code outside a folder imports `nats/<area>`, never a file inside it.
+ */
+const NATS_AREAS = ['connection', 'embedded', 'topology', 'inspection', 'messages', 'buckets'];
+const natsIndexOnly = (/** @type {boolean} */ insideNats) => ({
+  regex: insideNats ? `^\\.\\.?/(${NATS_AREAS.join('|')})/` : `(^|/)nats/(${NATS_AREAS.join('|')})/`,
+  message: 'Import a main/nats area through its index (nats/<area>), not a file inside it (docs/architecture.md §1)'
+});
+/** @param {string[]} rooms @param {string} why @param {boolean} [insideNats] */
+function notFrom(rooms, why, insideNats = false) {
   return {
     paths: electronBan.paths,
     patterns: [
       ...electronBan.patterns,
+      natsIndexOnly(insideNats),
       ...rooms.map((room) => ({
         regex: `^(\\.\\./)+${room}(/|$)`,
         message: `${why} (docs/architecture.md §1)`
@@ -46,7 +56,7 @@ function notFrom(rooms, why) {
 }
 const except = (/** @type {string[]} */ rooms, /** @type {string[]} */ allowed) =>
   rooms.filter((room) => !allowed.includes(room));
-/** @type {Array<{ files: string[], ignores?: string[], forbid: string[], why: string }>} */
+/** @type {Array<{ files: string[], ignores?: string[], forbid: string[], why: string, insideNats?: boolean }>} */
 const LAYERS = [
   {
     // The composition (create-core, modules, the config that gathers each area's settings) is
@@ -77,7 +87,8 @@ const LAYERS = [
   {
     files: ['main/nats/**/*.ts'],
     forbid: except([...AREAS, ...HOSTS], ['nats', 'monitoring']),
-    why: 'nats/ sits below the areas that use it'
+    why: 'nats/ sits below the areas that use it',
+    insideNats: true
   },
   {
     files: ['main/resilience/**/*.ts'],
@@ -132,14 +143,26 @@ export default tseslint.config(
       'no-restricted-imports': ['error', electronBan]
     }
   },
-  ...LAYERS.map(({ files, ignores, forbid, why }) => ({
+  {
+    // Every room of main/ (the zones below repeat this for theirs) reaches main/nats through its areas' indexes.
+    files: ['main/**/*.ts'],
+    // core/config.ts reads one constant from nats/topology/topology.ts itself: the area's index also
+    // carries the provisioner, whose connection types come from core/config (an import circle).
+    ignores: ['main/core/config.ts'],
+    rules: { 'no-restricted-imports': ['error', notFrom([], '')] }
+  },
+  ...LAYERS.map(({ files, ignores, forbid, why, insideNats }) => ({
     files,
     ...(ignores ? { ignores } : {}),
-    rules: { 'no-restricted-imports': ['error', notFrom(forbid, why)] }
+    rules: { 'no-restricted-imports': ['error', notFrom(forbid, why, insideNats)] }
   })),
   {
     // The desktop shell is the one place that talks to Electron.
-    files: ['main/index.ts', 'main/desktop/**/*.ts', 'preload/**/*.ts', 'test/e2e/desktop*.ts'],
+    files: ['main/index.ts', 'main/desktop/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [natsIndexOnly(false)] }] }
+  },
+  {
+    files: ['preload/**/*.ts', 'test/e2e/desktop*.ts'],
     rules: { 'no-restricted-imports': 'off' }
   },
   {

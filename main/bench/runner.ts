@@ -30,8 +30,7 @@ import {
 } from '../contract/bench';
 import type { NatsConfig } from '../core/config';
 import type { Logger } from '../core/logger';
-import { buildConnectOptions } from '../nats/connection/connection';
-import { toNatsContractError } from '../nats/connection/errors';
+import { buildConnectOptions, toNatsContractError } from '../nats/connection';
 import { groupStats, latencySummary, mergeSamples, aggregateRate, type ClientMeasurement } from './results';
 import { isProcessAlive } from '../core/process';
 

@@ -49,7 +49,7 @@ import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
-import { desiredStreams } from '../nats/topology/topology';
+import { desiredStreams } from '../nats/topology';
 import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
 import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 import { EventBus, type BusInput, type BusOutput } from './event-bus';

@@ -5,7 +5,7 @@
  */
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import type { ConnectionManager } from '../nats/connection/connection';
+import type { ConnectionManager } from '../nats/connection';
 import type { OutboundMessage, OutboundPublisher, PublishReceipt } from '../core/outbound';
 
 export interface DirectPublisherOptions {

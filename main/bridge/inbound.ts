@@ -10,7 +10,7 @@ import {
   type EngineInputType,
   type EnvelopeValidation
 } from '../contract/messages';
-import { BRIDGE_FILTERS, bridgeDurableName } from '../nats/topology/topology';
+import { BRIDGE_FILTERS, bridgeDurableName } from '../nats/topology';
 import { DEFAULT_BRIDGE_SETTINGS, subjectMatchesFilter } from './settings';
 
 /** orchestrator: the inbound mapping decides the one type a subject carries; security: any security.* type. */

@@ -7,7 +7,7 @@ import { loadConfig, readSecretFile, type ConfigOverrides, type RunMode } from '
 import { UsageError } from './io';
 import { createLogger, type LogLevel } from '../core/logger';
 import type { ConnectionStatus } from '../contract';
-import { contextOverrides } from '../nats/connection/natscli-contexts';
+import { contextOverrides } from '../nats/connection';
 import { ContractError } from '../contract';
 
 /** The global flags, as commander hands them over. */

@@ -13,8 +13,7 @@ import type { Config } from '../core/config';
 import type { Core } from '../core/create-core';
 import { formatMode, modeOf } from '../core/file-modes';
 import { CONFIG_FILE, DATABASE_FILE } from '../core/paths';
-import { describeReport } from '../nats/topology/provisioning';
-import { desiredConsumers } from '../nats/topology/topology';
+import { describeReport, desiredConsumers } from '../nats/topology';
 import { freeBytes } from '../store/database';
 import { formatBytes } from './io';
 

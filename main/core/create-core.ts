@@ -14,7 +14,7 @@ import {
   type PayloadOf
 } from '../contract';
 import { createRouter, type CallContext, type CallOutcome, type Handlers } from '../api/router';
-import { ConnectionManager } from '../nats/connection/connection';
+import { ConnectionManager } from '../nats/connection';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { diskFullError, openDatabase } from '../store/database';
 import { MIN_FREE_BYTES, probeDatabaseWrite } from '../store/write-probe';

@@ -6,7 +6,7 @@
 import type { Notice } from '../contract';
 import type { Handlers } from '../api/router';
 import type { Database } from '../store/database';
-import type { ConnectionManager } from '../nats/connection/connection';
+import type { ConnectionManager } from '../nats/connection';
 import type { FileChooser, Notifier } from './adapters';
 import type { FileGrants } from './file-grants';
 import type { Config } from './config';

@@ -21,7 +21,7 @@ import {
 import { APP_VERSION } from '../core/version';
 import { DEFAULT_INBOUND_CONSUMERS, inboundConsumerFor } from '../bridge/inbound';
 import { DEFAULT_BRIDGE_SETTINGS, subjectMatchesFilter, type BridgeSettings } from '../bridge/settings';
-import { desiredStreams } from '../nats/topology/topology';
+import { desiredStreams } from '../nats/topology';
 import { MICRO_ENDPOINTS, MICRO_SERVICE_NAME, endpointSubject } from './endpoints';
 
 export const NATS_MSG_ID_HEADER = 'Nats-Msg-Id';

@@ -9,7 +9,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { ContractError, type LeadershipView } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
-import { classifyNatsError } from '../nats/connection/errors';
+import { classifyNatsError } from '../nats/connection';
 import { BRIDGE_LEADERSHIP_LINK_SERVICE, LEADERSHIP_SERVICE } from '../bridge/leadership-gate';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { linkBridgeToLeadership } from './bridge-link';

@@ -4,7 +4,7 @@
  * JetStream snapshots) reads as null — "no data" — so a rule never fires on missing data.
  */
 import type { CoreContext } from '../core/module';
-import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerService } from '../nats/inspection/sampler';
+import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerService } from '../nats/inspection';
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
 import type { MetricsRegistry } from './metrics';

@@ -6,9 +6,9 @@ import { Kvm, KvWatchInclude, type KvWatchEntry, type KvWatchOptions } from '@na
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type KvBucket, type KvBucketInfo, type KvBucketList, type KvEntry } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
-import { BucketSnapshotStore } from './buckets/bucket-snapshots';
-import { WatchService } from './buckets/bucket-watch';
-import { KvInspector, kvError, toEntry } from './buckets/kv';
+import { BucketSnapshotStore } from './buckets';
+import { WatchService } from './buckets';
+import { KvInspector, kvError, toEntry } from './buckets';
 
 /** Errors after which the cache answers instead (the connection is gone or going). */
 const OFFLINE_CODES = new Set(['NOT_CONNECTED', 'NATS_UNREACHABLE', 'TIMEOUT', 'TRANSPORT_CLOSED']);

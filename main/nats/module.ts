@@ -1,9 +1,9 @@
 import { DEFAULT_NATS_URL } from '../core/config';
 import type { ModuleFactory } from '../core/module';
-import { MessagingService } from './messages/messaging';
-import { importNatsContexts, natsConfigDir } from './connection/natscli-contexts';
-import { ProfileStore, testConnection } from './connection/profiles';
-import { TailService } from './messages/tail';
+import { MessagingService } from './messages';
+import { importNatsContexts, natsConfigDir } from './connection';
+import { ProfileStore, testConnection } from './connection';
+import { TailService } from './messages';
 
 /** Service names other modules may look up. */
 export const PROFILES_SERVICE = 'profiles';

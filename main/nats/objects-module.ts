@@ -15,11 +15,11 @@ import {
 } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { issueTicket } from '../core/transfer-tickets';
-import { BucketSnapshotStore } from './buckets/bucket-snapshots';
-import { WatchService } from './buckets/bucket-watch';
+import { BucketSnapshotStore } from './buckets';
+import { WatchService } from './buckets';
 import { liveOrCached } from './kv-module';
-import { getToFile, putFile, suggestedFileName, TransferProgress } from './buckets/object-files';
-import { ObjectInspector, objError, toObjectEntry } from './buckets/objects';
+import { getToFile, putFile, suggestedFileName, TransferProgress } from './buckets';
+import { ObjectInspector, objError, toObjectEntry } from './buckets';
 
 /** The desktop registers its native file dialogs under this name in `ctx.services`. */
 export const FILE_DIALOGS_SERVICE = 'file-dialogs';

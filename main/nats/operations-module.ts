@@ -15,15 +15,15 @@ import {
 } from '../contract';
 import type { CoreContext, ModuleFactory } from '../core/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
-import { MessageBrowser } from './messages/browser';
-import { toNatsContractError } from './connection/errors';
-import { featureTable } from './connection/features';
-import { StreamInspector, type StreamRecord } from './inspection/inspector';
-import { describeReport, provision, type ProvisionOptions } from './topology/provisioning';
-import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './inspection/sampler';
-import { SnapshotStore } from './inspection/snapshots';
+import { MessageBrowser } from './messages';
+import { toNatsContractError } from './connection';
+import { featureTable } from './connection';
+import { StreamInspector, type StreamRecord } from './inspection';
+import { describeReport, provision, type ProvisionOptions } from './topology';
+import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './inspection';
+import { SnapshotStore } from './inspection';
 
-export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './inspection/sampler';
+export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './inspection';
 
 /** Name of the provisioning service in `ctx.services`. */
 export const PROVISIONING_SERVICE = 'provisioning';

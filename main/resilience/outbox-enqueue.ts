@@ -6,7 +6,7 @@
 import { ContractError, isDiskFullError } from '../contract';
 import { validateEnvelope } from '../contract/messages';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
-import { renderTemplate } from '../nats/messages/messaging';
+import { renderTemplate } from '../nats/messages';
 import type { OutboxStore } from './outbox-store';
 import { checkOutboundMessage } from './outbox-publisher';
 import { newMessageId } from '../core/message-id';

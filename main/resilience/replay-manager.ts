@@ -12,8 +12,8 @@
 import { NoRespondersError, type NatsConnection } from '@nats-io/transport-node';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Logger } from '../core/logger';
-import { AsyncJetStreamPublisher, type PubAckInfo } from '../nats/messages/async-publisher';
-import type { ConnectionManager } from '../nats/connection/connection';
+import { AsyncJetStreamPublisher, type PubAckInfo } from '../nats/messages';
+import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
 import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
 

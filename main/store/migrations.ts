@@ -6,16 +6,16 @@
  */
 import type { Migration } from './database';
 import { RECORDING_MIGRATIONS } from '../recordings/migrations';
-import { SNAPSHOT_MIGRATIONS } from '../nats/inspection/snapshots';
+import { SNAPSHOT_MIGRATIONS } from '../nats/inspection';
 import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { MONITORING_MIGRATIONS } from '../monitoring/migrations';
-import { PROFILE_MIGRATIONS } from '../nats/connection/profile-migrations';
+import { PROFILE_MIGRATIONS } from '../nats/connection';
 import { ENGINE_MIGRATIONS } from '../engine/store';
 import { BRIDGE_MIGRATIONS } from '../bridge/store';
 import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
 import { WRITE_PROBE_MIGRATIONS } from './write-probe';
-import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/buckets/bucket-snapshots';
+import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/buckets';
 
 const foundation: Migration[] = [
   {

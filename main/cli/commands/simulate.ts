@@ -17,7 +17,7 @@ import {
   type MessageData,
   type MessageType
 } from '../../contract/messages';
-import { provision } from '../../nats/topology/provisioning';
+import { provision } from '../../nats/topology';
 import {
   connectOrThrow,
   globalsOf,

@@ -14,7 +14,7 @@ import {
   type StreamSummary
 } from '../../contract';
 import type { Core } from '../../core/create-core';
-import { formatDuration, describeReport } from '../../nats/topology/provisioning';
+import { formatDuration, describeReport } from '../../nats/topology';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
 import { UsageError, formatBytes, plural, printJson, printTable } from '../io';
 

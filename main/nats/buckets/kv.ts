@@ -27,8 +27,8 @@ import {
 import { Kvm, type KV, type KvEntry as NatsKvEntry } from '@nats-io/kv';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type KvBucket, type KvEntry, type KvKeyEntry, type KvKeysPage } from '../../contract';
-import { detectFormat } from '../messages/browser';
-import { toNatsContractError } from '../connection/errors';
+import { detectFormat } from '../messages';
+import { toNatsContractError } from '../connection';
 
 export const KV_STREAM_PREFIX = 'KV_';
 /** Idle key pagers (and their consumers) are dropped after this long. */

@@ -26,8 +26,8 @@ import {
 import { Objm, type ObjectInfo, type ObjectStore } from '@nats-io/obj';
 import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type ObjectBucket, type ObjectEntry } from '../../contract';
-import { toNatsContractError } from '../connection/errors';
-import { headersOf } from '../messages/payload';
+import { toNatsContractError } from '../connection';
+import { headersOf } from '../messages';
 
 export const OBJ_STREAM_PREFIX = 'OBJ_';
 /** Chunks asked for per fetch when reading an object (128 KiB chunks: ~8 MiB in flight at most). */

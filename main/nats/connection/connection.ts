@@ -23,7 +23,7 @@ import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../../core/confi
 import type { Logger } from '../../core/logger';
 import { registerSecret } from '../../core/redact';
 import { readKeyFile } from '../../core/key-files';
-import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from '../embedded/embedded';
+import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from '../embedded';
 import { classifyNatsError } from './errors';
 
 export interface ConnectionManagerOptions {

@@ -11,8 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type ConsumerSummary, type StreamCluster, type StreamSummary } from '../../contract';
-import { classifyNatsError } from '../connection/errors';
-import { requireFeature, supports, userMetadata, type ServerCapabilities } from '../connection/features';
+import { classifyNatsError, requireFeature, supports, userMetadata, type ServerCapabilities } from '../connection';
 
 const NS_PER_MS = 1_000_000;
 const ZERO_TIME = /^0001-01-01/;

@@ -44,7 +44,7 @@ import {
   type Subscription
 } from '@nats-io/transport-node';
 import { ContractError, type BrowsedMessage, type BrowsePage } from '../../contract';
-import { toJetStreamError } from '../inspection/inspector';
+import { toJetStreamError } from '../inspection';
 
 /** Default payload bytes included per message in a page. */
 export const LIST_PAYLOAD_BYTES = 8 * 1024;

@@ -22,10 +22,8 @@ import {
 } from '../../contract';
 import { validateEnvelope } from '../../contract/messages';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { requireFeature } from '../connection/features';
-import { toJetStreamError } from '../inspection/inspector';
-import type { ConnectionManager } from '../connection/connection';
-import { toNatsContractError } from '../connection/errors';
+import { requireFeature, type ConnectionManager, toNatsContractError } from '../connection';
+import { toJetStreamError } from '../inspection';
 import { headersOf, previewPayload } from './payload';
 import { newMessageId } from '../../core/message-id';
 

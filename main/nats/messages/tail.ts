@@ -8,8 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ContractError, type TailBatch, type TailInfo, type TailMessage } from '../../contract';
 import type { Logger } from '../../core/logger';
-import type { ConnectionManager } from '../connection/connection';
-import { toNatsContractError } from '../connection/errors';
+import { type ConnectionManager, toNatsContractError } from '../connection';
 import { headersOf, previewPayload } from './payload';
 
 /** How often a running tail delivers (the transports coalesce at ~20/s too). */

@@ -22,7 +22,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError } from '../../contract';
-import { supports, userMetadata, type ServerCapabilities } from '../connection/features';
+import { supports, userMetadata, type ServerCapabilities } from '../connection';
 import type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../../contract/streams';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
