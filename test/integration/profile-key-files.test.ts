@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, type KeyKind } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
 import { createLogger } from '../../main/core/logger';
+import { createDialogFileChooser, type DialogApi } from '../../main/desktop/file-dialog';
 import type { ProfileStore } from '../../main/nats/profiles';
 import { runCliSync, startServe, type ServeHandle } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -406,6 +407,99 @@ describe('profile key files are read when picked, stored sealed, never by path',
     await core.start();
     await core.stop();
     expect(lines.slice(before).some((l) => l.includes('profile key file'))).toBe(false);
+  });
+
+  it('desktop: the file chosen in the native dialog is read at once; cancel is cancelled; no dialog is UNAVAILABLE', async () => {
+    const keysDir = tempDir('synos-keys-desk-');
+    const creds = path.join(keysDir, 'desk.creds');
+    fs.copyFileSync(op.credsFile, creds);
+    let answer: string[] | null = [creds];
+    const asked: unknown[] = [];
+    const dialog: DialogApi = {
+      showOpenDialog: (o) => {
+        asked.push(o);
+        return Promise.resolve({ canceled: answer === null, filePaths: answer ?? [] });
+      },
+      showSaveDialog: () => Promise.resolve({ canceled: true })
+    };
+    const core = createTestCore({
+      adapters: { fileChooser: createDialogFileChooser(dialog, { defaultDir: () => keysDir }) }
+    });
+    await core.start();
+    try {
+      const chosen = await core.api.invoke('profiles.pickKeyFile', { kind: 'creds' });
+      expect(chosen).toMatchObject({
+        cancelled: false,
+        key: { kind: 'creds', fileName: 'desk.creds', sha256: sha256(creds) }
+      });
+      expect(asked[0]).toMatchObject({ title: 'Choose the NATS credentials file' });
+      fs.rmSync(creds);
+      const saved = await core.api.invoke('profiles.save', {
+        name: 'desk',
+        servers: [opServer.url],
+        auth: { kind: 'creds', creds: chosen.key!.pick }
+      });
+      expect(await core.api.invoke('profiles.test', { id: saved.id })).toMatchObject({ ok: true });
+      answer = null;
+      expect(await core.api.invoke('profiles.pickKeyFile', { kind: 'ca' })).toEqual({ cancelled: true, key: null });
+    } finally {
+      await core.stop();
+    }
+    const headless = createTestCore();
+    await headless.start();
+    try {
+      const refused = await headless.api.invoke('profiles.pickKeyFile', { kind: 'creds' }).then(
+        () => null,
+        (e: unknown) => e as ContractError
+      );
+      expect(refused?.code).toBe('UNAVAILABLE');
+    } finally {
+      await headless.stop();
+    }
+  });
+
+  it('mutual TLS with picked CA, client certificate and key keeps working after the files are gone', async () => {
+    const tlsDir = tempDir('synos-keys-mtls-');
+    const tlsFiles = makeTlsFiles(tlsDir);
+    const mtls = await startNatsServer({
+      jetstream: false,
+      config: `tls { cert_file: "${tlsFiles.certFile}", key_file: "${tlsFiles.keyFile}", ca_file: "${tlsFiles.caFile}", verify: true }\n`
+    });
+    const core = createTestCore();
+    await core.start();
+    try {
+      const copies = tempDir('synos-keys-mtls-copies-');
+      const copy = (file: string): string => {
+        const to = path.join(copies, path.basename(file));
+        fs.copyFileSync(file, to);
+        return to;
+      };
+      const saved = await core.api.invoke('profiles.save', {
+        name: 'mtls',
+        servers: [mtls.url],
+        auth: { kind: 'none' },
+        tls: {
+          ca: pick(core, 'ca', copy(tlsFiles.caFile)),
+          cert: pick(core, 'cert', copy(tlsFiles.clientCertFile)),
+          key: pick(core, 'key', copy(tlsFiles.clientKeyFile))
+        }
+      });
+      expect(saved.tls).toMatchObject({
+        ca: { state: 'stored', fileName: 'ca.pem' },
+        cert: { state: 'stored', fileName: 'client.pem' },
+        key: { state: 'stored', fileName: 'client.key', sha256: sha256(tlsFiles.clientKeyFile) }
+      });
+      fs.rmSync(copies, { recursive: true });
+      const result = await core.api.invoke('profiles.test', { id: saved.id });
+      expect(result, result.error?.message).toMatchObject({ ok: true });
+      const keyText = fs.readFileSync(tlsFiles.clientKeyFile, 'utf8');
+      const keyLine = keyText.split('\n').find((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)) ?? 'none';
+      expect(JSON.stringify(await core.api.invoke('profiles.list', {}))).not.toContain(keyLine);
+      expect(plainColumns(path.join(core.context.config.dataDir, 'synos.db'))).not.toContain(keyLine);
+    } finally {
+      await core.stop();
+      await mtls.stop();
+    }
   });
 
   it('keeps a stored key file on an update that leaves it out, and removes TLS files the update drops', async () => {
