@@ -502,6 +502,31 @@ describe('profile key files are read when picked, stored sealed, never by path',
     }
   });
 
+  it('doctor fails when the active profile has a key file missing, and says how to pick it again', async () => {
+    const dataDir = tempDir();
+    const core = createTestCore({ dataDir });
+    await core.start();
+    await core.stop();
+    const db = new BetterSqlite3(path.join(dataDir, 'synos.db'));
+    db.prepare(
+      `INSERT INTO nats_profiles (id, name, servers, auth_kind, auth_file, source, created_at, updated_at)
+       VALUES ('p-lost', 'lost', ?, 'creds', ?, 'manual', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`
+    ).run(JSON.stringify([opServer.url]), path.join(dataDir, 'nowhere.creds'));
+    db.prepare(
+      "INSERT INTO settings (key, value, updated_at) VALUES ('nats.activeProfileId', 'p-lost', '2026-01-01T00:00:00.000Z')"
+    ).run();
+    db.close();
+    const r = runCliSync(['--data', dataDir, '--nats', opServer.url, 'doctor', '--json']);
+    const report = JSON.parse(r.stdout) as {
+      checks: Array<{ id: string; status: string; summary: string; fix: string }>;
+    };
+    const check = report.checks.find((c) => c.id === 'profile-key-files');
+    expect(check, r.stdout).toMatchObject({ status: 'fail' });
+    expect(check?.summary).toMatch(/active profile "lost": creds file nowhere\.creds missing — pick again/);
+    expect(check?.fix).toMatch(/Replace…/);
+    expect(r.code).not.toBe(0);
+  });
+
   it('keeps a stored key file on an update that leaves it out, and removes TLS files the update drops', async () => {
     const tlsFiles = makeTlsFiles(tempDir('synos-keys-tls2-'));
     const core = createTestCore();
