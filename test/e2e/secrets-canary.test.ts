@@ -217,6 +217,19 @@ describe('secrets canary: no credential leaks through any path', () => {
     await expect.poll(() => page.locator('body').innerText()).toMatch(/canary\.nk/);
     await page.getByRole('button', { name: 'Edit profile canary-key' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Replace Seed file' }).count()).toBe(1);
+    // Replace… in the browser: the file is uploaded once to a one-time ticket, then saved as a pick.
+    const form = page.getByRole('form', { name: 'Edit profile canary-key' });
+    const again = path.join(tempDir(), 'canary-again.nk');
+    fs.writeFileSync(again, `${KEY_CANARY.seed}\n`, { mode: 0o600 });
+    await form.getByLabel('Seed file file').setInputFiles(again);
+    await expect.poll(() => form.getByTestId('key-seed').innerText()).toMatch(/canary-again\.nk.*picked now/s);
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await expect
+      .poll(() => page.getByTestId('profile-key-file').allInnerTexts())
+      .toContainEqual(expect.stringMatching(/canary-again\.nk/));
+    fs.rmSync(again);
+    await page.getByRole('button', { name: 'Test profile canary-key' }).click();
+    await expect.poll(() => page.getByTestId('profile-test-ok').count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => page.getByTestId('settings-secret-storage').innerText()).toMatch(/secret\.key/);
     const pageText = await page.locator('body').innerText();
     const pageHtml = await page.content();
