@@ -562,6 +562,14 @@ describe('profile key files are read when picked, stored sealed, never by path',
       expect(keepMissing?.code).toBe('INVALID_INPUT');
       expect(keepMissing?.message).toMatch(/no stored TLS CA file to keep: pick the file/);
       expect(await core.api.invoke('profiles.test', { id: first.id })).toMatchObject({ ok: true });
+      // Deleting the profile deletes its stored key files.
+      await core.api.invoke('profiles.delete', { id: first.id });
+      const db = new BetterSqlite3(path.join(core.context.config.dataDir, 'synos.db'), { readonly: true });
+      try {
+        expect(db.prepare('SELECT COUNT(*) AS n FROM nats_profile_keys').get()).toEqual({ n: 0 });
+      } finally {
+        db.close();
+      }
     } finally {
       await core.stop();
     }
