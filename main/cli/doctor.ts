@@ -397,3 +397,36 @@ async function outboxCheck(core: Core): Promise<CheckResult[]> {
     return [fail('outbox', `cannot read the outbox: ${toErrorShape(error).message}`, 'See the database check above.')];
   }
 }
+
+/**
+ * The key files of the active profile: stored (name and fingerprint, the files are not read) or
+ * missing — a profile saved with paths by an older version whose file could not be imported.
+ */
+export async function profileKeyChecks(core: Core): Promise<CheckResult[]> {
+  const { profiles, activeProfileId } = await core.api.invoke('profiles.list', {});
+  const active = profiles.find((p) => p.id === activeProfileId);
+  if (!active) return [];
+  const auth =
+    active.auth.kind === 'creds' ? active.auth.creds : active.auth.kind === 'nkey' ? active.auth.seedKey : null;
+  const files = [auth, active.tls?.ca, active.tls?.cert, active.tls?.key].filter((k): k is NonNullable<typeof k> =>
+    Boolean(k)
+  );
+  if (files.length === 0) return [];
+  const missing = files.filter((f) => f.state === 'missing');
+  if (missing.length > 0) {
+    return [
+      {
+        id: 'profile-key-files',
+        status: 'fail',
+        summary: `active profile "${active.name}": ${missing.map((f) => `${f.kind} file ${f.fileName}`).join(', ')} missing — pick again`,
+        fix: `Settings → Connection profiles → Edit "${active.name}" → Replace…; or synos-cc --nats URL --creds FILE profiles add "${active.name}" --replace (--nkey, --tls-ca, --tls-cert, --tls-key for the others)`
+      }
+    ];
+  }
+  return [
+    pass(
+      'profile-key-files',
+      `active profile "${active.name}": ${files.map((f) => `${f.kind} ${f.fileName} (sha256 ${f.sha256?.slice(0, 16) ?? '?'}…)`).join(', ')}; stored sealed, the files are not read`
+    )
+  ];
+}

@@ -1,32 +1,81 @@
 /**
- * Connection profiles: named sets of servers, credentials and TLS files, kept in SQLite with their
- * secrets (token, password, inline nkey seed) encrypted at rest (docs/architecture.md §7). Secrets go in through
- * `profiles.save` and never come back out: views say `hasPassword: true` instead.
+ * Connection profiles: named sets of servers, credentials and TLS key files, kept in SQLite with their
+ * secrets (token, password, nkey seed, the content of picked key files) encrypted at rest
+ * (docs/architecture.md §7). Secrets go in through `profiles.save` and never come back out: views
+ * say `hasPassword: true`, and show a key file's name, size, SHA-256 and when it was picked.
  */
 import { z } from 'zod';
 import { procedure } from './define';
 import { ErrorShapeSchema, IsoTime, NatsUrlSchema } from './schemas';
 import { ServerInfoSchema } from './system';
 
-const FilePath = z.string().trim().min(1).max(4096);
 const Secret = z.string().min(1).max(65_536);
 
-/** Files for TLS. A CA alone verifies the server; cert + key add client authentication. */
+/**
+ * The kinds of key file a profile holds: a NATS .creds file (user JWT + seed), an nkey seed file,
+ * and the TLS CA, client certificate and client key (PEM).
+ */
+export const KeyKindSchema = z.enum(['creds', 'seed', 'ca', 'cert', 'key']);
+export type KeyKind = z.infer<typeof KeyKindSchema>;
+
+/**
+ * A key file the user has just picked (desktop dialog, web upload, a path on the command line),
+ * read once then and held by the core until the profile is saved: an opaque id, never a path.
+ */
+export const KeyPickIdSchema = z
+  .string()
+  .regex(/^kp_[A-Za-z0-9_-]{16,64}$/, 'a picked key file (from profiles.pickKeyFile or a key upload), not a path');
+
+/** A slot of a profile being saved: a newly picked file, or `keep` the one stored. */
+export const KeyRefSchema = z.union([z.literal('keep'), KeyPickIdSchema]);
+
+/** What is shown of a stored key file: its metadata, never its content. */
+export const KeyFileViewSchema = z.object({
+  kind: KeyKindSchema,
+  /** `missing`: a path saved by an older version could not be read when it was imported; pick it again. */
+  state: z.enum(['stored', 'missing']),
+  /** The picked file's base name (no folder). */
+  fileName: z.string(),
+  bytes: z.number().int().nullable(),
+  /** SHA-256 of the content, hex: compare it with `sha256sum FILE`. */
+  sha256: z.string().nullable(),
+  pickedAt: IsoTime.nullable(),
+  /** Why it is missing and what to do; null when stored. */
+  note: z.string().nullable()
+});
+export type KeyFileView = z.infer<typeof KeyFileViewSchema>;
+
+/** A picked (not yet saved) key file: its id for profiles.save / profiles.test and its metadata. */
+export const KeyPickSchema = z.object({
+  pick: z.string(),
+  kind: KeyKindSchema,
+  fileName: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  pickedAt: IsoTime
+});
+export type KeyPick = z.infer<typeof KeyPickSchema>;
+
+/**
+ * TLS key files: a CA alone verifies the server; cert + key add client authentication. A slot left
+ * out has no file (a stored one is removed); `keep` keeps the stored one.
+ */
 export const ProfileTlsSchema = z
   .object({
-    caFile: FilePath.optional(),
-    certFile: FilePath.optional(),
-    keyFile: FilePath.optional()
+    ca: KeyRefSchema.optional(),
+    cert: KeyRefSchema.optional(),
+    key: KeyRefSchema.optional()
   })
   .strict()
-  .refine((tls) => Boolean(tls.certFile) === Boolean(tls.keyFile), {
-    message: 'a client certificate needs its key and the key its certificate (give both certFile and keyFile)'
+  .refine((tls) => Boolean(tls.cert) === Boolean(tls.key), {
+    message: 'a client certificate needs its key and the key its certificate (give both cert and key)'
   });
 export type ProfileTls = z.infer<typeof ProfileTlsSchema>;
 
 /**
- * How a profile authenticates, as the operator enters it. On an update a secret left out keeps
- * the stored one (the UI never has it to send back).
+ * How a profile authenticates, as the operator enters it. On an update a secret or key file left
+ * out keeps the stored one (the UI never has it to send back). Key files come as picks, never as
+ * paths: no procedure reads a file named by the renderer or a socket.
  */
 export const ProfileAuthInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
@@ -35,8 +84,8 @@ export const ProfileAuthInputSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('nkey'),
-      /** Path of a seed file (SU…), read at connect time. */
-      seedFile: FilePath.optional(),
+      /** A picked seed file (SU…); left out with no seed, the stored one is kept. */
+      seedKey: KeyRefSchema.optional(),
       /** The seed itself, stored encrypted, for operators who paste it. */
       seed: z
         .string()
@@ -45,18 +94,19 @@ export const ProfileAuthInputSchema = z.discriminatedUnion('kind', [
         .optional()
     })
     .strict()
-    .refine((a) => !(a.seedFile && a.seed), { message: 'give either seedFile or seed, not both' }),
-  z.object({ kind: z.literal('creds'), credsFile: FilePath }).strict()
+    .refine((a) => !(a.seedKey && a.seed), { message: 'give either seedKey or seed, not both' }),
+  /** A picked .creds file; left out, the stored one is kept. */
+  z.object({ kind: z.literal('creds'), creds: KeyRefSchema.optional() }).strict()
 ]);
 export type ProfileAuthInput = z.infer<typeof ProfileAuthInputSchema>;
 
-/** How a profile authenticates, as the UI sees it: secrets only as presence flags. */
+/** How a profile authenticates, as the UI sees it: secrets only as presence flags, key files as metadata. */
 export const ProfileAuthViewSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
   z.object({ kind: z.literal('token'), hasToken: z.boolean() }),
   z.object({ kind: z.literal('user'), user: z.string(), hasPassword: z.boolean() }),
-  z.object({ kind: z.literal('nkey'), seedFile: z.string().nullable(), hasSeed: z.boolean() }),
-  z.object({ kind: z.literal('creds'), credsFile: z.string() })
+  z.object({ kind: z.literal('nkey'), seedKey: KeyFileViewSchema.nullable(), hasSeed: z.boolean() }),
+  z.object({ kind: z.literal('creds'), creds: KeyFileViewSchema.nullable() })
 ]);
 export type ProfileAuthView = z.infer<typeof ProfileAuthViewSchema>;
 
@@ -91,7 +141,7 @@ export const ProfileViewSchema = z.object({
   servers: z.array(z.string()),
   auth: ProfileAuthViewSchema,
   tls: z
-    .object({ caFile: z.string().nullable(), certFile: z.string().nullable(), keyFile: z.string().nullable() })
+    .object({ ca: KeyFileViewSchema.nullable(), cert: KeyFileViewSchema.nullable(), key: KeyFileViewSchema.nullable() })
     .nullable(),
   /** Where it came from: entered here, or imported from a natscli context of this name. */
   source: ProfileSourceSchema,
@@ -162,6 +212,16 @@ export const profilesProcedures = {
     ProfileTestResultSchema,
     'Try to connect with a profile (own short-lived connection, bounded by timeoutMs)'
   ),
+  'profiles.pickKeyFile': procedure(
+    z.object({ kind: KeyKindSchema }).strict(),
+    z.object({ cancelled: z.boolean(), key: KeyPickSchema.nullable() }),
+    'Desktop: choose a key file with the native dialog; it is read and checked now and held until profiles.save. UNAVAILABLE in web mode and the CLI'
+  ),
+  'profiles.keyUpload': procedure(
+    z.object({ kind: KeyKindSchema }).strict(),
+    z.object({ path: z.string(), expiresAt: IsoTime }),
+    'Web mode: a one-time path to PUT a key file to (?name=FILE); it answers {key} with the pick for profiles.save'
+  ),
   'profiles.importContexts': procedure(
     z
       .object({
@@ -176,6 +236,6 @@ export const profilesProcedures = {
       contexts: z.array(ImportedContextSchema),
       activeProfileId: z.string().nullable()
     }),
-    'Import natscli contexts as profiles (same name: updated)'
+    'Import natscli contexts as profiles (same name: updated); the creds, nkey and TLS files they name are read now into the secret store'
   )
 } as const;

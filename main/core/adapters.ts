@@ -17,9 +17,12 @@ export interface Notifier {
 
 /** What the user is asked for in a file dialog. */
 export interface FileChoiceRequest {
-  purpose: 'import' | 'export';
+  /** import/export: a recording file; key: a profile's key file (creds, seed, TLS), read at once. */
+  purpose: 'import' | 'export' | 'key';
   format?: 'ndjson' | 'csv';
   suggestedName?: string;
+  /** For purpose key: which kind of key file. */
+  keyKind?: 'creds' | 'seed' | 'ca' | 'cert' | 'key';
 }
 
 /**

@@ -10,8 +10,17 @@ import { ContractError } from '../contract';
 
 export const KEY_FILE_MAX_BYTES = 1024 * 1024;
 
+/** Why a key file was refused, for code that reacts to it (details.reason of the error). */
+export type KeyFileRefusal = 'missing' | 'unreadable' | 'not-regular' | 'too-large' | 'wrong-kind';
+
 /** Why a file cannot be read, in words: no errno text that could carry more than the code. */
-function reasonOf(error: unknown): string {
+function explain(error: unknown): { text: string; refusal: KeyFileRefusal } {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = wordsOf(error);
+  return { text, refusal: code === 'ENOENT' ? 'missing' : code === 'EISDIR' ? 'not-regular' : 'unreadable' };
+}
+
+function wordsOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
@@ -29,23 +38,29 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * The bytes of a regular file up to maxBytes; CONFIG_INVALID naming `what` and the file otherwise.
+ * The bytes of a regular file up to maxBytes; CONFIG_INVALID (FILE_TOO_LARGE over the cap) naming
+ * `what` and the file otherwise, with details.reason saying why.
  * Opened with O_NONBLOCK so that a FIFO put in its place cannot hang the process.
  */
 export function readKeyFile(file: string, what: string, maxBytes = KEY_FILE_MAX_BYTES): Buffer {
-  const fail = (reason: string): never => {
-    throw new ContractError('CONFIG_INVALID', `cannot use ${what} ${file}: ${reason}`, { file });
+  const fail = (reason: string, refusal: KeyFileRefusal): never => {
+    throw new ContractError(
+      refusal === 'too-large' ? 'FILE_TOO_LARGE' : 'CONFIG_INVALID',
+      `cannot use ${what} ${file}: ${reason}`,
+      { file, reason: refusal }
+    );
   };
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0));
   } catch (error) {
-    return fail(reasonOf(error));
+    const { text, refusal } = explain(error);
+    return fail(text, refusal);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) return fail('not a regular file');
-    if (st.size > maxBytes) return fail(`larger than ${Math.round(maxBytes / 1024)} KiB`);
+    if (!st.isFile()) return fail('not a regular file', 'not-regular');
+    if (st.size > maxBytes) return fail(`larger than ${Math.round(maxBytes / 1024)} KiB`, 'too-large');
     const buffer = Buffer.alloc(st.size);
     let read = 0;
     while (read < st.size) {
@@ -56,7 +71,8 @@ export function readKeyFile(file: string, what: string, maxBytes = KEY_FILE_MAX_
     return buffer.subarray(0, read);
   } catch (error) {
     if (error instanceof ContractError) throw error;
-    return fail(reasonOf(error));
+    const { text, refusal } = explain(error);
+    return fail(text, refusal);
   } finally {
     fs.closeSync(fd);
   }

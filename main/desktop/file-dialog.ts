@@ -41,6 +41,20 @@ const FILTERS: Record<'ndjson' | 'csv' | 'any', DialogFilter[]> = {
   any: [{ name: 'Recordings (NDJSON, CSV)', extensions: ['ndjson', 'jsonl', 'csv'] }]
 };
 
+const KEY_DIALOG: Record<NonNullable<FileChoiceRequest['keyKind']>, { title: string; filters: DialogFilter[] }> = {
+  creds: { title: 'Choose the NATS credentials file', filters: [{ name: 'NATS credentials', extensions: ['creds'] }] },
+  seed: {
+    title: 'Choose the nkey seed file',
+    filters: [{ name: 'nkey seed', extensions: ['nk', 'nkey', 'seed', 'txt'] }]
+  },
+  ca: { title: 'Choose the TLS CA file', filters: [{ name: 'PEM certificates', extensions: ['pem', 'crt', 'cer'] }] },
+  cert: {
+    title: 'Choose the TLS client certificate',
+    filters: [{ name: 'PEM certificate', extensions: ['pem', 'crt', 'cer'] }]
+  },
+  key: { title: 'Choose the TLS client key', filters: [{ name: 'PEM private key', extensions: ['pem', 'key'] }] }
+};
+
 /** Decides and registers a dialog's outcome; exported for the tests. */
 export async function chooseRecordingFile(
   dialog: DialogApi,
@@ -48,12 +62,14 @@ export async function chooseRecordingFile(
   grants: FileGrants,
   options: { defaultDir: string }
 ): Promise<GrantedFile | null> {
-  if (request.purpose === 'import') {
+  if (request.purpose === 'import' || request.purpose === 'key') {
+    const key = request.purpose === 'key' ? KEY_DIALOG[request.keyKind ?? 'creds'] : null;
     const result = await dialog.showOpenDialog({
-      title: 'Open a recording',
-      defaultPath: options.defaultDir,
+      title: key ? key.title : 'Open a recording',
+      // Key files live anywhere (~/.nkeys, ~/.config/nats): the dialog opens where the OS likes.
+      ...(key ? {} : { defaultPath: options.defaultDir }),
       properties: ['openFile'],
-      filters: FILTERS[request.format ?? 'any']
+      filters: key ? [...key.filters, { name: 'All files', extensions: ['*'] }] : FILTERS[request.format ?? 'any']
     });
     const chosen = result.canceled ? undefined : result.filePaths[0];
     if (!chosen) return null;

@@ -1,9 +1,9 @@
+import { ContractError } from '../contract';
 import { DEFAULT_NATS_URL } from '../core/config';
+import { issueKeyUploadTicket } from '../core/key-upload';
 import type { ModuleFactory } from '../core/module';
-import { MessagingService } from './messages';
-import { importNatsContexts, natsConfigDir } from './connection';
-import { ProfileStore, testConnection } from './connection';
-import { TailService } from './messages';
+import { MessagingService, TailService } from './messages';
+import { importNatsContexts, keyFileName, natsConfigDir, ProfileStore, testConnection } from './connection';
 
 /** Service names other modules may look up. */
 export const PROFILES_SERVICE = 'profiles';
@@ -29,6 +29,28 @@ export const connectionModule: ModuleFactory = (ctx) => {
           ctx.logger.info('credentials moved out of profile server URLs and sealed', { profiles: sealed });
       } catch (error) {
         ctx.logger.warn('could not move credentials out of profile server URLs', { error });
+      }
+      // Profiles of an older version named key files by path: their content is imported once.
+      try {
+        for (const r of profiles.importKeyPaths()) {
+          if (r.outcome === 'imported') {
+            ctx.logger.info('profile key file imported into the secret store; the file is not read again', {
+              profile: r.profile,
+              kind: r.kind,
+              file: r.file,
+              sha256: r.sha256
+            });
+          } else {
+            ctx.logger.warn('profile key file could not be imported: pick it again in the profile', {
+              profile: r.profile,
+              kind: r.kind,
+              file: r.file,
+              reason: r.reason
+            });
+          }
+        }
+      } catch (error) {
+        ctx.logger.warn('could not import the key files of profiles saved with paths', { error });
       }
       const activeId = profiles.activeId();
       if (activeId && !explicit()) {
@@ -64,11 +86,39 @@ export const connectionModule: ModuleFactory = (ctx) => {
       'profiles.delete': (input) => ({ deleted: profiles.delete(input.id) }),
       'profiles.setActive': (input) => ({ activeProfileId: profiles.setActive(input.id) }),
       'profiles.test': (input) => {
-        const target = input.profile
-          ? profiles.draftTarget(input.profile, input.id)
-          : profiles.target(input.id as string);
+        let target;
+        try {
+          target = input.profile ? profiles.draftTarget(input.profile, input.id) : profiles.target(input.id as string);
+        } catch (error) {
+          // A key file missing (pick it again) is the outcome of the test, not a failed call.
+          if (!(error instanceof ContractError) || error.code !== 'CONFIG_INVALID') throw error;
+          const hint = (error.details as { hint?: unknown } | undefined)?.hint;
+          return {
+            ok: false,
+            server: null,
+            serverInfo: null,
+            rttMs: null,
+            durationMs: 0,
+            error: error.toShape(),
+            hint: typeof hint === 'string' ? hint : null
+          };
+        }
         return testConnection(target, { timeoutMs: input.timeoutMs, name: `${ctx.config.nats.name} profile test` });
       },
+      'profiles.pickKeyFile': async (input) => {
+        if (!ctx.fileChooser) {
+          throw new ContractError('UNAVAILABLE', 'choosing a key file with a dialog needs the desktop app', {
+            hint: 'In the browser, use Choose… (an upload); on the command line, give the path (--creds, --nkey, --tls-*).'
+          });
+        }
+        const chosen = await ctx.fileChooser.choose({ purpose: 'key', keyKind: input.kind }, ctx.grants);
+        if (!chosen) return { cancelled: true, key: null };
+        const { path } = ctx.grants.resolve(chosen.grant, 'read');
+        ctx.grants.revoke(chosen.grant);
+        return { cancelled: false, key: profiles.picks.addFromPath(input.kind, path) };
+      },
+      'profiles.keyUpload': (input) =>
+        issueKeyUploadTicket((content, name) => profiles.picks.add(input.kind, content, keyFileName(name, input.kind))),
       'profiles.importContexts': (input) => {
         const configDir = input.configDir ?? natsConfigDir();
         const contexts = importNatsContexts(profiles, configDir, DEFAULT_NATS_URL);

@@ -22,6 +22,7 @@ import type { CoreApi } from '../core/create-core';
 import type { Logger } from '../core/logger';
 import type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 import { objectTransferRoute } from '../core/transfer-tickets';
+import { keyUploadRoute } from '../core/key-upload';
 import { APP_VERSION } from '../core/version';
 import { AuthThrottle, RefusalSummary, type AuthThrottleOptions } from './auth-throttle';
 import { ClientSession } from './session';
@@ -78,7 +79,7 @@ export interface WebServer {
 export type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 
 /** Feature routes mounted on every web server, one line each (the static UI answers everything else). */
-const ROUTES: readonly WebRouteFactory[] = [() => objectTransferRoute];
+const ROUTES: readonly WebRouteFactory[] = [() => objectTransferRoute, () => keyUploadRoute];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,7 +1,8 @@
 /**
  * The canary: a unique password goes in through each way credentials reach the app — a URL's
  * userinfo, --password, --password-file, NATS_PASSWORD, config.json, a profile (fields and URL),
- * a URL typed into the Settings view — against a real nats-server that requires them. Every run
+ * a URL typed into the Settings view; and an nkey seed file picked into a profile (read once, then
+ * deleted) — against a real nats-server that requires them. Every run
  * must authenticate (so the secret was really used), and afterwards no canary may appear in any
  * log line, error, `profiles list`/connection status output, the Settings/Profiles page text in
  * Chromium, an export, or any text column of the database. The data directory is 0700 and its
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { runCliSync, startServe, type CliResult, type ServeHandle } from '../harness/cli';
 import { createTestCore } from '../harness/core';
+import { makeNkeyUser } from '../harness/nats-auth';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
 
@@ -52,10 +54,16 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The content of a picked key file (an nkey seed): made in beforeAll, never to be shown anywhere. */
+const KEY_CANARY: { seed: string } = { seed: '' };
+
 /** Every canary found in a text, with the name of the path it was set through. */
 function leaks(text: string): string[] {
-  return (Object.entries(CANARY) as Array<[string, string]>)
-    .filter(([, value]) => text.includes(value))
+  return [
+    ...(Object.entries(CANARY) as Array<[string, string]>),
+    ['picked key file', KEY_CANARY.seed] as [string, string]
+  ]
+    .filter(([, value]) => value.length > 0 && text.includes(value))
     .map(([name]) => name);
 }
 
@@ -66,6 +74,7 @@ describe('secrets canary: no credential leaks through any path', () => {
   let deadPort: number;
   let serve: ServeHandle | undefined;
   let browser: Browser | undefined;
+  let seedFile = '';
   const outputs: Array<{ what: string; text: string }> = [];
 
   const record = (what: string, result: CliResult): CliResult => {
@@ -77,7 +86,12 @@ describe('secrets canary: no credential leaks through any path', () => {
     const users = (Object.keys(CANARY) as Array<keyof typeof CANARY>)
       .map((k) => `{ user: "${USERS[k]}", password: "${CANARY[k]}" }`)
       .join(', ');
-    nats = await startNatsServer({ config: `authorization { users = [ ${users} ] }\n` });
+    const nkey = makeNkeyUser(tempDir('synos-canary-key-'), 'canary.nk');
+    KEY_CANARY.seed = nkey.seed;
+    seedFile = nkey.seedFile;
+    nats = await startNatsServer({
+      config: `authorization { users = [ ${users}, { nkey: "${nkey.publicKey}" } ] }\n`
+    });
     hostPort = new URL(nats.url).host;
     deadPort = await freePort();
     dataDir = tempDir('synos-canary-');
@@ -161,6 +175,23 @@ describe('secrets canary: no credential leaks through any path', () => {
     });
     ok(cli('profile test url', ['profiles', 'test', 'canary-url']), 'profiles test (URL)');
     ok(cli('profile test fields', ['profiles', 'test', 'canary-fields']), 'profiles test (fields)');
+    // A key file picked into a profile: read once, then gone; the profile still authenticates with it.
+    ok(cli('profile add key', ['--nats', nats.url, '--nkey', seedFile, 'profiles', 'add', 'canary-key']), 'key');
+    fs.rmSync(seedFile);
+    ok(cli('profile test key', ['profiles', 'test', 'canary-key']), 'profiles test (picked key file)');
+    const wrongKind = path.join(tempDir(), 'canary-as.creds');
+    fs.writeFileSync(wrongKind, `${KEY_CANARY.seed}\n`, { mode: 0o600 });
+    const refusedKey = cli('profile add wrong kind', [
+      '--nats',
+      nats.url,
+      '--creds',
+      wrongKind,
+      'profiles',
+      'add',
+      'k2'
+    ]);
+    expect(refusedKey.code).not.toBe(0);
+    expect(refusedKey.stderr).toMatch(/CONFIG_INVALID: .*canary-as\.creds holds no user JWT block/);
     ok(cli('profiles list', ['profiles', 'list', '--json']), 'profiles list');
     ok(cli('profile show', ['profiles', 'show', 'canary-url', '--json']), 'profiles show');
 
@@ -182,6 +213,23 @@ describe('secrets canary: no credential leaks through any path', () => {
     await expect.poll(() => page.locator('body').innerText(), { timeout: 20_000 }).toContain(nats.url);
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
     await expect.poll(() => page.locator('body').innerText()).toMatch(/canary-url/);
+    // The picked key file shows by name and fingerprint only; its edit form offers Replace….
+    await expect.poll(() => page.locator('body').innerText()).toMatch(/canary\.nk/);
+    await page.getByRole('button', { name: 'Edit profile canary-key' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Replace Seed file' }).count()).toBe(1);
+    // Replace… in the browser: the file is uploaded once to a one-time ticket, then saved as a pick.
+    const form = page.getByRole('form', { name: 'Edit profile canary-key' });
+    const again = path.join(tempDir(), 'canary-again.nk');
+    fs.writeFileSync(again, `${KEY_CANARY.seed}\n`, { mode: 0o600 });
+    await form.getByLabel('Seed file file').setInputFiles(again);
+    await expect.poll(() => form.getByTestId('key-seed').innerText()).toMatch(/canary-again\.nk.*picked now/s);
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await expect
+      .poll(() => page.getByTestId('profile-key-file').allInnerTexts())
+      .toContainEqual(expect.stringMatching(/canary-again\.nk/));
+    fs.rmSync(again);
+    await page.getByRole('button', { name: 'Test profile canary-key' }).click();
+    await expect.poll(() => page.getByTestId('profile-test-ok').count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => page.getByTestId('settings-secret-storage').innerText()).toMatch(/secret\.key/);
     const pageText = await page.locator('body').innerText();
     const pageHtml = await page.content();

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyKind } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
+import type { ProfileStore } from '../../main/nats/connection/profiles';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { makeNkeyUser, makeOperatorSetup, makeTlsFiles, type TlsFiles } from '../harness/nats-auth';
@@ -16,6 +18,11 @@ import { tempDir } from '../harness/temp';
 
 const TOKEN = 'tok-SENTINEL-7f3a9c';
 const PASSWORD = 'pw-SENTINEL-91b2e4';
+
+/** A key file picked as the CLI does for --creds/--nkey/--tls-* (read now, once): its pick id. */
+function pick(core: Core, kind: KeyKind, file: string): string {
+  return (core.context.services.get('profiles') as ProfileStore).pickKeyFile(kind, file);
+}
 
 async function withCore<T>(fn: (core: Core, dataDir: string) => Promise<T>, dataDir = tempDir()): Promise<T> {
   // No servers given: profiles decide where to connect.
@@ -66,7 +73,7 @@ describe('connection profiles and auth against real nats-servers', () => {
       const nkeyFile = await save({
         name: 'nkey-file',
         servers: [nkeyServer.url],
-        auth: { kind: 'nkey', seedFile: nkey.seedFile }
+        auth: { kind: 'nkey', seedKey: pick(core, 'seed', nkey.seedFile) }
       });
       const nkeyInline = await save({
         name: 'nkey-inline',
@@ -77,7 +84,7 @@ describe('connection profiles and auth against real nats-servers', () => {
         name: 'tls',
         servers: [tlsServer.url],
         auth: { kind: 'none' },
-        tls: { caFile: tls.caFile }
+        tls: { ca: pick(core, 'ca', tls.caFile) }
       });
 
       for (const p of [token, user, nkeyFile, nkeyInline, tlsOk]) {
@@ -88,7 +95,8 @@ describe('connection profiles and auth against real nats-servers', () => {
       // Views carry presence flags, never the secret.
       expect(token.auth).toEqual({ kind: 'token', hasToken: true });
       expect(user.auth).toEqual({ kind: 'user', user: 'ops', hasPassword: true });
-      expect(nkeyInline.auth).toEqual({ kind: 'nkey', seedFile: null, hasSeed: true });
+      expect(nkeyInline.auth).toEqual({ kind: 'nkey', seedKey: null, hasSeed: true });
+      expect(nkeyFile.auth).toMatchObject({ kind: 'nkey', seedKey: { state: 'stored', fileName: 'user.nk' } });
       expect(JSON.stringify(await core.api.invoke('profiles.list', {}))).not.toContain(PASSWORD);
 
       // Wrong credentials: NATS_AUTH with a hint, for each kind.
@@ -106,7 +114,7 @@ describe('connection profiles and auth against real nats-servers', () => {
       const wrongNkey = await save({
         name: 'wrong-nkey',
         servers: [nkeyServer.url],
-        auth: { kind: 'nkey', seedFile: otherKey.seedFile }
+        auth: { kind: 'nkey', seedKey: pick(core, 'seed', otherKey.seedFile) }
       });
       const noAuth = await save({ name: 'no-auth', servers: [userServer.url], auth: { kind: 'none' } });
       for (const p of [wrongPw, wrongToken, wrongNkey, noAuth]) {
@@ -121,7 +129,7 @@ describe('connection profiles and auth against real nats-servers', () => {
         name: 'wrong-ca',
         servers: [tlsServer.url],
         auth: { kind: 'none' },
-        tls: { caFile: tls.otherCaFile }
+        tls: { ca: pick(core, 'ca', tls.otherCaFile) }
       });
       const tlsResult = await test(wrongCa.id);
       expect(tlsResult.error?.code, tlsResult.error?.message).toBe('NATS_TLS');
@@ -329,12 +337,21 @@ describe('connection profiles and auth against real nats-servers', () => {
             name: 'mtls',
             servers: [mtls.url],
             auth: { kind: 'none' },
-            tls: { caFile: tls.caFile, certFile: tls.clientCertFile, keyFile: tls.clientKeyFile }
+            tls: {
+              ca: pick(core, 'ca', tls.caFile),
+              cert: pick(core, 'cert', tls.clientCertFile),
+              key: pick(core, 'key', tls.clientKeyFile)
+            }
           }
         });
         expect(withCert, withCert.error?.message).toMatchObject({ ok: true });
         const without = await core.api.invoke('profiles.test', {
-          profile: { name: 'no-cert', servers: [mtls.url], auth: { kind: 'none' }, tls: { caFile: tls.caFile } }
+          profile: {
+            name: 'no-cert',
+            servers: [mtls.url],
+            auth: { kind: 'none' },
+            tls: { ca: pick(core, 'ca', tls.caFile) }
+          }
         });
         expect(without.ok).toBe(false);
         expect(without.error?.code, without.error?.message).toBe('NATS_TLS');
@@ -384,7 +401,7 @@ describe('connection profiles and auth against real nats-servers', () => {
             name: 'plain',
             servers: [tokenServer.url],
             auth: { kind: 'token', token: TOKEN },
-            tls: { caFile: tls.caFile }
+            tls: { ca: pick(core, 'ca', tls.caFile) }
           },
           timeoutMs: 2000
         });
@@ -395,15 +412,10 @@ describe('connection profiles and auth against real nats-servers', () => {
         });
         expect(notNats.error?.code, notNats.error?.message).toBe('NATS_ERROR');
         expect(notNats.hint).toMatch(/not the 8222 monitoring/);
-        const missingFile = await core.api.invoke('profiles.test', {
-          profile: {
-            name: 'nofile',
-            servers: [nkeyServer.url],
-            auth: { kind: 'nkey', seedFile: path.join(dir, 'missing.nk') }
-          }
-        });
-        expect(missingFile.error?.code).toBe('CONFIG_INVALID');
-        expect(missingFile.error?.message).toMatch(/cannot use nkey seed file .*: no such file/);
+        // A key file is read when it is picked: a missing one is refused then, by name and reason.
+        expect(() => pick(core, 'seed', path.join(dir, 'missing.nk'))).toThrow(
+          /cannot use nkey seed file .*: no such file/
+        );
       });
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -420,26 +432,19 @@ describe('connection profiles and auth against real nats-servers', () => {
         const good = await core.api.invoke('profiles.save', {
           name: 'creds',
           servers: [server.url],
-          auth: { kind: 'creds', credsFile: setup.credsFile }
+          auth: { kind: 'creds', creds: pick(core, 'creds', setup.credsFile) }
         });
         const foreign = await core.api.invoke('profiles.save', {
           name: 'foreign',
           servers: [server.url],
-          auth: { kind: 'creds', credsFile: setup.foreignCredsFile }
+          auth: { kind: 'creds', creds: pick(core, 'creds', setup.foreignCredsFile) }
         });
         const ok = await core.api.invoke('profiles.test', { id: good.id });
         expect(ok, ok.error?.message).toMatchObject({ ok: true });
         const rejected = await core.api.invoke('profiles.test', { id: foreign.id });
         expect(rejected.error?.code, rejected.error?.message).toBe('NATS_AUTH');
-        // A file that is not a creds file is a configuration error, not an auth failure.
-        const notCreds = await core.api.invoke('profiles.save', {
-          name: 'not-creds',
-          servers: [server.url],
-          auth: { kind: 'creds', credsFile: nkey.seedFile }
-        });
-        const wrongFile = await core.api.invoke('profiles.test', { id: notCreds.id });
-        expect(wrongFile.error?.code).toBe('CONFIG_INVALID');
-        expect(wrongFile.error?.message).toMatch(/no user JWT/);
+        // A file that is not a creds file is refused when picked, as a configuration error.
+        expect(() => pick(core, 'creds', nkey.seedFile)).toThrow(/no user JWT/);
       });
     } finally {
       await server.stop();

@@ -10,7 +10,14 @@ import type { Core } from '../../core/create-core';
 import { DATABASE_FILE } from '../../core/paths';
 import { probeDatabaseWrite } from '../../store/write-probe';
 import { globalsOf, openCore, overridesFrom } from '../context';
-import { checkCredentials, checkDisk, checkFileModes, serverChecks, type CheckResult } from '../doctor';
+import {
+  checkCredentials,
+  checkDisk,
+  checkFileModes,
+  profileKeyChecks,
+  serverChecks,
+  type CheckResult
+} from '../doctor';
 import { printJson } from '../io';
 
 function databaseCheck(core: Core): CheckResult {
@@ -94,6 +101,7 @@ export function registerDoctor(program: Command): void {
             const status = started.context.nats.status();
             checks.push(...fromServer);
             checks.push(...checkCredentials(config, { profile: status.profile?.name ?? null, server: status.server }));
+            checks.push(...(await profileKeyChecks(started)));
           } finally {
             await started.stop();
           }

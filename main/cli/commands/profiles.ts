@@ -4,8 +4,11 @@
  * `synos-cc profiles add prod --nats nats://a:4222,nats://b:4222 --user ops --password …`.
  */
 import type { Command } from 'commander';
-import { ContractError, type ProfileInput, type ProfileView } from '../../contract';
+import { ContractError, type KeyFileView, type KeyKind, type ProfileInput, type ProfileView } from '../../contract';
 import { parseServerList } from '../../core/config';
+import type { Core } from '../../core/create-core';
+import { PROFILES_SERVICE } from '../../nats/module';
+import type { ProfileStore } from '../../nats/connection';
 import { globalsOf, openCore, overridesFrom, withCore, type GlobalOptions } from '../context';
 import { UsageError, printJson, printTable } from '../io';
 import { durationOption } from './messaging';
@@ -19,14 +22,37 @@ function authText(p: ProfileView): string {
     case 'user':
       return `user ${p.auth.user}${p.auth.hasPassword ? ' + password (stored)' : ''}`;
     case 'nkey':
-      return p.auth.seedFile ? `nkey ${p.auth.seedFile}` : 'nkey seed (stored)';
+      return p.auth.seedKey ? `nkey ${keyText(p.auth.seedKey)}` : 'nkey seed (stored)';
     case 'creds':
-      return `creds ${p.auth.credsFile}`;
+      return p.auth.creds ? `creds ${keyText(p.auth.creds)}` : 'creds (missing: pick the file)';
   }
 }
 
-/** The profile the global connection flags (and --context) describe. */
-export function profileFromFlags(name: string, globals: GlobalOptions, description?: string): ProfileInput {
+/** A stored key file in one line: name, size, short fingerprint, or that it must be picked again. */
+export function keyText(k: KeyFileView | null | undefined): string | undefined {
+  if (!k) return undefined;
+  if (k.state === 'missing') return `${k.fileName} (${k.note ?? 'missing: pick it again'})`;
+  return `${k.fileName} (${k.bytes ?? '?'} bytes, sha256 ${k.sha256?.slice(0, 16) ?? '?'}…, picked ${k.pickedAt ?? '?'})`;
+}
+
+/** The core's profile store: the CLI reads key files named on its command line through it (trusted). */
+function profileStoreOf(core: Core): ProfileStore {
+  const store = core.context.services.get(PROFILES_SERVICE) as ProfileStore | undefined;
+  if (!store) throw new ContractError('INTERNAL', 'profiles are not part of this core');
+  return store;
+}
+
+/**
+ * The profile the global connection flags (and --context) describe. Key files named by --creds,
+ * --nkey and --tls-* (or the context) are explicit paths on the command line: `pick` reads each now,
+ * once, and the profile keeps the content, not the path.
+ */
+export function profileFromFlags(
+  name: string,
+  globals: GlobalOptions,
+  pick: (kind: KeyKind, file: string) => string,
+  description?: string
+): ProfileInput {
   const o = overridesFrom({ ...globals, data: undefined });
   if (!o.servers || o.servers.length === 0) {
     throw new UsageError('give the servers with --nats URL (repeat or comma-separate for a cluster) or --context NAME');
@@ -36,16 +62,16 @@ export function profileFromFlags(name: string, globals: GlobalOptions, descripti
   if (kinds.length > 1) throw new UsageError(`give one kind of credentials, not ${kinds.join(' and ')}`);
   if (o.password !== undefined && !o.user) throw new UsageError('--password needs --user');
   let auth: ProfileInput['auth'] = { kind: 'none' };
-  if (o.credsFile) auth = { kind: 'creds', credsFile: o.credsFile };
-  else if (o.nkeyFile) auth = { kind: 'nkey', seedFile: o.nkeyFile };
+  if (o.credsFile) auth = { kind: 'creds', creds: pick('creds', o.credsFile) };
+  else if (o.nkeyFile) auth = { kind: 'nkey', seedKey: pick('seed', o.nkeyFile) };
   else if (o.user) auth = { kind: 'user', user: o.user, ...(o.password !== undefined ? { password: o.password } : {}) };
   else if (o.token) auth = { kind: 'token', token: o.token };
   const tls =
     o.tlsCa || o.tlsCert || o.tlsKey
       ? {
-          ...(o.tlsCa ? { caFile: o.tlsCa } : {}),
-          ...(o.tlsCert ? { certFile: o.tlsCert } : {}),
-          ...(o.tlsKey ? { keyFile: o.tlsKey } : {})
+          ...(o.tlsCa ? { ca: pick('ca', o.tlsCa) } : {}),
+          ...(o.tlsCert ? { cert: pick('cert', o.tlsCert) } : {}),
+          ...(o.tlsKey ? { key: pick('key', o.tlsKey) } : {})
         }
       : null;
   return { name, servers, auth, tls, ...(description ? { description } : {}) };
@@ -122,9 +148,9 @@ export function registerProfiles(program: Command): void {
             ['active', p.active ? 'yes' : 'no'],
             ['servers', p.servers.join(', ')],
             ['auth', authText(p)],
-            ['tls ca', p.tls?.caFile],
-            ['tls cert', p.tls?.certFile],
-            ['tls key', p.tls?.keyFile],
+            ['tls ca', keyText(p.tls?.ca)],
+            ['tls cert', keyText(p.tls?.cert)],
+            ['tls key', keyText(p.tls?.key)],
             ['source', p.source],
             ['description', p.description],
             ['updated', p.updatedAt]
@@ -136,7 +162,7 @@ export function registerProfiles(program: Command): void {
   profiles
     .command('add')
     .description(
-      'save a profile from the connection flags (--nats, --user/--password, --token, --nkey, --creds, --tls-*, --context)'
+      'save a profile from the connection flags (--nats, --user/--password, --token, --nkey, --creds, --tls-*, --context); key files are read now and stored encrypted, not read again'
     )
     .argument('<name>', 'profile name')
     .option('--description <text>', 'what this connection is')
@@ -149,9 +175,15 @@ export function registerProfiles(program: Command): void {
         opts: { description?: string; replace?: boolean; use?: boolean; json?: boolean },
         command: Command
       ) => {
-        const input = profileFromFlags(name, globalsOf(command), opts.description);
         const core = openStoreCore(command);
         await withCore(core, async () => {
+          const store = profileStoreOf(core);
+          const input = profileFromFlags(
+            name,
+            globalsOf(command),
+            (kind, file) => store.pickKeyFile(kind, file),
+            opts.description
+          );
           if (opts.replace) {
             const { profiles: all } = await core.api.invoke('profiles.list', {});
             const existing = all.find((p) => p.name.toLowerCase() === name.toLowerCase());

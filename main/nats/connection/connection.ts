@@ -42,17 +42,29 @@ function readFileOrThrow(file: string, what: string): Uint8Array {
   return readKeyFile(file, what);
 }
 
-/** Credentials in memory: the configured ones, plus an inline nkey seed a profile may hold. */
+/**
+ * Credentials in memory: the configured ones (paths given on the command line or in the config,
+ * read at connect), plus what a profile holds: an nkey seed and a creds file's content.
+ */
 export interface ConnectAuth extends NatsAuthConfig {
   /** An nkey seed (SU…) itself rather than a file holding it. */
   nkeySeed?: string;
+  /** The content of a .creds file picked into a profile. */
+  credsData?: Uint8Array;
+}
+
+/** TLS files by path (command line, config) or as PEM text (a profile's picked files). */
+export interface ConnectTls extends NatsTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** Where and how to connect: a saved profile (or the configuration) resolved to plain values. */
 export interface ConnectTarget {
   servers: string[];
   auth: ConnectAuth;
-  tls: NatsTlsConfig | null;
+  tls: ConnectTls | null;
   /** The profile it came from, shown in the status. */
   profile: { id: string; name: string } | null;
 }
@@ -60,7 +72,7 @@ export interface ConnectTarget {
 /** What {@link buildConnectOptions} needs: a NatsConfig, or a profile's values with a name and timeout. */
 export type ConnectSettings = Pick<NatsConfig, 'name' | 'connectTimeoutMs'> & {
   auth: ConnectAuth;
-  tls: NatsTlsConfig | null;
+  tls: ConnectTls | null;
 };
 
 /** Builds the nats.js options for a configuration. */
@@ -98,6 +110,7 @@ export function buildConnectOptions(nats: ConnectSettings, servers: string[]): N
     parseCredsFile(new TextDecoder().decode(bytes), nats.auth.credsFile);
     authenticators.push(credsAuthenticator(bytes));
   }
+  if (nats.auth.credsData) authenticators.push(credsAuthenticator(nats.auth.credsData));
   if (authenticators.length > 0) options.authenticator = authenticators;
   if (nats.tls) {
     // Read here rather than by the client, so a FIFO, a device or a huge file is refused with a
@@ -109,6 +122,10 @@ export function buildConnectOptions(nats: ConnectSettings, servers: string[]): N
     }
     if (nats.tls.keyFile)
       options.tls.key = Buffer.from(readFileOrThrow(nats.tls.keyFile, 'TLS key file')).toString('utf8');
+    // A profile's picked files, already read and checked when they were picked.
+    if (nats.tls.ca !== undefined) options.tls.ca = nats.tls.ca;
+    if (nats.tls.cert !== undefined) options.tls.cert = nats.tls.cert;
+    if (nats.tls.key !== undefined) options.tls.key = nats.tls.key;
   }
   return options;
 }
@@ -176,7 +193,9 @@ export function withUrlCredentials(
   const split = servers.map(splitUrlCredentials);
   const auth: ConnectAuth = { ...given };
   const creds = split.find((s) => s.credentials !== null)?.credentials;
-  const hasAuth = Boolean(auth.user ?? auth.token ?? auth.nkeyFile ?? auth.nkeySeed ?? auth.credsFile);
+  const hasAuth = Boolean(
+    auth.user ?? auth.token ?? auth.nkeyFile ?? auth.nkeySeed ?? auth.credsFile ?? auth.credsData
+  );
   if (creds && !hasAuth) {
     if (creds.token !== undefined) auth.token = creds.token;
     if (creds.user !== undefined) auth.user = creds.user;
@@ -212,7 +231,7 @@ export class ConnectionManager {
   private servers: string[];
   /** Credentials and TLS of the current target (the configuration's, or a profile's). */
   private auth: ConnectAuth;
-  private tls: NatsTlsConfig | null;
+  private tls: ConnectTls | null;
   private profile: ConnectTarget['profile'] = null;
   private generation = 0;
   private embeddedServer: EmbeddedServer | null = null;

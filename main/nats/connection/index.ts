@@ -10,3 +10,4 @@ export { contextOverrides, importNatsContexts, natsConfigDir } from './natscli-c
 export { featureTable, requireFeature, type ServerCapabilities, supports, userMetadata } from './features';
 export { ProfileStore, testConnection } from './profiles';
 export { PROFILE_MIGRATIONS } from './profile-migrations';
+export { keyFileName } from './profile-keys';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseJsonQuietly, readKeyFile } from '../../core/key-files';
-import { ContractError, ProfileInputSchema, type ProfileAuthInput, type ProfileTls } from '../../contract';
+import { ContractError, ProfileInputSchema, type KeyKind, type ProfileAuthInput } from '../../contract';
 import type { ConfigOverrides } from '../../core/config';
 
 /** The fields of a natscli context file this app understands (natscli writes empty strings for unset ones). */
@@ -32,14 +32,27 @@ const NatsContextFileSchema = z
   .passthrough();
 export type NatsContextFile = z.infer<typeof NatsContextFileSchema>;
 
+/** A context's credentials: secrets as given, key files as the paths the context names. */
+export type ContextAuth =
+  | Exclude<ProfileAuthInput, { kind: 'nkey' } | { kind: 'creds' }>
+  | { kind: 'nkey'; seedFile: string }
+  | { kind: 'creds'; credsFile: string };
+
+/** A context's TLS files, as paths. */
+export interface ContextTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
 /** A context turned into what a connection needs. */
 export interface NatsContextConnection {
   name: string;
   description: string | null;
   /** Empty when the context names no URL (natscli then uses its default, as this app does). */
   servers: string[];
-  auth: ProfileAuthInput;
-  tls: ProfileTls | null;
+  auth: ContextAuth;
+  tls: ContextTls | null;
   /** Settings present in the context that this app does not use, in words. */
   notes: string[];
 }
@@ -143,7 +156,7 @@ export function contextToConnection(name: string, ctx: NatsContextFile): NatsCon
   const user = nonEmpty(ctx.user);
   const password = ctx.password !== undefined && ctx.password !== '' ? ctx.password : undefined;
   const token = nonEmpty(ctx.token);
-  let auth: ProfileAuthInput;
+  let auth: ContextAuth;
   if (creds) auth = { kind: 'creds', credsFile: expandHome(creds) };
   else if (nkey) auth = { kind: 'nkey', seedFile: expandHome(nkey) };
   else if (user && password !== undefined) auth = { kind: 'user', user, password };
@@ -154,7 +167,7 @@ export function contextToConnection(name: string, ctx: NatsContextFile): NatsCon
   const used = [creds && 'creds', nkey && 'nkey', user && 'user', token && 'token'].filter(Boolean);
   if (used.length > 1) notes.push(`several credentials given (${used.join(', ')}); using ${auth.kind}`);
 
-  const tls: ProfileTls = {};
+  const tls: ContextTls = {};
   const ca = nonEmpty(ctx.ca);
   const cert = nonEmpty(ctx.cert);
   const key = nonEmpty(ctx.key);
@@ -189,7 +202,7 @@ export function contextOverrides(name: string, configDir: string = natsConfigDir
       o.credsFile = conn.auth.credsFile;
       break;
     case 'nkey':
-      if (conn.auth.seedFile) o.nkeyFile = conn.auth.seedFile;
+      o.nkeyFile = conn.auth.seedFile;
       break;
     case 'user':
       o.user = conn.auth.user;
@@ -211,6 +224,29 @@ export function contextOverrides(name: string, configDir: string = natsConfigDir
 export interface ProfileSink {
   findByName(name: string): { id: string; source: 'manual' | 'natscli' } | null;
   save(input: z.output<typeof ProfileInputSchema>, source: 'natscli'): { id: string };
+  /** Reads a key file the context names, now, once; returns its pick for save. */
+  pickKeyFile(kind: KeyKind, file: string): string;
+}
+
+/**
+ * A context's connection as a profile input: each key file it names is read now (regular file,
+ * size-capped, checked for its kind) and handed to save as a pick, so the profile holds the
+ * content and never the path. A file that cannot be used throws its typed error.
+ */
+function contextProfileAuth(
+  conn: NatsContextConnection,
+  pick: ProfileSink['pickKeyFile']
+): { auth: ProfileAuthInput; tls: { ca?: string; cert?: string; key?: string } | null } {
+  let auth: ProfileAuthInput;
+  if (conn.auth.kind === 'creds') auth = { kind: 'creds', creds: pick('creds', conn.auth.credsFile) };
+  else if (conn.auth.kind === 'nkey') auth = { kind: 'nkey', seedKey: pick('seed', conn.auth.seedFile) };
+  else auth = conn.auth;
+  if (!conn.tls) return { auth, tls: null };
+  const tls: { ca?: string; cert?: string; key?: string } = {};
+  if (conn.tls.caFile) tls.ca = pick('ca', conn.tls.caFile);
+  if (conn.tls.certFile) tls.cert = pick('cert', conn.tls.certFile);
+  if (conn.tls.keyFile) tls.key = pick('key', conn.tls.keyFile);
+  return { auth, tls };
 }
 
 export interface ImportedContext {
@@ -222,8 +258,10 @@ export interface ImportedContext {
 }
 
 /**
- * Imports every natscli context as a profile of the same name (re-importing updates it). A context
- * that cannot be read, or whose name is taken by a profile entered here, is skipped with a note.
+ * Imports every natscli context as a profile of the same name (re-importing updates it), reading
+ * the creds, nkey and TLS files it names now into the secret store. A context that cannot be read,
+ * names a key file that cannot be used, or whose name is taken by a profile entered here, is
+ * skipped with a note.
  */
 export function importNatsContexts(store: ProfileSink, configDir: string, defaultServer: string): ImportedContext[] {
   const selected = selectedNatsContext(configDir);
@@ -248,12 +286,19 @@ export function importNatsContexts(store: ProfileSink, configDir: string, defaul
       });
       continue;
     }
+    let keyed: ReturnType<typeof contextProfileAuth>;
+    try {
+      keyed = contextProfileAuth(conn, (kind, file) => store.pickKeyFile(kind, file));
+    } catch (error) {
+      out.push({ name, profileId: null, outcome: 'skipped', note: (error as Error).message, selected: isSelected });
+      continue;
+    }
     const input = ProfileInputSchema.safeParse({
       ...(existing ? { id: existing.id } : {}),
       name,
       servers: conn.servers.length > 0 ? conn.servers : [defaultServer],
-      auth: conn.auth,
-      tls: conn.tls,
+      auth: keyed.auth,
+      tls: keyed.tls,
       ...(conn.description ? { description: conn.description.slice(0, 1000) } : {})
     });
     if (!input.success) {

@@ -1,7 +1,9 @@
 /**
  * Connection profiles in SQLite. Secrets (token, password, inline nkey seed) are sealed with the
  * SecretStore before they reach the database and opened only to connect; views carry presence
- * flags instead. The active profile is a setting, so the app reconnects with it after a restart.
+ * flags instead. Key files (creds, seed, TLS) are stored as sealed content when picked
+ * (profile-keys.ts): a profile holds no path. The active profile is a setting, so the app
+ * reconnects with it after a restart.
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
@@ -9,6 +11,9 @@ import {
   ContractError,
   redactUrls,
   splitUrlCredentials,
+  type KeyFileView,
+  type KeyKind,
+  type KeyPick,
   type ProfileInputSchema,
   type ProfileAuthView,
   type ProfileTestResult,
@@ -18,7 +23,17 @@ import type { z } from 'zod';
 import type { SecretStore } from '../../core/secrets';
 import { registerSecret } from '../../core/redact';
 import type { Database } from '../../store/database';
-import { buildConnectOptions, toServerInfo, type ConnectTarget } from './connection';
+import { readKeyFile } from '../../core/key-files';
+import { buildConnectOptions, parseSeedFile, toServerInfo, type ConnectTarget } from './connection';
+import {
+  KEY_LABEL,
+  KeyPicks,
+  ProfileKeys,
+  checkKeyContent,
+  keyFileName,
+  missingKeyError,
+  sha256Hex
+} from './profile-keys';
 import { classifyNatsError } from './errors';
 
 /** A profile as validated by the contract (defaults applied). */
@@ -32,8 +47,10 @@ interface ProfileRow {
   servers: string;
   auth_kind: 'none' | 'token' | 'user' | 'nkey' | 'creds';
   auth_user: string | null;
+  /** A path saved by an older version; emptied by importKeyPaths, never read at connect. */
   auth_file: string | null;
   auth_secret: string | null;
+  /** Paths saved by an older version, like auth_file. */
   tls_ca: string | null;
   tls_cert: string | null;
   tls_key: string | null;
@@ -48,7 +65,6 @@ const ACTIVE_KEY = 'nats.activeProfileId';
 interface AuthColumns {
   kind: ProfileRow['auth_kind'];
   user: string | null;
-  file: string | null;
   /** Plain secret given now; undefined keeps the stored one when the kind is unchanged. */
   secret: string | undefined;
 }
@@ -56,16 +72,39 @@ interface AuthColumns {
 function authColumns(auth: ParsedProfileInput['auth']): AuthColumns {
   switch (auth.kind) {
     case 'none':
-      return { kind: 'none', user: null, file: null, secret: undefined };
+      return { kind: 'none', user: null, secret: undefined };
     case 'token':
-      return { kind: 'token', user: null, file: null, secret: auth.token };
+      return { kind: 'token', user: null, secret: auth.token };
     case 'user':
-      return { kind: 'user', user: auth.user, file: null, secret: auth.password };
+      return { kind: 'user', user: auth.user, secret: auth.password };
     case 'nkey':
-      return { kind: 'nkey', user: null, file: auth.seedFile ?? null, secret: auth.seed };
+      return { kind: 'nkey', user: null, secret: auth.seed };
     case 'creds':
-      return { kind: 'creds', user: null, file: auth.credsFile, secret: undefined };
+      return { kind: 'creds', user: null, secret: undefined };
   }
+}
+
+/** Where a key slot's content comes from when a profile is saved or tried: picked now, stored, or nothing. */
+type SlotSource = { pick: string } | { keep: true } | null;
+
+/** The key files an input names, slot by slot (a slot not named has none). */
+function slotSources(input: ParsedProfileInput): Map<KeyKind, SlotSource> {
+  const ref = (value: string | undefined, keepWhenAbsent: boolean): SlotSource =>
+    value === undefined
+      ? keepWhenAbsent
+        ? { keep: true }
+        : null
+      : value === 'keep'
+        ? { keep: true }
+        : { pick: value };
+  const out = new Map<KeyKind, SlotSource>();
+  const a = input.auth;
+  out.set('creds', a.kind === 'creds' ? ref(a.creds, true) : null);
+  out.set('seed', a.kind === 'nkey' && a.seed === undefined ? ref(a.seedKey, true) : null);
+  out.set('ca', ref(input.tls?.ca, false));
+  out.set('cert', ref(input.tls?.cert, false));
+  out.set('key', ref(input.tls?.key, false));
+  return out;
 }
 
 /**
@@ -104,12 +143,16 @@ export function moveUrlCredentials(input: ParsedProfileInput): ParsedProfileInpu
 
 /** The saved connection profiles and the active-profile setting, over prepared statements. */
 export class ProfileStore {
+  /** Key files picked and not yet saved (desktop dialog, web upload, CLI path). */
+  readonly picks = new KeyPicks();
+  private readonly keys: ProfileKeys;
   private readonly statements;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretStore
   ) {
+    this.keys = new ProfileKeys(db, secrets);
     this.statements = {
       all: db.prepare<[], ProfileRow>('SELECT * FROM nats_profiles ORDER BY name COLLATE NOCASE'),
       byId: db.prepare<[string], ProfileRow>('SELECT * FROM nats_profiles WHERE id = ?'),
@@ -132,8 +175,64 @@ export class ProfileStore {
         `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
       ),
-      deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?')
+      deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
+      withPaths: db.prepare<[], ProfileRow>(
+        `SELECT * FROM nats_profiles
+         WHERE auth_file IS NOT NULL OR tls_ca IS NOT NULL OR tls_cert IS NOT NULL OR tls_key IS NOT NULL`
+      ),
+      clearPaths: db.prepare<[string]>(
+        'UPDATE nats_profiles SET auth_file = NULL, tls_ca = NULL, tls_cert = NULL, tls_key = NULL WHERE id = ?'
+      )
     };
+  }
+
+  /**
+   * Profiles saved by an older version named their key files by path and read them at every
+   * connect. Once, at start, each such file is read (regular file, size-capped) and checked, and its
+   * content stored like a picked file; one that cannot be read or is not of its kind is recorded as
+   * missing, so connecting says to pick it again. The paths are then emptied either way.
+   */
+  importKeyPaths(): Array<{
+    profile: string;
+    kind: KeyKind;
+    file: string;
+    outcome: 'imported' | 'missing';
+    sha256: string | null;
+    reason: string | null;
+  }> {
+    const out: ReturnType<ProfileStore['importKeyPaths']> = [];
+    for (const row of this.statements.withPaths.all()) {
+      const slots: Array<[KeyKind, string | null]> = [
+        ['creds', row.auth_kind === 'creds' ? row.auth_file : null],
+        ['seed', row.auth_kind === 'nkey' ? row.auth_file : null],
+        ['ca', row.tls_ca],
+        ['cert', row.tls_cert],
+        ['key', row.tls_key]
+      ];
+      this.db.transaction(() => {
+        for (const [kind, file] of slots) {
+          if (!file) continue;
+          const fileName = keyFileName(file, kind);
+          try {
+            const content = readKeyFile(file, KEY_LABEL[kind]);
+            checkKeyContent(kind, content, fileName);
+            const sha256 = sha256Hex(content);
+            this.keys.store(
+              row.id,
+              { kind, fileName, bytes: content.length, sha256, pickedAt: new Date().toISOString() },
+              content
+            );
+            out.push({ profile: row.name, kind, file, outcome: 'imported', sha256, reason: null });
+          } catch (error) {
+            const reason = (error as Error).message;
+            this.keys.markMissing(row.id, kind, fileName, reason);
+            out.push({ profile: row.name, kind, file, outcome: 'missing', sha256: null, reason });
+          }
+        }
+        this.statements.clearPaths.run(row.id);
+      })();
+    }
+    return out;
   }
 
   /**
@@ -164,6 +263,14 @@ export class ProfileStore {
     return changed;
   }
 
+  /**
+   * Reads a key file named on the command line or by a natscli context (trusted callers only, never
+   * a request handler) now, once, and returns its pick for save.
+   */
+  pickKeyFile(kind: KeyKind, file: string): string {
+    return this.picks.addFromPath(kind, file).pick;
+  }
+
   /** Every profile, by name. */
   list(): ProfileView[] {
     const active = this.activeId();
@@ -192,8 +299,9 @@ export class ProfileStore {
   }
 
   /**
-   * Creates (no id) or updates (id) a profile. A secret left out of an update keeps the stored one
-   * as long as the auth kind is unchanged; names are unique regardless of case (CONFLICT).
+   * Creates (no id) or updates (id) a profile. A secret or key file left out of an update keeps
+   * the stored one as long as the auth kind is unchanged; names are unique regardless of case
+   * (CONFLICT). Picked key files are stored sealed and the picks forgotten.
    */
   save(given: ParsedProfileInput, source: ProfileSource = 'manual'): ProfileView {
     const input = moveUrlCredentials(given);
@@ -206,18 +314,19 @@ export class ProfileStore {
       });
     }
     const auth = authColumns(input.auth);
+    const plan = this.planSlots(input, existing);
     let sealed: string | null;
     if (auth.secret !== undefined) sealed = this.secrets.encrypt(auth.secret);
-    else if (existing && existing.auth_kind === auth.kind && (auth.kind !== 'nkey' || auth.file === null)) {
-      sealed = existing.auth_secret;
-    } else sealed = null;
-    // A seed file and a stored seed are alternatives: choosing the file forgets the stored seed.
-    if (auth.kind === 'nkey' && auth.file !== null) sealed = null;
+    else if (existing && existing.auth_kind === auth.kind && !plan.get('seed')) sealed = existing.auth_secret;
+    else sealed = null;
     if (auth.kind === 'token' && sealed === null) {
       throw new ContractError('INVALID_INPUT', `profile "${input.name}" uses token auth but no token was given`);
     }
-    if (auth.kind === 'nkey' && sealed === null && auth.file === null) {
-      throw new ContractError('INVALID_INPUT', `profile "${input.name}" uses nkey auth: give seedFile or seed`);
+    if (auth.kind === 'nkey' && sealed === null && !plan.get('seed')) {
+      throw new ContractError(
+        'INVALID_INPUT',
+        `profile "${input.name}" uses nkey auth: pick the seed file or paste the seed`
+      );
     }
     const row: ProfileRow = {
       id: existing?.id ?? randomUUID(),
@@ -226,18 +335,52 @@ export class ProfileStore {
       servers: JSON.stringify(input.servers.map((s) => (s.includes('://') ? s : `nats://${s}`))),
       auth_kind: auth.kind,
       auth_user: auth.user,
-      auth_file: auth.file,
+      auth_file: null,
       auth_secret: sealed,
-      tls_ca: input.tls?.caFile ?? null,
-      tls_cert: input.tls?.certFile ?? null,
-      tls_key: input.tls?.keyFile ?? null,
+      tls_ca: null,
+      tls_cert: null,
+      tls_key: null,
       source,
       created_at: existing?.created_at ?? now,
       updated_at: now
     };
-    if (existing) this.statements.update.run(row);
-    else this.statements.insert.run(row);
+    this.db.transaction(() => {
+      if (existing) this.statements.update.run(row);
+      else this.statements.insert.run(row);
+      for (const [kind, step] of plan) {
+        if (step === null) this.keys.remove(row.id, kind);
+        else if (step !== 'keep') this.keys.store(row.id, step.meta, step.content);
+      }
+    })();
+    for (const step of plan.values()) if (step && step !== 'keep') this.picks.release(step.meta.pick);
     return this.get(row.id);
+  }
+
+  /**
+   * What becomes of each key slot when `input` is saved over `existing`: a pick to store, `keep`
+   * the stored file, or null (none). Keeping what is not stored is INVALID_INPUT, except for an
+   * nkey seed left out, which falls back to a stored pasted seed.
+   */
+  private planSlots(
+    input: ParsedProfileInput,
+    existing: ProfileRow | null
+  ): Map<KeyKind, { meta: KeyPick; content: Buffer } | 'keep' | null> {
+    const stored = existing ? this.keys.of(existing.id) : new Map<KeyKind, unknown>();
+    const plan = new Map<KeyKind, { meta: KeyPick; content: Buffer } | 'keep' | null>();
+    for (const [kind, source] of slotSources(input)) {
+      if (source === null) plan.set(kind, null);
+      else if ('pick' in source) plan.set(kind, this.picks.get(source.pick, kind));
+      else if (stored.has(kind)) plan.set(kind, 'keep');
+      else if (kind === 'seed' && input.auth.kind === 'nkey' && input.auth.seedKey !== 'keep') plan.set(kind, null);
+      else {
+        throw new ContractError(
+          'INVALID_INPUT',
+          `profile "${input.name}" has no stored ${KEY_LABEL[kind]} to keep: pick the file`,
+          { kind }
+        );
+      }
+    }
+    return plan;
   }
 
   /** Deletes a profile; the active setting is cleared with it. */
@@ -265,22 +408,39 @@ export class ProfileStore {
     return id;
   }
 
-  /** A saved profile with its secrets opened, ready to connect with. */
+  /** A saved profile with its secrets and key files opened, ready to connect with. */
   target(id: string): ConnectTarget {
-    return this.toTarget(this.row(id));
+    const row = this.row(id);
+    const stored = this.keys.of(row.id);
+    const contents = new Map<KeyKind, { content: Buffer; fileName: string }>();
+    for (const [kind, keyRow] of stored) {
+      contents.set(kind, { content: this.keys.content(keyRow, row.name), fileName: keyRow.file_name });
+    }
+    return this.toTarget(row, contents);
   }
 
   /**
-   * An unsaved draft as a connect target (profiles.test before save). Secrets the draft leaves
-   * out come from the saved profile `baseId`, as a save would keep them.
+   * An unsaved draft as a connect target (profiles.test before save). Secrets and key files the
+   * draft leaves out come from the saved profile `baseId`, as a save would keep them; picks are
+   * used without being forgotten (the draft may be saved next).
    */
   draftTarget(given: ParsedProfileInput, baseId?: string): ConnectTarget {
     const input = moveUrlCredentials(given);
     const base = baseId !== undefined ? this.row(baseId) : null;
     const auth = authColumns(input.auth);
+    const plan = this.planSlots(input, base);
     let secret = auth.secret;
-    if (secret === undefined && base && base.auth_kind === auth.kind && base.auth_secret && auth.file === null) {
+    if (secret === undefined && base && base.auth_kind === auth.kind && base.auth_secret && !plan.get('seed')) {
       secret = this.secrets.decrypt(base.auth_secret);
+    }
+    const stored = base ? this.keys.of(base.id) : new Map();
+    const contents = new Map<KeyKind, { content: Buffer; fileName: string }>();
+    for (const [kind, step] of plan) {
+      if (step === null) continue;
+      if (step === 'keep') {
+        const keyRow = stored.get(kind);
+        if (keyRow) contents.set(kind, { content: this.keys.content(keyRow, input.name), fileName: keyRow.file_name });
+      } else contents.set(kind, { content: step.content, fileName: step.meta.fileName });
     }
     const row: ProfileRow = {
       id: base?.id ?? 'draft',
@@ -289,16 +449,16 @@ export class ProfileStore {
       servers: JSON.stringify(input.servers),
       auth_kind: auth.kind,
       auth_user: auth.user,
-      auth_file: auth.file,
+      auth_file: null,
       auth_secret: null,
-      tls_ca: input.tls?.caFile ?? null,
-      tls_cert: input.tls?.certFile ?? null,
-      tls_key: input.tls?.keyFile ?? null,
+      tls_ca: null,
+      tls_cert: null,
+      tls_key: null,
       source: 'manual',
       created_at: '',
       updated_at: ''
     };
-    return this.toTarget(row, secret);
+    return this.toTarget(row, contents, secret);
   }
 
   private row(id: string): ProfileRow {
@@ -311,13 +471,23 @@ export class ProfileStore {
     return row;
   }
 
-  private toTarget(row: ProfileRow, plainSecret?: string): ConnectTarget {
+  /** Connect values from a row and its key files' content (never a path: nothing is read here). */
+  private toTarget(
+    row: ProfileRow,
+    keys: Map<KeyKind, { content: Buffer; fileName: string }>,
+    plainSecret?: string
+  ): ConnectTarget {
     const secret = plainSecret ?? (row.auth_secret ? this.secrets.decrypt(row.auth_secret) : undefined);
     const target: ConnectTarget = {
       servers: JSON.parse(row.servers) as string[],
       auth: {},
       tls: null,
       profile: { id: row.id, name: row.name }
+    };
+    const need = (kind: KeyKind): { content: Buffer; fileName: string } => {
+      const key = keys.get(kind);
+      if (!key) throw missingKeyError(row.name, kind, null, 'none is stored');
+      return key;
     };
     switch (row.auth_kind) {
       case 'token':
@@ -327,26 +497,37 @@ export class ProfileStore {
         target.auth.user = row.auth_user ?? '';
         if (secret !== undefined) target.auth.password = secret;
         break;
-      case 'nkey':
-        if (row.auth_file) target.auth.nkeyFile = row.auth_file;
+      case 'nkey': {
+        const file = keys.get('seed');
+        if (file) target.auth.nkeySeed = parseSeedFile(file.content.toString('utf8'), file.fileName);
         else if (secret !== undefined) target.auth.nkeySeed = secret;
+        else need('seed');
         break;
+      }
       case 'creds':
-        if (row.auth_file) target.auth.credsFile = row.auth_file;
+        target.auth.credsData = new Uint8Array(need('creds').content);
         break;
       case 'none':
         break;
     }
-    if (row.tls_ca || row.tls_cert || row.tls_key) {
+    const ca = keys.get('ca');
+    const cert = keys.get('cert');
+    const key = keys.get('key');
+    if (ca || cert || key) {
       target.tls = {};
-      if (row.tls_ca) target.tls.caFile = row.tls_ca;
-      if (row.tls_cert) target.tls.certFile = row.tls_cert;
-      if (row.tls_key) target.tls.keyFile = row.tls_key;
+      if (ca) target.tls.ca = ca.content.toString('utf8');
+      if (cert) target.tls.cert = cert.content.toString('utf8');
+      if (key) target.tls.key = key.content.toString('utf8');
     }
     return target;
   }
 
   private toView(row: ProfileRow, activeId: string | null): ProfileView {
+    const keys = this.keys.of(row.id);
+    const view = (kind: KeyKind): KeyFileView | null => {
+      const keyRow = keys.get(kind);
+      return keyRow ? ProfileKeys.view(keyRow) : null;
+    };
     let auth: ProfileAuthView;
     switch (row.auth_kind) {
       case 'none':
@@ -359,13 +540,13 @@ export class ProfileStore {
         auth = { kind: 'user', user: row.auth_user ?? '', hasPassword: row.auth_secret !== null };
         break;
       case 'nkey':
-        auth = { kind: 'nkey', seedFile: row.auth_file, hasSeed: row.auth_secret !== null };
+        auth = { kind: 'nkey', seedKey: view('seed'), hasSeed: row.auth_secret !== null };
         break;
       case 'creds':
-        auth = { kind: 'creds', credsFile: row.auth_file ?? '' };
+        auth = { kind: 'creds', creds: view('creds') };
         break;
     }
-    const hasTls = Boolean(row.tls_ca || row.tls_cert || row.tls_key);
+    const tls = { ca: view('ca'), cert: view('cert'), key: view('key') };
     return {
       id: row.id,
       name: row.name,
@@ -373,7 +554,7 @@ export class ProfileStore {
       // Rows saved before URLs were split may still carry userinfo: never shown.
       servers: (JSON.parse(row.servers) as string[]).map(redactUrls),
       auth,
-      tls: hasTls ? { caFile: row.tls_ca, certFile: row.tls_cert, keyFile: row.tls_key } : null,
+      tls: tls.ca || tls.cert || tls.key ? tls : null,
       source: row.source,
       active: row.id === activeId,
       createdAt: row.created_at,
