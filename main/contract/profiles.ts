@@ -225,7 +225,7 @@ export const profilesProcedures = {
   'profiles.importContexts': procedure(
     z
       .object({
-        /** natscli's configuration directory (holds context/ and context.txt); default ~/.config/nats. */
+        /** natscli's configuration directory (holds context/ and context.txt); default ~/.config/nats. CLI only: refused over IPC/WebSocket. */
         configDir: z.string().trim().min(1).max(4096).optional(),
         /** Make the context selected in natscli the active profile. */
         activateSelected: z.boolean().default(false)

@@ -119,7 +119,16 @@ export const connectionModule: ModuleFactory = (ctx) => {
       },
       'profiles.keyUpload': (input) =>
         issueKeyUploadTicket((content, name) => profiles.picks.add(input.kind, content, keyFileName(name, input.kind))),
-      'profiles.importContexts': (input) => {
+      'profiles.importContexts': (input, call) => {
+        // A directory named by a window or a socket would let it make the core read the key files any
+        // natscli context there names; only the CLI (the user's own shell) may point elsewhere.
+        if (input.configDir !== undefined && (call.transport === 'ipc' || call.transport === 'ws')) {
+          throw new ContractError(
+            'INVALID_INPUT',
+            `the natscli directory is read from its default place on this machine (${natsConfigDir()}); to import from another one run \`synos-cc profiles import-contexts --dir DIR\``,
+            { field: 'configDir' }
+          );
+        }
         const configDir = input.configDir ?? natsConfigDir();
         const contexts = importNatsContexts(profiles, configDir, DEFAULT_NATS_URL);
         const selected = contexts.find((c) => c.selected && c.profileId !== null);

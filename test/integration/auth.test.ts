@@ -322,6 +322,14 @@ describe('connection profiles and auth against real nats-servers', () => {
       const opsAgain = again.contexts.find((c) => c.name === 'ops');
       expect(opsAgain?.outcome).toBe('skipped');
       expect(again.contexts.find((c) => c.name === 'secure')?.outcome).toBe('updated');
+
+      // A window or a socket cannot name the directory (it would make the core read the key files
+      // any context there names): only the CLI can.
+      for (const transport of ['ws', 'ipc'] as const) {
+        await expect(
+          core.api.invoke('profiles.importContexts', { configDir: natsDir }, { transport })
+        ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('--dir') });
+      }
     });
   });
 

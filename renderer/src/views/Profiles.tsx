@@ -347,7 +347,6 @@ export function ProfilesCard() {
   const notify = useNotify();
   const [editing, setEditing] = useState<Draft | null>(null);
   const [results, setResults] = useState<Record<string, ProfileTestResult>>({});
-  const [configDir, setConfigDir] = useState('');
   return (
     <article className="card" aria-labelledby="profiles-title">
       <h2 id="profiles-title">Connection profiles</h2>
@@ -452,33 +451,21 @@ export function ProfilesCard() {
           <button type="button" onClick={() => setEditing(EMPTY)}>
             Add profile
           </button>
-          <form
-            className="form-row"
-            aria-label="Import natscli contexts"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void importer.run({ configDir: configDir.trim() || undefined }).then((r) => {
+          <button
+            type="button"
+            disabled={importer.pending}
+            title="Reads natscli's contexts from its default directory on the machine running the core (~/.config/nats); from another directory use synos-cc profiles import-contexts --dir DIR"
+            onClick={() =>
+              void importer.run({}).then((r) => {
                 if (!r) return;
                 const created = r.contexts.filter((c) => c.outcome !== 'skipped').length;
                 notify(`Imported ${created} of ${r.contexts.length} natscli contexts from ${r.configDir}`);
                 list.reload();
-              });
-            }}
+              })
+            }
           >
-            <label>
-              natscli config directory{' '}
-              <input
-                className="short"
-                style={{ width: 220 }}
-                value={configDir}
-                onChange={(e) => setConfigDir(e.target.value)}
-                placeholder="~/.config/nats"
-              />
-            </label>
-            <button type="submit" disabled={importer.pending}>
-              Import natscli contexts
-            </button>
-          </form>
+            Import natscli contexts
+          </button>
         </div>
       )}
       <ErrorNote error={importer.error} />
