@@ -12,6 +12,7 @@ import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions 
 import type { EventBus } from './event-bus';
 import { DirectJetStreamPublisher } from './direct-publisher';
 import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
+import { decisionWhy } from '../engine/why';
 
 /** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
 interface MetricsRecorder {
@@ -139,6 +140,7 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
             }))
           };
         },
+        'engine.why': (input) => decisionWhy(ctx, bridge.provenance, input.id),
         'engine.strategies': () =>
           bridge.engine.strategyWeights().map((w) => ({
             problemKind: w.problemKind,

@@ -189,6 +189,72 @@ export const ServiceHealthSchema = z.object({
   stale: z.boolean()
 });
 
+/** One inbound message that caused a decision, and where it sits in its stream (for the message browser). */
+export const DecisionInputSchema = z.object({
+  /** The CloudEvent's id and source (together unique per event). */
+  id: z.string(),
+  source: z.string(),
+  type: z.string(),
+  /** The envelope's own time, as sent. */
+  time: z.string(),
+  subject: z.string(),
+  stream: z.string(),
+  /** Stream sequence of the message as delivered; null when the delivery carried none. */
+  seq: z.number().int().nullable(),
+  /** The durable consumer that delivered it. */
+  durable: z.string(),
+  /** Which delivery of the message stepped the engine (1 = the first). */
+  deliveryCount: z.number().int()
+});
+export type DecisionInputView = z.infer<typeof DecisionInputSchema>;
+
+/** An output of the input that caused the decision, with what JetStream acknowledged for it. */
+export const DecisionOutputSchema = z.object({
+  /** Envelope id = Nats-Msg-Id. */
+  id: z.string(),
+  type: EngineOutputTypeSchema,
+  subject: z.string(),
+  /**
+   * From the outbox row: pending (not yet acknowledged, retrying included), published (PubAck
+   * received: stream, seq), dead (a dead letter: lastError says why), or unknown (no outbox row:
+   * sent by the direct publisher, or the row was pruned after delivery).
+   */
+  state: z.enum(['pending', 'published', 'dead', 'unknown']),
+  stream: z.string().nullable(),
+  seq: z.number().int().nullable(),
+  /** JetStream reported the publish as a duplicate of one it already had. */
+  duplicate: z.boolean().nullable(),
+  attempts: z.number().int().nullable(),
+  lastError: z.string().nullable()
+});
+export type DecisionOutputView = z.infer<typeof DecisionOutputSchema>;
+
+/** Why a decision was made: recorded in the same transaction as the decision itself. */
+export const DecisionWhySchema = z.object({
+  /** The problem id (`p-…`), which is the decision's id. */
+  decisionId: z.string(),
+  /** Envelope id of the consciousness.decision_made output. */
+  messageId: z.string(),
+  decidedAt: IsoTime,
+  decision: DecisionMadeDataSchema,
+  inputs: z.array(DecisionInputSchema),
+  /** The engine right after it took the input: emotion, load, mode, focus and the heaviest attention targets. */
+  state: z.object({
+    state: StateChangeDataSchema,
+    attention: z.array(z.object({ target: z.string(), weight: z.number() })),
+    inputRatePerSecond: z.number()
+  }),
+  /** The chosen action and its learned weight, with the weights of the actions not chosen. */
+  strategy: z.object({
+    kind: ProblemKindSchema,
+    action: StrategyActionSchema,
+    weight: z.number(),
+    alternatives: z.array(z.object({ action: StrategyActionSchema, weight: z.number() }))
+  }),
+  outputs: z.array(DecisionOutputSchema)
+});
+export type DecisionWhy = z.infer<typeof DecisionWhySchema>;
+
 export const engineProcedures = {
   'engine.state': procedure(
     Empty,
@@ -209,6 +275,11 @@ export const engineProcedures = {
     z.object({ limit: limit(5000, 500), query: z.string().max(200).optional() }).strict(),
     z.object({ longTerm: z.array(LongTermItemSchema), total: z.number().int() }),
     'Long-term memory (persisted), most recently seen first'
+  ),
+  'engine.why': procedure(
+    z.object({ id: z.string().min(1).max(200) }).strict(),
+    DecisionWhySchema,
+    'Why a decision was made: its input messages (stream, seq), the engine state then, the strategy and weight, and its outputs with their PubAck state. NOT_FOUND for an id no decision of this data directory has'
   ),
   'engine.strategies': procedure(
     Empty,
