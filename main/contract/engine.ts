@@ -255,6 +255,45 @@ export const DecisionWhySchema = z.object({
 });
 export type DecisionWhy = z.infer<typeof DecisionWhySchema>;
 
+/** Input families of the timeline: the first token of the input's CloudEvents type. */
+export const INPUT_FAMILIES = ['service', 'system', 'user', 'security'] as const;
+export const InputFamilySchema = z.enum(INPUT_FAMILIES);
+
+export const TimelineEventSchema = z.object({
+  at: IsoTime,
+  kind: z.enum(['decision', 'attention', 'mode', 'learning']),
+  /** In words ("payments → orders", "restart_service for service_unhealthy on payments"). */
+  label: z.string(),
+  /** A decision's problem id (the why panel opens it), or the problem a learning event judged. */
+  decisionId: z.string().nullable(),
+  /** A decision's input: its family, stream and sequence, when its provenance is recorded. */
+  input: z
+    .object({ family: InputFamilySchema.nullable(), stream: z.string(), seq: z.number().int().nullable() })
+    .nullable()
+});
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
+
+export const EngineTimelineSchema = z.object({
+  from: IsoTime,
+  to: IsoTime,
+  events: z.array(TimelineEventSchema),
+  /** Inputs taken per second by family (seconds with none are left out), counted by this core since it started. */
+  inputs: z.array(
+    z.object({
+      at: IsoTime,
+      service: z.number().int(),
+      system: z.number().int(),
+      user: z.number().int(),
+      security: z.number().int()
+    })
+  ),
+  /** When this core began counting inputs (null: it takes none: a standby, an observer, a one-shot command). */
+  inputsSince: IsoTime.nullable(),
+  /** Load, valence and mode (0 focused, 1 adaptive, 2 exploratory) as the engine reported them, oldest first. */
+  series: z.array(z.object({ at: IsoTime, load: z.number(), valence: z.number(), mode: z.number().int() }))
+});
+export type EngineTimeline = z.infer<typeof EngineTimelineSchema>;
+
 export const engineProcedures = {
   'engine.state': procedure(
     Empty,
@@ -280,6 +319,11 @@ export const engineProcedures = {
     z.object({ id: z.string().min(1).max(200) }).strict(),
     DecisionWhySchema,
     'Why a decision was made: its input messages (stream, seq), the engine state then, the strategy and weight, and its outputs with their PubAck state. NOT_FOUND for an id no decision of this data directory has'
+  ),
+  'engine.timeline': procedure(
+    z.object({ minutes: z.number().int().min(1).max(1440).default(60) }).strict(),
+    EngineTimelineSchema,
+    'The engine over the last minutes: decisions, attention shifts, mode changes and learning (events, problems and decision provenance), inputs per second by family, and load / valence / mode'
   ),
   'engine.strategies': procedure(
     Empty,

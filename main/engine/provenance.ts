@@ -169,6 +169,7 @@ export class ProvenanceStore {
   private readonly insert;
   private readonly prune;
   private readonly select;
+  private readonly selectSince;
   private writes = 0;
 
   constructor(db: Database) {
@@ -179,6 +180,9 @@ export class ProvenanceStore {
     );
     this.prune = db.prepare(
       'DELETE FROM engine_decision_provenance WHERE problem_id NOT IN (SELECT id FROM engine_problems)'
+    );
+    this.selectSince = db.prepare<[number, number], Pick<Row, 'problem_id' | 'decided_at' | 'inputs' | 'state'>>(
+      'SELECT problem_id, decided_at, inputs, state FROM engine_decision_provenance WHERE decided_at >= ? ORDER BY decided_at DESC LIMIT ?'
     );
     this.select = db.prepare<[string, string], Row>(
       'SELECT * FROM engine_decision_provenance WHERE problem_id = ? OR message_id = ? LIMIT 1'
@@ -216,6 +220,19 @@ export class ProvenanceStore {
   /** Prunes now (tests; the bridge prunes as it writes). */
   pruneNow(): number {
     return this.prune.run().changes;
+  }
+
+  /** Decisions made at or after `since` (epoch ms), newest first: their inputs and the state then. */
+  since(
+    since: number,
+    limit: number
+  ): Array<{ problemId: string; decidedAt: number; inputs: DecisionInputView[]; state: DecisionWhy['state'] }> {
+    return this.selectSince.all(since, limit).map((r) => ({
+      problemId: r.problem_id,
+      decidedAt: r.decided_at,
+      inputs: JSON.parse(r.inputs) as DecisionInputView[],
+      state: JSON.parse(r.state) as DecisionWhy['state']
+    }));
   }
 
   /** The decision by problem id or by its decision_made message id; null when none is recorded. */

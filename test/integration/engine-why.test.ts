@@ -178,6 +178,37 @@ describe('engine why: decisions explain themselves from what was recorded with t
     }
   });
 
+  it('the timeline holds each decision with its input, attention shifts, inputs by family and the load series', async () => {
+    const ack = await js.publish(
+      'orchestrator.service.health',
+      envelope('why-timeline', 'service.health.update', { service: 'why-tl-svc', status: 'unhealthy' })
+    );
+    const id = await decisionFor(core, 'why-tl-svc');
+    const timeline = await waitFor(
+      async () => {
+        const t = await core.api.invoke('engine.timeline', { minutes: 10 });
+        return t.events.some((e) => e.decisionId === id && e.input !== null) ? t : null;
+      },
+      { message: 'the decision on the timeline, with its input once committed' }
+    );
+    const decision = timeline.events.find((e) => e.kind === 'decision' && e.decisionId === id)!;
+    expect(decision.input).toEqual({ family: 'service', stream: 'ORCHESTRATOR_EVENTS', seq: ack.seq });
+    expect(decision.label).toContain('why-tl-svc');
+    // The first input of this file moved the focus from nothing to its service.
+    expect(timeline.events.some((e) => e.kind === 'attention' && e.label.startsWith('nothing → why-svc'))).toBe(true);
+    // Oldest first, inside the window.
+    const times = timeline.events.map((e) => Date.parse(e.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(times.every((t) => t >= Date.parse(timeline.from) && t <= Date.parse(timeline.to))).toBe(true);
+    // Every input of this file so far was a service health update, each counted once (the duplicate and the naks not).
+    const counted = timeline.inputs.reduce((n, b) => n + b.service, 0);
+    expect(counted).toBe((await core.api.invoke('bridge.status', {})).inbound.accepted - 1);
+    expect(timeline.inputs.every((b) => b.security === 0 && b.system === 0 && b.user === 0)).toBe(true);
+    expect(timeline.inputsSince).not.toBeNull();
+    expect(timeline.series.length).toBeGreaterThan(0);
+    expect(timeline.series.every((p) => p.load >= 0 && p.load <= 1 && p.mode >= 0 && p.mode <= 2)).toBe(true);
+  });
+
   it('synos-cc engine why prints it as JSON and as text; an unknown id is NOT_FOUND with exit 1', async () => {
     const ack = await js.publish(
       'orchestrator.service.health',
