@@ -13,7 +13,7 @@ import type { EventBus } from './event-bus';
 import { DirectJetStreamPublisher } from './direct-publisher';
 import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
 import { decisionWhy } from '../engine/why';
-import { InputTally, engineTimeline } from '../engine/timeline';
+import { InputTally, engineTimeline } from './timeline';
 
 /** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
 interface MetricsRecorder {

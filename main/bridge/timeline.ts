@@ -6,7 +6,7 @@
  * family, counted here as the bridge settles them.
  */
 import { INPUT_FAMILIES, type EngineTimeline, type TimelineEvent } from '../contract/engine';
-import type { ConsciousnessBridge } from '../bridge/bridge';
+import type { ConsciousnessBridge } from './bridge';
 
 type Family = (typeof INPUT_FAMILIES)[number];
 
