@@ -174,7 +174,8 @@ describe('Engine view opens the why panel', () => {
         data: why().decision
       }
     ],
-    'engine.why': why()
+    'engine.why': why(),
+    'engine.timeline': { from: NOW, to: NOW, events: [], inputs: [], inputsSince: NOW, series: [] }
   };
 
   it('from a problem row and from a decision event, and closes again', async () => {

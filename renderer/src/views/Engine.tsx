@@ -9,6 +9,7 @@ import { ViewHeader } from '../components/ViewHeader';
 import { useClient, useQuery } from '../client/context';
 import { useEngineState } from '../hooks/useEngineState';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
+import { EngineTimelineCard } from './engine/Timeline';
 import { WhyPanel } from './engine/WhyPanel';
 
 const MODES = ['focused', 'adaptive', 'exploratory'] as const;
@@ -362,6 +363,7 @@ export function EngineView() {
         )}
       </div>
       <LoadChart />
+      <EngineTimelineCard onWhy={setWhy} />
       <ProblemsCard onWhy={setWhy} />
       {why && <WhyPanel key={why} id={why} onClose={() => setWhy(null)} />}
       <div className="cards">
