@@ -7,8 +7,10 @@
  * - the message browser shows a CloudEvents message's envelope as a header row (type, id, epoch),
  *   the epoch of an engine output being the one its Synos-Epoch header carries;
  * - a range ticked in the browser is exported to NDJSON holding exactly those messages.
+ * The open why panel and the browser with a range selected pass axe-core (no serious or critical).
  */
 import { randomUUID } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -21,6 +23,14 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
+
+/** Serious or critical axe-core violations on the page as it is now (rule: targets). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 const encoder = new TextEncoder();
 
 function envelope(id: string, data: unknown): Uint8Array {
@@ -61,7 +71,9 @@ describe('why panel, envelope header row and range export', () => {
     dataDir = tempDir('synos-e2e-why-');
     serve = await startServe(['--nats', nats.url, '--data', dataDir]);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    // AxeBuilder needs a page from an explicit context.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    page = await context.newPage();
     errors = watchPageErrors(page);
     await page.goto(serve.url);
     await waitFor(
@@ -115,6 +127,7 @@ describe('why panel, envelope header row and range export', () => {
     expect(stored?.subject).toBe('consciousness.decision_made');
     expect((stored?.json() as { data: { target: string } }).data.target).toBe(service);
     await page.screenshot({ path: path.join(SHOTS, 'engine-why-panel.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The input link opens the message browser at that message, expanded, with its envelope row.
     await link.click();
@@ -179,6 +192,7 @@ describe('why panel, envelope header row and range export', () => {
     const body = await page.evaluate(async (url) => (await fetch(url!)).text(), href);
     expect(body.split('\n').filter((l) => l.trim() !== '')).toHaveLength(3);
     await page.screenshot({ path: path.join(SHOTS, 'messages-range-export.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 });
