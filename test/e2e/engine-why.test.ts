@@ -6,7 +6,8 @@
  *   sequences, and its link opens the message browser at that message;
  * - the message browser shows a CloudEvents message's envelope as a header row (type, id, epoch),
  *   the epoch of an engine output being the one its Synos-Epoch header carries;
- * - a range ticked in the browser is exported to NDJSON holding exactly those messages.
+ * - a range ticked in the browser is exported to NDJSON holding exactly those messages, and
+ *   "Replay to…" records it and replays exactly those messages under a mapped subject.
  * The open why panel and the browser with a range selected pass axe-core (no serious or critical).
  */
 import { randomUUID } from 'node:crypto';
@@ -61,6 +62,7 @@ describe('why panel, envelope header row and range export', () => {
   const service = `why-e2e-${run}`;
   const inputId = `e2e-why-input-${run}`;
   let inputSeq = 0;
+  let rangeSeqs: number[] = [];
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -163,6 +165,7 @@ describe('why panel, envelope header row and range export', () => {
       );
       more.push(ack.seq);
     }
+    rangeSeqs = more;
     const subject = 'orchestrator.service.health';
     await page.goto(`${serve.origin}/#/streams/ORCHESTRATOR_EVENTS/messages/${inputSeq}`);
     await page.getByRole('textbox', { name: 'Subject filter' }).fill(subject);
@@ -194,5 +197,38 @@ describe('why panel, envelope header row and range export', () => {
     await page.screenshot({ path: path.join(SHOTS, 'messages-range-export.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it('Replay to… records the ticked range and replays exactly those messages under the mapped subject', async () => {
+    expect(rangeSeqs, 'the export test published the range').toHaveLength(3);
+    const target = `e2e.replayed.${run}`;
+    const received: string[] = [];
+    const sub = nc.subscribe(target, {
+      callback: (_e, m) => {
+        received.push((m.json() as { id: string }).id);
+      }
+    });
+    await nc.flush();
+    try {
+      const subject = 'orchestrator.service.health';
+      await page.goto(`${serve.origin}/#/streams/ORCHESTRATOR_EVENTS/messages/${rangeSeqs[0]}`);
+      await page.getByRole('textbox', { name: 'Subject filter' }).fill(subject);
+      await page.getByRole('button', { name: 'Load' }).click();
+      await page.getByRole('checkbox', { name: `Select message ${rangeSeqs[0]}` }).check();
+      await page.getByRole('checkbox', { name: `Select message ${rangeSeqs[2]}` }).check();
+      await page.getByRole('button', { name: 'Replay to…' }).click();
+      const form = page.getByRole('form', {
+        name: `Replay ORCHESTRATOR_EVENTS #${rangeSeqs[0]}–#${rangeSeqs[2]} on ${subject}`
+      });
+      await form.waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('range-recorded').textContent()).toMatch(/Recording \d+ \(3 messages\)/);
+      await form.getByRole('textbox', { name: 'Subject map' }).fill(`${subject}=${target}`);
+      await form.getByRole('button', { name: 'Replay' }).click();
+      await waitFor(async () => received.length >= 3, { timeoutMs: 15_000, message: 'the three replayed messages' });
+      expect(received).toEqual([1, 2, 3].map((i) => `e2e-range-${run}-${i}`));
+      expect(errors).toEqual([]);
+    } finally {
+      sub.unsubscribe();
+    }
   });
 });
