@@ -131,6 +131,15 @@ describe('why panel, envelope header row and range export', () => {
     await page.screenshot({ path: path.join(SHOTS, 'engine-why-panel.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
 
+    // The timeline holds the decision, with the same input link.
+    const timeline = page.getByTestId('timeline-events');
+    const onTimeline = timeline
+      .getByRole('listitem')
+      .filter({ hasText: `on ${service}` })
+      .filter({ hasText: 'decision' });
+    await expect.poll(() => onTimeline.count(), { timeout: 20_000 }).toBe(1);
+    expect(await onTimeline.getByRole('link').getAttribute('href')).toBe(`#/streams/${ack.stream}/messages/${ack.seq}`);
+
     // The input link opens the message browser at that message, expanded, with its envelope row.
     await link.click();
     await expect.poll(() => page.url()).toContain(`#/streams/${ack.stream}/messages/${ack.seq}`);
