@@ -61,6 +61,7 @@ import {
   type SecurityEventRecord
 } from './store';
 import { InboxStore, inputDigest } from './inbox';
+import { ProvenanceStore, hasDecision, provenanceOf, type ProvenanceRow } from '../engine/provenance';
 import { derivedMessageId, newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
@@ -144,10 +145,21 @@ interface InboundBatch {
   outputs: Array<{ bus: BusOutput }>;
   security: SecurityEventRecord[];
   invalid: NewInvalidMessage[];
+  /** Why each decision of the batch was made (../engine/provenance.ts). */
+  provenance: ProvenanceRow[];
 }
 
 function newBatch(): InboundBatch {
-  return { settle: [], keys: new Map(), inputs: [], outbound: [], outputs: [], security: [], invalid: [] };
+  return {
+    settle: [],
+    keys: new Map(),
+    inputs: [],
+    outbound: [],
+    outputs: [],
+    security: [],
+    invalid: [],
+    provenance: []
+  };
 }
 
 function isEmptyBatch(b: InboundBatch): boolean {
@@ -181,6 +193,7 @@ export class ConsciousnessBridge {
   readonly store: BridgeStore;
   readonly engineStore: EngineStore;
   private readonly inbox: InboxStore;
+  readonly provenance: ProvenanceStore;
   private engineRef: ConsciousnessEngine;
   /** Inbound messages handled and engine events emitted since the last commit. */
   private batch: InboundBatch = newBatch();
@@ -263,6 +276,7 @@ export class ConsciousnessBridge {
       longTerm: this.engineStore.loadLongTerm()
     });
     this.inbox = new InboxStore(ctx.db);
+    this.provenance = new ProvenanceStore(ctx.db);
     this.commitTx = ctx.db.transaction((write: () => void) => write());
     this.consumers = this.options.consumers.map((spec) => ({
       spec,
@@ -575,7 +589,21 @@ export class ConsciousnessBridge {
       if (spec.family === 'security') this.keepSecurityEvent(envelope, now);
       const streamTime = msg.info ? Math.floor(msg.info.timestampNanos / 1e6) : now;
       const first = batch.outbound.length;
+      const firstOutput = batch.outputs.length;
       this.collectOutputs(events, { digest, time: streamTime });
+      if (hasDecision(events))
+        batch.provenance.push(
+          ...provenanceOf({
+            envelope,
+            msg,
+            stream: spec.stream,
+            durable: spec.durable,
+            outputs: batch.outputs.slice(firstOutput).map((o) => o.bus),
+            outbound: batch.outbound.slice(first),
+            engine: this.engine,
+            now
+          })
+        );
       batch.keys.set(InboxStore.key(digest).toString('hex'), InboxStore.key(digest));
       const outputs: string[] = [];
       for (let k = first; k < batch.outbound.length; k++) outputs.push((batch.outbound[k] as OutboundMessage).id);
@@ -694,6 +722,7 @@ export class ConsciousnessBridge {
         this.inbox.add(batch.keys.values(), now);
         this.store.write(batch.invalid, batch.security);
         this.saveLearning();
+        this.provenance.write(batch.provenance);
         if (isTransactional(publisher)) handOver = publisher.writeInTransaction(batch.outbound);
       });
     } catch (error) {

@@ -12,6 +12,8 @@ import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions 
 import type { EventBus } from './event-bus';
 import { DirectJetStreamPublisher } from './direct-publisher';
 import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
+import { decisionWhy } from '../engine/why';
+import { InputTally, engineTimeline } from './timeline';
 
 /** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
 interface MetricsRecorder {
@@ -97,6 +99,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
     const leadership = link?.(bridge) ?? null;
     ctx.services.set(BRIDGE_SERVICE, bridge);
     let unwire: (() => void) | null = null;
+    const tally = new InputTally();
+    let untally: (() => void) | null = null;
     ctx.services.set(ENGINE_SERVICE, {
       /** The current state_change payload (monitoring reads load and valence from it). */
       state: () => bridge.engine.snapshot(bridge.options.clock()).state,
@@ -107,6 +111,7 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
       name: 'engine',
       start() {
         unwire ??= wireBus(ctx, bridge.bus, bridge);
+        untally ??= tally.listen(bridge, bridge.options.clock);
         bridge.start();
         leadership?.start();
       },
@@ -115,6 +120,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
         await leadership?.stop();
         unwire?.();
         unwire = null;
+        untally?.();
+        untally = null;
       },
       handlers: {
         'engine.state': () => bridge.snapshotView(),
@@ -139,6 +146,8 @@ export function createBridgeModule(options: Partial<BridgeOptions> = {}): Module
             }))
           };
         },
+        'engine.why': (input) => decisionWhy(ctx, bridge.provenance, input.id),
+        'engine.timeline': (input) => engineTimeline(bridge, tally, input.minutes, bridge.options.clock()),
         'engine.strategies': () =>
           bridge.engine.strategyWeights().map((w) => ({
             problemKind: w.problemKind,

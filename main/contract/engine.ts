@@ -189,6 +189,111 @@ export const ServiceHealthSchema = z.object({
   stale: z.boolean()
 });
 
+/** One inbound message that caused a decision, and where it sits in its stream (for the message browser). */
+export const DecisionInputSchema = z.object({
+  /** The CloudEvent's id and source (together unique per event). */
+  id: z.string(),
+  source: z.string(),
+  type: z.string(),
+  /** The envelope's own time, as sent. */
+  time: z.string(),
+  subject: z.string(),
+  stream: z.string(),
+  /** Stream sequence of the message as delivered; null when the delivery carried none. */
+  seq: z.number().int().nullable(),
+  /** The durable consumer that delivered it. */
+  durable: z.string(),
+  /** Which delivery of the message stepped the engine (1 = the first). */
+  deliveryCount: z.number().int()
+});
+export type DecisionInputView = z.infer<typeof DecisionInputSchema>;
+
+/** An output of the input that caused the decision, with what JetStream acknowledged for it. */
+export const DecisionOutputSchema = z.object({
+  /** Envelope id = Nats-Msg-Id. */
+  id: z.string(),
+  type: EngineOutputTypeSchema,
+  subject: z.string(),
+  /**
+   * From the outbox row: pending (not yet acknowledged, retrying included), published (PubAck
+   * received: stream, seq), dead (a dead letter: lastError says why), or unknown (no outbox row:
+   * sent by the direct publisher, or the row was pruned after delivery).
+   */
+  state: z.enum(['pending', 'published', 'dead', 'unknown']),
+  stream: z.string().nullable(),
+  seq: z.number().int().nullable(),
+  /** JetStream reported the publish as a duplicate of one it already had. */
+  duplicate: z.boolean().nullable(),
+  attempts: z.number().int().nullable(),
+  lastError: z.string().nullable()
+});
+export type DecisionOutputView = z.infer<typeof DecisionOutputSchema>;
+
+/** Why a decision was made: recorded in the same transaction as the decision itself. */
+export const DecisionWhySchema = z.object({
+  /** The problem id (`p-…`), which is the decision's id. */
+  decisionId: z.string(),
+  /** Envelope id of the consciousness.decision_made output. */
+  messageId: z.string(),
+  decidedAt: IsoTime,
+  decision: DecisionMadeDataSchema,
+  inputs: z.array(DecisionInputSchema),
+  /** The engine right after it took the input: emotion, load, mode, focus and the heaviest attention targets. */
+  state: z.object({
+    state: StateChangeDataSchema,
+    attention: z.array(z.object({ target: z.string(), weight: z.number() })),
+    inputRatePerSecond: z.number()
+  }),
+  /** The chosen action and its learned weight, with the weights of the actions not chosen. */
+  strategy: z.object({
+    kind: ProblemKindSchema,
+    action: StrategyActionSchema,
+    weight: z.number(),
+    alternatives: z.array(z.object({ action: StrategyActionSchema, weight: z.number() }))
+  }),
+  outputs: z.array(DecisionOutputSchema)
+});
+export type DecisionWhy = z.infer<typeof DecisionWhySchema>;
+
+/** Input families of the timeline: the first token of the input's CloudEvents type. */
+export const INPUT_FAMILIES = ['service', 'system', 'user', 'security'] as const;
+export const InputFamilySchema = z.enum(INPUT_FAMILIES);
+
+export const TimelineEventSchema = z.object({
+  at: IsoTime,
+  kind: z.enum(['decision', 'attention', 'mode', 'learning']),
+  /** In words ("payments → orders", "restart_service for service_unhealthy on payments"). */
+  label: z.string(),
+  /** A decision's problem id (the why panel opens it), or the problem a learning event judged. */
+  decisionId: z.string().nullable(),
+  /** A decision's input: its family, stream and sequence, when its provenance is recorded. */
+  input: z
+    .object({ family: InputFamilySchema.nullable(), stream: z.string(), seq: z.number().int().nullable() })
+    .nullable()
+});
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
+
+export const EngineTimelineSchema = z.object({
+  from: IsoTime,
+  to: IsoTime,
+  events: z.array(TimelineEventSchema),
+  /** Inputs taken per second by family (seconds with none are left out), counted by this core since it started. */
+  inputs: z.array(
+    z.object({
+      at: IsoTime,
+      service: z.number().int(),
+      system: z.number().int(),
+      user: z.number().int(),
+      security: z.number().int()
+    })
+  ),
+  /** When this core began counting inputs (null: it takes none: a standby, an observer, a one-shot command). */
+  inputsSince: IsoTime.nullable(),
+  /** Load, valence and mode (0 focused, 1 adaptive, 2 exploratory) as the engine reported them, oldest first. */
+  series: z.array(z.object({ at: IsoTime, load: z.number(), valence: z.number(), mode: z.number().int() }))
+});
+export type EngineTimeline = z.infer<typeof EngineTimelineSchema>;
+
 export const engineProcedures = {
   'engine.state': procedure(
     Empty,
@@ -209,6 +314,16 @@ export const engineProcedures = {
     z.object({ limit: limit(5000, 500), query: z.string().max(200).optional() }).strict(),
     z.object({ longTerm: z.array(LongTermItemSchema), total: z.number().int() }),
     'Long-term memory (persisted), most recently seen first'
+  ),
+  'engine.why': procedure(
+    z.object({ id: z.string().min(1).max(200) }).strict(),
+    DecisionWhySchema,
+    'Why a decision was made: its input messages (stream, seq), the engine state then, the strategy and weight, and its outputs with their PubAck state. NOT_FOUND for an id no decision of this data directory has'
+  ),
+  'engine.timeline': procedure(
+    z.object({ minutes: z.number().int().min(1).max(1440).default(60) }).strict(),
+    EngineTimelineSchema,
+    'The engine over the last minutes: decisions, attention shifts, mode changes and learning (events, problems and decision provenance), inputs per second by family, and load / valence / mode'
   ),
   'engine.strategies': procedure(
     Empty,

@@ -11,6 +11,7 @@ import { DURABILITY_MIGRATIONS } from '../resilience/migrations';
 import { MONITORING_MIGRATIONS } from '../monitoring/migrations';
 import { PROFILE_MIGRATIONS } from '../nats/connection';
 import { ENGINE_MIGRATIONS } from '../engine/store';
+import { PROVENANCE_MIGRATIONS } from '../engine/provenance';
 import { BRIDGE_MIGRATIONS } from '../bridge/store';
 import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
@@ -41,5 +42,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...RECORDING_MIGRATIONS,
   ...SERVER_MIGRATIONS,
   ...WRITE_PROBE_MIGRATIONS,
-  ...BUCKET_SNAPSHOT_MIGRATIONS
+  ...BUCKET_SNAPSHOT_MIGRATIONS,
+  ...PROVENANCE_MIGRATIONS
 ];

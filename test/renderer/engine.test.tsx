@@ -24,7 +24,8 @@ const empty: Answers = {
   'engine.problems': [],
   'engine.strategies': [],
   'engine.memory': { longTerm: [], total: 0 },
-  'engine.events': []
+  'engine.events': [],
+  'engine.timeline': { from: NOW, to: NOW, events: [], inputs: [], inputsSince: NOW, series: [] }
 };
 
 describe('Engine view', () => {

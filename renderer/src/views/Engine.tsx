@@ -9,6 +9,8 @@ import { ViewHeader } from '../components/ViewHeader';
 import { useClient, useQuery } from '../client/context';
 import { useEngineState } from '../hooks/useEngineState';
 import { formatAgo, formatNumber, formatTime } from '../lib/format';
+import { EngineTimelineCard } from './engine/Timeline';
+import { WhyPanel } from './engine/WhyPanel';
 
 const MODES = ['focused', 'adaptive', 'exploratory'] as const;
 const HISTORY = 600;
@@ -84,7 +86,7 @@ function LoadChart() {
   );
 }
 
-function ProblemsCard() {
+function ProblemsCard({ onWhy }: { onWhy: (id: string) => void }) {
   const problems = useQuery('engine.problems', { status: 'all', limit: 200 }, { refreshMs: 10_000 });
   const columns: Column<ProblemView>[] = [
     {
@@ -123,6 +125,15 @@ function ProblemsCard() {
         p.outcome
           ? `${p.outcome}${p.weightAfter !== null ? ` (weight → ${formatNumber(p.weightAfter, 2)})` : ''}`
           : 'pending'
+    },
+    {
+      id: 'why',
+      label: 'Why',
+      render: (p) => (
+        <button type="button" onClick={() => onWhy(p.id)} aria-label={`Why ${p.action} for ${p.target} (${p.id})`}>
+          Why?
+        </button>
+      )
     }
   ];
   return (
@@ -283,7 +294,7 @@ function useRecentEvents() {
   return { data, error: seed.error };
 }
 
-function EventsCard() {
+function EventsCard({ onWhy }: { onWhy: (id: string) => void }) {
   const events = useRecentEvents();
   return (
     <article className="card">
@@ -300,6 +311,18 @@ function EventsCard() {
               <li key={e.id}>
                 <span className="hint">{new Date(e.time).toLocaleTimeString()}</span>{' '}
                 <span className="mono">{e.type.replace('consciousness.', '')}</span> {describeEvent(e)}
+                {e.type === 'consciousness.decision_made' && (
+                  <>
+                    {' '}
+                    <button
+                      type="button"
+                      onClick={() => onWhy(e.data.problem_id)}
+                      aria-label={`Why ${e.data.action} (${e.data.problem_id})`}
+                    >
+                      why?
+                    </button>
+                  </>
+                )}
               </li>
             ))}
           </ul>
@@ -310,6 +333,7 @@ function EventsCard() {
 
 export function EngineView() {
   const { state, error } = useEngineState();
+  const [why, setWhy] = useState<string | null>(null);
   return (
     <section>
       <ViewHeader title="Engine" />
@@ -339,12 +363,14 @@ export function EngineView() {
         )}
       </div>
       <LoadChart />
-      <ProblemsCard />
+      <EngineTimelineCard onWhy={setWhy} />
+      <ProblemsCard onWhy={setWhy} />
+      {why && <WhyPanel key={why} id={why} onClose={() => setWhy(null)} />}
       <div className="cards">
         <StrategiesCard />
         <MemoryCard working={state?.workingMemory ?? []} />
       </div>
-      <EventsCard />
+      <EventsCard onWhy={setWhy} />
     </section>
   );
 }

@@ -178,7 +178,15 @@ function RecordingActions({
  * Replays one recording: subjects rewritten, at the recorded pace × speed or as fast as possible,
  * into the core's connection, a saved profile or other servers.
  */
-function ReplayForm({ rec, label, onStarted }: { rec: RecordingPayload; label: string; onStarted?: () => void }) {
+export function ReplayForm({
+  rec,
+  label,
+  onStarted
+}: {
+  rec: RecordingPayload;
+  label: string;
+  onStarted?: () => void;
+}) {
   const replay = useAction('recordings.replay');
   const profiles = useQuery('profiles.list', {});
   const notify = useNotify();

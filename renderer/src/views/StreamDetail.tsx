@@ -1,21 +1,20 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import type { BrowsedMessage, ConsumerSummary } from '../../../main/contract';
+import { useMemo, useState } from 'react';
+import type { ConsumerSummary } from '../../../main/contract';
 import { CachedMark } from '../components/CachedMark';
 import { LineChart } from '../components/Chart';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
-import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
 import { Sparkline, trendOf } from '../components/Sparkline';
 import { ViewHeader } from '../components/ViewHeader';
 import { useAction, useQuery } from '../client/context';
 import { useSeriesByKey, valuesOf } from '../hooks/useSeries';
 import { formatAgo, formatBytes, formatCount, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
-import { base64ToBytes, bytesToText, type PayloadView } from '../lib/payload';
 import { hrefOf } from '../lib/route';
 import { DriftCard, Usage } from './stream-parts';
+import { MessagesBrowser } from './MessagesBrowser';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -296,168 +295,7 @@ function ConsumersTab({ name }: { name: string }) {
   );
 }
 
-/** The first characters of a text payload, for the collapsed line. */
-function previewOf(m: BrowsedMessage): string {
-  if (m.format === 'empty') return '(empty)';
-  if (m.format === 'binary') return '(binary)';
-  const text = bytesToText(base64ToBytes(m.payloadBase64));
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
-}
-
-type FromMode = 'first' | 'seq' | 'time' | 'last';
-
-function MessagesTab({ name }: { name: string }) {
-  const [mode, setMode] = useState<FromMode>('last');
-  const [fromValue, setFromValue] = useState('50');
-  const [subject, setSubject] = useState('');
-  const [view, setView] = useState<PayloadView>('json');
-  const [input, setInput] = useState<{
-    from?: { seq: number } | { time: string } | { last: number };
-    subject?: string;
-  }>({ from: { last: 50 } });
-  const [formError, setFormError] = useState<string | null>(null);
-  const page = useQuery('streams.browse', { stream: name, ...input, limit: 100 });
-  const [deleting, setDeleting] = useState<BrowsedMessage | null>(null);
-  const del = useAction('streams.deleteMessage');
-  const notify = useNotify();
-
-  const onSubmit = (e: FormEvent): void => {
-    e.preventDefault();
-    setFormError(null);
-    let from: typeof input.from;
-    if (mode === 'seq' || mode === 'last') {
-      const n = Number(fromValue);
-      if (!Number.isInteger(n) || n < 1)
-        return setFormError(`${mode === 'seq' ? 'Start sequence' : 'Last N'} must be a whole number of at least 1.`);
-      from = mode === 'seq' ? { seq: n } : { last: n };
-    } else if (mode === 'time') {
-      const t = new Date(fromValue);
-      if (Number.isNaN(t.getTime())) return setFormError('Start time must be a date and time, e.g. 2026-01-31 14:00.');
-      from = { time: t.toISOString() };
-    }
-    setInput({ from, subject: subject.trim() || undefined });
-  };
-
-  return (
-    <>
-      <form className="form-row card" onSubmit={onSubmit} aria-label="Browse messages">
-        <label>
-          From{' '}
-          <select value={mode} onChange={(e) => setMode(e.target.value as FromMode)}>
-            <option value="first">the first message</option>
-            <option value="seq">sequence</option>
-            <option value="time">time</option>
-            <option value="last">the last N</option>
-          </select>
-        </label>
-        {mode !== 'first' && (
-          <label>
-            {mode === 'seq' ? 'Start sequence' : mode === 'time' ? 'Start time' : 'Last N'}{' '}
-            <input
-              className="short"
-              style={{ width: mode === 'time' ? 200 : 100 }}
-              type={mode === 'time' ? 'datetime-local' : 'number'}
-              value={fromValue}
-              onChange={(e) => setFromValue(e.target.value)}
-            />
-          </label>
-        )}
-        <label>
-          Subject filter{' '}
-          <input
-            className="short"
-            style={{ width: 200 }}
-            value={subject}
-            onChange={(e) => setSubject(e.target.value)}
-            placeholder="all subjects"
-          />
-        </label>
-        <button type="submit">Load</button>
-        <PayloadViewSelect value={view} onChange={setView} />
-      </form>
-      {formError && (
-        <div className="error-note" role="alert">
-          {formError}
-        </div>
-      )}
-      <ErrorNote error={page.error} />
-      {page.data &&
-        (page.data.messages.length === 0 ? (
-          <EmptyState title="No messages here.">
-            The stream holds sequences {page.data.firstSeq} … {page.data.lastSeq}. Change the start or the subject
-            filter, or publish under Messages.
-          </EmptyState>
-        ) : (
-          <div className="stack" data-testid="browsed-messages">
-            <p className="hint">
-              {page.data.messages.length} messages (stream holds {page.data.firstSeq} … {page.data.lastSeq}, read via{' '}
-              {page.data.method})
-              {page.data.nextSeq !== null && (
-                <>
-                  {' '}
-                  <button type="button" onClick={() => setInput({ ...input, from: { seq: page.data!.nextSeq! } })}>
-                    Next page
-                  </button>
-                </>
-              )}
-            </p>
-            {page.data.messages.map((m) => (
-              <details key={m.seq} className="msg" data-testid="browsed-message">
-                <summary>
-                  <strong className="mono">#{m.seq}</strong> <span className="mono">{m.subject}</span>{' '}
-                  <span className="hint">
-                    {formatTime(m.time)} · {formatBytes(m.size)} · {m.format}
-                  </span>{' '}
-                  <span className="mono preview">{previewOf(m)}</span>
-                  {m.notes?.map((note) => (
-                    <span key={note} className="hint" data-testid="message-note">
-                      {' '}
-                      · {note}
-                    </span>
-                  ))}
-                </summary>
-                <div className="msg-body">
-                  <PayloadBox
-                    bytes={base64ToBytes(m.payloadBase64)}
-                    view={view}
-                    headers={m.headers}
-                    truncated={m.truncated}
-                    label={`message ${m.seq}`}
-                  />
-                  <button type="button" onClick={() => setDeleting(m)} aria-label={`Delete message ${m.seq}`}>
-                    Delete…
-                  </button>
-                </div>
-              </details>
-            ))}
-          </div>
-        ))}
-      <ErrorNote error={del.error} />
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete message ${deleting.seq}?`}
-          confirmLabel="Delete"
-          busy={del.pending}
-          onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            void del.run({ stream: name, seq: deleting.seq, confirm: true }).then((r) => {
-              setDeleting(null);
-              if (r) {
-                notify(`Deleted message ${r.seq} from ${name}`);
-                page.reload();
-              }
-            })
-          }
-        >
-          Message <span className="mono">#{deleting.seq}</span> on <span className="mono">{deleting.subject}</span> is
-          removed from <span className="mono">{name}</span> for good.
-        </ConfirmDialog>
-      )}
-    </>
-  );
-}
-
-export function StreamDetail({ name, tab }: { name: string; tab: string }) {
+export function StreamDetail({ name, tab, seq }: { name: string; tab: string; seq?: number }) {
   const current = TABS.find((t) => t.id === tab)?.id ?? 'overview';
   return (
     <section>
@@ -485,7 +323,7 @@ export function StreamDetail({ name, tab }: { name: string; tab: string }) {
       <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
         {current === 'overview' && <OverviewTab name={name} />}
         {current === 'consumers' && <ConsumersTab name={name} />}
-        {current === 'messages' && <MessagesTab name={name} />}
+        {current === 'messages' && <MessagesBrowser key={seq ?? 'last'} name={name} seq={seq} />}
       </div>
     </section>
   );

@@ -97,8 +97,9 @@ function StreamTable() {
 }
 
 export function StreamsView({ rest }: { rest: string[] }) {
-  const [name, tab] = rest;
-  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} />;
+  const [name, tab, seqText] = rest;
+  const seq = seqText !== undefined && /^[1-9]\d*$/.test(seqText) ? Number(seqText) : undefined;
+  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} seq={seq} />;
   return (
     <section>
       <ViewHeader title="Streams" />
