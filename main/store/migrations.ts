@@ -16,6 +16,7 @@ import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
 import { WRITE_PROBE_MIGRATIONS } from './write-probe';
 import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/bucket-snapshots';
+import { OVERVIEW_MIGRATIONS } from '../overview/module';
 
 const foundation: Migration[] = [
   {
@@ -41,5 +42,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...RECORDING_MIGRATIONS,
   ...SERVER_MIGRATIONS,
   ...WRITE_PROBE_MIGRATIONS,
-  ...BUCKET_SNAPSHOT_MIGRATIONS
+  ...BUCKET_SNAPSHOT_MIGRATIONS,
+  ...OVERVIEW_MIGRATIONS
 ];
