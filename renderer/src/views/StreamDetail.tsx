@@ -306,15 +306,16 @@ function previewOf(m: BrowsedMessage): string {
 
 type FromMode = 'first' | 'seq' | 'time' | 'last';
 
-function MessagesTab({ name }: { name: string }) {
+/** `subject`: a filter to start with (a link such as the Overview picture's `#/streams/S/messages/SUBJECT`). */
+function MessagesTab({ name, subject: initialSubject }: { name: string; subject?: string | undefined }) {
   const [mode, setMode] = useState<FromMode>('last');
   const [fromValue, setFromValue] = useState('50');
-  const [subject, setSubject] = useState('');
+  const [subject, setSubject] = useState(initialSubject ?? '');
   const [view, setView] = useState<PayloadView>('json');
   const [input, setInput] = useState<{
     from?: { seq: number } | { time: string } | { last: number };
     subject?: string;
-  }>({ from: { last: 50 } });
+  }>({ from: { last: 50 }, subject: initialSubject || undefined });
   const [formError, setFormError] = useState<string | null>(null);
   const page = useQuery('streams.browse', { stream: name, ...input, limit: 100 });
   const [deleting, setDeleting] = useState<BrowsedMessage | null>(null);
@@ -457,7 +458,7 @@ function MessagesTab({ name }: { name: string }) {
   );
 }
 
-export function StreamDetail({ name, tab }: { name: string; tab: string }) {
+export function StreamDetail({ name, tab, subject }: { name: string; tab: string; subject?: string | undefined }) {
   const current = TABS.find((t) => t.id === tab)?.id ?? 'overview';
   return (
     <section>
@@ -485,7 +486,7 @@ export function StreamDetail({ name, tab }: { name: string; tab: string }) {
       <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
         {current === 'overview' && <OverviewTab name={name} />}
         {current === 'consumers' && <ConsumersTab name={name} />}
-        {current === 'messages' && <MessagesTab name={name} />}
+        {current === 'messages' && <MessagesTab key={subject ?? ''} name={name} subject={subject} />}
       </div>
     </section>
   );

@@ -97,8 +97,8 @@ function StreamTable() {
 }
 
 export function StreamsView({ rest }: { rest: string[] }) {
-  const [name, tab] = rest;
-  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} />;
+  const [name, tab, subject] = rest;
+  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} subject={subject} />;
   return (
     <section>
       <ViewHeader title="Streams" />
