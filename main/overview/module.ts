@@ -70,7 +70,7 @@ export const DEFAULT_OVERVIEW_SETTINGS: OverviewSettings = {
   pushIntervalMs: 1000,
   sampleIntervalMs: 2000,
   storeIntervalMs: 5000,
-  rateWindowMs: 5000
+  rateWindowMs: 10_000
 };
 
 /** Samples of pending kept per consumer for the "growing" mark. */
@@ -131,6 +131,8 @@ export function createOverviewModule(options: Partial<OverviewSettings> = {}): M
     const readCounters = (now: number): void => {
       const b = bridge();
       if (!b) return;
+      // Every output shows a rate (0 until the engine emits one), not "unknown".
+      for (const type of ENGINE_OUTPUT_TYPES) if (!counts.has(outputId(type))) counts.set(outputId(type), 0);
       for (const [key, n] of counts) live.record(key, now, n);
       for (const [service, n] of b.heartbeatCounts()) live.record(`heartbeat:${service}`, now, n);
       for (const c of b.status().consumers) live.record(`durable:${c.stream}/${c.durable}`, now, c.received);
@@ -180,25 +182,38 @@ export function createOverviewModule(options: Partial<OverviewSettings> = {}): M
       });
     };
 
-    const cachedOrEmpty = (): SystemPicture =>
-      store.latest() ?? {
-        cached: true,
-        snapshotTime: null,
-        nodes: [],
-        edges: [],
-        notes: [
-          'NATS is unreachable and no picture has been kept yet: connect (Settings → profiles) and the picture fills in and is remembered for the next outage.'
-        ]
-      };
+    const cachedOrEmpty = (): SystemPicture => {
+      flush();
+      return store.latest() ?? emptyOffline;
+    };
+    const emptyOffline: SystemPicture = {
+      cached: true,
+      snapshotTime: null,
+      nodes: [],
+      edges: [],
+      notes: [
+        'NATS is unreachable and no picture has been kept yet: connect (Settings → profiles) and the picture fills in and is remembered for the next outage.'
+      ]
+    };
 
-    const keep = (picture: SystemPicture, now: number): void => {
-      if (picture.nodes.length === 0 || now - lastStored < settings.storeIntervalMs) return;
-      lastStored = now;
+    /** The newest live picture not yet stored (stored every few seconds, and at once when NATS goes away). */
+    let unsaved: { picture: SystemPicture; at: number } | null = null;
+    const save = (picture: SystemPicture, at: number): void => {
+      lastStored = at;
+      unsaved = null;
       try {
-        store.save(picture, now);
+        store.save(picture, at);
       } catch (error) {
         logger.warn('could not store the system picture', { error });
       }
+    };
+    const keep = (picture: SystemPicture, now: number): void => {
+      if (picture.nodes.length === 0) return;
+      if (now - lastStored < settings.storeIntervalMs) unsaved = { picture, at: now };
+      else save(picture, now);
+    };
+    const flush = (): void => {
+      if (unsaved) save(unsaved.picture, unsaved.at);
     };
 
     const tick = (): void => {
@@ -244,6 +259,7 @@ export function createOverviewModule(options: Partial<OverviewSettings> = {}): M
         }
       },
       stop() {
+        flush();
         if (timer) clearInterval(timer);
         timer = null;
         withdrawInterval?.();

@@ -32,7 +32,7 @@ import { formatNumber } from '../lib/format';
 import { hrefOf } from '../lib/route';
 import { useTheme } from '../lib/theme';
 
-const NODE_WIDTH = 190;
+const NODE_WIDTH = 230;
 const NODE_HEIGHT = 58;
 
 const KIND_LABEL: Record<PictureNode['kind'], string> = {
@@ -96,7 +96,7 @@ type PicEdge = Edge<{ rate: number | null }, 'rate'>;
 const PictureNodeBox = memo(function PictureNodeBox({ data }: NodeProps<PicNode>) {
   const n = data.node;
   return (
-    <div className={`pic-node pic-${n.health} pic-kind-${n.kind}`} title={n.status}>
+    <div className={`pic-node pic-${n.health} pic-kind-${n.kind}`} title={`${n.label}: ${n.status}`}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="pic-node-head">
         <span className="pic-kind">{KIND_LABEL[n.kind]}</span>
