@@ -127,4 +127,20 @@ describe('System picture (Overview)', () => {
     expect(structureKey({ ...p, nodes: p.nodes.slice(1) })).not.toBe(structureKey(p));
     expect(hrefOfNode(p.nodes[0]!)).toBe('#/security');
   });
+
+  it('can be hidden, remembered, and then asks nothing of the core', async () => {
+    renderWithApp(<SystemPictureCard />, { 'overview.picture': systemPicture() });
+    fireEvent.click(await screen.findByRole('button', { name: 'Hide' }));
+    expect(screen.getByTestId('system-picture-hidden')).toBeTruthy();
+    expect(localStorage.getItem('synos.overview.picture')).toBe('hidden');
+    fireEvent.click(screen.getByRole('button', { name: 'Show the picture' }));
+    await waitFor(() => expect(document.querySelectorAll('.react-flow__node')).toHaveLength(7));
+  });
+
+  it('starts hidden when hidden before, without asking for the picture', () => {
+    localStorage.setItem('synos.overview.picture', 'hidden');
+    const { client } = renderWithApp(<SystemPictureCard />, { 'overview.picture': systemPicture() });
+    expect(screen.getByRole('button', { name: 'Show the picture' })).toBeTruthy();
+    expect(client.callsOf('overview.picture')).toHaveLength(0);
+  });
 });

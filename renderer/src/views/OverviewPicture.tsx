@@ -321,7 +321,50 @@ function useSystemPicture() {
   return useQuery('overview.picture', {}, { refreshMs: 30_000 });
 }
 
+const HIDDEN_KEY = 'synos.overview.picture';
+
+function readHidden(): boolean {
+  try {
+    return localStorage.getItem(HIDDEN_KEY) === 'hidden';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The picture's card. It can be hidden (remembered on this machine): a small screen, or an operator
+ * who only wants the figures; hidden, nothing is asked of the core and nothing is pushed.
+ */
 export function SystemPictureCard() {
+  const [hidden, setHidden] = useState(readHidden);
+  const toggle = (): void => {
+    const next = !hidden;
+    try {
+      localStorage.setItem(HIDDEN_KEY, next ? 'hidden' : 'shown');
+    } catch {
+      // storage unavailable: the choice lasts for this page only
+    }
+    setHidden(next);
+  };
+  if (hidden) {
+    return (
+      <article className="card pic-card" data-testid="system-picture-hidden">
+        <div className="pic-header">
+          <h2>System picture</h2>
+          <button type="button" className="chart-toggle" onClick={toggle}>
+            Show the picture
+          </button>
+        </div>
+        <p className="hint">
+          Hidden on this machine: services, streams, the engine and consumers with their live rates.
+        </p>
+      </article>
+    );
+  }
+  return <SystemPictureShown onHide={toggle} />;
+}
+
+function SystemPictureShown({ onHide }: { onHide: () => void }) {
   const picture = useSystemPicture();
   const [asTable, setAsTable] = useState(false);
   const p = picture.data;
@@ -341,6 +384,9 @@ export function SystemPictureCard() {
             {asTable ? 'Show as picture' : 'Show as table'}
           </button>
         )}
+        <button type="button" className="chart-toggle" onClick={onHide}>
+          Hide
+        </button>
       </div>
       <ErrorNote error={picture.error} />
       {picture.error && !p && (
