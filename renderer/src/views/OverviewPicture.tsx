@@ -172,8 +172,11 @@ export function layoutPicture(
   return out;
 }
 
-/** Keeps the same data object for a node or edge whose figures did not change, so it does not re-render. */
-function useStableData<T>(): (id: string, key: string, make: () => T) => T {
+/**
+ * Keeps the same object for a node or edge whose shown figures did not change: React Flow then
+ * skips it, so a push that changes a few rates re-renders those few, not all 250 nodes.
+ */
+function useStable<T>(): (id: string, key: string, make: () => T) => T {
   const cache = useRef(new Map<string, { key: string; value: T }>());
   return (id, key, make) => {
     const hit = cache.current.get(id);
@@ -184,41 +187,71 @@ function useStableData<T>(): (id: string, key: string, make: () => T) => T {
   };
 }
 
+/**
+ * The last layouts by structure, kept across mounts: coming back to the Overview draws at once
+ * instead of laying out 250 nodes again (dagre is the costliest step of showing the picture).
+ */
+const layouts = new Map<string, Map<string, { x: number; y: number }>>();
+
+function layoutOf(picture: SystemPicture, key: string): Map<string, { x: number; y: number }> {
+  let positions = layouts.get(key);
+  if (!positions) {
+    positions = layoutPicture(picture.nodes, picture.edges);
+    layouts.set(key, positions);
+    // The newest two: the one on screen and the one just before a node came or went.
+    for (const old of layouts.keys()) if (layouts.size > 2 && old !== key) layouts.delete(old);
+  } else {
+    // Most recently used last, so it is not the one evicted.
+    layouts.delete(key);
+    layouts.set(key, positions);
+  }
+  return positions;
+}
+
 function PictureCanvas({ picture }: { picture: SystemPicture }) {
   const { resolved } = useTheme();
   const key = structureKey(picture);
   // Recomputed only when the node/edge set changes (not on every rate update).
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const positions = useMemo(() => layoutPicture(picture.nodes, picture.edges), [key]);
-  const nodeData = useStableData<{ node: PictureNode }>();
-  const edgeData = useStableData<{ rate: number | null }>();
+  const positions = useMemo(() => layoutOf(picture, key), [key]);
+  const stableNode = useStable<PicNode>();
+  const stableEdge = useStable<PicEdge>();
   const byId = useMemo(() => new Map(picture.nodes.map((n) => [n.id, n])), [picture.nodes]);
 
-  const nodes: PicNode[] = picture.nodes.map((n) => ({
-    id: n.id,
-    type: 'pic',
-    position: positions.get(n.id) ?? { x: 0, y: 0 },
-    data: nodeData(n.id, JSON.stringify(n), () => ({ node: n })),
-    width: NODE_WIDTH,
-    height: NODE_HEIGHT,
-    handles: HANDLES,
-    ariaLabel: ariaOf(n),
-    ariaRole: 'button',
-    draggable: false,
-    connectable: false,
-    selectable: false,
-    domAttributes: { 'data-health': n.health, 'data-kind': n.kind } as never
-  }));
-  const edges: PicEdge[] = picture.edges.map((e) => ({
-    id: e.id,
-    source: e.source,
-    target: e.target,
-    type: 'rate',
-    data: edgeData(e.id, String(e.msgsPerSec), () => ({ rate: e.msgsPerSec })),
-    ariaLabel: `${byId.get(e.source)?.label ?? e.source} to ${byId.get(e.target)?.label ?? e.target}: ${formatRate(e.msgsPerSec)}`,
-    focusable: false,
-    selectable: false
-  }));
+  const nodes: PicNode[] = picture.nodes.map((n) => {
+    const position = positions.get(n.id) ?? { x: 0, y: 0 };
+    const aria = ariaOf(n);
+    // What the node shows: a rate that moved in its third digit does not redraw it.
+    const shown = `${position.x},${position.y}|${n.health}|${n.label}|${aria}`;
+    return stableNode(n.id, shown, () => ({
+      id: n.id,
+      type: 'pic',
+      position,
+      data: { node: n },
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
+      handles: HANDLES,
+      ariaLabel: aria,
+      ariaRole: 'button',
+      draggable: false,
+      connectable: false,
+      selectable: false,
+      domAttributes: { 'data-health': n.health, 'data-kind': n.kind } as never
+    }));
+  });
+  const edges: PicEdge[] = picture.edges.map((e) => {
+    const rate = formatRate(e.msgsPerSec);
+    return stableEdge(e.id, rate, () => ({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      type: 'rate',
+      data: { rate: e.msgsPerSec },
+      ariaLabel: `${byId.get(e.source)?.label ?? e.source} to ${byId.get(e.target)?.label ?? e.target}: ${rate}`,
+      focusable: false,
+      selectable: false
+    }));
+  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
     if (event.key !== 'Enter') return;
