@@ -28,7 +28,8 @@ const AREAS = [
   'bench',
   'servers',
   'integration',
-  'leadership'
+  'leadership',
+  'overview'
 ];
 const HOSTS = ['api', 'transport', 'cli', 'desktop'];
 /**
@@ -114,6 +115,11 @@ const LAYERS = [
     files: ['main/bench/**/*.ts'],
     forbid: except([...AREAS, ...HOSTS], ['nats', 'resilience', 'bridge', 'engine', 'bench']),
     why: 'The benchmarks measure the bridge; they reach no other area'
+  },
+  {
+    files: ['main/overview/**/*.ts'],
+    forbid: except([...AREAS, ...HOSTS], ['nats', 'bridge', 'overview']),
+    why: 'The system picture reads the sampler and the bridge only'
   },
   {
     files: ['main/api/**/*.ts'],

@@ -211,6 +211,8 @@ export class ConsciousnessBridge {
   private readonly consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
   private readonly health = new Map<string, ServiceHealthEntry>();
+  /** Heartbeats heard per service since start (the system picture's msg/s of each service's heartbeat edge). */
+  private readonly heartbeatsHeard = new Map<string, number>();
   private outbound: OutboundMessage[] = [];
   private flushing = false;
   private timers: NodeJS.Timeout[] = [];
@@ -504,6 +506,8 @@ export class ConsciousnessBridge {
           if (!result.ok) return;
           const d = result.envelope.data as MessageData<'health.heartbeat'>;
           const key = `${d.service}|${d.instance}`;
+          if (this.heartbeatsHeard.has(d.service) || this.heartbeatsHeard.size < 10_000)
+            this.heartbeatsHeard.set(d.service, (this.heartbeatsHeard.get(d.service) ?? 0) + 1);
           if (!this.health.has(key) && this.health.size >= 1000) {
             const oldest = [...this.health.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
             if (oldest) this.health.delete(`${oldest.service}|${oldest.instance}`);
@@ -1186,6 +1190,11 @@ export class ConsciousnessBridge {
       outboundMapping: { ...this.options.outboundMapping },
       inboundMapping: { ...this.options.inboundMapping }
     };
+  }
+
+  /** Heartbeats heard per service since start (counters; rates are the reader's). */
+  heartbeatCounts(): ReadonlyMap<string, number> {
+    return this.heartbeatsHeard;
   }
 
   servicesHealth() {

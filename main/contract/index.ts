@@ -16,6 +16,7 @@ import { engineEvents, engineProcedures } from './engine';
 import { leadershipEvents, leadershipProcedures } from './leadership';
 import { kvEvents, kvProcedures } from './kv';
 import { objectsEvents, objectsProcedures } from './objects';
+import { overviewEvents, overviewProcedures } from './overview';
 import { messagingEvents, messagingProcedures } from './messaging';
 import { profilesProcedures } from './profiles';
 import { monitoringEvents, monitoringProcedures } from './monitoring';
@@ -36,7 +37,8 @@ const eventRegistry = {
   ...recordingsEvents,
   ...serversEvents,
   ...kvEvents,
-  ...objectsEvents
+  ...objectsEvents,
+  ...overviewEvents
 } as const;
 
 export type EventChannel = keyof typeof eventRegistry;
@@ -72,7 +74,8 @@ export const procedures = {
   ...recordingsProcedures,
   ...serversProcedures,
   ...kvProcedures,
-  ...objectsProcedures
+  ...objectsProcedures,
+  ...overviewProcedures
 } as const;
 
 export const events = eventRegistry;
@@ -116,3 +119,4 @@ export * from './servers';
 export * from './urls';
 export * from './kv';
 export * from './objects';
+export * from './overview';

@@ -13,6 +13,7 @@ import { benchModule } from '../bench/module';
 import { recordingsModule } from '../recordings/module';
 import { serversModule } from '../servers/module';
 import { microServiceModule } from '../integration/micro-service';
+import { overviewModule } from '../overview/module';
 import type { ModuleFactory } from './module';
 import { systemModule } from './system-module';
 
@@ -28,6 +29,7 @@ export const MODULES: readonly ModuleFactory[] = [
   monitoringModule,
   leadershipModule,
   engineBridgeModule,
+  overviewModule,
   microServiceModule,
   benchModule,
   serversModule

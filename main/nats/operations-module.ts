@@ -219,7 +219,14 @@ export const operationsModule: ModuleFactory = (ctx) => {
     for (const s of list.streams) {
       if (s.consumerCount === 0) continue;
       for (const c of (await refreshConsumers(t, s.name)).consumers) {
-        consumers.push({ stream: c.stream, name: c.name, numPending: c.numPending, numAckPending: c.numAckPending });
+        consumers.push({
+          stream: c.stream,
+          name: c.name,
+          numPending: c.numPending,
+          numAckPending: c.numAckPending,
+          filter: c.filter,
+          deliveredSeq: c.delivered.streamSeq
+        });
       }
     }
     try {
@@ -235,7 +242,9 @@ export const operationsModule: ModuleFactory = (ctx) => {
         messages: s.messages,
         bytes: s.bytes,
         maxMsgs: s.maxMsgs,
-        maxBytes: s.maxBytes
+        maxBytes: s.maxBytes,
+        subjects: s.subjects,
+        lastSeq: s.lastSeq
       })),
       consumers
     };

@@ -17,6 +17,7 @@ import { BENCH_MIGRATIONS } from '../bench/migrations';
 import { SERVER_MIGRATIONS } from '../servers/store';
 import { WRITE_PROBE_MIGRATIONS } from './write-probe';
 import { BUCKET_SNAPSHOT_MIGRATIONS } from '../nats/buckets';
+import { OVERVIEW_MIGRATIONS } from '../overview/module';
 
 const foundation: Migration[] = [
   {
@@ -43,5 +44,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ...SERVER_MIGRATIONS,
   ...WRITE_PROBE_MIGRATIONS,
   ...BUCKET_SNAPSHOT_MIGRATIONS,
-  ...PROVENANCE_MIGRATIONS
+  ...PROVENANCE_MIGRATIONS,
+  ...OVERVIEW_MIGRATIONS
 ];

@@ -135,6 +135,39 @@ describe('accessibility of every view (axe-core, light and dark)', () => {
     // 13 pages × 2 themes, each given time to load its data on a shared machine.
   }, 300_000);
 
+  it('the Overview system picture and its table: no serious or critical violations, light and dark; nodes reached with Tab', async () => {
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate(`localStorage.setItem('synos.theme', ${JSON.stringify(theme)})`);
+      await page.evaluate("window.location.hash = '#/overview'");
+      await page.reload();
+      await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
+      // The simulator's services drawn, not an empty card.
+      await expect
+        .poll(() => page.locator('.react-flow__node[data-kind="service"]').count(), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(3);
+      const picture = await new AxeBuilder({ page })
+        .include('[data-testid="system-picture"]')
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      expect(picture.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+      await page.getByRole('button', { name: 'Show as table' }).first().click();
+      await expect.poll(() => page.getByTestId('picture-table').isVisible()).toBe(true);
+      const table = await new AxeBuilder({ page })
+        .include('[data-testid="system-picture"]')
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      expect(table.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+      await page.getByRole('button', { name: 'Show as picture' }).click();
+    }
+    // A node is reached from the keyboard and shows a focus ring.
+    await page.getByRole('button', { name: 'Hide', exact: true }).focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(
+      '(() => { const el = document.activeElement; const box = el.querySelector(".pic-node"); return { node: el.classList.contains("react-flow__node"), outline: getComputedStyle(box).outlineStyle }; })()'
+    );
+    expect(focused).toEqual({ node: true, outline: 'solid' });
+  }, 120_000);
+
   it('a chart shows its figures as a table, toggled from the keyboard, with a visible focus ring', async () => {
     // Moving through the navigation with Tab shows a focus ring on the link reached.
     await page.getByRole('link', { name: 'Overview', exact: true }).focus();

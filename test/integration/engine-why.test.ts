@@ -14,7 +14,7 @@ import { DEFAULT_BRIDGE_SETTINGS } from '../../main/bridge/settings';
 import type { DecisionWhy } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
-import { provision } from '../../main/nats/provisioning';
+import { provision } from '../../main/nats/topology/provisioning';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';

@@ -1,5 +1,5 @@
 /** Canned answers shaped by the contract's types (the compiler checks every field). */
-import type { ConnectionStatus, OutputOf, StreamSummary } from '../../main/contract';
+import type { ConnectionStatus, OutputOf, PictureNode, StreamSummary, SystemPicture } from '../../main/contract';
 import { ContractError } from '../../main/contract/errors';
 
 export const NOW = '2026-12-06T12:00:00.000Z';
@@ -286,3 +286,97 @@ export function serversOverview(servers: ServerSummary[], cached = false): Outpu
     snapshotTime: NOW
   };
 }
+
+/** A small system picture: a service → its stream → the bridge's durable → the engine → an output → the orchestrator's durable. */
+export function systemPicture(overrides: Partial<SystemPicture> = {}): SystemPicture {
+  const node = (n: Partial<PictureNode> & Pick<PictureNode, 'id' | 'kind' | 'label'>): PictureNode => ({
+    health: 'ok',
+    status: 'healthy',
+    stream: null,
+    subject: null,
+    pending: null,
+    pendingGrowing: false,
+    msgsPerSec: null,
+    ...n
+  });
+  return {
+    cached: false,
+    snapshotTime: '2026-01-01T10:00:00.000Z',
+    nodes: [
+      node({ id: 'service:payments', kind: 'service', label: 'payments', stream: 'ORCHESTRATOR_EVENTS' }),
+      node({
+        id: 'service:search',
+        kind: 'service',
+        label: 'search',
+        health: 'critical',
+        status: 'stopped',
+        stream: 'HEALTH_METRICS',
+        subject: 'health.search'
+      }),
+      node({ id: 'stream:ORCHESTRATOR_EVENTS', kind: 'stream', label: 'ORCHESTRATOR_EVENTS', msgsPerSec: 42 }),
+      node({
+        id: 'consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service',
+        kind: 'consumer',
+        label: 'consciousness_bridge_service',
+        stream: 'ORCHESTRATOR_EVENTS',
+        pending: 0,
+        msgsPerSec: 40
+      }),
+      node({ id: 'engine', kind: 'engine', label: 'Engine', status: 'leading, normal mode' }),
+      node({
+        id: 'output:consciousness.decision_made',
+        kind: 'output',
+        label: 'decision_made',
+        stream: 'CONSCIOUSNESS_EVENTS',
+        subject: 'consciousness.decision_made, orchestrator.consciousness.decision',
+        msgsPerSec: 0.5
+      }),
+      node({
+        id: 'consumer:ORCHESTRATOR_EVENTS/orchestrator_service',
+        kind: 'consumer',
+        label: 'orchestrator_service',
+        stream: 'ORCHESTRATOR_EVENTS',
+        health: 'warning',
+        status: 'pending growing',
+        pending: 1200,
+        pendingGrowing: true,
+        msgsPerSec: 0.2
+      })
+    ],
+    edges: [
+      { id: 'e1', source: 'service:payments', target: 'stream:ORCHESTRATOR_EVENTS', msgsPerSec: 12.5 },
+      { id: 'e2', source: 'service:search', target: 'stream:ORCHESTRATOR_EVENTS', msgsPerSec: 0 },
+      {
+        id: 'e3',
+        source: 'stream:ORCHESTRATOR_EVENTS',
+        target: 'consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service',
+        msgsPerSec: 40
+      },
+      {
+        id: 'e4',
+        source: 'consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service',
+        target: 'engine',
+        msgsPerSec: 40
+      },
+      { id: 'e5', source: 'engine', target: 'output:consciousness.decision_made', msgsPerSec: 0.5 },
+      {
+        id: 'e6',
+        source: 'output:consciousness.decision_made',
+        target: 'consumer:ORCHESTRATOR_EVENTS/orchestrator_service',
+        msgsPerSec: 0.5
+      }
+    ],
+    notes: [],
+    ...overrides
+  };
+}
+
+export const emptyPicture: SystemPicture = {
+  cached: false,
+  snapshotTime: '2026-01-01T10:00:00.000Z',
+  nodes: [],
+  edges: [],
+  notes: [
+    'No service heard yet: services appear when they publish lifecycle or health events — run `synos-cc simulate`.'
+  ]
+};

@@ -2,7 +2,16 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { OverviewView } from '../../renderer/src/views/Overview';
 import { pending, type Answers } from './fake-client';
-import { alert, connected, disconnected, engineSnapshot, metricsSnapshot, systemInfo, unreachable } from './fixtures';
+import {
+  alert,
+  connected,
+  disconnected,
+  emptyPicture,
+  engineSnapshot,
+  metricsSnapshot,
+  systemInfo,
+  unreachable
+} from './fixtures';
 import { renderWithApp } from './render';
 
 const live: Answers = {
@@ -11,7 +20,8 @@ const live: Answers = {
   'metrics.snapshot': metricsSnapshot,
   'engine.state': engineSnapshot('orders'),
   'health.services': [],
-  'system.info': systemInfo
+  'system.info': systemInfo,
+  'overview.picture': emptyPicture
 };
 
 describe('Overview view', () => {

@@ -39,3 +39,15 @@ if (!('ResizeObserver' in window)) {
     disconnect(): void {}
   };
 }
+
+// React Flow (the Overview's system picture) reads the viewport transform through DOMMatrixReadOnly.
+if (!('DOMMatrixReadOnly' in window)) {
+  class DOMMatrixReadOnly {
+    m22: number;
+    constructor(transform?: string) {
+      const scale = transform?.match(/scale\(([0-9.]+)\)/)?.[1];
+      this.m22 = scale !== undefined ? Number(scale) : 1;
+    }
+  }
+  (window as unknown as { DOMMatrixReadOnly: unknown }).DOMMatrixReadOnly = DOMMatrixReadOnly;
+}

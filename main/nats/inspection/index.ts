@@ -8,7 +8,8 @@ export {
   type JetStreamSample,
   JetStreamSampler,
   type JetStreamSamplerService,
-  type SampledConsumer
+  type SampledConsumer,
+  type SampledStream
 } from './sampler';
 export { StreamInspector, type StreamRecord, toJetStreamError } from './inspector';
 export { SNAPSHOT_MIGRATIONS, SnapshotStore } from './snapshots';

@@ -13,10 +13,15 @@ import type { Logger } from '../../core/logger';
 export const JETSTREAM_SAMPLER_SERVICE = 'jetstream-sampler';
 
 /** What a sample says about one stream (limits <= 0 mean unlimited). */
-export type SampledStream = Pick<StreamSummary, 'name' | 'messages' | 'bytes' | 'maxMsgs' | 'maxBytes'>;
+export type SampledStream = Pick<StreamSummary, 'name' | 'messages' | 'bytes' | 'maxMsgs' | 'maxBytes'> &
+  Partial<Pick<StreamSummary, 'subjects' | 'lastSeq'>>;
 
 /** What a sample says about one consumer: num_pending and num_ack_pending. */
-export type SampledConsumer = Pick<ConsumerSummary, 'stream' | 'name' | 'numPending' | 'numAckPending'>;
+export type SampledConsumer = Pick<ConsumerSummary, 'stream' | 'name' | 'numPending' | 'numAckPending'> &
+  Partial<Pick<ConsumerSummary, 'filter'>> & {
+    /** The stream sequence delivered last (the system picture's delivered-per-second). */
+    deliveredSeq?: number;
+  };
 
 /** One completed sample: every stream, and every consumer of the streams that have any. */
 export interface JetStreamSample {

@@ -153,3 +153,12 @@ export function syncCacheWithPushes(
     for (const off of offs) off();
   };
 }
+
+/**
+ * The system picture's push, written into the `overview.picture` answer. Subscribed by the view
+ * that shows the picture, not at the root: the core assembles and pushes the picture (and samples
+ * JetStream faster) only while someone listens. Returns the unsubscribe function.
+ */
+export function watchSystemPicture(queryClient: QueryClient, client: SynosClient): () => void {
+  return setQueryDataOnPush(queryClient, client, 'overview.picture', 'overview.picture', {});
+}

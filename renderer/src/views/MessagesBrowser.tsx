@@ -28,15 +28,24 @@ function previewOf(m: BrowsedMessage): string {
 
 type FromMode = 'first' | 'seq' | 'time' | 'last';
 
-export function MessagesBrowser({ name, seq }: { name: string; seq?: number }) {
+export function MessagesBrowser({
+  name,
+  seq,
+  subject: initialSubject
+}: {
+  name: string;
+  seq?: number | undefined;
+  /** A subject filter to start with (the Overview picture's `#/streams/S/messages/SUBJECT` links). */
+  subject?: string | undefined;
+}) {
   const [mode, setMode] = useState<FromMode>(seq !== undefined ? 'seq' : 'last');
   const [fromValue, setFromValue] = useState(seq !== undefined ? String(seq) : '50');
-  const [subject, setSubject] = useState('');
+  const [subject, setSubject] = useState(initialSubject ?? '');
   const [view, setView] = useState<PayloadView>('json');
   const [input, setInput] = useState<{
     from?: { seq: number } | { time: string } | { last: number };
     subject?: string;
-  }>({ from: seq !== undefined ? { seq } : { last: 50 } });
+  }>({ from: seq !== undefined ? { seq } : { last: 50 }, subject: initialSubject || undefined });
   const [range, setRange] = useState<SeqRange | null>(null);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [formError, setFormError] = useState<string | null>(null);

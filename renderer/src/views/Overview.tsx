@@ -8,6 +8,7 @@ import { useConnectionStatus } from '../hooks/useConnectionStatus';
 import { useEngineState } from '../hooks/useEngineState';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../lib/format';
 import { hrefOf } from '../lib/route';
+import { SystemPictureCard } from './OverviewPicture';
 
 function ConnectionCard() {
   const status = useConnectionStatus();
@@ -206,6 +207,7 @@ export function OverviewView() {
       <ViewHeader title="Overview" />
       <Welcome status={status} />
       <div className="cards">
+        <SystemPictureCard />
         <ConnectionCard />
         <ServicesCard />
         <AlertsCard />

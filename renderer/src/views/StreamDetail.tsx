@@ -295,7 +295,17 @@ function ConsumersTab({ name }: { name: string }) {
   );
 }
 
-export function StreamDetail({ name, tab, seq }: { name: string; tab: string; seq?: number }) {
+export function StreamDetail({
+  name,
+  tab,
+  seq,
+  subject
+}: {
+  name: string;
+  tab: string;
+  seq?: number | undefined;
+  subject?: string | undefined;
+}) {
   const current = TABS.find((t) => t.id === tab)?.id ?? 'overview';
   return (
     <section>
@@ -323,7 +333,9 @@ export function StreamDetail({ name, tab, seq }: { name: string; tab: string; se
       <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
         {current === 'overview' && <OverviewTab name={name} />}
         {current === 'consumers' && <ConsumersTab name={name} />}
-        {current === 'messages' && <MessagesBrowser key={seq ?? 'last'} name={name} seq={seq} />}
+        {current === 'messages' && (
+          <MessagesBrowser key={`${seq ?? 'last'}:${subject ?? ''}`} name={name} seq={seq} subject={subject} />
+        )}
       </div>
     </section>
   );

@@ -97,9 +97,12 @@ function StreamTable() {
 }
 
 export function StreamsView({ rest }: { rest: string[] }) {
-  const [name, tab, seqText] = rest;
-  const seq = seqText !== undefined && /^[1-9]\d*$/.test(seqText) ? Number(seqText) : undefined;
-  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} seq={seq} />;
+  const [name, tab, third] = rest;
+  // #/streams/S/messages/SEQ opens the browser at a message (the why panel's links);
+  // #/streams/S/messages/SUBJECT starts it with a subject filter (the Overview picture's links).
+  const seq = third !== undefined && /^[1-9]\d*$/.test(third) ? Number(third) : undefined;
+  const subject = third !== undefined && seq === undefined ? third : undefined;
+  if (name) return <StreamDetail name={name} tab={tab ?? 'overview'} seq={seq} subject={subject} />;
   return (
     <section>
       <ViewHeader title="Streams" />
