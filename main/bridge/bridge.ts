@@ -61,6 +61,8 @@ import {
   type SecurityEventRecord
 } from './store';
 import { InboxStore, inputDigest } from './inbox';
+import { DatabasePause } from './database-pause';
+import { probeDatabaseWrite } from '../store/write-probe';
 import { derivedMessageId, newMessageId } from '../core/message-id';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
@@ -154,6 +156,13 @@ function isEmptyBatch(b: InboundBatch): boolean {
   return b.settle.length === 0 && b.outbound.length === 0 && b.security.length === 0 && b.invalid.length === 0;
 }
 
+/**
+ * How long one pull of the inbound durables waits for messages. A pull still open at the server
+ * when the bridge pauses for the database may yet be handed messages nobody reads (they return
+ * only after ack_wait); messages nak'ed at the pause wait longer than this, so the pulls have
+ * expired by the time they are redelivered.
+ */
+const PULL_EXPIRES_MS = 5000;
 /** Messages per transaction at most (a pull batch is 512 by default: two commits). */
 const MAX_BATCH = 256;
 /** Learning is committed at least every this many ticks (about 5 s at the default 250 ms). */
@@ -186,10 +195,17 @@ export class ConsciousnessBridge {
   private batch: InboundBatch = newBatch();
   private commitScheduled = false;
   private readonly commitTx: ReturnType<CoreContext['db']['transaction']>;
-  /** Consecutive failed commits; while `blockedUntil` is ahead every inbound message is nak'ed. */
+  /**
+   * Consecutive failed commits; while `blockedUntil` is ahead every inbound message is nak'ed (it
+   * stays infinite while consumption is paused for the database, see {@link dbPause}).
+   */
   private commitFailures = 0;
   private blockedUntil = 0;
   private blockedSince: number | null = null;
+  /** Consumption paused after a failed commit until a write probe succeeds. */
+  private readonly dbPause: DatabasePause;
+  /** Messages to nak once the consumers closed for the pause (see pauseConsumption). */
+  private heldWhilePausing: JsMsg[] | null = null;
   /** The engine was rebuilt: problems the database holds open are marked abandoned at the next commit. */
   private abandonProblems = false;
   private learningDue = false;
@@ -198,8 +214,9 @@ export class ConsciousnessBridge {
   private readonly consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
   private readonly health = new Map<string, ServiceHealthEntry>();
-  private outbound: OutboundMessage[] = [];
-  private flushing = false;
+  /** Outputs handed to a publisher without an outbox (a core without the durability area) and not yet accepted. */
+  private readonly direct = new Set<Promise<void>>();
+  private directWaiting = 0;
   private timers: NodeJS.Timeout[] = [];
   private generation = 0;
   private running = false;
@@ -273,6 +290,65 @@ export class ConsciousnessBridge {
     }));
     this.startedAt = this.options.clock();
     this.lastWindow.at = this.startedAt;
+    this.dbPause = new DatabasePause({
+      probe: () => this.probeDatabase(),
+      onWritable: (pausedMs) => this.resumeAfterPause(pausedMs),
+      baseMs: this.options.nakBaseDelayMs,
+      maxMs: Math.min(this.options.nakMaxDelayMs, 5000),
+      logger: this.logger,
+      clock: this.options.clock
+    });
+  }
+
+  /** One committed write into the database (a core's database path is known; a bare context tries an empty commit). */
+  private probeDatabase(): { writable: boolean; reason: string | null } {
+    const file = (this.ctx as Partial<Pick<CoreContext, 'databasePath'>>).databasePath;
+    if (typeof file === 'string' && file !== '')
+      return probeDatabaseWrite(this.ctx.db, file, { readOnly: this.ctx.databaseReadOnly ?? null });
+    try {
+      this.commitTx.immediate(() => undefined);
+      return { writable: true, reason: null };
+    } catch (error) {
+      return { writable: false, reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * The database could not commit: stop pulling (no nak loop that would use up max_deliver) until
+   * it writes again. The failed batch, and whatever arrives while the consumers close, is nak'ed
+   * only once they are closed: a nak'ed message redelivered to a pull that is closing would sit
+   * unacknowledged until ack_wait instead of waiting for the next pull.
+   */
+  private pauseConsumption(msgs: JsMsg[], error: unknown): void {
+    this.blockedUntil = Number.POSITIVE_INFINITY;
+    if (this.dbPause.active) {
+      for (const m of msgs) this.nak(m, PULL_EXPIRES_MS + 1000);
+      return;
+    }
+    const reason = `paused: the database cannot be written (${(error as Error)?.message ?? String(error)}); consumption resumes once a write succeeds`;
+    this.dbPause.start(reason);
+    this.generation++;
+    for (const c of this.consumers) c.lastError = reason;
+    const held = msgs;
+    this.heldWhilePausing = held;
+    void this.unbind().finally(() => {
+      if (this.heldWhilePausing === held) this.heldWhilePausing = null;
+      for (const m of held) this.nak(m, PULL_EXPIRES_MS + 1000);
+    });
+  }
+
+  private resumeAfterPause(pausedMs: number): void {
+    this.blockedUntil = 0;
+    this.commitFailures = 0;
+    this.logger.info('the database writes again; inbound consumption resumes', { pausedMs });
+    for (const c of this.consumers) c.lastError = null;
+    const nc = this.ctx.nats.connection();
+    if (nc && this.running && this.consuming && this.leading) void this.startInbound(nc);
+  }
+
+  /** Whether inbound consumption is paused because the database cannot be written, why, and how many probes failed. */
+  databasePause(): { paused: boolean; reason: string | null; failedProbes: number } {
+    return { paused: this.dbPause.active, reason: this.dbPause.reason, failedProbes: this.dbPause.failedProbes };
   }
 
   /** The engine (replaced by one rebuilt from the database when a commit fails). */
@@ -386,6 +462,7 @@ export class ConsciousnessBridge {
     this.timers = [];
     this.healthSub?.unsubscribe();
     this.healthSub = null;
+    this.dbPause.stop();
     await this.stopInbound();
     await this.flushOutbound();
   }
@@ -425,6 +502,8 @@ export class ConsciousnessBridge {
    */
   async startInbound(nc: NatsConnection): Promise<void> {
     this.consuming = true;
+    // Paused for the database: the durables are bound again once a write probe succeeds.
+    if (this.dbPause.active) return;
     const generation = ++this.generation;
     await this.unbind();
     const provisioning = this.ctx.services.get('provisioning') as { ensure?: () => Promise<unknown> } | undefined;
@@ -442,11 +521,12 @@ export class ConsciousnessBridge {
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.consuming && this.leading) {
+    while (generation === this.generation && !nc.isClosed() && this.consuming && this.leading && !this.dbPause.active) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
           max_messages: this.options.pullBatch,
+          expires: PULL_EXPIRES_MS,
           callback: (m) => this.handleMessage(m, c)
         });
         if (generation !== this.generation) {
@@ -537,7 +617,8 @@ export class ConsciousnessBridge {
     const now = this.options.clock();
     if (now < this.blockedUntil) {
       // The database could not write a moment ago: nothing is acked or terminated until it can.
-      this.nak(msg, this.blockedUntil - now);
+      if (this.heldWhilePausing) this.heldWhilePausing.push(msg);
+      else this.nak(msg, this.dbPause.active ? PULL_EXPIRES_MS + 1000 : this.blockedUntil - now);
       return;
     }
     const subject = msg.subject;
@@ -596,12 +677,12 @@ export class ConsciousnessBridge {
     return this.inbox.has(key);
   }
 
-  private nak(msg: JsMsg, atLeastMs: number): void {
+  private nak(msg: JsMsg, atLeastMs: number, cap = this.options.nakMaxDelayMs): void {
     this.counters.naks++;
     const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
     const backoff = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (deliveries - 1));
     try {
-      msg.nak(Math.min(this.options.nakMaxDelayMs, Math.max(backoff, Math.ceil(atLeastMs))));
+      msg.nak(Math.min(Math.max(cap, atLeastMs), Math.max(backoff, Math.ceil(atLeastMs))));
     } catch (error) {
       this.logger.warn('nak failed', { error });
     }
@@ -709,10 +790,7 @@ export class ConsciousnessBridge {
       this.blockedSince = null;
     }
     if (handOver) (handOver as () => void)();
-    else if (batch.outbound.length > 0) {
-      for (const m of batch.outbound) this.enqueue(m);
-      this.scheduleFlush();
-    }
+    else if (batch.outbound.length > 0) this.publishDirect(batch.outbound);
     this.settle(batch);
   }
 
@@ -770,12 +848,15 @@ export class ConsciousnessBridge {
     if (this.blockedSince === null) this.blockedSince = now;
     this.logger.error(
       full
-        ? "the database is full (no space left on the disk of the data directory): inbound messages are nak'ed and wait; free disk space"
-        : "could not commit inbound messages; they are nak'ed with back-off and wait",
+        ? "the database is full (no space left on the disk of the data directory): the batch is nak'ed and consumption pauses until a write succeeds; free disk space"
+        : "could not commit inbound messages; the batch is nak'ed and consumption pauses until a write succeeds",
       { error, messages: batch.settle.length, retryInMs: delay, failures: this.commitFailures }
     );
-    this.nakBatch(batch, delay);
     this.rebuildEngine();
+    this.pauseConsumption(
+      batch.settle.map((s) => s.msg),
+      error
+    );
   }
 
   private nakBatch(batch: InboundBatch, atLeastMs: number): void {
@@ -936,49 +1017,46 @@ export class ConsciousnessBridge {
     if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
-  private enqueue(message: OutboundMessage): void {
-    this.outbound.push(message);
-    if (this.outbound.length > this.options.maxOutboundQueue) {
-      const excess = this.outbound.length - this.options.maxOutboundQueue;
-      this.outbound.splice(0, excess);
-      this.counters.dropped += excess;
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => {
-      void this.flushOutbound().finally(() => {
-        this.flushing = false;
-        if (this.outbound.length > 0 && this.running) this.scheduleFlush();
-      });
-    });
-  }
-
   private publisher(): OutboundPublisher | null {
     return (this.ctx.services.get(PUBLISHER_SERVICE) as OutboundPublisher | undefined) ?? null;
   }
 
-  /** Hands queued messages to the publisher in batches. */
-  async flushOutbound(): Promise<void> {
+  /**
+   * Without an outbox (a core without the durability area) committed outputs go to the registered
+   * publisher at once, at most `maxOutboundQueue` of them waiting for it; beyond that they are
+   * dropped and counted.
+   */
+  private publishDirect(messages: OutboundMessage[]): void {
     const publisher = this.publisher();
-    while (this.outbound.length > 0) {
-      const batch = this.outbound.splice(0, 500);
-      if (!publisher) {
-        this.counters.dropped += batch.length;
-        continue;
-      }
-      try {
-        await publisher.publishMany(batch);
+    const room = this.options.maxOutboundQueue - this.directWaiting;
+    if (!publisher || room <= 0) {
+      this.counters.dropped += messages.length;
+      return;
+    }
+    const batch = room < messages.length ? messages.slice(0, room) : messages;
+    this.counters.dropped += messages.length - batch.length;
+    this.directWaiting += batch.length;
+    const sent = publisher.publishMany(batch).then(
+      () => {
         this.counters.published += batch.length;
-      } catch (error) {
+      },
+      (error: unknown) => {
         const failed = (error as { failedCount?: number }).failedCount ?? batch.length;
         this.counters.failed += failed;
         this.counters.published += batch.length - failed;
         this.logger.warn('publishing engine events failed', { count: failed, error });
       }
-    }
+    );
+    const settled = sent.finally(() => {
+      this.directWaiting -= batch.length;
+      this.direct.delete(settled);
+    });
+    this.direct.add(settled);
+  }
+
+  /** Waits until the outputs handed to a publisher without an outbox are accepted (or failed). */
+  async flushOutbound(): Promise<void> {
+    while (this.direct.size > 0) await Promise.all([...this.direct]);
   }
 
   /** Publishes one of the app's own messages (heartbeat, summary) when connected. */
@@ -1141,7 +1219,7 @@ export class ConsciousnessBridge {
         published: this.counters.published,
         failed: this.counters.failed,
         dropped: this.counters.dropped,
-        queued: this.outbound.length,
+        queued: this.directWaiting,
         publisher: publisherKind(this.publisher())
       },
       heartbeat: {
