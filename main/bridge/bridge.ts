@@ -9,16 +9,18 @@
  * row, the security and invalid-message records and each input's id in the inbox
  * (./inbox.ts). Only after that commit is a message acked (or terminated). A redelivered input
  * whose id is in the inbox is acked without stepping the engine again. When the commit fails (a
- * full disk, a read-only file) every message of the batch is nak'ed with back-off, new ones are
- * nak'ed until the back-off has passed, and the engine is rebuilt from what is persisted, so its
- * state never runs ahead of the database.
+ * full disk, a read-only file) consumption pauses (./database-pause.ts): the durables are unbound,
+ * the batch is nak'ed, and they are bound again once a write probe succeeds; the engine is rebuilt
+ * from what is persisted, so its state never runs ahead of the database.
  *
  * Outbound: every engine event is wrapped in a CloudEvents envelope and written to the outbox
  * twice: on `consciousness.<type>` and on its orchestrator subject (the `bridge.outboundMapping`
  * setting; null sends only the first). An output's id (its Nats-Msg-Id) derives from the input's
  * id and the output's index, type and subject, so a second stepping of the same input publishes
- * copies JetStream drops as duplicates. Without the outbox (a core without the durability area)
- * outputs go to the registered OutboundPublisher after the commit.
+ * copies JetStream drops as duplicates (./outputs.ts). The rows are written inside the inbound
+ * transaction; the outbox's drain publishes them. Without the outbox (a core without the
+ * durability area) outputs go to the registered OutboundPublisher after the commit
+ * (./direct-outputs.ts). Counters: ./stats.ts; views: ./views.ts; `health.>`: ./service-health.ts.
  *
  * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center` (both
  * settings), service health heard on `health.>`, and the pushed contract events. Every interval and
