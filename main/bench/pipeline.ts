@@ -159,8 +159,8 @@ export class OutboxPipelineDriver implements PipelineDriver {
         observer: { published: () => undefined, failed: () => undefined, acked: (id) => track.acked(id) }
       });
       const r = replay;
-      // Wired as the core wires it (resilience/module.ts): fresh rows go straight into the window.
-      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake(), handoff: r });
+      // Wired as the core wires it (resilience/module.ts): producers write rows, the drain publishes them.
+      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake() });
       resilience.start();
       replay.start();
 
@@ -174,6 +174,7 @@ export class OutboxPipelineDriver implements PipelineDriver {
         config: this.options.config,
         logger,
         db,
+        databasePath: file,
         events: new EventHub(),
         services: new Map<string, unknown>([[PUBLISHER_SERVICE, publisher]])
       } as unknown as CoreContext;

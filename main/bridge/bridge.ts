@@ -9,16 +9,18 @@
  * row, the security and invalid-message records and each input's id in the inbox
  * (./inbox.ts). Only after that commit is a message acked (or terminated). A redelivered input
  * whose id is in the inbox is acked without stepping the engine again. When the commit fails (a
- * full disk, a read-only file) every message of the batch is nak'ed with back-off, new ones are
- * nak'ed until the back-off has passed, and the engine is rebuilt from what is persisted, so its
- * state never runs ahead of the database.
+ * full disk, a read-only file) consumption pauses (./database-pause.ts): the durables are unbound,
+ * the batch is nak'ed, and they are bound again once a write probe succeeds; the engine is rebuilt
+ * from what is persisted, so its state never runs ahead of the database.
  *
  * Outbound: every engine event is wrapped in a CloudEvents envelope and written to the outbox
  * twice: on `consciousness.<type>` and on its orchestrator subject (the `bridge.outboundMapping`
  * setting; null sends only the first). An output's id (its Nats-Msg-Id) derives from the input's
  * id and the output's index, type and subject, so a second stepping of the same input publishes
- * copies JetStream drops as duplicates. Without the outbox (a core without the durability area)
- * outputs go to the registered OutboundPublisher after the commit.
+ * copies JetStream drops as duplicates (./outputs.ts). The rows are written inside the inbound
+ * transaction; the outbox's drain publishes them. Without the outbox (a core without the
+ * durability area) outputs go to the registered OutboundPublisher after the commit
+ * (./direct-outputs.ts). Counters: ./stats.ts; views: ./views.ts; `health.>`: ./service-health.ts.
  *
  * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center` (both
  * settings), service health heard on `health.>`, and the pushed contract events. Every interval and
@@ -28,21 +30,17 @@
 import os from 'node:os';
 import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   DEFAULT_INBOUND_MAPPING,
-  validateEnvelope,
   type EngineInputType,
-  type EngineOutputType,
   type Envelope,
   type InvalidReason,
   type MessageData,
   type MessageType,
-  type Priority,
-  type SecurityEventType,
-  type Severity
+  type Priority
 } from '../contract/messages';
-import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, SecurityEventView } from '../contract/engine';
+import type { EngineEventRecord, EngineSnapshotView } from '../contract/engine';
 import type { CoreContext } from '../core/module';
 import { PUBLISHER_SERVICE, isTransactional, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
@@ -51,22 +49,24 @@ import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type Engine
 import { EngineStore } from '../engine/store';
 import { desiredStreams } from '../nats/topology';
 import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
-import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
-import { EventBus, type BusInput, type BusOutput } from './event-bus';
-import {
-  BridgeStore,
-  type BridgeStoreOptions,
-  type InvalidMessageRecord,
-  type NewInvalidMessage,
-  type SecurityEventRecord
-} from './store';
+import type { LeadershipGate } from './leadership-gate';
+import { EventBus } from './event-bus';
+import { DirectOutputs } from './direct-outputs';
+import { OutputBuilder, type OutputCause } from './outputs';
+import { BridgeStats, type BridgeCounters } from './stats';
+import { isEmptyBatch, MAX_BATCH, newBatch, type InboundBatch } from './inbound-batch';
+import { ServiceHealth } from './service-health';
+import { iso, problemsList, publisherKind, securityFields, snapshotView } from './views';
+import { BridgeStore, type BridgeStoreOptions, type NewInvalidMessage } from './store';
 import { InboxStore, inputDigest } from './inbox';
-import { ProvenanceStore, hasDecision, provenanceOf, type ProvenanceRow } from '../engine/provenance';
-import { derivedMessageId, newMessageId } from '../core/message-id';
+import { ProvenanceStore, hasDecision, provenanceOf } from '../engine/provenance';
+import { DatabasePause } from './database-pause';
+import { probeDatabaseWrite } from '../store/write-probe';
 import { DEFAULT_BRIDGE_SETTINGS, subjectsWithoutStream, type BridgeSettings } from './settings';
 import { plural } from '../contract/text';
 
 export { DEFAULT_INBOUND_CONSUMERS, type InboundConsumerSpec } from './inbound';
+export { toInvalidView, toSecurityView } from './views';
 
 export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 'store'> {
   /**
@@ -112,80 +112,19 @@ interface ConsumerState {
   messages: ConsumerMessages | null;
 }
 
-interface ServiceHealthEntry {
-  service: string;
-  instance: string;
-  status: string;
-  version: string | null;
-  uptimeS: number | null;
-  detail: string | null;
-  subject: string;
-  lastSeen: number;
-}
-
-/** One message of the open batch and what to do with it once the batch committed. */
-interface Settlement {
-  msg: JsMsg;
-  action: 'ack' | 'term';
-  /** performance.now() when it arrived. */
-  started: number;
-  /** Set for an invalid message: counted by reason once its record committed. */
-  invalidReason: { reason: InvalidReason; stream: string } | null;
-  /** A valid input stepped in this batch: its envelope id and the ids of the outputs it caused. */
-  stepped?: { id: string; outputs: string[] };
-}
-
-/** What the messages handled since the last commit produced; committed in one transaction. */
-interface InboundBatch {
-  settle: Settlement[];
-  /** Inbox keys (hex → 16-byte key) of the inputs in this batch. */
-  keys: Map<string, Buffer>;
-  inputs: BusInput[];
-  outbound: OutboundMessage[];
-  outputs: Array<{ bus: BusOutput }>;
-  security: SecurityEventRecord[];
-  invalid: NewInvalidMessage[];
-  /** Why each decision of the batch was made (../engine/provenance.ts). */
-  provenance: ProvenanceRow[];
-}
-
-function newBatch(): InboundBatch {
-  return {
-    settle: [],
-    keys: new Map(),
-    inputs: [],
-    outbound: [],
-    outputs: [],
-    security: [],
-    invalid: [],
-    provenance: []
-  };
-}
-
-function isEmptyBatch(b: InboundBatch): boolean {
-  return b.settle.length === 0 && b.outbound.length === 0 && b.security.length === 0 && b.invalid.length === 0;
-}
-
-/** Messages per transaction at most (a pull batch is 512 by default: two commits). */
-const MAX_BATCH = 256;
+/**
+ * How long one pull of the inbound durables waits for messages. A pull still open at the server
+ * when the bridge pauses for the database may yet be handed messages nobody reads (they return
+ * only after ack_wait); messages nak'ed at the pause wait longer than this, so the pulls have
+ * expired by the time they are redelivered.
+ */
+const PULL_EXPIRES_MS = 5000;
 /** Learning is committed at least every this many ticks (about 5 s at the default 250 ms). */
 const LEARNING_COMMIT_TICKS = 20;
 /** Inbox ids are kept at least this long (and at least the stream's duplicate window). */
 const MIN_INBOX_RETENTION_MS = 5 * 60_000;
 
-const SEVERITY_OF: Partial<Record<SecurityEventType, (d: Record<string, unknown>) => Severity>> = {
-  'security.threat.detected': (d) => d.severity as Severity,
-  'security.auth.failure': (d) => (d.severity as Severity | undefined) ?? 'medium',
-  'security.policy.violation': (d) => (d.severity as Severity | undefined) ?? 'medium',
-  'security.threat.resolved': () => 'low'
-};
-
 const encoder = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 export class ConsciousnessBridge {
   readonly options: BridgeOptions;
@@ -199,10 +138,17 @@ export class ConsciousnessBridge {
   private batch: InboundBatch = newBatch();
   private commitScheduled = false;
   private readonly commitTx: ReturnType<CoreContext['db']['transaction']>;
-  /** Consecutive failed commits; while `blockedUntil` is ahead every inbound message is nak'ed. */
+  /**
+   * Consecutive failed commits; while `blockedUntil` is ahead every inbound message is nak'ed (it
+   * stays infinite while consumption is paused for the database, see {@link dbPause}).
+   */
   private commitFailures = 0;
   private blockedUntil = 0;
   private blockedSince: number | null = null;
+  /** Consumption paused after a failed commit until a write probe succeeds. */
+  private readonly dbPause: DatabasePause;
+  /** Messages to nak once the consumers closed for the pause (see pauseConsumption). */
+  private heldWhilePausing: JsMsg[] | null = null;
   /** The engine was rebuilt: problems the database holds open are marked abandoned at the next commit. */
   private abandonProblems = false;
   private learningDue = false;
@@ -210,17 +156,15 @@ export class ConsciousnessBridge {
   private readonly logger;
   private readonly consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
-  private readonly health = new Map<string, ServiceHealthEntry>();
-  /** Heartbeats heard per service since start (the system picture's msg/s of each service's heartbeat edge). */
-  private readonly heartbeatsHeard = new Map<string, number>();
-  private outbound: OutboundMessage[] = [];
-  private flushing = false;
+  private readonly health: ServiceHealth;
+  /** Outputs handed to a publisher without an outbox (a core without the durability area). */
+  private readonly direct: DirectOutputs;
+  private readonly outputs: OutputBuilder;
   private timers: NodeJS.Timeout[] = [];
   private generation = 0;
   private running = false;
   /** The inbound durables are wanted (see startInbound / stopInbound). */
   private consuming = false;
-  private healthSub: Subscription | null = null;
   private unsubscribeConnect: (() => void) | null = null;
   private lastStatePush = 0;
   private lastHeartbeatAt: number | null = null;
@@ -234,34 +178,9 @@ export class ConsciousnessBridge {
   private gate: LeadershipGate | null = null;
   private gateOpen = true;
   private readonly startedAt: number;
-  private readonly counters = {
-    received: 0,
-    accepted: 0,
-    invalid: 0,
-    naks: 0,
-    duplicates: 0,
-    published: 0,
-    failed: 0,
-    dropped: 0,
-    /** Engine outputs not made because the lease had run out (self-fencing). */
-    fenced: 0
-  };
-  private readonly invalidByReason: Record<string, number> = {};
-  /** Counters at the last metrics summary, for per-window figures. */
-  private lastWindow = {
-    received: 0,
-    accepted: 0,
-    invalid: 0,
-    naks: 0,
-    duplicates: 0,
-    published: 0,
-    failed: 0,
-    dropped: 0,
-    events: 0,
-    errors: 0,
-    at: 0
-  };
-  private readonly invalidWindow: Record<string, number> = {};
+  /** Inbound and outbound counters, totals and per metrics-summary window. */
+  private readonly stats: BridgeStats;
+  private readonly counters: BridgeCounters;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -269,6 +188,7 @@ export class ConsciousnessBridge {
   ) {
     this.options = { ...defaultBridgeOptions(ctx.config.bridge), ...options };
     this.logger = ctx.logger.child({ part: 'bridge' });
+    this.health = new ServiceHealth(this.options.clock, this.logger);
     this.bus = new EventBus((topic, error) => this.logger.error('event bus listener failed', { topic, error }));
     this.store = new BridgeStore(ctx.db, this.options.store);
     const engineConfig = resolveEngineConfig(this.options.engine, ctx.config.engine);
@@ -288,7 +208,69 @@ export class ConsciousnessBridge {
       messages: null
     }));
     this.startedAt = this.options.clock();
-    this.lastWindow.at = this.startedAt;
+    this.stats = new BridgeStats(this.startedAt);
+    this.counters = this.stats.counters;
+    this.outputs = new OutputBuilder(this.options);
+    this.direct = new DirectOutputs(this.counters, this.options.maxOutboundQueue, this.logger);
+    this.dbPause = new DatabasePause({
+      probe: () => this.probeDatabase(),
+      onWritable: (pausedMs) => this.resumeAfterPause(pausedMs),
+      baseMs: this.options.nakBaseDelayMs,
+      maxMs: Math.min(this.options.nakMaxDelayMs, 5000),
+      logger: this.logger,
+      clock: this.options.clock
+    });
+  }
+
+  /** One committed write into the database (a core's database path is known; a bare context tries an empty commit). */
+  private probeDatabase(): { writable: boolean; reason: string | null } {
+    const file = (this.ctx as Partial<Pick<CoreContext, 'databasePath'>>).databasePath;
+    if (typeof file === 'string' && file !== '')
+      return probeDatabaseWrite(this.ctx.db, file, { readOnly: this.ctx.databaseReadOnly ?? null });
+    try {
+      this.commitTx.immediate(() => undefined);
+      return { writable: true, reason: null };
+    } catch (error) {
+      return { writable: false, reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * The database could not commit: stop pulling (no nak loop that would use up max_deliver) until
+   * it writes again. The failed batch, and whatever arrives while the consumers close, is nak'ed
+   * only once they are closed: a nak'ed message redelivered to a pull that is closing would sit
+   * unacknowledged until ack_wait instead of waiting for the next pull.
+   */
+  private pauseConsumption(msgs: JsMsg[], error: unknown): void {
+    this.blockedUntil = Number.POSITIVE_INFINITY;
+    if (this.dbPause.active) {
+      for (const m of msgs) this.nak(m, PULL_EXPIRES_MS + 1000);
+      return;
+    }
+    const reason = `paused: the database cannot be written (${(error as Error)?.message ?? String(error)}); consumption resumes once a write succeeds`;
+    this.dbPause.start(reason);
+    this.generation++;
+    for (const c of this.consumers) c.lastError = reason;
+    const held = msgs;
+    this.heldWhilePausing = held;
+    void this.unbind().finally(() => {
+      if (this.heldWhilePausing === held) this.heldWhilePausing = null;
+      for (const m of held) this.nak(m, PULL_EXPIRES_MS + 1000);
+    });
+  }
+
+  private resumeAfterPause(pausedMs: number): void {
+    this.blockedUntil = 0;
+    this.commitFailures = 0;
+    this.logger.info('the database writes again; inbound consumption resumes', { pausedMs });
+    for (const c of this.consumers) c.lastError = null;
+    const nc = this.ctx.nats.connection();
+    if (nc && this.running && this.consuming && this.leading) void this.startInbound(nc);
+  }
+
+  /** Whether inbound consumption is paused because the database cannot be written, why, and how many probes failed. */
+  databasePause(): { paused: boolean; reason: string | null; failedProbes: number } {
+    return { paused: this.dbPause.active, reason: this.dbPause.reason, failedProbes: this.dbPause.failedProbes };
   }
 
   /** The engine (replaced by one rebuilt from the database when a commit fails). */
@@ -372,7 +354,7 @@ export class ConsciousnessBridge {
     every(this.options.heartbeatIntervalMs, () => this.publishHeartbeat());
     every(this.options.metricsIntervalMs, () => this.publishMetricsSummary());
     const connected = (nc: NatsConnection): void => {
-      this.subscribeHealth(nc);
+      this.health.subscribe(nc);
       if (this.leading) void this.startInbound(nc);
     };
     this.unsubscribeConnect = this.ctx.nats.onConnect(connected);
@@ -400,8 +382,8 @@ export class ConsciousnessBridge {
     this.unsubscribeConnect?.();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    this.healthSub?.unsubscribe();
-    this.healthSub = null;
+    this.health.unsubscribe();
+    this.dbPause.stop();
     await this.stopInbound();
     await this.flushOutbound();
   }
@@ -441,6 +423,8 @@ export class ConsciousnessBridge {
    */
   async startInbound(nc: NatsConnection): Promise<void> {
     this.consuming = true;
+    // Paused for the database: the durables are bound again once a write probe succeeds.
+    if (this.dbPause.active) return;
     const generation = ++this.generation;
     await this.unbind();
     const provisioning = this.ctx.services.get('provisioning') as { ensure?: () => Promise<unknown> } | undefined;
@@ -458,11 +442,12 @@ export class ConsciousnessBridge {
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
     const js = jetstream(nc);
     let warned = false;
-    while (generation === this.generation && !nc.isClosed() && this.consuming && this.leading) {
+    while (generation === this.generation && !nc.isClosed() && this.consuming && this.leading && !this.dbPause.active) {
       try {
         const consumer = await js.consumers.get(c.spec.stream, c.spec.durable);
         const messages = await consumer.consume({
           max_messages: this.options.pullBatch,
+          expires: PULL_EXPIRES_MS,
           callback: (m) => this.handleMessage(m, c)
         });
         if (generation !== this.generation) {
@@ -495,40 +480,6 @@ export class ConsciousnessBridge {
     }
   }
 
-  private subscribeHealth(nc: NatsConnection): void {
-    this.healthSub?.unsubscribe();
-    try {
-      this.healthSub = nc.subscribe('health.>', {
-        callback: (error, msg) => {
-          if (error) return;
-          const result = validateEnvelope(msg.data, { allowedTypes: ['health.heartbeat'], maxBytes: 64 * 1024 });
-          // Other traffic on health.> is not ours to judge; only heartbeats feed the Overview.
-          if (!result.ok) return;
-          const d = result.envelope.data as MessageData<'health.heartbeat'>;
-          const key = `${d.service}|${d.instance}`;
-          if (this.heartbeatsHeard.has(d.service) || this.heartbeatsHeard.size < 10_000)
-            this.heartbeatsHeard.set(d.service, (this.heartbeatsHeard.get(d.service) ?? 0) + 1);
-          if (!this.health.has(key) && this.health.size >= 1000) {
-            const oldest = [...this.health.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
-            if (oldest) this.health.delete(`${oldest.service}|${oldest.instance}`);
-          }
-          this.health.set(key, {
-            service: d.service,
-            instance: d.instance,
-            status: d.status,
-            version: d.version ?? null,
-            uptimeS: d.uptime_s,
-            detail: d.detail ?? null,
-            subject: msg.subject,
-            lastSeen: this.options.clock()
-          });
-        }
-      });
-    } catch (error) {
-      this.logger.warn('cannot subscribe to health.>', { error });
-    }
-  }
-
   // -------------------------------------------------------------------------------------------
   // Inbound
   // -------------------------------------------------------------------------------------------
@@ -555,7 +506,8 @@ export class ConsciousnessBridge {
     const now = this.options.clock();
     if (now < this.blockedUntil) {
       // The database could not write a moment ago: nothing is acked or terminated until it can.
-      this.nak(msg, this.blockedUntil - now);
+      if (this.heldWhilePausing) this.heldWhilePausing.push(msg);
+      else this.nak(msg, this.dbPause.active ? PULL_EXPIRES_MS + 1000 : this.blockedUntil - now);
       return;
     }
     const subject = msg.subject;
@@ -628,12 +580,12 @@ export class ConsciousnessBridge {
     return this.inbox.has(key);
   }
 
-  private nak(msg: JsMsg, atLeastMs: number): void {
+  private nak(msg: JsMsg, atLeastMs: number, cap = this.options.nakMaxDelayMs): void {
     this.counters.naks++;
     const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
     const backoff = Math.min(this.options.nakMaxDelayMs, this.options.nakBaseDelayMs * 2 ** (deliveries - 1));
     try {
-      msg.nak(Math.min(this.options.nakMaxDelayMs, Math.max(backoff, Math.ceil(atLeastMs))));
+      msg.nak(Math.min(Math.max(cap, atLeastMs), Math.max(backoff, Math.ceil(atLeastMs))));
     } catch (error) {
       this.logger.warn('nak failed', { error });
     }
@@ -672,22 +624,18 @@ export class ConsciousnessBridge {
 
   /** Also the leadership seam: a standby's observer feed hands it the security events it reads. */
   keepSecurityEvent(envelope: Envelope, now: number): void {
-    const type = envelope.type as SecurityEventType;
-    const data = envelope.data as Record<string, unknown>;
-    const severity = SEVERITY_OF[type]?.(data) ?? 'medium';
-    const target =
-      typeof data.target === 'string' ? data.target : typeof data.user === 'string' ? `user:${data.user}` : null;
+    const f = securityFields(envelope);
     this.batch.security.push(
       this.store.securityRecord({
         id: envelope.id,
         time: envelope.time,
         receivedAt: now,
-        type,
-        severity,
+        type: f.type,
+        severity: f.severity,
         source: envelope.source,
-        target,
-        summary: summariseSecurity(type, data),
-        data
+        target: f.target,
+        summary: f.summary,
+        data: f.data
       })
     );
   }
@@ -742,10 +690,7 @@ export class ConsciousnessBridge {
       this.blockedSince = null;
     }
     if (handOver) (handOver as () => void)();
-    else if (batch.outbound.length > 0) {
-      for (const m of batch.outbound) this.enqueue(m);
-      this.scheduleFlush();
-    }
+    else if (batch.outbound.length > 0) this.publishDirect(batch.outbound);
     this.settle(batch);
   }
 
@@ -762,9 +707,7 @@ export class ConsciousnessBridge {
       }
       if (s.invalidReason) {
         const { reason, stream } = s.invalidReason;
-        this.counters.invalid++;
-        this.invalidByReason[reason] = (this.invalidByReason[reason] ?? 0) + 1;
-        this.invalidWindow[reason] = (this.invalidWindow[reason] ?? 0) + 1;
+        this.stats.countInvalid(reason);
         const record = batch.invalid[invalidAt++];
         if (record) bus.emit('invalid', { record, reason, stream });
       } else if (s.action === 'ack') {
@@ -803,12 +746,15 @@ export class ConsciousnessBridge {
     if (this.blockedSince === null) this.blockedSince = now;
     this.logger.error(
       full
-        ? "the database is full (no space left on the disk of the data directory): inbound messages are nak'ed and wait; free disk space"
-        : "could not commit inbound messages; they are nak'ed with back-off and wait",
+        ? "the database is full (no space left on the disk of the data directory): the batch is nak'ed and consumption pauses until a write succeeds; free disk space"
+        : "could not commit inbound messages; the batch is nak'ed and consumption pauses until a write succeeds",
       { error, messages: batch.settle.length, retryInMs: delay, failures: this.commitFailures }
     );
-    this.nakBatch(batch, delay);
     this.rebuildEngine();
+    this.pauseConsumption(
+      batch.settle.map((s) => s.msg),
+      error
+    );
   }
 
   private nakBatch(batch: InboundBatch, atLeastMs: number): void {
@@ -859,94 +805,17 @@ export class ConsciousnessBridge {
   // Outbound
   // -------------------------------------------------------------------------------------------
 
-  private envelope(
-    type: MessageType,
-    data: unknown,
-    time: number,
-    priority: Priority,
-    correlationid?: string,
-    id: string = newMessageId()
-  ): Envelope {
-    const env: Envelope = {
-      specversion: '1.0',
-      id,
-      source: this.options.source,
-      type,
-      time: iso(time),
-      datacontenttype: 'application/json',
-      data,
-      priority
-    };
-    if (correlationid !== undefined) env.correlationid = correlationid;
-    return env;
-  }
-
   /**
-   * Wraps engine events in envelopes and puts their outbox rows (one per subject) in the open
-   * batch. `cause` is the input that caused them: their ids derive from it; time-driven events
-   * (ticks) get fresh ids.
+   * Puts the outbox rows and view records of engine events in the open batch (see ./outputs.ts);
+   * nothing is made while this core does not lead (self-fencing).
    */
-  private collectOutputs(events: EngineEvent[], cause: { digest: Buffer; time: number } | null): void {
+  private collectOutputs(events: EngineEvent[], cause: OutputCause | null): void {
     if (events.length === 0) return;
     if (!this.leading) {
       this.counters.fenced += events.length;
       return;
     }
-    const batch = this.batch;
-    // The term's epoch (fencing token): envelope extension `synosepoch` and header `Synos-Epoch`.
-    const epoch = this.gate?.epoch() ?? null;
-    const headers = epoch === null ? undefined : { [EPOCH_HEADER]: String(epoch) };
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i] as EngineEvent;
-      const prefix = this.options.outputSubjectPrefix;
-      const mapped = this.options.outboundMapping[event.type];
-      const ownSubject = prefix + event.type;
-      const forwardSubject = mapped ? prefix + mapped : null;
-      const subjects = forwardSubject ? [ownSubject, forwardSubject] : [ownSubject];
-      const idFor = (subject: string): string =>
-        cause ? derivedMessageId(cause.digest, cause.time, `${i}\u0000${event.type}\u0000${subject}`) : newMessageId();
-      const env = this.envelope(
-        event.type,
-        event.data,
-        event.time,
-        event.priority,
-        event.correlationid,
-        idFor(ownSubject)
-      );
-      if (epoch !== null) env.synosepoch = epoch;
-      // Serialised once; the forward differs only in its id, the first "id" member of the text.
-      const text = JSON.stringify(env);
-      batch.outbound.push({
-        id: env.id,
-        subject: ownSubject,
-        payload: encoder.encode(text),
-        priority: event.priority,
-        ...(headers ? { headers } : {})
-      });
-      if (forwardSubject) {
-        // Its own id: the copy lands in another stream, and the outbox keys rows by id.
-        const copyId = idFor(forwardSubject);
-        batch.outbound.push({
-          id: copyId,
-          subject: forwardSubject,
-          payload: encoder.encode(text.replace(`"id":"${env.id}"`, `"id":"${copyId}"`)),
-          priority: event.priority,
-          ...(headers ? { headers } : {})
-        });
-      }
-      const record = {
-        id: env.id,
-        type: event.type,
-        time: env.time,
-        priority: event.priority,
-        subjects,
-        data: event.data
-      } as EngineEventRecord;
-      if (event.correlationid !== undefined) record.correlationid = event.correlationid;
-      if (event.type === 'consciousness.learning_event' && (event.data as { kind: string }).kind === 'strategy')
-        this.weightsDirty = true;
-      batch.outputs.push({ bus: { event, envelope: env, type: event.type as EngineOutputType, subjects, record } });
-    }
+    if (this.outputs.collect(events, cause, this.gate?.epoch() ?? null, this.batch)) this.weightsDirty = true;
   }
 
   /**
@@ -969,49 +838,17 @@ export class ConsciousnessBridge {
     if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
-  private enqueue(message: OutboundMessage): void {
-    this.outbound.push(message);
-    if (this.outbound.length > this.options.maxOutboundQueue) {
-      const excess = this.outbound.length - this.options.maxOutboundQueue;
-      this.outbound.splice(0, excess);
-      this.counters.dropped += excess;
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => {
-      void this.flushOutbound().finally(() => {
-        this.flushing = false;
-        if (this.outbound.length > 0 && this.running) this.scheduleFlush();
-      });
-    });
-  }
-
   private publisher(): OutboundPublisher | null {
     return (this.ctx.services.get(PUBLISHER_SERVICE) as OutboundPublisher | undefined) ?? null;
   }
 
-  /** Hands queued messages to the publisher in batches. */
+  private publishDirect(messages: OutboundMessage[]): void {
+    this.direct.publish(this.publisher(), messages);
+  }
+
+  /** Waits until the outputs handed to a publisher without an outbox are accepted (or failed). */
   async flushOutbound(): Promise<void> {
-    const publisher = this.publisher();
-    while (this.outbound.length > 0) {
-      const batch = this.outbound.splice(0, 500);
-      if (!publisher) {
-        this.counters.dropped += batch.length;
-        continue;
-      }
-      try {
-        await publisher.publishMany(batch);
-        this.counters.published += batch.length;
-      } catch (error) {
-        const failed = (error as { failedCount?: number }).failedCount ?? batch.length;
-        this.counters.failed += failed;
-        this.counters.published += batch.length - failed;
-        this.logger.warn('publishing engine events failed', { count: failed, error });
-      }
-    }
+    await this.direct.flush();
   }
 
   /** Publishes one of the app's own messages (heartbeat, summary) when connected. */
@@ -1019,7 +856,7 @@ export class ConsciousnessBridge {
     if (!this.ctx.nats.connection()) return false;
     const publisher = this.publisher();
     if (!publisher) return false;
-    const env = this.envelope(type, data, this.options.clock(), priority);
+    const env = this.outputs.envelope(type, data, this.options.clock(), priority);
     try {
       await publisher.publish({ id: env.id, subject, payload: encoder.encode(JSON.stringify(env)), priority });
       return true;
@@ -1047,32 +884,7 @@ export class ConsciousnessBridge {
 
   async publishMetricsSummary(): Promise<void> {
     const now = this.options.clock();
-    const snap = this.engine.snapshot(now);
-    const w = this.lastWindow;
-    const c = this.counters;
-    const windowS = Math.max(0.001, (now - w.at) / 1000);
-    const data: MessageData<'metrics.summary'> = {
-      service: 'control_center',
-      instance: this.options.instance,
-      window_s: Math.round(windowS * 1000) / 1000,
-      inbound: {
-        received: c.received - w.received,
-        accepted: c.accepted - w.accepted,
-        invalid: c.invalid - w.invalid,
-        invalid_by_reason: { ...this.invalidWindow },
-        naks: c.naks - w.naks,
-        rate_per_s: Math.round(((c.received - w.received) / windowS) * 100) / 100
-      },
-      outbound: { published: c.published - w.published, failed: c.failed - w.failed, dropped: c.dropped - w.dropped },
-      engine: {
-        ...snap.state,
-        events_emitted: snap.counters.events - w.events,
-        errors: snap.counters.errors - w.errors
-      },
-      rss_bytes: process.memoryUsage.rss()
-    };
-    this.lastWindow = { ...c, events: snap.counters.events, errors: snap.counters.errors, at: now };
-    for (const key of Object.keys(this.invalidWindow)) delete this.invalidWindow[key];
+    const data = this.stats.summary(now, this.engine.snapshot(now), this.options.instance);
     if (await this.publishOwn(this.options.metricsSubject, 'metrics.summary', data, 'low')) this.lastMetricsAt = now;
   }
 
@@ -1111,36 +923,11 @@ export class ConsciousnessBridge {
 
   /** Problems newest first: live ones from the engine, the rest from SQLite (they survive restarts). */
   problemsList(status: 'open' | 'resolved' | 'all', limit: number) {
-    const live = this.engine.problems().open;
-    if (status === 'open') return live.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
-    const stored = this.engineStore.listProblems({
-      limit: limit + live.length,
-      ...(status === 'resolved' ? { status: 'resolved' as const } : {})
-    });
-    const liveIds = new Set(live.map((p) => p.id));
-    const merged =
-      status === 'resolved'
-        ? stored.filter((p) => !liveIds.has(p.id))
-        : [...live, ...stored.filter((p) => !liveIds.has(p.id))];
-    return merged.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
+    return problemsList(this.engine, this.engineStore, status, limit);
   }
 
   snapshotView(): EngineSnapshotView {
-    const now = this.options.clock();
-    const s = this.engine.snapshot(now);
-    return {
-      state: s.state,
-      attention: s.attention.slice(0, 100),
-      workingMemory: s.workingMemory.map((i) => ({
-        key: i.key,
-        touches: i.touches,
-        firstSeen: iso(i.firstSeen),
-        lastTouched: iso(i.lastTouched)
-      })),
-      inputRatePerSecond: Math.round(s.inputRatePerSecond * 100) / 100,
-      counters: s.counters,
-      updatedAt: iso(now)
-    };
+    return snapshotView(this.engine, this.options.clock());
   }
 
   recentEvents(limit: number, types?: string[]): EngineEventRecord[] {
@@ -1162,19 +949,12 @@ export class ConsciousnessBridge {
         received: c.received,
         lastError: c.lastError
       })),
-      inbound: {
-        received: this.counters.received,
-        accepted: this.counters.accepted,
-        invalid: this.counters.invalid,
-        naks: this.counters.naks,
-        duplicates: this.counters.duplicates,
-        invalidByReason: { ...this.invalidByReason }
-      },
+      inbound: this.stats.inbound(),
       outbound: {
         published: this.counters.published,
         failed: this.counters.failed,
         dropped: this.counters.dropped,
-        queued: this.outbound.length,
+        queued: this.direct.waiting,
         publisher: publisherKind(this.publisher())
       },
       heartbeat: {
@@ -1194,72 +974,10 @@ export class ConsciousnessBridge {
 
   /** Heartbeats heard per service since start (counters; rates are the reader's). */
   heartbeatCounts(): ReadonlyMap<string, number> {
-    return this.heartbeatsHeard;
+    return this.health.heartbeatCounts();
   }
 
   servicesHealth() {
-    const now = this.options.clock();
-    const staleAfter = this.options.serviceStaleAfterMs;
-    return [...this.health.values()]
-      .sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance))
-      .map((h) => ({ ...h, lastSeen: iso(h.lastSeen), stale: now - h.lastSeen > staleAfter }));
+    return this.health.list(this.options.clock(), this.options.serviceStaleAfterMs);
   }
-}
-
-function publisherKind(publisher: OutboundPublisher | null): string {
-  if (!publisher) return 'none';
-  const kind = (publisher as { kind?: unknown }).kind;
-  return typeof kind === 'string' ? kind : publisher.constructor?.name || 'custom';
-}
-
-function summariseSecurity(type: SecurityEventType, d: Record<string, unknown>): string {
-  const s = (v: unknown) => (typeof v === 'string' ? v : '');
-  switch (type) {
-    case 'security.threat.detected':
-      return `${s(d.severity)} threat ${s(d.threat_id)}${d.target ? ` against ${s(d.target)}` : ''}${d.description ? `: ${s(d.description)}` : ''}`;
-    case 'security.threat.resolved':
-      return `threat ${s(d.threat_id)} resolved${d.resolution ? `: ${s(d.resolution)}` : ''}`;
-    case 'security.auth.failure':
-      return `authentication failure${d.user ? ` for ${s(d.user)}` : ''}${d.source_ip ? ` from ${s(d.source_ip)}` : ''}${d.reason ? ` (${s(d.reason)})` : ''}`;
-    case 'security.policy.violation':
-      return `${s(d.actor)} violated ${s(d.policy)}${d.target ? ` on ${s(d.target)}` : ''}${d.detail ? `: ${s(d.detail)}` : ''}`;
-  }
-}
-
-export function toSecurityView(r: SecurityEventRecord): SecurityEventView {
-  return {
-    id: r.id,
-    seq: r.seq,
-    time: r.time,
-    receivedAt: iso(r.receivedAt),
-    type: r.type,
-    severity: r.severity,
-    source: r.source,
-    target: r.target,
-    summary: r.summary,
-    data: (r.data ?? {}) as Record<string, unknown>
-  };
-}
-
-export function toInvalidView(r: InvalidMessageRecord): InvalidMessageView {
-  let rawText: string | null = null;
-  try {
-    rawText = strictUtf8.decode(r.raw);
-  } catch {
-    rawText = null;
-  }
-  return {
-    id: r.id,
-    receivedAt: iso(r.receivedAt),
-    subject: r.subject,
-    stream: r.stream,
-    streamSeq: r.streamSeq,
-    reason: r.reason,
-    message: r.message,
-    issues: r.issues,
-    rawSize: r.rawSize,
-    truncated: r.raw.length < r.rawSize,
-    rawText,
-    rawBase64: Buffer.from(r.raw).toString('base64')
-  };
 }

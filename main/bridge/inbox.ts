@@ -12,6 +12,9 @@
 import { createHash } from 'node:crypto';
 import type { Database, Migration } from '../store/database';
 
+/** Keys per multi-row insert. */
+const INSERT_CHUNK = 32;
+
 export const INBOX_MIGRATIONS: readonly Migration[] = [
   {
     id: '0220',
@@ -36,12 +39,17 @@ export function inputDigest(identity: string): Buffer {
 export class InboxStore {
   private readonly select;
   private readonly insert;
+  private readonly insertChunk;
+  private readonly chunkArgs: unknown[] = new Array<unknown>(INSERT_CHUNK * 2);
   private readonly prune;
   private readonly count;
 
   constructor(db: Database) {
     this.select = db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM bridge_inbox WHERE key = ?');
     this.insert = db.prepare<[Buffer, number]>('INSERT OR IGNORE INTO bridge_inbox (key, at) VALUES (?, ?)');
+    this.insertChunk = db.prepare(
+      `INSERT OR IGNORE INTO bridge_inbox (key, at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?)').join(', ')}`
+    );
     this.prune = db.prepare<[number]>(
       `DELETE FROM bridge_inbox WHERE rowid < coalesce(
          (SELECT rowid FROM bridge_inbox WHERE at >= ? ORDER BY rowid LIMIT 1),
@@ -59,9 +67,19 @@ export class InboxStore {
     return this.select.get(key) !== undefined;
   }
 
-  /** Records keys; run inside the transaction that commits their effects. */
+  /** Records keys (multi-row statements of 32); run inside the transaction that commits their effects. */
   add(keys: Iterable<Buffer>, at: number): void {
-    for (const key of keys) this.insert.run(key, at);
+    const args = this.chunkArgs;
+    let n = 0;
+    for (const key of keys) {
+      args[2 * n] = key;
+      args[2 * n + 1] = at;
+      if (++n === INSERT_CHUNK) {
+        this.insertChunk.run(args);
+        n = 0;
+      }
+    }
+    for (let i = 0; i < n; i++) this.insert.run(args[2 * i] as Buffer, at);
   }
 
   /** Deletes rows committed before `cutoff` (epoch ms). Returns how many. */

@@ -79,7 +79,7 @@ export const durabilityModule: ModuleFactory = (ctx) => {
       failed: (reason) => metrics()?.recordPublishFailure(reason)
     }
   });
-  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake(), handoff: replay });
+  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
 
   ctx.services.set(PUBLISHER_SERVICE, publisher);
   ctx.services.set(OUTBOX_SERVICE, store);

@@ -1,12 +1,16 @@
 /**
- * The OutboundPublisher the whole core uses (service PUBLISHER_SERVICE): every message is written
- * to the SQLite outbox before anything is sent. Writes are group-committed — messages handed over
- * within a few milliseconds share one transaction — and each publish() resolves only after the
- * transaction holding its row has committed. The replay manager is woken after every commit.
+ * The OutboundPublisher the whole core uses (service PUBLISHER_SERVICE): the one way in to the
+ * outbox. Every message becomes a row in the SQLite outbox, nothing is sent from here: the
+ * replay manager (the one drain loop) claims committed rows and publishes them. Writes are
+ * group-committed — messages handed over within a few milliseconds share one transaction, and the
+ * queue in front of that transaction is bounded (it commits at once when `maxBatch` rows wait) —
+ * and each publish() resolves only after the transaction holding its row has committed. A caller
+ * with its own transaction (the bridge's inbound commit) writes its rows inside it instead.
+ * The drain is woken after every commit.
  */
 import { ContractError } from '../contract';
 import type { OutboundMessage, OutboundPublisher } from '../core/outbound';
-import { priorityRank, type OutboxRow, type OutboxStore } from './outbox-store';
+import type { OutboxStore } from './outbox-store';
 
 const PRIORITIES = new Set(['low', 'normal', 'high', 'critical']);
 /** A NATS subject to publish on: tokens separated by dots, no wildcards, no whitespace. */
@@ -48,14 +52,8 @@ export interface OutboxPublisherOptions {
   maxDelayMs?: number;
   /** … or as soon as this many rows are waiting. */
   maxBatch?: number;
-  /** Called after each commit (wakes the replay manager). */
+  /** Called after each commit (wakes the drain). */
   onCommitted?: (rows: number) => void;
-  /**
-   * The replay manager's hand-off: how many of `n` fresh rows it can publish right away (connected,
-   * breaker closed, no backlog, room in its window), and the hand-over of those rows once their
-   * transaction committed. Without it every row is written `pending` and claimed later.
-   */
-  handoff?: { reserve(n: number): number; take(rows: OutboxRow[]): void };
 }
 
 export class OutboxPublisher implements OutboundPublisher {
@@ -63,7 +61,6 @@ export class OutboxPublisher implements OutboundPublisher {
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
   private readonly onCommitted: (rows: number) => void;
-  private readonly handoff: OutboxPublisherOptions['handoff'] | null;
   private queue: Waiter[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -74,7 +71,6 @@ export class OutboxPublisher implements OutboundPublisher {
     this.maxDelayMs = options.maxDelayMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
-    this.handoff = options.handoff ?? null;
   }
 
   publish(message: OutboundMessage): Promise<void> {
@@ -111,16 +107,8 @@ export class OutboxPublisher implements OutboundPublisher {
     this.queuedRows = 0;
     const all: OutboundMessage[] = [];
     for (const w of batch) for (const m of w.messages) all.push(m);
-    let direct: OutboxRow[] = [];
     try {
-      const reserved = this.handoff ? this.handoff.reserve(all.length) : 0;
-      if (reserved > 0) {
-        // Highest priority first into the window; the rest waits in the outbox.
-        if (reserved < all.length) all.sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
-        direct = this.store.enqueueClaimed(all.slice(0, reserved), all.slice(reserved));
-      } else {
-        this.store.enqueue(all);
-      }
+      this.store.enqueue(all);
     } catch (error) {
       const failure = new ContractError(
         'DATABASE',
@@ -132,34 +120,21 @@ export class OutboxPublisher implements OutboundPublisher {
       return;
     }
     for (const w of batch) w.resolve();
-    if (direct.length > 0) this.handoff?.take(direct);
     this.onCommitted(all.length);
   }
 
   /**
    * Writes messages to the outbox inside the caller's open transaction (the bridge's inbound
    * commit: the outputs of an input commit with its inbox id). Returns what to call once that
-   * transaction has committed: it hands the rows written as claimed to the replay manager and wakes
-   * it. If the transaction rolls back, drop the returned function: nothing was handed over.
+   * transaction has committed: it wakes the drain. If the transaction rolls back, drop it.
    */
   writeInTransaction(messages: readonly OutboundMessage[]): () => void {
     if (this.closed) {
       throw new ContractError('UNAVAILABLE', 'the outbox is closed (the core is stopping); the message was not stored');
     }
     if (messages.length === 0) return () => undefined;
-    const reserved = this.handoff ? this.handoff.reserve(messages.length) : 0;
-    let direct: OutboxRow[] = [];
-    if (reserved > 0) {
-      let all = messages;
-      if (reserved < all.length) all = [...all].sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
-      direct = this.store.enqueueClaimed(all.slice(0, reserved), all.slice(reserved));
-    } else {
-      this.store.enqueue(messages);
-    }
-    return () => {
-      if (direct.length > 0) this.handoff?.take(direct);
-      this.onCommitted(messages.length);
-    };
+    this.store.enqueue(messages);
+    return () => this.onCommitted(messages.length);
   }
 
   /** Commits what is waiting and refuses new messages. */

@@ -16,7 +16,7 @@ import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
 import { isProcessAlive } from '../core/process';
 
-/** Rows per multi-row statement on the hot path (9 parameters per insert row: 288 of SQLite's 32,766). */
+/** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
 const CHUNK = 32;
 
 export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
@@ -170,12 +170,8 @@ export class OutboxStore {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly stmts;
+  private readonly insertRows: (messages: readonly OutboundMessage[], now: number) => number;
   private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
-  private readonly insertSplit: (
-    claimed: readonly OutboundMessage[],
-    pending: readonly OutboundMessage[],
-    now: number
-  ) => OutboxRow[];
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
@@ -193,10 +189,6 @@ export class OutboxStore {
       insert: db.prepare(
         `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
-      ),
-      insertClaimed: db.prepare(
-        `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, owner, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'processing', 1, ?, ?, ?, ?)`
       ),
       claim: db.prepare<[string, number, number, number], RawRow>(
         `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
@@ -313,10 +305,9 @@ export class OutboxStore {
 
     const s = this.stmts;
     // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
-    const insertClaimedChunk = db.prepare<unknown[], { rowid: number; id: string }>(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, owner, next_attempt_at, created_at, updated_at)
-       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'processing', 1, ?, ?, ?, ?)`).join(', ')}
-       RETURNING rowid, id`
+    const insertChunk = db.prepare(
+      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')}`
     );
     const completeChunk = db.prepare(
       `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
@@ -324,14 +315,31 @@ export class OutboxStore {
        FROM (VALUES ${new Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}) AS v
        WHERE outbox.rowid = v.column1 AND outbox.id = v.column2`
     );
-    this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) => {
+    // One array of parameters, reused: no per-row arrays or closures on the hot path.
+    const args: unknown[] = new Array<unknown>(CHUNK * 8);
+    const put = (at: number, m: OutboundMessage, now: number): void => {
+      args[at] = m.id;
+      args[at + 1] = m.subject;
+      args[at + 2] = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+      args[at + 3] = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+      args[at + 4] = PRIORITY_RANK[m.priority] ?? 1;
+      args[at + 5] = now;
+      args[at + 6] = now;
+      args[at + 7] = now;
+    };
+    this.insertRows = (messages: readonly OutboundMessage[], now: number): number => {
       let inserted = 0;
-      for (const m of messages) {
-        const headers = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+      let i = 0;
+      for (; i + CHUNK <= messages.length; i += CHUNK) {
+        for (let k = 0; k < CHUNK; k++) put(k * 8, messages[i + k] as OutboundMessage, now);
+        inserted += insertChunk.run(args).changes;
+      }
+      for (; i < messages.length; i++) {
+        const m = messages[i] as OutboundMessage;
         inserted += s.insert.run(
           m.id,
           m.subject,
-          headers,
+          m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
           Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
           PRIORITY_RANK[m.priority] ?? 1,
           now,
@@ -340,59 +348,9 @@ export class OutboxStore {
         ).changes;
       }
       return inserted;
-    });
-    this.insertSplit = db.transaction(
-      (claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[], now: number) => {
-        const rows: OutboxRow[] = [];
-        const toRow = (m: OutboundMessage, rowid?: number): OutboxRow => {
-          const row: OutboxRow = {
-            id: m.id,
-            subject: m.subject,
-            headers: m.headers ?? null,
-            payload: m.payload,
-            priority: m.priority,
-            attempts: 1,
-            createdAt: now
-          };
-          if (rowid !== undefined) row.rowid = rowid;
-          return row;
-        };
-        const values = (m: OutboundMessage): unknown[] => [
-          m.id,
-          m.subject,
-          m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
-          Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-          PRIORITY_RANK[m.priority] ?? 1,
-          this.owner,
-          now,
-          now,
-          now
-        ];
-        let i = 0;
-        for (; i + CHUNK <= claimed.length; i += CHUNK) {
-          const chunk = claimed.slice(i, i + CHUNK);
-          const args: unknown[] = [];
-          for (const m of chunk) args.push(...values(m));
-          // RETURNING lists only the rows actually inserted: an id already in the outbox is not
-          // published again from here (its own row decides).
-          const inserted = new Map<string, number>();
-          for (const r of insertClaimedChunk.all(...args)) inserted.set(r.id, r.rowid);
-          for (const m of chunk) {
-            const rowid = inserted.get(m.id);
-            if (rowid !== undefined) {
-              rows.push(toRow(m, rowid));
-              inserted.delete(m.id); // the same id twice in one chunk is published once
-            }
-          }
-        }
-        for (; i < claimed.length; i++) {
-          const m = claimed[i] as OutboundMessage;
-          const info = s.insertClaimed.run(...values(m));
-          if (info.changes > 0) rows.push(toRow(m, Number(info.lastInsertRowid)));
-        }
-        this.insertMany(pending, now);
-        return rows;
-      }
+    };
+    this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) =>
+      this.insertRows(messages, now)
     );
     this.completeMany = db.transaction((receipts: ReadonlyArray<Receipt>, now: number) => {
       const byRowid = receipts.filter((r) => r.rowid !== undefined);
@@ -429,19 +387,15 @@ export class OutboxStore {
     });
   }
 
-  /** Writes messages as `pending` in one transaction. A known id is ignored (idempotent). Returns rows added. */
+  /**
+   * Writes messages as `pending`, in one transaction — or inside the caller's open one (the
+   * bridge's inbound commit), so they commit or roll back with its rows. A known id is ignored
+   * (idempotent). Returns rows added.
+   */
   enqueue(messages: readonly OutboundMessage[]): number {
     if (messages.length === 0) return 0;
+    if (this.db.inTransaction) return this.insertRows(messages, this.now());
     return this.insertMany(messages, this.now());
-  }
-
-  /**
-   * Writes messages in one transaction: `claimed` ones already `processing` for this drainer (the
-   * replay manager publishes them at once — the write still comes first), the rest `pending`.
-   * Returns the claimed rows actually added.
-   */
-  enqueueClaimed(claimed: readonly OutboundMessage[], pending: readonly OutboundMessage[]): OutboxRow[] {
-    return this.insertSplit(claimed, pending, this.now());
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
- * The replay manager drains the outbox into JetStream as soon as publishing works: connected, and
- * the publish breaker not refusing. It keeps a bounded window of publishes in flight, optionally
- * limits the rate, and claims the highest priority first. Each publish carries the row id as
+ * The replay manager is the outbox's one drain loop: producers only append rows to the SQLite
+ * outbox (and wake it); it claims committed rows, highest priority first and oldest first within a
+ * priority, and publishes them to JetStream as soon as publishing works (connected, the publish
+ * breaker not refusing), with a bounded window of PubAcks in flight and an optional rate limit.
+ * Nothing is handed back to a producer: a row leaves the outbox only through this loop. Each publish carries the row id as
  * Nats-Msg-Id, so a row published twice (a crash between PubAck and commit, a timeout whose
  * publish did land) is stored once: JetStream answers `duplicate` inside the stream's duplicate
  * window (DEFAULT_DUPLICATE_WINDOW_MS, 2 minutes, in nats/topology.ts).
@@ -10,12 +12,11 @@
  * written in one transaction every few milliseconds.
  */
 import { NoRespondersError, type NatsConnection } from '@nats-io/transport-node';
-import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Logger } from '../core/logger';
-import { AsyncJetStreamPublisher, type PubAckInfo } from '../nats/messages';
+import { AsyncJetStreamPublisher, type PubAckCallback, type PubAckInfo } from '../nats/messages';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
-import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
+import type { Failure, OutboxRow, OutboxStore, Receipt } from './outbox-store';
 
 /** Rejects the publishes still in flight when the drain stops (not counted as an attempt). */
 export class DrainStoppedError extends Error {
@@ -58,8 +59,6 @@ export interface ReplayManagerOptions {
    * goes ahead: the streams may well exist already.
    */
   ready?: () => Promise<unknown> | undefined;
-  /** Rows handed over by the publisher that may wait in memory for the window. */
-  localQueueLimit?: number;
   /** Outcomes are committed after this many ms or this many rows, whichever comes first. */
   settleDelayMs?: number;
   settleBatch?: number;
@@ -159,13 +158,9 @@ export class ReplayManager {
   private readonly ready: (() => Promise<unknown> | undefined) | null;
   private readyFor: NatsConnection | null = null;
   private readyFailures = 0;
-  /** The last claim found nothing more due (no priority check against the outbox needed). */
-  private backlogEmpty = false;
   private readonly observer: PublishObserver | null;
-  /** Rows this process wrote already claimed, by priority rank, waiting for the window. */
-  private readonly local: OutboxRow[][] = [[], [], [], []];
-  private localCount = 0;
-  private readonly localLimit: number;
+  /** PubAcks since the last settle: one success is told to the publish breaker per settle, not per message. */
+  private acksSinceSettle = 0;
 
   constructor(options: ReplayManagerOptions) {
     this.store = options.store;
@@ -180,7 +175,6 @@ export class ReplayManager {
     this.settleDelayMs = options.settleDelayMs ?? 10;
     this.settleBatch = options.settleBatch ?? 1024;
     this.ready = options.ready ?? null;
-    this.localLimit = options.localQueueLimit ?? 10_000;
     this.observer = options.observer ?? null;
   }
 
@@ -212,62 +206,6 @@ export class ReplayManager {
     this.tokens = 0;
     this.tokensAt = Date.now();
     this.wake();
-  }
-
-  /**
-   * How many of `n` fresh rows the publisher may write as already claimed by this drainer and
-   * hand over with take(): only while publishing works (connected, provisioned, publish breaker
-   * closed, no rate limit) and while the local queue has room. Those rows skip the claim
-   * transaction: they are published from memory, in priority order, as the window frees up.
-   */
-  reserve(n: number): number {
-    if (!this.running || this.rateLimit !== null) return 0;
-    const nc = this.nats.connection();
-    if (!nc || this.readyFor !== nc || this.resilience.state('publish') !== 'closed') return 0;
-    const k = Math.max(0, Math.min(n, this.localLimit - this.localCount));
-    // Rows beyond the local queue are written pending: the loop claims them in order.
-    if (k < n) this.backlogEmpty = false;
-    return k;
-  }
-
-  /** Takes rows the publisher wrote as claimed by this drainer (see reserve()). */
-  take(rows: OutboxRow[]): void {
-    for (const row of rows) {
-      this.claimed.add(row.id);
-      (this.local[priorityRank(row.priority)] ?? this.local[1])?.push(row);
-    }
-    this.localCount += rows.length;
-    this.wake();
-  }
-
-  /** Highest priority rank waiting in the local queue, or -1. */
-  private localTopRank(): number {
-    for (let rank = 3; rank >= 0; rank--) if ((this.local[rank]?.length ?? 0) > 0) return rank;
-    return -1;
-  }
-
-  private takeLocal(max: number): OutboxRow[] {
-    const out: OutboxRow[] = [];
-    for (let rank = 3; rank >= 0 && out.length < max; rank--) {
-      const queue = this.local[rank];
-      if (!queue || queue.length === 0) continue;
-      out.push(...queue.splice(0, max - out.length));
-    }
-    this.localCount -= out.length;
-    return out;
-  }
-
-  /** Publishing stopped working: local rows go back to the outbox queue, unattempted. */
-  private releaseLocal(): void {
-    if (this.localCount === 0) return;
-    const rows = this.takeLocal(this.localCount);
-    try {
-      this.store.release(rows.map((r) => r.id));
-      for (const r of rows) this.claimed.delete(r.id);
-    } catch (error) {
-      this.logger.warn('could not give queued rows back to the outbox; they are reclaimed later', { error });
-    }
-    this.backlogEmpty = false;
   }
 
   getStats(): ReplayStats {
@@ -352,7 +290,6 @@ export class ReplayManager {
     while (this.running) {
       const nc = this.nats.connection();
       if (!nc) {
-        this.releaseLocal();
         this.draining = false;
         await this.wakeup.wait(1000);
         continue;
@@ -375,24 +312,12 @@ export class ReplayManager {
         if (this.readyFor === nc) this.readyFailures = 0;
         continue;
       }
-      if (this.resilience.isRefusing('publish') || this.rateLimit !== null) this.releaseLocal();
       if (this.resilience.isRefusing('publish')) {
         this.draining = false;
         await this.probe(nc);
         continue;
       }
       const room = this.maxInFlight - this.inFlight;
-      if (this.localCount > 0 && room > 0) {
-        // Fresh local rows first, unless the outbox holds a due row of higher priority.
-        const outboxTop = this.backlogEmpty ? -1 : this.store.topDuePriority();
-        if (outboxTop <= this.localTopRank()) {
-          this.draining = true;
-          const js = this.client(nc);
-          for (const row of this.takeLocal(room)) this.publish(js, row);
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          continue;
-        }
-      }
       // Claim in worthwhile batches: one transaction per few hundred rows, not per PubAck.
       const minClaim = this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
       if (room < minClaim) {
@@ -413,7 +338,6 @@ export class ReplayManager {
         continue;
       }
       if (this.rateLimit !== null) this.tokens += allowed - rows.length;
-      this.backlogEmpty = rows.length < allowed;
       if (rows.length === 0) {
         this.draining = this.inFlight > 0;
         const next = this.store.nextDueAt();
@@ -424,7 +348,7 @@ export class ReplayManager {
       this.draining = true;
       const js = this.client(nc);
       for (const row of rows) this.publish(js, row);
-      // Let PubAcks and new rows in before the next round.
+      // Let PubAcks and new rows in before the next round (the claim's own commit is the next settle).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -470,34 +394,32 @@ export class ReplayManager {
     }
   }
 
+  /**
+   * One publish in the window. The loop checked the breaker before claiming; the outcome reaches
+   * the breaker through record() (a failure at once, successes once per settle), so a publish
+   * costs a callback, not a promise chain through the breaker.
+   */
   private publish(js: AsyncJetStreamPublisher, row: OutboxRow): void {
     this.claimed.add(row.id);
     this.inFlight++;
-    const options = { msgID: row.id, headers: row.headers };
     const started = performance.now();
-    this.resilience
-      .policy('publish')
-      .execute(() => js.publish(row.subject, row.payload, options))
-      .then(
-        (ack) => this.onAck(row, ack, started),
-        (error: unknown) => {
-          if (
-            error instanceof BrokenCircuitError ||
-            error instanceof IsolatedCircuitError ||
-            error instanceof DrainStoppedError
-          ) {
-            // Refused before any publish, or given up at stop: not an attempt.
-            this.released.push(row.id);
-          } else {
-            this.onFailure(row, error);
-          }
-        }
-      )
-      .finally(() => {
-        this.inFlight--;
-        this.slotFree.wake();
-        this.scheduleSettle();
-      });
+    const done: PubAckCallback = (error, ack) => {
+      if (ack) {
+        this.onAck(row, ack, started);
+        this.acksSinceSettle++;
+      } else if (error instanceof DrainStoppedError) {
+        // Given up at stop: not an attempt.
+        this.released.push(row.id);
+      } else {
+        const failure = error ?? new Error('no PubAck');
+        this.onFailure(row, failure);
+        this.resilience.record('publish', { ok: false, error: failure });
+      }
+      this.inFlight--;
+      this.slotFree.wake();
+      this.scheduleSettle();
+    };
+    js.send(row.subject, row.payload, row.id, row.headers, done);
   }
 
   private onAck(row: OutboxRow, ack: PubAckInfo, started: number): void {
@@ -537,6 +459,10 @@ export class ReplayManager {
   private settle(claimLimit = 0): OutboxRow[] {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = null;
+    if (this.acksSinceSettle > 0) {
+      this.acksSinceSettle = 0;
+      this.resilience.record('publish', { ok: true });
+    }
     const hasOutcomes = this.completed.length + this.failed.length + this.released.length > 0;
     if (!hasOutcomes) return claimLimit > 0 ? this.store.claim(claimLimit) : [];
     const completed = this.completed;

@@ -150,7 +150,7 @@ function buildPipeline(synchronous: 'NORMAL' | 'FULL', nc: NatsConnection | null
       }
     }
   });
-  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake(), handoff: replay });
+  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
   replay.start();
   return {
     db,
@@ -344,6 +344,8 @@ async function main(): Promise<void> {
     console.log(`load: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
     // 0. The real path, with its baselines.
     if (process.env.BENCH_REAL !== '0') await realPath(server.url, nc);
+    // BENCH_REAL_ONLY=1: the real path and its baselines only (the before/after of a change to it).
+    if (process.env.BENCH_REAL_ONLY === '1') return;
     console.log(`message ≈ ${sample.length} bytes, window ${WINDOW} PubAcks in flight`);
 
     // 1. Pipeline vs raw, interleaved in slices so load from other processes on a shared machine

@@ -2,7 +2,8 @@
  * The bridge's transactional inbox against a real nats-server and a real core (all modules, the
  * SQLite outbox included): an input whose id is committed is acked without stepping the engine
  * again, outputs carry ids derived from their input, and while the database cannot write no
- * inbound message is acked or terminated — valid and invalid ones are nak'ed and wait, and once
+ * inbound message is acked or terminated — valid and invalid ones are nak'ed, consumption pauses until a
+ * write probe succeeds (no nak loop using up max_deliver), and once
  * the database writes again each yields its outputs and its invalid record exactly once.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -133,20 +134,36 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
     const db = core.context.db;
     try {
       db.pragma('query_only = ON');
-      await js.publish(
-        'orchestrator.service.health',
-        envelope('inbox-ro-1', 'service.health.update', { service: 'ro-svc', status: 'unhealthy' })
-      );
+      const firstSeq = (
+        await js.publish(
+          'orchestrator.service.health',
+          envelope('inbox-ro-1', 'service.health.update', { service: 'ro-svc', status: 'unhealthy' })
+        )
+      ).seq;
       await js.publish('orchestrator.service.health', encoder.encode('not json {'));
-      await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.naks >= 4, {
-        message: 'both messages nak’ed more than once'
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.naks >= 1, {
+        message: 'the batch nak’ed'
       });
+      // Consumption pauses instead of pulling, failing and nak'ing again (which would use up the
+      // durables' max_deliver): several failed write probes later, nothing more was delivered.
+      await waitFor(() => bridge.databasePause().paused && bridge.databasePause().failedProbes >= 3, {
+        timeoutMs: 15_000,
+        message: 'consumption paused, three write probes failed'
+      });
+      const paused = await core.api.invoke('bridge.status', {});
+      expect(
+        paused.consumers.every((c) => !c.bound && /paused: the database cannot be written/.test(c.lastError ?? ''))
+      ).toBe(true);
+      const naksWhilePaused = paused.inbound.naks;
+      await waitFor(() => bridge.databasePause().failedProbes >= 5, { timeoutMs: 15_000, message: 'two more probes' });
       const during = await core.api.invoke('bridge.status', {});
+      expect(during.inbound.naks).toBe(naksWhilePaused);
       expect(during.inbound.accepted).toBe(0);
       expect(during.inbound.invalid).toBe(0);
       const pending = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
-      // Neither acked nor terminated: both still belong to the consumer.
-      expect(pending.num_ack_pending + pending.num_pending).toBe(2);
+      // Neither acked nor terminated: the consumer's ack floor is still below both.
+      expect(pending.ack_floor.stream_seq).toBeLessThan(firstSeq);
+      expect(pending.num_ack_pending + pending.num_pending).toBeGreaterThanOrEqual(2);
       expect(bridge.engine.problems().open.some((p) => p.target === 'ro-svc')).toBe(false);
 
       db.pragma('query_only = OFF');
@@ -155,7 +172,9 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
           const s = await core.api.invoke('bridge.status', {});
           return s.inbound.accepted === 1 && s.inbound.invalid === 1;
         },
-        { timeoutMs: 15_000, message: 'the valid message accepted and the invalid one terminated' }
+        // A message the server handed to a pull that was closing for the pause comes back after
+        // the durable's ack_wait (30 s), not at once.
+        { timeoutMs: 45_000, message: 'the valid message accepted and the invalid one terminated' }
       );
       const invalid = await core.api.invoke('bridge.invalidMessages', {});
       expect(invalid.counts).toEqual({ not_json: 1 });

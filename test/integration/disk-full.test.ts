@@ -9,7 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
+import type { ConsciousnessBridge } from '../../main/bridge/bridge';
+import { MODULES } from '../../main/core/modules';
+import { provision } from '../../main/nats/topology/provisioning';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../harness/core';
 import { storedCount, waitForStream } from '../harness/exactly-once';
@@ -216,4 +221,94 @@ describe('a full disk says so', () => {
       await core.stop();
     }
   });
+
+  it('a running bridge whose disk fills pauses consumption instead of nak-looping, and resumes once a write succeeds: every decision once', async () => {
+    const mount = mountTmpfs('8m');
+    const dataDir = path.join(mount, 'data');
+    fs.mkdirSync(dataDir);
+    const nc = await connect({ servers: server.url });
+    await provision(nc);
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const run = randomUUID().slice(0, 8);
+    const fast = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
+    const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(fast)];
+    const core = createTestCore({ servers: [server.url], dataDir, modules });
+    let filler: string | null = null;
+    const send = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        const body = JSON.stringify({
+          specversion: '1.0',
+          id: `${run}-${i}`,
+          source: 'test/disk-full',
+          type: 'service.health.update',
+          time: new Date().toISOString(),
+          datacontenttype: 'application/json',
+          data: { service: `full-${run}-${i}`, status: 'unhealthy' }
+        });
+        await js.publish('orchestrator.service.health', new TextEncoder().encode(body));
+      }
+    };
+    try {
+      await core.start();
+      await core.api.invoke('connection.connect', {});
+      const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+      await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
+        timeoutMs: 20_000,
+        message: 'all inbound consumers bound'
+      });
+      await send(0, 5);
+      await waitFor(async () => (await decisionsFor(jsm, run)).size === 5, { message: 'the first 5 decisions' });
+
+      filler = fill(mount);
+      await send(5, 25);
+      await waitFor(() => bridge.databasePause().paused && bridge.databasePause().failedProbes >= 3, {
+        timeoutMs: 30_000,
+        message: 'consumption paused, three write probes failed'
+      });
+      const deliveredAtPause = (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service'))
+        .delivered.consumer_seq;
+      // With the old nak loop (100–400 ms back-off) ten more probes' time would have used up max_deliver.
+      await waitFor(() => bridge.databasePause().failedProbes >= 10, { timeoutMs: 30_000, message: 'ten probes' });
+      const paused = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      expect(paused.delivered.consumer_seq, 'nothing delivered while paused').toBe(deliveredAtPause);
+      expect((await core.api.invoke('bridge.status', {})).consumers.every((c) => !c.bound)).toBe(true);
+
+      fs.rmSync(filler);
+      filler = null;
+      // Messages handed to a pull that was closing at the pause come back after ack_wait (30 s).
+      const decisions = await waitFor(
+        async () => {
+          const found = await decisionsFor(jsm, run);
+          return found.size === 25 ? found : null;
+        },
+        { timeoutMs: 60_000, message: 'a decision for each of the 25 services' }
+      );
+      expect(
+        [...decisions.values()].every((n) => n === 1),
+        'each decision stored once'
+      ).toBe(true);
+      expect(bridge.databasePause().paused).toBe(false);
+      const after = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      expect(after.num_redelivered).toBeLessThan(25);
+    } finally {
+      if (filler) fs.rmSync(filler);
+      await core.stop();
+      await nc.close();
+    }
+  });
 });
+
+/** Decisions stored for this run's services: target → how many. */
+async function decisionsFor(jsm: JetStreamManager, run: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const info = await jsm.streams.info('CONSCIOUSNESS_EVENTS', { subjects_filter: 'consciousness.decision_made' });
+  if (info.state.messages === 0) return out;
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage('CONSCIOUSNESS_EVENTS', { seq }).catch(() => null);
+    if (!m || m.subject !== 'consciousness.decision_made') continue;
+    const target = (m.json() as { data: { target?: string } }).data.target ?? '';
+    if (target.startsWith(`full-${run}-`)) out.set(target, (out.get(target) ?? 0) + 1);
+  }
+  return out;
+}

@@ -61,13 +61,13 @@ function provenanceRows(core: Core, target: string): number {
 }
 
 /** The open problem's id for a target, once the engine has decided on it. */
-async function decisionFor(core: Core, target: string): Promise<string> {
+async function decisionFor(core: Core, target: string, timeoutMs = 10_000): Promise<string> {
   return waitFor(
     async () => {
       const problems = await core.api.invoke('engine.problems', { status: 'all', limit: 100 });
       return problems.find((p) => p.target === target)?.id ?? null;
     },
-    { message: `a decision for ${target}` }
+    { timeoutMs, message: `a decision for ${target}` }
   );
 }
 
@@ -155,28 +155,39 @@ describe('engine why: decisions explain themselves from what was recorded with t
     expect((await core.api.invoke('engine.why', { id })).inputs[0]?.seq).toBe(first.seq);
   });
 
-  it('an input JetStream redelivers (nak’ed while the database could not write) is explained once, by the delivery that committed', async () => {
-    const db = core.context.db;
-    try {
-      db.pragma('query_only = ON');
-      const naks = (await core.api.invoke('bridge.status', {})).inbound.naks;
-      const ack = await js.publish(
-        'orchestrator.service.health',
-        envelope('why-redelivered', 'service.health.update', { service: 'why-re-svc', status: 'unhealthy' })
-      );
-      await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.naks >= naks + 2, {
-        message: 'the input nak’ed and redelivered'
-      });
-      db.pragma('query_only = OFF');
-      const id = await decisionFor(core, 'why-re-svc');
-      const why = await core.api.invoke('engine.why', { id });
-      expect(why.inputs[0]?.seq).toBe(ack.seq);
-      expect(why.inputs[0]?.deliveryCount).toBeGreaterThan(1);
-      expect(provenanceRows(core, 'why-re-svc')).toBe(1);
-    } finally {
-      db.pragma('query_only = OFF');
+  it(
+    'an input JetStream redelivers (nak’ed while the database could not write) is explained once, by the delivery that committed',
+    { timeout: 90_000 },
+    async () => {
+      const db = core.context.db;
+      try {
+        db.pragma('query_only = ON');
+        const naks = (await core.api.invoke('bridge.status', {})).inbound.naks;
+        const ack = await js.publish(
+          'orchestrator.service.health',
+          envelope('why-redelivered', 'service.health.update', { service: 'why-re-svc', status: 'unhealthy' })
+        );
+        // The failed commit naks the input and pauses consumption; it is redelivered once the database
+        // can be written again (the bridge's write probe resumes it).
+        await waitFor(
+          async () => {
+            const status = await core.api.invoke('bridge.status', {});
+            return status.inbound.naks >= naks + 1 && status.consumers.every((c) => !c.bound);
+          },
+          { message: 'the input nak’ed and consumption paused' }
+        );
+        db.pragma('query_only = OFF');
+        // Redelivered after the nak's delay, or after ack_wait for a message a closing pull still held.
+        const id = await decisionFor(core, 'why-re-svc', 60_000);
+        const why = await core.api.invoke('engine.why', { id });
+        expect(why.inputs[0]?.seq).toBe(ack.seq);
+        expect(why.inputs[0]?.deliveryCount).toBeGreaterThan(1);
+        expect(provenanceRows(core, 'why-re-svc')).toBe(1);
+      } finally {
+        db.pragma('query_only = OFF');
+      }
     }
-  });
+  );
 
   it('the timeline holds each decision with its input, attention shifts, inputs by family and the load series', async () => {
     const ack = await js.publish(

@@ -32,6 +32,13 @@ describe('derivedMessageId', () => {
     const many = new Set<string>();
     for (let i = 0; i < 20_000; i++) many.add(derivedMessageId(inputDigest(`in-${i}`), t, 'k'));
     expect(many.size).toBe(20_000);
+    // The outputs of one input as the bridge names them (index, type, subject): all distinct.
+    const kinds = new Set<string>();
+    for (let i = 0; i < 2000; i++)
+      for (const type of ['consciousness.decision_made', 'consciousness.memory_update', 'consciousness.learning_event'])
+        for (const subject of [type, `orchestrator.${type}`])
+          kinds.add(derivedMessageId(a, t, `${i}\u0000${type}\u0000${subject}`));
+    expect(kinds.size).toBe(2000 * 3 * 2);
   });
 });
 

@@ -82,7 +82,7 @@ describe('OutboxStore', () => {
     expect(store.get('bad')?.status).toBe('retrying');
   });
 
-  it('writes claimed rows in multi-row chunks: known and repeated ids once, each PubAck on its own row', () => {
+  it('writes rows in multi-row chunks: known and repeated ids once, each PubAck on its own row', () => {
     const store = new OutboxStore(openDb());
     store.enqueue([msg('known-1')]);
     // 70 messages = two full chunks of 32 and 6 single inserts; one id already stored, one repeated
@@ -91,22 +91,24 @@ describe('OutboxStore', () => {
     batch[3] = msg('known-1');
     batch[9] = msg('m-5');
     batch[40] = msg('m-6');
-    const rows = store.enqueueClaimed(batch, [msg('later', 'low')]);
+    expect(store.enqueue(batch)).toBe(70 - 3);
+    store.enqueue([msg('later', 'low')]);
+    // Claimed highest priority first: 'later' (low) stays pending behind the 68 others.
+    const rows = store.claim(68);
     const ids = rows.map((r) => r.id);
-    expect(ids).not.toContain('known-1');
+    expect(ids).not.toContain('later');
     expect(ids.filter((id) => id === 'm-5')).toHaveLength(1);
     expect(ids.filter((id) => id === 'm-6')).toHaveLength(1);
-    expect(rows).toHaveLength(70 - 3);
+    expect(new Set(ids).size).toBe(68);
     expect(rows.every((r) => typeof r.rowid === 'number' && r.attempts === 1)).toBe(true);
     expect(store.get('later')?.status).toBe('pending');
-    expect(store.get('known-1')?.status).toBe('pending');
-    expect(store.stats().counts).toMatchObject({ processing: 67, pending: 2 });
+    expect(store.stats().counts).toMatchObject({ processing: 68, pending: 1 });
 
-    // 67 receipts: two chunked updates of 32 and 3 single ones; one without a rowid.
+    // 68 receipts: two chunked updates of 32 and 4 single ones; one without a rowid.
     const receipts = rows.map((r, i) => ({ id: r.id, rowid: r.rowid, stream: 'S', seq: 1000 + i, duplicate: i === 5 }));
-    delete (receipts[66] as { rowid?: number }).rowid;
+    delete (receipts[67] as { rowid?: number }).rowid;
     store.complete(receipts);
-    expect(store.stats().counts).toMatchObject({ processing: 0, completed: 67, pending: 2 });
+    expect(store.stats().counts).toMatchObject({ processing: 0, completed: 68, pending: 1 });
     rows.forEach((r, i) =>
       expect(store.get(r.id)).toMatchObject({ status: 'completed', stream: 'S', seq: 1000 + i, duplicate: i === 5 })
     );
@@ -219,5 +221,23 @@ describe('OutboxPublisher', () => {
     expect(store.stats().counts.pending).toBe(1);
     publisher.close();
     await expect(publisher.publish(msg('late'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it("writes inside the caller's transaction: the rows commit or roll back with it, the drain is woken only after a commit", () => {
+    const db = openDb();
+    const store = new OutboxStore(db);
+    const woken: number[] = [];
+    const publisher = new OutboxPublisher(store, { onCommitted: (n) => woken.push(n) });
+    const tx = db.transaction((fail: boolean) => {
+      const after = publisher.writeInTransaction(Array.from({ length: 40 }, (_, i) => msg(`t-${fail}-${i}`)));
+      if (fail) throw new Error('the caller rolls back');
+      return after;
+    });
+    expect(() => tx(true)).toThrow('the caller rolls back');
+    expect(store.stats().counts.pending).toBe(0);
+    expect(woken).toEqual([]);
+    tx(false)();
+    expect(store.stats().counts.pending).toBe(40);
+    expect(woken).toEqual([40]);
   });
 });

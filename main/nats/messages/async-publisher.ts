@@ -38,11 +38,13 @@ export interface AsyncPublishOptions {
   headers?: Record<string, string> | null;
 }
 
+/** Called once per publish with its PubAck or its error (never both). */
+export type PubAckCallback = (error: Error | null, ack: PubAckInfo | null) => void;
+
 interface Pending {
   subject: string;
   deadline: number;
-  resolve: (ack: PubAckInfo) => void;
-  reject: (error: Error) => void;
+  done: PubAckCallback;
 }
 
 interface RawPubAck {
@@ -92,30 +94,50 @@ export class AsyncJetStreamPublisher {
 
   /** Publishes one message to JetStream; resolves with its PubAck. */
   publish(subject: string, payload: Uint8Array, options: AsyncPublishOptions = {}): Promise<PubAckInfo> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise<PubAckInfo>((resolve, reject) => {
+      this.send(subject, payload, options.msgID, options.headers ?? null, (error, ack) => {
+        if (error) reject(error);
+        else resolve(ack as PubAckInfo);
+      });
+    });
+  }
+
+  /**
+   * Publishes one message and calls `done` with its PubAck or error — without a promise, a
+   * closure per publish beyond `done`, or a timer: the outbox drain sends thousands a second.
+   * `done` may be called before send returns (the publisher is closed, the write failed).
+   */
+  send(
+    subject: string,
+    payload: Uint8Array,
+    msgID: string | undefined,
+    headers: Record<string, string> | null,
+    done: PubAckCallback
+  ): void {
+    if (this.closedWith) {
+      done(this.closedWith, null);
+      return;
+    }
     const token = (this.next++).toString(36);
     const reply = `${this.prefix}.${token}`;
-    return new Promise<PubAckInfo>((resolve, reject) => {
-      try {
-        if (options.msgID || options.headers) {
-          const h = natsHeaders();
-          if (options.headers)
-            for (const key of Object.keys(options.headers)) h.set(key, options.headers[key] as string);
-          if (options.msgID) h.set('Nats-Msg-Id', options.msgID);
-          this.nc.publish(subject, payload, { reply, headers: h });
-        } else {
-          this.nc.publish(subject, payload, { reply });
-        }
-      } catch (error) {
-        reject(error as Error);
-        return;
+    try {
+      if (msgID || headers) {
+        const h = natsHeaders();
+        if (headers) for (const key of Object.keys(headers)) h.set(key, headers[key] as string);
+        if (msgID) h.set('Nats-Msg-Id', msgID);
+        this.nc.publish(subject, payload, { reply, headers: h });
+      } else {
+        this.nc.publish(subject, payload, { reply });
       }
-      this.pending.set(token, { subject, deadline: Date.now() + this.timeoutMs, resolve, reject });
-      if (!this.sweeper) {
-        this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.timeoutMs / 4)));
-        this.sweeper.unref();
-      }
-    });
+    } catch (error) {
+      done(error as Error, null);
+      return;
+    }
+    this.pending.set(token, { subject, deadline: Date.now() + this.timeoutMs, done });
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.timeoutMs / 4)));
+      this.sweeper.unref();
+    }
   }
 
   /** Rejects everything in flight with `error` and stops listening for PubAcks. */
@@ -131,7 +153,7 @@ export class AsyncJetStreamPublisher {
     }
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const p of waiting) p.reject(error);
+    for (const p of waiting) p.done(error, null);
   }
 
   private onReply(msg: Msg): void {
@@ -140,27 +162,27 @@ export class AsyncJetStreamPublisher {
     if (!entry) return; // timed out already: the caller re-publishes with the same id
     this.pending.delete(token);
     if (msg.data.length === 0 && msg.headers?.code === 503) {
-      entry.reject(new NoRespondersError(entry.subject));
+      entry.done(new NoRespondersError(entry.subject), null);
       return;
     }
     let ack: RawPubAck;
     try {
       ack = JSON.parse(decoder.decode(msg.data)) as RawPubAck;
     } catch {
-      entry.reject(new JetStreamError(`invalid PubAck for ${entry.subject}: not JSON`));
+      entry.done(new JetStreamError(`invalid PubAck for ${entry.subject}: not JSON`), null);
       return;
     }
     if (ack.error) {
-      entry.reject(new JetStreamApiError(ack.error));
+      entry.done(new JetStreamApiError(ack.error), null);
       return;
     }
     if (typeof ack.stream !== 'string' || ack.stream === '' || typeof ack.seq !== 'number') {
-      entry.reject(new JetStreamError(`invalid PubAck for ${entry.subject}: no stream or sequence`));
+      entry.done(new JetStreamError(`invalid PubAck for ${entry.subject}: no stream or sequence`), null);
       return;
     }
     const info: PubAckInfo = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
     if (ack.domain) info.domain = ack.domain;
-    entry.resolve(info);
+    entry.done(null, info);
   }
 
   /** Rejects publishes past their deadline (entries are in publish order, so the scan stops early). */
@@ -169,7 +191,7 @@ export class AsyncJetStreamPublisher {
     for (const [token, entry] of this.pending) {
       if (entry.deadline > now) break;
       this.pending.delete(token);
-      entry.reject(new TimeoutError());
+      entry.done(new TimeoutError(), null);
     }
     if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);

@@ -7,4 +7,4 @@ export { detectFormat, MessageBrowser } from './browser';
 export { headersOf } from './payload';
 export { MessagingService, renderTemplate } from './messaging';
 export { TailService } from './tail';
-export { AsyncJetStreamPublisher, type PubAckInfo } from './async-publisher';
+export { AsyncJetStreamPublisher, type PubAckCallback, type PubAckInfo } from './async-publisher';
