@@ -253,21 +253,44 @@ export class SharedEngineStateStore {
     const kv = await this.bucket().catch(() => null);
     if (!kv) return;
     if (!this.watching) {
-      const iter = await kv.watch({ key: `${this.options.group}.*` });
-      this.watching = { stop: () => iter.stop() };
+      // One attempt at a time (the timer ticks every second; a watch may take longer to start while
+      // a cluster elects a stream leader). A failure, now or later, is logged and retried on the
+      // next tick: nothing here may end the process.
+      const starting = { stop: (): void => undefined };
+      this.watching = starting;
+      let iter: Awaited<ReturnType<KV['watch']>>;
+      try {
+        iter = await kv.watch({ key: `${this.options.group}.*` });
+      } catch (error) {
+        if (this.watching === starting) this.watching = null;
+        this.options.logger.debug('cannot watch the shared engine state yet; trying again', { error });
+        return;
+      }
+      const watching = { stop: () => iter.stop() };
+      if (this.watching !== starting) {
+        iter.stop(); // detached or reconnected meanwhile
+        return;
+      }
+      this.watching = watching;
       void (async () => {
-        for await (const e of iter as AsyncIterable<KvWatchEntry>) {
-          const part = e.key.slice(this.options.group.length + 1) as Part;
-          if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
-          try {
-            const stored = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
-            // Our own writes: this core's engine already has them (and maybe more).
-            if (stored.epoch !== null && stored.epoch === this.ownEpoch) continue;
-            this.warm[part] = stored;
-            this.warmChanged = true;
-          } catch {
-            // not ours to judge
+        try {
+          for await (const e of iter as AsyncIterable<KvWatchEntry>) {
+            const part = e.key.slice(this.options.group.length + 1) as Part;
+            if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
+            try {
+              const stored = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
+              // Our own writes: this core's engine already has them (and maybe more).
+              if (stored.epoch !== null && stored.epoch === this.ownEpoch) continue;
+              this.warm[part] = stored;
+              this.warmChanged = true;
+            } catch {
+              // not ours to judge
+            }
           }
+        } catch (error) {
+          this.options.logger.debug('the watch of the shared engine state ended; starting it again', { error });
+        } finally {
+          if (this.watching === watching) this.watching = null;
         }
       })();
     }

@@ -13,7 +13,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { engineOutputs, engineStatus, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
 import { startNatsCluster, type NatsClusterHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
@@ -31,6 +31,13 @@ afterAll(async () => {
 
 describe('leader lease on a 3-node cluster', () => {
   it('keeps the same leader in the same term when the node leading the lease stream is killed', async () => {
+    // On a failure, show each core's log and fate (the reason is in there, not in the assertion).
+    onTestFailed(() => {
+      for (const c of cores) {
+        const fate = c.child.exitCode ?? c.child.signalCode ?? 'running';
+        console.error(`--- core ${c.pid} (${fate}) ---\n${c.stderr()}`);
+      }
+    });
     cluster = await startNatsCluster(3);
     const urls = cluster.urls;
     for (let i = 0; i < 2; i++) cores.push(await startRunCore(urls, { ttlMs: TTL, replicas: 3 }));
@@ -103,5 +110,8 @@ describe('leader lease on a 3-node cluster', () => {
     expect([...epochs]).toEqual([before.leader!.epoch]);
     const still = engineStatus(live, cores[0]!.dataDir);
     expect(still.leader).toMatchObject({ pid: before.leader!.pid, epoch: before.leader!.epoch });
-  });
+    // A cluster start, three TTLs and the Raft elections of every stream the node led (lease,
+    // inbound, outputs) take longer than the 60 s default on a loaded machine; the waits above
+    // have their own limits.
+  }, 240_000);
 });
