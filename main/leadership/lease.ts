@@ -278,7 +278,7 @@ export class EngineLease {
    * arrived, so never before the holder sent that write). Cleared by any failed read: a contender
    * must watch a revision stand still with every read answered before it judges the holder gone.
    */
-  private seen: { revision: number; at: number } | null = null;
+  private seen: { revision: number; at: number; lapseMs: number } | null = null;
   readonly metrics: LeaseMetrics = {
     renewals: 0,
     renewFailures: 0,
@@ -462,7 +462,10 @@ export class EngineLease {
     }
     // A suspended term retries as fast: the sooner its renewal lands, the shorter the gap.
     if (this.suspended) return this.retryMs;
-    return this.role === 'observer' ? Math.floor(this.ttlMs / 3) : this.pollMs;
+    if (this.role === 'observer') return Math.floor(this.ttlMs / 3);
+    // A standby looks again the moment the revision it watches would lapse, not up to a poll later.
+    const lapsesIn = this.seen ? this.seen.at + this.seen.lapseMs - this.now() : Number.POSITIVE_INFINITY;
+    return lapsesIn > 0 && lapsesIn < this.pollMs ? Math.ceil(lapsesIn) : this.pollMs;
   }
 
   /** A write or read of the lease that did not answer in this long is retried (the lease may be short). */
@@ -525,7 +528,10 @@ export class EngineLease {
     }
     const at = this.now();
     if (!entry || entry.operation !== 'PUT') this.seen = null;
-    else if (this.seen?.revision !== entry.revision) this.seen = { revision: entry.revision, at };
+    else if (this.seen?.revision !== entry.revision) {
+      const ttl = decodeLease(entry)?.ttlMs ?? this.ttlMs;
+      this.seen = { revision: entry.revision, at, lapseMs: ttl + takeoverGraceMs(ttl) };
+    }
     const leader = leaderOf(entry);
     this.lastLeader = leader && entry && !this.lapsed(entry) ? leader : null;
     if (this.lastLeader) this.leaderSeenAt = at;
@@ -538,11 +544,8 @@ export class EngineLease {
    * fenced itself by then, so a compare-and-set on this revision may start a new term.
    */
   private lapsed(entry: KvEntry): boolean {
-    const ttl = decodeLease(entry)?.ttlMs ?? this.ttlMs;
     return (
-      this.seen !== null &&
-      this.seen.revision === entry.revision &&
-      this.now() - this.seen.at >= ttl + takeoverGraceMs(ttl)
+      this.seen !== null && this.seen.revision === entry.revision && this.now() - this.seen.at >= this.seen.lapseMs
     );
   }
 
