@@ -2,11 +2,12 @@
  * The lease rides on JetStream's own replication: on a 3-node cluster (R3 lease bucket), killing
  * the node that leads the lease's KV stream keeps the lease and the engine where they were.
  *
- * nats-server needs a Raft election (4–9 s on 2.9) before the stream takes writes again, longer
- * than the rest of a 5 s lease, so the leader fences itself meanwhile (it must: it cannot renew).
- * Its renewal then lands on the new stream leader on the revision it last wrote, which proves
- * nobody wrote in between, and it resumes in the same term; the standby, which watched the lease
- * revision stand still only while its reads were answered, does not take over. Asserted: after
+ * nats-server needs a Raft election (4–9 s on 2.9) before the stream takes writes again, usually
+ * longer than the rest of a 5 s lease, so the leader usually fences itself meanwhile (it must: it
+ * cannot renew; when the election is quicker it just renews late). Its renewal then lands on the
+ * new stream leader on the revision it last wrote, which proves nobody wrote in between, and it
+ * resumes in the same term; the standby, which watched the lease revision stand still only while
+ * its reads were answered, does not take over. Both paths end in the same state. Asserted: after
  * several TTLs the same instance leads in the same epoch, exactly one is active, the standby never
  * acquired the lease, every engine output carries that one epoch, and a new input still yields a
  * decision under it.
