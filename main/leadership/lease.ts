@@ -3,23 +3,38 @@
  * replication (Raft on a cluster) instead of a home-made consensus.
  *
  * - One bucket per account ({@link LEASE_BUCKET}); one key per engine group (`lease.<group>`).
- * - The bucket's max_age is the lease TTL: a key that is not rewritten within the TTL disappears.
- *   That is the only expiry nats-server 2.9 offers (per-message TTL needs ≥ 2.11), and it is enough
- *   because the lease key is the one key that must expire on its own.
- * - Acquire: `create` (succeeds only when the key is absent, expired or deleted). Renew every TTL/3:
- *   `update` with the revision of our last write (compare-and-set). The revision of the acquiring
- *   write is the term's epoch: stream sequences only grow, so every new term has a higher epoch.
+ * - Acquire: `create` (succeeds only when the key is absent or deleted), or a compare-and-set on
+ *   the revision of a holder this instance has watched stand still for the holder's TTL (below).
+ *   Renew every TTL/3: `update` with the revision of our last write (compare-and-set). The
+ *   revision of the acquiring write is the term's epoch: stream sequences only grow, so every new
+ *   term has a higher epoch.
+ * - Expiry is judged by the contenders, not by the bucket: a contender takes the lease over only
+ *   after it has read the same revision, from the stream leader, for the holder's TTL plus a small
+ *   grace on its own monotonic clock, with every read in that window answered. The bucket's
+ *   max_age ({@link leaseBucketMaxAgeMs}, ≥ 30 s) only collects keys nobody writes any more.
+ *   Why not max_age = TTL (as before): on a cluster, killing the node that leads the bucket's
+ *   stream leaves it without a leader for nats-server's Raft election (4–9 s on 2.9, longer under
+ *   load), longer than the rest of a 5 s lease; the new stream leader then expired the key at once
+ *   and another core created a new term although the old leader was alive and willing.
+ * - Reads of the lease go to the stream leader (`allow_direct` off for this bucket's handle): a
+ *   direct get may be answered by a replica that lags, which would show an old revision as current.
  * - Self-fencing: the leader counts its lease from the moment it *sent* the last successful write
- *   (the server keeps the key at least TTL from when it stored it, which is later). When that time
- *   has passed without a renewal — the renewal failed, the connection is gone, or the process was
- *   stopped (SIGSTOP) — {@link EngineLease.isActive} is false before any timer runs, and the
- *   listeners are told at once: the bridge stops publishing and releases its consumers.
- * - Every instance announces itself under `instances.<group>.<id>` (same bucket, same expiry), so
- *   any process can list who is there and with which role.
+ *   (a contender starts counting only after it has read that write, which is later). When that time
+ *   has passed without a renewal — the renewal failed, the connection is gone, the stream is
+ *   electing a leader, or the process was stopped (SIGSTOP) — {@link EngineLease.isActive} is false
+ *   before any timer runs, and the listeners are told at once: the bridge stops publishing and
+ *   releases its consumers.
+ * - Resuming the same term: a leader that fenced itself only because it could not renew in time
+ *   keeps its epoch and revision and keeps trying the compare-and-set on that revision. If it
+ *   lands, nobody wrote the key in between, so nobody else led: it runs the engine again under the
+ *   same epoch. If the key moved on (another core took over), it stays a standby.
+ * - Every instance announces itself under `instances.<group>.<id>` (same bucket), so any process
+ *   can list who is there and with which role; readers drop announcements older than their TTL.
  */
 import type { EngineRole, LeaseChange } from '../bridge/leadership-gate';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger';
 
 export type RolePreference = 'auto' | 'observer';
@@ -29,6 +44,24 @@ export const DEFAULT_GROUP = 'synos';
 export const DEFAULT_LEASE_TTL_MS = 5000;
 
 export const leaseKey = (group: string): string => `lease.${group}`;
+
+/**
+ * How long past a holder's TTL a contender still waits before it takes the lease over: covers an
+ * output the old leader sent just before its own clock ran out and that is still on its way.
+ */
+export function takeoverGraceMs(ttlMs: number): number {
+  return Math.min(200, Math.max(20, Math.floor(ttlMs / 50)));
+}
+
+/**
+ * The lease bucket's max_age: only a collector of keys nobody writes any more (a crashed core's
+ * announcement, a dead leader's lease), never the lease's expiry. It must outlast a stream leader
+ * election on a cluster (4–9 s on nats-server 2.9) with room to spare, or the key would vanish
+ * under a leader that is only waiting for the election to end.
+ */
+export function leaseBucketMaxAgeMs(ttlMs: number): number {
+  return Math.max(30_000, 6 * ttlMs);
+}
 export const instanceKey = (group: string, instance: string): string => `instances.${group}.${instance}`;
 /** Core NATS subject the leader answers step-down requests on (no stream captures `synos.>`). */
 export const stepDownSubject = (group: string): string => `synos.engine.${group}.step-down`;
@@ -54,6 +87,8 @@ export interface InstanceAnnouncement {
   preference: RolePreference;
   epoch: number | null;
   started: string;
+  /** This instance's TTL: it announces every TTL/3, so an older announcement means it is gone. */
+  ttlMs?: number;
 }
 
 export interface LeaderInfo {
@@ -103,8 +138,10 @@ export interface LeaseMetrics {
   renewFailures: number;
   /** Terms this instance started. */
   acquired: number;
-  /** Terms this instance lost other than by stopping or stepping down. */
+  /** Terms this instance lost (or suspended) other than by stopping or stepping down. */
   lost: number;
+  /** Terms this instance took up again after it had fenced itself (its renewal landed later). */
+  resumed: number;
   lastRenewMs: number | null;
 }
 
@@ -132,38 +169,74 @@ export function leaderOf(entry: KvEntry | null): LeaderInfo | null {
   return { instance: v.instance, host: v.host, pid: v.pid, epoch: v.epoch ?? entry.revision, since: v.since };
 }
 
+/**
+ * For one-shot readers (`engine status`, doctor) that cannot watch the key over time: a lease whose
+ * last write is older than its TTL plus the grace, by this machine's clock against the server's
+ * timestamp, names nobody. Display only; the contenders judge on their own monotonic clocks.
+ */
+export function leaseLapsed(entry: KvEntry, fallbackTtlMs: number, nowMs = Date.now()): boolean {
+  const ttl = decodeLease(entry)?.ttlMs ?? fallbackTtlMs;
+  return entry.created.getTime() + ttl + takeoverGraceMs(ttl) < nowMs;
+}
+
 /** A KV key token from any text (host names may hold characters keys may not). */
 export function keySafe(text: string): string {
   const safe = text.replace(/[^A-Za-z0-9_-]/g, '_');
   return safe.length > 0 ? safe.slice(0, 100) : 'instance';
 }
 
-/** Opens (creating when absent) the lease bucket; returns it with the TTL it really has. */
+/**
+ * Opens (creating when absent) the lease bucket; returns it with its max_age. The handle reads
+ * from the stream leader (`allow_direct: false`), whatever the stream allows: a direct get may be
+ * answered by a lagging replica. A running core (create) raises a max_age below
+ * {@link leaseBucketMaxAgeMs} of its TTL (a bucket made by an older version had max_age = TTL).
+ */
 export async function openLeaseBucket(
   nc: NatsConnection,
-  options: { ttlMs: number; replicas: number; create: boolean }
-): Promise<{ kv: KV; ttlMs: number } | null> {
+  options: { ttlMs: number; replicas: number; create: boolean; logger?: Logger }
+): Promise<{ kv: KV; maxAgeMs: number } | null> {
   const kvm = new Kvm(nc);
   let kv: KV;
+  const maxAgeMs = leaseBucketMaxAgeMs(options.ttlMs);
   if (options.create) {
     kv = await kvm.create(LEASE_BUCKET, {
-      ttl: options.ttlMs,
+      ttl: maxAgeMs,
       history: 1,
       replicas: options.replicas,
       // File storage keeps the stream's sequence across a server restart, so epochs never go back.
       storage: 'file',
+      allow_direct: false,
       description: 'Syn_OS control center: engine leader lease and instance announcements'
     });
   } else {
     try {
-      kv = await kvm.open(LEASE_BUCKET);
+      kv = await kvm.open(LEASE_BUCKET, { allow_direct: false });
       await kv.status();
     } catch {
       return null;
     }
   }
   const status = await kv.status();
-  return { kv, ttlMs: status.ttl };
+  if (options.create && status.ttl > 0 && status.ttl < maxAgeMs) {
+    try {
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
+      await jsm.streams.update(`KV_${LEASE_BUCKET}`, { max_age: nanos(maxAgeMs) });
+      options.logger?.info(
+        `raised the max_age of the lease bucket ${LEASE_BUCKET} so the lease outlives a stream leader election`,
+        {
+          fromMs: status.ttl,
+          toMs: maxAgeMs
+        }
+      );
+      return { kv, maxAgeMs };
+    } catch (error) {
+      options.logger?.warn(
+        `the lease bucket ${LEASE_BUCKET} keeps keys only ${status.ttl} ms and this core cannot raise it; on a cluster a stream leader election longer than that starts a new term. Raise it with: nats stream edit KV_${LEASE_BUCKET} --max-age ${Math.ceil(maxAgeMs / 1000)}s`,
+        { error }
+      );
+    }
+  }
+  return { kv, maxAgeMs: status.ttl };
 }
 
 export class EngineLease {
@@ -172,8 +245,9 @@ export class EngineLease {
   private revision = 0;
   private validUntil = 0;
   private since: string | null = null;
-  private ttlMs: number;
+  private readonly ttlMs: number;
   private readonly pollMs: number;
+  private readonly retryMs: number;
   private readonly now: () => number;
   private readonly listeners = new Set<(change: LeaseChange) => void>();
   private kv: KV | null = null;
@@ -187,13 +261,32 @@ export class EngineLease {
   private lastAnnounced = Number.NEGATIVE_INFINITY;
   private readonly startedAt = new Date().toISOString();
   private lastLeader: LeaderInfo | null = null;
-  private warnedTtl = false;
   /** Monotonic time a holder of the lease (this core or another) was last seen. */
   private leaderSeenAt: number | null = null;
   private readonly createdAt: number;
   /** A renewal failed for a reason other than losing the key: retry sooner while the lease lasts. */
   private retrying = false;
-  readonly metrics: LeaseMetrics = { renewals: 0, renewFailures: 0, acquired: 0, lost: 0, lastRenewMs: null };
+  /** The first failure of a streak of failed renewals was logged (the rest go to debug). */
+  private renewFailureLogged = false;
+  /**
+   * A term this instance fenced only because its renewal could not land in time: it keeps trying
+   * the compare-and-set on `revision` and leads again under `epoch` if that lands.
+   */
+  private suspended: { epoch: number; revision: number; since: string; at: number } | null = null;
+  /**
+   * The lease revision this instance has read, and since when (monotonic, when the read's answer
+   * arrived, so never before the holder sent that write). Cleared by any failed read: a contender
+   * must watch a revision stand still with every read answered before it judges the holder gone.
+   */
+  private seen: { revision: number; at: number; lapseMs: number } | null = null;
+  readonly metrics: LeaseMetrics = {
+    renewals: 0,
+    renewFailures: 0,
+    acquired: 0,
+    lost: 0,
+    resumed: 0,
+    lastRenewMs: null
+  };
   /** Renew latencies (ms) since the last read, for the metrics histogram. */
   private readonly renewSamples: number[] = [];
 
@@ -203,7 +296,8 @@ export class EngineLease {
   ) {
     this.role = options.preference === 'observer' ? 'observer' : 'standby';
     this.ttlMs = options.ttlMs;
-    this.pollMs = options.pollMs ?? Math.max(50, Math.min(500, Math.floor(options.ttlMs / 5)));
+    this.pollMs = options.pollMs ?? Math.max(50, Math.min(250, Math.floor(options.ttlMs / 10)));
+    this.retryMs = Math.max(50, Math.min(200, Math.floor(options.ttlMs / 10)));
     this.now = options.now ?? (() => performance.now());
     this.createdAt = this.now();
   }
@@ -222,7 +316,7 @@ export class EngineLease {
     return this.options.group;
   }
 
-  /** The TTL in force (the bucket's max_age once the bucket has been opened). */
+  /** This instance's TTL: it renews every TTL/3 and fences itself when a TTL passes without a renewal. */
   get effectiveTtlMs(): number {
     return this.ttlMs;
   }
@@ -278,14 +372,16 @@ export class EngineLease {
     this.timer = null;
     await this.busy.catch(() => undefined);
     const wasActive = this.role === 'active';
-    const revision = this.revision;
-    this.fence('the core is stopping', false);
+    // A suspended term still names this instance in the key: free it too, nobody need wait it out.
+    const revision = wasActive ? this.revision : (this.suspended?.revision ?? null);
+    this.suspended = null;
+    this.fence('the core is stopping', { countAsLoss: false });
     const kv = this.kv;
     if (!kv || !this.kvConnection || this.kvConnection.isClosed()) return;
     try {
-      if (wasActive) await kv.delete(leaseKey(this.options.group), { previousSeq: revision });
+      if (revision !== null) await kv.delete(leaseKey(this.options.group), { previousSeq: revision });
     } catch (error) {
-      this.options.logger.debug('could not release the lease (it expires on its own)', { error });
+      this.options.logger.debug('could not release the lease (others take it over after its TTL)', { error });
     }
     try {
       await kv.delete(instanceKey(this.options.group, this.options.instance));
@@ -303,20 +399,12 @@ export class EngineLease {
     const revision = this.revision;
     const epoch = this.epochValue;
     this.holdOffUntil = this.now() + this.ttlMs;
-    this.fence(to ? `handing the lease to ${to}` : 'stepping down on request', false);
+    this.fence(to ? `handing the lease to ${to}` : 'stepping down on request', { countAsLoss: false });
     const kv = this.kv;
     if (!kv) return;
     const key = leaseKey(this.options.group);
     if (to && to !== this.options.instance) {
-      const value: LeaseValue = {
-        instance: this.options.instance,
-        host: this.options.host,
-        pid: this.options.pid,
-        epoch,
-        since: new Date().toISOString(),
-        ttlMs: this.ttlMs,
-        handoffTo: to
-      };
+      const value: LeaseValue = { ...this.leaseValue(epoch, new Date().toISOString()), handoffTo: to };
       await kv.update(key, encodeJson(value), revision);
     } else {
       await kv.delete(key, { previousSeq: revision });
@@ -370,26 +458,30 @@ export class EngineLease {
   private nextDelay(): number {
     if (this.role === 'active') {
       // Renew every TTL/3; after a failed attempt, retry sooner while the lease still runs.
-      return this.retrying ? Math.min(200, this.ttlMs / 10) : Math.floor(this.ttlMs / 3);
+      return this.retrying ? this.retryMs : Math.floor(this.ttlMs / 3);
     }
-    return this.role === 'observer' ? Math.floor(this.ttlMs / 3) : this.pollMs;
+    // A suspended term retries as fast: the sooner its renewal lands, the shorter the gap.
+    if (this.suspended) return this.retryMs;
+    if (this.role === 'observer') return Math.floor(this.ttlMs / 3);
+    // A standby looks again the moment the revision it watches would lapse, not up to a poll later.
+    const lapsesIn = this.seen ? this.seen.at + this.seen.lapseMs - this.now() : Number.POSITIVE_INFINITY;
+    return lapsesIn > 0 && lapsesIn < this.pollMs ? Math.ceil(lapsesIn) : this.pollMs;
+  }
+
+  /** A write or read of the lease that did not answer in this long is retried (the lease may be short). */
+  private requestTimeoutMs(): number {
+    return Math.max(250, Math.floor(this.ttlMs / 3));
   }
 
   private async bucket(nc: NatsConnection): Promise<KV> {
     if (this.kv && this.kvConnection === nc) return this.kv;
     const opened = await openLeaseBucket(nc, {
-      ttlMs: this.options.ttlMs,
+      ttlMs: this.ttlMs,
       replicas: this.options.replicas,
-      create: true
+      create: true,
+      logger: this.options.logger
     });
     if (!opened) throw new Error('lease bucket unavailable');
-    if (opened.ttlMs > 0 && opened.ttlMs !== this.options.ttlMs && !this.warnedTtl) {
-      this.warnedTtl = true;
-      this.options.logger.warn(
-        `the lease bucket ${LEASE_BUCKET} already exists with a TTL of ${opened.ttlMs} ms; using it instead of the configured ${this.options.ttlMs} ms (all instances of an account share one TTL)`
-      );
-    }
-    if (opened.ttlMs > 0) this.ttlMs = opened.ttlMs;
     this.kv = opened.kv;
     this.kvConnection = nc;
     this.stepDownSub?.unsubscribe();
@@ -398,22 +490,75 @@ export class EngineLease {
   }
 
   private async cycle(): Promise<void> {
-    if (this.role === 'active' && this.now() >= this.validUntil) this.fence('the lease ran out before it was renewed');
+    if (this.role === 'active' && this.now() >= this.validUntil)
+      this.fence('the lease ran out before it was renewed', { resumable: true });
     const nc = this.source.connection();
-    if (!nc || nc.isClosed()) return;
+    if (!nc || nc.isClosed()) {
+      this.seen = null; // nothing watched while disconnected
+      return;
+    }
     const kv = await this.bucket(nc);
     if (this.role === 'active') await this.renew(kv);
+    else if (this.suspended) await this.resume(kv);
     else if (this.role === 'standby' && this.now() >= this.holdOffUntil) await this.tryAcquire(kv);
-    else if (this.role === 'observer') await this.readLeader(kv);
+    else await this.readLeader(kv);
     if (this.role === 'active') this.ensureStepDownSubscription(nc);
     if (this.now() - this.lastAnnounced >= this.ttlMs / 3) await this.announce(kv);
   }
 
+  private leaseValue(epoch: number | null, since: string): LeaseValue {
+    return {
+      instance: this.options.instance,
+      host: this.options.host,
+      pid: this.options.pid,
+      epoch,
+      since,
+      ttlMs: this.ttlMs
+    };
+  }
+
+  /** Reads the lease from the stream leader and keeps watch on how long its revision stands still. */
   private async readLeader(kv: KV): Promise<KvEntry | null> {
-    const entry = await kv.get(leaseKey(this.options.group));
-    this.lastLeader = leaderOf(entry);
-    if (this.lastLeader) this.leaderSeenAt = this.now();
+    let entry: KvEntry | null;
+    try {
+      entry = await kv.get(leaseKey(this.options.group));
+    } catch (error) {
+      this.seen = null;
+      throw error;
+    }
+    const at = this.now();
+    if (!entry || entry.operation !== 'PUT') this.seen = null;
+    else if (this.seen?.revision !== entry.revision) {
+      const ttl = decodeLease(entry)?.ttlMs ?? this.ttlMs;
+      this.seen = { revision: entry.revision, at, lapseMs: ttl + takeoverGraceMs(ttl) };
+    }
+    const leader = leaderOf(entry);
+    this.lastLeader = leader && entry && !this.lapsed(entry) ? leader : null;
+    if (this.lastLeader) this.leaderSeenAt = at;
     return entry;
+  }
+
+  /**
+   * True when this instance has read the entry's revision unchanged, every read answered, for the
+   * holder's TTL plus the grace: the holder (which counts from before it sent that write) has
+   * fenced itself by then, so a compare-and-set on this revision may start a new term.
+   */
+  private lapsed(entry: KvEntry): boolean {
+    return (
+      this.seen !== null && this.seen.revision === entry.revision && this.now() - this.seen.at >= this.seen.lapseMs
+    );
+  }
+
+  /** True when the entry is this instance's own write in the term `epoch` (not a hand-off). */
+  private isOwn(entry: KvEntry | null, epoch: number): boolean {
+    const v = decodeLease(entry);
+    return (
+      entry !== null &&
+      v !== null &&
+      v.instance === this.options.instance &&
+      v.handoffTo === undefined &&
+      (v.epoch ?? entry.revision) === epoch
+    );
   }
 
   private async tryAcquire(kv: KV): Promise<void> {
@@ -426,23 +571,22 @@ export class EngineLease {
       return;
     }
     const held = decodeLease(entry);
-    const value = (epoch: number | null): LeaseValue => ({
-      instance: this.options.instance,
-      host: this.options.host,
-      pid: this.options.pid,
-      epoch,
-      since: new Date().toISOString(),
-      ttlMs: this.ttlMs
-    });
+    const payload = encodeJson(this.leaseValue(null, new Date().toISOString()));
     const started = this.now();
     let revision: number;
     try {
-      if (held && held.handoffTo === this.options.instance && entry) {
-        revision = await kv.update(key, encodeJson(value(null)), entry.revision);
-      } else if (held) {
-        return; // someone holds it, or it is reserved for someone else
+      if (!entry || entry.operation !== 'PUT') {
+        revision = await kv.create(key, payload);
+      } else if (held && held.handoffTo === this.options.instance) {
+        revision = await kv.update(key, payload, entry.revision);
+      } else if (this.lapsed(entry)) {
+        revision = await kv.update(key, payload, entry.revision);
+        this.options.logger.info('the engine lease holder stopped renewing: taking the lease over', {
+          holder: held?.instance ?? null,
+          heldEpoch: held ? (held.epoch ?? entry.revision) : null
+        });
       } else {
-        revision = await kv.create(key, encodeJson(value(null)));
+        return; // someone holds it, or it is reserved for someone else
       }
     } catch {
       return; // another instance was faster
@@ -452,6 +596,8 @@ export class EngineLease {
     this.validUntil = started + this.ttlMs;
     this.since = new Date().toISOString();
     this.role = 'active';
+    this.suspended = null;
+    this.renewFailureLogged = false;
     this.metrics.acquired++;
     this.armFence();
     this.options.logger.info('engine lease acquired: this instance runs the engine', {
@@ -469,27 +615,31 @@ export class EngineLease {
     const started = this.now();
     const remaining = this.validUntil - started;
     if (remaining <= 0) {
-      this.fence('the lease ran out before it was renewed');
+      this.fence('the lease ran out before it was renewed', { resumable: true });
       return;
     }
     const epoch = this.epochValue;
-    const value: LeaseValue = {
-      instance: this.options.instance,
-      host: this.options.host,
-      pid: this.options.pid,
-      epoch,
-      since: this.since ?? new Date().toISOString(),
-      ttlMs: this.ttlMs
-    };
+    const value = this.leaseValue(epoch, this.since ?? new Date().toISOString());
     const key = leaseKey(this.options.group);
     try {
-      const revision = await kv.update(key, encodeJson(value), this.revision, Math.max(50, Math.floor(remaining)));
-      if (this.role !== 'active' || this.epochValue !== epoch) return; // fenced meanwhile
+      const timeout = Math.max(50, Math.floor(Math.min(remaining, this.requestTimeoutMs())));
+      const revision = await kv.update(key, encodeJson(value), this.revision, timeout);
+      if (this.role !== 'active' || this.epochValue !== epoch) {
+        // Fenced while the write was on its way; it landed, so a resume starts from it.
+        if (this.suspended && this.suspended.epoch === epoch) this.suspended.revision = revision;
+        return;
+      }
       const elapsed = this.now() - started;
       this.revision = revision;
       this.validUntil = started + this.ttlMs;
       this.leaderSeenAt = this.now();
+      if (this.renewFailureLogged)
+        this.options.logger.info('renewing the engine lease works again', {
+          epoch,
+          failures: this.metrics.renewFailures
+        });
       this.retrying = false;
+      this.renewFailureLogged = false;
       this.metrics.renewals++;
       this.metrics.lastRenewMs = elapsed;
       this.renewSamples.push(elapsed);
@@ -499,12 +649,15 @@ export class EngineLease {
       if (this.role !== 'active' || this.epochValue !== epoch) return;
       this.metrics.renewFailures++;
       const message = error instanceof Error ? error.message : String(error);
-      if (/wrong last sequence/i.test(message)) {
+      if (isWrongLastSequence(error)) {
         // A timed-out write of ours may have landed after all: then the key still names our term.
-        const entry = await kv.get(key).catch(() => null);
-        const v = decodeLease(entry);
-        if (entry && v && v.instance === this.options.instance && v.epoch === epoch && v.handoffTo === undefined) {
-          this.revision = entry.revision;
+        const entry = await this.readLeader(kv).catch(() => undefined);
+        if (entry === undefined) {
+          this.retrying = true; // cannot tell yet; the fence timer stops us if it stays so
+          return;
+        }
+        if (epoch !== null && this.isOwn(entry, epoch)) {
+          this.revision = entry!.revision;
           this.retrying = true;
           return;
         }
@@ -514,9 +667,66 @@ export class EngineLease {
       // A timeout or a cluster electing a new stream leader: try again while the lease still runs;
       // the fence timer stops everything the moment it runs out.
       this.retrying = true;
-      this.options.logger.warn('renewing the engine lease failed; retrying while it lasts', {
-        error: message,
-        remainingMs: Math.max(0, Math.round(this.validUntil - this.now()))
+      const details = { error: message, remainingMs: Math.max(0, Math.round(this.validUntil - this.now())) };
+      if (this.renewFailureLogged) this.options.logger.debug('renewing the engine lease failed again', details);
+      else this.options.logger.warn('renewing the engine lease failed; retrying while it lasts', details);
+      this.renewFailureLogged = true;
+    }
+  }
+
+  /**
+   * A suspended term: compare-and-set on the revision it last wrote. If it lands, nobody wrote the
+   * key in between (nobody else led), so this instance runs the engine again under the same epoch.
+   */
+  private async resume(kv: KV): Promise<void> {
+    const term = this.suspended!;
+    const key = leaseKey(this.options.group);
+    const started = this.now();
+    try {
+      const revision = await kv.update(
+        key,
+        encodeJson(this.leaseValue(term.epoch, term.since)),
+        term.revision,
+        this.requestTimeoutMs()
+      );
+      if (this.suspended !== term || !this.running) return;
+      this.suspended = null;
+      this.epochValue = term.epoch;
+      this.revision = revision;
+      this.since = term.since;
+      this.validUntil = started + this.ttlMs;
+      this.role = 'active';
+      this.retrying = false;
+      this.renewFailureLogged = false;
+      this.leaderSeenAt = this.now();
+      this.metrics.resumed++;
+      this.armFence();
+      this.options.logger.info(
+        'engine lease renewed after it had run out, with nobody else in between: this instance runs the engine again in the same term',
+        { epoch: term.epoch, fencedForMs: Math.round(this.now() - term.at) }
+      );
+      this.notify('renewed the lease again in the same term');
+      this.announceSoon();
+    } catch (error) {
+      if (this.suspended !== term) return;
+      if (!isWrongLastSequence(error)) {
+        this.options.logger.debug('the suspended lease still cannot be renewed', {
+          epoch: term.epoch,
+          error: error instanceof Error ? error.message : String(error)
+        });
+        return;
+      }
+      const entry = await this.readLeader(kv).catch(() => undefined);
+      if (entry === undefined || this.suspended !== term) return; // cannot tell yet
+      if (this.isOwn(entry, term.epoch)) {
+        // A write of ours landed although its reply was lost: set the next compare-and-set on it.
+        term.revision = entry!.revision;
+        return;
+      }
+      this.suspended = null;
+      this.options.logger.info('the lease moved on while this instance could not renew it: standing by', {
+        epoch: term.epoch,
+        leader: leaderOf(entry)
       });
     }
   }
@@ -527,7 +737,7 @@ export class EngineLease {
     this.fenceTimer = setTimeout(
       () => {
         if (this.role === 'active' && this.epochValue === epoch && this.now() >= this.validUntil)
-          this.fence('the lease could not be renewed before it ran out');
+          this.fence('the lease could not be renewed before it ran out', { resumable: true });
         else if (this.role === 'active') this.armFence();
       },
       Math.max(1, this.validUntil - this.now())
@@ -535,14 +745,26 @@ export class EngineLease {
     this.fenceTimer.unref?.();
   }
 
-  /** Stops leading at once: listeners release consumers and stop publishing before this returns. */
-  private fence(reason: string, countAsLoss = true): void {
+  /**
+   * Stops leading at once: listeners release consumers and stop publishing before this returns.
+   * `resumable`: the lease only ran out (no answer in time), so the term is kept for a later
+   * compare-and-set on its last revision.
+   */
+  private fence(reason: string, how: { countAsLoss?: boolean; resumable?: boolean } = {}): void {
+    const countAsLoss = how.countAsLoss ?? true;
     if (this.fenceTimer) clearTimeout(this.fenceTimer);
     this.fenceTimer = null;
     this.stepDownSub?.unsubscribe();
     this.stepDownSub = null;
     if (this.role !== 'active') return;
     const epoch = this.epochValue;
+    if (how.resumable && epoch !== null && this.running)
+      this.suspended = {
+        epoch,
+        revision: this.revision,
+        since: this.since ?? new Date().toISOString(),
+        at: this.now()
+      };
     this.role = this.options.preference === 'observer' ? 'observer' : 'standby';
     this.validUntil = 0;
     this.retrying = false;
@@ -550,7 +772,8 @@ export class EngineLease {
       this.metrics.lost++;
       this.options.logger.warn('engine lease lost: stopped publishing and released the inbound consumers', {
         reason,
-        epoch
+        epoch,
+        ...(this.suspended ? { resumesIf: 'its renewal lands before anyone else writes the lease' } : {})
       });
     } else {
       this.options.logger.info('engine lease given up', { reason, epoch });
@@ -584,10 +807,13 @@ export class EngineLease {
       role: this.role,
       preference: this.options.preference,
       epoch: this.epoch(),
-      started: this.startedAt
+      started: this.startedAt,
+      ttlMs: this.ttlMs
     };
     try {
-      await kv.put(instanceKey(this.options.group, this.options.instance), encodeJson(value));
+      await kv.put(instanceKey(this.options.group, this.options.instance), encodeJson(value), {
+        timeout: this.requestTimeoutMs()
+      });
       this.lastAnnounced = this.now();
     } catch (error) {
       this.options.logger.debug('announcing this instance failed', { error });
@@ -626,6 +852,11 @@ export class EngineLease {
       }
     });
   }
+}
+
+/** The server refused a compare-and-set: the key's last revision is not the one we named. */
+function isWrongLastSequence(error: unknown): boolean {
+  return /wrong last sequence/i.test(error instanceof Error ? error.message : String(error));
 }
 
 export type { EngineRole, LeaseChange };

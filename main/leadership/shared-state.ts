@@ -8,6 +8,10 @@
  * Writes are fenced twice: only while the lease is unexpired, and by compare-and-set on the
  * revision this leader last wrote or read, so a leader that lost its term cannot overwrite the state
  * of the next one.
+ *
+ * A core never replaces its engine with its own older writes: a leader that fenced itself (its
+ * renewal did not land in time) and then resumed the same term keeps the engine it has, which is
+ * at least as new as anything it managed to share.
  */
 import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -63,6 +67,8 @@ export class SharedEngineStateStore {
   private unsubscribeOutput: (() => void) | null = null;
   /** Restores done by this core (for tests and the log). */
   restores = 0;
+  /** The epoch of the last term this core led and shared state under. */
+  private ownEpoch: number | null = null;
 
   constructor(
     private readonly source: ConnectionSource,
@@ -145,6 +151,17 @@ export class SharedEngineStateStore {
   async restoreInto(bridge: ConsciousnessBridge): Promise<void> {
     const state = await this.load();
     this.lastWritten.clear();
+    const epoch = this.gate.epoch();
+    if (state && state.epoch !== null && state.epoch === this.ownEpoch) {
+      // Our own term again (resumed after a renewal landed late) or nobody wrote since we led:
+      // this core's engine is at least as new as what it shared.
+      this.ownEpoch = epoch;
+      this.options.logger.info('continuing with this core’s own engine state (the shared copy is its own)', {
+        writtenByEpoch: state.epoch
+      });
+      return;
+    }
+    this.ownEpoch = epoch;
     if (!state) return;
     this.apply(bridge, state);
     this.restores++;
@@ -210,9 +227,24 @@ export class SharedEngineStateStore {
       // Compare-and-set on what this term last read or wrote; unknown (first write after a
       // reconnect) reads it first.
       const expected = revision ?? (await kv.get(key))?.revision ?? 0;
-      const next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
+      let next: number;
+      try {
+        next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
+      } catch (error) {
+        // A write of this term whose reply was lost (a stream leader election) may have landed:
+        // then the key holds our epoch and the next compare-and-set goes on from it. Any other
+        // epoch there means another term wrote: this one must not overwrite it.
+        if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
+        const entry = await kv.get(key);
+        const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
+        if (!entry || !stored || stored.epoch !== epoch || epoch === null) throw error;
+        this.revisions.set(part, entry.revision);
+        if (!this.gate.isActive()) return;
+        next = await kv.update(key, payload, entry.revision);
+      }
       this.revisions.set(part, next);
       this.lastWritten.set(part, json);
+      this.ownEpoch = epoch;
     }
   }
 
@@ -221,18 +253,44 @@ export class SharedEngineStateStore {
     const kv = await this.bucket().catch(() => null);
     if (!kv) return;
     if (!this.watching) {
-      const iter = await kv.watch({ key: `${this.options.group}.*` });
-      this.watching = { stop: () => iter.stop() };
+      // One attempt at a time (the timer ticks every second; a watch may take longer to start while
+      // a cluster elects a stream leader). A failure, now or later, is logged and retried on the
+      // next tick: nothing here may end the process.
+      const starting = { stop: (): void => undefined };
+      this.watching = starting;
+      let iter: Awaited<ReturnType<KV['watch']>>;
+      try {
+        iter = await kv.watch({ key: `${this.options.group}.*` });
+      } catch (error) {
+        if (this.watching === starting) this.watching = null;
+        this.options.logger.debug('cannot watch the shared engine state yet; trying again', { error });
+        return;
+      }
+      const watching = { stop: () => iter.stop() };
+      if (this.watching !== starting) {
+        iter.stop(); // detached or reconnected meanwhile
+        return;
+      }
+      this.watching = watching;
       void (async () => {
-        for await (const e of iter as AsyncIterable<KvWatchEntry>) {
-          const part = e.key.slice(this.options.group.length + 1) as Part;
-          if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
-          try {
-            this.warm[part] = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
-            this.warmChanged = true;
-          } catch {
-            // not ours to judge
+        try {
+          for await (const e of iter as AsyncIterable<KvWatchEntry>) {
+            const part = e.key.slice(this.options.group.length + 1) as Part;
+            if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
+            try {
+              const stored = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
+              // Our own writes: this core's engine already has them (and maybe more).
+              if (stored.epoch !== null && stored.epoch === this.ownEpoch) continue;
+              this.warm[part] = stored;
+              this.warmChanged = true;
+            } catch {
+              // not ours to judge
+            }
           }
+        } catch (error) {
+          this.options.logger.debug('the watch of the shared engine state ended; starting it again', { error });
+        } finally {
+          if (this.watching === watching) this.watching = null;
         }
       })();
     }

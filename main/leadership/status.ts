@@ -1,11 +1,17 @@
 /**
  * Who leads and who is there, read from the lease bucket by any process (a running core or a
  * one-shot `synos-cc engine status`): the lease key and every live instance announcement.
+ *
+ * The bucket keeps keys well past the lease TTL (its max_age only collects what nobody writes any
+ * more), so a one-shot reader judges liveness itself: a lease not renewed within its holder's TTL
+ * (plus the takeover grace) names nobody, an announcement older than its instance's TTL is gone.
+ * That compares the server's timestamps with this machine's clock (doctor warns about skew); the
+ * contenders themselves never rely on it.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EngineRole, InstanceAnnouncement, LeaderInfo } from './lease';
-import { LEASE_BUCKET, instanceKey, leaderOf, leaseKey, openLeaseBucket } from './lease';
+import { LEASE_BUCKET, instanceKey, leaderOf, leaseKey, leaseLapsed, openLeaseBucket } from './lease';
 
 export interface InstanceStatus {
   instance: string;
@@ -30,7 +36,9 @@ export async function readLeadershipStatus(
   const opened = await openLeaseBucket(nc, { ...options, create: false });
   if (!opened) return { leader: null, instances: [] };
   const { kv } = opened;
-  const leader = leaderOf(await kv.get(leaseKey(group)));
+  const now = Date.now();
+  const lease = await kv.get(leaseKey(group));
+  const leader = lease && !leaseLapsed(lease, options.ttlMs, now) ? leaderOf(lease) : null;
 
   // One stream-info request lists the announcement keys (the bucket keeps one message per key).
   const prefix = `$KV.${LEASE_BUCKET}.`;
@@ -48,6 +56,7 @@ export async function readLeadershipStatus(
       } catch {
         return;
       }
+      if (entry.created.getTime() + (a.ttlMs ?? options.ttlMs) < now) return; // stopped announcing
       // The lease is the truth for who is active; an announcement may be up to TTL/3 old.
       const role: EngineRole =
         leader?.instance === a.instance ? 'active' : a.preference === 'observer' ? 'observer' : 'standby';

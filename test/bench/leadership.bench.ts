@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nsteady cost, 3 idle cores, ${seconds.toFixed(1)} s, TTL ${TTL} ms (renew every ${Math.floor(TTL / 3)} ms):\n` +
         `  lease bucket writes (renewals + announcements): ${rate(counts.leaseWrites)} msg/s\n` +
-        `  lease bucket reads (standbys looking for a free lease): ${rate(counts.leaseReads)} req/s (each answered by one reply)\n` +
+        `  lease bucket reads (standbys watching the lease revision): ${rate(counts.leaseReads)} req/s (each answered by one reply)\n` +
         `  shared-state writes by the leader: ${rate(counts.stateWrites)} msg/s\n` +
         `  total lease-related requests ≈ ${rate(counts.leaseWrites + counts.leaseReads + counts.stateWrites)} /s, ×2 with replies/acks\n` +
         cpu.map((c) => `  CPU ${c.role}: ${c.pct === null ? 'n/a' : `${c.pct.toFixed(2)} %`} of one core`).join('\n') +

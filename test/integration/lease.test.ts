@@ -1,7 +1,8 @@
 /**
  * The engine lease itself against a real nats-server 2.9: exactly one holder among contenders,
  * a monotonic epoch per term, takeover after the holder vanishes, hand-off and self-fencing when
- * renewals cannot reach the server.
+ * renewals cannot reach the server; a fenced leader resumes its term only when nobody wrote the
+ * lease in between, and a contender whose reads were not answered does not take over at once.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +44,12 @@ async function contender(
   lease.onChange((c) => changes.push(c));
   leases.push(lease);
   lease.start();
-  // Let tests cut this contender off from the server without touching the others.
+  // Let tests cut this contender off from the server (and back) without touching the others.
   (lease as unknown as { cut: () => void }).cut = () => {
     current = null;
+  };
+  (lease as unknown as { reconnect: () => void }).reconnect = () => {
+    current = nc;
   };
   return { lease, nc, changes };
 }
@@ -140,5 +144,72 @@ describe('engine lease on JetStream KV', () => {
         )?.role === 'observer',
       { message: 'observer listed' }
     );
+  });
+
+  it('a leader cut off for longer than its TTL fences itself, then resumes the same term when nobody wrote the lease', async () => {
+    const group = 'resume';
+    const a = await contender(group, 'alone');
+    await waitFor(() => a.lease.isActive(), { message: 'alone leads' });
+    const epoch = a.lease.epoch()!;
+    (a.lease as unknown as { cut: () => void }).cut();
+    await waitFor(() => !a.lease.isActive() && a.changes.some((c) => c.role === 'standby'), {
+      message: 'alone fenced itself'
+    });
+    expect(a.lease.epoch()).toBeNull();
+    await new Promise((r) => setTimeout(r, TTL));
+    expect(a.lease.isActive()).toBe(false);
+    (a.lease as unknown as { reconnect: () => void }).reconnect();
+    await waitFor(() => a.lease.isActive(), { message: 'alone resumed' });
+    expect(a.lease.epoch()).toBe(epoch);
+    expect(a.lease.metrics.resumed).toBe(1);
+    expect(a.changes.at(-1)).toMatchObject({ role: 'active', epoch });
+    const status = await readLeadershipStatus(a.nc, group, { ttlMs: TTL, replicas: 1 });
+    expect(status.leader).toMatchObject({ instance: 'alone', epoch });
+  });
+
+  it('after an outage both sides saw, the old leader resumes its term and the contender does not take over', async () => {
+    const group = 'outage';
+    const a = await contender(group, 'holder');
+    await waitFor(() => a.lease.isActive(), { message: 'holder leads' });
+    const epoch = a.lease.epoch()!;
+    const b = await contender(group, 'waiting');
+    await new Promise((r) => setTimeout(r, TTL / 2));
+    // As while a cluster elects a new stream leader: neither can reach the lease for 2×TTL.
+    (a.lease as unknown as { cut: () => void }).cut();
+    (b.lease as unknown as { cut: () => void }).cut();
+    await new Promise((r) => setTimeout(r, 2 * TTL));
+    expect(a.lease.isActive()).toBe(false);
+    // The contender comes back first; it has not watched the revision stand still with answers.
+    (b.lease as unknown as { reconnect: () => void }).reconnect();
+    await new Promise((r) => setTimeout(r, TTL / 5));
+    (a.lease as unknown as { reconnect: () => void }).reconnect();
+    await waitFor(() => a.lease.isActive(), { message: 'holder resumed' });
+    expect(a.lease.epoch()).toBe(epoch);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, TTL / 3));
+      expect(b.lease.currentRole()).toBe('standby');
+      expect(a.lease.epoch()).toBe(epoch);
+    }
+    expect(b.changes.some((c) => c.role === 'active')).toBe(false);
+  });
+
+  it('a fenced leader whose lease another contender took over does not resume it', async () => {
+    const group = 'moved-on';
+    const a = await contender(group, 'old');
+    await waitFor(() => a.lease.isActive(), { message: 'old leads' });
+    const epoch = a.lease.epoch()!;
+    const b = await contender(group, 'new');
+    await new Promise((r) => setTimeout(r, TTL / 2));
+    (a.lease as unknown as { cut: () => void }).cut();
+    await waitFor(() => b.lease.isActive(), { timeoutMs: 4 * TTL, message: 'new took over' });
+    expect(b.lease.epoch()!).toBeGreaterThan(epoch);
+    (a.lease as unknown as { reconnect: () => void }).reconnect();
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, TTL / 3));
+      expect(a.lease.currentRole()).toBe('standby');
+      expect(b.lease.isActive()).toBe(true);
+    }
+    expect(a.lease.metrics.resumed).toBe(0);
+    expect(a.changes.filter((c) => c.role === 'active')).toHaveLength(1);
   });
 });
