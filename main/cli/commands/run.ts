@@ -1,3 +1,4 @@
+import { keepRunningOnUncaught } from '../last-resort';
 import type { Command } from 'commander';
 import { engineRoleOption } from './engine';
 import { globalsOf, openCore, parseIntOption, untilSignal } from '../context';
@@ -22,6 +23,7 @@ export function registerRun(program: Command): void {
           ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
         }
       });
+      keepRunningOnUncaught(core.context.logger, 'run');
       await core.start();
       core.context.logger.info('core running; press Ctrl+C to stop', { dataDir: core.context.config.dataDir });
       const signal = await untilSignal();

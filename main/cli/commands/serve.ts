@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { keepRunningOnUncaught } from '../last-resort';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -116,17 +117,8 @@ export function registerServe(program: Command): void {
           ...(opts.engineRole ? { engineRole: opts.engineRole } : {})
         }
       });
-      // Last resort: an error no listener caught is logged with its origin and stack instead of
-      // ending the engine, the bridge and the outbox with it (every web listener catches its own).
       const logger = core.context.logger;
-      const onUncaught = (error: unknown, origin: string): void =>
-        logger.error('uncaught error; serve keeps running', {
-          error,
-          origin,
-          stack: error instanceof Error ? error.stack?.split('\n').slice(0, 8).join(' | ') : undefined
-        });
-      process.on('uncaughtException', onUncaught);
-      process.on('unhandledRejection', (reason) => onUncaught(reason, 'unhandledRejection'));
+      keepRunningOnUncaught(logger, 'serve');
       await core.start();
       const staticDir = resolveRendererDir();
       const server = await startWebServer({
