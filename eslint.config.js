@@ -30,7 +30,7 @@ const AREAS = [
   'integration',
   'leadership'
 ];
-const HOSTS = ['api', 'transport', 'cli', 'desktop'];
+const HOSTS = ['api', 'transport', 'cli', 'desktop', 'app'];
 /** @param {string[]} rooms @param {string} why */
 function notFrom(rooms, why) {
   return {
@@ -49,18 +49,18 @@ const except = (/** @type {string[]} */ rooms, /** @type {string[]} */ allowed) 
 /** @type {Array<{ files: string[], ignores?: string[], forbid: string[], why: string }>} */
 const LAYERS = [
   {
-    // The composition (create-core, modules, the config that gathers each area's settings) is
-    // the one part of core/ that names the areas; the kernel beside it must not.
+    // The composition root is main/app/; in core/ only the context type, the config that gathers
+    // each area's settings and the system procedures still name an area.
     files: ['main/core/**/*.ts'],
-    ignores: [
-      'main/core/create-core.ts',
-      'main/core/modules.ts',
-      'main/core/module.ts',
-      'main/core/config.ts',
-      'main/core/system-module.ts'
-    ],
+    ignores: ['main/core/module.ts', 'main/core/config.ts', 'main/core/system-module.ts'],
     forbid: [...AREAS, ...HOSTS],
     why: 'The core kernel sits below every area'
+  },
+  {
+    // The composition root builds every area; the hosts build the core through it, never the reverse.
+    files: ['main/app/**/*.ts'],
+    forbid: ['transport', 'cli', 'desktop'],
+    why: 'The composition root sits below the hosts'
   },
   {
     // migrations.ts is the one list of every area's migrations (a registry, not a dependency).

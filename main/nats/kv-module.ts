@@ -5,7 +5,7 @@
 import { Kvm, KvWatchInclude, type KvWatchEntry, type KvWatchOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type KvBucket, type KvBucketInfo, type KvBucketList, type KvEntry } from '../contract';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { BucketSnapshotStore } from './bucket-snapshots';
 import { WatchService } from './bucket-watch';
 import { KvInspector, kvError, toEntry } from './kv';
@@ -48,7 +48,7 @@ export async function liveOrCached<T>(
   );
 }
 
-export const kvModule: ModuleFactory = (ctx) => {
+export function createKvModule(ctx: CoreContext): CoreModule {
   const logger = ctx.logger.child({ part: 'kv' });
   const snapshots = new BucketSnapshotStore(ctx.db);
   const inspectors = new WeakMap<NatsConnection, KvInspector>();
@@ -176,4 +176,4 @@ export const kvModule: ModuleFactory = (ctx) => {
       'kv.watch.stop': ({ id }, call) => ({ stopped: watches.stop(id, call.sessionId) })
     }
   };
-};
+}

@@ -1,5 +1,5 @@
 /**
- * The OutboundPublisher the whole core uses (service PUBLISHER_SERVICE): every message is written
+ * The OutboundPublisher the whole core uses (main/app/compose.ts hands it over): every message is written
  * to the SQLite outbox before anything is sent. Writes are group-committed — messages handed over
  * within a few milliseconds share one transaction — and each publish() resolves only after the
  * transaction holding its row has committed. The replay manager is woken after every commit.

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { makeNkeyUser, makeOperatorSetup, makeTlsFiles, type TlsFiles } from '../harness/nats-auth';
