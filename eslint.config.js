@@ -116,6 +116,15 @@ const LAYERS = [
   }
 ];
 
+/** What a by-name lookup of another area's part looks like (ctx.services.get('outbox'), getService(…), FOO_SERVICE). */
+const SERVICE_LOCATOR = [
+  "MemberExpression[property.name='services'][object.name=/^(ctx|context|kernel)$/]",
+  "MemberExpression[property.name='services'][object.property.name=/^(ctx|context|kernel)$/]",
+  "TSInterfaceDeclaration[id.name='CoreContext'] TSPropertySignature[key.name=/^(services|registry|container)$/]",
+  'Identifier[name=/^(getService|setService|registerService|lookupService|resolveService)$/]',
+  'Identifier[name=/^[A-Z][A-Z_]*_SERVICE$/]'
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
@@ -137,6 +146,21 @@ export default tseslint.config(
     ...(ignores ? { ignores } : {}),
     rules: { 'no-restricted-imports': ['error', notFrom(forbid, why)] }
   })),
+  {
+    // No service locator: an area gets the parts it needs as typed constructor parameters from
+    // the composition root (main/app/compose.ts), never by looking a name up at run time.
+    files: ['main/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...SERVICE_LOCATOR.map((selector) => ({
+          selector,
+          message:
+            'No service registry: take the part as a typed constructor parameter and wire it in main/app/compose.ts (docs/architecture.md §1a).'
+        }))
+      ]
+    }
+  },
   {
     // The desktop shell is the one place that talks to Electron.
     files: ['main/index.ts', 'main/desktop/**/*.ts', 'preload/**/*.ts', 'test/e2e/desktop*.ts'],
