@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertTransitionEvent } from '../../main/contract';
 import type { DesktopNotification } from '../../main/core/adapters';
 import type { Core } from '../../main/app/create-core';
-import { type Monitoring } from '../../main/monitoring/module';
+import type { Monitoring } from '../../main/monitoring/module';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';

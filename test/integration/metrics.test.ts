@@ -9,7 +9,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '../../main/contract';
 import type { Core } from '../../main/app/create-core';
-import { type Monitoring } from '../../main/monitoring/module';
+import type { Monitoring } from '../../main/monitoring/module';
 import { findOnPath, freePort } from '../../main/nats/embedded';
 import { CLI, assertCliBuilt, runCliSync, startServe } from '../harness/cli';
 import { createTestCore } from '../harness/core';
