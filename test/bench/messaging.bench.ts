@@ -79,6 +79,8 @@ async function main(): Promise<void> {
   const sub = await connect({ servers: server.url });
   const core = createTestCore({
     servers: [server.url],
+    // A server without JetStream: nothing to provision.
+    overrides: { provision: false },
     validateOutput: false
   });
   await core.start();

@@ -112,7 +112,8 @@ describe('benchmarks against a real nats-server', () => {
       await jetstream(nc).publish((s.subjects[0] ?? '').replace('>', 'seed'), new TextEncoder().encode('{}'));
     }
     before = await productStreamsState(jsm);
-    core = createTestCore({ servers: [server.url] });
+    // This core does not provision either: only the benchmarks act on the server.
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
@@ -360,7 +361,7 @@ describe('benchmarks against a real nats-server', () => {
 describe('benchmarks without a usable server', () => {
   it('refuses to start while disconnected, and JetStream modes on a server without JetStream', async () => {
     const server = await startNatsServer({ jetstream: false });
-    const core = createTestCore({ servers: [server.url] });
+    const core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     try {
       await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
@@ -387,7 +388,7 @@ describe('benchmarks without a usable server', () => {
 describe('a server that goes away mid-run', () => {
   it('fails the run with the NATS error instead of waiting forever', async () => {
     const server = await startNatsServer();
-    const core = createTestCore({ servers: [server.url] });
+    const core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     try {
       await core.api.invoke('connection.connect', {});

@@ -28,7 +28,7 @@ describe('key-value buckets on a real server', () => {
   beforeAll(async () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url], dataDir });
+    core = createTestCore({ servers: [server.url], dataDir, overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
@@ -164,7 +164,7 @@ describe('key-value buckets on a real server', () => {
 
     // A cursor whose consumer is gone (another core, a restart) is continued from its position.
     const first = await core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50 });
-    const other = createTestCore({ servers: [server.url], dataDir: tempDir() });
+    const other = createTestCore({ servers: [server.url], dataDir: tempDir(), overrides: { provision: false } });
     await other.start();
     await other.api.invoke('connection.connect', {});
     try {

@@ -37,7 +37,7 @@ describe('web mode object transfers', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    core = createTestCore({ servers: [nats.url] });
+    core = createTestCore({ servers: [nats.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
     web = await startWebServer({ api: core.api, logger: silentLogger, staticDir: dir });

@@ -61,7 +61,7 @@ describe('object stores on a real server', () => {
   beforeAll(async () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url] });
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
