@@ -31,7 +31,7 @@ const AREAS = [
   'leadership',
   'overview'
 ];
-const HOSTS = ['api', 'transport', 'cli', 'desktop'];
+const HOSTS = ['api', 'transport', 'cli', 'desktop', 'app'];
 /**
  * The areas of main/nats (docs/architecture.md §1): each folder's index.ts is its public face, so
  * code outside a folder imports `nats/<area>`, never a file inside it.
@@ -60,18 +60,18 @@ const except = (/** @type {string[]} */ rooms, /** @type {string[]} */ allowed) 
 /** @type {Array<{ files: string[], ignores?: string[], forbid: string[], why: string, insideNats?: boolean }>} */
 const LAYERS = [
   {
-    // The composition (create-core, modules, the config that gathers each area's settings) is
-    // the one part of core/ that names the areas; the kernel beside it must not.
+    // The composition root is main/app/; in core/ only the context type, the config that gathers
+    // each area's settings and the system procedures still name an area.
     files: ['main/core/**/*.ts'],
-    ignores: [
-      'main/core/create-core.ts',
-      'main/core/modules.ts',
-      'main/core/module.ts',
-      'main/core/config.ts',
-      'main/core/system-module.ts'
-    ],
+    ignores: ['main/core/module.ts', 'main/core/config.ts', 'main/core/system-module.ts'],
     forbid: [...AREAS, ...HOSTS],
     why: 'The core kernel sits below every area'
+  },
+  {
+    // The composition root builds every area; the hosts build the core through it, never the reverse.
+    files: ['main/app/**/*.ts'],
+    forbid: ['transport', 'cli', 'desktop'],
+    why: 'The composition root sits below the hosts'
   },
   {
     // migrations.ts is the one list of every area's migrations (a registry, not a dependency).
@@ -133,6 +133,15 @@ const LAYERS = [
   }
 ];
 
+/** What a by-name lookup of another area's part looks like (ctx.services.get('outbox'), getService(…), FOO_SERVICE). */
+const SERVICE_LOCATOR = [
+  "MemberExpression[property.name='services'][object.name=/^(ctx|context|kernel)$/]",
+  "MemberExpression[property.name='services'][object.property.name=/^(ctx|context|kernel)$/]",
+  "TSInterfaceDeclaration[id.name='CoreContext'] TSPropertySignature[key.name=/^(services|registry|container)$/]",
+  'Identifier[name=/^(getService|setService|registerService|lookupService|resolveService)$/]',
+  'Identifier[name=/^[A-Z][A-Z_]*_SERVICE$/]'
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
@@ -162,6 +171,21 @@ export default tseslint.config(
     ...(ignores ? { ignores } : {}),
     rules: { 'no-restricted-imports': ['error', notFrom(forbid, why, insideNats)] }
   })),
+  {
+    // No service locator: an area gets the parts it needs as typed constructor parameters from
+    // the composition root (main/app/compose.ts), never by looking a name up at run time.
+    files: ['main/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...SERVICE_LOCATOR.map((selector) => ({
+          selector,
+          message:
+            'No service registry: take the part as a typed constructor parameter and wire it in main/app/compose.ts (docs/architecture.md §1a).'
+        }))
+      ]
+    }
+  },
   {
     // The desktop shell is the one place that talks to Electron.
     files: ['main/index.ts', 'main/desktop/**/*.ts'],

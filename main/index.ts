@@ -5,9 +5,7 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { loadConfig } from './core/config';
-import { createCore, type Core } from './core/create-core';
-import { getService } from './core/module';
-import { OPENED_FILES_SERVICE, type OpenedFiles } from './core/system-module';
+import { createCore, type Core } from './app/create-core';
 import { createLogger } from './core/logger';
 import { handleAppScheme, registerAppScheme } from './desktop/app-protocol';
 import { createDialogFileChooser } from './desktop/file-dialog';
@@ -20,7 +18,6 @@ import { chooseRendererUrl } from './desktop/renderer-source';
 import { createMainWindow, isTrustedRendererUrl, rendererDir } from './desktop/window';
 import { registerIpcTransport } from './transport/ipc';
 import { createFileDialogs } from './desktop/file-dialogs';
-import { FILE_DIALOGS_SERVICE } from './nats/objects-module';
 
 const rendererChoice = chooseRendererUrl({ isPackaged: app.isPackaged, devUrl: process.env.ELECTRON_RENDERER_URL });
 const isDev = !rendererChoice.url.startsWith('app:');
@@ -40,7 +37,7 @@ function openRecording(file: string): void {
     earlyFiles.push(file);
     return;
   }
-  getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+  core.app.system.openedFiles.offer(file);
   mainWindow?.show();
 }
 
@@ -85,13 +82,10 @@ if (!app.requestSingleInstanceLock()) {
               mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options)
           },
           { defaultDir: () => app.getPath('documents') }
-        )
+        ),
+        fileDialogs: createFileDialogs(() => mainWindow)
       }
     });
-    core.context.services.set(
-      FILE_DIALOGS_SERVICE,
-      createFileDialogs(() => mainWindow)
-    );
     registerIpcTransport({ ipcMain, api: core.api, logger, isTrustedUrl: isTrustedRendererUrl });
     installAppMenu(isDev);
     mainWindow = createMainWindow(dataDir);

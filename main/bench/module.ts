@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ContractError, toErrorShape } from '../contract';
 import type { BenchMode, BenchParams, BenchProgress } from '../contract/bench';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { APP_VERSION } from '../core/version';
 import { BenchHistoryStore } from './history';
 import { createPipelineDriver } from './pipeline';
@@ -28,7 +28,7 @@ interface ActiveRun {
   finished: Promise<void>;
 }
 
-export const benchModule: ModuleFactory = (ctx: CoreContext) => {
+export function createBenchModule(ctx: CoreContext): CoreModule {
   const logger = ctx.logger.child({ part: 'bench' });
   const history = new BenchHistoryStore(ctx.db, { logger });
   let active: ActiveRun | null = null;
@@ -151,4 +151,4 @@ export const benchModule: ModuleFactory = (ctx: CoreContext) => {
       }
     }
   };
-};
+}

@@ -26,7 +26,6 @@ import type { Config } from '../core/config';
 import { EventHub } from '../core/event-hub';
 import type { Logger } from '../core/logger';
 import type { CoreContext } from '../core/module';
-import { PUBLISHER_SERVICE } from '../core/outbound';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { openDatabase, type Database } from '../store/database';
 import { MIGRATIONS } from '../store/migrations';
@@ -175,15 +174,20 @@ export class OutboxPipelineDriver implements PipelineDriver {
         logger,
         db,
         databasePath: file,
-        events: new EventHub(),
-        services: new Map<string, unknown>([[PUBLISHER_SERVICE, publisher]])
+        events: new EventHub()
       } as unknown as CoreContext;
-      bridge = new ConsciousnessBridge(ctx, {
-        active: true,
-        consumers: [{ stream: o.stream, durable, family: 'orchestrator', filter: inSubject }],
-        inboundMapping: { [inSubject]: PIPELINE_INPUT_TYPE },
-        outputSubjectPrefix: `${o.subject}.out.`
-      });
+      // The pipeline's own outbox (above), as the core hands the bridge its own; the streams are
+      // the benchmark's, made by the runner, so there is nothing to provision.
+      bridge = new ConsciousnessBridge(
+        ctx,
+        { publisher, provisioning: null },
+        {
+          active: true,
+          consumers: [{ stream: o.stream, durable, family: 'orchestrator', filter: inSubject }],
+          inboundMapping: { [inSubject]: PIPELINE_INPUT_TYPE },
+          outputSubjectPrefix: `${o.subject}.out.`
+        }
+      );
       bridge.bus.on('settled', (settled) => track.settled(settled.id, settled.outputs));
       await bridge.startInbound(nc);
       return await track.measure(nc, inSubject);

@@ -18,9 +18,10 @@
  * setting; null sends only the first). An output's id (its Nats-Msg-Id) derives from the input's
  * id and the output's index, type and subject, so a second stepping of the same input publishes
  * copies JetStream drops as duplicates (./outputs.ts). The rows are written inside the inbound
- * transaction; the outbox's drain publishes them. Without the outbox (a core without the
- * durability area) outputs go to the registered OutboundPublisher after the commit
- * (./direct-outputs.ts). Counters: ./stats.ts; views: ./views.ts; `health.>`: ./service-health.ts.
+ * transaction; the outbox's drain publishes them. The publisher is a constructor parameter and
+ * required (main/app/compose.ts hands over the SQLite outbox); a publisher that cannot write inside
+ * the commit gets the outputs after it (./direct-outputs.ts). Counters: ./stats.ts; views:
+ * ./views.ts; `health.>`: ./service-health.ts.
  *
  * Also: heartbeat on `health.control_center`, metrics summary on `metrics.control_center` (both
  * settings), service health heard on `health.>`, and the pushed contract events. Every interval and
@@ -42,7 +43,7 @@ import {
 } from '../contract/messages';
 import type { EngineEventRecord, EngineSnapshotView } from '../contract/engine';
 import type { CoreContext } from '../core/module';
-import { PUBLISHER_SERVICE, isTransactional, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
+import { isTransactional, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
 import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
@@ -121,6 +122,14 @@ interface ConsumerState {
 const PULL_EXPIRES_MS = 5000;
 /** Learning is committed at least every this many ticks (about 5 s at the default 250 ms). */
 const LEARNING_COMMIT_TICKS = 20;
+/** What the bridge needs from the rest of the core, as constructor parameters. */
+export interface BridgeDeps {
+  /** Where every output goes: the core's SQLite outbox (writes inside the bridge's commit). */
+  publisher: OutboundPublisher;
+  /** Awaited before the inbound durables are bound; null where the streams are made elsewhere. */
+  provisioning: { ensure(): Promise<unknown> } | null;
+}
+
 /** Inbox ids are kept at least this long (and at least the stream's duplicate window). */
 const MIN_INBOX_RETENTION_MS = 5 * 60_000;
 
@@ -184,8 +193,13 @@ export class ConsciousnessBridge {
 
   constructor(
     private readonly ctx: CoreContext,
+    private readonly deps: BridgeDeps,
     options: Partial<BridgeOptions> = {}
   ) {
+    // A core without its outbox would publish outside the durability the product promises.
+    if (!deps?.publisher) {
+      throw new Error('the engine bridge needs the outbox publisher (deps.publisher): build it through the core');
+    }
     this.options = { ...defaultBridgeOptions(ctx.config.bridge), ...options };
     this.logger = ctx.logger.child({ part: 'bridge' });
     this.health = new ServiceHealth(this.options.clock, this.logger);
@@ -427,8 +441,8 @@ export class ConsciousnessBridge {
     if (this.dbPause.active) return;
     const generation = ++this.generation;
     await this.unbind();
-    const provisioning = this.ctx.services.get('provisioning') as { ensure?: () => Promise<unknown> } | undefined;
-    if (provisioning && typeof provisioning.ensure === 'function') {
+    const { provisioning } = this.deps;
+    if (provisioning) {
       try {
         await provisioning.ensure();
       } catch (error) {
@@ -838,8 +852,8 @@ export class ConsciousnessBridge {
     if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
-  private publisher(): OutboundPublisher | null {
-    return (this.ctx.services.get(PUBLISHER_SERVICE) as OutboundPublisher | undefined) ?? null;
+  private publisher(): OutboundPublisher {
+    return this.deps.publisher;
   }
 
   private publishDirect(messages: OutboundMessage[]): void {

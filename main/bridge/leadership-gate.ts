@@ -11,8 +11,6 @@ export interface LeaseChange {
   reason: string;
 }
 
-export const LEADERSHIP_SERVICE = 'leadership';
-
 export interface LeadershipGate {
   /** True only while this core holds an unexpired lease; checked before every output. */
   isActive(): boolean;
@@ -30,9 +28,3 @@ export interface BridgeLeadershipLink {
   start(): void;
   stop(): Promise<void>;
 }
-
-/**
- * Name of the service the leadership module registers: given the bridge, it returns the link, or
- * null when this core takes no part in the lease (one-shot commands).
- */
-export const BRIDGE_LEADERSHIP_LINK_SERVICE = 'bridge.leadershipLink';

@@ -1,25 +1,47 @@
 /**
  * The engine and bridge as a core module: runs the consciousness engine behind the NATS bridge,
- * registers the direct JetStream publisher when no other publisher (the outbox) is registered,
- * exposes the engine to monitoring (service 'engine'), and serves the Engine, Security and
- * Overview views' procedures.
+ * publishing through the outbox it is given (required: there is no direct path around it), offers
+ * the bridge and the engine state to the areas built after it (monitoring, the micro service), and
+ * serves the Engine, Security and Overview views' procedures.
  */
 import { ContractError } from '../contract';
 import type { ProblemView } from '../contract/engine';
-import type { CoreContext, ModuleFactory } from '../core/module';
-import { PUBLISHER_SERVICE } from '../core/outbound';
+import type { CoreContext, CoreModule } from '../core/module';
+import type { OutboundPublisher } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
 import type { EventBus } from './event-bus';
-import { DirectJetStreamPublisher } from './direct-publisher';
-import { BRIDGE_LEADERSHIP_LINK_SERVICE, type BridgeLeadershipLink } from './leadership-gate';
+import type { BridgeLeadershipLink } from './leadership-gate';
 import { decisionWhy } from '../engine/why';
+import type { OutboxLookup } from '../engine/provenance';
 import { InputTally, engineTimeline } from './timeline';
 
-/** Duck type of the monitoring area's metrics registry (service 'metrics'); absent is fine. */
-interface MetricsRecorder {
-  recordReceived?(stream: string, count?: number): void;
-  recordInvalid?(reason: string, stream?: string): void;
-  recordHandler?(handler: string, seconds: number): void;
+/** The part of the monitoring area's metrics registry the bridge records to. */
+export interface BridgeMetrics {
+  recordReceived(stream: string, count?: number): void;
+  recordInvalid(reason: string, stream?: string): void;
+  recordHandler(handler: string, seconds: number): void;
+}
+
+/** What the engine bridge needs from the areas built before it. */
+export interface EngineBridgeDeps {
+  /** The core's outbox publisher: every engine output, heartbeat and summary is an outbox row. */
+  publisher: OutboundPublisher;
+  provisioning: { ensure(): Promise<unknown> };
+  metrics: BridgeMetrics;
+  /**
+   * Puts the bridge behind the leader lease (main/leadership); returns null when this core takes
+   * no part in the lease (one-shot commands).
+   */
+  leadership: (bridge: ConsciousnessBridge) => BridgeLeadershipLink | null;
+  /** The outbox's rows, for the PubAck state of a decision's outputs (`engine.why`). */
+  outbox: OutboxLookup;
+}
+
+/** The engine bridge's public face. */
+export interface EngineBridgeModule extends CoreModule {
+  bridge: ConsciousnessBridge;
+  /** The current state_change payload (monitoring reads load and valence from it). */
+  engineState(): unknown;
 }
 
 /**
@@ -27,12 +49,10 @@ interface MetricsRecorder {
  * events (engine.event, engine.state, security.event, bridge.invalidMessage) and the inbound
  * metrics. Returns the unsubscribe.
  */
-function wireBus(ctx: CoreContext, bus: EventBus, bridge: ConsciousnessBridge): () => void {
-  // The metrics service registers after this module: looked up when something happens.
-  const metrics = (): MetricsRecorder | undefined => ctx.services.get('metrics') as MetricsRecorder | undefined;
+function wireBus(ctx: CoreContext, bus: EventBus, bridge: ConsciousnessBridge, metrics: BridgeMetrics): () => void {
   const offs = [
-    bus.on('received', ({ stream }) => metrics()?.recordReceived?.(stream)),
-    bus.on('handled', ({ seconds }) => metrics()?.recordHandler?.('bridge.inbound', seconds)),
+    bus.on('received', ({ stream }) => metrics.recordReceived(stream)),
+    bus.on('handled', ({ seconds }) => metrics.recordHandler('bridge.inbound', seconds)),
     bus.on('output', ({ record }) => {
       if (ctx.events.hasListeners('engine.event')) ctx.events.emit('engine.event', record);
     }),
@@ -40,7 +60,7 @@ function wireBus(ctx: CoreContext, bus: EventBus, bridge: ConsciousnessBridge): 
       if (ctx.events.hasListeners('security.event')) ctx.events.emit('security.event', toSecurityView(record));
     }),
     bus.on('invalid', ({ record, reason, stream }) => {
-      metrics()?.recordInvalid?.(reason, stream);
+      metrics.recordInvalid(reason, stream);
       if (ctx.events.hasListeners('bridge.invalidMessage'))
         ctx.events.emit('bridge.invalidMessage', toInvalidView({ ...record, id: 0 }));
     }),
@@ -52,9 +72,6 @@ function wireBus(ctx: CoreContext, bus: EventBus, bridge: ConsciousnessBridge): 
     for (const off of offs) off();
   };
 }
-
-export const ENGINE_SERVICE = 'engine';
-export const BRIDGE_SERVICE = 'bridge';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -88,107 +105,98 @@ export function problemViews(
  * `engine` and `bridge` sections of config.json); `options` override them (tests pass shorter
  * intervals, another clock, or `active`).
  */
-export function createBridgeModule(options: Partial<BridgeOptions> = {}): ModuleFactory {
-  return (ctx: CoreContext) => {
-    if (!ctx.services.has(PUBLISHER_SERVICE))
-      ctx.services.set(PUBLISHER_SERVICE, new DirectJetStreamPublisher(ctx.nats));
-    const bridge = new ConsciousnessBridge(ctx, options);
-    // Several cores on one account: only the lease holder consumes and publishes (main/leadership).
-    const link = ctx.services.get(BRIDGE_LEADERSHIP_LINK_SERVICE) as
-      ((b: ConsciousnessBridge) => BridgeLeadershipLink | null) | undefined;
-    const leadership = link?.(bridge) ?? null;
-    ctx.services.set(BRIDGE_SERVICE, bridge);
-    let unwire: (() => void) | null = null;
-    const tally = new InputTally();
-    let untally: (() => void) | null = null;
-    ctx.services.set(ENGINE_SERVICE, {
-      /** The current state_change payload (monitoring reads load and valence from it). */
-      state: () => bridge.engine.snapshot(bridge.options.clock()).state,
-      snapshot: () => bridge.snapshotView()
-    });
+export function createEngineBridgeModule(
+  ctx: CoreContext,
+  deps: EngineBridgeDeps,
+  options: Partial<BridgeOptions> = {}
+): EngineBridgeModule {
+  const bridge = new ConsciousnessBridge(ctx, { publisher: deps.publisher, provisioning: deps.provisioning }, options);
+  // Several cores on one account: only the lease holder consumes and publishes (main/leadership).
+  const leadership = deps.leadership(bridge);
+  let unwire: (() => void) | null = null;
+  const tally = new InputTally();
+  let untally: (() => void) | null = null;
 
-    return {
-      name: 'engine',
-      start() {
-        unwire ??= wireBus(ctx, bridge.bus, bridge);
-        untally ??= tally.listen(bridge, bridge.options.clock);
-        bridge.start();
-        leadership?.start();
+  return {
+    name: 'engine',
+    bridge,
+    engineState: () => bridge.engine.snapshot(bridge.options.clock()).state,
+    start() {
+      unwire ??= wireBus(ctx, bridge.bus, bridge, deps.metrics);
+      untally ??= tally.listen(bridge, bridge.options.clock);
+      bridge.start();
+      leadership?.start();
+    },
+    async stop() {
+      await bridge.stop();
+      await leadership?.stop();
+      unwire?.();
+      unwire = null;
+      untally?.();
+      untally = null;
+    },
+    handlers: {
+      'engine.state': () => bridge.snapshotView(),
+      'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
+      'engine.problems': (input) => problemViews(bridge, input.status, input.limit),
+      'engine.memory': (input) => {
+        const q = input.query?.toLowerCase();
+        const all = bridge.engine
+          .longTermMemory()
+          .filter((m) => !q || m.key.toLowerCase().includes(q) || m.summary.toLowerCase().includes(q))
+          .sort((a, b) => b.lastSeen - a.lastSeen);
+        return {
+          total: all.length,
+          longTerm: all.slice(0, input.limit).map((m) => ({
+            key: m.key,
+            kind: m.kind,
+            firstSeen: new Date(m.firstSeen).toISOString(),
+            promotedAt: new Date(m.promotedAt).toISOString(),
+            lastSeen: new Date(m.lastSeen).toISOString(),
+            touches: m.touches,
+            summary: m.summary
+          }))
+        };
       },
-      async stop() {
-        await bridge.stop();
-        await leadership?.stop();
-        unwire?.();
-        unwire = null;
-        untally?.();
-        untally = null;
+      'engine.why': (input) => decisionWhy(bridge.provenance, input.id, deps.outbox),
+      'engine.timeline': (input) => engineTimeline(bridge, tally, input.minutes, bridge.options.clock()),
+      'engine.strategies': () =>
+        bridge.engine.strategyWeights().map((w) => ({
+          problemKind: w.problemKind,
+          action: w.action,
+          weight: w.weight,
+          successes: w.successes,
+          failures: w.failures,
+          updatedAt: iso(w.updatedAt)
+        })),
+      'security.events': (input) => {
+        let since: number | undefined;
+        if (input.since !== undefined) {
+          since = Date.parse(input.since);
+          if (Number.isNaN(since))
+            throw new ContractError('INVALID_INPUT', `since must be an ISO-8601 time, got "${input.since}"`);
+        }
+        const items = bridge.store.listSecurity({
+          limit: input.limit,
+          ...(input.types ? { types: input.types } : {}),
+          ...(input.minSeverity ? { minSeverity: input.minSeverity } : {}),
+          ...(input.target ? { target: input.target } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(input.beforeSeq !== undefined ? { beforeSeq: input.beforeSeq } : {})
+        });
+        return { items: items.map(toSecurityView), countsBySeverity: bridge.store.securityCountsBySeverity() };
       },
-      handlers: {
-        'engine.state': () => bridge.snapshotView(),
-        'engine.events': (input) => bridge.recentEvents(input.limit, input.types),
-        'engine.problems': (input) => problemViews(bridge, input.status, input.limit),
-        'engine.memory': (input) => {
-          const q = input.query?.toLowerCase();
-          const all = bridge.engine
-            .longTermMemory()
-            .filter((m) => !q || m.key.toLowerCase().includes(q) || m.summary.toLowerCase().includes(q))
-            .sort((a, b) => b.lastSeen - a.lastSeen);
-          return {
-            total: all.length,
-            longTerm: all.slice(0, input.limit).map((m) => ({
-              key: m.key,
-              kind: m.kind,
-              firstSeen: new Date(m.firstSeen).toISOString(),
-              promotedAt: new Date(m.promotedAt).toISOString(),
-              lastSeen: new Date(m.lastSeen).toISOString(),
-              touches: m.touches,
-              summary: m.summary
-            }))
-          };
-        },
-        'engine.why': (input) => decisionWhy(ctx, bridge.provenance, input.id),
-        'engine.timeline': (input) => engineTimeline(bridge, tally, input.minutes, bridge.options.clock()),
-        'engine.strategies': () =>
-          bridge.engine.strategyWeights().map((w) => ({
-            problemKind: w.problemKind,
-            action: w.action,
-            weight: w.weight,
-            successes: w.successes,
-            failures: w.failures,
-            updatedAt: iso(w.updatedAt)
-          })),
-        'security.events': (input) => {
-          let since: number | undefined;
-          if (input.since !== undefined) {
-            since = Date.parse(input.since);
-            if (Number.isNaN(since))
-              throw new ContractError('INVALID_INPUT', `since must be an ISO-8601 time, got "${input.since}"`);
-          }
-          const items = bridge.store.listSecurity({
-            limit: input.limit,
-            ...(input.types ? { types: input.types } : {}),
-            ...(input.minSeverity ? { minSeverity: input.minSeverity } : {}),
-            ...(input.target ? { target: input.target } : {}),
-            ...(since !== undefined ? { since } : {}),
-            ...(input.beforeSeq !== undefined ? { beforeSeq: input.beforeSeq } : {})
-          });
-          return { items: items.map(toSecurityView), countsBySeverity: bridge.store.securityCountsBySeverity() };
-        },
-        'bridge.invalidMessages': (input) => {
-          const items = bridge.store.listInvalid({
-            limit: input.limit,
-            ...(input.reason ? { reason: input.reason } : {}),
-            ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {})
-          });
-          const counts = bridge.store.invalidCounts();
-          return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0), items: items.map(toInvalidView) };
-        },
-        'bridge.status': () => bridge.status(),
-        'health.services': () => bridge.servicesHealth()
-      }
-    };
+      'bridge.invalidMessages': (input) => {
+        const items = bridge.store.listInvalid({
+          limit: input.limit,
+          ...(input.reason ? { reason: input.reason } : {}),
+          ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {})
+        });
+        const counts = bridge.store.invalidCounts();
+        return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0), items: items.map(toInvalidView) };
+      },
+      'bridge.status': () => bridge.status(),
+      'health.services': () => bridge.servicesHealth()
+    }
   };
 }
-
-/** The module as the core runs it: everything from config.json (defaults of docs/architecture.md §2 and §3). */
-export const engineBridgeModule: ModuleFactory = createBridgeModule();

@@ -2,7 +2,7 @@
  * Turns the global flags into a configuration and a core, for every command.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCore, type Core } from '../core/create-core';
+import { createCore, type Core } from '../app/create-core';
 import { loadConfig, readSecretFile, type ConfigOverrides, type RunMode } from '../core/config';
 import { UsageError } from './io';
 import { createLogger, type LogLevel } from '../core/logger';

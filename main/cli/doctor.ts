@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toErrorShape, type OutboxStatsPayload, type ProvisionReport } from '../contract';
 import type { Config } from '../core/config';
-import type { Core } from '../core/create-core';
+import type { Core } from '../app/create-core';
 import { formatMode, modeOf } from '../core/file-modes';
 import { CONFIG_FILE, DATABASE_FILE } from '../core/paths';
 import { describeReport, desiredConsumers } from '../nats/topology';

@@ -33,8 +33,15 @@ export interface FileChooser {
   choose(request: FileChoiceRequest, grants: FileGrants): Promise<GrantedFile | null>;
 }
 
+/** Native dialogs for object-store transfers (desktop only): a path the operator chose, or null when cancelled. */
+export interface FileDialogs {
+  chooseFileToUpload(title: string): Promise<string | null>;
+  chooseFileToSave(title: string, suggestedName: string): Promise<string | null>;
+}
+
 export interface HostAdapters {
   secrets?: SecretStore;
   notifier?: Notifier;
   fileChooser?: FileChooser;
+  fileDialogs?: FileDialogs;
 }

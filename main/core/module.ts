@@ -1,13 +1,15 @@
 /**
  * An area of the core (nats, engine, outbox, …) plugs in as a module: its handlers for the
- * contract's procedures, and what to do at start and stop. Modules get their dependencies in the
- * context; they never build their own database or connection.
+ * contract's procedures, and what to do at start and stop. Every area gets the kernel below (the
+ * same for all) and, as typed constructor parameters, the other areas' parts it needs; the
+ * composition root (main/app/compose.ts) builds them in dependency order. There is no registry to
+ * look a part up in by name: a missing piece is a type error, or a clear refusal to start.
  */
 import type { Notice } from '../contract';
 import type { Handlers } from '../api/router';
 import type { Database } from '../store/database';
 import type { ConnectionManager } from '../nats/connection';
-import type { FileChooser, Notifier } from './adapters';
+import type { FileChooser, FileDialogs, Notifier } from './adapters';
 import type { FileGrants } from './file-grants';
 import type { Config } from './config';
 import type { EventHub } from './event-hub';
@@ -30,13 +32,10 @@ export interface CoreContext {
   grants: FileGrants;
   /** The desktop's native file dialog; null in web mode and the CLI. */
   fileChooser: FileChooser | null;
+  /** The desktop's dialogs for object uploads and downloads by path; null in web mode and the CLI. */
+  fileDialogs: FileDialogs | null;
   notices: NoticeBoard;
   startedAt: Date;
-  /**
-   * Services other modules may use, registered by the module that owns them
-   * (e.g. `services.outbox`). Look up with {@link getService}.
-   */
-  services: Map<string, unknown>;
 }
 
 export interface CoreModule {
@@ -47,8 +46,6 @@ export interface CoreModule {
   /** Runs in reverse module order when the core stops, before the connection is drained. */
   stop?(): Promise<void> | void;
 }
-
-export type ModuleFactory = (ctx: CoreContext) => CoreModule;
 
 /** Notices for the operator, kept for the session and pushed on `system.notice`. */
 export class NoticeBoard {
@@ -67,10 +64,4 @@ export class NoticeBoard {
   list(): Notice[] {
     return [...this.items];
   }
-}
-
-export function getService<T>(ctx: CoreContext, name: string): T {
-  const service = ctx.services.get(name);
-  if (service === undefined) throw new Error(`service "${name}" is not registered (module order?)`);
-  return service as T;
 }

@@ -1,7 +1,8 @@
 /**
- * The one way the core publishes application messages. The engine bridge, heartbeats, alerts and
- * `pub --outbox` all hand messages to the registered OutboundPublisher (service name
- * {@link PUBLISHER_SERVICE}); the durability area registers the SQLite-outbox implementation.
+ * The one way the core publishes application messages. The engine bridge, heartbeats and alerts
+ * hand messages to the OutboundPublisher they are given as a constructor parameter; the
+ * composition root (main/app/compose.ts) gives every one of them the durability area's SQLite
+ * outbox, and there is no other implementation in the core.
  */
 
 export type MessagePriority = 'low' | 'normal' | 'high' | 'critical';
@@ -25,7 +26,7 @@ export interface PublishReceipt {
 export interface OutboundPublisher {
   /**
    * Accepts a message for delivery. Resolves once it is durably accepted (written to the outbox,
-   * or acknowledged by JetStream for a direct publisher); delivery may happen later.
+   * or acknowledged by JetStream for a publisher without a store); delivery may happen later.
    */
   publish(message: OutboundMessage): Promise<void>;
   /** Same for many at once (one transaction for the outbox). */
@@ -44,5 +45,3 @@ export interface TransactionalPublisher extends OutboundPublisher {
 export function isTransactional(publisher: OutboundPublisher | null | undefined): publisher is TransactionalPublisher {
   return typeof (publisher as Partial<TransactionalPublisher> | null | undefined)?.writeInTransaction === 'function';
 }
-
-export const PUBLISHER_SERVICE = 'publisher';

@@ -5,7 +5,7 @@ import { ConfigFileSchema, describeIssues, readConfigFile } from './config';
 import { resolveMonitoringSettings } from '../monitoring/settings';
 import { CONFIG_FILE } from './paths';
 import { ensurePrivateDir, writePrivateFileAtomic } from './file-modes';
-import type { CoreContext, ModuleFactory } from './module';
+import type { CoreContext, CoreModule } from './module';
 import { APP_VERSION } from './version';
 
 /**
@@ -30,8 +30,6 @@ export class OpenedFiles {
     return taken;
   }
 }
-
-export const OPENED_FILES_SERVICE = 'openedFiles';
 
 /**
  * Reads and edits the start-up settings in config.json, keeping every other key as it is. The
@@ -83,12 +81,17 @@ function saveStartupSettings(
   return startupSettings(ctx);
 }
 
+export interface SystemModule extends CoreModule {
+  /** Where the desktop shell offers the files the OS opened with the app. */
+  openedFiles: OpenedFiles;
+}
+
 /** system.* procedures: what the app is and where its data lives. */
-export const systemModule: ModuleFactory = (ctx) => {
+export function createSystemModule(ctx: CoreContext): SystemModule {
   const openedFiles = new OpenedFiles(ctx);
-  ctx.services.set(OPENED_FILES_SERVICE, openedFiles);
   return {
     name: 'system',
+    openedFiles,
     handlers: {
       'system.takeOpenedFiles': () => openedFiles.take(),
       'settings.startup': () => startupSettings(ctx),
@@ -108,4 +111,4 @@ export const systemModule: ModuleFactory = (ctx) => {
       'system.notices': () => ctx.notices.list()
     }
   };
-};
+}

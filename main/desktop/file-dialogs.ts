@@ -4,7 +4,7 @@
  * process, never from the renderer. The naming rules are pure (object-files.ts) and tested there.
  */
 import { dialog, type BrowserWindow } from 'electron';
-import type { FileDialogs } from '../nats/objects-module';
+import type { FileDialogs } from '../core/adapters';
 
 export function createFileDialogs(getWindow: () => BrowserWindow | null): FileDialogs {
   return {

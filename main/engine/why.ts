@@ -4,12 +4,8 @@
  */
 import { ContractError } from '../contract/errors';
 import type { DecisionWhy } from '../contract/engine';
-import type { CoreContext } from '../core/module';
 import type { OutboxLookup, ProvenanceStore } from './provenance';
 import { MAX_STORED_PROBLEMS } from './store';
-
-/** The resilience area's outbox store, registered under this name when that area runs. */
-const OUTBOX_SERVICE = 'outbox';
 
 export function whyOrThrow(store: ProvenanceStore, id: string, outbox: OutboxLookup | null): DecisionWhy {
   const why = store.why(id.trim(), outbox);
@@ -22,6 +18,6 @@ export function whyOrThrow(store: ProvenanceStore, id: string, outbox: OutboxLoo
   return why;
 }
 
-export function decisionWhy(ctx: CoreContext, store: ProvenanceStore, id: string): DecisionWhy {
-  return whyOrThrow(store, id, (ctx.services.get(OUTBOX_SERVICE) as OutboxLookup | undefined) ?? null);
+export function decisionWhy(store: ProvenanceStore, id: string, outbox: OutboxLookup): DecisionWhy {
+  return whyOrThrow(store, id, outbox);
 }

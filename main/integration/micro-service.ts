@@ -17,8 +17,8 @@ import { Svcm, ServiceError, type Service, type ServiceMsg } from '@nats-io/serv
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import type { ConsciousnessBridge } from '../bridge/bridge';
-import { BRIDGE_SERVICE, problemViews } from '../bridge/module';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import { problemViews } from '../bridge/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { APP_VERSION } from '../core/version';
 import { buildAsyncApi, jsonSchemaFiles, jsonSchemaOf } from './asyncapi';
 import {
@@ -77,7 +77,12 @@ function parseRequest(spec: EndpointDefinition, data: Uint8Array): unknown {
   return parsed.data;
 }
 
-export const microServiceModule: ModuleFactory = (ctx) => {
+export interface MicroServiceDeps {
+  /** The engine bridge the endpoints answer from. */
+  bridge: ConsciousnessBridge;
+}
+
+export function createMicroServiceModule(ctx: CoreContext, deps: MicroServiceDeps): CoreModule {
   const logger = ctx.logger.child({ part: 'micro' });
   let service: Service | null = null;
   let unsubscribe: (() => void) | null = null;
@@ -127,8 +132,8 @@ export const microServiceModule: ModuleFactory = (ctx) => {
   return {
     name: 'micro',
     start() {
-      const bridge = ctx.services.get(BRIDGE_SERVICE) as ConsciousnessBridge | undefined;
-      if (!bridge || !bridge.active) return;
+      const { bridge } = deps;
+      if (!bridge.active) return;
       const onConnection = (nc: NatsConnection): void => {
         registering = registering
           .then(() => register(nc, bridge))
@@ -145,4 +150,4 @@ export const microServiceModule: ModuleFactory = (ctx) => {
       await stopService();
     }
   };
-};
+}

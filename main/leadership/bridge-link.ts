@@ -5,19 +5,28 @@
  */
 import type { CoreContext } from '../core/module';
 import type { ConsciousnessBridge } from '../bridge/bridge';
-import { LEADERSHIP_SERVICE, type BridgeLeadershipLink, type LeadershipGate } from '../bridge/leadership-gate';
-import { SHARED_STATE_SERVICE, type SharedEngineStateStore } from './shared-state';
+import type { BridgeLeadershipLink, LeadershipGate } from '../bridge/leadership-gate';
+import type { SharedEngineStateStore } from './shared-state';
 import { ObserverFeed } from './observer-feed';
 
-/** Null when this core has no lease (one-shot commands, tests without the leadership module). */
-export function linkBridgeToLeadership(ctx: CoreContext, bridge: ConsciousnessBridge): BridgeLeadershipLink | null {
-  const gate = ctx.services.get(LEADERSHIP_SERVICE) as LeadershipGate | undefined;
+/** The lease and the state it shares; both null when this core takes no part (one-shot commands). */
+export interface LeadershipParts {
+  gate: LeadershipGate | null;
+  shared: SharedEngineStateStore | null;
+}
+
+/** Null when this core has no lease (one-shot commands) or the bridge does not run the engine. */
+export function linkBridgeToLeadership(
+  ctx: CoreContext,
+  bridge: ConsciousnessBridge,
+  parts: LeadershipParts
+): BridgeLeadershipLink | null {
+  const { gate, shared } = parts;
   if (!gate || !bridge.active) return null;
   bridge.useGate(gate);
   const logger = ctx.logger.child({ part: 'leadership' });
   let unsubscribe: (() => void) | null = null;
   let term = 0;
-  const shared = ctx.services.get(SHARED_STATE_SERVICE) as SharedEngineStateStore | undefined;
   const feed = new ObserverFeed(ctx.nats, gate, bridge, logger);
 
   const activate = async (): Promise<void> => {

@@ -1,23 +1,21 @@
 /**
  * The leadership area as a core module: long-running cores (run, serve, desktop) contend for the
  * engine lease (or only watch, `engine.role: observer`); any core, one-shot ones included, can read
- * who leads and ask the leader to step down. Registers the lease as the {@link LEADERSHIP_SERVICE}
- * gate the bridge follows, and its metrics on the monitoring registry.
+ * who leads and ask the leader to step down. Offers the lease as the gate the bridge follows (the
+ * composition root links them), and puts its metrics on the monitoring registry.
  */
 import os from 'node:os';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { ContractError, type LeadershipView } from '../contract';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { classifyNatsError } from '../nats/connection';
-import { BRIDGE_LEADERSHIP_LINK_SERVICE, LEADERSHIP_SERVICE } from '../bridge/leadership-gate';
+import type { BridgeLeadershipLink } from '../bridge/leadership-gate';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { linkBridgeToLeadership } from './bridge-link';
 import { EngineLease, encodeJson, keySafe, stepDownSubject, type StepDownReply, type StepDownRequest } from './lease';
 import { readLeadershipStatus } from './status';
-import { SHARED_STATE_SERVICE, SharedEngineStateStore } from './shared-state';
-
-export { LEADERSHIP_SERVICE };
+import { SharedEngineStateStore } from './shared-state';
 
 const decoder = new TextDecoder();
 
@@ -32,10 +30,7 @@ export function instanceId(ordinal = 1): string {
   return ordinal > 1 ? `${base}-${ordinal}` : base;
 }
 
-function registerMetrics(ctx: CoreContext, lease: EngineLease): void {
-  const metrics = ctx.services.get('metrics') as { registry?: Registry } | undefined;
-  const registry = metrics?.registry;
-  if (!registry) return;
+function registerMetrics(registry: Registry, lease: EngineLease): void {
   const registers = [registry];
   const renew = new Histogram({
     name: 'synos_engine_lease_renew_seconds',
@@ -74,7 +69,21 @@ function registerMetrics(ctx: CoreContext, lease: EngineLease): void {
   });
 }
 
-export const leadershipModule: ModuleFactory = (ctx) => {
+/** What the leadership area needs from the areas built before it. */
+export interface LeadershipDeps {
+  /** The lease's gauges and counters go on the monitoring area's registry. */
+  metrics: { registry: Registry };
+}
+
+/** The leadership area's public face. */
+export interface LeadershipModule extends CoreModule {
+  /** The engine lease; null in one-shot commands, which only read and ask. */
+  lease: EngineLease | null;
+  /** Puts a bridge behind the lease (null when this core has no lease or the bridge is inactive). */
+  linkBridge(bridge: ConsciousnessBridge): BridgeLeadershipLink | null;
+}
+
+export function createLeadershipModule(ctx: CoreContext, deps: LeadershipDeps): LeadershipModule {
   const cfg = ctx.config.leadership;
   const logger = ctx.logger.child({ part: 'leadership' });
   const instance = ctx.config.autoConnect ? instanceId(++coresInProcess) : instanceId();
@@ -91,18 +100,10 @@ export const leadershipModule: ModuleFactory = (ctx) => {
         logger
       })
     : null;
-  if (lease) {
-    ctx.services.set(LEADERSHIP_SERVICE, lease);
-    ctx.services.set(
-      SHARED_STATE_SERVICE,
-      new SharedEngineStateStore(ctx.nats, lease, { group: cfg.group, replicas: ctx.config.topology.replicas, logger })
-    );
-    registerMetrics(ctx, lease);
-    // The bridge module asks for this when it builds the bridge (it comes later in module order).
-    ctx.services.set(BRIDGE_LEADERSHIP_LINK_SERVICE, (bridge: ConsciousnessBridge) =>
-      linkBridgeToLeadership(ctx, bridge)
-    );
-  }
+  const shared = lease
+    ? new SharedEngineStateStore(ctx.nats, lease, { group: cfg.group, replicas: ctx.config.topology.replicas, logger })
+    : null;
+  if (lease) registerMetrics(deps.metrics.registry, lease);
 
   let last: LeadershipView | null = null;
 
@@ -173,6 +174,8 @@ export const leadershipModule: ModuleFactory = (ctx) => {
 
   return {
     name: 'leadership',
+    lease,
+    linkBridge: (bridge) => linkBridgeToLeadership(ctx, bridge, { gate: lease, shared }),
     start() {
       if (!lease) return;
       lease.onChange(push);
@@ -213,4 +216,4 @@ export const leadershipModule: ModuleFactory = (ctx) => {
       }
     }
   };
-};
+}

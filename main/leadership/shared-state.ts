@@ -22,7 +22,6 @@ import type { LeadershipGate } from '../bridge/leadership-gate';
 import type { ConnectionSource } from './lease';
 
 export const STATE_BUCKET = 'SYNOS_ENGINE_STATE';
-export const SHARED_STATE_SERVICE = 'engine.sharedState';
 
 type Part = 'weights' | 'memory' | 'handover';
 const PARTS: readonly Part[] = ['weights', 'memory', 'handover'];

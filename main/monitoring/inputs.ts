@@ -4,7 +4,7 @@
  * JetStream snapshots) reads as null — "no data" — so a rule never fires on missing data.
  */
 import type { CoreContext } from '../core/module';
-import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSample, type JetStreamSamplerService } from '../nats/inspection';
+import type { JetStreamSample, JetStreamSamplerService } from '../nats/inspection';
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
 import type { MetricsRegistry } from './metrics';
@@ -32,17 +32,22 @@ export type {
   StreamReading
 } from './readings';
 
-/** Names of the services this file adapts (registered by their areas). */
-export const SOURCE_SERVICES = {
-  outbox: 'outbox',
-  resilience: 'resilience',
-  engine: 'engine',
-  bridge: 'bridge',
-  /** The servers area: its last sample of every NATS server. */
-  servers: 'servers',
+/**
+ * The parts of other areas this file reads, handed over by the composition root (main/app). Areas
+ * above monitoring (the engine, the servers, the lease) come in as the narrow shapes read here.
+ */
+export interface MonitoringSourceDeps {
   /** The operations module's JetStream sampler: streams and consumers. */
-  jetstream: JETSTREAM_SAMPLER_SERVICE
-} as const;
+  sampler: JetStreamSamplerService;
+  outbox: Pick<OutboxStore, 'stats'>;
+  resilience: Pick<ResilienceManager, 'list' | 'isEmergency'>;
+  /** The engine bridge: its state_change payload, read only while it runs on live traffic. */
+  engine: { state(): unknown; active(): boolean };
+  /** The servers area: its last sample of every NATS server. */
+  servers: { last(): unknown };
+  /** The engine lease; null in one-shot commands, which take no part in it. */
+  lease: { leaderlessMs(): number; effectiveTtlMs: number } | null;
+}
 
 export interface MonitoringSourcesOptions {
   /**
@@ -79,20 +84,14 @@ export class MonitoringSources {
   constructor(
     private readonly ctx: CoreContext,
     private readonly metrics: MetricsRegistry,
-    private readonly options: MonitoringSourcesOptions
+    private readonly options: MonitoringSourcesOptions,
+    private readonly deps: MonitoringSourceDeps
   ) {}
 
   start(): void {
-    // Looked up at start, when every module has been created (the operations module registers it).
-    this.sampler = (this.ctx.services.get(SOURCE_SERVICES.jetstream) as JetStreamSamplerService | undefined) ?? null;
-    if (this.sampler) {
-      this.unsubscribers.push(this.sampler.onSample((sample) => this.accept(sample)));
-      this.unsubscribers.push(this.sampler.requestInterval(this.options.snapshotIntervalMs));
-    } else {
-      this.ctx.logger.warn(
-        'no JetStream sampler in this core (the operations module is not running): consumer and stream rules have no data'
-      );
-    }
+    this.sampler = this.deps.sampler;
+    this.unsubscribers.push(this.sampler.onSample((sample) => this.accept(sample)));
+    this.unsubscribers.push(this.sampler.requestInterval(this.options.snapshotIntervalMs));
     let lastState = this.ctx.nats.status().state;
     this.unsubscribers.push(
       this.ctx.nats.onStatus((status) => {
@@ -202,10 +201,9 @@ export class MonitoringSources {
     return total - oldest.total;
   }
 
-  /** The outbox ('outbox' service, an OutboxStore): counts by status and the oldest undelivered age. */
+  /** The outbox: counts by status and the oldest undelivered age. */
   private readOutbox(now: number): OutboxReading | null {
-    const outbox = this.ctx.services.get(SOURCE_SERVICES.outbox) as Pick<OutboxStore, 'stats'> | undefined;
-    if (!outbox || typeof outbox.stats !== 'function') return null;
+    const { outbox } = this.deps;
     try {
       const { counts, oldestUndeliveredAt } = outbox.stats();
       return {
@@ -222,11 +220,9 @@ export class MonitoringSources {
     }
   }
 
-  /** The breakers ('resilience' service, a ResilienceManager): this core's breaker states and the emergency switch. */
+  /** The breakers: this core's breaker states and the emergency switch. */
   private readResilience(): { breakers: BreakerReading[] | null; emergency: boolean | null } {
-    const manager = this.ctx.services.get(SOURCE_SERVICES.resilience) as
-      Pick<ResilienceManager, 'list' | 'isEmergency'> | undefined;
-    if (!manager || typeof manager.list !== 'function') return { breakers: null, emergency: null };
+    const manager = this.deps.resilience;
     try {
       return {
         breakers: manager.list().map((b) => ({ name: b.operation, state: b.state })),
@@ -238,23 +234,22 @@ export class MonitoringSources {
     }
   }
 
-  /**
-   * The engine ('engine' service of the engine bridge; its state() is the state_change payload).
-   * Only a core that runs the bridge on live traffic has a meaningful load: elsewhere no data.
-   */
+  /** The lease: how long the group has been without a leader (a core without a lease: no data). */
   private readLeadership(): LeadershipReading | null {
-    const lease = this.ctx.services.get('leadership') as
-      { leaderlessMs?: () => number; effectiveTtlMs?: number } | undefined;
-    if (!lease || typeof lease.leaderlessMs !== 'function' || !this.ctx.nats.connection()) return null;
-    return { leaderlessSeconds: lease.leaderlessMs() / 1000, ttlSeconds: (lease.effectiveTtlMs ?? 5000) / 1000 };
+    const { lease } = this.deps;
+    if (!lease || !this.ctx.nats.connection()) return null;
+    return { leaderlessSeconds: lease.leaderlessMs() / 1000, ttlSeconds: lease.effectiveTtlMs / 1000 };
   }
 
+  /**
+   * The engine (its state() is the state_change payload). Only a core that runs the bridge on
+   * live traffic has a meaningful load: elsewhere no data.
+   */
   private readEngine(): EngineReading | null {
-    const service = this.ctx.services.get(SOURCE_SERVICES.engine) as { state?: () => unknown } | undefined;
-    const bridge = this.ctx.services.get(SOURCE_SERVICES.bridge) as { active?: boolean } | undefined;
-    if (!service || typeof service.state !== 'function' || bridge?.active === false) return null;
+    const { engine } = this.deps;
+    if (!engine.active()) return null;
     try {
-      const state = service.state();
+      const state = engine.state();
       if (!isRecord(state)) return null;
       const load = num(state.load);
       const valence = num(state.valence);
@@ -266,13 +261,11 @@ export class MonitoringSources {
   }
 
   /**
-   * The servers area's last sample ('servers' service): health, JetStream storage and slow
-   * consumers per server. A cached (offline) or empty sample is no data.
+   * The servers area's last sample: health, JetStream storage and slow consumers per server. A
+   * cached (offline) or empty sample is no data.
    */
   private readServers(): ServerReading[] | null {
-    const service = this.ctx.services.get(SOURCE_SERVICES.servers) as { last?: () => unknown } | undefined;
-    if (!service || typeof service.last !== 'function') return null;
-    const last = service.last();
+    const last = this.deps.servers.last();
     if (!isRecord(last) || last.cached === true || !Array.isArray(last.servers) || last.servers.length === 0)
       return null;
     return last.servers.filter(isRecord).map((s) => {

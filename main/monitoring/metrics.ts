@@ -2,16 +2,13 @@
  * The app's Prometheus metrics (prom-client), on a registry of its own: several cores may run in
  * one process (tests), so nothing touches prom-client's global default registry.
  *
- * Other parts record through the typed methods (service name {@link METRICS_SERVICE}); sampled
+ * Other parts record through the typed methods (the composition root hands them the registry); sampled
  * state (outbox, breakers, consumers, streams, engine) is set by the monitoring sampler. Names
  * follow promtool's rules: snake_case, base units (seconds, bytes, ratio), counters end in `_total`.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { ConnectionState } from '../contract';
 import type { BreakerReading, ConsumerReading, EngineReading, OutboxReading, StreamReading } from './readings';
-
-/** Service name under which the core's MetricsRegistry is registered. */
-export const METRICS_SERVICE = 'metrics';
 
 /** Latency buckets in seconds: 0.5 ms … 10 s, dense around the 50 ms publish target. */
 export const LATENCY_BUCKETS_SECONDS = [

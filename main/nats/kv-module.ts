@@ -5,10 +5,8 @@
 import { Kvm, KvWatchInclude, type KvWatchEntry, type KvWatchOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type KvBucket, type KvBucketInfo, type KvBucketList, type KvEntry } from '../contract';
-import type { CoreContext, ModuleFactory } from '../core/module';
-import { BucketSnapshotStore } from './buckets';
-import { WatchService } from './buckets';
-import { KvInspector, kvError, toEntry } from './buckets';
+import type { CoreContext, CoreModule } from '../core/module';
+import { BucketSnapshotStore, WatchService, KvInspector, kvError, toEntry } from './buckets';
 
 /** Errors after which the cache answers instead (the connection is gone or going). */
 const OFFLINE_CODES = new Set(['NOT_CONNECTED', 'NATS_UNREACHABLE', 'TIMEOUT', 'TRANSPORT_CLOSED']);
@@ -48,7 +46,7 @@ export async function liveOrCached<T>(
   );
 }
 
-export const kvModule: ModuleFactory = (ctx) => {
+export function createKvModule(ctx: CoreContext): CoreModule {
   const logger = ctx.logger.child({ part: 'kv' });
   const snapshots = new BucketSnapshotStore(ctx.db);
   const inspectors = new WeakMap<NatsConnection, KvInspector>();
@@ -176,4 +174,4 @@ export const kvModule: ModuleFactory = (ctx) => {
       'kv.watch.stop': ({ id }, call) => ({ stopped: watches.stop(id, call.sessionId) })
     }
   };
-};
+}

@@ -1,26 +1,27 @@
 import { ContractError } from '../contract';
 import { DEFAULT_NATS_URL } from '../core/config';
 import { issueKeyUploadTicket } from '../core/key-upload';
-import type { ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { MessagingService, TailService } from './messages';
 import { importNatsContexts, keyFileName, natsConfigDir, ProfileStore, testConnection } from './connection';
-
-/** Service names other modules may look up. */
-export const PROFILES_SERVICE = 'profiles';
-export const MESSAGING_SERVICE = 'messaging';
 
 /**
  * connection.* and profiles.* procedures and the connection-state event. The active profile is
  * used at start unless servers, credentials or TLS were given explicitly (flags, NATS_URL, config).
  */
-export const connectionModule: ModuleFactory = (ctx) => {
+export interface ConnectionModule extends CoreModule {
+  /** The saved connection profiles (recordings replay to one by id). */
+  profiles: ProfileStore;
+}
+
+export function createConnectionModule(ctx: CoreContext): ConnectionModule {
   let unsubscribe: (() => void) | null = null;
   const profiles = new ProfileStore(ctx.db, ctx.secrets);
-  ctx.services.set(PROFILES_SERVICE, profiles);
   const explicit = (): boolean =>
     ctx.config.nats.explicit || Object.keys(ctx.config.nats.auth).length > 0 || ctx.config.nats.tls !== null;
   return {
     name: 'connection',
+    profiles,
     start() {
       unsubscribe = ctx.nats.onStatus((status) => ctx.events.emit('connection.state', status));
       try {
@@ -137,19 +138,23 @@ export const connectionModule: ModuleFactory = (ctx) => {
       }
     }
   };
-};
+}
 
 /** Live tails (tail.*, the tail.messages event) and publish/request (messages.*). */
-export const messagingModule: ModuleFactory = (ctx) => {
+export interface MessagingModule extends CoreModule {
+  messaging: MessagingService;
+}
+
+export function createMessagingModule(ctx: CoreContext): MessagingModule {
   const tails = new TailService(
     ctx.nats,
     (batch, sessionId) => ctx.events.emit('tail.messages', batch, sessionId),
     ctx.logger.child({ part: 'tail' })
   );
   const messaging = new MessagingService(ctx.nats);
-  ctx.services.set(MESSAGING_SERVICE, messaging);
   return {
     name: 'messaging',
+    messaging,
     stop() {
       tails.close();
     },
@@ -171,4 +176,4 @@ export const messagingModule: ModuleFactory = (ctx) => {
       'messages.request': (input) => messaging.request(input)
     }
   };
-};
+}

@@ -13,7 +13,7 @@ import {
   type ObjectEntry,
   type ObjectList
 } from '../contract';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { issueTicket } from '../core/transfer-tickets';
 import { BucketSnapshotStore } from './buckets';
 import { WatchService } from './buckets';
@@ -21,16 +21,7 @@ import { liveOrCached } from './kv-module';
 import { getToFile, putFile, suggestedFileName, TransferProgress } from './buckets';
 import { ObjectInspector, objError, toObjectEntry } from './buckets';
 
-/** The desktop registers its native file dialogs under this name in `ctx.services`. */
-export const FILE_DIALOGS_SERVICE = 'file-dialogs';
-
-/** Native dialogs (desktop only): each answers a path the operator chose, or null when cancelled. */
-export interface FileDialogs {
-  chooseFileToUpload(title: string): Promise<string | null>;
-  chooseFileToSave(title: string, suggestedName: string): Promise<string | null>;
-}
-
-export const objectsModule: ModuleFactory = (ctx: CoreContext) => {
+export function createObjectsModule(ctx: CoreContext): CoreModule {
   const logger = ctx.logger.child({ part: 'objects' });
   const snapshots = new BucketSnapshotStore(ctx.db);
   const inspectors = new WeakMap<NatsConnection, ObjectInspector>();
@@ -82,8 +73,8 @@ export const objectsModule: ModuleFactory = (ctx: CoreContext) => {
     return new TransferProgress(bucket, name, direction, (p) => ctx.events.emit('objects.progress', p, sessionId));
   }
 
-  function dialogs(): FileDialogs {
-    const d = ctx.services.get(FILE_DIALOGS_SERVICE) as FileDialogs | undefined;
+  function dialogs(): NonNullable<CoreContext['fileDialogs']> {
+    const d = ctx.fileDialogs;
     if (!d) {
       throw new ContractError('UNAVAILABLE', 'there is no file dialog here', {
         hint: 'In a browser the Upload and Download buttons send the file over the web server; on the command line use synos-cc object put/get with a path.'
@@ -277,4 +268,4 @@ export const objectsModule: ModuleFactory = (ctx: CoreContext) => {
       'objects.watch.stop': ({ id }, call) => ({ stopped: watches.stop(id, call.sessionId) })
     }
   };
-};
+}

@@ -1,8 +1,8 @@
 /**
  * JetStream operations as a core module: provisioning on connect (the `provisioning` service other
- * modules await before binding consumers), inspection of every stream and consumer, the message
+ * other areas await before binding consumers), inspection of every stream and consumer, the message
  * browser, purge/delete behind confirm, the snapshot cache that answers while disconnected, and the
- * core's one JetStream sampler (service `jetstream-sampler`, read by the monitoring area too).
+ * core's one JetStream sampler (read by the monitoring area too).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -13,20 +13,22 @@ import {
   type StreamDetail,
   type StreamList
 } from '../contract';
-import type { CoreContext, ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
 import { MessageBrowser } from './messages';
-import { toNatsContractError } from './connection';
-import { featureTable } from './connection';
-import { StreamInspector, type StreamRecord } from './inspection';
+import { toNatsContractError, featureTable } from './connection';
+import {
+  StreamInspector,
+  type StreamRecord,
+  JetStreamSampler,
+  type JetStreamSample,
+  type JetStreamSamplerService,
+  type SampledConsumer,
+  SnapshotStore
+} from './inspection';
 import { describeReport, provision, type ProvisionOptions } from './topology';
-import { JETSTREAM_SAMPLER_SERVICE, JetStreamSampler, type JetStreamSample, type SampledConsumer } from './inspection';
-import { SnapshotStore } from './inspection';
 
-export { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from './inspection';
-
-/** Name of the provisioning service in `ctx.services`. */
-export const PROVISIONING_SERVICE = 'provisioning';
+export type { JetStreamSamplerService } from './inspection';
 
 /** What other modules (the engine bridge) use: await ensure() before binding durable consumers. */
 export interface ProvisioningService {
@@ -134,11 +136,17 @@ interface Tools {
 }
 
 /** The JetStream operations module: provisioning, inspection, browser and the snapshot cache. */
-export const operationsModule: ModuleFactory = (ctx) => {
+export interface OperationsModule extends CoreModule {
+  /** Awaited before binding durable consumers (the engine bridge, the outbox's replay). */
+  provisioning: ProvisioningService;
+  /** The core's one JetStream sampler (the monitoring area reads it too). */
+  sampler: JetStreamSamplerService;
+}
+
+export function createOperationsModule(ctx: CoreContext): OperationsModule {
   const logger = ctx.logger.child({ part: 'streams' });
   const runner = new ProvisioningRunner(ctx);
   const service: ProvisioningService = { ensure: () => runner.ensure() };
-  ctx.services.set(PROVISIONING_SERVICE, service);
   const snapshots = new SnapshotStore(ctx.db);
   const tools = new WeakMap<NatsConnection, Tools>();
   let unsubscribe: (() => void) | null = null;
@@ -256,8 +264,6 @@ export const operationsModule: ModuleFactory = (ctx) => {
     intervalMs: ctx.config.monitoring.jetstreamSampleIntervalMs,
     logger
   });
-  // Registered at construction: the monitoring module (created later) subscribes in its start().
-  ctx.services.set(JETSTREAM_SAMPLER_SERVICE, sampler);
 
   /** A sample after connect or reconnect; a failure is logged, the timer tries again. */
   function sample(): void {
@@ -283,6 +289,8 @@ export const operationsModule: ModuleFactory = (ctx) => {
 
   return {
     name: 'operations',
+    provisioning: service,
+    sampler,
     start() {
       const provisionThenSample = (nc: NatsConnection, attempt = 1): void => {
         if (!ctx.config.provision) {
@@ -434,4 +442,4 @@ export const operationsModule: ModuleFactory = (ctx) => {
       })
     }
   };
-};
+}

@@ -1,24 +1,31 @@
 /**
- * Recordings as a core module: the `recordings` service and the recordings.* procedures; pushes
+ * Recordings as a core module: the recording service and the recordings.* procedures; pushes
  * recordings.updated (coalesced per recording) and recordings.progress.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { ContractError, type RecordingFilePayload } from '../contract';
-import type { ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { buildConnectOptions } from '../nats/connection';
-import { PROFILES_SERVICE } from '../nats/module';
 import type { ProfileStore } from '../nats/connection';
 import type { ResilienceManager } from '../resilience/breakers';
-import { RESILIENCE_SERVICE } from '../resilience/module';
 import { EXPORTS_FOLDER, folderPath, RECORDINGS_FOLDER } from './files';
 import { RecordingService, toRecordingPayload } from './service';
 import { RecordingStore, type Recording } from './store';
 
-export const RECORDINGS_SERVICE = 'recordings';
+export interface RecordingsDeps {
+  /** Replay to a saved connection profile by id. */
+  profiles: ProfileStore;
+  /** Replays and range recordings go through the core's breakers. */
+  breakers: ResilienceManager;
+}
 
-export const recordingsModule: ModuleFactory = (ctx) => {
+export interface RecordingsModule extends CoreModule {
+  recordings: RecordingService;
+}
+
+export function createRecordingsModule(ctx: CoreContext, deps: RecordingsDeps): RecordingsModule {
   const store = new RecordingStore(ctx.db);
   // Updates of a busy live recording are coalesced: at most one push per recording every 250 ms.
   const pendingUpdates = new Map<number, Recording>();
@@ -35,9 +42,7 @@ export const recordingsModule: ModuleFactory = (ctx) => {
     maxImportBytes: ctx.config.recordings.maxImportBytes,
     connection: () => ctx.nats.requireConnection(),
     connectProfile: async (profileId) => {
-      const profiles = ctx.services.get(PROFILES_SERVICE) as ProfileStore | undefined;
-      if (!profiles) throw new ContractError('UNAVAILABLE', 'connection profiles are not part of this core');
-      const target = profiles.target(profileId);
+      const target = deps.profiles.target(profileId);
       return connect({
         ...buildConnectOptions(
           { name: 'synos-control-center replay', connectTimeoutMs: 10_000, auth: target.auth, tls: target.tls },
@@ -46,7 +51,7 @@ export const recordingsModule: ModuleFactory = (ctx) => {
         reconnect: false
       });
     },
-    breakers: (ctx.services.get(RESILIENCE_SERVICE) as ResilienceManager | undefined) ?? null,
+    breakers: deps.breakers,
     logger: ctx.logger.child({ part: 'recordings' }),
     onUpdated: (r) => {
       if (!ctx.events.hasListeners('recordings.updated')) return;
@@ -56,10 +61,10 @@ export const recordingsModule: ModuleFactory = (ctx) => {
     onProgress: (p) => ctx.events.emit('recordings.progress', p),
     onImportProgress: (p) => ctx.events.emit('recordings.importProgress', p)
   });
-  ctx.services.set(RECORDINGS_SERVICE, service);
 
   return {
     name: 'recordings',
+    recordings: service,
     start() {
       const interrupted = store.markInterrupted();
       if (interrupted > 0)
@@ -123,7 +128,7 @@ export const recordingsModule: ModuleFactory = (ctx) => {
       'recordings.cancelReplay': (input) => ({ cancelled: service.cancelReplay(input.replayId) })
     }
   };
-};
+}
 
 /** Regular files of the recordings/ and exports/ folders, newest first. */
 function listFiles(dataDir: string): RecordingFilePayload[] {

@@ -1,28 +1,23 @@
 /**
  * The durability area as a core module: builds the outbox, the breakers and the replay manager,
- * registers the outbox as the core's OutboundPublisher (service PUBLISHER_SERVICE) and as the
- * services `outbox`, `resilience` and `replay`, and serves the outbox / DLQ / breaker procedures.
+ * offers the outbox as the core's OutboundPublisher (the composition root hands it to every area
+ * that publishes), and serves the outbox / DLQ / breaker procedures.
  */
 import { isDiskFullError } from '../contract';
 import { randomUUID } from 'node:crypto';
 import type { OutboxEntryPayload, OutboxStatsPayload } from '../contract';
-import type { ModuleFactory } from '../core/module';
-import { PUBLISHER_SERVICE } from '../core/outbound';
-import { PROVISIONING_SERVICE, type ProvisioningService } from '../nats/operations-module';
+import type { CoreContext, CoreModule } from '../core/module';
+import type { ProvisioningService } from '../nats/operations-module';
 import { ResilienceManager, processOwnerId } from './breakers';
 import { OutboxPublisher } from './outbox-publisher';
 import { OutboxStore, type OutboxEntry } from './outbox-store';
 import { ReplayManager } from './replay-manager';
 
-/** The part of the metrics service the replay manager feeds (monitoring registers it as 'metrics'). */
-interface PublishMetrics {
+/** The part of the metrics registry the replay manager feeds. */
+export interface PublishMetrics {
   recordPublish(stream: string, seconds: number): void;
   recordPublishFailure(reason: string): void;
 }
-
-export const OUTBOX_SERVICE = 'outbox';
-export const RESILIENCE_SERVICE = 'resilience';
-export const REPLAY_SERVICE = 'replay';
 
 /** Shared key of the drain rate limit in `resilience_control`. */
 export const RATE_LIMIT_KEY = 'rate_limit';
@@ -62,29 +57,40 @@ export function parseRateLimit(value: string | null): number | null {
   return Number.isFinite(n) && n > 0 ? n : null;
 }
 
-export const durabilityModule: ModuleFactory = (ctx) => {
+/** What the durability area needs from the areas built before it. */
+export interface DurabilityDeps {
+  /** Provisioning runs before the outbox is drained into the streams. */
+  provisioning: ProvisioningService;
+  /** Where each delivery's latency and failures are recorded (the monitoring area's registry). */
+  metrics: PublishMetrics;
+}
+
+/** The durability area's public face. */
+export interface DurabilityModule extends CoreModule {
+  /** The core's one OutboundPublisher: every outbound message is an outbox row first. */
+  publisher: OutboxPublisher;
+  outbox: OutboxStore;
+  resilience: ResilienceManager;
+  replay: ReplayManager;
+}
+
+export function createDurabilityModule(ctx: CoreContext, deps: DurabilityDeps): DurabilityModule {
   const owner = processOwnerId(randomUUID().slice(0, 8));
   const store = new OutboxStore(ctx.db, { owner });
   const resilience = new ResilienceManager({ db: ctx.db, logger: ctx.logger, owner });
-  const metrics = (): PublishMetrics | undefined => ctx.services.get('metrics') as PublishMetrics | undefined;
+  const { metrics, provisioning } = deps;
   const replay = new ReplayManager({
     store,
     resilience,
     nats: ctx.nats,
     logger: ctx.logger,
-    ready: () => (ctx.services.get(PROVISIONING_SERVICE) as ProvisioningService | undefined)?.ensure(),
-    // The metrics service registers after this module; look it up when a publish completes.
+    ready: () => provisioning.ensure(),
     observer: {
-      published: (stream, seconds) => metrics()?.recordPublish(stream, seconds),
-      failed: (reason) => metrics()?.recordPublishFailure(reason)
+      published: (stream, seconds) => metrics.recordPublish(stream, seconds),
+      failed: (reason) => metrics.recordPublishFailure(reason)
     }
   });
   const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
-
-  ctx.services.set(PUBLISHER_SERVICE, publisher);
-  ctx.services.set(OUTBOX_SERVICE, store);
-  ctx.services.set(RESILIENCE_SERVICE, resilience);
-  ctx.services.set(REPLAY_SERVICE, replay);
 
   let timer: NodeJS.Timeout | null = null;
   const cleanups: Array<() => void> = [];
@@ -116,6 +122,10 @@ export const durabilityModule: ModuleFactory = (ctx) => {
 
   return {
     name: 'durability',
+    publisher,
+    outbox: store,
+    resilience,
+    replay,
     start() {
       resilience.start();
       replay.setRateLimit(parseRateLimit(resilience.readShared(RATE_LIMIT_KEY)));
@@ -183,4 +193,4 @@ export const durabilityModule: ModuleFactory = (ctx) => {
       }
     }
   };
-};
+}

@@ -1,6 +1,6 @@
 /**
- * The OutboundPublisher the whole core uses (service PUBLISHER_SERVICE): the one way in to the
- * outbox. Every message becomes a row in the SQLite outbox, nothing is sent from here: the
+ * The OutboundPublisher the whole core uses (main/app/compose.ts hands it over): the one way in to
+ * the outbox. Every message becomes a row in the SQLite outbox, nothing is sent from here: the
  * replay manager (the one drain loop) claims committed rows and publishes them. Writes are
  * group-committed — messages handed over within a few milliseconds share one transaction, and the
  * queue in front of that transaction is bounded (it commits at once when `maxBatch` rows wait) —

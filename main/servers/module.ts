@@ -5,12 +5,9 @@
  * One-shot commands sample when asked and run no timer.
  */
 import type { ServerSummary, ServersOverview } from '../contract';
-import type { ModuleFactory } from '../core/module';
+import type { CoreContext, CoreModule } from '../core/module';
 import { ServerProbe, sortConnections, toSummary } from './probe';
 import { ServerHistory } from './store';
-
-/** Name of the servers service in `ctx.services` (the alert rules read its last sample). */
-export const SERVERS_SERVICE = 'servers';
 
 export interface ServersService {
   /** The newest sample taken (null before the first). */
@@ -34,7 +31,12 @@ function rate(now: number, before: number, seconds: number): number | null {
   return (now - before) / seconds;
 }
 
-export const serversModule: ModuleFactory = (ctx) => {
+export interface ServersModule extends CoreModule {
+  /** The last sample of every server (the alert rules read it). */
+  servers: ServersService;
+}
+
+export function createServersModule(ctx: CoreContext): ServersModule {
   const settings = ctx.config.monitoring;
   const history = new ServerHistory(ctx.db);
   const probe = new ServerProbe({
@@ -134,10 +136,10 @@ export const serversModule: ModuleFactory = (ctx) => {
   };
 
   const service: ServersService = { last: () => last, sample };
-  ctx.services.set(SERVERS_SERVICE, service);
 
   return {
     name: 'servers',
+    servers: service,
     start() {
       // One-shot commands sample on demand; long-running cores keep the history going.
       if (ctx.config.autoConnect) schedule();
@@ -167,4 +169,4 @@ export const serversModule: ModuleFactory = (ctx) => {
       })
     }
   };
-};
+}

@@ -6,7 +6,7 @@
  * navigates.
  */
 import { IPC_CALL_CHANNEL, IPC_EVENTS_CHANNEL, type CallResult } from '../contract';
-import type { CoreApi } from '../core/create-core';
+import type { CoreApi } from '../api/core-api';
 import type { Logger } from '../core/logger';
 import { ClientSession } from './session';
 

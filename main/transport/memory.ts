@@ -4,7 +4,7 @@
  */
 import type { ClientLink } from '../contract/client';
 import type { EventBatch } from '../contract';
-import type { CoreApi } from '../core/create-core';
+import type { CoreApi } from '../api/core-api';
 import { ClientSession } from './session';
 
 export function createMemoryLink(api: CoreApi, flushIntervalMs?: number): ClientLink {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { procedures, toErrorShape, type CallResult, type EventBatch, type EventChannel } from '../contract';
 import type { CallContext } from '../api/router';
 import { describeIssues } from '../core/config';
-import type { CoreApi } from '../core/create-core';
+import type { CoreApi } from '../api/core-api';
 import { EventQueue } from './event-queue';
 
 export class ClientSession {

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_PATH, type CallRequest } from '../contract';
-import type { CoreApi } from '../core/create-core';
+import type { CoreApi } from '../api/core-api';
 import type { Logger } from '../core/logger';
 import type { RouteContext, WebRoute, WebRouteFactory } from '../core/web-route';
 import { objectTransferRoute } from '../core/transfer-tickets';

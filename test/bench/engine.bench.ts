@@ -13,9 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
-import type { ConsciousnessBridge } from '../../main/bridge/bridge';
-import { MODULES } from '../../main/core/modules';
 import { ConsciousnessEngine } from '../../main/engine/engine';
 import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
@@ -167,13 +164,12 @@ async function main(): Promise<void> {
       `raw JetStream baseline:  ${Math.round(raw.perSecond).toLocaleString('en')} msgs/s, ${raw.cpuPerMsgUs.toFixed(1)} µs CPU/msg in this process (stream capture + consume + ack, no engine; ${Math.min(EVENTS, 200_000).toLocaleString('en')} msgs)`
     );
 
-    const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule({ active: true })];
-    const core = createTestCore({ servers: [server.url], dataDir: tempDir('synos-bench-'), modules });
+    const core = createTestCore({ servers: [server.url], dataDir: tempDir('synos-bench-'), bridge: { active: true } });
     await core.start();
     await core.api.invoke('connection.connect', {});
     while (!(await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound))
       await new Promise((r) => setTimeout(r, 50));
-    const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+    const bridge = core.app.engine.bridge;
 
     // Probe latency: publish time of each probe input → its memory_update arriving on the orchestrator subject.
     const probeSent = new Map<string, number>();

@@ -9,8 +9,7 @@
  * Run: npm run bench:messaging   (env: BENCH_MESSAGES to change the count, default 200000)
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Core } from '../../main/core/create-core';
-import { connectionModule, messagingModule } from '../../main/nats/module';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { startNatsServer } from '../harness/nats-server';
 
@@ -80,8 +79,9 @@ async function main(): Promise<void> {
   const sub = await connect({ servers: server.url });
   const core = createTestCore({
     servers: [server.url],
-    validateOutput: false,
-    modules: [connectionModule, messagingModule]
+    // A server without JetStream: nothing to provision.
+    overrides: { provision: false },
+    validateOutput: false
   });
   await core.start();
   try {

@@ -9,10 +9,8 @@ import path from 'node:path';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { silentLogger } from '../../main/core/logger';
-import { getService } from '../../main/core/module';
-import { OPENED_FILES_SERVICE, type OpenedFiles } from '../../main/core/system-module';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
@@ -169,7 +167,7 @@ describe('a recording the OS opens with the app', () => {
     const file = path.join(dir, 'double-clicked.ndjson');
     fs.writeFileSync(file, [0, 1, 2].map(recordingLine).join('\n') + '\n');
     // What the desktop shell does on open-file / a second instance's argv.
-    getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+    core.app.system.openedFiles.offer(file);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 10_000 }).toBe('Outbox');
     await expect
       .poll(() => page.getByTestId('import-ready').textContent(), { timeout: 15_000 })

@@ -2,7 +2,7 @@
  * Builds a real core for integration tests: its own data dir, a real SQLite file, pointed at a
  * real nats-server, outputs validated against the contract.
  */
-import { createCore, type Core, type CreateCoreOptions } from '../../main/core/create-core';
+import { createCore, type Core, type CreateCoreOptions } from '../../main/app/create-core';
 import { loadConfig, type ConfigOverrides } from '../../main/core/config';
 import { createLogger } from '../../main/core/logger';
 import { tempDir } from './temp';

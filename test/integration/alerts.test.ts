@@ -13,17 +13,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertTransitionEvent } from '../../main/contract';
 import type { DesktopNotification } from '../../main/core/adapters';
-import type { Core } from '../../main/core/create-core';
-import type { ModuleFactory } from '../../main/core/module';
-import { MODULES } from '../../main/core/modules';
-import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
-import {
-  MONITORING_SERVICE,
-  createMonitoringModule,
-  monitoringModule,
-  type Monitoring
-} from '../../main/monitoring/module';
-import type { ResilienceManager } from '../../main/resilience/breakers';
+import type { Core } from '../../main/app/create-core';
+import type { Monitoring } from '../../main/monitoring/module';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -31,10 +22,6 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 const FAST = { evaluateIntervalMs: 150, sampleIntervalMs: 200, snapshotIntervalMs: 300, p99MinSamples: 1 };
-
-function modulesWith(monitoring: ModuleFactory): ModuleFactory[] {
-  return MODULES.map((m) => (m === monitoringModule ? monitoring : m));
-}
 
 interface Harness {
   core: Core;
@@ -49,14 +36,14 @@ function startCore(servers: string[], autoConnect = false): Promise<Harness> {
   const core = createTestCore({
     servers,
     autoConnect,
-    modules: modulesWith(createMonitoringModule(FAST)),
+    monitoring: FAST,
     adapters: { notifier: { notify: (n) => notifications.push(n) } }
   });
   const transitions: AlertTransitionEvent[] = [];
   core.api.subscribe('alerts.transition', (t) => transitions.push(t));
   return core.start().then(() => ({
     core,
-    monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring,
+    monitoring: core.app.monitoring.monitoring,
     transitions,
     notifications
   }));
@@ -112,7 +99,7 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
   it('nats.disconnected and outbox.backlog fire offline, notify, show in the CLI, resolve, and reach alert.> later', async () => {
     const { core } = h;
     await core.api.invoke('connection.connect', {});
-    await (core.context.services.get('provisioning') as { ensure(): Promise<unknown> }).ensure();
+    await core.app.operations.provisioning.ensure();
     await core.api.invoke('alerts.rules.set', { rule: 'nats.disconnected', threshold: 1 });
     const backlogRule = await core.api.invoke('alerts.rules.set', { rule: 'outbox.backlog', threshold: 5 });
     expect(backlogRule).toMatchObject({ threshold: 5, defaults: { threshold: 1000 } });
@@ -129,7 +116,7 @@ describe('alerts while NATS is down (kill -9), delivered after the reconnect', (
 
     await server.kill9();
     // Queue while it is down: the outbox holds them.
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const publisher = core.app.durability.publisher;
     await publisher.publishMany(
       Array.from({ length: 10 }, (_, i) => ({
         id: `backlog-${server.port}-${i}`,
@@ -346,7 +333,7 @@ describe('durability rules without a connection: emergency mode, an open breaker
   it('fire from the resilience manager and the outbox, and resolve when cleared', async () => {
     h = await startCore(['nats://127.0.0.1:1']);
     const { core } = h;
-    const resilience = core.context.services.get('resilience') as ResilienceManager;
+    const resilience = core.app.durability.resilience;
 
     resilience.setEmergency(true, 'test');
     h.monitoring.evaluate();
@@ -452,12 +439,12 @@ describe('durability rules without a connection: emergency mode, an open breaker
       await core.api.invoke('alerts.rules.set', { rule: 'outbox.backlog', threshold: 7 });
       expect((await core.api.invoke('alerts.rules.reset', { rule: 'outbox.backlog' })).threshold).toBe(3);
       // evaluated on the configured interval, without being asked
-      (core.context.services.get('resilience') as ResilienceManager).setEmergency(true);
+      core.app.durability.resilience.setEmergency(true);
       await waitFor(() => active(core, 'emergency.mode'), {
         timeoutMs: 5000,
         message: 'emergency.mode from the timer'
       });
-      (core.context.services.get('resilience') as ResilienceManager).setEmergency(false);
+      core.app.durability.resilience.setEmergency(false);
     } finally {
       await core.stop();
     }
@@ -483,7 +470,7 @@ describe('engine rules with the bridge: invalid messages and engine load', () =>
     server = await startNatsServer();
     h = await startCore([server.url], true);
     await h.core.api.invoke('connection.connect', {});
-    await (h.core.context.services.get('provisioning') as { ensure(): Promise<unknown> }).ensure();
+    await h.core.app.operations.provisioning.ensure();
     nc = await connect({ servers: server.url });
   });
   afterAll(async () => {
@@ -493,7 +480,6 @@ describe('engine rules with the bridge: invalid messages and engine load', () =>
   });
 
   it("invalid.rate fires on garbage the bridge rejects; engine.overload follows the engine's load", async () => {
-    if (!h.core.context.services.has('bridge')) throw new Error('the engine bridge module is not in the module list');
     const { core } = h;
     await core.api.invoke('alerts.rules.set', { rule: 'invalid.rate', threshold: 3 });
     const js = (await jetstreamManager(nc)).jetstream();

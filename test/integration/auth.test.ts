@@ -8,8 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyKind } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import type { ProfileStore } from '../../main/nats/connection/profiles';
+import type { Core } from '../../main/app/create-core';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { makeNkeyUser, makeOperatorSetup, makeTlsFiles, type TlsFiles } from '../harness/nats-auth';
@@ -21,7 +20,7 @@ const PASSWORD = 'pw-SENTINEL-91b2e4';
 
 /** A key file picked as the CLI does for --creds/--nkey/--tls-* (read now, once): its pick id. */
 function pick(core: Core, kind: KeyKind, file: string): string {
-  return (core.context.services.get('profiles') as ProfileStore).pickKeyFile(kind, file);
+  return core.app.connection.profiles.pickKeyFile(kind, file);
 }
 
 async function withCore<T>(fn: (core: Core, dataDir: string) => Promise<T>, dataDir = tempDir()): Promise<T> {

@@ -11,11 +11,8 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchFinished, BenchParamsInput, BenchProgress, BenchRun } from '../../main/contract';
-import { benchModule } from '../../main/bench/module';
 import { BENCH_STREAM_PREFIX, streamDescription } from '../../main/bench/runner';
-import type { Core } from '../../main/core/create-core';
-import { systemModule } from '../../main/core/system-module';
-import { connectionModule } from '../../main/nats/module';
+import type { Core } from '../../main/app/create-core';
 import { desiredStreams } from '../../main/nats/topology/topology';
 import { CLI, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -23,7 +20,6 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 /** Only the areas under test: the rest of the core is built by other work in progress. */
-const modules = [systemModule, connectionModule, benchModule];
 
 async function benchStreams(jsm: JetStreamManager): Promise<string[]> {
   const names: string[] = [];
@@ -116,7 +112,8 @@ describe('benchmarks against a real nats-server', () => {
       await jetstream(nc).publish((s.subjects[0] ?? '').replace('>', 'seed'), new TextEncoder().encode('{}'));
     }
     before = await productStreamsState(jsm);
-    core = createTestCore({ servers: [server.url], modules });
+    // This core does not provision either: only the benchmarks act on the server.
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
@@ -364,7 +361,7 @@ describe('benchmarks against a real nats-server', () => {
 describe('benchmarks without a usable server', () => {
   it('refuses to start while disconnected, and JetStream modes on a server without JetStream', async () => {
     const server = await startNatsServer({ jetstream: false });
-    const core = createTestCore({ servers: [server.url], modules });
+    const core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     try {
       await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
@@ -391,7 +388,7 @@ describe('benchmarks without a usable server', () => {
 describe('a server that goes away mid-run', () => {
   it('fails the run with the NATS error instead of waiting forever', async () => {
     const server = await startNatsServer();
-    const core = createTestCore({ servers: [server.url], modules });
+    const core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     try {
       await core.api.invoke('connection.connect', {});

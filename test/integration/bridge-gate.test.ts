@@ -5,11 +5,9 @@
  * lease's own timers have told anyone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConsciousnessBridge } from '../../main/bridge/bridge';
-import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
-import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../../main/core/outbound';
+import { ConsciousnessBridge } from '../../main/bridge/bridge';
+import type { Core } from '../../main/app/create-core';
+import type { OutboundMessage, OutboundPublisher } from '../../main/core/outbound';
 import type { LeadershipGate } from '../../main/bridge/leadership-gate';
 import type { EngineEvent } from '../../main/engine/engine';
 import { createTestCore } from '../harness/core';
@@ -58,17 +56,9 @@ function emit(bridge: ConsciousnessBridge, event: EngineEvent): void {
 describe('bridge leadership gate', () => {
   it('stamps the epoch while leading and publishes nothing once the lease has run out', async () => {
     const publisher = new RecordingPublisher();
-    core = createTestCore({
-      modules: [
-        ...MODULES.filter((m) => m !== engineBridgeModule),
-        (ctx) => {
-          ctx.services.set(PUBLISHER_SERVICE, publisher);
-          return { name: 'recording-publisher' };
-        },
-        createBridgeModule({ active: true })
-      ]
-    });
-    const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+    core = createTestCore();
+    // A bridge of its own on the core's kernel, handed a publisher that records what it is given.
+    const bridge = new ConsciousnessBridge(core.context, { publisher, provisioning: null }, { active: true });
     let validUntil = Date.now() + 60_000;
     const gate: LeadershipGate = {
       isActive: () => Date.now() < validUntil,

@@ -9,12 +9,10 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridgeModule, engineBridgeModule, BRIDGE_SERVICE } from '../../main/bridge/module';
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { inputDigest } from '../../main/bridge/inbox';
 import { derivedMessageId } from '../../main/core/message-id';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -39,15 +37,14 @@ function envelope(id: string, type: string, data: unknown): Uint8Array {
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
 
 async function startCore(url: string): Promise<{ core: Core; bridge: ConsciousnessBridge }> {
-  const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];
-  const core = createTestCore({ servers: [url], dataDir: tempDir(), modules });
+  const core = createTestCore({ servers: [url], dataDir: tempDir(), bridge: FAST });
   await core.start();
   await core.api.invoke('connection.connect', {});
   await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
     timeoutMs: 20_000,
     message: 'all inbound consumers bound'
   });
-  return { core, bridge: core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge };
+  return { core, bridge: core.app.engine.bridge };
 }
 
 /** Envelopes stored on a subject, with their Nats-Msg-Id. */

@@ -7,12 +7,10 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridgeModule, engineBridgeModule, BRIDGE_SERVICE } from '../../main/bridge/module';
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { validateEnvelope, type MessageType } from '../../main/contract/messages';
 import { events as contractEvents } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -43,16 +41,12 @@ const FAST = {
   nakBaseDelayMs: 200
 };
 
-function modulesWithFastBridge() {
-  return [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];
-}
-
 async function startCore(url: string, dataDir: string): Promise<{ core: Core; bridge: ConsciousnessBridge }> {
-  const core = createTestCore({ servers: [url], dataDir, modules: modulesWithFastBridge() });
+  const core = createTestCore({ servers: [url], dataDir, bridge: FAST });
   await core.start();
   const status = await core.api.invoke('connection.connect', {});
   expect(status.state).toBe('connected');
-  const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+  const bridge = core.app.engine.bridge;
   await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
     timeoutMs: 20_000,
     message: 'all inbound consumers bound'

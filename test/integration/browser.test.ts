@@ -1,14 +1,10 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { systemModule } from '../../main/core/system-module';
-import { connectionModule } from '../../main/nats/module';
-import { operationsModule } from '../../main/nats/operations-module';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 
-const modules = [systemModule, connectionModule, operationsModule];
 const enc = new TextEncoder();
 
 const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
@@ -23,7 +19,7 @@ describe('message browser against a real nats-server', () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     jsm = await jetstreamManager(nc);
-    core = createTestCore({ servers: [server.url], modules, overrides: { provision: false } });
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });

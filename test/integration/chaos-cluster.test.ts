@@ -6,9 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
-import type { OutboxStore } from '../../main/resilience/outbox-store';
+import type { Core } from '../../main/app/create-core';
 import { createLogger } from '../../main/core/logger';
 import { createTestCore } from '../harness/core';
 import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
@@ -49,8 +47,8 @@ describe('chaos: cluster leader loss', () => {
       expect(info.config.num_replicas).toBe(3);
 
       await core.api.invoke('outbox.setRateLimit', { perSecond: 4000 });
-      const store = core.context.services.get('outbox') as OutboxStore;
-      const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+      const store = core.app.durability.outbox;
+      const publisher = core.app.durability.publisher;
       const run = randomUUID().slice(0, 8);
       const batch = outboundBatch(run, 10_000);
       const ids = batch.map((m) => m.id);

@@ -7,10 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
+import type { Core } from '../../main/app/create-core';
 import { DATABASE_FILE } from '../../main/core/paths';
-import type { OutboxStore } from '../../main/resilience/outbox-store';
 import { createTestCore } from '../harness/core';
 import { countByMsgId, outboundBatch } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -42,8 +40,8 @@ describe('chaos: corrupt database file', () => {
     expect(stats.counts.dead).toBe(0);
 
     await waitFor(() => core?.context.nats.connection(), { message: 'core connected' });
-    const store = core.context.services.get('outbox') as OutboxStore;
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.app.durability.outbox;
+    const publisher = core.app.durability.publisher;
     const run = randomUUID().slice(0, 8);
     const batch = outboundBatch(run, 500);
     await publisher.publishMany(batch);

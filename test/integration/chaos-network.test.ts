@@ -5,9 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
-import type { OutboxStore } from '../../main/resilience/outbox-store';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -34,8 +32,8 @@ describe('chaos: latency and cut connections', () => {
     await waitForStream(server.url, 'HEALTH_METRICS');
     // Slow the drain down so the cuts land while messages are in flight.
     await core.api.invoke('outbox.setRateLimit', { perSecond: 2500 });
-    const store = core.context.services.get('outbox') as OutboxStore;
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.app.durability.outbox;
+    const publisher = core.app.durability.publisher;
     const run = randomUUID().slice(0, 8);
     const batch = outboundBatch(run, 5000);
     const ids = batch.map((m) => m.id);

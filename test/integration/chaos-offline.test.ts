@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { PUBLISHER_SERVICE, type OutboundPublisher } from '../../main/core/outbound';
-import type { OutboxStore } from '../../main/resilience/outbox-store';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -23,8 +21,8 @@ describe('chaos: NATS down', () => {
     core = createTestCore({ servers: [server.url], autoConnect: true });
     await core.start();
     await waitFor(() => core?.context.nats.connection(), { message: 'core connected' });
-    const store = core.context.services.get('outbox') as OutboxStore;
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.app.durability.outbox;
+    const publisher = core.app.durability.publisher;
     // The streams are there before the outage (provisioned on connect).
     await waitForStream(server.url, 'HEALTH_METRICS');
 

@@ -15,7 +15,7 @@ import {
   type EventBatch
 } from '../../main/contract';
 import { createWebSocketLink, type WebSocketLike } from '../../main/contract/ws-link';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { silentLogger } from '../../main/core/logger';
 import {
   registerIpcTransport,

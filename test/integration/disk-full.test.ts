@@ -11,9 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { BRIDGE_SERVICE, createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
-import type { ConsciousnessBridge } from '../../main/bridge/bridge';
-import { MODULES } from '../../main/core/modules';
 import { provision } from '../../main/nats/topology/provisioning';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../harness/core';
@@ -232,8 +229,7 @@ describe('a full disk says so', () => {
     const jsm = await jetstreamManager(nc);
     const run = randomUUID().slice(0, 8);
     const fast = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
-    const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(fast)];
-    const core = createTestCore({ servers: [server.url], dataDir, modules });
+    const core = createTestCore({ servers: [server.url], dataDir, bridge: fast });
     let filler: string | null = null;
     const send = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
@@ -252,7 +248,7 @@ describe('a full disk says so', () => {
     try {
       await core.start();
       await core.api.invoke('connection.connect', {});
-      const bridge = core.context.services.get(BRIDGE_SERVICE) as ConsciousnessBridge;
+      const bridge = core.app.engine.bridge;
       await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
         timeoutMs: 20_000,
         message: 'all inbound consumers bound'

@@ -9,11 +9,9 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
 import { DEFAULT_BRIDGE_SETTINGS } from '../../main/bridge/settings';
 import type { DecisionWhy } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -39,8 +37,7 @@ function envelope(id: string, type: string, data: unknown): Uint8Array {
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
 
 async function startCore(url: string, dataDir: string): Promise<Core> {
-  const modules = [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)];
-  const core = createTestCore({ servers: [url], dataDir, modules });
+  const core = createTestCore({ servers: [url], dataDir, bridge: FAST });
   await core.start();
   await core.api.invoke('connection.connect', {});
   await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {

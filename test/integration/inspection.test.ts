@@ -2,10 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { systemModule } from '../../main/core/system-module';
-import { connectionModule } from '../../main/nats/module';
-import { operationsModule } from '../../main/nats/operations-module';
+import type { Core } from '../../main/app/create-core';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import {
@@ -16,7 +13,6 @@ import {
 } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
-const modules = [systemModule, connectionModule, operationsModule];
 const enc = new TextEncoder();
 
 describe('stream inspection on a single server', () => {
@@ -48,7 +44,7 @@ describe('stream inspection on a single server', () => {
       if (n === 5) break;
     }
     await nc.flush();
-    core = createTestCore({ servers: [server.url], modules, overrides: { provision: false } });
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
@@ -187,7 +183,7 @@ describe('stream inspection on a 3-node cluster', () => {
   });
 
   it('shows the leader and the replicas of an R3 stream, and provisions with replicas 3', async () => {
-    const core = createTestCore({ servers: cluster.urls, modules, overrides: { provision: false } });
+    const core = createTestCore({ servers: cluster.urls, overrides: { provision: false } });
     await core.start();
     try {
       await core.api.invoke('connection.connect', {});

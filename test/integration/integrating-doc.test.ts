@@ -17,13 +17,11 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
 import { inboundConsumerFor } from '../../main/bridge/inbound';
 import { DEFAULT_BRIDGE_SETTINGS } from '../../main/bridge/settings';
 import { validateForSubject } from '../../main/cli/commands/contract';
 import { INVALID_REASONS, MESSAGE_TYPES, validateEnvelope, type MessageType } from '../../main/contract/messages';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { findOnPath } from '../../main/nats/embedded/embedded';
 import { provision } from '../../main/nats/topology/provisioning';
 import { asyncApiYaml, jsonSchemaFiles, messageSchemaOf } from '../../main/integration/asyncapi';
@@ -173,7 +171,7 @@ describe('docs/integrating.md against a real nats-server and control center', ()
     core = createTestCore({
       servers: [server.url],
       dataDir,
-      modules: [...MODULES.filter((m) => m !== engineBridgeModule), createBridgeModule(FAST)]
+      bridge: FAST
     });
     await core.start();
     expect((await core.api.invoke('connection.connect', {})).state).toBe('connected');

@@ -9,26 +9,13 @@
 import { AckPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import type { ModuleFactory } from '../../main/core/module';
-import { MODULES } from '../../main/core/modules';
-import { METRICS_SERVICE, type MetricsRegistry } from '../../main/monitoring/metrics';
-import {
-  MONITORING_SERVICE,
-  createMonitoringModule,
-  monitoringModule,
-  type Monitoring,
-  type MonitoringOptions
-} from '../../main/monitoring/module';
-import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from '../../main/nats/operations-module';
+import type { Core } from '../../main/app/create-core';
+import { type Monitoring, type MonitoringOptions } from '../../main/monitoring/module';
+import type { JetStreamSamplerService } from '../../main/nats/operations-module';
 import type { JetStreamSample } from '../../main/nats/inspection/sampler';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
-
-function modulesWith(monitoring: ModuleFactory): ModuleFactory[] {
-  return MODULES.map((m) => (m === monitoringModule ? monitoring : m));
-}
 
 /** Counts JetStream API requests by kind (`STREAM.LIST`, `CONSUMER.LIST.<stream>`, `INFO` …). */
 class ApiCounter {
@@ -81,14 +68,14 @@ interface Harness {
 async function startCore(url: string, monitoring: Partial<MonitoringOptions>): Promise<Harness> {
   const core = createTestCore({
     servers: [url],
-    modules: modulesWith(createMonitoringModule({ defaultMetrics: false, p99MinSamples: 1, ...monitoring }))
+    monitoring: { defaultMetrics: false, p99MinSamples: 1, ...monitoring }
   });
   await core.start();
   await core.api.invoke('connection.connect', {});
-  const sampler = core.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService;
+  const sampler = core.app.operations.sampler;
   // The first sample after connect (after provisioning) is there before the test counts.
   await waitFor(() => sampler.lastSampleAt() !== null, { message: 'the first sample after connect' });
-  return { core, monitoring: core.context.services.get(MONITORING_SERVICE) as Monitoring, sampler };
+  return { core, monitoring: core.app.monitoring.monitoring, sampler };
 }
 
 /** A stream with one idle durable consumer holding `pending` messages. */
@@ -189,7 +176,7 @@ describe('one JetStream sample serves the streams view and the alert rules', () 
     });
     const snap = await core.api.invoke('metrics.snapshot', { seriesLimit: 0 });
     expect(snap.snapshotAt).toBe(new Date(samples[0]!.at).toISOString());
-    const metrics = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
+    const metrics = core.app.metrics;
     expect(await metrics.text()).toMatch(/synos_consumer_pending_messages\{stream="SAMPLER_T",consumer="idle"\} 5/);
     expect(await activeAlert(core, 'consumer.pending', 'SAMPLER_T/idle')).toMatchObject({ state: 'firing', value: 5 });
   });

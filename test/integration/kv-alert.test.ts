@@ -2,14 +2,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
-import {
-  MONITORING_SERVICE,
-  createMonitoringModule,
-  monitoringModule,
-  type Monitoring
-} from '../../main/monitoring/module';
+import type { Core } from '../../main/app/create-core';
+import type { Monitoring } from '../../main/monitoring/module';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 
@@ -35,12 +29,12 @@ describe('alert rule kv.usage on a real server', () => {
     nc = await connect({ servers: server.url });
     core = createTestCore({
       servers: [server.url],
-      modules: MODULES.map((m) => (m === monitoringModule ? createMonitoringModule(FAST) : m)),
+      monitoring: FAST,
       overrides: { provision: false }
     });
     await core.start();
     await core.api.invoke('connection.connect', {});
-    monitoring = core.context.services.get(MONITORING_SERVICE) as Monitoring;
+    monitoring = core.app.monitoring.monitoring;
   });
   afterAll(async () => {
     await core?.stop();

@@ -2,15 +2,11 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, type KvWatchBatch } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { systemModule } from '../../main/core/system-module';
-import { kvModule } from '../../main/nats/kv-module';
-import { connectionModule } from '../../main/nats/module';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
-const modules = [systemModule, connectionModule, kvModule];
 const text = (v: string): string => Buffer.from(v, 'base64').toString('utf8');
 
 async function rejection(p: Promise<unknown>): Promise<ContractError> {
@@ -32,7 +28,7 @@ describe('key-value buckets on a real server', () => {
   beforeAll(async () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url], modules, dataDir });
+    core = createTestCore({ servers: [server.url], dataDir, overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });
@@ -168,7 +164,7 @@ describe('key-value buckets on a real server', () => {
 
     // A cursor whose consumer is gone (another core, a restart) is continued from its position.
     const first = await core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50 });
-    const other = createTestCore({ servers: [server.url], modules, dataDir: tempDir() });
+    const other = createTestCore({ servers: [server.url], dataDir: tempDir(), overrides: { provision: false } });
     await other.start();
     await other.api.invoke('connection.connect', {});
     try {

@@ -7,7 +7,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import type { MessageType } from '../../main/contract/messages';
 import { createTestCore } from '../harness/core';
 import { engineOutputs, engineStatus, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';

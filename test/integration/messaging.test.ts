@@ -8,7 +8,7 @@ import path from 'node:path';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TailBatch, TailMessage } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { createClient } from '../../main/contract/client';
 import { createMemoryLink } from '../../main/transport/memory';
 import { CLI, assertCliBuilt, runCliSync } from '../harness/cli';

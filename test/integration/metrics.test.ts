@@ -8,16 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsSample } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
-import type { ModuleFactory } from '../../main/core/module';
-import { METRICS_SERVICE, type MetricsRegistry } from '../../main/monitoring/metrics';
-import {
-  MONITORING_SERVICE,
-  createMonitoringModule,
-  monitoringModule,
-  type Monitoring
-} from '../../main/monitoring/module';
+import type { Core } from '../../main/app/create-core';
+import type { Monitoring } from '../../main/monitoring/module';
 import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
 import { CLI, assertCliBuilt, runCliSync, startServe } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -220,10 +212,6 @@ function value(families: Map<string, Family>, name: string, labels: Record<strin
 
 const FAST = { evaluateIntervalMs: 200, sampleIntervalMs: 200, snapshotIntervalMs: 300, p99MinSamples: 1 };
 
-function modulesWith(monitoring: ModuleFactory): ModuleFactory[] {
-  return MODULES.map((m) => (m === monitoringModule ? monitoring : m));
-}
-
 describe('the exposition checker', () => {
   it('catches what promtool rejects', () => {
     const bad = [
@@ -266,10 +254,10 @@ describe('metrics against a real nats-server', () => {
     core = createTestCore({
       servers: [server.url],
       overrides: { metricsPort: 0 },
-      modules: modulesWith(createMonitoringModule(FAST))
+      monitoring: FAST
     });
     await core.start();
-    monitoring = core.context.services.get(MONITORING_SERVICE) as Monitoring;
+    monitoring = core.app.monitoring.monitoring;
     await core.api.invoke('connection.connect', {});
   });
   afterAll(async () => {
@@ -280,7 +268,7 @@ describe('metrics against a real nats-server', () => {
   it("serves /metrics on 127.0.0.1 in text format that passes promtool's rules", async () => {
     const endpoint = monitoring.endpoint();
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    const metrics = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
+    const metrics = core.app.metrics;
     // What the bridge and the replay manager record through the service.
     metrics.recordPublish('ORCHESTRATOR_EVENTS', 0.004);
     metrics.recordPublish('ORCHESTRATOR_EVENTS', 0.07);
@@ -360,7 +348,7 @@ describe('metrics against a real nats-server', () => {
     const js = jsm.jetstream();
     for (let i = 0; i < 4; i++) await js.publish('metrics_t.x', new TextEncoder().encode(`m${i}`));
     await monitoring.sampleJetStream();
-    const metrics = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
+    const metrics = core.app.metrics;
     const fams = lintExposition(await metrics.text()).families;
     expect(value(fams, 'synos_consumer_pending_messages', { stream: 'METRICS_T', consumer: 'idle' })).toBe(4);
     expect(value(fams, 'synos_consumer_ack_pending_messages', { stream: 'METRICS_T', consumer: 'idle' })).toBe(0);
@@ -379,7 +367,7 @@ describe('metrics against a real nats-server', () => {
     const pushed: MetricsSample[] = [];
     const off = core.api.subscribe('metrics.sample', (s) => pushed.push(s));
     try {
-      const metrics = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
+      const metrics = core.app.metrics;
       for (let i = 0; i < 50; i++) metrics.recordReceived('HEALTH_METRICS');
       await waitFor(() => pushed.length >= 3, { message: 'three pushed samples' });
       expect(pushed.some((s) => s.receivedPerSecond > 0)).toBe(true);
@@ -400,11 +388,11 @@ describe('metrics against a real nats-server', () => {
   });
 
   it('two cores in one process keep separate registries', async () => {
-    const other = createTestCore({ modules: modulesWith(createMonitoringModule({ ...FAST, defaultMetrics: true })) });
+    const other = createTestCore({ monitoring: { ...FAST, defaultMetrics: true } });
     await other.start();
     try {
-      const a = core.context.services.get(METRICS_SERVICE) as MetricsRegistry;
-      const b = other.context.services.get(METRICS_SERVICE) as MetricsRegistry;
+      const a = core.app.metrics;
+      const b = other.app.metrics;
       expect(a).not.toBe(b);
       b.recordReceived('ISOLATION_CHECK');
       expect(await a.text()).not.toContain('ISOLATION_CHECK');

@@ -10,11 +10,9 @@ import { jetstream } from '@nats-io/jetstream';
 import { Svcm } from '@nats-io/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createBridgeModule, engineBridgeModule } from '../../main/bridge/module';
 import { BridgeStatusSchema, EngineSnapshotSchema, ProblemSchema } from '../../main/contract/engine';
 import { exampleEnvelope } from '../../main/contract/messages';
-import type { Core } from '../../main/core/create-core';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { buildAsyncApi, jsonSchemaOf } from '../../main/integration/asyncapi';
 import { MICRO_SERVICE_GROUP, MICRO_SERVICE_NAME } from '../../main/integration/micro-service';
 import { provision } from '../../main/nats/topology/provisioning';
@@ -24,12 +22,7 @@ import { tempDir, waitFor } from '../harness/temp';
 
 const encoder = new TextEncoder();
 
-function modules() {
-  return [
-    ...MODULES.filter((m) => m !== engineBridgeModule),
-    createBridgeModule({ active: true, tickIntervalMs: 50, heartbeatIntervalMs: 1000, metricsIntervalMs: 5000 })
-  ];
-}
+const FAST_BRIDGE = { active: true, tickIntervalMs: 50, heartbeatIntervalMs: 1000, metricsIntervalMs: 5000 };
 
 async function request(nc: NatsConnection, subject: string, body: unknown = undefined): Promise<Msg> {
   const payload = body === undefined ? new Uint8Array() : encoder.encode(JSON.stringify(body));
@@ -51,7 +44,7 @@ describe('micro service synos-control-center on a real nats-server', () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     await provision(nc);
-    core = createTestCore({ servers: [server.url], dataDir: tempDir(), modules: modules() });
+    core = createTestCore({ servers: [server.url], dataDir: tempDir(), bridge: FAST_BRIDGE });
     await core.start();
     expect((await core.api.invoke('connection.connect', {})).state).toBe('connected');
   });

@@ -4,11 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectProgress } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { silentLogger } from '../../main/core/logger';
-import { systemModule } from '../../main/core/system-module';
-import { connectionModule } from '../../main/nats/module';
-import { objectsModule } from '../../main/nats/objects-module';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -40,7 +37,7 @@ describe('web mode object transfers', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    core = createTestCore({ servers: [nats.url], modules: [systemModule, connectionModule, objectsModule] });
+    core = createTestCore({ servers: [nats.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
     web = await startWebServer({ api: core.api, logger: silentLogger, staticDir: dir });

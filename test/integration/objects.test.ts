@@ -5,17 +5,13 @@ import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, type ObjectProgress, type ObjectWatchBatch } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { systemModule } from '../../main/core/system-module';
-import { connectionModule } from '../../main/nats/module';
+import type { Core } from '../../main/app/create-core';
 import { getToFile, putFile } from '../../main/nats/buckets/object-files';
 import { ObjectInspector } from '../../main/nats/buckets/objects';
-import { objectsModule } from '../../main/nats/objects-module';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
-const modules = [systemModule, connectionModule, objectsModule];
 /** Size of the large-object test (SYNOS_BIG_OBJECT_MB=1024 for the 1 GiB check). */
 const BIG_MB = Number(process.env.SYNOS_BIG_OBJECT_MB ?? 256);
 
@@ -65,7 +61,7 @@ describe('object stores on a real server', () => {
   beforeAll(async () => {
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url], modules });
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });

@@ -4,8 +4,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../main/core/logger';
-import { PUBLISHER_SERVICE, type OutboundMessage, type OutboundPublisher } from '../../main/core/outbound';
-import type { Core } from '../../main/core/create-core';
+import type { OutboundMessage } from '../../main/core/outbound';
+import type { Core } from '../../main/app/create-core';
 import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { ReplayManager } from '../../main/resilience/replay-manager';
@@ -51,8 +51,8 @@ afterAll(async () => {
 
 describe('outbox publisher in the core', () => {
   it('delivers every message exactly once and stores its PubAck', async () => {
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
-    const store = core.context.services.get('outbox') as OutboxStore;
+    const publisher = core.app.durability.publisher;
+    const store = core.app.durability.outbox;
     const run = randomUUID().slice(0, 8);
     const batch = messages(run, 2000);
     await Promise.all(batch.map((m) => publisher.publish(m)));
@@ -69,7 +69,7 @@ describe('outbox publisher in the core', () => {
     const db = core.context.db;
     const reset = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ?`);
     db.transaction(() => again.forEach((id) => reset.run(id)))();
-    (core.context.services.get('replay') as ReplayManager).wake();
+    core.app.durability.replay.wake();
     await waitFor(() => again.every((id) => store.get(id)?.duplicate === true), {
       timeoutMs: 20_000,
       message: 'duplicate acks'
@@ -83,8 +83,8 @@ describe('outbox publisher in the core', () => {
   });
 
   it('drains higher priority first', async () => {
-    const store = core.context.services.get('outbox') as OutboxStore;
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
+    const store = core.app.durability.outbox;
+    const publisher = core.app.durability.publisher;
     await core.api.invoke('resilience.emergency', { active: true, reason: 'test: hold the queue' });
     const run = randomUUID().slice(0, 8);
     const low = messages(`${run}l`, 200, 'low');
@@ -100,9 +100,9 @@ describe('outbox publisher in the core', () => {
   });
 
   it('holds messages while the emergency switch, thrown by another process, is on', async () => {
-    const publisher = core.context.services.get(PUBLISHER_SERVICE) as OutboundPublisher;
-    const store = core.context.services.get('outbox') as OutboxStore;
-    const resilience = core.context.services.get('resilience') as ResilienceManager;
+    const publisher = core.app.durability.publisher;
+    const store = core.app.durability.outbox;
+    const resilience = core.app.durability.resilience;
     // Another process on the same data directory: its own SQLite connection.
     const otherDb = new BetterSqlite3(core.context.databasePath);
     otherDb.pragma('busy_timeout = 10000');

@@ -7,9 +7,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageType, SystemPicture } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
-import { createOverviewModule, overviewModule } from '../../main/overview/module';
-import { MODULES } from '../../main/core/modules';
+import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
@@ -50,13 +48,10 @@ describe('overview.picture', () => {
   it('connects services, streams, durables, the engine and its outputs, with health and live rates; cached offline', async () => {
     server = await startNatsServer();
     // Faster sampling so the test sees two samples (rates) within seconds.
-    const modules = MODULES.map((m) =>
-      m === overviewModule ? createOverviewModule({ storeIntervalMs: 0, sampleIntervalMs: 500 }) : m
-    );
     core = createTestCore({
       servers: [server.url],
       autoConnect: true,
-      modules
+      overview: { storeIntervalMs: 0, sampleIntervalMs: 500 }
     });
     await core.start();
     await waitFor(() => core?.context.nats.connection(), { message: 'core connected' });

@@ -12,10 +12,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, type KeyKind } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { createLogger } from '../../main/core/logger';
 import { createDialogFileChooser, type DialogApi } from '../../main/desktop/file-dialog';
-import type { ProfileStore } from '../../main/nats/connection/profiles';
 import { runCliSync, startServe, type ServeHandle } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { makeNkeyUser, makeOperatorSetup, makeTlsFiles, type OperatorSetup } from '../harness/nats-auth';
@@ -26,7 +25,7 @@ import { connectWs } from '../harness/ws-client';
 const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 function pick(core: Core, kind: KeyKind, file: string): string {
-  return (core.context.services.get('profiles') as ProfileStore).pickKeyFile(kind, file);
+  return core.app.connection.profiles.pickKeyFile(kind, file);
 }
 
 function pickError(core: Core, kind: KeyKind, file: string): ContractError {

@@ -2,9 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionModule } from '../../main/nats/module';
-import { operationsModule, type ProvisioningService } from '../../main/nats/operations-module';
-import { systemModule } from '../../main/core/system-module';
 import { desiredConsumers, desiredStreams } from '../../main/nats/topology/topology';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
@@ -14,7 +11,6 @@ import { tempDir, waitFor } from '../harness/temp';
 const STREAMS = desiredStreams().map((s) => s.name);
 const CONSUMERS = desiredConsumers().map((c) => `${c.stream}/${c.durable_name}`);
 /** Only the areas under test: other areas are built by other work in progress. */
-const modules = [systemModule, connectionModule, operationsModule];
 
 describe('provisioning the Syn_OS topology against a real nats-server', () => {
   let server: NatsServerHandle;
@@ -31,13 +27,13 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
   });
 
   it('creates every stream and consumer on connect, then reports everything unchanged', async () => {
-    const core = createTestCore({ servers: [server.url], modules });
+    const core = createTestCore({ servers: [server.url] });
     await core.start();
     try {
       const provisioned: string[] = [];
       core.api.subscribe('streams.provisioned', (r) => provisioned.push(r.mode));
       await core.api.invoke('connection.connect', {});
-      const service = core.context.services.get('provisioning') as ProvisioningService;
+      const service = core.app.operations.provisioning;
       const first = await service.ensure();
       expect(first?.mode).toBe('apply');
       expect(first?.streams.map((s) => [s.name, s.status])).toEqual(STREAMS.map((n) => [n, 'created']));
@@ -118,11 +114,11 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
       await raw.request('health.test', new TextEncoder().encode('{"keep":"me"}'));
       const before = await jsm.streams.info('HEALTH_METRICS');
 
-      const core = createTestCore({ servers: [own.url], modules, overrides: { provision: false } });
+      const core = createTestCore({ servers: [own.url], overrides: { provision: false } });
       await core.start();
       try {
         await core.api.invoke('connection.connect', {});
-        expect(await (core.context.services.get('provisioning') as ProvisioningService).ensure()).toBeNull();
+        expect(await core.app.operations.provisioning.ensure()).toBeNull();
         const check = await core.api.invoke('streams.drift', {});
         const hm = check.streams.find((s) => s.name === 'HEALTH_METRICS')!;
         expect(hm.status).toBe('blocked');

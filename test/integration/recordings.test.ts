@@ -5,7 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractError, type ReplayProgressPayload } from '../../main/contract';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { parseNdjson } from '../../main/recordings/format';
 import { createTestCore } from '../harness/core';
 import { waitForStream } from '../harness/exactly-once';

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/core/create-core';
-import { JETSTREAM_SAMPLER_SERVICE, type JetStreamSamplerService } from '../../main/nats/operations-module';
+import type { Core } from '../../main/app/create-core';
+import type { JetStreamSamplerService } from '../../main/nats/operations-module';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
@@ -70,7 +70,7 @@ async function watch(server: NatsServerHandle, dataDir: string): Promise<Watched
   const core = createTestCore({ servers: [server.url], dataDir });
   await core.start();
   await core.api.invoke('connection.connect', {});
-  const sampler = core.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService;
+  const sampler = core.app.operations.sampler;
   // The sample after connect (after provisioning) is taken before counting starts.
   await waitFor(() => sampler.lastSampleAt() !== null, { message: 'the first sample after connect' });
   const counter = await StreamListCounter.start(server.url);
@@ -143,7 +143,7 @@ describe('monitoring.jetstreamSampleIntervalMs and metricsSampleIntervalMs from 
     });
     cores.push(core);
     await core.start();
-    const sampler = core.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService;
+    const sampler = core.app.operations.sampler;
     expect(sampler.intervalMs()).toBe(600_000);
     // Connected, it samples once on connect; the timer would next run in 10 minutes.
     await core.api.invoke('connection.connect', {});
@@ -165,9 +165,7 @@ describe('monitoring.jetstreamSampleIntervalMs and metricsSampleIntervalMs from 
     const saved = await first.api.invoke('settings.setStartup', { jetstreamSampleIntervalMs: 5000 });
     // Saved for the next start; this core keeps running at the interval it started with.
     expect(saved).toMatchObject({ jetstreamSampleIntervalMs: 5000, running: { jetstreamSampleIntervalMs: 15_000 } });
-    expect((first.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService).intervalMs()).toBe(
-      15_000
-    );
+    expect(first.app.operations.sampler.intervalMs()).toBe(15_000);
     // The other keys, including the rest of the monitoring section, are kept.
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({
       log: { level: 'warn' },
@@ -186,7 +184,7 @@ describe('monitoring.jetstreamSampleIntervalMs and metricsSampleIntervalMs from 
     const next = createTestCore({ servers: [defaultServer.url], dataDir });
     cores.push(next);
     await next.start();
-    expect((next.context.services.get(JETSTREAM_SAMPLER_SERVICE) as JetStreamSamplerService).intervalMs()).toBe(5000);
+    expect(next.app.operations.sampler.intervalMs()).toBe(5000);
     expect(await next.api.invoke('settings.startup', {})).toMatchObject({
       jetstreamSampleIntervalMs: 5000,
       running: { jetstreamSampleIntervalMs: 5000 }

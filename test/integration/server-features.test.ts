@@ -6,18 +6,14 @@
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemModule } from '../../main/core/system-module';
-import type { Core } from '../../main/core/create-core';
+import type { Core } from '../../main/app/create-core';
 import { supports, versionAtLeast } from '../../main/nats/connection/features';
-import { connectionModule } from '../../main/nats/module';
-import { operationsModule } from '../../main/nats/operations-module';
 import { MANAGED_METADATA, describeReport, provision } from '../../main/nats/topology/provisioning';
 import { assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
 
-const modules = [systemModule, connectionModule, operationsModule];
 const enc = new TextEncoder();
 
 describe(`server features on nats-server ${natsServerVersion()}`, () => {
@@ -36,7 +32,7 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     const js = jetstream(nc);
     for (let i = 0; i < 5; i++) await js.publish('jobs.new', enc.encode(`job ${i}`));
     await jsm.consumers.add('JOBS', { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
-    core = createTestCore({ servers: [server.url], modules, overrides: { provision: false } });
+    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
     await core.start();
     await core.api.invoke('connection.connect', {});
   });

@@ -1,17 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../main/core/logger';
-import { systemModule } from '../../main/core/system-module';
 import type { StreamRecord } from '../../main/nats/inspection/inspector';
-import { connectionModule } from '../../main/nats/module';
-import { operationsModule } from '../../main/nats/operations-module';
 import { SNAPSHOT_MIGRATIONS, SnapshotStore } from '../../main/nats/inspection/snapshots';
 import { openDatabase } from '../../main/store/database';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
-
-const modules = [systemModule, connectionModule, operationsModule];
 
 function record(name: string, messages: number): StreamRecord {
   return {
@@ -54,7 +49,7 @@ describe('snapshot cache for the offline view', () => {
 
   it('answers streams, stream info, consumers and account from the cache while the server is down', async () => {
     const dataDir = tempDir();
-    const core = createTestCore({ servers: [server.url], modules, dataDir });
+    const core = createTestCore({ servers: [server.url], dataDir });
     await core.start();
     try {
       const pushed: boolean[] = [];
@@ -114,7 +109,7 @@ describe('snapshot cache for the offline view', () => {
     }
 
     // A fresh process on the same data directory, server still down: the cache still answers.
-    const later = createTestCore({ servers: [server.url], modules, dataDir });
+    const later = createTestCore({ servers: [server.url], dataDir });
     await later.start();
     try {
       const cached = await later.api.invoke('streams.list', {});
@@ -125,7 +120,7 @@ describe('snapshot cache for the offline view', () => {
     }
 
     await server.restart();
-    const back = createTestCore({ servers: [server.url], modules, dataDir });
+    const back = createTestCore({ servers: [server.url], dataDir });
     await back.start();
     try {
       await back.api.invoke('connection.connect', {});

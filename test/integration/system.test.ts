@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { OpenedFile } from '../../main/contract';
-import { getService } from '../../main/core/module';
-import { OPENED_FILES_SERVICE, type OpenedFiles } from '../../main/core/system-module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestCore } from '../harness/core';
@@ -26,7 +24,7 @@ describe('files the OS opens with the app', () => {
           seq: null
         }) + '\n'
       );
-      getService<OpenedFiles>(core.context, OPENED_FILES_SERVICE).offer(file);
+      core.app.system.openedFiles.offer(file);
       expect(pushed).toEqual([
         { name: 'rec.ndjson', grant: expect.stringMatching(/^[\w-]{16,}$/), time: expect.any(String) }
       ]);

@@ -19,7 +19,7 @@ import {
   type BenchRun,
   type BenchRunSummary
 } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { createExportFile } from '../../recordings/files';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
 import { formatBytes, plural, printJson, printTable } from '../io';

@@ -5,7 +5,7 @@
 import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ContractError } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { connectOrThrow, globalsOf, openCore, withCore } from '../context';
 import { UsageError } from '../io';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ContractError, toErrorShape } from '../../contract';
 import { loadConfig } from '../../core/config';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { DATABASE_FILE } from '../../core/paths';
 import { probeDatabaseWrite } from '../../store/write-probe';
 import { globalsOf, openCore, overridesFrom } from '../context';

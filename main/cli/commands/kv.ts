@@ -6,7 +6,7 @@
 import { ContractError } from '../../contract';
 import { Option, type Command } from 'commander';
 import type { KvBucket, KvEntry, KvWatchBatch } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { parseIntOption, untilSignal } from '../context';
 import { UsageError, formatBytes, printJson, printTable } from '../io';
 import {

@@ -11,7 +11,7 @@ import {
 } from '../../contract';
 import { headerNameIssue } from '../../contract/header-lines';
 import { MESSAGE_TYPES } from '../../contract/messages';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, untilSignal, withCore } from '../context';
 import { UsageError, formatBytes, printJson } from '../io';
 import { outboxRequestFrom, publishViaOutbox } from './outbox';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ContractError } from '../../contract';
 import { Option, type Command } from 'commander';
 import type { ObjectBucket, ObjectEntry, ObjectWatchBatch } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { getToFile, putFile, ObjectInspector } from '../../nats/buckets';
 import { collect, parseIntOption, untilSignal } from '../context';
 import { UsageError, formatBytes, printJson, printTable, progressLine } from '../io';

@@ -13,10 +13,8 @@ import {
   type OutboxEntryPayload,
   type OutboxStatsPayload
 } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { enqueuePublish, type OutboxPublishRequest } from '../../resilience/outbox-enqueue';
-import type { OutboxStore } from '../../resilience/outbox-store';
-import { OUTBOX_SERVICE } from '../../resilience/module';
 import { collect, connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
 import { UsageError, formatBytes, plural, printJson, printTable, progressLine } from '../io';
 
@@ -132,8 +130,7 @@ export async function publishViaOutbox(
   request: OutboxPublishRequest,
   options: OutboxPublishOptions
 ): Promise<void> {
-  const store = core.context.services.get(OUTBOX_SERVICE) as OutboxStore | undefined;
-  if (!store) throw new ContractError('INTERNAL', 'the outbox is not part of this core');
+  const store = core.app.durability.outbox;
   const started = performance.now();
   const result = enqueuePublish(store, request, { dataDir: core.context.config.dataDir });
   const storedMs = Math.round(performance.now() - started);

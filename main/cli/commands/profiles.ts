@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { ContractError, type KeyFileView, type KeyKind, type ProfileInput, type ProfileView } from '../../contract';
 import { parseServerList } from '../../core/config';
-import type { Core } from '../../core/create-core';
-import { PROFILES_SERVICE } from '../../nats/module';
+import type { Core } from '../../app/create-core';
 import type { ProfileStore } from '../../nats/connection';
 import { globalsOf, openCore, overridesFrom, withCore, type GlobalOptions } from '../context';
 import { UsageError, printJson, printTable } from '../io';
@@ -37,9 +36,7 @@ export function keyText(k: KeyFileView | null | undefined): string | undefined {
 
 /** The core's profile store: the CLI reads key files named on its command line through it (trusted). */
 function profileStoreOf(core: Core): ProfileStore {
-  const store = core.context.services.get(PROFILES_SERVICE) as ProfileStore | undefined;
-  if (!store) throw new ContractError('INTERNAL', 'profiles are not part of this core');
-  return store;
+  return core.app.connection.profiles;
 }
 
 /**

@@ -4,9 +4,8 @@
  */
 import type { Command } from 'commander';
 import { ContractError } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import type { StreamRange } from '../../recordings/capture';
-import { RECORDINGS_SERVICE } from '../../recordings/module';
 import { checkRecordingFile, readRecordingMessages } from '../../recordings/import';
 import { replayMessages } from '../../recordings/replayer';
 import { parseSubjectRules, toRecordingPayload, type RecordingService } from '../../recordings/service';
@@ -24,9 +23,7 @@ import { UsageError, formatBytes, plural, printJson, printTable, progressLine } 
 import { parseDurationOption } from './messaging';
 
 function serviceOf(core: Core): RecordingService {
-  const service = core.context.services.get(RECORDINGS_SERVICE) as RecordingService | undefined;
-  if (!service) throw new ContractError('INTERNAL', 'recordings are not part of this core');
-  return service;
+  return core.app.recordings.recordings;
 }
 
 interface RangeOptions {

@@ -7,7 +7,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ContractError, type ConnectionSort, type ServerSummary, type ServersOverview } from '../../contract';
 import { ConnectionSortSchema } from '../../contract/servers';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { globalsOf, openCore, parseIntOption, parseNumberOption, withCore } from '../context';
 import { ExitWith, formatBytes, plural, printJson, printTable } from '../io';
 

@@ -13,7 +13,7 @@ import {
   type StreamDetail,
   type StreamSummary
 } from '../../contract';
-import type { Core } from '../../core/create-core';
+import type { Core } from '../../app/create-core';
 import { formatDuration, describeReport } from '../../nats/topology';
 import { connectOrThrow, globalsOf, openCore, parseIntOption, withCore } from '../context';
 import { UsageError, formatBytes, plural, printJson, printTable } from '../io';

@@ -4,7 +4,6 @@
  * from here only (enforced by eslint.config.js).
  */
 export {
-  JETSTREAM_SAMPLER_SERVICE,
   type JetStreamSample,
   JetStreamSampler,
   type JetStreamSamplerService,

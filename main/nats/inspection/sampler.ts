@@ -3,14 +3,11 @@
  * The streams view (snapshot cache, `streams.snapshot`) and the monitoring area (alert rules,
  * Prometheus gauges) both read the same samples, so each sampling period costs the operator's
  * server one stream list and one consumer list per stream with consumers — not one per reader.
- * The operations module owns it and registers it as {@link JETSTREAM_SAMPLER_SERVICE}.
+ * The operations module owns it; the composition root hands it to the monitoring area.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError, type ConsumerSummary, type StreamSummary } from '../../contract';
 import type { Logger } from '../../core/logger';
-
-/** Name of the sampler service in `ctx.services`. */
-export const JETSTREAM_SAMPLER_SERVICE = 'jetstream-sampler';
 
 /** What a sample says about one stream (limits <= 0 mean unlimited). */
 export type SampledStream = Pick<StreamSummary, 'name' | 'messages' | 'bytes' | 'maxMsgs' | 'maxBytes'> &

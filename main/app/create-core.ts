@@ -1,64 +1,48 @@
 /**
- * The composition root: `createCore(config)` builds every part from one configuration and returns
- * `{ api, start, stop }`. It never imports electron; what the desktop adds comes in as adapters.
+ * `createCore(config)` builds the kernel (database, NATS connection manager, event hub, notices,
+ * secrets) from one configuration, hands it to the composition root (./compose.ts) that builds
+ * every area, and returns `{ api, app, start, stop }`. It never imports electron; what the desktop
+ * adds comes in as adapters. Every host (the desktop, `synos-cc serve`, every CLI command) builds
+ * its core here.
  */
 import path from 'node:path';
-import {
-  ContractError,
-  SESSION_METHODS,
-  procedures,
-  type CoreMethod,
-  type EventChannel,
-  type InputOf,
-  type OutputOf,
-  type PayloadOf
-} from '../contract';
+import { ContractError, SESSION_METHODS, procedures } from '../contract';
 import { createRouter, type CallContext, type CallOutcome, type Handlers } from '../api/router';
+import type { CoreApi } from '../api/core-api';
 import { ConnectionManager } from '../nats/connection';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from '../store/checkpointer';
 import { diskFullError, openDatabase } from '../store/database';
 import { MIN_FREE_BYTES, probeDatabaseWrite } from '../store/write-probe';
 import { nativeBinding } from '../store/native-binding';
 import { MIGRATIONS } from '../store/migrations';
-import type { HostAdapters } from './adapters';
-import type { Config } from './config';
-import { EventHub } from './event-hub';
-import { FileGrants } from './file-grants';
-import { createLogger, type Logger } from './logger';
-import { MODULES } from './modules';
-import { NoticeBoard, type CoreContext, type CoreModule, type ModuleFactory } from './module';
-import { CONFIG_FILE, DATABASE_FILE } from './paths';
-import { tightenFile } from './file-modes';
-import { createKeyFileSecretStore } from './secrets';
+import type { HostAdapters } from '../core/adapters';
+import type { Config } from '../core/config';
+import { EventHub } from '../core/event-hub';
+import { FileGrants } from '../core/file-grants';
+import { createLogger, type Logger } from '../core/logger';
+import { NoticeBoard, type CoreContext } from '../core/module';
+import { CONFIG_FILE, DATABASE_FILE } from '../core/paths';
+import { tightenFile } from '../core/file-modes';
+import { createKeyFileSecretStore } from '../core/secrets';
+import { composeApp, type App, type ComposeOptions } from './compose';
+import { Lifecycle } from './lifecycle';
 
-/** What transports and the CLI use to talk to the core. */
-export interface CoreApi {
-  /** Validated dispatch by name; never throws. */
-  call(method: string, input: unknown, ctx?: CallContext): Promise<CallOutcome>;
-  /** Typed call for in-process callers (CLI); throws ContractError on failure. */
-  invoke<M extends CoreMethod>(method: M, input: InputOf<M>, ctx?: CallContext): Promise<OutputOf<M>>;
-  /** Pushed events; a client session passes its id so events addressed to other sessions skip it. */
-  subscribe<C extends EventChannel>(
-    channel: C,
-    listener: (payload: PayloadOf<C>) => void,
-    options?: { sessionId?: string }
-  ): () => void;
-}
+export type { CoreApi };
 
 export interface Core {
   api: CoreApi;
   context: CoreContext;
+  /** Every area by its typed public face (the desktop shell offers opened files to `app.system`). */
+  app: App;
   /** Contract procedures no module handles (empty in a complete build). */
   unservedMethods: readonly string[];
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export interface CreateCoreOptions {
+export interface CreateCoreOptions extends ComposeOptions {
   adapters?: HostAdapters;
   logger?: Logger;
-  /** Module list override (tests); defaults to every area. */
-  modules?: readonly ModuleFactory[];
   /** Validate handler outputs against the contract (tests). */
   validateOutput?: boolean;
 }
@@ -149,14 +133,14 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     notifier: options.adapters?.notifier ?? null,
     grants: new FileGrants(),
     fileChooser: options.adapters?.fileChooser ?? null,
+    fileDialogs: options.adapters?.fileDialogs ?? null,
     notices,
-    startedAt: new Date(),
-    services: new Map()
+    startedAt: new Date()
   };
 
-  const modules: CoreModule[] = (options.modules ?? MODULES).map((factory) => factory(context));
+  const app = composeApp(context, { bridge: options.bridge, monitoring: options.monitoring });
   const handlers: Partial<Handlers> = {};
-  for (const mod of modules) {
+  for (const mod of app.modules) {
     for (const [method, handler] of Object.entries(mod.handlers ?? {})) {
       if (method in handlers) throw new Error(`two modules handle ${method}`);
       (handlers as Record<string, unknown>)[method] = handler;
@@ -167,7 +151,7 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
   const unserved = (Object.keys(procedures) as string[]).filter(
     (m) => !(SESSION_METHODS as string[]).includes(m) && !(m in handlers)
   );
-  if (unserved.length > 0 && !options.modules) logger.warn('procedures without a handler', { methods: unserved });
+  if (unserved.length > 0) logger.warn('procedures without a handler', { methods: unserved });
   const router = createRouter(handlers, { logger, validateOutput: options.validateOutput ?? false });
 
   /** On a database opened read-only for a full disk, a refused write is DISK_FULL, not INTERNAL. */
@@ -196,43 +180,47 @@ export function createCore(config: Config, options: CreateCoreOptions = {}): Cor
     subscribe: (channel, listener, options) => events.on(channel, listener, options)
   };
 
+  const lifecycle = new Lifecycle(app.modules, {
+    tolerateStartFailure(mod, error) {
+      // On a read-only database (full disk) a module's start-up bookkeeping cannot be written;
+      // its reads still answer, which is all a one-shot command on a full disk needs.
+      if (!opened.readOnly || (error as { code?: unknown }).code !== 'SQLITE_READONLY') return false;
+      logger.debug('skipped a start-up write: the database is read-only', { module: mod.name });
+      return true;
+    },
+    onStartFailure: (mod, error) =>
+      logger.error('the core cannot start; stopping what already started', { module: mod.name, error }),
+    onStopFailure: (mod, error) => logger.error('module failed to stop', { module: mod.name, error })
+  });
+
   let started = false;
   let stopped = false;
-  const startedModules: CoreModule[] = [];
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await lifecycle.stop();
+    // The kernel goes last: the connection is drained and the database closed after every area.
+    await nats.stop();
+    await checkpointer?.stop();
+    opened.db.close();
+  };
 
   return {
     api,
     context,
+    app,
     unservedMethods: unserved,
     async start() {
       if (started) return;
       started = true;
-      for (const mod of modules) {
-        try {
-          await mod.start?.();
-        } catch (error) {
-          // On a read-only database (full disk) a module's start-up bookkeeping cannot be written;
-          // its reads still answer, which is all a one-shot command on a full disk needs.
-          if (!opened.readOnly || (error as { code?: unknown }).code !== 'SQLITE_READONLY') throw error;
-          logger.debug('skipped a start-up write: the database is read-only', { module: mod.name });
-        }
-        startedModules.push(mod);
+      try {
+        await lifecycle.start();
+      } catch (error) {
+        await stop();
+        throw error;
       }
       if (config.autoConnect) void nats.connect();
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const mod of [...startedModules].reverse()) {
-        try {
-          await mod.stop?.();
-        } catch (error) {
-          logger.error('module failed to stop', { module: mod.name, error });
-        }
-      }
-      await nats.stop();
-      await checkpointer?.stop();
-      opened.db.close();
-    }
+    stop
   };
 }
