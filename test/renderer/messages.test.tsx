@@ -69,7 +69,7 @@ describe('Messages view: live tail', () => {
 
   it('started from the keyboard, waits for messages, then shows the pushed ones and their counters', async () => {
     const user = userEvent.setup();
-    const { client } = renderWithApp(<MessagesView />, { 'tail.start': info(), 'tail.stop': info() });
+    const { client } = renderWithApp(<MessagesView />, { 'tail.start': info(), 'tail.stop': { stopped: true } });
     await startTail(user);
     expect(await screen.findByText('Waiting for messages on orders.>…')).toBeTruthy();
     expect(screen.getByTestId('tail-state').textContent).toBe('tailing orders.>');
@@ -109,7 +109,7 @@ describe('Messages view: live tail', () => {
       'tail.start': info(),
       'tail.pause': info({ state: 'paused' }),
       'tail.resume': info(),
-      'tail.stop': info()
+      'tail.stop': { stopped: true }
     });
     await startTail(user);
     await screen.findByText('Waiting for messages on orders.>…');
