@@ -41,7 +41,7 @@ export const PIPELINE_INPUT_TYPE = 'service.health.update';
 const ENVELOPE_SOURCE = 'synos-cc/bench';
 /** Temporary database files: `bench-pipeline-<run id>.sqlite` (and its -wal/-shm) in the data directory. */
 const FILE_PREFIX = 'bench-pipeline-';
-/** As the product's inbound durables (nats/topology.ts). */
+/** As the product's inbound durables (nats/topology/topology.ts). */
 const CONSUMER_LIMITS = { max_ack_pending: 1000, ack_wait: 30_000_000_000, max_deliver: 10 };
 /** Services the inputs cycle through; each flips between unhealthy and healthy every round. */
 const SERVICES = 100;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { event, procedure } from './define';
-import { IsoTime } from './schemas';
+import { IsoTime, watchBatchSchema } from './schemas';
 import { PayloadFormatSchema } from './streams';
 
 /** Bucket names as the kv client accepts them. */
@@ -220,15 +220,7 @@ export const KvWatchInfoSchema = z.object({
 });
 export type KvWatchInfo = z.infer<typeof KvWatchInfoSchema>;
 
-export const KvWatchBatchSchema = z.object({
-  watchId: z.string(),
-  entries: z.array(KvEntrySchema),
-  received: z.number().int(),
-  /** Cumulative changes dropped because delivery could not keep up (the newest are kept). */
-  dropped: z.number().int(),
-  /** Set on the last batch of a watch that ended without being stopped (the connection closed or changed). */
-  ended: z.object({ reason: z.string() }).optional()
-});
+export const KvWatchBatchSchema = watchBatchSchema(KvEntrySchema);
 export type KvWatchBatch = z.infer<typeof KvWatchBatchSchema>;
 
 const Bucket = z.object({ bucket: KvBucketName }).strict();

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { event, procedure } from './define';
-import { IsoTime } from './schemas';
+import { IsoTime, watchBatchSchema } from './schemas';
 
 export const ObjectBucketName = z
   .string()
@@ -107,14 +107,7 @@ export const ObjectProgressSchema = z.object({
 });
 export type ObjectProgress = z.infer<typeof ObjectProgressSchema>;
 
-export const ObjectWatchBatchSchema = z.object({
-  watchId: z.string(),
-  entries: z.array(ObjectEntrySchema),
-  received: z.number().int(),
-  dropped: z.number().int(),
-  /** Set on the last batch of a watch that ended without being stopped (the connection closed or changed). */
-  ended: z.object({ reason: z.string() }).optional()
-});
+export const ObjectWatchBatchSchema = watchBatchSchema(ObjectEntrySchema);
 export type ObjectWatchBatch = z.infer<typeof ObjectWatchBatchSchema>;
 
 const Bucket = z.object({ bucket: ObjectBucketName }).strict();

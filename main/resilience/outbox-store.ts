@@ -15,6 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
 import { isProcessAlive } from '../core/process';
+import { backoffDelayMs as backoff } from '../core/backoff';
 
 /** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
 const CHUNK = 32;
@@ -90,9 +91,7 @@ export function backoffDelayMs(
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   random = Math.random
 ): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempts - 1));
-  const jittered = base * (1 - policy.jitter + 2 * policy.jitter * random());
-  return Math.round(Math.min(policy.maxMs, jittered));
+  return backoff(attempts, policy, random);
 }
 
 export interface OutboxStoreOptions {

@@ -6,7 +6,7 @@
  * Nothing is handed back to a producer: a row leaves the outbox only through this loop. Each publish carries the row id as
  * Nats-Msg-Id, so a row published twice (a crash between PubAck and commit, a timeout whose
  * publish did land) is stored once: JetStream answers `duplicate` inside the stream's duplicate
- * window (DEFAULT_DUPLICATE_WINDOW_MS, 2 minutes, in nats/topology.ts).
+ * window (DEFAULT_DUPLICATE_WINDOW_MS, 2 minutes, in nats/topology/topology.ts).
  *
  * Outcomes are group-committed: PubAcks, failures and released rows collect in memory and are
  * written in one transaction every few milliseconds.

@@ -45,7 +45,7 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
  */
 async function rawJsPublish(url: string, tag: string, style: 'sliding' | 'batch'): Promise<number> {
   // The runner connects with the app's options, which turn nats.js's per-request async stack
-  // traces off (main/nats/connection.ts); the baseline does the same so both measure the server.
+  // traces off (main/nats/connection/connection.ts); the baseline does the same so both measure the server.
   const nc = await connect({ servers: url, name: 'raw-baseline', noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   const stream = `RAW_BASELINE_${process.pid}_${tag}`;

@@ -18,9 +18,9 @@ import {
   benchSubjectPrefix,
   parseStreamOwner,
   preflightProblem,
-  splitMessages,
   streamDescription
 } from '../../main/bench/runner';
+import { splitMessages } from '../../main/bench/modes';
 import { newRunId } from '../../main/bench/module';
 import { PIPELINE_INPUT_TYPE, buildPipelineInput } from '../../main/bench/pipeline';
 import { validateEnvelope } from '../../main/contract/messages';

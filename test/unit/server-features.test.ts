@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
-import { parseServerDuration, serverHeaderNotes } from '../../main/nats/messages/browser';
+import { parseServerDuration, serverHeaderNotes } from '../../main/nats/messages/message-format';
 import {
   featureTable,
   parseServerVersion,

@@ -23,6 +23,7 @@ import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../../core/confi
 import type { Logger } from '../../core/logger';
 import { registerSecret } from '../../core/redact';
 import { readKeyFile } from '../../core/key-files';
+import { backoffDelayMs } from '../../core/backoff';
 import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from '../embedded';
 import { classifyNatsError } from './errors';
 
@@ -457,8 +458,7 @@ export class ConnectionManager {
 
   private backoffMs(attempt: number): number {
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 10_000 };
-    const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelayMs(attempt, { initialMs, maxMs, jitter: 0.2 });
   }
 
   private async tryEmbedded(): Promise<boolean> {

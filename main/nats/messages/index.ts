@@ -3,7 +3,8 @@
  * async JetStream publisher. This index is the area's public face: code outside main/nats/messages/
  * imports from here only (enforced by eslint.config.js).
  */
-export { detectFormat, MessageBrowser } from './browser';
+export { MessageBrowser } from './browser';
+export { detectFormat } from './message-format';
 export { headersOf } from './payload';
 export { MessagingService, renderTemplate } from './messaging';
 export { TailService } from './tail';

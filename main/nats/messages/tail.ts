@@ -10,6 +10,7 @@ import { ContractError, type TailBatch, type TailInfo, type TailMessage } from '
 import type { Logger } from '../../core/logger';
 import { type ConnectionManager, toNatsContractError } from '../connection';
 import { headersOf, previewPayload } from './payload';
+import { RingBuffer } from '../../core/ring-buffer';
 
 /** How often a running tail delivers (the transports coalesce at ~20/s too). */
 export const TAIL_FLUSH_MS = 50;
@@ -45,9 +46,8 @@ class Tail {
   readonly id = randomUUID();
   readonly startedAt = new Date().toISOString();
   state: TailInfo['state'] = 'running';
-  /** Circular buffer: slot of seq s is (s - 1) % capacity; it holds seqs oldest()…received. */
-  private readonly slots: Array<Entry | undefined>;
-  private count = 0;
+  /** The kept messages, seqs oldest()…received in order. */
+  private readonly ring: RingBuffer<Entry>;
   private bytes = 0;
   private received = 0;
   private dropped = 0;
@@ -65,7 +65,7 @@ class Tail {
     readonly sessionId: string | undefined,
     private readonly emit: (batch: TailBatch, sessionId: string | undefined) => void
   ) {
-    this.slots = new Array<Entry | undefined>(capacity);
+    this.ring = new RingBuffer<Entry>(capacity);
   }
 
   /** Subscribes on this connection (again after the manager made a new one). */
@@ -76,27 +76,24 @@ class Tail {
   }
 
   private oldest(): number {
-    return this.received - this.count + 1;
+    return this.received - this.ring.size + 1;
   }
 
   /** Drops the oldest kept message, counting it when it was never delivered. */
   private evictOldest(): void {
     const seq = this.oldest();
-    const slot = (seq - 1) % this.capacity;
-    const entry = this.slots[slot];
-    this.slots[slot] = undefined;
-    this.count--;
+    const entry = this.ring.shift();
     if (entry) this.bytes -= entry.head.length;
     if (seq > this.delivered) this.dropped++;
   }
 
   private onMessage(msg: Msg): void {
     // O(1) per message, and no formatting until delivery: a burst costs little even when dropped.
-    if (this.count === this.capacity) this.evictOldest();
+    if (this.ring.full) this.evictOldest();
     const seq = ++this.received;
     const head = msg.data.slice(0, this.previewBytes + 3);
     this.lastMessageAt = Date.now();
-    this.slots[(seq - 1) % this.capacity] = {
+    this.ring.push({
       seq,
       subject: msg.subject,
       reply: msg.reply && msg.reply.length > 0 ? msg.reply : null,
@@ -104,10 +101,9 @@ class Tail {
       head,
       size: msg.data.length,
       time: this.lastMessageAt
-    };
-    this.count++;
+    });
     this.bytes += head.length;
-    while (this.bytes > TAIL_MAX_BYTES && this.count > 1) this.evictOldest();
+    while (this.bytes > TAIL_MAX_BYTES && this.ring.size > 1) this.evictOldest();
     if (this.state === 'running' && !this.timer) this.timer = setTimeout(() => this.flush(), TAIL_FLUSH_MS);
   }
 
@@ -127,8 +123,9 @@ class Tail {
 
   private collect(afterSeq: number): TailMessage[] {
     const out: TailMessage[] = [];
-    for (let seq = Math.max(afterSeq + 1, this.oldest()); seq <= this.received; seq++) {
-      const entry = this.slots[(seq - 1) % this.capacity];
+    const oldest = this.oldest();
+    for (let seq = Math.max(afterSeq + 1, oldest); seq <= this.received; seq++) {
+      const entry = this.ring.at(seq - oldest);
       if (entry && entry.seq === seq) out.push(this.format(entry));
     }
     return out;
@@ -170,8 +167,7 @@ class Tail {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.unsubscribe();
-    this.slots.fill(undefined);
-    this.count = 0;
+    this.ring.clear();
     this.bytes = 0;
   }
 
@@ -193,7 +189,7 @@ class Tail {
       state: this.state,
       capacity: this.capacity,
       previewBytes: this.previewBytes,
-      buffered: this.count,
+      buffered: this.ring.size,
       received: this.received,
       dropped: this.dropped,
       startedAt: this.startedAt,

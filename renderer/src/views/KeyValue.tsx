@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ErrorShape, KvBucket, KvEntry, KvKeyEntry, KvKeysPage } from '../../../main/contract';
 import { CachedMark } from '../components/CachedMark';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { DataTable, type Column } from '../components/DataTable';
+import { type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { PayloadBox, PayloadViewSelect } from '../components/PayloadBox';
@@ -12,6 +12,7 @@ import { formatBytes, formatDuration, formatNumber, formatTime } from '../lib/fo
 import { useNotify } from '../lib/notify';
 import { base64ToBytes, type PayloadView } from '../lib/payload';
 import { hrefOf, navigate } from '../lib/route';
+import { BucketList, bucketColumns } from './bucket-list';
 import { Usage } from './stream-parts';
 
 /** What a compare-and-set conflict means, in words; null for any other error. */
@@ -27,58 +28,30 @@ export function conflictText(error: ErrorShape | null | undefined): string | nul
 
 function BucketTable() {
   const list = useQuery('kv.list', {}, { refreshMs: 30_000 });
+  const shared = bucketColumns<KvBucket>('kv', 'Bucket');
   const columns: Column<KvBucket>[] = [
-    {
-      id: 'bucket',
-      label: 'Bucket',
-      sortValue: (b) => b.bucket,
-      render: (b) => (
-        <a href={hrefOf('kv', b.bucket)} className="mono">
-          {b.bucket}
-        </a>
-      )
-    },
+    shared.name,
     { id: 'values', label: 'Values', numeric: true, sortValue: (b) => b.values, render: (b) => formatNumber(b.values) },
-    { id: 'size', label: 'Size', numeric: true, sortValue: (b) => b.size, render: (b) => formatBytes(b.size) },
-    {
-      id: 'usage',
-      label: 'Of max bytes',
-      sortValue: (b) => b.usageBytes,
-      render: (b) => <Usage ratio={b.usageBytes} />
-    },
+    shared.size,
+    shared.usage,
     { id: 'history', label: 'History', numeric: true, sortValue: (b) => b.history, render: (b) => b.history },
-    {
-      id: 'ttl',
-      label: 'TTL',
-      sortValue: (b) => b.ttlMs,
-      render: (b) => (b.ttlMs > 0 ? formatDuration(b.ttlMs) : '—')
-    },
-    { id: 'storage', label: 'Storage', sortValue: (b) => b.storage, render: (b) => `${b.storage}, R${b.replicas}` }
+    shared.ttl,
+    shared.storage
   ];
   return (
-    <article className="card">
-      <div className="view-header">
-        <h2>Buckets</h2>
-        {list.data && <CachedMark cached={list.data.cached} snapshotTime={list.data.snapshotTime} />}
-      </div>
-      {list.loading && !list.data && !list.error && <p className="hint">Loading buckets…</p>}
-      <ErrorNote error={list.error && !list.data ? list.error : null} />
-      {list.data && (
-        <DataTable
-          label="Key-value buckets"
-          rows={list.data.buckets}
-          columns={columns}
-          rowKey={(b) => b.bucket}
-          rowTestId="kv-bucket-row"
-          initialSort={{ id: 'bucket', dir: 'asc' }}
-          empty={
-            <EmptyState title="This server has no key-value buckets." testId="kv-empty">
-              Create one below, or with <span className="mono">synos-cc kv add NAME</span>.
-            </EmptyState>
-          }
-        />
-      )}
-    </article>
+    <BucketList
+      title="Buckets"
+      loadingText="Loading buckets…"
+      list={list}
+      label="Key-value buckets"
+      rowTestId="kv-bucket-row"
+      columns={columns}
+      empty={
+        <EmptyState title="This server has no key-value buckets." testId="kv-empty">
+          Create one below, or with <span className="mono">synos-cc kv add NAME</span>.
+        </EmptyState>
+      }
+    />
   );
 }
 

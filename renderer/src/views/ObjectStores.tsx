@@ -10,35 +10,18 @@ import { useAction, useClient, useConnection, useQuery } from '../client/context
 import { formatBytes, formatDuration, formatNumber, formatPercent, formatTime } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hrefOf, navigate } from '../lib/route';
+import { BucketList, bucketColumns } from './bucket-list';
 import { Usage } from './stream-parts';
 
 function StoreTable() {
   const list = useQuery('objects.list', {}, { refreshMs: 30_000 });
+  const shared = bucketColumns<ObjectBucket>('objects', 'Store');
   const columns: Column<ObjectBucket>[] = [
-    {
-      id: 'bucket',
-      label: 'Store',
-      sortValue: (b) => b.bucket,
-      render: (b) => (
-        <a href={hrefOf('objects', b.bucket)} className="mono">
-          {b.bucket}
-        </a>
-      )
-    },
-    { id: 'size', label: 'Size', numeric: true, sortValue: (b) => b.size, render: (b) => formatBytes(b.size) },
-    {
-      id: 'usage',
-      label: 'Of max bytes',
-      sortValue: (b) => b.usageBytes,
-      render: (b) => <Usage ratio={b.usageBytes} />
-    },
-    {
-      id: 'ttl',
-      label: 'TTL',
-      sortValue: (b) => b.ttlMs,
-      render: (b) => (b.ttlMs > 0 ? formatDuration(b.ttlMs) : '—')
-    },
-    { id: 'storage', label: 'Storage', sortValue: (b) => b.storage, render: (b) => `${b.storage}, R${b.replicas}` },
+    shared.name,
+    shared.size,
+    shared.usage,
+    shared.ttl,
+    shared.storage,
     { id: 'sealed', label: 'Sealed', sortValue: (b) => (b.sealed ? 1 : 0), render: (b) => (b.sealed ? 'sealed' : '—') },
     {
       id: 'description',
@@ -48,29 +31,19 @@ function StoreTable() {
     }
   ];
   return (
-    <article className="card">
-      <div className="view-header">
-        <h2>Object stores</h2>
-        {list.data && <CachedMark cached={list.data.cached} snapshotTime={list.data.snapshotTime} />}
-      </div>
-      {list.loading && !list.data && !list.error && <p className="hint">Loading object stores…</p>}
-      <ErrorNote error={list.error && !list.data ? list.error : null} />
-      {list.data && (
-        <DataTable
-          label="Object stores"
-          rows={list.data.buckets}
-          columns={columns}
-          rowKey={(b) => b.bucket}
-          rowTestId="obj-bucket-row"
-          initialSort={{ id: 'bucket', dir: 'asc' }}
-          empty={
-            <EmptyState title="This server has no object stores." testId="obj-empty">
-              Create one below, or with <span className="mono">synos-cc object add NAME</span>.
-            </EmptyState>
-          }
-        />
-      )}
-    </article>
+    <BucketList
+      title="Object stores"
+      loadingText="Loading object stores…"
+      list={list}
+      label="Object stores"
+      rowTestId="obj-bucket-row"
+      columns={columns}
+      empty={
+        <EmptyState title="This server has no object stores." testId="obj-empty">
+          Create one below, or with <span className="mono">synos-cc object add NAME</span>.
+        </EmptyState>
+      }
+    />
   );
 }
 

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ALERT_SEVERITIES, type AlertSeverity, type RuleSetting } from '../../../main/contract';
+import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAction, useQuery } from '../client/context';
 import { formatTime } from '../lib/format';
@@ -107,7 +108,8 @@ export function RuleThresholds() {
     <article className="card" aria-labelledby="rules-title">
       <h2 id="rules-title">Alert rule thresholds</h2>
       <ErrorNote error={rules.error} />
-      {rules.data && (
+      {rules.data?.length === 0 && <EmptyState title="No alert rules in this core." />}
+      {rules.data && rules.data.length > 0 && (
         <table className="table rules">
           <tbody>
             {rules.data.map((r) => (

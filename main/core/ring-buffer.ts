@@ -1,0 +1,58 @@
+/**
+ * A bounded first-in first-out ring: O(1) push, shift and indexed read, the oldest item evicted
+ * when a push finds it full. The one ring of the core (the live tail keeps its newest messages in
+ * it); callers that must account for what leaves (bytes, drop counters) get the evicted item back.
+ */
+export class RingBuffer<T> {
+  private readonly slots: Array<T | undefined>;
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    this.slots = new Array<T | undefined>(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get full(): boolean {
+    return this.count === this.capacity;
+  }
+
+  /** Appends an item; when the ring was full, the oldest item leaves and is returned. */
+  push(item: T): T | undefined {
+    const evicted = this.full ? this.shift() : undefined;
+    this.slots[(this.head + this.count) % this.capacity] = item;
+    this.count++;
+    return evicted;
+  }
+
+  /** Removes and returns the oldest item (undefined when empty). */
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const item = this.slots[this.head];
+    this.slots[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+    return item;
+  }
+
+  /** The item `index` places after the oldest (0 = oldest), or undefined outside 0…size-1. */
+  at(index: number): T | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.count) return undefined;
+    return this.slots[(this.head + index) % this.capacity];
+  }
+
+  clear(): void {
+    this.slots.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.count; i++) yield this.slots[(this.head + i) % this.capacity] as T;
+  }
+}
