@@ -1,8 +1,9 @@
 /**
  * The bidirectional NATS bridge around the consciousness engine.
  *
- * Inbound: the durable consumers `consciousness_bridge_{service,system,user}` (ORCHESTRATOR_EVENTS)
- * and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is kept
+ * Inbound: on nats-server 2.9 the durable consumers `consciousness_bridge_{service,system,user}`
+ * (ORCHESTRATOR_EVENTS), on ≥ 2.10 the one filtered durable `consciousness_bridge` handed over from
+ * them (./inbound-consumers.ts), and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is kept
  * (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
  * valid one steps the engine. Messages handled in the same turn of the event loop are committed
  * together in ONE SQLite transaction (group commit): the engine's learning, every output's outbox
@@ -50,7 +51,14 @@ import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { desiredStreams } from '../nats/topology';
-import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
+import {
+  DEFAULT_INBOUND_CONSUMERS,
+  inboxScope,
+  settledBeforeHandover,
+  validateInbound,
+  type InboundConsumerSpec
+} from './inbound';
+import { planInboundConsumers } from './inbound-consumers';
 import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 import { EventBus, type BusInput, type BusOutput } from './event-bus';
 import {
@@ -195,7 +203,7 @@ export class ConsciousnessBridge {
   private learningDue = false;
   private ticksSinceLearning = 0;
   private readonly logger;
-  private readonly consumers: ConsumerState[];
+  private consumers: ConsumerState[];
   private readonly recent: EngineEventRecord[] = [];
   private readonly health = new Map<string, ServiceHealthEntry>();
   private outbound: OutboundMessage[] = [];
@@ -435,8 +443,43 @@ export class ConsciousnessBridge {
         this.logger.warn('provisioning failed; binding the consumers that exist', { error });
       }
     }
-    if (generation !== this.generation || nc.isClosed()) return;
+    if (!(await this.planConsumers(nc, generation))) return;
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
+  }
+
+  /** Picks the inbound durables for this server (handing over to the filtered one on ≥ 2.10); retries until done. */
+  private async planConsumers(nc: NatsConnection, generation: number): Promise<boolean> {
+    const current = (): boolean => generation === this.generation && !nc.isClosed() && this.consuming && this.leading;
+    let warned = false;
+    while (current()) {
+      try {
+        const plan = await planInboundConsumers(nc, this.options.consumers, {
+          stillLeading: current,
+          logger: this.logger
+        });
+        if (!current()) return false;
+        const before = new Map(this.consumers.map((c) => [c.spec.durable, c]));
+        this.consumers = plan.consumers.map((spec) => {
+          const prev = before.get(spec.durable);
+          return {
+            spec,
+            bound: false,
+            received: prev?.received ?? 0,
+            lastError: prev?.lastError ?? null,
+            messages: null
+          };
+        });
+        this.logger.info(`inbound durables: ${plan.reason}`, { shape: plan.shape, retired: plan.retired });
+        return true;
+      } catch (error) {
+        if (!warned) {
+          warned = true;
+          this.logger.warn('cannot pick or hand over the inbound durables; retrying', { error });
+        }
+        await new Promise((r) => setTimeout(r, this.options.bindRetryMs).unref());
+      }
+    }
+    return false;
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
@@ -532,6 +575,13 @@ export class ConsciousnessBridge {
     }
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
+    if (settledBeforeHandover(spec, msg.subject, msg.info?.streamSequence)) {
+      // Settled by the per-family durable this one replaced: nothing to decide again.
+      this.counters.duplicates++;
+      this.batch.settle.push({ msg, action: 'ack', started: performance.now(), invalidReason: null });
+      this.scheduleCommit();
+      return;
+    }
     const started = performance.now();
     if (this.bus.hasListeners('received')) this.bus.emit('received', { stream: spec.stream });
     const now = this.options.clock();
@@ -558,7 +608,7 @@ export class ConsciousnessBridge {
       return;
     }
     const envelope = validation.envelope;
-    const digest = inputDigest(`${spec.durable}\u0000${envelope.source}\u0000${envelope.id}`);
+    const digest = inputDigest(`${inboxScope(spec, subject)}\u0000${envelope.source}\u0000${envelope.id}`);
     if (this.seen(digest)) {
       // Already committed (or in this batch): its effects exist, only the ack is missing.
       this.counters.duplicates++;
