@@ -14,6 +14,7 @@ import { events as contractEvents } from '../../main/contract';
 import type { Core } from '../../main/core/create-core';
 import { MODULES } from '../../main/core/modules';
 import { provision } from '../../main/nats/provisioning';
+import { bridgeDurableFor, bridgeInboundDurables } from '../harness/bridge-durables';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
@@ -250,9 +251,7 @@ describe('engine bridge against a real nats-server', () => {
       await waitFor(
         async () => {
           const infos = await Promise.all(
-            ['consciousness_bridge_service', 'consciousness_bridge_user', 'consciousness_bridge_system'].map((d) =>
-              jsm.consumers.info('ORCHESTRATOR_EVENTS', d)
-            )
+            bridgeInboundDurables().map((d) => jsm.consumers.info('ORCHESTRATOR_EVENTS', d))
           );
           const sec = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
           const all = [...infos, sec];
@@ -349,7 +348,8 @@ describe('engine bridge against a real nats-server', () => {
       // The engine shows the input as soon as it is stepped; the ack follows once its batch committed.
       await waitFor(
         async () =>
-          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service')).num_ack_pending === 0,
+          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
+            .num_ack_pending === 0,
         { message: 'the redelivered message acked after its commit' }
       );
     } finally {
