@@ -35,6 +35,8 @@ import { tempDir, waitFor } from '../harness/temp';
 const ROOT = path.resolve(__dirname, '../..');
 const PER_FAMILY = BRIDGE_FILTERS.map(bridgeDurableName);
 const EXTERNAL = ['orchestrator_service'];
+/** Long enough that the inbox keeps every id for the whole test (its retention follows the window). */
+const DUPLICATE_WINDOW_MS = 15 * 60_000;
 
 /** The server under test, and the 2.9 server the first phase runs on (nats-server on PATH). */
 const target = { binary: natsServerBinary(), version: natsServerVersion() };
@@ -210,45 +212,63 @@ async function runUpToUpgrade(run: string) {
   servers.push(server);
   const dataDir = tempDir();
   const logFile = path.join(dataDir, 'core.log');
-  fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ engine: { problems: { maxOpen: 100_000 } } }));
+  fs.writeFileSync(
+    path.join(dataDir, 'config.json'),
+    JSON.stringify({ engine: { problems: { maxOpen: 100_000 } }, topology: { duplicateWindowMs: DUPLICATE_WINDOW_MS } })
+  );
   let nc = await connect({ servers: server.url });
-  await provision(nc);
+  await provision(nc, { duplicateWindowMs: DUPLICATE_WINDOW_MS });
   const jsm29 = await jetstreamManager(nc);
   expect(await consumerNames(jsm29, 'ORCHESTRATOR_EVENTS')).toEqual([...PER_FAMILY, ...EXTERNAL].sort());
 
   const first = inputs(run, 0, 240);
+  // The first system input is taken from its durable and held unacknowledged (as by a core that
+  // died with it): the system family's position stays there while the core settles everything
+  // after it, so the handover starts far below what the other families had settled.
+  await publishAll(nc, first.slice(0, 4));
+  const held = await (
+    await jetstream(nc).consumers.get('ORCHESTRATOR_EVENTS', bridgeDurableName('orchestrator.system.>'))
+  ).next({ expires: 5000 });
+  if (!held) throw new Error('no system input to hold');
+  const keepHeld = setInterval(() => held.working(), 5000);
   const core = startCore(dataDir, server.url, logFile);
-  await waitFor(() => drainers(dataDir).includes(core.pid as number), {
-    timeoutMs: 30_000,
-    message: `core started (log: ${logFile})`
-  });
-  // Kill the core once it has settled some inputs of each family, while the rest still flow.
-  const feeding = publishAll(nc, first, 10);
-  await waitFor(
-    async () => {
-      for (const d of PER_FAMILY) {
-        if ((await jsm29.consumers.info('ORCHESTRATOR_EVENTS', d)).ack_floor.stream_seq === 0) return false;
-      }
-      return true;
-    },
-    { timeoutMs: 60_000, intervalMs: 20, message: `every family settled something (log: ${logFile})` }
-  );
-  await kill9(core);
-  await feeding;
+  try {
+    await publishAll(nc, first.slice(4), 5);
+    await waitFor(
+      async () => {
+        for (const d of PER_FAMILY) {
+          const ci = await jsm29.consumers.info('ORCHESTRATOR_EVENTS', d);
+          const holding = d === bridgeDurableName('orchestrator.system.>') ? 1 : 0;
+          if (ci.num_pending !== 0 || ci.num_ack_pending !== holding) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 90_000, intervalMs: 50, message: `everything but the held input settled (log: ${logFile})` }
+    );
+  } finally {
+    await kill9(core);
+    clearInterval(keepHeld);
+  }
   // More arrive while the core is down: undelivered on every family.
   const down = inputs(run, first.length, 40);
   await publishAll(nc, down);
   first.push(...down);
-  const before = await Promise.all(PER_FAMILY.map((d) => jsm29.consumers.info('ORCHESTRATOR_EVENTS', d)));
-  // Acknowledged and not yet acknowledged messages on the per-family durables: a real handover.
-  expect(before.every((ci) => ci.ack_floor.stream_seq > 0)).toBe(true);
-  expect(before.some((ci) => ci.num_pending + ci.num_ack_pending > 0)).toBe(true);
+  const [service, system, user] = await Promise.all(
+    PER_FAMILY.map((d) => jsm29.consumers.info('ORCHESTRATOR_EVENTS', d))
+  );
+  // The system family is stuck below the held input; the others settled far beyond it.
+  expect(system!.ack_floor.stream_seq).toBeLessThan(held.seq);
+  expect(service!.ack_floor.stream_seq).toBeGreaterThan(held.seq + 100);
+  expect(user!.ack_floor.stream_seq).toBeGreaterThan(held.seq + 100);
+  // The 40 sent while it was down, and the held one (a pull the killed core left open may have
+  // taken one of the 40 before the server noticed: then it awaits its ack instead).
+  expect([system!, service!, user!].reduce((n, ci) => n + ci.num_pending + ci.num_ack_pending, 0)).toBe(41);
   await nc.close();
 
   await server.restart({ binary: target.binary });
   nc = await connect({ servers: server.url });
   expect(nc.info?.version).toBe(target.version);
-  return { url: server.url, nc, dataDir, logFile, first };
+  return { url: server.url, nc, dataDir, logFile, first, heldSeq: held.seq };
 }
 
 /** Waits until the bridge read everything and delivered every output, then checks exactly-once. */
@@ -277,6 +297,9 @@ async function expectExactlyOnce(nc: NatsConnection, dataDir: string, logFile: s
     );
     // Every input of every family was valid and reached the engine, none was rejected.
     expect((db.prepare('SELECT count(*) AS n FROM bridge_invalid_messages').get() as { n: number }).n).toBe(0);
+    // Each input stepped the engine exactly once: one inbox id each (a second stepping under another
+    // identity would add a row; the window keeps every row for the whole test).
+    expect((db.prepare('SELECT count(*) AS n FROM bridge_inbox').get() as { n: number }).n).toBe(all.length);
   } finally {
     db.close();
   }
@@ -320,15 +343,24 @@ describe(`bridge inbound durables after an upgrade to nats-server ${target.versi
       : 'keeps the per-family durables (no multi-filter consumers on 2.9): every decision exactly once',
     async () => {
       const run = randomUUID().slice(0, 8);
-      const { url, nc, dataDir, logFile, first } = await runUpToUpgrade(run);
+      const { url, nc, dataDir, logFile, first, heldSeq } = await runUpToUpgrade(run);
       try {
         const core = startCore(dataDir, url, logFile);
         const second = inputs(run, first.length, 120);
         await publishAll(nc, second, 2);
         await expectExactlyOnce(nc, dataDir, logFile, [...first, ...second]);
         await expectShape(await jetstreamManager(nc));
+        if (multiFilter) {
+          // Handed over at the held input (the lowest unsettled sequence); each family's own position kept.
+          const info = await (await jetstreamManager(nc)).consumers.info('ORCHESTRATOR_EVENTS', BRIDGE_DURABLE);
+          expect(info.config.opt_start_seq).toBe(heldSeq);
+          const meta = info.config.metadata ?? {};
+          expect(Number(meta[`${HANDOVER_FIRST_PREFIX}orchestrator.system.>`])).toBe(heldSeq);
+          expect(Number(meta[`${HANDOVER_FIRST_PREFIX}orchestrator.service.>`])).toBeGreaterThan(heldSeq + 100);
+          expect(meta['synos.handover.from']).toBe(PER_FAMILY.join(','));
+        }
         // The drift check agrees with what the bridge binds, and says why.
-        const drift = await provision(nc, { check: true });
+        const drift = await provision(nc, { check: true, duplicateWindowMs: DUPLICATE_WINDOW_MS });
         expect(drift.inSync).toBe(true);
         expect(drift.bridgeConsumers?.shape).toBe(multiFilter ? 'filtered' : 'per-family');
         expect(drift.bridgeConsumers?.reason).toContain(target.version);
@@ -360,7 +392,7 @@ describe(`bridge inbound durables after an upgrade to nats-server ${target.versi
             stillLeading: () => true
           });
           expect(made?.createdAt).toBeGreaterThan(0);
-          const drift = await provision(nc, { check: true });
+          const drift = await provision(nc, { check: true, duplicateWindowMs: DUPLICATE_WINDOW_MS });
           expect(drift.bridgeConsumers?.retired.sort()).toEqual(
             PER_FAMILY.map((d) => `ORCHESTRATOR_EVENTS/${d}`).sort()
           );
