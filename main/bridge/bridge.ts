@@ -2,9 +2,9 @@
  * The bidirectional NATS bridge around the consciousness engine.
  *
  * Inbound: on nats-server 2.9 the durable consumers `consciousness_bridge_{service,system,user}`
- * (ORCHESTRATOR_EVENTS), on ≥ 2.10 the one filtered durable `consciousness_bridge` handed over from
- * them (./inbound-consumers.ts), and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is kept
- * (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
+ * (ORCHESTRATOR_EVENTS), on ≥ 2.10 the one filtered durable `consciousness_bridge` handed over
+ * from them (./inbound-consumers.ts), and `security_dashboard` (SECURITY_EVENTS). Each message is
+ * validated; an invalid one is kept (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
  * valid one steps the engine. Messages handled in the same turn of the event loop are committed
  * together in ONE SQLite transaction (group commit): the engine's learning, every output's outbox
  * row, the security and invalid-message records and each input's id in the inbox
@@ -58,7 +58,7 @@ import {
   validateInbound,
   type InboundConsumerSpec
 } from './inbound';
-import { planInboundConsumers } from './inbound-consumers';
+import { planUntilDone } from './inbound-consumers';
 import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 import { EventBus, type BusInput, type BusOutput } from './event-bus';
 import {
@@ -447,39 +447,24 @@ export class ConsciousnessBridge {
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
   }
 
-  /** Picks the inbound durables for this server (handing over to the filtered one on ≥ 2.10); retries until done. */
+  /** Picks the inbound durables for this server (handing over to the filtered one on ≥ 2.10). */
   private async planConsumers(nc: NatsConnection, generation: number): Promise<boolean> {
     const current = (): boolean => generation === this.generation && !nc.isClosed() && this.consuming && this.leading;
-    let warned = false;
-    while (current()) {
-      try {
-        const plan = await planInboundConsumers(nc, this.options.consumers, {
-          stillLeading: current,
-          logger: this.logger
-        });
-        if (!current()) return false;
-        const before = new Map(this.consumers.map((c) => [c.spec.durable, c]));
-        this.consumers = plan.consumers.map((spec) => {
-          const prev = before.get(spec.durable);
-          return {
-            spec,
-            bound: false,
-            received: prev?.received ?? 0,
-            lastError: prev?.lastError ?? null,
-            messages: null
-          };
-        });
-        this.logger.info(`inbound durables: ${plan.reason}`, { shape: plan.shape, retired: plan.retired });
-        return true;
-      } catch (error) {
-        if (!warned) {
-          warned = true;
-          this.logger.warn('cannot pick or hand over the inbound durables; retrying', { error });
-        }
-        await new Promise((r) => setTimeout(r, this.options.bindRetryMs).unref());
-      }
-    }
-    return false;
+    const plan = await planUntilDone(nc, this.options.consumers, {
+      stillLeading: current,
+      logger: this.logger,
+      retryMs: this.options.bindRetryMs
+    });
+    if (!plan || !current()) return false;
+    const before = new Map(this.consumers.map((c) => [c.spec.durable, c]));
+    this.consumers = plan.consumers.map((spec) => ({
+      spec,
+      bound: false,
+      received: before.get(spec.durable)?.received ?? 0,
+      lastError: null,
+      messages: null
+    }));
+    return true;
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {

@@ -297,3 +297,29 @@ export async function planInboundConsumers(
     handedOverAt
   };
 }
+
+/**
+ * {@link planInboundConsumers}, retried every `retryMs` while this core still leads (the server
+ * not answering, a handover step refused); logs the shape and why. Null once it no longer leads.
+ */
+export async function planUntilDone(
+  nc: NatsConnection,
+  specs: readonly InboundConsumerSpec[],
+  options: Omit<HandoverOptions, 'server'> & { retryMs: number }
+): Promise<InboundPlan | null> {
+  let warned = false;
+  while (options.stillLeading()) {
+    try {
+      const plan = await planInboundConsumers(nc, specs, options);
+      options.logger?.info(`inbound durables: ${plan.reason}`, { shape: plan.shape, retired: plan.retired });
+      return plan;
+    } catch (error) {
+      if (!warned) {
+        warned = true;
+        options.logger?.warn('cannot pick or hand over the inbound durables; retrying', { error });
+      }
+      await new Promise((r) => setTimeout(r, options.retryMs).unref());
+    }
+  }
+  return null;
+}

@@ -143,15 +143,6 @@ export function bridgeFilteredDurableName(stream: string): string {
   return stream === BRIDGE_STREAM ? BRIDGE_DURABLE : `${BRIDGE_DURABLE}_${stream.toLowerCase()}`;
 }
 
-/** The names of every bridge-owned inbound durable (both shapes); other durables belong to others. */
-export function isBridgeInboundDurable(name: string): boolean {
-  return (
-    name === BRIDGE_DURABLE ||
-    BRIDGE_FILTERS.some((f) => bridgeDurableName(f) === name) ||
-    name.startsWith(`${BRIDGE_DURABLE}_`)
-  );
-}
-
 export interface ConsumerShapeOptions {
   /** The server has multi-filter consumers (nats-server ≥ 2.10): the bridge reads one filtered durable. */
   multiFilter?: boolean;

@@ -13,13 +13,7 @@ import {
 } from '../../main/bridge/inbound';
 import { HANDOVER_FIRST_PREFIX, handoverPositions } from '../../main/bridge/inbound-consumers';
 import { consumerConfigFor, consumerDifferences } from '../../main/nats/provisioning';
-import {
-  BRIDGE_DURABLE,
-  BRIDGE_FILTERS,
-  bridgeFilteredDurableName,
-  desiredConsumers,
-  isBridgeInboundDurable
-} from '../../main/nats/topology';
+import { BRIDGE_DURABLE, BRIDGE_FILTERS, bridgeFilteredDurableName, desiredConsumers } from '../../main/nats/topology';
 
 const filtered = {
   stream: 'ORCHESTRATOR_EVENTS',
@@ -44,7 +38,6 @@ describe('the bridge inbound shapes', () => {
     expect(bridge.filter_subjects).toEqual([...BRIDGE_FILTERS]);
     expect(bridge.replaces).toEqual(perFamily.slice(0, 3).map((c) => c.durable_name));
     expect(multi.slice(1)).toEqual(perFamily.slice(3));
-    expect(multi.slice(1).some((c) => isBridgeInboundDurable(c.durable_name))).toBe(false);
     expect(bridgeFilteredDurableName('ORCHESTRATOR_EVENTS')).toBe('consciousness_bridge');
     expect(bridgeFilteredDurableName('OTHER_EVENTS')).toBe('consciousness_bridge_other_events');
     const config = consumerConfigFor(bridge);
