@@ -58,7 +58,7 @@ import {
   validateInbound,
   type InboundConsumerSpec
 } from './inbound';
-import { planUntilDone } from './inbound-consumers';
+import { InboundPlanner } from './inbound-consumers';
 import { EPOCH_HEADER, type LeadershipGate } from './leadership-gate';
 import { EventBus, type BusInput, type BusOutput } from './event-bus';
 import {
@@ -204,6 +204,7 @@ export class ConsciousnessBridge {
   private ticksSinceLearning = 0;
   private readonly logger;
   private consumers: ConsumerState[];
+  private readonly planner = new InboundPlanner();
   private readonly recent: EngineEventRecord[] = [];
   private readonly health = new Map<string, ServiceHealthEntry>();
   private outbound: OutboundMessage[] = [];
@@ -450,7 +451,7 @@ export class ConsciousnessBridge {
   /** Picks the inbound durables for this server (handing over to the filtered one on ≥ 2.10). */
   private async planConsumers(nc: NatsConnection, generation: number): Promise<boolean> {
     const current = (): boolean => generation === this.generation && !nc.isClosed() && this.consuming && this.leading;
-    const plan = await planUntilDone(nc, this.options.consumers, {
+    const plan = await this.planner.plan(nc, this.options.consumers, {
       stillLeading: current,
       logger: this.logger,
       retryMs: this.options.bindRetryMs

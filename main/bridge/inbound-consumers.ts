@@ -299,10 +299,32 @@ export async function planInboundConsumers(
 }
 
 /**
- * {@link planInboundConsumers}, retried every `retryMs` while this core still leads (the server
- * not answering, a handover step refused); logs the shape and why. Null once it no longer leads.
+ * Plans once per connection and server version: the shape and the handover change only with the
+ * server, and a re-bind on the same server (a lease regained, provisioning run again) should not
+ * spend JetStream API calls while the consumers are unbound.
  */
-export async function planUntilDone(
+export class InboundPlanner {
+  private readonly plans = new WeakMap<NatsConnection, { version: string | null; plan: InboundPlan }>();
+
+  /**
+   * {@link planInboundConsumers}, retried every `retryMs` while this core still leads (the server
+   * not answering, a handover step refused); logs the shape and why. Null once it no longer leads.
+   */
+  async plan(
+    nc: NatsConnection,
+    specs: readonly InboundConsumerSpec[],
+    options: Omit<HandoverOptions, 'server'> & { retryMs: number }
+  ): Promise<InboundPlan | null> {
+    const version = nc.info?.version ?? null;
+    const known = this.plans.get(nc);
+    if (known && known.version === version) return known.plan;
+    const plan = await planUntilDone(nc, specs, options);
+    if (plan) this.plans.set(nc, { version, plan: { ...plan, retired: [], handedOverAt: null } });
+    return plan;
+  }
+}
+
+async function planUntilDone(
   nc: NatsConnection,
   specs: readonly InboundConsumerSpec[],
   options: Omit<HandoverOptions, 'server'> & { retryMs: number }
