@@ -1,9 +1,10 @@
 /**
  * The bidirectional NATS bridge around the consciousness engine.
  *
- * Inbound: the durable consumers `consciousness_bridge_{service,system,user}` (ORCHESTRATOR_EVENTS)
- * and `security_dashboard` (SECURITY_EVENTS). Each message is validated; an invalid one is kept
- * (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
+ * Inbound: on nats-server 2.9 the durable consumers `consciousness_bridge_{service,system,user}`
+ * (ORCHESTRATOR_EVENTS), on ≥ 2.10 the one filtered durable `consciousness_bridge` handed over
+ * from them (./inbound-consumers.ts), and `security_dashboard` (SECURITY_EVENTS). Each message is
+ * validated; an invalid one is kept (bounded) with its subject, truncated bytes and reason, counted by reason and terminated; a
  * valid one steps the engine. Messages handled in the same turn of the event loop are committed
  * together in ONE SQLite transaction (group commit): the engine's learning, every output's outbox
  * row, the security and invalid-message records and each input's id in the inbox
@@ -49,7 +50,14 @@ import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
 import { desiredStreams } from '../nats/topology';
-import { DEFAULT_INBOUND_CONSUMERS, validateInbound, type InboundConsumerSpec } from './inbound';
+import {
+  DEFAULT_INBOUND_CONSUMERS,
+  inboxScope,
+  settledBeforeHandover,
+  validateInbound,
+  type InboundConsumerSpec
+} from './inbound';
+import { InboundPlanner } from './inbound-consumers';
 import type { LeadershipGate } from './leadership-gate';
 import { EventBus } from './event-bus';
 import { DirectOutputs } from './direct-outputs';
@@ -163,7 +171,8 @@ export class ConsciousnessBridge {
   private learningDue = false;
   private ticksSinceLearning = 0;
   private readonly logger;
-  private readonly consumers: ConsumerState[];
+  private consumers: ConsumerState[];
+  private readonly planner = new InboundPlanner();
   private readonly recent: EngineEventRecord[] = [];
   private readonly health: ServiceHealth;
   /** Outputs handed to a publisher without an outbox (a core without the durability area). */
@@ -449,8 +458,28 @@ export class ConsciousnessBridge {
         this.logger.warn('provisioning failed; binding the consumers that exist', { error });
       }
     }
-    if (generation !== this.generation || nc.isClosed()) return;
+    if (!(await this.planConsumers(nc, generation))) return;
     await Promise.all(this.consumers.map((c) => this.bindConsumer(nc, c, generation)));
+  }
+
+  /** Picks the inbound durables for this server (handing over to the filtered one on ≥ 2.10). */
+  private async planConsumers(nc: NatsConnection, generation: number): Promise<boolean> {
+    const current = (): boolean => generation === this.generation && !nc.isClosed() && this.consuming && this.leading;
+    const plan = await this.planner.plan(nc, this.options.consumers, {
+      stillLeading: current,
+      logger: this.logger,
+      retryMs: this.options.bindRetryMs
+    });
+    if (!plan || !current()) return false;
+    const before = new Map(this.consumers.map((c) => [c.spec.durable, c]));
+    this.consumers = plan.consumers.map((spec) => ({
+      spec,
+      bound: false,
+      received: before.get(spec.durable)?.received ?? 0,
+      lastError: null,
+      messages: null
+    }));
+    return true;
   }
 
   private async bindConsumer(nc: NatsConnection, c: ConsumerState, generation: number): Promise<void> {
@@ -515,6 +544,13 @@ export class ConsciousnessBridge {
     }
     if ('spec' in consumer) consumer.received++;
     this.counters.received++;
+    if (settledBeforeHandover(spec, msg.subject, msg.info?.streamSequence)) {
+      // Settled by the per-family durable this one replaced: nothing to decide again.
+      this.counters.duplicates++;
+      this.batch.settle.push({ msg, action: 'ack', started: performance.now(), invalidReason: null });
+      this.scheduleCommit();
+      return;
+    }
     const started = performance.now();
     if (this.bus.hasListeners('received')) this.bus.emit('received', { stream: spec.stream });
     const now = this.options.clock();
@@ -542,7 +578,7 @@ export class ConsciousnessBridge {
       return;
     }
     const envelope = validation.envelope;
-    const digest = inputDigest(`${spec.durable}\u0000${envelope.source}\u0000${envelope.id}`);
+    const digest = inputDigest(`${inboxScope(spec, subject)}\u0000${envelope.source}\u0000${envelope.id}`);
     if (this.seen(digest)) {
       // Already committed (or in this batch): its effects exist, only the ack is missing.
       this.counters.duplicates++;

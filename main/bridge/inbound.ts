@@ -21,8 +21,15 @@ export interface InboundConsumerSpec {
   stream: string;
   durable: string;
   family: InboundFamily;
-  /** The consumer's subject filter. */
+  /** The consumer's subject filter (the first of `filters` when it has several). */
   filter: string;
+  /** Every subject filter of a multi-filter durable (nats-server ≥ 2.10). */
+  filters?: readonly string[];
+  /**
+   * A filtered durable created by a handover: per family filter, the first stream sequence the
+   * replaced per-family durable had not acknowledged. A message below it was already settled there.
+   */
+  handover?: Readonly<Record<string, number>>;
 }
 
 export const SECURITY_FILTER = 'security.>';
@@ -70,7 +77,34 @@ export function inboundConsumerFor(
   subject: string,
   consumers: readonly InboundConsumerSpec[] = DEFAULT_INBOUND_CONSUMERS
 ): InboundConsumerSpec | null {
-  return consumers.find((c) => subjectMatchesFilter(subject, c.filter)) ?? null;
+  return (
+    consumers.find((c) => (c.filters ?? [c.filter]).some((filter) => subjectMatchesFilter(subject, filter))) ?? null
+  );
+}
+
+/**
+ * The inbox identity of an inbound consumer for a message on `subject`. The bridge's own durables
+ * keep the per-family durable's name in both shapes, so an id committed through
+ * consciousness_bridge_service is recognised when consciousness_bridge delivers the same message
+ * again after the handover (and ids committed before this version stay valid).
+ */
+export function inboxScope(spec: InboundConsumerSpec, subject: string): string {
+  if (!spec.filters) return spec.durable;
+  const family = BRIDGE_FILTERS.find((f) => subjectMatchesFilter(subject, f));
+  return family ? bridgeDurableName(family) : spec.durable;
+}
+
+/** True when a handed-over durable delivers a message its per-family predecessor had already settled. */
+export function settledBeforeHandover(
+  spec: InboundConsumerSpec,
+  subject: string,
+  streamSeq: number | undefined
+): boolean {
+  if (!spec.handover || streamSeq === undefined) return false;
+  for (const [filter, first] of Object.entries(spec.handover)) {
+    if (subjectMatchesFilter(subject, filter)) return streamSeq < first;
+  }
+  return false;
 }
 
 /** The default inbound rules (tests, docs). */

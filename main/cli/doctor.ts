@@ -13,6 +13,7 @@ import type { Config } from '../core/config';
 import type { Core } from '../app/create-core';
 import { formatMode, modeOf } from '../core/file-modes';
 import { CONFIG_FILE, DATABASE_FILE } from '../core/paths';
+import { supports } from '../nats/connection';
 import { describeReport, desiredConsumers } from '../nats/topology';
 import { freeBytes } from '../store/database';
 import { formatBytes } from './io';
@@ -237,16 +238,22 @@ export async function serverChecks(core: Core): Promise<CheckResult[]> {
     const total = report.streams.length + report.consumers.length;
     if (report.inSync) {
       out.push(
-        pass('topology', `${report.streams.length} streams and ${report.consumers.length} consumers as provisioned`)
+        pass(
+          'topology',
+          `${report.streams.length} streams and ${report.consumers.length} consumers as provisioned${report.bridgeConsumers ? ` (bridge inbound: ${report.bridgeConsumers.durables.join(', ')})` : ''}`
+        )
       );
     } else {
       const s = report.summary;
       const summary = `drift: ${total - s.unchanged} of ${total} differ (${s.missing} missing, ${s.drift} fixable, ${s.blocked} blocked, ${s.failed} failed)`;
       const details = describeReport(report);
+      if (report.bridgeConsumers) details.push(`bridge inbound: ${report.bridgeConsumers.reason}`);
       const fix =
-        s.blocked > 0
-          ? 'Run synos-cc provision for what it can fix; blocked differences (storage, retention) need the stream recreated — see synos-cc provision --check.'
-          : 'Run synos-cc provision (any core provisions on connect unless --no-provision).';
+        report.bridgeConsumers?.handoverPending && s.blocked + s.failed === 0
+          ? 'Start a core (synos-cc run or serve): its bridge hands the per-family durables over to consciousness_bridge.'
+          : s.blocked > 0
+            ? 'Run synos-cc provision for what it can fix; blocked differences (storage, retention) need the stream recreated — see synos-cc provision --check.'
+            : 'Run synos-cc provision (any core provisions on connect unless --no-provision).';
       out.push(
         s.missing > 0 || s.failed > 0
           ? fail('topology', summary, fix, details)
@@ -267,7 +274,9 @@ export async function serverChecks(core: Core): Promise<CheckResult[]> {
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
     const lagging: string[] = [];
     const seen: string[] = [];
-    for (const want of desiredConsumers()) {
+    // The bridge's inbound durables take the shape this server supports (one filtered durable on ≥ 2.10).
+    const multiFilter = supports({ version: nc.info?.version ?? null, apiLevel: null }, 'multiFilter');
+    for (const want of desiredConsumers({ multiFilter })) {
       try {
         const ci = await jsm.consumers.info(want.stream, want.durable_name);
         seen.push(want.durable_name);

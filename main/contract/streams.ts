@@ -52,6 +52,19 @@ export const ProvisionItemSchema = z.object({
 });
 export type ProvisionItem = z.infer<typeof ProvisionItemSchema>;
 
+/** Which shape the bridge's inbound durables take on the connected server, and why. */
+export const BridgeConsumerShapeSchema = z.object({
+  /** per-family: one durable per inbound family (nats-server 2.9); filtered: one durable with filter_subjects (≥ 2.10). */
+  shape: z.enum(['per-family', 'filtered']),
+  durables: z.array(z.string()),
+  reason: z.string(),
+  /** The filtered durable does not exist yet and per-family durables with state do: the bridge's leader hands over. */
+  handoverPending: z.boolean(),
+  /** Per-family durables still on the server although the filtered shape is in use (STREAM/durable). */
+  retired: z.array(z.string())
+});
+export type BridgeConsumerShape = z.infer<typeof BridgeConsumerShapeSchema>;
+
 export const ProvisionReportSchema = z.object({
   mode: z.enum(['apply', 'check']),
   time: IsoTime,
@@ -60,6 +73,7 @@ export const ProvisionReportSchema = z.object({
   duplicateWindowMs: z.number().int(),
   streams: z.array(ProvisionItemSchema),
   consumers: z.array(ProvisionItemSchema),
+  bridgeConsumers: BridgeConsumerShapeSchema.optional(),
   summary: z.object({
     created: z.number().int(),
     updated: z.number().int(),

@@ -19,8 +19,8 @@ export function natsServerBinary(): string {
   return binary;
 }
 
-export function natsServerVersion(): string {
-  const out = spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' });
+export function natsServerVersion(binary: string = natsServerBinary()): string {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   return (out.stdout || out.stderr).trim().replace(/^nats-server:\s*v?/, '');
 }
 
@@ -32,6 +32,8 @@ export interface NatsServerOptions {
   config?: string;
   args?: string[];
   name?: string;
+  /** The nats-server binary to run (default: NATS_SERVER_BIN, else nats-server on PATH). */
+  binary?: string;
 }
 
 export interface NatsServerHandle {
@@ -43,8 +45,8 @@ export interface NatsServerHandle {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would. */
   kill9(): Promise<void>;
-  /** Starts again on the same port and store. */
-  restart(): Promise<void>;
+  /** Starts again on the same port and store (with `binary`: another nats-server version, as an upgrade does). */
+  restart(next?: { binary?: string }): Promise<void>;
   isRunning(): boolean;
 }
 
@@ -86,7 +88,7 @@ async function waitExit(child: ChildProcess): Promise<void> {
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
-  const binary = natsServerBinary();
+  let binary = options.binary ?? natsServerBinary();
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-n', options.name ?? `test-${port}`];
@@ -137,8 +139,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await waitExit(c);
       child = null;
     },
-    async restart() {
+    async restart(next?: { binary?: string }) {
       if (child) await handle.stop();
+      // Another binary on the same store: a server upgrade (or downgrade) in place.
+      if (next?.binary) binary = next.binary;
       // The port may linger briefly after a kill; retry the launch a few times.
       for (let attempt = 1; ; attempt++) {
         try {

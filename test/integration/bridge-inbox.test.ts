@@ -14,6 +14,7 @@ import { inputDigest } from '../../main/bridge/inbox';
 import { derivedMessageId } from '../../main/core/message-id';
 import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
+import { bridgeDurableFor } from '../harness/bridge-durables';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
@@ -99,7 +100,8 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
       // The ack goes out after the commit on the core's own connection: the server sees it a moment later.
       await waitFor(
         async () =>
-          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service')).num_ack_pending === 0,
+          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
+            .num_ack_pending === 0,
         { message: 'the duplicate acknowledged' }
       );
       const decisions = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
@@ -157,7 +159,7 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
       expect(during.inbound.naks).toBe(naksWhilePaused);
       expect(during.inbound.accepted).toBe(0);
       expect(during.inbound.invalid).toBe(0);
-      const pending = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      const pending = await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'));
       // Neither acked nor terminated: the consumer's ack floor is still below both.
       expect(pending.ack_floor.stream_seq).toBeLessThan(firstSeq);
       expect(pending.num_ack_pending + pending.num_pending).toBeGreaterThanOrEqual(2);
@@ -186,7 +188,7 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
         { message: 'the decision for ro-svc' }
       );
       expect(decisions).toHaveLength(1);
-      const after = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
+      const after = await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'));
       expect(after.num_ack_pending + after.num_pending).toBe(0);
     } finally {
       db.pragma('query_only = OFF');

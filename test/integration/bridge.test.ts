@@ -12,6 +12,7 @@ import { validateEnvelope, type MessageType } from '../../main/contract/messages
 import { events as contractEvents } from '../../main/contract';
 import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
+import { bridgeDurableFor, bridgeInboundDurables } from '../harness/bridge-durables';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
@@ -244,9 +245,7 @@ describe('engine bridge against a real nats-server', () => {
       await waitFor(
         async () => {
           const infos = await Promise.all(
-            ['consciousness_bridge_service', 'consciousness_bridge_user', 'consciousness_bridge_system'].map((d) =>
-              jsm.consumers.info('ORCHESTRATOR_EVENTS', d)
-            )
+            bridgeInboundDurables().map((d) => jsm.consumers.info('ORCHESTRATOR_EVENTS', d))
           );
           const sec = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
           const all = [...infos, sec];
@@ -343,7 +342,8 @@ describe('engine bridge against a real nats-server', () => {
       // The engine shows the input as soon as it is stepped; the ack follows once its batch committed.
       await waitFor(
         async () =>
-          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service')).num_ack_pending === 0,
+          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
+            .num_ack_pending === 0,
         { message: 'the redelivered message acked after its commit' }
       );
     } finally {

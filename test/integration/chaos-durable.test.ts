@@ -20,6 +20,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../main/core/paths';
 import { provision } from '../../main/nats/topology/provisioning';
+import { bridgeDurableFor } from '../harness/bridge-durables';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
@@ -278,7 +279,7 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
 
     const jsm = await jetstreamManager(nc);
     const durables: Array<[string, string]> = [
-      ['ORCHESTRATOR_EVENTS', 'consciousness_bridge_service'],
+      ['ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')],
       ['SECURITY_EVENTS', 'security_dashboard']
     ];
     const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE), { readonly: true });

@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desiredConsumers, desiredStreams } from '../../main/nats/topology/topology';
+import { BRIDGE_FILTERS, desiredConsumers, desiredStreams } from '../../main/nats/topology/topology';
+import { bridgeDurableFor, serverHasMultiFilter } from '../harness/bridge-durables';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 const STREAMS = desiredStreams().map((s) => s.name);
-const CONSUMERS = desiredConsumers().map((c) => `${c.stream}/${c.durable_name}`);
+// The bridge's inbound durables take the shape of the server under test (one filtered durable on ≥ 2.10).
+const CONSUMERS = desiredConsumers({ multiFilter: serverHasMultiFilter() }).map((c) => `${c.stream}/${c.durable_name}`);
 /** Only the areas under test: other areas are built by other work in progress. */
 
 describe('provisioning the Syn_OS topology against a real nats-server', () => {
@@ -49,8 +51,14 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
       expect(ce.config.max_age).toBe(24 * 3600 * 1e9);
       expect(ce.config.duplicate_window).toBe(120 * 1e9);
       expect((await jsm.streams.info('PRIORITY_EVENTS')).config.storage).toBe('memory');
-      const bridge = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service');
-      expect(bridge.config.filter_subject).toBe('orchestrator.service.>');
+      const bridge = await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'));
+      if (serverHasMultiFilter()) {
+        expect([...(bridge.config.filter_subjects ?? [])].sort()).toEqual([...BRIDGE_FILTERS].sort());
+        expect(first?.bridgeConsumers).toMatchObject({ shape: 'filtered', durables: ['consciousness_bridge'] });
+      } else {
+        expect(bridge.config.filter_subject).toBe('orchestrator.service.>');
+        expect(first?.bridgeConsumers?.shape).toBe('per-family');
+      }
       expect(bridge.config.ack_policy).toBe('explicit');
 
       const second = await core.api.invoke('streams.provision', {});

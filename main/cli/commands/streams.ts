@@ -262,6 +262,8 @@ function printProvisionReport(report: ProvisionReport): void {
   }
   const lines = describeReport(report);
   for (const line of lines) process.stdout.write(`${line}\n`);
+  const bridge = report.bridgeConsumers;
+  if (bridge) process.stdout.write(`bridge inbound: ${bridge.durables.join(', ')}: ${bridge.reason}\n`);
   const s = report.summary;
   const total = report.streams.length + report.consumers.length;
   if (report.mode === 'check') {
@@ -301,7 +303,9 @@ export function registerStreams(program: Command): void {
           'CONFLICT',
           opts.check
             ? `the server differs from the desired topology (${s.missing} missing, ${s.drift} fixable, ${s.blocked} blocked, ${s.failed} failed)`
-            : `${s.blocked} blocked and ${s.failed} failed ${s.blocked + s.failed === 1 ? 'item' : 'items'} could not be applied`,
+            : s.blocked + s.failed === 0 && report.bridgeConsumers?.handoverPending
+              ? `the bridge's filtered durable is created by the bridge's leader when it hands over: ${report.bridgeConsumers.reason}`
+              : `${s.blocked} blocked and ${s.failed} failed ${s.blocked + s.failed === 1 ? 'item' : 'items'} could not be applied`,
           {
             hint: opts.check
               ? 'Run synos-cc provision to apply the fixable differences; blocked ones need a manual migration.'

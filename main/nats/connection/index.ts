@@ -7,7 +7,14 @@
 export { buildConnectOptions, ConnectionManager } from './connection';
 export { classifyNatsError, toNatsContractError } from './errors';
 export { contextOverrides, importNatsContexts, natsConfigDir } from './natscli-contexts';
-export { featureTable, requireFeature, type ServerCapabilities, supports, userMetadata } from './features';
+export {
+  featureTable,
+  requireFeature,
+  type ServerCapabilities,
+  supports,
+  unsupportedMessage,
+  userMetadata
+} from './features';
 export { ProfileStore, testConnection } from './profiles';
 export { PROFILE_MIGRATIONS } from './profile-migrations';
 export { keyFileName } from './profile-keys';

@@ -4,10 +4,21 @@
  * here only (enforced by eslint.config.js).
  */
 export {
+  BRIDGE_DURABLE,
   BRIDGE_FILTERS,
+  bridgeConsumers,
   bridgeDurableName,
+  bridgeFilteredDurableName,
+  type DesiredConsumer,
   DEFAULT_DUPLICATE_WINDOW_MS,
   desiredConsumers,
   desiredStreams
 } from './topology';
-export { describeReport, formatDuration, provision, type ProvisionOptions } from './provisioning';
+export {
+  consumerConfigFor,
+  describeReport,
+  formatDuration,
+  MANAGED_METADATA,
+  provision,
+  type ProvisionOptions
+} from './provisioning';

@@ -4,7 +4,9 @@
  * only to check — creates what is missing and updates what differs. Settings the server cannot
  * change in place (storage type, retention, a consumer's ack or deliver policy, or anything the
  * server refuses) are reported as blocked and left alone: a stream is never deleted to fix drift.
- * Works on nats-server 2.9 (one durable per filter) and newer.
+ * Works on nats-server 2.9 (the bridge reads one durable per inbound family) and newer (one
+ * filtered durable, `consciousness_bridge`, handed over from the per-family ones by the bridge's
+ * leader; see main/bridge/inbound-consumers.ts). The report says which shape is in use and why.
  */
 import {
   AckPolicy,
@@ -23,9 +25,10 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ContractError } from '../../contract';
 import { supports, userMetadata, type ServerCapabilities } from '../connection';
-import type { ProvisionDifference, ProvisionItem, ProvisionReport } from '../../contract/streams';
+import type { BridgeConsumerShape, ProvisionDifference, ProvisionItem, ProvisionReport } from '../../contract/streams';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
+  BRIDGE_FILTERS,
   desiredConsumers,
   desiredStreams,
   type DesiredConsumer,
@@ -168,8 +171,9 @@ export function consumerConfigFor(
     ack_wait: c.ack_wait_ms * NS_PER_MS,
     max_ack_pending: c.max_ack_pending
   };
+  if (c.filter_subjects) config.filter_subjects = [...c.filter_subjects];
   // ">" on a stream is "everything": leave it unset so 2.9 and newer treat it alike.
-  if (c.filter_subject !== '>') config.filter_subject = c.filter_subject;
+  else if (c.filter_subject !== '>') config.filter_subject = c.filter_subject;
   return config;
 }
 
@@ -222,10 +226,19 @@ export function consumerDifferences(
   server?: Server
 ): ProvisionDifference[] {
   const out: ProvisionDifference[] = [];
-  const wantFilter = want.filter_subject === '>' ? '' : want.filter_subject;
-  const haveFilter = have.filter_subject === '>' ? '' : (have.filter_subject ?? '');
-  if (wantFilter !== haveFilter) {
-    out.push(diff('filter_subject', want.filter_subject, have.filter_subject ?? '>'));
+  const haveFilters = have.filter_subjects?.length ? have.filter_subjects : null;
+  if (want.filter_subjects) {
+    const haveList = haveFilters ?? (have.filter_subject ? [have.filter_subject] : ['>']);
+    if (!sameSet(want.filter_subjects, haveList)) out.push(diff('filter_subjects', want.filter_subjects, haveList));
+  } else {
+    const wantFilter = want.filter_subject === '>' ? '' : want.filter_subject;
+    const haveOne = haveFilters?.length === 1 ? haveFilters[0] : have.filter_subject;
+    const haveFilter = haveOne === '>' ? '' : (haveOne ?? '');
+    if (haveFilters && haveFilters.length > 1) {
+      out.push(diff('filter_subject', want.filter_subject, haveFilters));
+    } else if (wantFilter !== haveFilter) {
+      out.push(diff('filter_subject', want.filter_subject, haveOne ?? '>'));
+    }
   }
   if (have.ack_policy !== AckPolicy.Explicit) {
     out.push(
@@ -234,7 +247,9 @@ export function consumerDifferences(
       })
     );
   }
-  if (have.deliver_policy !== DeliverPolicy.All) {
+  // The bridge's filtered durable starts where the per-family durables it replaced had got to.
+  const startsAtHandover = want.replaces !== undefined && have.deliver_policy === DeliverPolicy.StartSequence;
+  if (have.deliver_policy !== DeliverPolicy.All && !startsAtHandover) {
     out.push(
       diff('deliver_policy', DeliverPolicy.All, have.deliver_policy, {
         blocked: 'the deliver policy of a consumer cannot be changed in place'
@@ -360,7 +375,8 @@ async function provisionConsumer(
   want: DesiredConsumer,
   streamStatus: ProvisionItem['status'] | undefined,
   check: boolean,
-  server: Server
+  server: Server,
+  handoverPending = false
 ): Promise<ProvisionItem> {
   const name = `${want.stream}/${want.durable_name}`;
   if (streamStatus === 'missing') return item('consumer', name, want.stream, 'missing');
@@ -379,6 +395,9 @@ async function provisionConsumer(
   }
   const config = consumerConfigFor(want, server);
   if (!info) {
+    // Created from the stream's start beside per-family durables with state, it would hand the
+    // engine everything they already acknowledged again: the bridge's leader hands over instead.
+    if (handoverPending) return item('consumer', name, want.stream, 'missing');
     if (check) return item('consumer', name, want.stream, 'missing');
     try {
       await jsm.consumers.add(want.stream, config);
@@ -398,7 +417,14 @@ async function provisionConsumer(
     ack_wait: config.ack_wait,
     max_ack_pending: config.max_ack_pending
   };
-  if (diffs.some((d) => d.field === 'filter_subject')) update.filter_subject = config.filter_subject ?? '';
+  if (diffs.some((d) => d.field === 'filter_subject')) {
+    update.filter_subject = config.filter_subject ?? '';
+    if (info.config.filter_subjects?.length) update.filter_subjects = [];
+  }
+  if (diffs.some((d) => d.field === 'filter_subjects')) {
+    update.filter_subjects = config.filter_subjects ?? [];
+    update.filter_subject = '';
+  }
   if (hasMetadata(server)) update.metadata = mergedMetadata(info.config.metadata);
   try {
     await jsm.consumers.update(want.stream, want.durable_name, update);
@@ -425,9 +451,15 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
   const streams: ProvisionItem[] = [];
   for (const s of desiredStreams(topology)) streams.push(await provisionStream(jsm, s, check, server));
   const statusOf = new Map(streams.map((s) => [s.name, s.status]));
+  const multiFilter = Boolean(server && supports(server, 'multiFilter'));
+  const desired = desiredConsumers({ multiFilter });
+  const retired = await retiredBridgeDurables(jsm, desired);
   const consumers: ProvisionItem[] = [];
-  for (const c of desiredConsumers())
-    consumers.push(await provisionConsumer(jsm, c, statusOf.get(c.stream), check, server));
+  for (const c of desired) {
+    const pending = (c.replaces ?? []).some((d) => retired.includes(`${c.stream}/${d}`));
+    consumers.push(await provisionConsumer(jsm, c, statusOf.get(c.stream), check, server, pending));
+  }
+  const bridgeConsumers = bridgeShape(server, desired, retired, consumers);
   const all = [...streams, ...consumers];
   const count = (status: ProvisionItem['status']): number => all.filter((i) => i.status === status).length;
   return {
@@ -438,6 +470,7 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
     duplicateWindowMs: topology.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS,
     streams,
     consumers,
+    bridgeConsumers,
     summary: {
       created: count('created'),
       updated: count('updated'),
@@ -449,6 +482,52 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
     },
     inSync: all.every((i) => i.status === 'unchanged' || i.status === 'created' || i.status === 'updated')
   };
+}
+
+/** The per-family durables a filtered bridge durable replaces that still exist, as STREAM/durable. */
+async function retiredBridgeDurables(jsm: JetStreamManager, desired: DesiredConsumer[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of desired) {
+    for (const durable of c.replaces ?? []) {
+      try {
+        await jsm.consumers.info(c.stream, durable);
+        out.push(`${c.stream}/${durable}`);
+      } catch {
+        // gone (handed over) or the stream is missing: nothing to hand over from
+      }
+    }
+  }
+  return out;
+}
+
+/** Which shape the bridge's inbound durables take on this server, and why. */
+function bridgeShape(
+  server: Server,
+  desired: DesiredConsumer[],
+  retired: string[],
+  items: ProvisionItem[]
+): BridgeConsumerShape {
+  const version = server?.version ?? 'an unknown version';
+  const filtered = desired.filter((c) => c.replaces !== undefined);
+  if (filtered.length === 0) {
+    return {
+      shape: 'per-family',
+      durables: desired.filter((c) => BRIDGE_FILTERS.some((f) => f === c.filter_subject)).map((c) => c.durable_name),
+      reason: `nats-server ${version} has no consumers with several filter subjects (needs ≥ 2.10): one durable per inbound family`,
+      handoverPending: false,
+      retired: []
+    };
+  }
+  const names = filtered.map((c) => `${c.stream}/${c.durable_name}`);
+  const missing = items.some((i) => names.includes(i.name) && i.status === 'missing');
+  const handoverPending = retired.length > 0 && missing;
+  let reason = `nats-server ${version} has consumers with several filter subjects (≥ 2.10): one filtered durable reads every inbound family`;
+  if (handoverPending) {
+    reason += `; the bridge's leader hands over from ${retired.join(', ')} at the lowest unacknowledged stream sequence when it next binds (start synos-cc run or serve)`;
+  } else if (retired.length > 0) {
+    reason += `; ${retired.join(', ')} are left from a handover the bridge's leader finishes (deletes them) when it next binds`;
+  }
+  return { shape: 'filtered', durables: filtered.map((c) => c.durable_name), reason, handoverPending, retired };
 }
 
 /** Every printable line of a report: one per difference, plus missing/failed entities. */

@@ -1,8 +1,13 @@
 /**
  * The desired JetStream topology of Syn_OS (docs/architecture.md §2): five streams with the seed's limits and
  * the durable consumers. Provisioning applies it; drift detection compares against it.
- * Debian's nats-server 2.9 has no multi-filter consumers, so each filter gets its own durable
- * (consciousness_bridge_service / _system / _user); that layout also works on newer servers.
+ * The bridge's inbound families have two shapes, chosen by the server's version:
+ * - nats-server 2.9 has no multi-filter consumers, so each family gets its own durable
+ *   (consciousness_bridge_service / _system / _user);
+ * - nats-server ≥ 2.10: the seed's single durable `consciousness_bridge` with `filter_subjects`
+ *   listing every family. The bridge's leader hands over from the per-family durables at a known
+ *   stream sequence (main/bridge/inbound-consumers.ts); provisioning creates it only when there is
+ *   nothing to hand over.
  */
 
 export type StorageKind = 'file' | 'memory';
@@ -24,7 +29,16 @@ export interface DesiredStream {
 export interface DesiredConsumer {
   stream: string;
   durable_name: string;
+  /** The one filter ('>' = the whole stream); the first of filter_subjects when there are several. */
   filter_subject: string;
+  /** Several filters in one consumer (nats-server ≥ 2.10); set only then. */
+  filter_subjects?: string[];
+  /**
+   * The per-family durables this one replaces (the bridge's filtered durable): while any of them
+   * exists the bridge's leader hands over from them, so provisioning never creates this one from
+   * the stream's start beside them, and it may start at a sequence (deliver_policy by_start_sequence).
+   */
+  replaces?: string[];
   /** Explicit ack, bounded redelivery. */
   max_deliver: number;
   ack_wait_ms: number;
@@ -105,23 +119,61 @@ export function desiredStreams(options: TopologyOptions = {}): DesiredStream[] {
 
 const consumerDefaults = { max_deliver: 10, ack_wait_ms: 30_000, max_ack_pending: 1000 };
 
-/** Inbound orchestrator families the bridge consumes, one durable each. */
+/** Inbound orchestrator families the bridge consumes (one durable each on nats-server 2.9). */
 export const BRIDGE_FILTERS = ['orchestrator.service.>', 'orchestrator.system.>', 'orchestrator.user.>'] as const;
 
+/** The stream every inbound family lives on (`orchestrator.>`). */
+export const BRIDGE_STREAM = 'ORCHESTRATOR_EVENTS';
+
+/** The seed's single inbound durable (nats-server ≥ 2.10). */
+export const BRIDGE_DURABLE = 'consciousness_bridge';
+
+/** The per-family durable of one inbound family (nats-server 2.9). */
 export function bridgeDurableName(filter: string): string {
   const family = filter.split('.')[1] ?? 'all';
   return `consciousness_bridge_${family}`;
 }
 
-export function desiredConsumers(): DesiredConsumer[] {
+/**
+ * The filtered durable that reads the inbound families stored on `stream`. A consumer belongs to
+ * one stream: every family lives on ORCHESTRATOR_EVENTS today, so that is `consciousness_bridge`;
+ * a family moved to another stream would get its own filtered durable there, named after it.
+ */
+export function bridgeFilteredDurableName(stream: string): string {
+  return stream === BRIDGE_STREAM ? BRIDGE_DURABLE : `${BRIDGE_DURABLE}_${stream.toLowerCase()}`;
+}
+
+export interface ConsumerShapeOptions {
+  /** The server has multi-filter consumers (nats-server ≥ 2.10): the bridge reads one filtered durable. */
+  multiFilter?: boolean;
+}
+
+/** The bridge's inbound durables in the shape the server supports. */
+export function bridgeConsumers(options: ConsumerShapeOptions = {}): DesiredConsumer[] {
+  const perFamily = BRIDGE_FILTERS.map((filter) => ({
+    ...consumerDefaults,
+    stream: BRIDGE_STREAM,
+    durable_name: bridgeDurableName(filter),
+    filter_subject: filter as string,
+    description: `consciousness_bridge: ${filter} into the engine`
+  }));
+  if (!options.multiFilter) return perFamily;
   return [
-    ...BRIDGE_FILTERS.map((filter) => ({
+    {
       ...consumerDefaults,
-      stream: 'ORCHESTRATOR_EVENTS',
-      durable_name: bridgeDurableName(filter),
-      filter_subject: filter,
-      description: `consciousness_bridge: ${filter} into the engine`
-    })),
+      stream: BRIDGE_STREAM,
+      durable_name: bridgeFilteredDurableName(BRIDGE_STREAM),
+      filter_subject: BRIDGE_FILTERS[0],
+      filter_subjects: [...BRIDGE_FILTERS],
+      replaces: perFamily.map((c) => c.durable_name),
+      description: `consciousness_bridge: ${BRIDGE_FILTERS.join(', ')} into the engine`
+    }
+  ];
+}
+
+export function desiredConsumers(options: ConsumerShapeOptions = {}): DesiredConsumer[] {
+  return [
+    ...bridgeConsumers(options),
     {
       ...consumerDefaults,
       stream: 'ORCHESTRATOR_EVENTS',

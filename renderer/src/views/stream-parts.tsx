@@ -82,6 +82,12 @@ export function DriftCard({ stream }: { stream?: string }) {
             </ul>
           </>
         ))}
+      {drift.data?.bridgeConsumers && !drift.error && (!stream || stream === 'ORCHESTRATOR_EVENTS') && (
+        <p className="hint" data-testid="drift-bridge-shape">
+          Bridge inbound durables: {drift.data.bridgeConsumers.durables.join(', ')} —{' '}
+          {drift.data.bridgeConsumers.reason}.
+        </p>
+      )}
       <div className="form-row">
         <button type="button" onClick={drift.reload} disabled={drift.loading}>
           Check drift
