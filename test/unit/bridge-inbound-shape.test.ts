@@ -13,7 +13,12 @@ import {
 } from '../../main/bridge/inbound';
 import { HANDOVER_FIRST_PREFIX, handoverPositions } from '../../main/bridge/inbound-consumers';
 import { consumerConfigFor, consumerDifferences } from '../../main/nats/topology/provisioning';
-import { BRIDGE_DURABLE, BRIDGE_FILTERS, bridgeFilteredDurableName, desiredConsumers } from '../../main/nats/topology/topology';
+import {
+  BRIDGE_DURABLE,
+  BRIDGE_FILTERS,
+  bridgeFilteredDurableName,
+  desiredConsumers
+} from '../../main/nats/topology/topology';
 
 const filtered = {
   stream: 'ORCHESTRATOR_EVENTS',
