@@ -84,7 +84,8 @@ servers() {
     local projects="integration"
     [ "$suite" = "sid" ] && projects="integration e2e"
     run_suite "server-$version" "$version" "$(node --version)" "$projects" \
-      env "PATH=$dir:$system_path" "NATS_SERVER_BIN=$bin"
+      env "PATH=$dir:$system_path" "NATS_SERVER_BIN=$bin" \
+      "NATS_SERVER_BASELINE_BIN=$(PATH="$system_path" command -v nats-server)"
   done <<<"$list"
 }
 

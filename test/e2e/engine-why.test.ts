@@ -22,6 +22,7 @@ import { launchChromium, watchPageErrors } from '../harness/browser';
 import { startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
+import { bridgeDurableFor } from '../harness/bridge-durables';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 
@@ -85,8 +86,9 @@ describe('why panel, envelope header row and range export', () => {
     // The engine binds its durables once serve has provisioned the streams.
     await waitFor(
       async () =>
-        (await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'consciousness_bridge_service').catch(() => null)) !== null &&
-        (await jsm.streams.info('CONSCIOUSNESS_EVENTS').catch(() => null)) !== null,
+        (await jsm.consumers
+          .info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'))
+          .catch(() => null)) !== null && (await jsm.streams.info('CONSCIOUSNESS_EVENTS').catch(() => null)) !== null,
       { timeoutMs: 20_000, message: 'the streams and the bridge durables provisioned' }
     );
   });

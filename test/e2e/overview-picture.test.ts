@@ -14,6 +14,7 @@ import { launchChromium, watchPageErrors } from '../harness/browser';
 import { CLI, startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
+import { bridgeDurableFor } from '../harness/bridge-durables';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 const encoder = new TextEncoder();
@@ -76,7 +77,9 @@ describe('system picture on the Overview', () => {
     await expect.poll(() => node('stream:ORCHESTRATOR_EVENTS').count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => node('engine').count()).toBe(1);
     await expect
-      .poll(() => node('consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service').count(), { timeout: 20_000 })
+      .poll(() => node(`consumer:ORCHESTRATOR_EVENTS/${bridgeDurableFor('orchestrator.service.health')}`).count(), {
+        timeout: 20_000
+      })
       .toBe(1);
     // The simulator's services, heard through their lifecycle and health inputs.
     await expect

@@ -66,10 +66,16 @@ afterAll(async () => {
   if (cliFile) fs.rmSync(cliFile, { force: true });
 });
 
-/** The 2.9 binary for the first phase: nats-server on PATH, whatever NATS_SERVER_BIN says. */
+/**
+ * The 2.9 binary for the first phase: NATS_SERVER_BASELINE_BIN (the platform matrix sets it to the
+ * system's server, since it puts the newer one first on PATH), else nats-server on PATH.
+ */
 function oldServerBinary(): string {
-  const binary = findOnPath('nats-server');
-  if (!binary) throw new Error('nats-server 2.9 must be on PATH for the first phase (apt-get install nats-server)');
+  const binary = findOnPath(process.env.NATS_SERVER_BASELINE_BIN ?? 'nats-server');
+  if (!binary)
+    throw new Error(
+      'nats-server 2.9 must be on PATH (or named by NATS_SERVER_BASELINE_BIN) for the first phase (apt-get install nats-server)'
+    );
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   const version = (out.stdout || out.stderr).trim().replace(/^nats-server:\s*v?/, '');
   if (versionAtLeast(version, '2.10.0')) {

@@ -31,6 +31,7 @@ describe('the composition root', () => {
       'servers',
       'leadership',
       'engine',
+      'overview',
       'micro',
       'monitoring',
       'bench'
@@ -74,6 +75,7 @@ describe('the composition root', () => {
       await expect(core.start()).rejects.toThrow(new RegExp(`${port}`));
       expect(stopped).toEqual([
         'micro',
+        'overview',
         'engine',
         'leadership',
         'servers',

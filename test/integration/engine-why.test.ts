@@ -17,6 +17,7 @@ import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
+import { bridgeDurableFor } from '../harness/bridge-durables';
 
 const encoder = new TextEncoder();
 
@@ -112,7 +113,7 @@ describe('engine why: decisions explain themselves from what was recorded with t
       subject: 'orchestrator.service.health',
       stream: ack.stream,
       seq: ack.seq,
-      durable: 'consciousness_bridge_service',
+      durable: bridgeDurableFor('orchestrator.service.health'),
       deliveryCount: 1
     });
     expect(why.decision).toMatchObject({ kind: 'service_unhealthy', target: 'why-svc', action: why.strategy.action });

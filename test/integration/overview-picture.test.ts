@@ -11,6 +11,10 @@ import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
+import { bridgeDurableFor } from '../harness/bridge-durables';
+
+/** The bridge durable that reads service health updates on the server under test. */
+const SERVICE_DURABLE = bridgeDurableFor('orchestrator.service.health');
 
 const encoder = new TextEncoder();
 let seq = 0;
@@ -99,10 +103,10 @@ describe('overview.picture', () => {
         stream: 'HEALTH_METRICS'
       });
       expect(node(live, 'engine')?.kind).toBe('engine');
-      expect(node(live, 'consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service')?.kind).toBe('consumer');
+      expect(node(live, `consumer:ORCHESTRATOR_EVENTS/${SERVICE_DURABLE}`)?.kind).toBe('consumer');
       const ids = new Set(live.edges.map((e) => e.id));
-      expect(ids).toContain('stream:ORCHESTRATOR_EVENTS->consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service');
-      expect(ids).toContain('consumer:ORCHESTRATOR_EVENTS/consciousness_bridge_service->engine');
+      expect(ids).toContain(`stream:ORCHESTRATOR_EVENTS->consumer:ORCHESTRATOR_EVENTS/${SERVICE_DURABLE}`);
+      expect(ids).toContain(`consumer:ORCHESTRATOR_EVENTS/${SERVICE_DURABLE}->engine`);
       expect(ids).toContain('engine->output:consciousness.decision_made');
       // The orchestrator's durable reads only the engine's forwarded outputs.
       expect(ids).toContain('output:consciousness.decision_made->consumer:ORCHESTRATOR_EVENTS/orchestrator_service');
