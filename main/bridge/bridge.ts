@@ -46,6 +46,7 @@ import type { EngineEventRecord, EngineSnapshotView } from '../contract/engine';
 import type { CoreContext } from '../core/module';
 import { isTransactional, type OutboundMessage, type OutboundPublisher } from '../core/outbound';
 import { APP_VERSION } from '../core/version';
+import { RingBuffer } from '../core/ring-buffer';
 import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig, type DeepPartial, type EngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
@@ -173,7 +174,8 @@ export class ConsciousnessBridge {
   private readonly logger;
   private consumers: ConsumerState[];
   private readonly planner = new InboundPlanner();
-  private readonly recent: EngineEventRecord[] = [];
+  /** The newest `options.recentEvents` engine events, oldest first (none kept when that is 0). */
+  private readonly recent: RingBuffer<EngineEventRecord> | null;
   private readonly health: ServiceHealth;
   /** Outputs handed to a publisher without an outbox (a core without the durability area). */
   private readonly direct: DirectOutputs;
@@ -210,6 +212,7 @@ export class ConsciousnessBridge {
       throw new Error('the engine bridge needs the outbox publisher (deps.publisher): build it through the core');
     }
     this.options = { ...defaultBridgeOptions(ctx.config.bridge), ...options };
+    this.recent = this.options.recentEvents > 0 ? new RingBuffer<EngineEventRecord>(this.options.recentEvents) : null;
     this.logger = ctx.logger.child({ part: 'bridge' });
     this.health = new ServiceHealth(this.options.clock, this.logger);
     this.bus = new EventBus((topic, error) => this.logger.error('event bus listener failed', { topic, error }));
@@ -768,11 +771,9 @@ export class ConsciousnessBridge {
     }
     for (const input of batch.inputs) bus.emit('input', input);
     for (const output of batch.outputs) {
-      this.recent.push(output.bus.record);
+      this.recent?.push(output.bus.record);
       bus.emit('output', output.bus);
     }
-    if (this.recent.length > this.options.recentEvents)
-      this.recent.splice(0, this.recent.length - this.options.recentEvents);
     for (const r of batch.security) bus.emit('security', r);
   }
 
@@ -882,9 +883,7 @@ export class ConsciousnessBridge {
       data: envelope.data
     } as EngineEventRecord;
     if (envelope.correlationid !== undefined) record.correlationid = envelope.correlationid;
-    this.recent.push(record);
-    if (this.recent.length > this.options.recentEvents)
-      this.recent.splice(0, this.recent.length - this.options.recentEvents);
+    this.recent?.push(record);
     if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 
@@ -982,8 +981,10 @@ export class ConsciousnessBridge {
 
   recentEvents(limit: number, types?: string[]): EngineEventRecord[] {
     const out: EngineEventRecord[] = [];
-    for (let i = this.recent.length - 1; i >= 0 && out.length < limit; i--) {
-      const r = this.recent[i] as EngineEventRecord;
+    const recent = this.recent;
+    if (!recent) return out;
+    for (let i = recent.size - 1; i >= 0 && out.length < limit; i--) {
+      const r = recent.at(i) as EngineEventRecord;
       if (!types || types.includes(r.type)) out.push(r);
     }
     return out;

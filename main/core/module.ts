@@ -15,6 +15,7 @@ import type { Config } from './config';
 import type { EventHub } from './event-hub';
 import type { Logger } from './logger';
 import type { SecretStore } from './secrets';
+import { RingBuffer } from './ring-buffer';
 
 export interface CoreContext {
   config: Config;
@@ -49,14 +50,14 @@ export interface CoreModule {
 
 /** Notices for the operator, kept for the session and pushed on `system.notice`. */
 export class NoticeBoard {
-  private readonly items: Notice[] = [];
+  /** The newest 200: a session that keeps raising notices cannot grow the core's memory. */
+  private readonly items = new RingBuffer<Notice>(200);
   constructor(private readonly publish: (notice: Notice) => void) {}
 
   add(level: Notice['level'], code: string, message: string, details?: unknown): Notice {
     const notice: Notice = { level, code, message, time: new Date().toISOString() };
     if (details !== undefined) notice.details = details;
     this.items.push(notice);
-    if (this.items.length > 200) this.items.shift();
     this.publish(notice);
     return notice;
   }

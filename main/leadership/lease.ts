@@ -36,6 +36,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger';
+import { RingBuffer } from '../core/ring-buffer';
 
 export type RolePreference = 'auto' | 'observer';
 
@@ -287,8 +288,8 @@ export class EngineLease {
     resumed: 0,
     lastRenewMs: null
   };
-  /** Renew latencies (ms) since the last read, for the metrics histogram. */
-  private readonly renewSamples: number[] = [];
+  /** Renew latencies (ms) since the last read, for the metrics histogram (the newest 10,000). */
+  private readonly renewSamples = new RingBuffer<number>(10_000);
 
   constructor(
     private readonly source: ConnectionSource,
@@ -355,7 +356,9 @@ export class EngineLease {
 
   /** Renew latencies measured since the last call. */
   takeRenewSamples(): number[] {
-    return this.renewSamples.splice(0, this.renewSamples.length);
+    const samples: number[] = [];
+    for (let ms = this.renewSamples.shift(); ms !== undefined; ms = this.renewSamples.shift()) samples.push(ms);
+    return samples;
   }
 
   start(): void {
@@ -643,7 +646,6 @@ export class EngineLease {
       this.metrics.renewals++;
       this.metrics.lastRenewMs = elapsed;
       this.renewSamples.push(elapsed);
-      if (this.renewSamples.length > 10_000) this.renewSamples.shift();
       this.armFence();
     } catch (error) {
       if (this.role !== 'active' || this.epochValue !== epoch) return;

@@ -4,6 +4,7 @@
  * JetStream snapshots) reads as null — "no data" — so a rule never fires on missing data.
  */
 import type { CoreContext } from '../core/module';
+import { RingBuffer } from '../core/ring-buffer';
 import type { JetStreamSample, JetStreamSamplerService } from '../nats/inspection';
 import type { ResilienceManager } from '../resilience/breakers';
 import type { OutboxStore } from '../resilience/outbox-store';
@@ -78,7 +79,8 @@ export class MonitoringSources {
   private consumers: ConsumerReading[] | null = null;
   private snapshotAtMs: number | null = null;
   private sampler: JetStreamSamplerService | null = null;
-  private readonly invalidHistory: Array<{ t: number; total: number }> = [];
+  /** The invalid-message total over the last minute, at most 2,000 readings, oldest first. */
+  private readonly invalidHistory = new RingBuffer<{ t: number; total: number }>(2000);
   private readonly unsubscribers: Array<() => void> = [];
 
   constructor(
@@ -194,9 +196,8 @@ export class MonitoringSources {
     const total = this.metrics.totals().invalid;
     this.invalidHistory.push({ t: now, total });
     const windowMs = 60_000;
-    while (this.invalidHistory.length > 2 && this.invalidHistory[1]!.t <= now - windowMs) this.invalidHistory.shift();
-    if (this.invalidHistory.length > 2000) this.invalidHistory.splice(0, this.invalidHistory.length - 2000);
-    const oldest = this.invalidHistory[0]!;
+    while (this.invalidHistory.size > 2 && this.invalidHistory.at(1)!.t <= now - windowMs) this.invalidHistory.shift();
+    const oldest = this.invalidHistory.at(0)!;
     // Counted over whatever part of the last minute has been observed: a burst right after start still counts.
     return total - oldest.total;
   }

@@ -18,6 +18,7 @@ import {
 import { AlertDataSchema, alertSubject } from '../contract/messages';
 import type { CoreContext, CoreModule } from '../core/module';
 import type { MessagePriority, OutboundMessage, OutboundPublisher } from '../core/outbound';
+import { RingBuffer } from '../core/ring-buffer';
 import { AlertEngine } from './alert-engine';
 import { applyRuleEdit, ruleDefinition } from './alert-rules';
 import { AlertStore, type StoredTransition } from './alert-store';
@@ -193,7 +194,8 @@ export function createMonitoringModule(
   );
   const source = `synos-control-center/${os.hostname()}`;
 
-  const series: MetricsSample[] = [];
+  /** The newest `seriesCapacity` samples, oldest first: the Metrics view's time series. */
+  const series = new RingBuffer<MetricsSample>(options.seriesCapacity);
   let lastSample: { at: number; totals: ReturnType<MetricsRegistry['totals']> } | null = null;
   const timers: NodeJS.Timeout[] = [];
   const unsubscribers: Array<() => void> = [];
@@ -372,7 +374,6 @@ export function createMonitoringModule(
     };
     lastSample = { at: now, totals };
     series.push(point);
-    if (series.length > options.seriesCapacity) series.splice(0, series.length - options.seriesCapacity);
     ctx.events.emit('metrics.sample', point);
     return point;
   };
@@ -388,7 +389,7 @@ export function createMonitoringModule(
       sampleIntervalMs: options.sampleIntervalMs,
       connection: inputs.connection,
       totals: (({ published, received, invalid }) => ({ published, received, invalid }))(metrics.totals()),
-      current: series.at(-1) ?? null,
+      current: series.at(series.size - 1) ?? null,
       outbox: inputs.outbox,
       breakers: inputs.breakers,
       emergency: inputs.emergency,
@@ -397,7 +398,7 @@ export function createMonitoringModule(
       snapshotAt: at === null ? null : new Date(at).toISOString(),
       engine: inputs.engine,
       alerts: { active: Object.values(bySeverity).reduce((a, b) => a + b, 0), bySeverity },
-      series: limit === 0 ? [] : series.slice(-limit)
+      series: limit === 0 ? [] : [...series].slice(-limit)
     };
   };
 

@@ -16,15 +16,20 @@ import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage, PublishReceipt } from '../core/outbound';
 import { isProcessAlive } from '../core/process';
 import { backoffDelayMs as backoff } from '../core/backoff';
+import {
+  CHUNK,
+  PRIORITY_RANK,
+  RANK_PRIORITY,
+  prepareOutboxStatements,
+  prepareStatusOf,
+  rowInserter,
+  type OutboxStatements,
+  type OutboxStatus,
+  type RawEntry
+} from './outbox-sql';
 
-/** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
-const CHUNK = 32;
-
-export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
+export type { OutboxStatus } from './outbox-sql';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
-
-const PRIORITY_RANK: Record<MessagePriority, number> = { low: 0, normal: 1, high: 2, critical: 3 };
-const RANK_PRIORITY: MessagePriority[] = ['low', 'normal', 'high', 'critical'];
 
 export function priorityRank(priority: MessagePriority): number {
   return PRIORITY_RANK[priority];
@@ -104,34 +109,6 @@ export interface OutboxStoreOptions {
   owner?: string;
 }
 
-interface RawRow {
-  rowid: number;
-  id: string;
-  subject: string;
-  headers: string | null;
-  payload: Buffer;
-  priority: number;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number;
-}
-
-interface RawEntry {
-  id: string;
-  subject: string;
-  priority: number;
-  status: OutboxStatus;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  size: number;
-  created_at: number;
-  updated_at: number;
-  stream: string | null;
-  seq: number | null;
-  duplicate: number | null;
-}
-
 function toEntry(row: RawEntry): OutboxEntry {
   return {
     id: row.id,
@@ -168,7 +145,7 @@ export class OutboxStore {
   private readonly db: Database;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly stmts;
+  private readonly stmts: OutboxStatements;
   private readonly insertRows: (messages: readonly OutboundMessage[], now: number) => number;
   private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
@@ -184,170 +161,9 @@ export class OutboxStore {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.stmts = {
-      insert: db.prepare(
-        `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
-      ),
-      claim: db.prepare<[string, number, number, number], RawRow>(
-        `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
-         WHERE rowid IN (
-           SELECT rowid FROM outbox
-           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
-           ORDER BY priority DESC, next_attempt_at
-           LIMIT ?)
-         RETURNING rowid, id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
-      ),
-      dueCount: db.prepare<[number], { n: number }>(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
-      ),
-      topDue: db.prepare<[number], { priority: number }>(
-        `SELECT priority FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY priority DESC, next_attempt_at LIMIT 1`
-      ),
-      nextDue: db.prepare<[], { t: number | null }>(
-        `SELECT min(next_attempt_at) AS t FROM outbox WHERE status IN ('pending', 'retrying')`
-      ),
-      complete: db.prepare(
-        `UPDATE outbox SET status = 'completed', owner = NULL, stream = ?, seq = ?, duplicate = ?, last_error = NULL,
-           completed_at = ?, updated_at = ? WHERE id = ?`
-      ),
-      // By rowid when the drainer knows it: one B-tree search less per row than by id.
-      completeByRowid: db.prepare(
-        `UPDATE outbox SET status = 'completed', owner = NULL, stream = ?, seq = ?, duplicate = ?, last_error = NULL,
-           completed_at = ?, updated_at = ? WHERE rowid = ? AND id = ?`
-      ),
-      attemptsOf: db.prepare<[string], { attempts: number; status: OutboxStatus }>(
-        `SELECT attempts, status FROM outbox WHERE id = ?`
-      ),
-      toRetry: db.prepare(
-        `UPDATE outbox SET status = 'retrying', owner = NULL, next_attempt_at = ?, last_error = ?, updated_at = ?
-         WHERE id = ? AND status = 'processing'`
-      ),
-      toDead: db.prepare(
-        `UPDATE outbox SET status = 'dead', owner = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'processing'`
-      ),
-      release: db.prepare(
-        `UPDATE outbox SET status = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
-           attempts = max(0, attempts - 1), owner = NULL, updated_at = ? WHERE id = ? AND status = 'processing' AND owner = ?`
-      ),
-      heartbeat: db.prepare(
-        `INSERT INTO outbox_drainers (owner, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (owner) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`
-      ),
-      drainers: db.prepare<[], { owner: string; pid: number; host: string; heartbeat_at: number }>(
-        `SELECT owner, pid, host, heartbeat_at FROM outbox_drainers`
-      ),
-      dropDrainer: db.prepare(`DELETE FROM outbox_drainers WHERE owner = ?`),
-      orphanOwners: db.prepare<[], { owner: string }>(
-        `SELECT DISTINCT owner FROM outbox WHERE status = 'processing' AND owner IS NOT NULL`
-      ),
-      reclaimOwner: db.prepare(
-        `UPDATE outbox SET status = 'retrying', owner = NULL, next_attempt_at = ?, updated_at = ?,
-           last_error = coalesce(last_error, 'reclaimed: the process that was publishing it stopped')
-         WHERE status = 'processing' AND owner = ?`
-      ),
-      reclaimNullOwner: db.prepare(
-        `UPDATE outbox SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE status = 'processing' AND owner IS NULL`
-      ),
-      // Each status is counted from its own partial index (a few ms for 100,000 completed rows);
-      // never `GROUP BY status` over the table, which reads every payload page.
-      countQueued: db.prepare<[], { pending: number | null; retrying: number | null }>(
-        `SELECT sum(status = 'pending') AS pending, sum(status = 'retrying') AS retrying
-         FROM outbox INDEXED BY outbox_due WHERE status IN ('pending', 'retrying')`
-      ),
-      countProcessing: db.prepare<[], { n: number }>(
-        `SELECT count(*) AS n FROM outbox INDEXED BY outbox_processing WHERE status = 'processing'`
-      ),
-      countCompleted: db.prepare<[], { n: number }>(
-        `SELECT count(*) AS n FROM outbox INDEXED BY outbox_completed WHERE status = 'completed'`
-      ),
-      countDead: db.prepare<[], { n: number }>(
-        `SELECT count(*) AS n FROM outbox INDEXED BY outbox_dead WHERE status = 'dead'`
-      ),
-      // Rows are inserted in creation order, so the oldest undelivered row is the one with the
-      // smallest rowid among the undelivered ones — found in the partial indexes, not by a scan.
-      oldest: db.prepare<[], { t: number | null }>(
-        `SELECT created_at AS t FROM outbox WHERE rowid = (SELECT min(r) FROM (
-           SELECT min(rowid) AS r FROM outbox INDEXED BY outbox_due WHERE status IN ('pending', 'retrying')
-           UNION ALL
-           SELECT min(rowid) AS r FROM outbox INDEXED BY outbox_processing WHERE status = 'processing'))`
-      ),
-      list: db.prepare<[string, number, number], RawEntry>(
-        `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
-           created_at, updated_at, stream, seq, duplicate
-         FROM outbox WHERE status = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`
-      ),
-      // Completed rows (up to the retention, 100,000 by default) in the order of their index.
-      listCompleted: db.prepare<[number, number], RawEntry>(
-        `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
-           created_at, updated_at, stream, seq, duplicate
-         FROM outbox INDEXED BY outbox_completed WHERE status = 'completed' ORDER BY completed_at DESC, id LIMIT ? OFFSET ?`
-      ),
-      getEntry: db.prepare<[string], RawEntry>(
-        `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
-           created_at, updated_at, stream, seq, duplicate
-         FROM outbox WHERE id = ?`
-      ),
-      retryDead: db.prepare(
-        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'dead'`
-      ),
-      retryAllDead: db.prepare(
-        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE status = 'dead'`
-      ),
-      discardDead: db.prepare(`DELETE FROM outbox WHERE id = ? AND status = 'dead'`),
-      discardAllDead: db.prepare(`DELETE FROM outbox WHERE status = 'dead'`),
-      pruneAge: db.prepare(`DELETE FROM outbox WHERE status = 'completed' AND completed_at < ?`),
-      pruneCount: db.prepare(
-        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'completed' ORDER BY completed_at DESC LIMIT -1 OFFSET ?)`
-      )
-    };
-
+    this.stmts = prepareOutboxStatements(db);
     const s = this.stmts;
-    // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
-    const insertChunk = db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')}`
-    );
-    const completeChunk = db.prepare(
-      `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
-         last_error = NULL, completed_at = ?, updated_at = ?
-       FROM (VALUES ${new Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}) AS v
-       WHERE outbox.rowid = v.column1 AND outbox.id = v.column2`
-    );
-    // One array of parameters, reused: no per-row arrays or closures on the hot path.
-    const args: unknown[] = new Array<unknown>(CHUNK * 8);
-    const put = (at: number, m: OutboundMessage, now: number): void => {
-      args[at] = m.id;
-      args[at + 1] = m.subject;
-      args[at + 2] = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-      args[at + 3] = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-      args[at + 4] = PRIORITY_RANK[m.priority] ?? 1;
-      args[at + 5] = now;
-      args[at + 6] = now;
-      args[at + 7] = now;
-    };
-    this.insertRows = (messages: readonly OutboundMessage[], now: number): number => {
-      let inserted = 0;
-      let i = 0;
-      for (; i + CHUNK <= messages.length; i += CHUNK) {
-        for (let k = 0; k < CHUNK; k++) put(k * 8, messages[i + k] as OutboundMessage, now);
-        inserted += insertChunk.run(args).changes;
-      }
-      for (; i < messages.length; i++) {
-        const m = messages[i] as OutboundMessage;
-        inserted += s.insert.run(
-          m.id,
-          m.subject,
-          m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
-          Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-          PRIORITY_RANK[m.priority] ?? 1,
-          now,
-          now,
-          now
-        ).changes;
-      }
-      return inserted;
-    };
+    this.insertRows = rowInserter(s);
     this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) =>
       this.insertRows(messages, now)
     );
@@ -360,7 +176,7 @@ export class OutboxStore {
           const r = byRowid[k] as Receipt;
           args.push(r.rowid, r.id, r.stream, r.seq, r.duplicate ? 1 : 0);
         }
-        completeChunk.run(...args);
+        s.completeChunk.run(...args);
       }
       for (const r of [...byRowid.slice(i), ...receipts.filter((x) => x.rowid === undefined)]) {
         if (r.rowid !== undefined) s.completeByRowid.run(r.stream, r.seq, r.duplicate ? 1 : 0, now, now, r.rowid, r.id);
@@ -564,12 +380,8 @@ export class OutboxStore {
       const chunk = ids.slice(i, i + size);
       const stmt =
         chunk.length === size
-          ? (this.statusChunk ??= this.db.prepare<string[], { id: string; status: OutboxStatus }>(
-              `SELECT id, status FROM outbox WHERE id IN (${new Array(size).fill('?').join(',')})`
-            ))
-          : this.db.prepare<string[], { id: string; status: OutboxStatus }>(
-              `SELECT id, status FROM outbox WHERE id IN (${chunk.map(() => '?').join(',')})`
-            );
+          ? (this.statusChunk ??= prepareStatusOf(this.db, size))
+          : prepareStatusOf(this.db, chunk.length);
       for (const row of stmt.all(...chunk)) out.set(row.id, row.status);
     }
     return out;

@@ -4,9 +4,11 @@
  * so a slow renderer never grows main's memory without bound.
  */
 import { EVENT_FLUSH_INTERVAL_MS, events, type EventBatch, type EventChannel } from '../contract';
+import { RingBuffer } from '../core/ring-buffer';
 
 interface ChannelQueue {
-  payloads: unknown[];
+  /** The newest `maxQueued` payloads (one for a latest-only channel), oldest first. */
+  payloads: RingBuffer<unknown>;
   dropped: number;
 }
 
@@ -27,19 +29,11 @@ export class EventQueue {
     const def = events[channel];
     let queue = this.queues.get(channel);
     if (!queue) {
-      queue = { payloads: [], dropped: 0 };
+      queue = { payloads: new RingBuffer<unknown>(def.latestOnly ? 1 : def.maxQueued), dropped: 0 };
       this.queues.set(channel, queue);
     }
-    if (def.latestOnly) {
-      queue.payloads[0] = payload;
-    } else {
-      queue.payloads.push(payload);
-      if (queue.payloads.length > def.maxQueued) {
-        const excess = queue.payloads.length - def.maxQueued;
-        queue.payloads.splice(0, excess);
-        queue.dropped += excess;
-      }
-    }
+    // A latest-only payload replaces the one queued before it; that is not a drop.
+    if (queue.payloads.push(payload) !== undefined && !def.latestOnly) queue.dropped++;
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
     }
@@ -56,7 +50,7 @@ export class EventQueue {
     }
     const batch: EventBatch = { kind: 'events', entries: [] };
     for (const [channel, queue] of this.queues) {
-      batch.entries.push({ channel, payloads: queue.payloads, dropped: queue.dropped });
+      batch.entries.push({ channel, payloads: [...queue.payloads], dropped: queue.dropped });
     }
     this.queues.clear();
     this.send(batch);

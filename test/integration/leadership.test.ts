@@ -95,6 +95,16 @@ describe('several workstations, one engine', () => {
     );
     expect(gauges.filter((g) => g === 1)).toHaveLength(1);
     expect(gauges.filter((g) => g === 0)).toHaveLength(2);
+    // The leader's renewals reach its lease-renew histogram (the samples are taken at each scrape).
+    const leader = cores[gauges.indexOf(1)]!;
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${leader.metricsPort}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('synos_engine_lease_renew_seconds_count'));
+        return line !== undefined && Number(line.split(' ')[1]) > 0;
+      },
+      { timeoutMs: 20_000, message: "the leader's lease renewals in its /metrics" }
+    );
   });
 
   it('kill -9 of the leader mid-scenario: another takes over and judges the problem the first one opened', async () => {
