@@ -178,7 +178,7 @@ export class ConsciousnessBridge {
       stats: this.stats,
       logger: this.logger,
       startedAt: this.startedAt,
-      connected: () => this.ctx.nats.connection() !== null
+      connected: () => Boolean(this.ctx.nats.connection())
     });
   }
 
