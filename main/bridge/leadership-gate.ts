@@ -28,3 +28,33 @@ export interface BridgeLeadershipLink {
   start(): void;
   stop(): Promise<void>;
 }
+
+/**
+ * The bridge's side of the seam: with a gate, inbound consumption and engine outputs happen only
+ * while it is open (set once the shared state is loaded) and the lease is unexpired. Without one
+ * (a single core, tests) this core always leads.
+ */
+export class GateLatch {
+  private gate: LeadershipGate | null = null;
+  private open = true;
+
+  /** True while this core may consume the inbound durables and publish engine outputs. */
+  get leading(): boolean {
+    return this.gate === null || (this.open && this.gate.isActive());
+  }
+
+  /** Puts the bridge behind `gate`; closed until {@link setOpen}. */
+  use(gate: LeadershipGate): void {
+    this.gate = gate;
+    this.open = false;
+  }
+
+  setOpen(open: boolean): void {
+    this.open = open;
+  }
+
+  /** The current term's epoch, null without a gate or when not leading. */
+  epoch(): number | null {
+    return this.gate?.epoch() ?? null;
+  }
+}

@@ -1,14 +1,18 @@
 /**
  * What the bridge shows: the Engine and Security views' records, the engine snapshot and the
- * problem list (live and stored), and the security summary line kept with each security event.
+ * problem list (live and stored), the security summary line kept with each security event, the
+ * recent-events list and the bridge's status.
  * Pure functions over the bridge's state, so the bridge itself only holds and commits it.
  */
-import type { EngineSnapshotView, InvalidMessageView, SecurityEventView } from '../contract/engine';
+import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, SecurityEventView } from '../contract/engine';
 import type { Envelope, SecurityEventType, Severity } from '../contract/messages';
 import type { OutboundPublisher } from '../core/outbound';
 import type { ConsciousnessEngine } from '../engine/engine';
 import type { EngineStore } from '../engine/store';
 import type { InvalidMessageRecord, SecurityEventRecord } from './store';
+import type { ConsumerState } from './inbound-loop';
+import type { BridgeOptions } from './options';
+import type { BridgeCounters, BridgeStats } from './stats';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -132,5 +136,80 @@ export function toInvalidView(r: InvalidMessageRecord): InvalidMessageView {
     truncated: r.raw.length < r.rawSize,
     rawText,
     rawBase64: Buffer.from(r.raw).toString('base64')
+  };
+}
+
+/** An output of the active engine read back from CONSCIOUSNESS_EVENTS, as an Engine view record. */
+export function observedRecord(envelope: Envelope, subject: string): EngineEventRecord {
+  const record = {
+    id: envelope.id,
+    type: envelope.type,
+    time: envelope.time,
+    priority: envelope.priority ?? 'normal',
+    subjects: [subject],
+    data: envelope.data
+  } as EngineEventRecord;
+  if (envelope.correlationid !== undefined) record.correlationid = envelope.correlationid;
+  return record;
+}
+
+/** The newest `limit` records (of `types`, when given), newest first. */
+export function latestRecords(
+  recent: readonly EngineEventRecord[],
+  limit: number,
+  types?: string[]
+): EngineEventRecord[] {
+  const out: EngineEventRecord[] = [];
+  for (let i = recent.length - 1; i >= 0 && out.length < limit; i--) {
+    const r = recent[i] as EngineEventRecord;
+    if (!types || types.includes(r.type)) out.push(r);
+  }
+  return out;
+}
+
+/** What the bridge's status view is made from. */
+export interface BridgeStatusParts {
+  running: boolean;
+  consumers: readonly ConsumerState[];
+  inbound: ReturnType<BridgeStats['inbound']>;
+  counters: BridgeCounters;
+  queued: number;
+  publisher: OutboundPublisher;
+  options: BridgeOptions;
+  lastHeartbeatAt: number | null;
+  lastMetricsAt: number | null;
+}
+
+export function bridgeStatus(p: BridgeStatusParts) {
+  const { options, counters } = p;
+  return {
+    running: p.running,
+    consumers: p.consumers.map((c) => ({
+      stream: c.spec.stream,
+      durable: c.spec.durable,
+      bound: c.bound,
+      received: c.received,
+      lastError: c.lastError
+    })),
+    inbound: p.inbound,
+    outbound: {
+      published: counters.published,
+      failed: counters.failed,
+      dropped: counters.dropped,
+      queued: p.queued,
+      publisher: publisherKind(p.publisher)
+    },
+    heartbeat: {
+      subject: options.heartbeatSubject,
+      intervalMs: options.heartbeatIntervalMs,
+      lastAt: p.lastHeartbeatAt === null ? null : iso(p.lastHeartbeatAt)
+    },
+    metricsSummary: {
+      subject: options.metricsSubject,
+      intervalMs: options.metricsIntervalMs,
+      lastAt: p.lastMetricsAt === null ? null : iso(p.lastMetricsAt)
+    },
+    outboundMapping: { ...options.outboundMapping },
+    inboundMapping: { ...options.inboundMapping }
   };
 }

@@ -1,10 +1,11 @@
 /**
  * A bounded first-in first-out ring: O(1) push, shift and indexed read, the oldest item evicted
  * when a push finds it full. The one ring of the core: the live tail's newest messages, each
- * client's queue of pushed events, the operator notices, the bridge's recent engine events, the
+ * client's queue of pushed events, the operator notices, the
  * Metrics view's sampled series, the invalid-message readings of the last minute and the
  * lease-renew latencies all keep their newest items in it (the engine, which may import nothing
- * but contract and store, keeps its own bounded lists). Callers that must account for what leaves
+ * but contract and store, keeps its own bounded lists; the bridge's recent engine events are still an
+ * array trimmed in bridge/settle.ts). Callers that must account for what leaves
  * (bytes, drop counters) get the evicted item back.
  */
 export class RingBuffer<T> {

@@ -1,0 +1,94 @@
+/**
+ * Settling the inbound messages of a batch once it committed (ack, or term for an invalid one)
+ * and telling the bus, and the nak with back-off for messages that cannot be taken now. The delay
+ * is the project's one back-off (main/core/backoff.ts, no jitter): nakBaseDelayMs doubled per
+ * delivery so far, capped at nakMaxDelayMs.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { EngineEventRecord } from '../contract/engine';
+import type { Logger } from '../core/logger';
+import { backoffDelayMs } from '../core/backoff';
+import type { EventBus } from './event-bus';
+import type { InboundBatch } from './inbound-batch';
+import type { BridgeOptions } from './options';
+import type { BridgeCounters, BridgeStats } from './stats';
+
+export interface SettlerOptions {
+  bus: EventBus;
+  stats: BridgeStats;
+  logger: Logger;
+  /** The Engine view's recent events (shared with the bridge's observer feed). */
+  recent: EngineEventRecord[];
+  options: Pick<BridgeOptions, 'recentEvents' | 'nakBaseDelayMs' | 'nakMaxDelayMs'>;
+}
+
+export class Settler {
+  private readonly counters: BridgeCounters;
+
+  constructor(private readonly options: SettlerOptions) {
+    this.counters = options.stats.counters;
+  }
+
+  /** Acks / terminates the batch's messages and tells the bus (the views and metrics listen there). */
+  settle(batch: InboundBatch): void {
+    const { bus, stats, logger, recent } = this.options;
+    let invalidAt = 0;
+    for (const s of batch.settle) {
+      try {
+        if (s.action === 'ack') s.msg.ack();
+        else s.msg.term();
+      } catch (error) {
+        logger.warn(`${s.action} failed`, { error });
+      }
+      if (s.invalidReason) {
+        const { reason, stream } = s.invalidReason;
+        stats.countInvalid(reason);
+        const record = batch.invalid[invalidAt++];
+        if (record) bus.emit('invalid', { record, reason, stream });
+      } else if (s.action === 'ack') {
+        this.counters.accepted++;
+        if (bus.hasListeners('handled')) bus.emit('handled', { seconds: (performance.now() - s.started) / 1000 });
+        if (s.stepped) bus.emit('settled', s.stepped);
+      }
+    }
+    for (const input of batch.inputs) bus.emit('input', input);
+    for (const output of batch.outputs) {
+      recent.push(output.bus.record);
+      bus.emit('output', output.bus);
+    }
+    this.trimRecent();
+    for (const r of batch.security) bus.emit('security', r);
+  }
+
+  /** Keeps the last `recentEvents` of the Engine view's recent events. */
+  trimRecent(): void {
+    const { recent } = this.options;
+    const { recentEvents } = this.options.options;
+    if (recent.length > recentEvents) recent.splice(0, recent.length - recentEvents);
+  }
+
+  /**
+   * Naks with the back-off for the message's deliveries so far, and at least `atLeastMs` (which
+   * may exceed the cap, up to `cap`).
+   */
+  nak(msg: JsMsg, atLeastMs: number, cap = this.options.options.nakMaxDelayMs): void {
+    this.counters.naks++;
+    const deliveries = Math.max(1, msg.info?.deliveryCount ?? 1);
+    const backoff = this.delayMs(deliveries);
+    try {
+      msg.nak(Math.min(Math.max(cap, atLeastMs), Math.max(backoff, Math.ceil(atLeastMs))));
+    } catch (error) {
+      this.options.logger.warn('nak failed', { error });
+    }
+  }
+
+  nakBatch(batch: InboundBatch, atLeastMs: number): void {
+    for (const s of batch.settle) this.nak(s.msg, atLeastMs);
+  }
+
+  /** nakBaseDelayMs · 2^(attempts − 1), capped at nakMaxDelayMs. */
+  delayMs(attempts: number): number {
+    const { nakBaseDelayMs, nakMaxDelayMs } = this.options.options;
+    return backoffDelayMs(attempts, { initialMs: nakBaseDelayMs, maxMs: nakMaxDelayMs });
+  }
+}
