@@ -10,6 +10,7 @@ import { launchChromium, watchPageErrors } from '../harness/browser';
 import { runCliSync, startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
+import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 const VIEWS = [
@@ -79,7 +80,9 @@ describe('offline views', () => {
       .poll(async () => Number(await page.getByTestId('stream-messages').textContent()))
       .toBeGreaterThanOrEqual(25);
     await go('Consumers');
-    await expect.poll(() => page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
+    await expect
+      .poll(() => page.getByTestId('consumer-row').count())
+      .toBeGreaterThanOrEqual(4 + bridgeInboundDurables().length);
     await expect.poll(() => page.getByTestId('offline-banner').count()).toBe(0);
 
     await nats.kill9();
@@ -105,7 +108,7 @@ describe('offline views', () => {
     expect(Number(await page.getByTestId('stream-messages').textContent())).toBeGreaterThanOrEqual(25);
     await go('Consumers');
     await expect.poll(() => page.getByTestId('cached-mark').isVisible(), { timeout: 15_000 }).toBe(true);
-    expect(await page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
+    expect(await page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(4 + bridgeInboundDurables().length);
     await page.screenshot({ path: path.join(SHOTS, 'offline-consumers-cached.png'), fullPage: true });
 
     // NATS returns: the banner goes and the views swap to live data without a reload.

@@ -11,6 +11,7 @@ import { launchChromium, watchPageErrors } from '../harness/browser';
 import { CLI, startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
+import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 
@@ -104,7 +105,7 @@ describe('every view on real data', () => {
       .toBeGreaterThan(0);
     await expect
       .poll(() => page.getByTestId('drift-in-sync').textContent(), { timeout: 10_000 })
-      .toContain('ORCHESTRATOR_EVENTS and its 4 consumers match');
+      .toContain(`ORCHESTRATOR_EVENTS and its ${bridgeInboundDurables().length + 1} consumers match`);
     await page.getByRole('tab', { name: 'Messages' }).click();
     await expect.poll(() => page.getByTestId('browsed-message').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.getByTestId('browsed-message').first().locator('summary').click();
@@ -131,7 +132,9 @@ describe('every view on real data', () => {
 
     // Consumers: every durable consumer of the topology with its counts.
     await go('Consumers');
-    await expect.poll(() => page.getByTestId('consumer-row').count()).toBeGreaterThanOrEqual(7);
+    await expect
+      .poll(() => page.getByTestId('consumer-row').count())
+      .toBeGreaterThanOrEqual(4 + bridgeInboundDurables().length);
     await shot('consumers');
     await page.getByRole('link', { name: 'orchestrator_service' }).click();
     const detail = page.getByRole('article', { name: 'Consumer ORCHESTRATOR_EVENTS/orchestrator_service' });

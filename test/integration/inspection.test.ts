@@ -12,6 +12,7 @@ import {
   type NatsServerHandle
 } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
+import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 const enc = new TextEncoder();
 
@@ -195,7 +196,8 @@ describe('stream inspection on a 3-node cluster', () => {
         },
         { timeoutMs: 30_000, intervalMs: 500, message: 'R3 provisioning on the cluster' }
       );
-      expect(report.summary.created + report.summary.unchanged).toBe(12);
+      // Nine streams and consumers besides the bridge's inbound durables (one per family on 2.9, one filtered on >= 2.10).
+      expect(report.summary.created + report.summary.unchanged).toBe(9 + bridgeInboundDurables().length);
       const detail = await waitFor(
         async () => {
           const d = await core.api.invoke('streams.info', { stream: 'SECURITY_EVENTS' });

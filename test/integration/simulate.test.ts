@@ -12,6 +12,7 @@ import { CLI, assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
+import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 describe('simulate against a running core', () => {
   let server: NatsServerHandle;
@@ -118,7 +119,7 @@ describe('simulate against a running core', () => {
     run.stderr.on('data', (c: Buffer) => (runLog += c.toString()));
     run.stdout.on('data', (c: Buffer) => (runLog += c.toString()));
     try {
-      await waitFor(() => (runLog.match(/"msg":"consuming"/g) ?? []).length >= 4, {
+      await waitFor(() => (runLog.match(/"msg":"consuming"/g) ?? []).length >= bridgeInboundDurables().length + 1, {
         timeoutMs: 30_000,
         message: `synos-cc run to bind its consumers:\n${runLog}`
       });
