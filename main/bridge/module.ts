@@ -11,7 +11,7 @@ import type { OutboundPublisher } from '../core/outbound';
 import { ConsciousnessBridge, toInvalidView, toSecurityView, type BridgeOptions } from './bridge';
 import type { EventBus } from './event-bus';
 import type { BridgeLeadershipLink } from './leadership-gate';
-import { decisionWhy } from '../engine/why';
+import { whyOrThrow } from '../engine/why';
 import type { OutboxLookup } from '../engine/provenance';
 import { InputTally, engineTimeline } from './timeline';
 
@@ -158,7 +158,7 @@ export function createEngineBridgeModule(
           }))
         };
       },
-      'engine.why': (input) => decisionWhy(bridge.provenance, input.id, deps.outbox),
+      'engine.why': (input) => whyOrThrow(bridge.provenance, input.id, deps.outbox),
       'engine.timeline': (input) => engineTimeline(bridge, tally, input.minutes, bridge.options.clock()),
       'engine.strategies': () =>
         bridge.engine.strategyWeights().map((w) => ({

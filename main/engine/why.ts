@@ -17,7 +17,3 @@ export function whyOrThrow(store: ProvenanceStore, id: string, outbox: OutboxLoo
     );
   return why;
 }
-
-export function decisionWhy(store: ProvenanceStore, id: string, outbox: OutboxLookup): DecisionWhy {
-  return whyOrThrow(store, id, outbox);
-}

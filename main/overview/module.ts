@@ -102,8 +102,7 @@ export function createOverviewModule(
   let wasConnected = false;
   const offs: Array<() => void> = [];
 
-  const bridge = (): ConsciousnessBridge | null => deps.bridge;
-  const sampler = (): JetStreamSamplerService | null => deps.sampler;
+  const { bridge, sampler } = deps;
   const bump = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
@@ -135,8 +134,7 @@ export function createOverviewModule(
 
   /** Every counter the bridge keeps, read into the live meter (once per push period). */
   const readCounters = (now: number): void => {
-    const b = bridge();
-    if (!b) return;
+    const b = bridge;
     // Every output shows a rate (0 until the engine emits one), not "unknown".
     for (const type of ENGINE_OUTPUT_TYPES) if (!counts.has(outputId(type))) counts.set(outputId(type), 0);
     for (const [key, n] of counts) live.record(key, now, n);
@@ -167,22 +165,19 @@ export function createOverviewModule(
   };
 
   const build = (now = Date.now()): SystemPicture => {
-    const b = bridge();
     return assemblePicture({
       now,
       sample,
-      engine: b ? engineReading(b) : null,
-      services: b ? b.engine.handover(now).services : [],
-      heartbeats: b
-        ? b.servicesHealth().map((h) => ({
-            service: h.service,
-            instance: h.instance,
-            status: h.status,
-            detail: h.detail,
-            subject: h.subject,
-            stale: h.stale
-          }))
-        : [],
+      engine: engineReading(bridge),
+      services: bridge.engine.handover(now).services,
+      heartbeats: bridge.servicesHealth().map((h) => ({
+        service: h.service,
+        instance: h.instance,
+        status: h.status,
+        detail: h.detail,
+        subject: h.subject,
+        stale: h.stale
+      })),
       pendingHistory,
       rate: (key) => (key.startsWith('stream:') || key.startsWith('consumer:') ? sampled.rate(key) : live.rate(key))
     });
@@ -226,8 +221,7 @@ export function createOverviewModule(
     const now = Date.now();
     readCounters(now);
     const watched = ctx.events.hasListeners('overview.picture');
-    const s = sampler();
-    if (watched && !withdrawInterval && s) withdrawInterval = s.requestInterval(settings.sampleIntervalMs);
+    if (watched && !withdrawInterval) withdrawInterval = sampler.requestInterval(settings.sampleIntervalMs);
     if (!watched && withdrawInterval) {
       withdrawInterval();
       withdrawInterval = null;
@@ -247,18 +241,14 @@ export function createOverviewModule(
   return {
     name: 'overview',
     start() {
-      const s = sampler();
-      if (s) offs.push(s.onSample(onSample));
-      const b = bridge();
-      if (b) {
-        offs.push(
-          b.bus.on('input', ({ envelope, stream }) => {
-            const service = (envelope.data as { service?: unknown } | null)?.service;
-            if (typeof service === 'string') bump(`input:${service}\u0000${stream}`);
-          }),
-          b.bus.on('output', ({ type }) => bump(outputId(type)))
-        );
-      }
+      offs.push(
+        sampler.onSample(onSample),
+        bridge.bus.on('input', ({ envelope, stream }) => {
+          const service = (envelope.data as { service?: unknown } | null)?.service;
+          if (typeof service === 'string') bump(`input:${service}\u0000${stream}`);
+        }),
+        bridge.bus.on('output', ({ type }) => bump(outputId(type)))
+      );
       if (ctx.config.autoConnect) {
         timer = setInterval(tick, pushEvery);
         timer.unref();
@@ -275,10 +265,9 @@ export function createOverviewModule(
     handlers: {
       'overview.picture': async () => {
         if (!ctx.nats.connection()) return cachedOrEmpty();
-        const s = sampler();
-        if (!sample && s) {
+        if (!sample) {
           try {
-            await s.sampleNow();
+            await sampler.sampleNow();
           } catch (error) {
             logger.debug('picture sample failed', { error: error instanceof Error ? error.message : String(error) });
           }
