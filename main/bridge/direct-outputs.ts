@@ -22,9 +22,9 @@ export class DirectOutputs {
     return this.queued;
   }
 
-  publish(publisher: OutboundPublisher | null, messages: OutboundMessage[]): void {
+  publish(publisher: OutboundPublisher, messages: OutboundMessage[]): void {
     const room = this.limit - this.queued;
-    if (!publisher || room <= 0) {
+    if (room <= 0) {
       this.counters.dropped += messages.length;
       return;
     }

@@ -35,7 +35,6 @@ export class OwnMessages {
   private async publish(subject: string, type: MessageType, data: unknown, priority: Priority): Promise<boolean> {
     if (!this.deps.connected()) return false;
     const publisher = this.deps.publisher;
-    if (!publisher) return false;
     const env = this.deps.outputs.envelope(type, data, this.deps.options.clock(), priority);
     try {
       await publisher.publish({ id: env.id, subject, payload: encoder.encode(JSON.stringify(env)), priority });

@@ -81,8 +81,7 @@ export function snapshotView(engine: ConsciousnessEngine, now: number): EngineSn
   };
 }
 
-export function publisherKind(publisher: OutboundPublisher | null): string {
-  if (!publisher) return 'none';
+export function publisherKind(publisher: OutboundPublisher): string {
   const kind = (publisher as { kind?: unknown }).kind;
   return typeof kind === 'string' ? kind : publisher.constructor?.name || 'custom';
 }
