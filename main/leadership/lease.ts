@@ -32,86 +32,27 @@
  *   can list who is there and with which role; readers drop announcements older than their TTL.
  */
 import type { EngineRole, LeaseChange } from '../bridge/leadership-gate';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { KV, KvEntry } from '@nats-io/kv';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger';
 import { RingBuffer } from '../core/ring-buffer';
-
-export type RolePreference = 'auto' | 'observer';
-
-export const LEASE_BUCKET = 'SYNOS_ENGINE';
-export const DEFAULT_GROUP = 'synos';
-export const DEFAULT_LEASE_TTL_MS = 5000;
-
-export const leaseKey = (group: string): string => `lease.${group}`;
-
-/**
- * How long past a holder's TTL a contender still waits before it takes the lease over: covers an
- * output the old leader sent just before its own clock ran out and that is still on its way.
- */
-export function takeoverGraceMs(ttlMs: number): number {
-  return Math.min(200, Math.max(20, Math.floor(ttlMs / 50)));
-}
-
-/**
- * The lease bucket's max_age: only a collector of keys nobody writes any more (a crashed core's
- * announcement, a dead leader's lease), never the lease's expiry. It must outlast a stream leader
- * election on a cluster (4–9 s on nats-server 2.9) with room to spare, or the key would vanish
- * under a leader that is only waiting for the election to end.
- */
-export function leaseBucketMaxAgeMs(ttlMs: number): number {
-  return Math.max(30_000, 6 * ttlMs);
-}
-export const instanceKey = (group: string, instance: string): string => `instances.${group}.${instance}`;
-/** Core NATS subject the leader answers step-down requests on (no stream captures `synos.>`). */
-export const stepDownSubject = (group: string): string => `synos.engine.${group}.step-down`;
-
-/** What the lease key holds. */
-export interface LeaseValue {
-  instance: string;
-  host: string;
-  pid: number;
-  /** The term's epoch; null only in the very first write of a term (its own revision is the epoch). */
-  epoch: number | null;
-  since: string;
-  ttlMs: number;
-  /** A leader that steps down in favour of one instance writes this; only that instance may claim it. */
-  handoffTo?: string;
-}
-
-export interface InstanceAnnouncement {
-  instance: string;
-  host: string;
-  pid: number;
-  role: EngineRole;
-  preference: RolePreference;
-  epoch: number | null;
-  started: string;
-  /** This instance's TTL: it announces every TTL/3, so an older announcement means it is gone. */
-  ttlMs?: number;
-}
-
-export interface LeaderInfo {
-  instance: string;
-  host: string;
-  pid: number;
-  epoch: number;
-  since: string;
-}
-
-export interface StepDownRequest {
-  requestedBy: string;
-  /** Hand the lease to this instance (take-over) instead of letting every standby contend. */
-  to?: string;
-}
-
-export interface StepDownReply {
-  ok: boolean;
-  instance: string;
-  epoch: number | null;
-  message?: string;
-}
+import { openLeaseBucket } from './lease-bucket';
+import {
+  decodeLease,
+  decodeStepDownRequest,
+  encodeJson,
+  instanceKey,
+  isWrongLastSequence,
+  leaderOf,
+  leaseKey,
+  stepDownSubject,
+  takeoverGraceMs,
+  type InstanceAnnouncement,
+  type LeaderInfo,
+  type LeaseValue,
+  type RolePreference,
+  type StepDownReply
+} from './lease-record';
 
 /** What the lease needs from the connection manager. */
 export interface ConnectionSource {
@@ -144,100 +85,6 @@ export interface LeaseMetrics {
   /** Terms this instance took up again after it had fenced itself (its renewal landed later). */
   resumed: number;
   lastRenewMs: number | null;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
-}
-
-export function decodeLease(entry: KvEntry | null): LeaseValue | null {
-  if (!entry || entry.operation !== 'PUT') return null;
-  try {
-    const v = JSON.parse(decoder.decode(entry.value)) as LeaseValue;
-    return typeof v.instance === 'string' ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The leader a lease entry names, or null when the key is free or only reserved for a hand-off. */
-export function leaderOf(entry: KvEntry | null): LeaderInfo | null {
-  const v = decodeLease(entry);
-  if (!v || v.handoffTo !== undefined || !entry) return null;
-  return { instance: v.instance, host: v.host, pid: v.pid, epoch: v.epoch ?? entry.revision, since: v.since };
-}
-
-/**
- * For one-shot readers (`engine status`, doctor) that cannot watch the key over time: a lease whose
- * last write is older than its TTL plus the grace, by this machine's clock against the server's
- * timestamp, names nobody. Display only; the contenders judge on their own monotonic clocks.
- */
-export function leaseLapsed(entry: KvEntry, fallbackTtlMs: number, nowMs = Date.now()): boolean {
-  const ttl = decodeLease(entry)?.ttlMs ?? fallbackTtlMs;
-  return entry.created.getTime() + ttl + takeoverGraceMs(ttl) < nowMs;
-}
-
-/** A KV key token from any text (host names may hold characters keys may not). */
-export function keySafe(text: string): string {
-  const safe = text.replace(/[^A-Za-z0-9_-]/g, '_');
-  return safe.length > 0 ? safe.slice(0, 100) : 'instance';
-}
-
-/**
- * Opens (creating when absent) the lease bucket; returns it with its max_age. The handle reads
- * from the stream leader (`allow_direct: false`), whatever the stream allows: a direct get may be
- * answered by a lagging replica. A running core (create) raises a max_age below
- * {@link leaseBucketMaxAgeMs} of its TTL (a bucket made by an older version had max_age = TTL).
- */
-export async function openLeaseBucket(
-  nc: NatsConnection,
-  options: { ttlMs: number; replicas: number; create: boolean; logger?: Logger }
-): Promise<{ kv: KV; maxAgeMs: number } | null> {
-  const kvm = new Kvm(nc);
-  let kv: KV;
-  const maxAgeMs = leaseBucketMaxAgeMs(options.ttlMs);
-  if (options.create) {
-    kv = await kvm.create(LEASE_BUCKET, {
-      ttl: maxAgeMs,
-      history: 1,
-      replicas: options.replicas,
-      // File storage keeps the stream's sequence across a server restart, so epochs never go back.
-      storage: 'file',
-      allow_direct: false,
-      description: 'Syn_OS control center: engine leader lease and instance announcements'
-    });
-  } else {
-    try {
-      kv = await kvm.open(LEASE_BUCKET, { allow_direct: false });
-      await kv.status();
-    } catch {
-      return null;
-    }
-  }
-  const status = await kv.status();
-  if (options.create && status.ttl > 0 && status.ttl < maxAgeMs) {
-    try {
-      const jsm = await jetstreamManager(nc, { checkAPI: false });
-      await jsm.streams.update(`KV_${LEASE_BUCKET}`, { max_age: nanos(maxAgeMs) });
-      options.logger?.info(
-        `raised the max_age of the lease bucket ${LEASE_BUCKET} so the lease outlives a stream leader election`,
-        {
-          fromMs: status.ttl,
-          toMs: maxAgeMs
-        }
-      );
-      return { kv, maxAgeMs };
-    } catch (error) {
-      options.logger?.warn(
-        `the lease bucket ${LEASE_BUCKET} keeps keys only ${status.ttl} ms and this core cannot raise it; on a cluster a stream leader election longer than that starts a new term. Raise it with: nats stream edit KV_${LEASE_BUCKET} --max-age ${Math.ceil(maxAgeMs / 1000)}s`,
-        { error }
-      );
-    }
-  }
-  return { kv, maxAgeMs: status.ttl };
 }
 
 export class EngineLease {
@@ -827,12 +674,7 @@ export class EngineLease {
     this.stepDownSub = nc.subscribe(stepDownSubject(this.options.group), {
       callback: (error, msg) => {
         if (error) return;
-        let request: StepDownRequest = { requestedBy: 'unknown' };
-        try {
-          request = JSON.parse(decoder.decode(msg.data)) as StepDownRequest;
-        } catch {
-          // an empty body is a plain step-down
-        }
+        const request = decodeStepDownRequest(msg.data);
         const epoch = this.epochValue;
         if (this.role !== 'active') {
           msg.respond(encodeJson({ ok: false, instance: this.options.instance, epoch, message: 'not the leader' }));
@@ -856,9 +698,4 @@ export class EngineLease {
   }
 }
 
-/** The server refused a compare-and-set: the key's last revision is not the one we named. */
-function isWrongLastSequence(error: unknown): boolean {
-  return /wrong last sequence/i.test(error instanceof Error ? error.message : String(error));
-}
-
-export type { EngineRole, LeaseChange };
+export type { EngineRole, LeaseChange, RolePreference };

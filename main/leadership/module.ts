@@ -13,7 +13,8 @@ import { classifyNatsError } from '../nats/connection';
 import type { BridgeLeadershipLink } from '../bridge/leadership-gate';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import { linkBridgeToLeadership } from './bridge-link';
-import { EngineLease, encodeJson, keySafe, stepDownSubject, type StepDownReply, type StepDownRequest } from './lease';
+import { EngineLease } from './lease';
+import { encodeJson, keySafe, stepDownSubject, type StepDownReply, type StepDownRequest } from './lease-record';
 import { readLeadershipStatus } from './status';
 import { SharedEngineStateStore } from './shared-state';
 

@@ -10,8 +10,10 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { EngineRole, InstanceAnnouncement, LeaderInfo } from './lease';
-import { LEASE_BUCKET, instanceKey, leaderOf, leaseKey, leaseLapsed, openLeaseBucket } from './lease';
+import type { EngineRole } from '../bridge/leadership-gate';
+import { openLeaseBucket } from './lease-bucket';
+import type { InstanceAnnouncement, LeaderInfo } from './lease-record';
+import { LEASE_BUCKET, instanceKey, leaderOf, leaseKey, leaseLapsed } from './lease-record';
 
 export interface InstanceStatus {
   instance: string;
