@@ -4,7 +4,7 @@
  * - It is a KV bucket replicated like any stream, so the lease rides on JetStream's Raft; file
  *   storage keeps the stream's sequence across a server restart, so epochs never go back.
  * - Its max_age ({@link leaseBucketMaxAgeMs}, ≥ 30 s) only collects keys nobody writes any more;
- *   expiry is judged by the contenders (./lease). Why not max_age = TTL (as before): on a
+ *   expiry is judged by the contenders (./lease-term). Why not max_age = TTL (as before): on a
  *   cluster, killing the node that leads the bucket's stream leaves it without a leader for
  *   nats-server's Raft election (4–9 s on 2.9, longer under load), longer than the rest of a 5 s
  *   lease; the new stream leader then expired the key at once and another core created a new term
@@ -26,6 +26,11 @@ import { LEASE_BUCKET } from './lease-record';
  */
 export function leaseBucketMaxAgeMs(ttlMs: number): number {
   return Math.max(30_000, 6 * ttlMs);
+}
+
+/** A write or read of the lease that did not answer in this long is retried (the lease may be short). */
+export function requestTimeoutMs(ttlMs: number): number {
+  return Math.max(250, Math.floor(ttlMs / 3));
 }
 
 /**
