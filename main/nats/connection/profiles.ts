@@ -6,7 +6,6 @@
  * reconnects with it after a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
 import {
   ContractError,
   redactUrls,
@@ -16,7 +15,6 @@ import {
   type KeyPick,
   type ProfileInputSchema,
   type ProfileAuthView,
-  type ProfileTestResult,
   type ProfileView
 } from '../../contract';
 import type { z } from 'zod';
@@ -24,7 +22,8 @@ import type { SecretStore } from '../../core/secrets';
 import { registerSecret } from '../../core/redact';
 import type { Database } from '../../store/database';
 import { readKeyFile } from '../../core/key-files';
-import { buildConnectOptions, parseSeedFile, toServerInfo, type ConnectTarget } from './connection';
+import type { ConnectTarget } from './connect-options';
+import { parseSeedFile } from './credentials';
 import {
   KEY_LABEL,
   KeyPicks,
@@ -34,7 +33,6 @@ import {
   missingKeyError,
   sha256Hex
 } from './profile-keys';
-import { classifyNatsError } from './errors';
 
 /** A profile as validated by the contract (defaults applied). */
 export type ParsedProfileInput = z.output<typeof ProfileInputSchema>;
@@ -560,69 +558,5 @@ export class ProfileStore {
       createdAt: row.created_at,
       updatedAt: row.updated_at
     };
-  }
-}
-
-/**
- * Tries a target on a connection of its own that never reconnects, bounded by timeoutMs even if
- * the server accepts the socket and then says nothing. Never throws: failures are classified.
- */
-export async function testConnection(
-  target: ConnectTarget,
-  options: { timeoutMs: number; name: string }
-): Promise<ProfileTestResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
-  const failure = (error: unknown): ProfileTestResult => {
-    const { hint, ...shape } = classifyNatsError(error, target.servers, { tls: Boolean(target.tls) });
-    return {
-      ok: false,
-      server: null,
-      serverInfo: null,
-      rttMs: null,
-      durationMs: elapsed(),
-      error: shape,
-      hint: hint || null
-    };
-  };
-  let attempt: ReturnType<typeof connect>;
-  try {
-    const opts = buildConnectOptions(
-      { name: options.name, connectTimeoutMs: options.timeoutMs, auth: target.auth, tls: target.tls },
-      target.servers
-    );
-    attempt = connect({ ...opts, reconnect: false, maxReconnectAttempts: 0, timeout: options.timeoutMs });
-  } catch (error) {
-    return failure(error);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.timeoutMs + 500);
-  });
-  try {
-    const nc = await Promise.race([attempt, deadline]);
-    if (nc === 'timeout') {
-      // The attempt may still succeed later; close that connection instead of leaking it.
-      void attempt.then((late) => late.close()).catch(() => undefined);
-      return failure(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }
-    try {
-      const rtt = await Promise.race([nc.rtt(), deadline]);
-      return {
-        ok: true,
-        server: nc.getServer(),
-        serverInfo: toServerInfo(nc),
-        rttMs: rtt === 'timeout' ? null : Math.round(rtt * 100) / 100,
-        durationMs: elapsed(),
-        error: null,
-        hint: null
-      };
-    } finally {
-      await nc.close().catch(() => undefined);
-    }
-  } catch (error) {
-    return failure(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
