@@ -235,7 +235,7 @@ export class KeyPicks {
   }
 }
 
-interface KeyRow {
+export interface KeyRow {
   profile_id: string;
   kind: KeyKind;
   sealed: string | null;
