@@ -30,7 +30,7 @@ import { silentLogger } from '../../main/core/logger';
 import { newMessageId } from '../../main/core/message-id';
 import type { OutboundMessage } from '../../main/core/outbound';
 import { AsyncJetStreamPublisher } from '../../main/nats/messages/async-publisher';
-import { buildConnectOptions } from '../../main/nats/connection/connection';
+import { buildConnectOptions } from '../../main/nats/connection/connect-options';
 import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxPublisher } from '../../main/resilience/outbox-publisher';
 import { OutboxStore } from '../../main/resilience/outbox-store';

@@ -263,6 +263,53 @@ describe('connection profiles and auth against real nats-servers', () => {
     });
   });
 
+  it('seals credentials an older version left in profile server URLs at start; the profiles still connect', async () => {
+    const dataDir = tempDir();
+    const withUserinfo = (url: string, userinfo: string): string => url.replace('://', `://${userinfo}@`);
+    // What an older version wrote: the userinfo typed into a server URL, kept in plain text.
+    await withCore(async (core) => {
+      const insert = core.context.db.prepare(
+        `INSERT INTO nats_profiles (id, name, servers, auth_kind, auth_user, auth_secret, source, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, NULL, 'manual', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`
+      );
+      insert.run('p-user', 'url-user', JSON.stringify([withUserinfo(userServer.url, `ops:${PASSWORD}`)]), 'none', null);
+      insert.run('p-token', 'url-token', JSON.stringify([withUserinfo(tokenServer.url, TOKEN)]), 'none', null);
+      // Another auth kind already chosen: the URL's userinfo is dropped, the chosen auth stays.
+      insert.run('p-both', 'url-both', JSON.stringify([withUserinfo(userServer.url, 'other:wrong')]), 'user', 'ops');
+    }, dataDir);
+
+    await withCore(async (core) => {
+      const byId = new Map((await core.api.invoke('profiles.list', {})).profiles.map((p) => [p.id, p]));
+      expect(byId.get('p-user')).toMatchObject({
+        servers: [userServer.url],
+        auth: { kind: 'user', user: 'ops', hasPassword: true }
+      });
+      expect(byId.get('p-token')).toMatchObject({
+        servers: [tokenServer.url],
+        auth: { kind: 'token', hasToken: true }
+      });
+      expect(byId.get('p-both')).toMatchObject({
+        servers: [userServer.url],
+        auth: { kind: 'user', user: 'ops', hasPassword: false }
+      });
+      const rows = core.context.db.prepare('SELECT id, servers, auth_secret FROM nats_profiles').all() as Array<{
+        id: string;
+        servers: string;
+        auth_secret: string | null;
+      }>;
+      for (const row of rows) {
+        expect(row.servers).not.toContain('@');
+        expect(row.auth_secret ?? '').not.toContain(PASSWORD);
+        expect(row.auth_secret ?? '').not.toContain(TOKEN);
+      }
+      expect(rows.find((r) => r.id === 'p-user')?.auth_secret).toMatch(/^kf1:/);
+      expect(await core.api.invoke('profiles.test', { id: 'p-user', timeoutMs: 3000 })).toMatchObject({ ok: true });
+      expect(await core.api.invoke('profiles.test', { id: 'p-token', timeoutMs: 3000 })).toMatchObject({ ok: true });
+      const both = await core.api.invoke('profiles.test', { id: 'p-both', timeoutMs: 3000 });
+      expect(both.error?.code).toBe('NATS_AUTH');
+    }, dataDir);
+  });
+
   it('imports natscli contexts (the selected one can become active)', async () => {
     const natsDir = tempDir('synos-natscli-');
     fs.mkdirSync(path.join(natsDir, 'context'));

@@ -24,6 +24,15 @@ describe('connection manager against a real nats-server', () => {
       expect(status.serverInfo?.version).toMatch(/^\d+\.\d+\.\d+/);
       const info = await core.api.invoke('system.info', {});
       expect(info.server?.port).toBe(server.port);
+      // The round-trip probe pings the live connection at once and reports into the status.
+      const { rttMs } = await waitFor(
+        () => {
+          const s = core.context.nats.status();
+          return s.rttMs !== null ? { rttMs: s.rttMs } : null;
+        },
+        { timeoutMs: 10_000, message: 'a round trip in the status' }
+      );
+      expect(rttMs).toBeGreaterThanOrEqual(0);
 
       await server.kill9();
       const down = await waitFor(

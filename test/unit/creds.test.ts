@@ -1,7 +1,7 @@
 import { createAccount, createUser } from '@nats-io/nkeys';
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../main/contract';
-import { parseCredsFile, parseSeedFile } from '../../main/nats/connection/connection';
+import { parseCredsFile, parseSeedFile } from '../../main/nats/connection/credentials';
 import { credsText, signJwt } from '../harness/nats-auth';
 
 function userCreds(): { text: string; jwt: string; seed: string } {

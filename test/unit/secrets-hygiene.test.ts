@@ -15,7 +15,7 @@ import { chooseSecretProtection } from '../../main/core/secrets';
 import { parseJsonQuietly, readKeyFile } from '../../main/core/key-files';
 import { ensurePrivateDir, modeOf, writePrivateFileAtomic } from '../../main/core/file-modes';
 import { classifyNatsError } from '../../main/nats/connection/errors';
-import { withUrlCredentials } from '../../main/nats/connection/connection';
+import { withUrlCredentials } from '../../main/nats/connection/connect-options';
 import { dirWithConfig } from '../harness/config-file';
 import { tempDir } from '../harness/temp';
 

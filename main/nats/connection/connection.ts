@@ -1,31 +1,24 @@
 /**
  * The NATS connection manager: one connection for the whole core, reconnecting forever with
  * back-off, its state observable, drained cleanly on stop. Every other part asks it for the
- * current connection instead of holding one of its own.
+ * current connection instead of holding one of its own. The options it connects with are built in
+ * connect-options.ts; the server's INFO and the round-trip probe come from health.ts.
  */
-import {
-  connect,
-  credsAuthenticator,
-  nkeyAuthenticator,
-  type Authenticator,
-  type NatsConnection,
-  type NodeConnectionOptions
-} from '@nats-io/transport-node';
-import {
-  ContractError,
-  redactUrls,
-  splitUrlCredentials,
-  type ConnectionState,
-  type ConnectionStatus,
-  type ServerInfo
-} from '../../contract';
-import type { NatsAuthConfig, NatsConfig, NatsTlsConfig } from '../../core/config';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ContractError, redactUrls, type ConnectionState, type ConnectionStatus } from '../../contract';
+import type { NatsConfig } from '../../core/config';
 import type { Logger } from '../../core/logger';
-import { registerSecret } from '../../core/redact';
-import { readKeyFile } from '../../core/key-files';
 import { backoffDelayMs } from '../../core/backoff';
 import { INSTALL_HINT, findOnPath, startEmbeddedServer, type EmbeddedServer } from '../embedded';
+import {
+  buildConnectOptions,
+  withUrlCredentials,
+  type ConnectAuth,
+  type ConnectTarget,
+  type ConnectTls
+} from './connect-options';
 import { classifyNatsError } from './errors';
+import { RttProbe, toServerInfo } from './health';
 
 export interface ConnectionManagerOptions {
   nats: NatsConfig;
@@ -37,193 +30,6 @@ export interface ConnectionManagerOptions {
 }
 
 type Listener<T> = (value: T) => void;
-
-/** A creds, seed or TLS file, read only now (at connect), with errors that never quote it. */
-function readFileOrThrow(file: string, what: string): Uint8Array {
-  return readKeyFile(file, what);
-}
-
-/**
- * Credentials in memory: the configured ones (paths given on the command line or in the config,
- * read at connect), plus what a profile holds: an nkey seed and a creds file's content.
- */
-export interface ConnectAuth extends NatsAuthConfig {
-  /** An nkey seed (SU…) itself rather than a file holding it. */
-  nkeySeed?: string;
-  /** The content of a .creds file picked into a profile. */
-  credsData?: Uint8Array;
-}
-
-/** TLS files by path (command line, config) or as PEM text (a profile's picked files). */
-export interface ConnectTls extends NatsTlsConfig {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-/** Where and how to connect: a saved profile (or the configuration) resolved to plain values. */
-export interface ConnectTarget {
-  servers: string[];
-  auth: ConnectAuth;
-  tls: ConnectTls | null;
-  /** The profile it came from, shown in the status. */
-  profile: { id: string; name: string } | null;
-}
-
-/** What {@link buildConnectOptions} needs: a NatsConfig, or a profile's values with a name and timeout. */
-export type ConnectSettings = Pick<NatsConfig, 'name' | 'connectTimeoutMs'> & {
-  auth: ConnectAuth;
-  tls: ConnectTls | null;
-};
-
-/** Builds the nats.js options for a configuration. */
-export function buildConnectOptions(nats: ConnectSettings, servers: string[]): NodeConnectionOptions {
-  const options: NodeConnectionOptions = {
-    servers,
-    name: nats.name,
-    timeout: nats.connectTimeoutMs,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1000,
-    reconnectJitter: 500,
-    reconnectJitterTLS: 1000,
-    pingInterval: 10_000,
-    maxPingOut: 3,
-    // By default nats.js builds two Error objects per request (and so per JetStream publish) just to
-    // keep the caller's stack for a later failure; that halves publish throughput on this app's hot
-    // path (`npm run bench:durability` prints both). Failures are classified by code, not by stack.
-    noAsyncTraces: true
-  };
-  const authenticators: Authenticator[] = [];
-  if (nats.auth.token) options.token = nats.auth.token;
-  if (nats.auth.user) options.user = nats.auth.user;
-  if (nats.auth.password !== undefined) options.pass = nats.auth.password;
-  if (nats.auth.nkeyFile) {
-    const seed = parseSeedFile(
-      new TextDecoder().decode(readFileOrThrow(nats.auth.nkeyFile, 'nkey seed file')),
-      nats.auth.nkeyFile
-    );
-    authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
-  }
-  if (nats.auth.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(nats.auth.nkeySeed.trim())));
-  if (nats.auth.credsFile) {
-    const bytes = readFileOrThrow(nats.auth.credsFile, 'creds file');
-    // Checked here so a wrong file is reported as such, not later as an authorization violation.
-    parseCredsFile(new TextDecoder().decode(bytes), nats.auth.credsFile);
-    authenticators.push(credsAuthenticator(bytes));
-  }
-  if (nats.auth.credsData) authenticators.push(credsAuthenticator(nats.auth.credsData));
-  if (authenticators.length > 0) options.authenticator = authenticators;
-  if (nats.tls) {
-    // Read here rather than by the client, so a FIFO, a device or a huge file is refused with a
-    // clear error instead of hanging or filling memory, and no error quotes the file.
-    options.tls = {};
-    if (nats.tls.caFile) options.tls.ca = Buffer.from(readFileOrThrow(nats.tls.caFile, 'TLS CA file')).toString('utf8');
-    if (nats.tls.certFile) {
-      options.tls.cert = Buffer.from(readFileOrThrow(nats.tls.certFile, 'TLS certificate file')).toString('utf8');
-    }
-    if (nats.tls.keyFile)
-      options.tls.key = Buffer.from(readFileOrThrow(nats.tls.keyFile, 'TLS key file')).toString('utf8');
-    // A profile's picked files, already read and checked when they were picked.
-    if (nats.tls.ca !== undefined) options.tls.ca = nats.tls.ca;
-    if (nats.tls.cert !== undefined) options.tls.cert = nats.tls.cert;
-    if (nats.tls.key !== undefined) options.tls.key = nats.tls.key;
-  }
-  return options;
-}
-
-/**
- * The seed in an nkey file: a bare `SU…` line, or the armoured form nsc writes
- * (`-----BEGIN USER NKEY SEED-----`). CONFIG_INVALID when there is none, so a wrong file is
- * reported as such and not as an authorization failure.
- */
-export function parseSeedFile(text: string, file: string): string {
-  const seed = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .find((line) => /^S[A-Z][A-Z2-7]{50,}$/.test(line));
-  if (!seed) {
-    throw new ContractError('CONFIG_INVALID', `nkey seed file ${file} holds no nkey seed (a line starting with SU)`, {
-      file,
-      hint: 'Point --nkey at the seed file (SU…), not at the public key (U…); generate one with: nsc generate nkey --user'
-    });
-  }
-  return seed;
-}
-
-/** The two parts of a NATS .creds file. */
-export interface NatsCredentials {
-  /** The user JWT (header.payload.signature). */
-  jwt: string;
-  /** The user nkey seed (SU…) that signs the server's nonce. */
-  seed: string;
-}
-
-const ARMOURED_BLOCK = /-{3,}[^\n]*BEGIN[^\n]*-{3,}\r?\n\s*([\w\-.=]+)\s*\r?\n\s*-{3,}[^\n]*END[^\n]*-{3,}/g;
-
-/**
- * Parses a .creds file as nsc writes it: a `BEGIN NATS USER JWT` block, then a
- * `BEGIN USER NKEY SEED` block. CONFIG_INVALID says which part is missing or malformed.
- */
-export function parseCredsFile(text: string, file: string): NatsCredentials {
-  const blocks = [...text.matchAll(ARMOURED_BLOCK)].map((m) => m[1] as string);
-  const hint =
-    'A creds file holds a user JWT and its nkey seed; create one with: nsc generate creds -a ACCOUNT -n USER';
-  const jwt = blocks[0];
-  const seed = blocks[1];
-  if (!jwt || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jwt)) {
-    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user JWT block`, { file, hint });
-  }
-  if (!seed || !/^SU[A-Z2-7]{50,}$/.test(seed)) {
-    throw new ContractError('CONFIG_INVALID', `creds file ${file} holds no user nkey seed block after the JWT`, {
-      file,
-      hint
-    });
-  }
-  return { jwt, seed };
-}
-
-/**
- * A URL typed with userinfo (connect {servers}, a profile saved before URLs were split) is split
- * here as well: the password goes into the auth fields, unless credentials were given as fields,
- * and never into the status, logs or errors. Every credential is registered with the redactor.
- */
-export function withUrlCredentials(
-  servers: readonly string[],
-  given: ConnectAuth
-): { servers: string[]; auth: ConnectAuth } {
-  const split = servers.map(splitUrlCredentials);
-  const auth: ConnectAuth = { ...given };
-  const creds = split.find((s) => s.credentials !== null)?.credentials;
-  const hasAuth = Boolean(
-    auth.user ?? auth.token ?? auth.nkeyFile ?? auth.nkeySeed ?? auth.credsFile ?? auth.credsData
-  );
-  if (creds && !hasAuth) {
-    if (creds.token !== undefined) auth.token = creds.token;
-    if (creds.user !== undefined) auth.user = creds.user;
-    if (creds.password !== undefined) auth.password = creds.password;
-  }
-  registerSecret(auth.password);
-  registerSecret(auth.token);
-  registerSecret(auth.nkeySeed);
-  return { servers: split.map((s) => s.url), auth };
-}
-
-export function toServerInfo(nc: NatsConnection): ServerInfo | null {
-  const info = nc.info;
-  if (!info) return null;
-  const out: ServerInfo = {
-    server_id: info.server_id,
-    server_name: info.server_name,
-    version: info.version,
-    host: info.host,
-    port: info.port,
-    jetstream: Boolean(info.jetstream),
-    max_payload: info.max_payload
-  };
-  if (info.cluster) out.cluster = info.cluster;
-  if (typeof info.proto === 'number') out.proto = info.proto;
-  return out;
-}
 
 export class ConnectionManager {
   private readonly options: ConnectionManagerOptions;
@@ -238,7 +44,7 @@ export class ConnectionManager {
   private embeddedServer: EmbeddedServer | null = null;
   private embeddedTried = false;
   private wakeSleeper: (() => void) | null = null;
-  private rttTimer: NodeJS.Timeout | null = null;
+  private readonly rtt: RttProbe;
   private readonly statusListeners = new Set<Listener<ConnectionStatus>>();
   private readonly connectListeners = new Set<Listener<NatsConnection>>();
   private firstAttemptWaiters: Array<() => void> = [];
@@ -247,6 +53,7 @@ export class ConnectionManager {
   constructor(options: ConnectionManagerOptions) {
     this.options = options;
     this.logger = options.logger.child({ part: 'nats' });
+    this.rtt = new RttProbe(options.rttIntervalMs ?? 5000);
     const clean = withUrlCredentials(options.nats.servers, options.nats.auth);
     this.servers = clean.servers;
     this.auth = clean.auth;
@@ -435,7 +242,7 @@ export class ConnectionManager {
   }
 
   private async closeCurrent(): Promise<void> {
-    this.stopRtt();
+    this.rtt.stop();
     const nc = this.nc;
     this.nc = null;
     if (!nc || nc.isClosed()) return;
@@ -536,7 +343,13 @@ export class ConnectionManager {
         lastError: null,
         hint: null
       });
-      this.startRtt(nc);
+      this.rtt.start(
+        nc,
+        () => this.nc === nc && this.current.state === 'connected',
+        (rttMs) => {
+          if (this.nc === nc) this.update({ rttMs });
+        }
+      );
       this.releaseWaiters();
       for (const listener of this.connectListeners) {
         try {
@@ -547,7 +360,7 @@ export class ConnectionManager {
       }
       void this.watch(nc, generation);
       const closedWith = await nc.closed();
-      this.stopRtt();
+      this.rtt.stop();
       if (generation !== this.generation) return;
       this.nc = null;
       const shape = closedWith ? (({ hint: _h, ...s }) => s)(classifyNatsError(closedWith, this.servers)) : null;
@@ -586,26 +399,5 @@ export class ConnectionManager {
           break;
       }
     }
-  }
-
-  private startRtt(nc: NatsConnection): void {
-    this.stopRtt();
-    const measure = async (): Promise<void> => {
-      if (this.nc !== nc || this.current.state !== 'connected') return;
-      try {
-        const rtt = await nc.rtt();
-        if (this.nc === nc) this.update({ rttMs: Math.round(rtt * 100) / 100 });
-      } catch {
-        // a failed ping shows up as a disconnect status; nothing to do here
-      }
-    };
-    void measure();
-    this.rttTimer = setInterval(() => void measure(), this.options.rttIntervalMs ?? 5000);
-    this.rttTimer.unref();
-  }
-
-  private stopRtt(): void {
-    if (this.rttTimer) clearInterval(this.rttTimer);
-    this.rttTimer = null;
   }
 }

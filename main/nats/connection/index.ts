@@ -4,7 +4,8 @@
  * area's public face: code outside main/nats/connection/ imports from here only (enforced by
  * eslint.config.js).
  */
-export { buildConnectOptions, ConnectionManager } from './connection';
+export { buildConnectOptions } from './connect-options';
+export { ConnectionManager } from './connection';
 export { classifyNatsError, toNatsContractError } from './errors';
 export { contextOverrides, importNatsContexts, natsConfigDir } from './natscli-contexts';
 export {
@@ -15,6 +16,7 @@ export {
   unsupportedMessage,
   userMetadata
 } from './features';
-export { ProfileStore, testConnection } from './profiles';
+export { testConnection } from './health';
+export { ProfileStore } from './profiles';
 export { PROFILE_MIGRATIONS } from './profile-migrations';
 export { keyFileName } from './profile-keys';

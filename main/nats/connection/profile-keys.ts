@@ -13,7 +13,7 @@ import { readKeyFile } from '../../core/key-files';
 import { registerSecret } from '../../core/redact';
 import type { SecretStore } from '../../core/secrets';
 import type { Database } from '../../store/database';
-import { parseCredsFile, parseSeedFile } from './connection';
+import { parseCredsFile, parseSeedFile } from './credentials';
 
 export const KEY_KINDS: readonly KeyKind[] = ['creds', 'seed', 'ca', 'cert', 'key'];
 
@@ -235,7 +235,7 @@ export class KeyPicks {
   }
 }
 
-interface KeyRow {
+export interface KeyRow {
   profile_id: string;
   kind: KeyKind;
   sealed: string | null;

@@ -6,261 +6,52 @@
  * reconnects with it after a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
-import {
-  ContractError,
-  redactUrls,
-  splitUrlCredentials,
-  type KeyFileView,
-  type KeyKind,
-  type KeyPick,
-  type ProfileInputSchema,
-  type ProfileAuthView,
-  type ProfileTestResult,
-  type ProfileView
-} from '../../contract';
-import type { z } from 'zod';
+import { ContractError, type KeyKind, type ProfileView } from '../../contract';
 import type { SecretStore } from '../../core/secrets';
-import { registerSecret } from '../../core/redact';
 import type { Database } from '../../store/database';
-import { readKeyFile } from '../../core/key-files';
-import { buildConnectOptions, parseSeedFile, toServerInfo, type ConnectTarget } from './connection';
+import type { ConnectTarget } from './connect-options';
 import {
-  KEY_LABEL,
-  KeyPicks,
-  ProfileKeys,
-  checkKeyContent,
-  keyFileName,
-  missingKeyError,
-  sha256Hex
-} from './profile-keys';
-import { classifyNatsError } from './errors';
-
-/** A profile as validated by the contract (defaults applied). */
-export type ParsedProfileInput = z.output<typeof ProfileInputSchema>;
-export type ProfileSource = ProfileView['source'];
-
-interface ProfileRow {
-  id: string;
-  name: string;
-  description: string | null;
-  servers: string;
-  auth_kind: 'none' | 'token' | 'user' | 'nkey' | 'creds';
-  auth_user: string | null;
-  /** A path saved by an older version; emptied by importKeyPaths, never read at connect. */
-  auth_file: string | null;
-  auth_secret: string | null;
-  /** Paths saved by an older version, like auth_file. */
-  tls_ca: string | null;
-  tls_cert: string | null;
-  tls_key: string | null;
-  source: ProfileSource;
-  created_at: string;
-  updated_at: string;
-}
-
-const ACTIVE_KEY = 'nats.activeProfileId';
-
-/** The columns a profile input becomes (the secret still plain: sealed by the caller). */
-interface AuthColumns {
-  kind: ProfileRow['auth_kind'];
-  user: string | null;
-  /** Plain secret given now; undefined keeps the stored one when the kind is unchanged. */
-  secret: string | undefined;
-}
-
-function authColumns(auth: ParsedProfileInput['auth']): AuthColumns {
-  switch (auth.kind) {
-    case 'none':
-      return { kind: 'none', user: null, secret: undefined };
-    case 'token':
-      return { kind: 'token', user: null, secret: auth.token };
-    case 'user':
-      return { kind: 'user', user: auth.user, secret: auth.password };
-    case 'nkey':
-      return { kind: 'nkey', user: null, secret: auth.seed };
-    case 'creds':
-      return { kind: 'creds', user: null, secret: undefined };
-  }
-}
-
-/** Where a key slot's content comes from when a profile is saved or tried: picked now, stored, or nothing. */
-type SlotSource = { pick: string } | { keep: true } | null;
-
-/** The key files an input names, slot by slot (a slot not named has none). */
-function slotSources(input: ParsedProfileInput): Map<KeyKind, SlotSource> {
-  const ref = (value: string | undefined, keepWhenAbsent: boolean): SlotSource =>
-    value === undefined
-      ? keepWhenAbsent
-        ? { keep: true }
-        : null
-      : value === 'keep'
-        ? { keep: true }
-        : { pick: value };
-  const out = new Map<KeyKind, SlotSource>();
-  const a = input.auth;
-  out.set('creds', a.kind === 'creds' ? ref(a.creds, true) : null);
-  out.set('seed', a.kind === 'nkey' && a.seed === undefined ? ref(a.seedKey, true) : null);
-  out.set('ca', ref(input.tls?.ca, false));
-  out.set('cert', ref(input.tls?.cert, false));
-  out.set('key', ref(input.tls?.key, false));
-  return out;
-}
-
-/**
- * Takes userinfo out of a profile's server URLs. With no auth chosen it becomes the profile's
- * user/password (or token) auth; next to another auth kind it is refused, since two sets of
- * credentials for one connection is a mistake the operator should settle.
- */
-export function moveUrlCredentials(input: ParsedProfileInput): ParsedProfileInput {
-  const split = input.servers.map(splitUrlCredentials);
-  const withCreds = split.filter((s) => s.credentials !== null);
-  if (withCreds.length === 0) return input;
-  const creds = withCreds[0]?.credentials ?? {};
-  const differ = withCreds.some(
-    (s) =>
-      s.credentials?.user !== creds.user ||
-      s.credentials?.password !== creds.password ||
-      s.credentials?.token !== creds.token
-  );
-  registerSecret(creds.password);
-  registerSecret(creds.token);
-  if (differ || input.auth.kind !== 'none') {
-    throw new ContractError(
-      'INVALID_INPUT',
-      `profile "${input.name}": a server URL holds credentials (user:password@ or token@); remove them from the URL and enter them in the profile's authentication fields`,
-      {
-        hint: 'URLs are shown and logged; credentials belong in the authentication fields, which are stored encrypted.'
-      }
-    );
-  }
-  const auth: ParsedProfileInput['auth'] =
-    creds.token !== undefined
-      ? { kind: 'token', token: creds.token }
-      : { kind: 'user', user: creds.user ?? '', ...(creds.password ? { password: creds.password } : {}) };
-  return { ...input, servers: split.map((s) => s.url), auth };
-}
+  authColumns,
+  moveUrlCredentials,
+  planKeySlots,
+  type ParsedProfileInput,
+  type ProfileSource
+} from './profile-input';
+import { KeyPicks, ProfileKeys, type KeyRow } from './profile-keys';
+import {
+  ACTIVE_KEY,
+  prepareProfileStatements,
+  toConnectTarget,
+  toProfileView,
+  type KeyContent,
+  type ProfileRow,
+  type ProfileStatements
+} from './profile-rows';
+import { importKeyPaths, sealUrlCredentials, type KeyPathImport } from './profile-upgrades';
 
 /** The saved connection profiles and the active-profile setting, over prepared statements. */
 export class ProfileStore {
   /** Key files picked and not yet saved (desktop dialog, web upload, CLI path). */
   readonly picks = new KeyPicks();
   private readonly keys: ProfileKeys;
-  private readonly statements;
+  private readonly statements: ProfileStatements;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretStore
   ) {
     this.keys = new ProfileKeys(db, secrets);
-    this.statements = {
-      all: db.prepare<[], ProfileRow>('SELECT * FROM nats_profiles ORDER BY name COLLATE NOCASE'),
-      byId: db.prepare<[string], ProfileRow>('SELECT * FROM nats_profiles WHERE id = ?'),
-      byName: db.prepare<[string], ProfileRow>('SELECT * FROM nats_profiles WHERE name = ? COLLATE NOCASE'),
-      insert: db.prepare(
-        `INSERT INTO nats_profiles (id, name, description, servers, auth_kind, auth_user, auth_file, auth_secret,
-           tls_ca, tls_cert, tls_key, source, created_at, updated_at)
-         VALUES (@id, @name, @description, @servers, @auth_kind, @auth_user, @auth_file, @auth_secret,
-           @tls_ca, @tls_cert, @tls_key, @source, @created_at, @updated_at)`
-      ),
-      update: db.prepare(
-        `UPDATE nats_profiles SET name = @name, description = @description, servers = @servers,
-           auth_kind = @auth_kind, auth_user = @auth_user, auth_file = @auth_file, auth_secret = @auth_secret,
-           tls_ca = @tls_ca, tls_cert = @tls_cert, tls_key = @tls_key, source = @source, updated_at = @updated_at
-         WHERE id = @id`
-      ),
-      remove: db.prepare<[string]>('DELETE FROM nats_profiles WHERE id = ?'),
-      getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
-      setSetting: db.prepare(
-        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
-      ),
-      deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
-      withPaths: db.prepare<[], ProfileRow>(
-        `SELECT * FROM nats_profiles
-         WHERE auth_file IS NOT NULL OR tls_ca IS NOT NULL OR tls_cert IS NOT NULL OR tls_key IS NOT NULL`
-      ),
-      clearPaths: db.prepare<[string]>(
-        'UPDATE nats_profiles SET auth_file = NULL, tls_ca = NULL, tls_cert = NULL, tls_key = NULL WHERE id = ?'
-      )
-    };
+    this.statements = prepareProfileStatements(db);
   }
 
-  /**
-   * Profiles saved by an older version named their key files by path and read them at every
-   * connect. Once, at start, each such file is read (regular file, size-capped) and checked, and its
-   * content stored like a picked file; one that cannot be read or is not of its kind is recorded as
-   * missing, so connecting says to pick it again. The paths are then emptied either way.
-   */
-  importKeyPaths(): Array<{
-    profile: string;
-    kind: KeyKind;
-    file: string;
-    outcome: 'imported' | 'missing';
-    sha256: string | null;
-    reason: string | null;
-  }> {
-    const out: ReturnType<ProfileStore['importKeyPaths']> = [];
-    for (const row of this.statements.withPaths.all()) {
-      const slots: Array<[KeyKind, string | null]> = [
-        ['creds', row.auth_kind === 'creds' ? row.auth_file : null],
-        ['seed', row.auth_kind === 'nkey' ? row.auth_file : null],
-        ['ca', row.tls_ca],
-        ['cert', row.tls_cert],
-        ['key', row.tls_key]
-      ];
-      this.db.transaction(() => {
-        for (const [kind, file] of slots) {
-          if (!file) continue;
-          const fileName = keyFileName(file, kind);
-          try {
-            const content = readKeyFile(file, KEY_LABEL[kind]);
-            checkKeyContent(kind, content, fileName);
-            const sha256 = sha256Hex(content);
-            this.keys.store(
-              row.id,
-              { kind, fileName, bytes: content.length, sha256, pickedAt: new Date().toISOString() },
-              content
-            );
-            out.push({ profile: row.name, kind, file, outcome: 'imported', sha256, reason: null });
-          } catch (error) {
-            const reason = (error as Error).message;
-            this.keys.markMissing(row.id, kind, fileName, reason);
-            out.push({ profile: row.name, kind, file, outcome: 'missing', sha256: null, reason });
-          }
-        }
-        this.statements.clearPaths.run(row.id);
-      })();
-    }
-    return out;
+  /** Stores the key files that profiles of an older version named by path (profile-upgrades.ts); once, at start. */
+  importKeyPaths(): KeyPathImport[] {
+    return importKeyPaths(this.db, this.statements, this.keys);
   }
 
-  /**
-   * Rewrites profiles saved before URLs were split (their password sat in plain text in the
-   * servers column): the userinfo becomes the sealed user/token auth when the profile had none,
-   * and is dropped when it had another. Returns how many rows were rewritten.
-   */
+  /** Seals credentials that older profiles kept in their server URLs (profile-upgrades.ts); returns the rows rewritten. */
   sealUrlCredentials(): number {
-    let changed = 0;
-    for (const row of this.statements.all.all()) {
-      const split = (JSON.parse(row.servers) as string[]).map(splitUrlCredentials);
-      const creds = split.find((s) => s.credentials !== null)?.credentials;
-      if (!creds) continue;
-      const next: ProfileRow = { ...row, servers: JSON.stringify(split.map((s) => s.url)) };
-      if (row.auth_kind === 'none') {
-        if (creds.token !== undefined) {
-          next.auth_kind = 'token';
-          next.auth_secret = this.secrets.encrypt(creds.token);
-        } else {
-          next.auth_kind = 'user';
-          next.auth_user = creds.user ?? '';
-          next.auth_secret = creds.password ? this.secrets.encrypt(creds.password) : null;
-        }
-      }
-      this.statements.update.run({ ...next, updated_at: new Date().toISOString() });
-      changed++;
-    }
-    return changed;
+    return sealUrlCredentials(this.statements, this.secrets);
   }
 
   /**
@@ -314,7 +105,7 @@ export class ProfileStore {
       });
     }
     const auth = authColumns(input.auth);
-    const plan = this.planSlots(input, existing);
+    const plan = planKeySlots(input, existing ? this.keys.of(existing.id) : new Map<KeyKind, unknown>(), this.picks);
     let sealed: string | null;
     if (auth.secret !== undefined) sealed = this.secrets.encrypt(auth.secret);
     else if (existing && existing.auth_kind === auth.kind && !plan.get('seed')) sealed = existing.auth_secret;
@@ -356,33 +147,6 @@ export class ProfileStore {
     return this.get(row.id);
   }
 
-  /**
-   * What becomes of each key slot when `input` is saved over `existing`: a pick to store, `keep`
-   * the stored file, or null (none). Keeping what is not stored is INVALID_INPUT, except for an
-   * nkey seed left out, which falls back to a stored pasted seed.
-   */
-  private planSlots(
-    input: ParsedProfileInput,
-    existing: ProfileRow | null
-  ): Map<KeyKind, { meta: KeyPick; content: Buffer } | 'keep' | null> {
-    const stored = existing ? this.keys.of(existing.id) : new Map<KeyKind, unknown>();
-    const plan = new Map<KeyKind, { meta: KeyPick; content: Buffer } | 'keep' | null>();
-    for (const [kind, source] of slotSources(input)) {
-      if (source === null) plan.set(kind, null);
-      else if ('pick' in source) plan.set(kind, this.picks.get(source.pick, kind));
-      else if (stored.has(kind)) plan.set(kind, 'keep');
-      else if (kind === 'seed' && input.auth.kind === 'nkey' && input.auth.seedKey !== 'keep') plan.set(kind, null);
-      else {
-        throw new ContractError(
-          'INVALID_INPUT',
-          `profile "${input.name}" has no stored ${KEY_LABEL[kind]} to keep: pick the file`,
-          { kind }
-        );
-      }
-    }
-    return plan;
-  }
-
   /** Deletes a profile; the active setting is cleared with it. */
   delete(id: string): boolean {
     return this.db.transaction(() => {
@@ -412,7 +176,7 @@ export class ProfileStore {
   target(id: string): ConnectTarget {
     const row = this.row(id);
     const stored = this.keys.of(row.id);
-    const contents = new Map<KeyKind, { content: Buffer; fileName: string }>();
+    const contents = new Map<KeyKind, KeyContent>();
     for (const [kind, keyRow] of stored) {
       contents.set(kind, { content: this.keys.content(keyRow, row.name), fileName: keyRow.file_name });
     }
@@ -428,13 +192,13 @@ export class ProfileStore {
     const input = moveUrlCredentials(given);
     const base = baseId !== undefined ? this.row(baseId) : null;
     const auth = authColumns(input.auth);
-    const plan = this.planSlots(input, base);
+    const stored = base ? this.keys.of(base.id) : new Map<KeyKind, KeyRow>();
+    const plan = planKeySlots(input, stored, this.picks);
     let secret = auth.secret;
     if (secret === undefined && base && base.auth_kind === auth.kind && base.auth_secret && !plan.get('seed')) {
       secret = this.secrets.decrypt(base.auth_secret);
     }
-    const stored = base ? this.keys.of(base.id) : new Map();
-    const contents = new Map<KeyKind, { content: Buffer; fileName: string }>();
+    const contents = new Map<KeyKind, KeyContent>();
     for (const [kind, step] of plan) {
       if (step === null) continue;
       if (step === 'keep') {
@@ -471,158 +235,13 @@ export class ProfileStore {
     return row;
   }
 
-  /** Connect values from a row and its key files' content (never a path: nothing is read here). */
-  private toTarget(
-    row: ProfileRow,
-    keys: Map<KeyKind, { content: Buffer; fileName: string }>,
-    plainSecret?: string
-  ): ConnectTarget {
+  /** Opens the row's sealed secret (unless given plain) and builds its connect target. */
+  private toTarget(row: ProfileRow, keys: ReadonlyMap<KeyKind, KeyContent>, plainSecret?: string): ConnectTarget {
     const secret = plainSecret ?? (row.auth_secret ? this.secrets.decrypt(row.auth_secret) : undefined);
-    const target: ConnectTarget = {
-      servers: JSON.parse(row.servers) as string[],
-      auth: {},
-      tls: null,
-      profile: { id: row.id, name: row.name }
-    };
-    const need = (kind: KeyKind): { content: Buffer; fileName: string } => {
-      const key = keys.get(kind);
-      if (!key) throw missingKeyError(row.name, kind, null, 'none is stored');
-      return key;
-    };
-    switch (row.auth_kind) {
-      case 'token':
-        if (secret !== undefined) target.auth.token = secret;
-        break;
-      case 'user':
-        target.auth.user = row.auth_user ?? '';
-        if (secret !== undefined) target.auth.password = secret;
-        break;
-      case 'nkey': {
-        const file = keys.get('seed');
-        if (file) target.auth.nkeySeed = parseSeedFile(file.content.toString('utf8'), file.fileName);
-        else if (secret !== undefined) target.auth.nkeySeed = secret;
-        else need('seed');
-        break;
-      }
-      case 'creds':
-        target.auth.credsData = new Uint8Array(need('creds').content);
-        break;
-      case 'none':
-        break;
-    }
-    const ca = keys.get('ca');
-    const cert = keys.get('cert');
-    const key = keys.get('key');
-    if (ca || cert || key) {
-      target.tls = {};
-      if (ca) target.tls.ca = ca.content.toString('utf8');
-      if (cert) target.tls.cert = cert.content.toString('utf8');
-      if (key) target.tls.key = key.content.toString('utf8');
-    }
-    return target;
+    return toConnectTarget(row, keys, secret);
   }
 
   private toView(row: ProfileRow, activeId: string | null): ProfileView {
-    const keys = this.keys.of(row.id);
-    const view = (kind: KeyKind): KeyFileView | null => {
-      const keyRow = keys.get(kind);
-      return keyRow ? ProfileKeys.view(keyRow) : null;
-    };
-    let auth: ProfileAuthView;
-    switch (row.auth_kind) {
-      case 'none':
-        auth = { kind: 'none' };
-        break;
-      case 'token':
-        auth = { kind: 'token', hasToken: row.auth_secret !== null };
-        break;
-      case 'user':
-        auth = { kind: 'user', user: row.auth_user ?? '', hasPassword: row.auth_secret !== null };
-        break;
-      case 'nkey':
-        auth = { kind: 'nkey', seedKey: view('seed'), hasSeed: row.auth_secret !== null };
-        break;
-      case 'creds':
-        auth = { kind: 'creds', creds: view('creds') };
-        break;
-    }
-    const tls = { ca: view('ca'), cert: view('cert'), key: view('key') };
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      // Rows saved before URLs were split may still carry userinfo: never shown.
-      servers: (JSON.parse(row.servers) as string[]).map(redactUrls),
-      auth,
-      tls: tls.ca || tls.cert || tls.key ? tls : null,
-      source: row.source,
-      active: row.id === activeId,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at
-    };
-  }
-}
-
-/**
- * Tries a target on a connection of its own that never reconnects, bounded by timeoutMs even if
- * the server accepts the socket and then says nothing. Never throws: failures are classified.
- */
-export async function testConnection(
-  target: ConnectTarget,
-  options: { timeoutMs: number; name: string }
-): Promise<ProfileTestResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
-  const failure = (error: unknown): ProfileTestResult => {
-    const { hint, ...shape } = classifyNatsError(error, target.servers, { tls: Boolean(target.tls) });
-    return {
-      ok: false,
-      server: null,
-      serverInfo: null,
-      rttMs: null,
-      durationMs: elapsed(),
-      error: shape,
-      hint: hint || null
-    };
-  };
-  let attempt: ReturnType<typeof connect>;
-  try {
-    const opts = buildConnectOptions(
-      { name: options.name, connectTimeoutMs: options.timeoutMs, auth: target.auth, tls: target.tls },
-      target.servers
-    );
-    attempt = connect({ ...opts, reconnect: false, maxReconnectAttempts: 0, timeout: options.timeoutMs });
-  } catch (error) {
-    return failure(error);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.timeoutMs + 500);
-  });
-  try {
-    const nc = await Promise.race([attempt, deadline]);
-    if (nc === 'timeout') {
-      // The attempt may still succeed later; close that connection instead of leaking it.
-      void attempt.then((late) => late.close()).catch(() => undefined);
-      return failure(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }
-    try {
-      const rtt = await Promise.race([nc.rtt(), deadline]);
-      return {
-        ok: true,
-        server: nc.getServer(),
-        serverInfo: toServerInfo(nc),
-        rttMs: rtt === 'timeout' ? null : Math.round(rtt * 100) / 100,
-        durationMs: elapsed(),
-        error: null,
-        hint: null
-      };
-    } finally {
-      await nc.close().catch(() => undefined);
-    }
-  } catch (error) {
-    return failure(error);
-  } finally {
-    clearTimeout(timer);
+    return toProfileView(row, this.keys.of(row.id), activeId);
   }
 }
