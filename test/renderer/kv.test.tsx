@@ -1,4 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { KvBucket, KvBucketList, KvEntry, KvKeysPage } from '../../main/contract';
 import { ContractError } from '../../main/contract/errors';
@@ -198,5 +199,65 @@ describe('Key-Value view: one bucket', () => {
     expect((await screen.findByTestId('kv-no-value')).textContent).toContain('new.key has no value yet');
     const key = screen.getByRole('article', { name: 'Key new.key' });
     expect(within(key).queryByRole('alert')).toBeNull();
+  });
+});
+
+describe('Key-Value view: watching a bucket', () => {
+  const page = {
+    'kv.info': info(kvBucket('CONFIG')),
+    'kv.keys': keys('CONFIG', []),
+    'kv.watch.start': { id: 'w-1', bucket: 'CONFIG', key: 'db.*', received: 0, dropped: 0, startedAt: NOW },
+    'kv.watch.stop': { stopped: true }
+  };
+
+  it('waits for a change, shows the pushed ones newest first, and says when the watch ended', async () => {
+    const user = userEvent.setup();
+    const { client } = renderWithApp(<KeyValueView rest={['CONFIG']} />, page);
+    await user.clear(await screen.findByLabelText('Watch pattern'));
+    await user.type(screen.getByLabelText('Watch pattern'), 'db.*');
+    await user.click(screen.getByRole('button', { name: 'Watch' }));
+    expect(await screen.findByText('No change yet.')).toBeTruthy();
+    expect(client.callsOf('kv.watch.start')).toEqual([{ bucket: 'CONFIG', key: 'db.*' }]);
+    expect((screen.getByLabelText('Watch pattern') as HTMLInputElement).disabled).toBe(true);
+
+    // Another watch's batch is not ours.
+    client.push('kv.watch', { watchId: 'w-other', entries: [kvEntry('X', 'db.x', 9, '1')], received: 1, dropped: 0 });
+    client.push('kv.watch', {
+      watchId: 'w-1',
+      entries: [kvEntry('CONFIG', 'db.url', 4, '"a"'), kvEntry('CONFIG', 'db.pool', 5, '10')],
+      received: 2,
+      dropped: 3
+    });
+    const changes = await screen.findByRole('list', { name: 'Changes in CONFIG' });
+    expect(
+      within(changes)
+        .getAllByTestId('kv-watch-event')
+        .map((li) => li.textContent)
+    ).toEqual([
+      expect.stringContaining('PUT db.pool (revision 5)'),
+      expect.stringContaining('PUT db.url (revision 4)')
+    ]);
+    expect(screen.getByText(/Watching; the newest changes come first \(3 dropped\)/)).toBeTruthy();
+
+    client.push('kv.watch', {
+      watchId: 'w-1',
+      entries: [],
+      received: 2,
+      dropped: 3,
+      ended: { reason: 'the connection closed' }
+    });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The watch ended: the connection closed. Press Watch to start it again.');
+    expect(screen.getByRole('button', { name: 'Watch' })).toBeTruthy();
+    await waitFor(() => expect(client.callsOf('kv.watch.stop')).toEqual([{ id: 'w-1' }]));
+  });
+
+  it('shows why a watch could not start', async () => {
+    const user = userEvent.setup();
+    renderWithApp(<KeyValueView rest={['CONFIG']} />, { ...page, 'kv.watch.start': unreachable() });
+    await user.click(await screen.findByRole('button', { name: 'Watch' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('NATS_UNREACHABLE');
+    expect(screen.queryByText('No change yet.')).toBeNull();
   });
 });
