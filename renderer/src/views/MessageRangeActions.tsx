@@ -5,7 +5,7 @@ import { useAction, useConnection } from '../client/context';
 import { formatCount, formatNumber } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hrefOf } from '../lib/route';
-import { ReplayForm } from './Recordings';
+import { ReplayForm } from './recordings/replay';
 
 /** Inclusive stream sequences. */
 export interface SeqRange {

@@ -1,10 +1,9 @@
 import type { ReactNode } from 'react';
-import { CachedMark } from '../components/CachedMark';
 import { DataTable, type Column } from '../components/DataTable';
-import { ErrorNote } from '../components/ErrorNote';
 import type { QueryState } from '../client/context';
 import { formatBytes, formatDuration } from '../lib/format';
 import { hrefOf } from '../lib/route';
+import { CachedCardHead } from './bucket-card';
 import { Usage } from './stream-parts';
 
 /** What a key-value bucket and an object store have in common, as their lists show it. */
@@ -71,12 +70,7 @@ export function BucketList<T extends BucketRow>(props: {
   const { list } = props;
   return (
     <article className="card">
-      <div className="view-header">
-        <h2>{props.title}</h2>
-        {list.data && <CachedMark cached={list.data.cached} snapshotTime={list.data.snapshotTime} />}
-      </div>
-      {list.loading && !list.data && !list.error && <p className="hint">{props.loadingText}</p>}
-      <ErrorNote error={list.error && !list.data ? list.error : null} />
+      <CachedCardHead title={props.title} query={list} loadingText={props.loadingText} />
       {list.data && (
         <DataTable
           label={props.label}

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import { CachedMark } from '../../components/CachedMark';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useAction, useQuery } from '../../client/context';
-import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
+import { formatBytes, formatNumber, formatTime } from '../../lib/format';
 import { useNotify } from '../../lib/notify';
-import { Usage } from '../stream-parts';
+import { BucketCard, BucketSize, maxBytesText, replicasText, ttlText } from '../bucket-card';
 
 /** One bucket's status, with its configuration form (history, TTL, max bytes) and the delete dialog. */
 export function BucketFacts({ bucket, onDeleted }: { bucket: string; onDeleted: () => void }) {
@@ -26,32 +25,30 @@ export function BucketFacts({ bucket, onDeleted }: { bucket: string; onDeleted: 
     setMaxBytes(String(b.maxBytes));
   }, [b]);
   return (
-    <article className="card">
-      <div className="view-header">
-        <h2>Bucket {bucket}</h2>
-        {info.data && <CachedMark cached={info.data.cached} snapshotTime={info.data.snapshotTime} />}
-      </div>
-      {info.loading && !b && !info.error && <p className="hint">Loading the bucket…</p>}
-      <ErrorNote error={info.error && !b ? info.error : null} />
-      {b && (
-        <dl className="facts" aria-label={`Status of ${bucket}`}>
+    <BucketCard
+      title="Bucket"
+      name={bucket}
+      loadingText="Loading the bucket…"
+      info={info}
+      facts={(b) => (
+        <>
           <dt>Values</dt>
           <dd data-testid="kv-values">{formatNumber(b.values)}</dd>
           <dt>Size</dt>
           <dd>
-            {formatBytes(b.size)} {b.maxBytes > 0 && <Usage ratio={b.usageBytes} />}
+            <BucketSize bucket={b} />
           </dd>
           <dt>History</dt>
           <dd data-testid="kv-history-setting">{b.history}</dd>
           <dt>TTL</dt>
-          <dd>{b.ttlMs > 0 ? formatDuration(b.ttlMs) : 'none'}</dd>
+          <dd>{ttlText(b)}</dd>
           <dt>Max bytes</dt>
-          <dd>{b.maxBytes < 0 ? 'unlimited' : formatBytes(b.maxBytes)}</dd>
+          <dd>{maxBytesText(b)}</dd>
           <dt>Max value size</dt>
           <dd>{b.maxValueSize < 0 ? 'unlimited' : formatBytes(b.maxValueSize)}</dd>
           <dt>Storage</dt>
           <dd>
-            {b.storage}, {b.replicas} replica{b.replicas === 1 ? '' : 's'}
+            {b.storage}, {replicasText(b)}
             {b.compression ? ', compressed' : ''}
           </dd>
           <dt>Created</dt>
@@ -62,18 +59,19 @@ export function BucketFacts({ bucket, onDeleted }: { bucket: string; onDeleted: 
               <dd>{b.description}</dd>
             </>
           )}
-        </dl>
+        </>
       )}
-      {b && (
-        <div className="form-row" style={{ marginTop: 12 }}>
+      actions={() => (
+        <>
           <button type="button" onClick={() => setEditing((v) => !v)} disabled={info.data?.cached}>
             Edit…
           </button>
           <button type="button" className="danger" onClick={() => setDeleting(true)} disabled={info.data?.cached}>
             Delete bucket…
           </button>
-        </div>
+        </>
       )}
+    >
       {editing && b && (
         <form
           className="form-grid pairs"
@@ -139,6 +137,6 @@ export function BucketFacts({ bucket, onDeleted }: { bucket: string; onDeleted: 
           Every key and every kept revision in {bucket} is deleted. This cannot be undone.
         </ConfirmDialog>
       )}
-    </article>
+    </BucketCard>
   );
 }
