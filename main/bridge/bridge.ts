@@ -32,6 +32,7 @@ import type { Envelope } from '../contract/messages';
 import type { EngineEventRecord, EngineSnapshotView } from '../contract/engine';
 import type { CoreContext } from '../core/module';
 import type { OutboundPublisher } from '../core/outbound';
+import { RingBuffer } from '../core/ring-buffer';
 import { ConsciousnessEngine, type EngineEvent, type EngineInitialState } from '../engine/engine';
 import { engineConfigChanges, resolveEngineConfig } from '../engine/config';
 import { EngineStore } from '../engine/store';
@@ -75,7 +76,8 @@ export class ConsciousnessBridge {
   private readonly logger;
   /** The inbound durables and their binding. */
   private readonly loop: InboundLoop;
-  private readonly recent: EngineEventRecord[] = [];
+  /** The Engine view's recent events: the newest `recentEvents`, made here or observed. */
+  private readonly recent: RingBuffer<EngineEventRecord>;
   private readonly settler: Settler;
   private readonly health: ServiceHealth;
   /** Outputs handed to a publisher without an outbox (a core without the durability area). */
@@ -117,6 +119,7 @@ export class ConsciousnessBridge {
     });
     this.provenance = new ProvenanceStore(ctx.db);
     const o = this.options;
+    this.recent = new RingBuffer(o.recentEvents);
     this.loop = new InboundLoop({
       consumers: o.consumers,
       pullBatch: o.pullBatch,
@@ -360,7 +363,6 @@ export class ConsciousnessBridge {
   observeOutput(envelope: Envelope, subject: string): void {
     const record = observedRecord(envelope, subject);
     this.recent.push(record);
-    this.settler.trimRecent();
     if (this.ctx.events.hasListeners('engine.event')) this.ctx.events.emit('engine.event', record);
   }
 

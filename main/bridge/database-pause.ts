@@ -4,10 +4,12 @@
  * another nak, over and over: every round trip counts as a delivery, and after the durables'
  * `max_deliver` (10) JetStream gives up on the messages at the head of the stream for good. So
  * the bridge stops pulling instead, and this loop probes the database with one tiny committed
- * write (main/store/write-probe.ts) after a back-off — doubling from `baseMs` up to `maxMs` — until
- * one succeeds; then the bridge binds its durables again and the waiting messages are delivered
+ * write (main/store/write-probe.ts) after a back-off — the project's one back-off
+ * (main/core/backoff.ts, no jitter): `baseMs` doubled per failed probe, capped at `maxMs` — until one
+ * succeeds; then the bridge binds its durables again and the waiting messages are delivered
  * once more, in order, with deliveries to spare.
  */
+import { backoffDelayMs } from '../core/backoff';
 import type { Logger } from '../core/logger';
 import type { DatabaseWriteReading } from '../store/write-probe';
 
@@ -25,13 +27,10 @@ export interface DatabasePauseOptions {
 export class DatabasePause {
   private timer: NodeJS.Timeout | null = null;
   private since: number | null = null;
-  private delayMs: number;
   private probes = 0;
   private lastReason: string | null = null;
 
-  constructor(private readonly options: DatabasePauseOptions) {
-    this.delayMs = options.baseMs;
-  }
+  constructor(private readonly options: DatabasePauseOptions) {}
 
   /** True from {@link start} until a probe succeeded (or {@link stop}). */
   get active(): boolean {
@@ -52,7 +51,6 @@ export class DatabasePause {
   start(reason: string): void {
     if (this.since !== null) return;
     this.since = (this.options.clock ?? Date.now)();
-    this.delayMs = this.options.baseMs;
     this.probes = 0;
     this.lastReason = reason;
     this.schedule();
@@ -65,8 +63,13 @@ export class DatabasePause {
     this.since = null;
   }
 
+  /** The wait before the next probe: baseMs after the pause began, doubled per failed probe, at most maxMs. */
+  get nextDelayMs(): number {
+    return backoffDelayMs(this.probes + 1, { initialMs: this.options.baseMs, maxMs: this.options.maxMs });
+  }
+
   private schedule(): void {
-    this.timer = setTimeout(() => this.probe(), this.delayMs);
+    this.timer = setTimeout(() => this.probe(), this.nextDelayMs);
     this.timer.unref();
   }
 
@@ -87,7 +90,6 @@ export class DatabasePause {
       });
       this.lastReason = reading.reason;
     }
-    this.delayMs = Math.min(this.options.maxMs, this.delayMs * 2);
     this.schedule();
   }
 }

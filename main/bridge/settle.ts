@@ -8,6 +8,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { EngineEventRecord } from '../contract/engine';
 import type { Logger } from '../core/logger';
 import { backoffDelayMs } from '../core/backoff';
+import type { RingBuffer } from '../core/ring-buffer';
 import type { EventBus } from './event-bus';
 import type { InboundBatch } from './inbound-batch';
 import type { BridgeOptions } from './options';
@@ -17,9 +18,9 @@ export interface SettlerOptions {
   bus: EventBus;
   stats: BridgeStats;
   logger: Logger;
-  /** The Engine view's recent events (shared with the bridge's observer feed). */
-  recent: EngineEventRecord[];
-  options: Pick<BridgeOptions, 'recentEvents' | 'nakBaseDelayMs' | 'nakMaxDelayMs'>;
+  /** The Engine view's recent events, bounded (shared with the bridge's observer feed). */
+  recent: RingBuffer<EngineEventRecord>;
+  options: Pick<BridgeOptions, 'nakBaseDelayMs' | 'nakMaxDelayMs'>;
 }
 
 export class Settler {
@@ -56,15 +57,7 @@ export class Settler {
       recent.push(output.bus.record);
       bus.emit('output', output.bus);
     }
-    this.trimRecent();
     for (const r of batch.security) bus.emit('security', r);
-  }
-
-  /** Keeps the last `recentEvents` of the Engine view's recent events. */
-  trimRecent(): void {
-    const { recent } = this.options;
-    const { recentEvents } = this.options.options;
-    if (recent.length > recentEvents) recent.splice(0, recent.length - recentEvents);
   }
 
   /**

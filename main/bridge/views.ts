@@ -7,6 +7,7 @@
 import type { EngineEventRecord, EngineSnapshotView, InvalidMessageView, SecurityEventView } from '../contract/engine';
 import type { Envelope, SecurityEventType, Severity } from '../contract/messages';
 import type { OutboundPublisher } from '../core/outbound';
+import type { RingBuffer } from '../core/ring-buffer';
 import type { ConsciousnessEngine } from '../engine/engine';
 import type { EngineStore } from '../engine/store';
 import type { InvalidMessageRecord, SecurityEventRecord } from './store';
@@ -154,13 +155,13 @@ export function observedRecord(envelope: Envelope, subject: string): EngineEvent
 
 /** The newest `limit` records (of `types`, when given), newest first. */
 export function latestRecords(
-  recent: readonly EngineEventRecord[],
+  recent: RingBuffer<EngineEventRecord>,
   limit: number,
   types?: string[]
 ): EngineEventRecord[] {
   const out: EngineEventRecord[] = [];
-  for (let i = recent.length - 1; i >= 0 && out.length < limit; i--) {
-    const r = recent[i] as EngineEventRecord;
+  for (let i = recent.size - 1; i >= 0 && out.length < limit; i--) {
+    const r = recent.at(i) as EngineEventRecord;
     if (!types || types.includes(r.type)) out.push(r);
   }
   return out;

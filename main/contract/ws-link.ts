@@ -3,6 +3,7 @@
  * Reconnects with back-off when the socket drops; calls made meanwhile wait for it (up to a limit)
  * and calls in flight when it drops fail with TRANSPORT_CLOSED.
  */
+import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
 import type { ClientLink, LinkOutcome } from './client';
 import type { EventBatch, ServerMessage } from './wire';
 
@@ -24,6 +25,13 @@ export interface WebSocketLinkOptions {
 
 const OPEN = 1;
 
+/**
+ * The reconnect waits: 400 ms doubling up to 5 s. cockatiel's exponential back-off, as in
+ * main/core/backoff.ts, which the contract cannot import (it crosses into the browser and imports
+ * nothing else from main/); no jitter, since one page reconnects to its own server.
+ */
+const RECONNECT_BACKOFF = new ExponentialBackoff({ initialDelay: 400, maxDelay: 5000, generator: noJitterGenerator });
+
 export function createWebSocketLink(options: WebSocketLinkOptions): ClientLink {
   const openTimeoutMs = options.openTimeoutMs ?? 10_000;
   const eventListeners = new Set<(batch: EventBatch) => void>();
@@ -33,13 +41,14 @@ export function createWebSocketLink(options: WebSocketLinkOptions): ClientLink {
   let nextId = 1;
   let socket: WebSocketLike;
   let closedByUser = false;
-  let attempts = 0;
+  /** The back-off since the socket last opened; null while it is open. */
+  let backoff: IBackoff<unknown> | null = null;
   let everOpened = false;
 
   const connect = (): void => {
     socket = options.createSocket();
     socket.addEventListener('open', () => {
-      attempts = 0;
+      backoff = null;
       options.onStateChange?.('open');
       const waiters = openWaiters;
       openWaiters = [];
@@ -70,8 +79,8 @@ export function createWebSocketLink(options: WebSocketLinkOptions): ClientLink {
         resolve({ ok: false, error: { code: 'TRANSPORT_CLOSED', message: 'the connection to the app closed' } });
       }
       if (!closedByUser && options.reconnect !== false) {
-        attempts++;
-        setTimeout(connect, Math.min(5000, 200 * 2 ** Math.min(attempts, 5)));
+        backoff = backoff ? backoff.next(undefined) : RECONNECT_BACKOFF.next();
+        setTimeout(connect, backoff.duration);
       }
     });
     socket.addEventListener('error', () => undefined);

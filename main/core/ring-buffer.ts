@@ -1,12 +1,14 @@
 /**
  * A bounded first-in first-out ring: O(1) push, shift and indexed read, the oldest item evicted
- * when a push finds it full. The one ring of the core: the live tail's newest messages, each
- * client's queue of pushed events, the operator notices, the
- * Metrics view's sampled series, the invalid-message readings of the last minute and the
- * lease-renew latencies all keep their newest items in it (the engine, which may import nothing
- * but contract and store, keeps its own bounded lists; the bridge's recent engine events are still an
- * array trimmed in bridge/settle.ts). Callers that must account for what leaves
- * (bytes, drop counters) get the evicted item back.
+ * when a push finds it full. The one ring of the app: the live tail's newest messages, each
+ * client's queue of pushed events, each key-value/object watch's undelivered changes, the operator
+ * notices, the Metrics view's sampled series, the invalid-message readings of the last minute, the
+ * lease-renew latencies, the bridge's recent engine events, the engine's resolved problems and the
+ * system picture's pending samples per consumer all keep their newest items in it. Callers that
+ * must account for what leaves (bytes, drop counters) get the evicted item back. A ring of
+ * capacity 0 keeps nothing (a setting of 0 turns a history off): push hands the item straight back.
+ * It imports nothing, so every room may use it (the engine too, which otherwise imports only
+ * contract and store).
  */
 export class RingBuffer<T> {
   private readonly slots: Array<T | undefined>;
@@ -14,8 +16,8 @@ export class RingBuffer<T> {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1)
-      throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw new RangeError(`ring capacity must be a whole number ≥ 0, got ${capacity}`);
     this.slots = new Array<T | undefined>(capacity);
   }
 
@@ -29,6 +31,7 @@ export class RingBuffer<T> {
 
   /** Appends an item; when the ring was full, the oldest item leaves and is returned. */
   push(item: T): T | undefined {
+    if (this.capacity === 0) return item;
     const evicted = this.full ? this.shift() : undefined;
     this.slots[(this.head + this.count) % this.capacity] = item;
     this.count++;
@@ -51,8 +54,9 @@ export class RingBuffer<T> {
     return this.slots[(this.head + index) % this.capacity];
   }
 
+  /** Empties the ring (touching only the occupied slots: a large ring drained often stays cheap). */
   clear(): void {
-    this.slots.fill(undefined);
+    for (let i = 0; i < this.count; i++) this.slots[(this.head + i) % this.capacity] = undefined;
     this.head = 0;
     this.count = 0;
   }

@@ -231,7 +231,7 @@ export class ConsciousnessEngine {
   problems(): { open: Problem[]; resolved: Problem[] } {
     return {
       open: [...this.book.openProblems.values()].map((p) => ({ ...p })),
-      resolved: this.book.resolved.map((p) => ({ ...p }))
+      resolved: Array.from(this.book.resolved, (p) => ({ ...p }))
     };
   }
 

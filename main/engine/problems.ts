@@ -5,6 +5,7 @@
  * moves that action's weight. Owned by the engine; its state is part of the handover.
  */
 import type { ProblemKind, StrategyAction } from '../contract/messages';
+import { RingBuffer } from '../core/ring-buffer';
 import type { EngineConfig } from './config';
 import { emitEvent } from './events';
 import { clamp, round } from './math';
@@ -14,7 +15,8 @@ export class ProblemBook {
   readonly openProblems = new Map<string, Problem>();
   /** kind|key → problem id. */
   readonly openByCause = new Map<string, string>();
-  readonly resolved: Problem[] = [];
+  /** The newest `problems.historySize` resolved problems, oldest first. */
+  readonly resolved: RingBuffer<Problem>;
   readonly weights = new Map<string, StrategyWeight>();
   /** Problems opened, resolved or judged since the last takeChanges(). */
   private readonly changedProblems = new Map<string, Problem>();
@@ -27,6 +29,7 @@ export class ProblemBook {
     /** A problem was judged (the engine's confidence follows outcomes). */
     private readonly onJudged: (outcome: ProblemOutcome) => void
   ) {
+    this.resolved = new RingBuffer<Problem>(config.problems.historySize);
     for (const kind of Object.keys(config.problems.initialWeights) as ProblemKind[]) {
       for (const action of config.problems.actions) {
         const weight = config.problems.initialWeights[kind][action] ?? 0.5;
@@ -153,7 +156,6 @@ export class ProblemBook {
       this.judge(problem, inTime ? 'success' : 'failure', t, out, cause);
     }
     this.resolved.push(problem);
-    if (this.resolved.length > this.config.problems.historySize) this.resolved.shift();
     return true;
   }
 

@@ -13,6 +13,7 @@ import {
   type StreamDetail,
   type StreamList
 } from '../contract';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff';
 import type { CoreContext, CoreModule } from '../core/module';
 import { DEFAULT_MONITORING_SETTINGS } from '../monitoring/settings';
 import { MessageBrowser } from './messages';
@@ -124,8 +125,8 @@ class ProvisioningRunner implements ProvisioningService {
  */
 export const SAMPLE_INTERVAL_MS = DEFAULT_MONITORING_SETTINGS.jetstreamSampleIntervalMs;
 
-/** Waits before provisioning is tried again after a failure on the same connection (the last repeats). */
-export const PROVISION_RETRY_MS = [1000, 2000, 4000, 8000, 15_000];
+/** Waits before provisioning is tried again after a failure on the same connection: 1 s doubling up to 15 s. */
+export const PROVISION_RETRY: BackoffPolicy = { initialMs: 1000, maxMs: 15_000 };
 
 /** Errors after which the cache answers instead (the connection is gone or going). */
 const OFFLINE_CODES = new Set(['NOT_CONNECTED', 'NATS_UNREACHABLE', 'TIMEOUT', 'TRANSPORT_CLOSED']);
@@ -303,7 +304,7 @@ export function createOperationsModule(ctx: CoreContext): OperationsModule {
         // may never come.
         const retryLater = (): void => {
           if (stopped || ctx.nats.connection() !== nc) return;
-          const delayMs = PROVISION_RETRY_MS[Math.min(attempt, PROVISION_RETRY_MS.length) - 1] as number;
+          const delayMs = backoffDelayMs(attempt, PROVISION_RETRY);
           logger.warn('provisioning will be tried again', { attempt, inMs: delayMs });
           const timer = setTimeout(() => {
             retries.delete(timer);

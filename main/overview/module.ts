@@ -8,6 +8,7 @@
 import type { SystemPicture } from '../contract';
 import { ENGINE_OUTPUT_TYPES, type EngineOutputType } from '../contract/messages';
 import type { CoreContext, CoreModule } from '../core/module';
+import { RingBuffer } from '../core/ring-buffer';
 import type { Database, Migration } from '../store/database';
 import type { ConsciousnessBridge } from '../bridge/bridge';
 import type { JetStreamSample, JetStreamSamplerService } from '../nats/inspection';
@@ -94,7 +95,7 @@ export function createOverviewModule(
   const live = new RateMeter(settings.rateWindowMs);
   const sampled = new RateMeter(Math.max(settings.rateWindowMs, settings.sampleIntervalMs * 2 + 500));
   const counts = new Map<string, number>();
-  const pendingHistory = new Map<string, number[]>();
+  const pendingHistory = new Map<string, RingBuffer<number>>();
   let sample: JetStreamSample | null = null;
   let timer: NodeJS.Timeout | null = null;
   let withdrawInterval: (() => void) | null = null;
@@ -123,9 +124,8 @@ export function createOverviewModule(
         keep.add(consumerId(c.stream, c.name));
         sampled.record(consumerId(c.stream, c.name), s.at, c.deliveredSeq);
       }
-      const history = pendingHistory.get(key) ?? [];
+      const history = pendingHistory.get(key) ?? new RingBuffer<number>(PENDING_SAMPLES);
       history.push(c.numPending);
-      if (history.length > PENDING_SAMPLES) history.shift();
       pendingHistory.set(key, history);
     }
     for (const key of pendingHistory.keys()) if (!seen.has(key)) pendingHistory.delete(key);

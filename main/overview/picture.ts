@@ -104,7 +104,7 @@ export interface PictureReadings {
   services: readonly EngineServiceCondition[];
   heartbeats: readonly HeartbeatRecord[];
   /** Pending of each consumer over its last samples, oldest first (key `stream/name`). */
-  pendingHistory: ReadonlyMap<string, readonly number[]>;
+  pendingHistory: ReadonlyMap<string, Iterable<number>>;
   /**
    * Rates (msg/s) by key: `stream:<name>` (stored), `consumer:<stream>/<name>` (delivered),
    * `durable:<stream>/<name>` (taken by the bridge), `input:<service>\u0000<stream>`,
@@ -132,8 +132,9 @@ function worst(a: PictureHealth, b: PictureHealth): PictureHealth {
 }
 
 /** True when pending rose at the last sample and is above where the window started. */
-export function pendingGrows(history: readonly number[] | undefined): boolean {
-  if (!history || history.length < 2) return false;
+export function pendingGrows(samples: Iterable<number> | undefined): boolean {
+  const history = samples ? [...samples] : [];
+  if (history.length < 2) return false;
   const last = history[history.length - 1]!;
   return last > history[history.length - 2]! && last > history[0]!;
 }

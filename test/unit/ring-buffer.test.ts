@@ -26,21 +26,33 @@ describe('RingBuffer', () => {
     expect([...ring]).toEqual([]);
   });
 
-  it('refuses a capacity that is not a positive integer', () => {
-    expect(() => new RingBuffer(0)).toThrow(RangeError);
+  it('refuses a capacity that is not a whole number ≥ 0', () => {
+    expect(() => new RingBuffer(-1)).toThrow(RangeError);
     expect(() => new RingBuffer(1.5)).toThrow(RangeError);
   });
 
-  it('behaves like an array trimmed to its newest `capacity` items under any pushes and shifts', () => {
+  it('keeps nothing at capacity 0: a push hands the item straight back', () => {
+    const ring = new RingBuffer<string>(0);
+    expect(ring.push('a')).toBe('a');
+    expect(ring.size).toBe(0);
+    expect(ring.full).toBe(true);
+    expect([ring.at(0), ring.shift()]).toEqual([undefined, undefined]);
+    expect([...ring]).toEqual([]);
+  });
+
+  it('behaves like an array trimmed to its newest `capacity` items under any pushes, shifts and clears', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.oneof(fc.integer(), fc.constant(null)), { maxLength: 60 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.array(fc.oneof(fc.integer(), fc.constant(null), fc.constant('clear' as const)), { maxLength: 60 }),
         (capacity, ops) => {
           const ring = new RingBuffer<number>(capacity);
           const model: number[] = [];
           for (const op of ops) {
-            if (op === null) {
+            if (op === 'clear') {
+              ring.clear();
+              model.length = 0;
+            } else if (op === null) {
               expect(ring.shift()).toBe(model.shift());
             } else {
               const evicted = ring.push(op);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ContractError } from '../../contract';
 import type { Logger } from '../../core/logger';
+import { RingBuffer } from '../../core/ring-buffer';
 
 export const WATCH_FLUSH_MS = 50;
 export const MAX_WATCHES = 100;
@@ -39,8 +40,8 @@ export interface WatchInfo {
 class Watch<T> {
   readonly id = randomUUID();
   readonly startedAt = new Date().toISOString();
-  private queue: T[] = [];
-  private head = 0;
+  /** The undelivered changes, the newest `capacity`. */
+  private readonly queue: RingBuffer<T>;
   received = 0;
   dropped = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -53,7 +54,9 @@ class Watch<T> {
     readonly sessionId: string | undefined,
     private readonly source: WatchSource<T>,
     private readonly emit: (batch: WatchBatch<T>, sessionId: string | undefined) => void
-  ) {}
+  ) {
+    this.queue = new RingBuffer<T>(capacity);
+  }
 
   run(onEnd: (error: unknown) => void): void {
     void (async () => {
@@ -71,25 +74,16 @@ class Watch<T> {
 
   private push(entry: T): void {
     this.received++;
+    if (this.queue.full) this.dropped++;
     this.queue.push(entry);
-    if (this.queue.length - this.head > this.capacity) {
-      this.head++;
-      this.dropped++;
-    }
-    // Compact now and then so the array does not grow with what was already dropped.
-    if (this.head > this.capacity) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
     if (!this.timer) this.timer = setTimeout(() => this.flush(), WATCH_FLUSH_MS);
   }
 
   flush(): void {
     this.timer = null;
-    if (this.stopped || this.queue.length === this.head) return;
-    const entries = this.queue.slice(this.head);
-    this.queue = [];
-    this.head = 0;
+    if (this.stopped || this.queue.size === 0) return;
+    const entries = [...this.queue];
+    this.queue.clear();
     this.emit({ watchId: this.id, entries, received: this.received, dropped: this.dropped }, this.sessionId);
   }
 
@@ -113,7 +107,7 @@ class Watch<T> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.queue = [];
+    this.queue.clear();
     try {
       this.source.stop();
     } catch {
