@@ -200,6 +200,33 @@ export class ReplayManager {
     this.wakeup.wake();
   }
 
+  /**
+   * Claims due rows inside the caller's open transaction — the bridge's inbound commit, right
+   * after it wrote its outputs' rows — and returns what publishes them once that transaction has
+   * committed. Fresh rows then go out without waiting for a turn of the drain loop and its own
+   * claim transaction, and their pages reach the WAL once (inserted and claimed in one commit)
+   * instead of twice. Returns null when the drain would not publish now (no connection yet, the
+   * publish breaker refusing, a rate limit, a full window, nothing due): the caller wakes the loop
+   * instead. Nothing in memory changes before the returned function runs, so when the
+   * transaction rolls back (and the claim with it) the caller just drops it.
+   */
+  claimWithin(): (() => void) | null {
+    if (!this.running || this.rateLimit !== null) return null;
+    const nc = this.nats.connection();
+    if (!nc || this.readyFor !== nc || this.resilience.isRefusing('publish')) return null;
+    const limit = Math.min(this.maxInFlight - this.inFlight, this.claimBatch);
+    if (limit <= 0) return null;
+    const rows = this.store.claim(limit);
+    if (rows.length === 0) return null;
+    return () => {
+      this.draining = true;
+      const js = this.client(nc);
+      for (const row of rows) this.publish(js, row);
+      // A full claim may have left due rows behind: the loop takes them.
+      if (rows.length === limit) this.wake();
+    };
+  }
+
   setRateLimit(perSecond: number | null): void {
     if (perSecond === this.rateLimit) return;
     this.rateLimit = perSecond;

@@ -229,4 +229,80 @@ describe('replay manager', () => {
       db.close();
     }
   });
+  it("claims fresh rows inside the producer's transaction and publishes them once it commits; a rollback publishes nothing", async () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, MIGRATIONS, silentLogger);
+    const store = new OutboxStore(db);
+    const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
+    const replay = new ReplayManager({
+      store,
+      resilience,
+      nats: { connection: () => nc, onStatus: () => () => undefined },
+      logger: silentLogger
+    });
+    const run = randomUUID().slice(0, 8);
+    replay.start();
+    try {
+      // Through the loop first: the drain is then connected and ready, as in a running core.
+      const first = messages(`${run}a`, 5);
+      store.enqueue(first);
+      replay.wake();
+      await waitFor(
+        () =>
+          allCompleted(
+            store,
+            first.map((m) => m.id)
+          ),
+        { message: 'first rows completed' }
+      );
+
+      const rolledBack = messages(`${run}b`, 20);
+      let publishRolledBack: (() => void) | null = null;
+      expect(() =>
+        db.transaction(() => {
+          store.enqueue(rolledBack);
+          publishRolledBack = replay.claimWithin();
+          expect(store.get(rolledBack[0]?.id ?? '')?.status).toBe('processing');
+          throw new Error('the producer rolls back');
+        })()
+      ).toThrow('the producer rolls back');
+      expect(publishRolledBack).not.toBeNull();
+      expect(store.get(rolledBack[0]?.id ?? '')).toBeNull();
+      expect(replay.getStats().inFlight).toBe(0);
+
+      const committed = messages(`${run}c`, 50);
+      let publish: (() => void) | null = null;
+      db.transaction(() => {
+        store.enqueue(committed);
+        publish = replay.claimWithin();
+      })();
+      expect(committed.every((m) => store.get(m.id)?.status === 'processing')).toBe(true);
+      expect(publish).not.toBeNull();
+      (publish as unknown as () => void)();
+      // Sent at once, without a turn of the drain loop.
+      expect(replay.getStats().inFlight).toBe(50);
+      await waitFor(
+        () =>
+          allCompleted(
+            store,
+            committed.map((m) => m.id)
+          ),
+        { message: 'claimed rows completed' }
+      );
+      const count = await countByMsgId(
+        nc,
+        'HEALTH_METRICS',
+        `health.outbox_it.${run}c`,
+        committed.map((m) => m.id)
+      );
+      expect(count).toMatchObject({ total: 50, unique: 50, duplicated: [], missing: [] });
+      const none = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, []);
+      expect(none.total).toBe(0);
+      // Nothing due: nothing to claim, the caller wakes the loop instead.
+      expect(db.transaction(() => replay.claimWithin())()).toBeNull();
+    } finally {
+      await replay.stop();
+      db.close();
+    }
+  });
 });
