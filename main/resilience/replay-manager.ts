@@ -217,7 +217,9 @@ export class ReplayManager {
     if (!this.running || this.rateLimit !== null) return null;
     const nc = this.nats.connection();
     if (!nc || this.readyFor !== nc || this.resilience.isRefusing('publish')) return null;
-    const limit = Math.max(0, Math.min(this.maxInFlight - this.inFlight, this.claimBatch));
+    const room = this.maxInFlight - this.inFlight;
+    // As the loop does: with a nearly full window, leave the rows to the loop's next bulk claim.
+    const limit = room >= this.minClaim() ? Math.min(room, this.claimBatch) : 0;
     const outcomes = this.settleBackingOff ? 0 : this.completed.length + this.failed.length + this.released.length;
     if (limit === 0 && outcomes === 0) return null;
     const completed = this.completed;
@@ -322,6 +324,11 @@ export class ReplayManager {
     return this.js.publisher;
   }
 
+  /** Claim in worthwhile batches: one claim per few hundred rows while PubAcks are in flight, not one per PubAck. */
+  private minClaim(): number {
+    return this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
+  }
+
   /** How many publishes the rate limit allows now (refilling the bucket). */
   private allowance(want: number): number {
     if (this.rateLimit === null) return want;
@@ -366,9 +373,7 @@ export class ReplayManager {
         continue;
       }
       const room = this.maxInFlight - this.inFlight;
-      // Claim in worthwhile batches: one transaction per few hundred rows, not per PubAck.
-      const minClaim = this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
-      if (room < minClaim) {
+      if (room < this.minClaim()) {
         await this.slotFree.wait(100);
         continue;
       }
