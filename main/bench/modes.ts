@@ -4,9 +4,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ContractError } from '../contract';
 import type { BenchGroup, BenchLatency, BenchParams, BenchPhase } from '../contract/bench';
+import { AsyncJetStreamPublisher } from '../nats/messages';
 import { groupStats, latencySummary, mergeSamples, type ClientMeasurement } from './results';
 
 /** Shared counters of one run, read by the progress reporter and the watchdog. */
@@ -236,12 +237,20 @@ async function reqRep(ctx: ModeContext, state: RunState): Promise<Measured> {
 // JetStream
 
 /**
- * Publishes n messages and waits for each PubAck: one at a time (sync), or keeping up to
- * `window` publishes in flight (async). Latency is publish → PubAck of each message.
+ * Publishes n messages and waits for each PubAck: one at a time (sync, nats.js's `js.publish()`),
+ * or keeping up to `window` publishes in flight (async). Latency is publish → PubAck of each
+ * message.
+ *
+ * Async publishes go through the app's PubAck publisher (../nats/messages/async-publisher.ts),
+ * the way nats bench's Go client does it (PublishAsync: a core publish whose reply subject is one
+ * wildcard inbox, PubAcks matched by token) and the way the app's outbox drain publishes. nats.js's
+ * `js.publish()` is a full request per message instead; on a successful PubAck it still builds an
+ * Error (the rejection of its already-resolved deferred) — about a quarter of the client's CPU in a
+ * profile of this loop — so with it this mode measured the client rather than the server.
  */
 async function publishJs(
   state: RunState,
-  js: JetStreamClient,
+  nc: NatsConnection,
   name: string,
   n: number,
   async: boolean,
@@ -251,6 +260,7 @@ async function publishJs(
   const latencies = new Float64Array(n);
   const start = performance.now();
   if (!async) {
+    const js = jetstream(nc);
     for (let i = 0; i < n; i++) {
       if (signal.aborted) throw signal.reason;
       const t0 = performance.now();
@@ -260,36 +270,35 @@ async function publishJs(
     }
   } else {
     const window = state.params.window;
+    const publisher = new AsyncJetStreamPublisher(nc);
     let inFlight = 0;
     let acked = 0;
-    let failure: unknown = null;
+    let failure: Error | null = null;
     let wake: (() => void) | null = null;
-    const settle = (): void => {
-      inFlight--;
-      const w = wake;
-      wake = null;
-      w?.();
-    };
-    for (let i = 0; i < n; i++) {
-      while (inFlight >= window && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+    try {
+      for (let i = 0; i < n; i++) {
+        while (inFlight >= window && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+        if (failure !== null) throw failure;
+        if (signal.aborted) throw signal.reason;
+        inFlight++;
+        const t0 = performance.now();
+        publisher.send(subject, payload, undefined, null, (error) => {
+          if (error) failure ??= error;
+          else {
+            latencies[acked++] = performance.now() - t0;
+            onAck();
+          }
+          inFlight--;
+          const w = wake;
+          wake = null;
+          w?.();
+        });
+      }
+      while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
       if (failure !== null) throw failure;
-      if (signal.aborted) throw signal.reason;
-      inFlight++;
-      const t0 = performance.now();
-      js.publish(subject, payload).then(
-        () => {
-          latencies[acked++] = performance.now() - t0;
-          onAck();
-          settle();
-        },
-        (error: unknown) => {
-          failure ??= error;
-          settle();
-        }
-      );
+    } finally {
+      publisher.close();
     }
-    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
-    if (failure !== null) throw failure;
   }
   return { m: { name, msgs: n, bytes: n * payload.length, startMs: start, endMs: performance.now() }, latencies };
 }
@@ -300,7 +309,7 @@ async function jsPublish(ctx: ModeContext, state: RunState, async: boolean): Pro
   const split = splitMessages(msgs, pub);
   startPhase(state, 'running', msgs);
   const results = await Promise.all(
-    publishers.map((nc, i) => publishJs(state, jetstream(nc), `pub-${i + 1}`, split[i] ?? 0, async, () => state.done++))
+    publishers.map((nc, i) => publishJs(state, nc, `pub-${i + 1}`, split[i] ?? 0, async, () => state.done++))
   );
   const pubs = results.map((r) => r.m);
   return {
@@ -318,7 +327,7 @@ async function jsConsume(ctx: ModeContext, state: RunState): Promise<Measured> {
   // Fill the stream first (not measured), with the async window like js-pub-async.
   const loader = await ctx.connect(state, 'loader');
   startPhase(state, 'preparing', msgs);
-  await publishJs(state, jetstream(loader), 'loader', msgs, true, () => state.done++);
+  await publishJs(state, loader, 'loader', msgs, true, () => state.done++);
   const consumers = await ctx.connectMany(state, 'sub', sub);
   const stream = state.stream as string;
   let measured: ClientMeasurement[];

@@ -159,7 +159,7 @@ export class OutboxPipelineDriver implements PipelineDriver {
       });
       const r = replay;
       // Wired as the core wires it (resilience/module.ts): producers write rows, the drain publishes them.
-      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake() });
+      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake(), claimWithin: () => r.claimWithin() });
       resilience.start();
       replay.start();
 

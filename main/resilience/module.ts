@@ -90,7 +90,10 @@ export function createDurabilityModule(ctx: CoreContext, deps: DurabilityDeps): 
       failed: (reason) => metrics.recordPublishFailure(reason)
     }
   });
-  const publisher = new OutboxPublisher(store, { onCommitted: () => replay.wake() });
+  const publisher = new OutboxPublisher(store, {
+    onCommitted: () => replay.wake(),
+    claimWithin: () => replay.claimWithin()
+  });
 
   let timer: NodeJS.Timeout | null = null;
   const cleanups: Array<() => void> = [];

@@ -54,6 +54,12 @@ export interface OutboxPublisherOptions {
   maxBatch?: number;
   /** Called after each commit (wakes the drain). */
   onCommitted?: (rows: number) => void;
+  /**
+   * Called inside a caller's transaction right after its rows were written (the drain claims
+   * them there, see ReplayManager.claimWithin); what it returns runs once that transaction has
+   * committed, instead of onCommitted. Null: onCommitted runs as usual.
+   */
+  claimWithin?: () => (() => void) | null;
 }
 
 export class OutboxPublisher implements OutboundPublisher {
@@ -61,6 +67,7 @@ export class OutboxPublisher implements OutboundPublisher {
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
   private readonly onCommitted: (rows: number) => void;
+  private readonly claimWithin: (() => (() => void) | null) | null;
   private queue: Waiter[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -71,6 +78,7 @@ export class OutboxPublisher implements OutboundPublisher {
     this.maxDelayMs = options.maxDelayMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
+    this.claimWithin = options.claimWithin ?? null;
   }
 
   publish(message: OutboundMessage): Promise<void> {
@@ -126,7 +134,8 @@ export class OutboxPublisher implements OutboundPublisher {
   /**
    * Writes messages to the outbox inside the caller's open transaction (the bridge's inbound
    * commit: the outputs of an input commit with its inbox id). Returns what to call once that
-   * transaction has committed: it wakes the drain. If the transaction rolls back, drop it.
+   * transaction has committed: it publishes the rows the drain claimed in the same transaction,
+   * or wakes the drain. If the transaction rolls back, drop it.
    */
   writeInTransaction(messages: readonly OutboundMessage[]): () => void {
     if (this.closed) {
@@ -134,7 +143,8 @@ export class OutboxPublisher implements OutboundPublisher {
     }
     if (messages.length === 0) return () => undefined;
     this.store.enqueue(messages);
-    return () => this.onCommitted(messages.length);
+    const claimed = this.claimWithin?.() ?? null;
+    return claimed ?? (() => this.onCommitted(messages.length));
   }
 
   /** Commits what is waiting and refuses new messages. */

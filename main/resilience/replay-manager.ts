@@ -200,6 +200,56 @@ export class ReplayManager {
     this.wakeup.wake();
   }
 
+  /**
+   * Claims due rows inside the caller's open transaction — the bridge's inbound commit, right
+   * after it wrote its outputs' rows — and returns what publishes them once that transaction has
+   * committed. Fresh rows then go out without waiting for a turn of the drain loop and its own
+   * claim transaction, and their pages reach the WAL once (inserted and claimed in one commit)
+   * instead of twice. PubAck outcomes collected since the last settle are written in the same
+   * transaction (their rows are mostly on the pages this commit writes anyway), so the settle
+   * timer's own transaction is rarely needed. Returns null when there is nothing to do here (no
+   * connection yet, the publish breaker refusing, a rate limit, a full window and no outcomes,
+   * nothing due): the caller wakes the loop instead. Nothing in memory changes before the
+   * returned function runs, so when the transaction rolls back (and the claim and outcomes with
+   * it) the caller just drops it; it must be called synchronously right after the commit.
+   */
+  claimWithin(): (() => void) | null {
+    if (!this.running || this.rateLimit !== null) return null;
+    const nc = this.nats.connection();
+    if (!nc || this.readyFor !== nc || this.resilience.isRefusing('publish')) return null;
+    const room = this.maxInFlight - this.inFlight;
+    // As the loop does: with a nearly full window, leave the rows to the loop's next bulk claim.
+    const limit = room >= this.minClaim() ? Math.min(room, this.claimBatch) : 0;
+    const outcomes = this.settleBackingOff ? 0 : this.completed.length + this.failed.length + this.released.length;
+    if (limit === 0 && outcomes === 0) return null;
+    const completed = this.completed;
+    const failed = this.failed;
+    const released = this.released;
+    let rows: OutboxRow[];
+    let dead = 0;
+    if (outcomes > 0) ({ rows, dead } = this.store.settleAndClaim({ completed, failed, released }, limit));
+    else rows = this.store.claim(limit);
+    if (outcomes === 0 && rows.length === 0) return null;
+    return () => {
+      if (outcomes > 0) {
+        // Exactly the outcomes written above: nothing can arrive between the commit and this call.
+        this.completed = [];
+        this.failed = [];
+        this.released = [];
+        if (this.settleTimer) clearTimeout(this.settleTimer);
+        this.settleTimer = null;
+        this.settled({ completed, failed, released }, dead);
+      }
+      if (rows.length > 0) {
+        this.draining = true;
+        const js = this.client(nc);
+        for (const row of rows) this.publish(js, row);
+      }
+      // A full claim may have left due rows behind: the loop takes them.
+      if (rows.length === limit) this.wake();
+    };
+  }
+
   setRateLimit(perSecond: number | null): void {
     if (perSecond === this.rateLimit) return;
     this.rateLimit = perSecond;
@@ -274,6 +324,11 @@ export class ReplayManager {
     return this.js.publisher;
   }
 
+  /** Claim in worthwhile batches: one claim per few hundred rows while PubAcks are in flight, not one per PubAck. */
+  private minClaim(): number {
+    return this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
+  }
+
   /** How many publishes the rate limit allows now (refilling the bucket). */
   private allowance(want: number): number {
     if (this.rateLimit === null) return want;
@@ -318,9 +373,7 @@ export class ReplayManager {
         continue;
       }
       const room = this.maxInFlight - this.inFlight;
-      // Claim in worthwhile batches: one transaction per few hundred rows, not per PubAck.
-      const minClaim = this.inFlight === 0 ? 1 : Math.min(this.claimBatch, Math.max(1, this.maxInFlight >> 2));
-      if (room < minClaim) {
+      if (room < this.minClaim()) {
         await this.slotFree.wait(100);
         continue;
       }
@@ -472,14 +525,9 @@ export class ReplayManager {
     this.failed = [];
     this.released = [];
     let rows: OutboxRow[] = [];
+    let dead = 0;
     try {
-      const result = this.store.settleAndClaim({ completed, failed, released }, claimLimit);
-      rows = result.rows;
-      this.settleBackingOff = false;
-      if (result.dead > 0) {
-        this.stats.dead += result.dead;
-        this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead: result.dead });
-      }
+      ({ rows, dead } = this.store.settleAndClaim({ completed, failed, released }, claimLimit));
     } catch (error) {
       // Nothing was written (the transaction rolled back): keep the outcomes and try again shortly.
       // Meanwhile the rows stay `processing` under this drainer and in `claimed`, so a stop
@@ -497,18 +545,33 @@ export class ReplayManager {
       if (claimLimit > 0) throw error;
       return [];
     }
+    this.settled({ completed, failed, released }, dead);
+    return rows;
+  }
+
+  /** What follows a committed settle: the rows are no longer ours, and the listeners hear of it. */
+  private settled(outcome: { completed: Receipt[]; failed: Failure[]; released: string[] }, dead: number): void {
+    const { completed, failed, released } = outcome;
+    this.settleBackingOff = false;
+    if (this.acksSinceSettle > 0) {
+      this.acksSinceSettle = 0;
+      this.resilience.record('publish', { ok: true });
+    }
+    if (dead > 0) {
+      this.stats.dead += dead;
+      this.logger.warn('messages moved to the dead-letter queue after their last attempt', { dead });
+    }
     for (const r of completed) this.claimed.delete(r.id);
     for (const f of failed) this.claimed.delete(f.id);
     for (const id of released) this.claimed.delete(id);
     if (failed.length > 0 || released.length > 0) this.wake();
-    const outcome: SettledOutcome = { completed, failed };
+    const settledOutcome: SettledOutcome = { completed, failed };
     for (const listener of this.settledListeners) {
       try {
-        listener(outcome);
+        listener(settledOutcome);
       } catch (error) {
         this.logger.error('outbox settle listener failed', { error });
       }
     }
-    return rows;
   }
 }

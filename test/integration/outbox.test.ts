@@ -229,4 +229,92 @@ describe('replay manager', () => {
       db.close();
     }
   });
+  it("claims fresh rows and writes PubAck outcomes inside the producer's transaction, acting on them once it commits; a rollback changes nothing", async () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, MIGRATIONS, silentLogger);
+    const store = new OutboxStore(db);
+    const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
+    const replay = new ReplayManager({
+      store,
+      resilience,
+      nats: { connection: () => nc, onStatus: () => () => undefined },
+      logger: silentLogger,
+      // Outcomes are written only by the producer's transactions below, not by the settle timer.
+      settleDelayMs: 60_000
+    });
+    const settled: string[] = [];
+    const off = replay.onSettled(({ completed }) => settled.push(...completed.map((r) => r.id)));
+    const run = randomUUID().slice(0, 8);
+    const inTransaction = <T>(write: () => T): T => db.transaction(write)();
+    replay.start();
+    try {
+      // Through the loop first: the drain is then connected and ready, as in a running core.
+      const first = messages(`${run}a`, 5);
+      store.enqueue(first);
+      replay.wake();
+      await waitFor(() => (replay.getStats().deliveredTotal >= 5 ? true : null), { message: 'first PubAcks' });
+      expect(store.get(first[0]?.id ?? '')?.status).toBe('processing');
+
+      const rolledBack = messages(`${run}b`, 20);
+      let publishRolledBack: (() => void) | null = null;
+      expect(() =>
+        inTransaction(() => {
+          store.enqueue(rolledBack);
+          publishRolledBack = replay.claimWithin();
+          expect(store.get(rolledBack[0]?.id ?? '')?.status).toBe('processing');
+          expect(store.get(first[0]?.id ?? '')?.status).toBe('completed');
+          throw new Error('the producer rolls back');
+        })
+      ).toThrow('the producer rolls back');
+      expect(publishRolledBack).not.toBeNull();
+      expect(store.get(rolledBack[0]?.id ?? '')).toBeNull();
+      expect(store.get(first[0]?.id ?? '')?.status).toBe('processing');
+      expect(settled).toEqual([]);
+      expect(replay.getStats().inFlight).toBe(0);
+
+      const committed = messages(`${run}c`, 50);
+      const publish = inTransaction(() => {
+        store.enqueue(committed);
+        return replay.claimWithin();
+      });
+      expect(committed.every((m) => store.get(m.id)?.status === 'processing')).toBe(true);
+      expect(
+        allCompleted(
+          store,
+          first.map((m) => m.id)
+        )
+      ).toBe(true);
+      expect(publish).not.toBeNull();
+      publish?.();
+      expect(settled.sort()).toEqual(first.map((m) => m.id).sort());
+      // Sent at once, without a turn of the drain loop.
+      expect(replay.getStats().inFlight).toBe(50);
+      await waitFor(() => (replay.getStats().deliveredTotal >= 55 ? true : null), { message: 'claimed rows acked' });
+      // No new rows, but outcomes to write: they go in with the next producer transaction.
+      const record = inTransaction(() => replay.claimWithin());
+      expect(record).not.toBeNull();
+      record?.();
+      expect(
+        allCompleted(
+          store,
+          committed.map((m) => m.id)
+        )
+      ).toBe(true);
+      const count = await countByMsgId(
+        nc,
+        'HEALTH_METRICS',
+        `health.outbox_it.${run}c`,
+        committed.map((m) => m.id)
+      );
+      expect(count).toMatchObject({ total: 50, unique: 50, duplicated: [], missing: [] });
+      const none = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, []);
+      expect(none.total).toBe(0);
+      // Nothing due and nothing to record: the caller wakes the loop instead.
+      expect(inTransaction(() => replay.claimWithin())).toBeNull();
+    } finally {
+      off();
+      await replay.stop();
+      db.close();
+    }
+  });
 });
