@@ -1,0 +1,136 @@
+/**
+ * The setup most integration tests share: a real nats-server on a free port with a temporary
+ * store, a plain client on it, and a real core (its own data dir and SQLite file) connected to it;
+ * torn down in reverse. Two ways to hold it:
+ *
+ *   const env = useServerAndCore({ core: { overrides: { provision: false } } });  // a describe's beforeAll/afterAll
+ *   it('…', async () => { await env.core.api.invoke('kv.list', {}); });
+ *
+ *   const env = await startServerAndCore();  // one test's own (call env.dispose() in finally/afterEach)
+ *
+ * `useServerAndClient` / `startServerAndClient` are the same without a core, for tests that start
+ * their own cores against the one server.
+ */
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll } from 'vitest';
+import type { Core } from '../../main/app/create-core';
+import { createTestCore, type TestCoreOptions } from './core';
+import { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
+import { tempDir } from './temp';
+
+export interface ServerAndClient {
+  server: NatsServerHandle;
+  /** A plain client on the server (the test's own, not the core's). */
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Closes the client and stops the server (a core first, when there is one). Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface ServerAndCore extends ServerAndClient {
+  core: Core;
+  /** The core's data directory. */
+  dir: string;
+}
+
+export interface ServerAndClientOptions {
+  server?: NatsServerOptions;
+  /** Set-up on the server before anything else uses it (streams, consumers, messages, provision). */
+  prepare?: (env: ServerAndClient) => Promise<unknown>;
+}
+
+export interface ServerAndCoreOptions extends ServerAndClientOptions {
+  /** The core's options; `servers` is the server's URL and `dataDir` a fresh temp dir unless given. */
+  core?: Omit<TestCoreOptions, 'servers'>;
+  /** Connect the core through the contract (`connection.connect`) once it has started (default true). */
+  connect?: boolean;
+}
+
+export async function startServerAndClient(options: ServerAndClientOptions = {}): Promise<ServerAndClient> {
+  const server = await startNatsServer(options.server);
+  let nc: NatsConnection | null = null;
+  try {
+    nc = await connect({ servers: server.url });
+    const client = nc;
+    let disposed = false;
+    const env: ServerAndClient = {
+      server,
+      nc: client,
+      js: jetstream(client),
+      // Without JetStream on the server, a manager that does not ask the server first (its calls fail).
+      jsm: await jetstreamManager(client, { checkAPI: options.server?.jetstream !== false }),
+      async dispose() {
+        if (disposed) return;
+        disposed = true;
+        await client.close();
+        await server.stop();
+      }
+    };
+    await options.prepare?.(env);
+    return env;
+  } catch (error) {
+    await nc?.close();
+    await server.stop();
+    throw error;
+  }
+}
+
+export async function startServerAndCore(options: ServerAndCoreOptions = {}): Promise<ServerAndCore> {
+  const base = await startServerAndClient(options);
+  const dir = options.core?.dataDir ?? tempDir();
+  const core = createTestCore({ ...options.core, servers: [base.server.url], dataDir: dir });
+  let stopped = false;
+  const env: ServerAndCore = {
+    ...base,
+    core,
+    dir,
+    async dispose() {
+      if (!stopped) {
+        stopped = true;
+        await core.stop();
+      }
+      await base.dispose();
+    }
+  };
+  try {
+    await core.start();
+    if (options.connect !== false) await core.api.invoke('connection.connect', {});
+    return env;
+  } catch (error) {
+    await env.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Starts a server, a client and a core in the enclosing describe's beforeAll and disposes of them in
+ * its afterAll. The returned object reads through to them once beforeAll has run.
+ */
+export function useServerAndCore(options: ServerAndCoreOptions = {}): ServerAndCore {
+  return useFixture(() => startServerAndCore(options), 'useServerAndCore');
+}
+
+/** {@link useServerAndCore} without a core. */
+export function useServerAndClient(options: ServerAndClientOptions = {}): ServerAndClient {
+  return useFixture(() => startServerAndClient(options), 'useServerAndClient');
+}
+
+function useFixture<T extends ServerAndClient>(start: () => Promise<T>, name: string): T {
+  let current: T | null = null;
+  beforeAll(async () => {
+    current = await start();
+  });
+  afterAll(async () => {
+    await current?.dispose();
+  });
+  const ready = (): T => {
+    if (!current) throw new Error(`${name}: used before its beforeAll ran (or after it failed)`);
+    return current;
+  };
+  // Reads through, not copies: the test file holds this object from the start, the values come in beforeAll.
+  return new Proxy({} as T, {
+    get: (_, key) => ready()[key as keyof T]
+  });
+}
