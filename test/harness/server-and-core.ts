@@ -44,7 +44,10 @@ export interface ServerAndClientOptions {
 export interface ServerAndCoreOptions extends ServerAndClientOptions {
   /** The core's options; `servers` is the server's URL and `dataDir` a fresh temp dir unless given. */
   core?: Omit<TestCoreOptions, 'servers'>;
-  /** Connect the core through the contract (`connection.connect`) once it has started (default true). */
+  /**
+   * Connect the core through the contract (`connection.connect`) once it has started, failing unless
+   * it is then connected (default true).
+   */
   connect?: boolean;
 }
 
@@ -96,7 +99,12 @@ export async function startServerAndCore(options: ServerAndCoreOptions = {}): Pr
   };
   try {
     await core.start();
-    if (options.connect !== false) await core.api.invoke('connection.connect', {});
+    if (options.connect !== false) {
+      const status = await core.api.invoke('connection.connect', {});
+      if (status.state !== 'connected') {
+        throw new Error(`the test core did not connect to ${base.server.url}: ${JSON.stringify(status)}`);
+      }
+    }
     return env;
   } catch (error) {
     await env.dispose();
