@@ -15,22 +15,10 @@ import { useServerAndCore } from '../harness/server-and-core';
 import { runCliSync } from '../harness/cli';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { encodeEnvelope } from '../harness/envelope';
 
-const encoder = new TextEncoder();
-
-function envelope(id: string, type: string, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id,
-      source: 'test/why',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (id: string, type: string, data: unknown): Uint8Array =>
+  encodeEnvelope(type, data, { id, source: 'test/why' });
 
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
 
