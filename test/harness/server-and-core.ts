@@ -9,12 +9,13 @@
  *   const env = await startServerAndCore();  // one test's own (call env.dispose() in finally/afterEach)
  *
  * `useServerAndClient` / `startServerAndClient` are the same without a core, for tests that start
- * their own cores against the one server.
+ * their own cores against the one server; `useServerCli` is the server with the CLI run against it.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Core } from '../../main/app/create-core';
+import { runCliSync, type CliResult } from './cli';
 import { createTestCore, type TestCoreOptions } from './core';
 import { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 import { tempDir } from './temp';
@@ -141,4 +142,39 @@ function useFixture<T extends ServerAndClient>(start: () => Promise<T>, name: st
   return new Proxy({} as T, {
     get: (_, key) => ready()[key as keyof T]
   });
+}
+
+export interface ServerCli {
+  /** Runs the CLI with `--nats <server> --data <a temp dir of this describe>` before `args`. */
+  cli(...args: string[]): CliResult;
+  /** {@link ServerCli.cli} with `--json`: expects exit 0 (else fails with stderr) and parses stdout. */
+  json(...args: string[]): Record<string, unknown>;
+}
+
+/**
+ * The CLI as an operator runs it against one real nats-server: the server starts in the enclosing
+ * describe's beforeAll and stops in its afterAll.
+ */
+export function useServerCli(): ServerCli {
+  let server: NatsServerHandle | null = null;
+  let base: string[] = [];
+  beforeAll(async () => {
+    server = await startNatsServer();
+    base = ['--nats', server.url, '--data', tempDir()];
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const cli = (...args: string[]): CliResult => {
+    if (!server) throw new Error('useServerCli: used before its beforeAll started the server');
+    return runCliSync([...base, ...args]);
+  };
+  return {
+    cli,
+    json(...args) {
+      const r = cli(...args, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    }
+  };
 }

@@ -2,20 +2,11 @@ import { Kvm } from '@nats-io/kv';
 import { describe, expect, it } from 'vitest';
 import { ContractError, type KvWatchBatch } from '../../main/contract';
 import { createTestCore } from '../harness/core';
+import { rejection } from '../harness/rejection';
 import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 const text = (v: string): string => Buffer.from(v, 'base64').toString('utf8');
-
-async function rejection(p: Promise<unknown>): Promise<ContractError> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('key-value buckets on a real server', () => {
   const env = useServerAndCore({ core: { overrides: { provision: false } } });

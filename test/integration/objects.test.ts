@@ -3,24 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Objm } from '@nats-io/obj';
 import { describe, expect, it } from 'vitest';
-import { ContractError, type ObjectProgress, type ObjectWatchBatch } from '../../main/contract';
+import { type ObjectProgress, type ObjectWatchBatch } from '../../main/contract';
 import { getToFile, putFile } from '../../main/nats/buckets/object-files';
 import { ObjectInspector } from '../../main/nats/buckets/objects';
+import { rejection } from '../harness/rejection';
 import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 /** Size of the large-object test (SYNOS_BIG_OBJECT_MB=1024 for the 1 GiB check). */
 const BIG_MB = Number(process.env.SYNOS_BIG_OBJECT_MB ?? 256);
-
-async function rejection(p: Promise<unknown>): Promise<ContractError> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A file of random bytes, written in 1 MiB pieces; returns its SHA-256 (hex). */
 function writeRandomFile(file: string, bytes: number): string {
