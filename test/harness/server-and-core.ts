@@ -19,6 +19,7 @@ import { runCliSync, type CliResult } from './cli';
 import { createTestCore, type TestCoreOptions } from './core';
 import { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 import { tempDir } from './temp';
+import { useFixture } from './fixture';
 
 export interface ServerAndClient {
   server: NatsServerHandle;
@@ -118,30 +119,29 @@ export async function startServerAndCore(options: ServerAndCoreOptions = {}): Pr
  * its afterAll. The returned object reads through to them once beforeAll has run.
  */
 export function useServerAndCore(options: ServerAndCoreOptions = {}): ServerAndCore {
-  return useFixture(() => startServerAndCore(options), 'useServerAndCore');
+  return useFixture(
+    'useServerAndCore',
+    () => startServerAndCore(options),
+    (env) => env.dispose()
+  );
 }
 
 /** {@link useServerAndCore} without a core. */
 export function useServerAndClient(options: ServerAndClientOptions = {}): ServerAndClient {
-  return useFixture(() => startServerAndClient(options), 'useServerAndClient');
+  return useFixture(
+    'useServerAndClient',
+    () => startServerAndClient(options),
+    (env) => env.dispose()
+  );
 }
 
-function useFixture<T extends ServerAndClient>(start: () => Promise<T>, name: string): T {
-  let current: T | null = null;
-  beforeAll(async () => {
-    current = await start();
-  });
-  afterAll(async () => {
-    await current?.dispose();
-  });
-  const ready = (): T => {
-    if (!current) throw new Error(`${name}: used before its beforeAll ran (or after it failed)`);
-    return current;
-  };
-  // Reads through, not copies: the test file holds this object from the start, the values come in beforeAll.
-  return new Proxy({} as T, {
-    get: (_, key) => ready()[key as keyof T]
-  });
+/** A nats-server started in the enclosing describe's beforeAll and stopped in its afterAll. */
+export function useNatsServer(options: NatsServerOptions = {}): NatsServerHandle {
+  return useFixture(
+    'useNatsServer',
+    () => startNatsServer(options),
+    (server) => server.stop()
+  );
 }
 
 export interface ServerCli {
