@@ -23,6 +23,7 @@ import { startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { encodeEnvelope } from '../harness/envelope';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 
@@ -33,21 +34,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
-const encoder = new TextEncoder();
 
-function envelope(id: string, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id,
-      source: 'e2e/why',
-      type: 'service.health.update',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (id: string, data: unknown): Uint8Array =>
+  encodeEnvelope('service.health.update', data, { id, source: 'e2e/why' });
 
 describe('why panel, envelope header row and range export', () => {
   let nats: NatsServerHandle;

@@ -15,24 +15,11 @@ import { CLI, startServe, type ServeHandle } from '../harness/cli';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { encodeEnvelope } from '../harness/envelope';
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots');
-const encoder = new TextEncoder();
-let seq = 0;
 
-function envelope(type: string, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `e2e-picture-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: string, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'e2e-picture' });
 
 describe('system picture on the Overview', () => {
   let nats: NatsServerHandle;

@@ -2,7 +2,7 @@
  * Exactly-once checks for the durability tests: reads every message of a stream that matches a
  * subject filter (ordered consumer, no durable) and counts them by Nats-Msg-Id.
  */
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export interface DeliveryCount {
@@ -31,40 +31,55 @@ export async function storedCount(nc: NatsConnection, stream: string, filter: st
   }
 }
 
+/**
+ * Reads every message stored in `stream` under `filter` once (an ordered consumer, deleted
+ * afterwards) and hands each to `visit`; returns how many there were.
+ */
+export async function readStored(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+  visit: (m: JsMsg) => void
+): Promise<number> {
+  const total = await storedCount(nc, stream, filter);
+  if (total === 0) return 0;
+  const js = jetstream(nc, { timeout: 15_000 });
+  // A cluster that just lost a node may time out creating the consumer: try again a few times.
+  let consumer: Awaited<ReturnType<typeof js.consumers.get>> | null = null;
+  for (let attempt = 1; !consumer; attempt++) {
+    try {
+      consumer = await js.consumers.get(stream, { filter_subjects: filter });
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  let read = 0;
+  while (read < total) {
+    const batch = await consumer.fetch({ max_messages: Math.min(10_000, total - read), expires: 5000 });
+    let got = 0;
+    for await (const m of batch) {
+      visit(m);
+      got++;
+    }
+    if (got === 0) throw new Error(`read ${read} of ${total} messages of ${stream} ${filter}, then nothing more`);
+    read += got;
+  }
+  await consumer.delete().catch(() => undefined);
+  return total;
+}
+
 export async function countByMsgId(
   nc: NatsConnection,
   stream: string,
   filter: string,
   expectedIds: Iterable<string>
 ): Promise<DeliveryCount> {
-  const total = await storedCount(nc, stream, filter);
   const seen = new Map<string, number>();
-  if (total > 0) {
-    const js = jetstream(nc, { timeout: 15_000 });
-    // A cluster that just lost a node may time out creating the consumer: try again a few times.
-    let consumer: Awaited<ReturnType<typeof js.consumers.get>> | null = null;
-    for (let attempt = 1; !consumer; attempt++) {
-      try {
-        consumer = await js.consumers.get(stream, { filter_subjects: filter });
-      } catch (error) {
-        if (attempt >= 4) throw error;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    let read = 0;
-    while (read < total) {
-      const batch = await consumer.fetch({ max_messages: Math.min(10_000, total - read), expires: 5000 });
-      let got = 0;
-      for await (const m of batch) {
-        const id = m.headers?.get('Nats-Msg-Id') ?? `(no id, seq ${m.seq})`;
-        seen.set(id, (seen.get(id) ?? 0) + 1);
-        got++;
-      }
-      if (got === 0) throw new Error(`read ${read} of ${total} messages of ${stream} ${filter}, then nothing more`);
-      read += got;
-    }
-    await consumer.delete().catch(() => undefined);
-  }
+  const total = await readStored(nc, stream, filter, (m) => {
+    const id = m.headers?.get('Nats-Msg-Id') ?? `(no id, seq ${m.seq})`;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  });
   const missing: string[] = [];
   for (const id of expectedIds) if (!seen.has(id)) missing.push(id);
   return {
@@ -73,6 +88,24 @@ export async function countByMsgId(
     duplicated: [...seen].filter(([, n]) => n > 1).map(([id]) => id),
     missing
   };
+}
+
+export interface StoredDecision {
+  msgId: string;
+  /** `data.target` of the decision's envelope. */
+  target: string;
+}
+
+/** Every decision stored in `stream` on `subject`: its Nats-Msg-Id and its target. */
+export async function storedDecisions(nc: NatsConnection, stream: string, subject: string): Promise<StoredDecision[]> {
+  const out: StoredDecision[] = [];
+  await readStored(nc, stream, subject, (m) => {
+    out.push({
+      msgId: m.headers?.get('Nats-Msg-Id') ?? '',
+      target: m.json<{ data: { target: string } }>().data.target
+    });
+  });
+  return out;
 }
 
 /** `n` outbound messages with ids `<run>-<i>` on `<subjectPrefix>.<run>` (a subject of HEALTH_METRICS by default). */

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { useFixture } from './fixture';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -46,4 +47,9 @@ export async function buildPrivateCli(): Promise<PrivateCli> {
       fs.rmSync(file, { force: true });
     }
   };
+}
+
+/** A private CLI built in the enclosing describe's (or file's) beforeAll and removed in its afterAll. */
+export function usePrivateCli(): PrivateCli {
+  return useFixture('usePrivateCli', buildPrivateCli, (cli) => cli.remove());
 }

@@ -7,13 +7,14 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchFinished, BenchParamsInput, BenchProgress, BenchRun } from '../../main/contract';
 import { BENCH_STREAM_PREFIX, streamDescription } from '../../main/bench/runner';
 import type { Core } from '../../main/app/create-core';
 import { desiredStreams } from '../../main/nats/topology/topology';
+import { useServerAndCore } from '../harness/server-and-core';
 import { CLI, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
@@ -96,32 +97,18 @@ function expectSane(run: BenchRun, expectedMsgs: number): void {
 }
 
 describe('benchmarks against a real nats-server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let core: Core;
   let before: unknown;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    jsm = await jetstreamManager(nc);
-    // The five product streams, with a message each: the benchmarks must leave them exactly so.
-    for (const s of desiredStreams()) {
-      await jsm.streams.add({ name: s.name, subjects: s.subjects, storage: s.storage, num_replicas: 1 });
-      await jetstream(nc).publish((s.subjects[0] ?? '').replace('>', 'seed'), new TextEncoder().encode('{}'));
-    }
-    before = await productStreamsState(jsm);
+  const env = useServerAndCore({
     // This core does not provision either: only the benchmarks act on the server.
-    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-  });
-
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
+    core: { overrides: { provision: false } },
+    async prepare({ js, jsm }) {
+      // The five product streams, with a message each: the benchmarks must leave them exactly so.
+      for (const s of desiredStreams()) {
+        await jsm.streams.add({ name: s.name, subjects: s.subjects, storage: s.storage, num_replicas: 1 });
+        await js.publish((s.subjects[0] ?? '').replace('>', 'seed'), new TextEncoder().encode('{}'));
+      }
+      before = await productStreamsState(jsm);
+    }
   });
 
   const cases: Array<{ name: string; params: BenchParamsInput; expected: number; latency: boolean; roles: string[] }> =
@@ -194,7 +181,7 @@ describe('benchmarks against a real nats-server', () => {
   for (const c of cases) {
     it(`${c.name}: counts every message, positive rates, ordered percentiles, no stream left`, async () => {
       let sawStream = false;
-      const { finished, run, progress } = await runThroughContract(core, c.params, (p) => {
+      const { finished, run, progress } = await runThroughContract(env.core, c.params, (p) => {
         if (p.phase === 'running' && p.done > 0 && !sawStream) sawStream = true;
       });
       expect(finished.error).toBeNull();
@@ -209,38 +196,40 @@ describe('benchmarks against a real nats-server', () => {
       expect(progress.at(-1)?.phase).toBe('cleanup');
       if (r.mode.startsWith('js-') || r.mode === 'pipeline') expect(r.stream).toMatch(/^SYNOS_BENCH_/);
       else expect(r.stream).toBeNull();
-      expect(await benchStreams(jsm)).toEqual([]);
+      expect(await benchStreams(env.jsm)).toEqual([]);
       // The pipeline's temporary outbox is gone too.
-      expect(fs.readdirSync(core.context.config.dataDir).filter((f) => f.startsWith('bench-pipeline-'))).toEqual([]);
+      expect(fs.readdirSync(env.core.context.config.dataDir).filter((f) => f.startsWith('bench-pipeline-'))).toEqual(
+        []
+      );
     });
   }
 
   it('cancelling mid-run stops promptly, keeps nothing and deletes the temporary stream', async () => {
     const finishedById = new Map<string, BenchFinished>();
-    const off = core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
+    const off = env.core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
     let running: BenchProgress | null = null;
-    const offP = core.api.subscribe('bench.progress', (p) => {
+    const offP = env.core.api.subscribe('bench.progress', (p) => {
       if (p.phase === 'running' && p.done > 0) running = p;
     });
     try {
-      const { runId, stream } = await core.api.invoke('bench.start', { mode: 'js-pub-async', msgs: 5_000_000 });
+      const { runId, stream } = await env.core.api.invoke('bench.start', { mode: 'js-pub-async', msgs: 5_000_000 });
       expect(stream).toMatch(/^SYNOS_BENCH_/);
       await waitFor(() => running, { timeoutMs: 30_000, message: 'the run to be publishing' });
-      expect(await benchStreams(jsm)).toEqual([stream]);
+      expect(await benchStreams(env.jsm)).toEqual([stream]);
       // A second run while one is going would measure both: refused.
-      await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
+      await expect(env.core.api.invoke('bench.start', { mode: 'pub', msgs: 10 })).rejects.toMatchObject({
         code: 'CONFLICT'
       });
-      expect((await core.api.invoke('bench.active', {})).progress?.runId).toBe(runId);
-      const answer = await core.api.invoke('bench.cancel', { runId });
+      expect((await env.core.api.invoke('bench.active', {})).progress?.runId).toBe(runId);
+      const answer = await env.core.api.invoke('bench.cancel', { runId });
       expect(answer.cancelled).toBe(true);
       const finished = finishedById.get(runId);
       expect(finished?.status).toBe('cancelled');
       expect(finished?.error?.code).toBe('CANCELLED');
-      expect(await benchStreams(jsm)).toEqual([]);
-      expect((await core.api.invoke('bench.active', {})).progress).toBeNull();
-      await expect(core.api.invoke('bench.get', { id: runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      expect((await core.api.invoke('bench.cancel', { runId })).cancelled).toBe(false);
+      expect(await benchStreams(env.jsm)).toEqual([]);
+      expect((await env.core.api.invoke('bench.active', {})).progress).toBeNull();
+      await expect(env.core.api.invoke('bench.get', { id: runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await env.core.api.invoke('bench.cancel', { runId })).cancelled).toBe(false);
     } finally {
       off();
       offP();
@@ -249,23 +238,26 @@ describe('benchmarks against a real nats-server', () => {
 
   it('cancelling a pipeline run removes its temporary outbox and stream', async () => {
     let running = false;
-    const offP = core.api.subscribe('bench.progress', (p) => {
+    const offP = env.core.api.subscribe('bench.progress', (p) => {
       if (p.phase === 'running' && p.done > 0) running = true;
     });
     const finishedById = new Map<string, BenchFinished>();
-    const offF = core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
+    const offF = env.core.api.subscribe('bench.finished', (f) => finishedById.set(f.runId, f));
     try {
-      const { runId } = await core.api.invoke('bench.start', { mode: 'pipeline', msgs: 2_000_000 });
+      const { runId } = await env.core.api.invoke('bench.start', { mode: 'pipeline', msgs: 2_000_000 });
       await waitFor(() => running, { timeoutMs: 30_000, message: 'the pipeline run to be publishing' });
-      expect(fs.readdirSync(core.context.config.dataDir).some((f) => f.startsWith(`bench-pipeline-${runId}`))).toBe(
+      expect(fs.readdirSync(env.core.context.config.dataDir).some((f) => f.startsWith(`bench-pipeline-${runId}`))).toBe(
         true
       );
-      expect((await core.api.invoke('bench.cancel', { runId })).cancelled).toBe(true);
+      expect((await env.core.api.invoke('bench.cancel', { runId })).cancelled).toBe(true);
       expect(finishedById.get(runId)?.status).toBe('cancelled');
-      expect(await benchStreams(jsm)).toEqual([]);
-      await waitFor(() => fs.readdirSync(core.context.config.dataDir).every((f) => !f.startsWith('bench-pipeline-')), {
-        message: 'the temporary outbox files to be removed'
-      });
+      expect(await benchStreams(env.jsm)).toEqual([]);
+      await waitFor(
+        () => fs.readdirSync(env.core.context.config.dataDir).every((f) => !f.startsWith('bench-pipeline-')),
+        {
+          message: 'the temporary outbox files to be removed'
+        }
+      );
     } finally {
       offP();
       offF();
@@ -273,18 +265,18 @@ describe('benchmarks against a real nats-server', () => {
   });
 
   it('keeps the runs: history, get, compare (series for charts), CSV export, delete', async () => {
-    const a = await runThroughContract(core, { mode: 'pub', msgs: 2000, label: 'baseline' });
-    const b = await runThroughContract(core, { mode: 'pub', msgs: 2000, size: 512 });
+    const a = await runThroughContract(env.core, { mode: 'pub', msgs: 2000, label: 'baseline' });
+    const b = await runThroughContract(env.core, { mode: 'pub', msgs: 2000, size: 512 });
     const idA = a.finished.runId;
     const idB = b.finished.runId;
 
-    const history = await core.api.invoke('bench.history', { mode: 'pub' });
+    const history = await env.core.api.invoke('bench.history', { mode: 'pub' });
     expect(history.runs.slice(0, 2).map((r) => r.id)).toEqual([idB, idA]);
     expect(history.runs[1]?.label).toBe('baseline');
-    const all = await core.api.invoke('bench.history', {});
+    const all = await env.core.api.invoke('bench.history', {});
     expect(all.total).toBeGreaterThanOrEqual(cases.length + 2);
 
-    const comparison = await core.api.invoke('bench.compare', { ids: [idA, idB] });
+    const comparison = await env.core.api.invoke('bench.compare', { ids: [idA, idB] });
     expect(comparison.runs.map((r) => r.id)).toEqual([idA, idB]);
     const rate = comparison.series.find((s) => s.key === 'msgsPerSec');
     expect(rate?.values).toEqual([a.run?.totals.msgsPerSec, b.run?.totals.msgsPerSec]);
@@ -292,7 +284,7 @@ describe('benchmarks against a real nats-server', () => {
     expect(comparison.series.find((s) => s.key === 'p99Ms')?.values).toEqual([null, null]);
     expect(comparison.differences).toEqual(['size: 128 / 512']);
 
-    const csv = await core.api.invoke('bench.exportCsv', { ids: [idA, idB] });
+    const csv = await env.core.api.invoke('bench.exportCsv', { ids: [idA, idB] });
     expect(csv.rows).toBe(2);
     const lines = csv.csv.trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
@@ -300,61 +292,63 @@ describe('benchmarks against a real nats-server', () => {
     expect(lines[1]).toContain(idA);
     expect(lines[1]).toContain('baseline');
 
-    await expect(core.api.invoke('bench.compare', { ids: [idA, 'nope'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await core.api.invoke('bench.delete', { id: idB })).deleted).toBe(true);
-    expect((await core.api.invoke('bench.delete', { id: idB })).deleted).toBe(false);
-    await expect(core.api.invoke('bench.get', { id: idB })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(env.core.api.invoke('bench.compare', { ids: [idA, 'nope'] })).rejects.toMatchObject({
+      code: 'NOT_FOUND'
+    });
+    expect((await env.core.api.invoke('bench.delete', { id: idB })).deleted).toBe(true);
+    expect((await env.core.api.invoke('bench.delete', { id: idB })).deleted).toBe(false);
+    await expect(env.core.api.invoke('bench.get', { id: idB })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('rejects bad parameters and sizes above max_payload with a next step', async () => {
-    await expect(core.api.invoke('bench.start', { mode: 'pub', msgs: 0 } as never)).rejects.toMatchObject({
+    await expect(env.core.api.invoke('bench.start', { mode: 'pub', msgs: 0 } as never)).rejects.toMatchObject({
       code: 'INVALID_INPUT'
     });
-    await expect(core.api.invoke('bench.start', { mode: 'warp' } as never)).rejects.toMatchObject({
+    await expect(env.core.api.invoke('bench.start', { mode: 'warp' } as never)).rejects.toMatchObject({
       code: 'INVALID_INPUT'
     });
     // What the connection already tells (max_payload, JetStream) fails the request itself.
     await expect(
-      core.api.invoke('bench.start', { mode: 'pub', msgs: 10, size: 2 * 1024 * 1024 })
+      env.core.api.invoke('bench.start', { mode: 'pub', msgs: 10, size: 2 * 1024 * 1024 })
     ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringContaining('max_payload')
     });
-    await expect(core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10, pub: 2 })).rejects.toMatchObject({
+    await expect(env.core.api.invoke('bench.start', { mode: 'pipeline', msgs: 10, pub: 2 })).rejects.toMatchObject({
       code: 'INVALID_INPUT'
     });
-    expect((await core.api.invoke('bench.active', {})).progress).toBeNull();
-    expect(await benchStreams(jsm)).toEqual([]);
+    expect((await env.core.api.invoke('bench.active', {})).progress).toBeNull();
+    expect(await benchStreams(env.jsm)).toEqual([]);
   });
 
   it('deletes streams left by a run whose process died on this host, and only those', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    await jsm.streams.add({
+    await env.jsm.streams.add({
       name: 'SYNOS_BENCH_CRASHED',
       subjects: ['synos_bench.crashed.>'],
       description: streamDescription('crashed', 'js-pub-async', os.hostname(), dead)
     });
-    await jsm.streams.add({
+    await env.jsm.streams.add({
       name: 'SYNOS_BENCH_ALIVE',
       subjects: ['synos_bench.alive.>'],
       description: streamDescription('alive', 'js-pub-async', os.hostname(), process.pid)
     });
-    await jsm.streams.add({
+    await env.jsm.streams.add({
       name: 'SYNOS_BENCH_ELSEWHERE',
       subjects: ['synos_bench.elsewhere.>'],
       description: streamDescription('elsewhere', 'js-pub-async', 'another-host', dead)
     });
     try {
-      const { finished } = await runThroughContract(core, { mode: 'js-pub-sync', msgs: 10 });
+      const { finished } = await runThroughContract(env.core, { mode: 'js-pub-sync', msgs: 10 });
       expect(finished.status).toBe('completed');
-      expect((await benchStreams(jsm)).sort()).toEqual(['SYNOS_BENCH_ALIVE', 'SYNOS_BENCH_ELSEWHERE']);
+      expect((await benchStreams(env.jsm)).sort()).toEqual(['SYNOS_BENCH_ALIVE', 'SYNOS_BENCH_ELSEWHERE']);
     } finally {
-      for (const name of await benchStreams(jsm)) await jsm.streams.delete(name);
+      for (const name of await benchStreams(env.jsm)) await env.jsm.streams.delete(name);
     }
   });
 
   it('never touched the product streams', async () => {
-    expect(await productStreamsState(jsm)).toEqual(before);
+    expect(await productStreamsState(env.jsm)).toEqual(before);
   });
 });
 

@@ -7,31 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { validateEnvelope, type MessageType } from '../../main/contract/messages';
 import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndClient } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 const encoder = new TextEncoder();
-let seq = 0;
 
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `cfg-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'cfg' });
 
 /** Every message seen on a subject by a plain core subscription, in arrival order. */
 function collect(nc: NatsConnection, subject: string): { sub: Subscription; seen: Array<Record<string, unknown>> } {
@@ -49,22 +36,7 @@ const METRICS_SUBJECT = 'metrics.cc_config_test';
 const DECISION_SUBJECT = 'orchestrator.ops.decisions';
 
 describe('engine and bridge settings from config.json, against a real nats-server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    await provision(nc);
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndClient({ prepare: ({ nc }) => provision(nc) });
 
   it('publishes the decision on the remapped subject, skips the disabled forward, beats on its own subject at the configured rate', async () => {
     const dataDir = tempDir();
@@ -81,17 +53,17 @@ describe('engine and bridge settings from config.json, against a real nats-serve
         }
       })
     );
-    const heartbeats = collect(nc, HEARTBEAT_SUBJECT);
-    const defaultHeartbeats = collect(nc, 'health.control_center');
-    const summaries = collect(nc, METRICS_SUBJECT);
-    const decisions = collect(nc, DECISION_SUBJECT);
-    const defaultDecisions = collect(nc, 'orchestrator.consciousness.decision');
-    const memoryForwards = collect(nc, 'orchestrator.consciousness.memory');
-    const memoryEvents = collect(nc, 'consciousness.memory_update');
-    await nc.flush();
+    const heartbeats = collect(env.nc, HEARTBEAT_SUBJECT);
+    const defaultHeartbeats = collect(env.nc, 'health.control_center');
+    const summaries = collect(env.nc, METRICS_SUBJECT);
+    const decisions = collect(env.nc, DECISION_SUBJECT);
+    const defaultDecisions = collect(env.nc, 'orchestrator.consciousness.decision');
+    const memoryForwards = collect(env.nc, 'orchestrator.consciousness.memory');
+    const memoryEvents = collect(env.nc, 'consciousness.memory_update');
+    await env.nc.flush();
 
     // The module list as shipped: the bridge reads config.json, no options in between.
-    const core = createTestCore({ servers: [server.url], dataDir, autoConnect: true });
+    const core = createTestCore({ servers: [env.server.url], dataDir, autoConnect: true });
     await core.start();
     try {
       expect(core.context.config.bridge.heartbeatIntervalMs).toBe(200);
@@ -108,8 +80,11 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       expect(status.outboundMapping['consciousness.memory_update']).toBeNull();
       expect(status.outboundMapping['consciousness.attention_shift']).toBe('orchestrator.consciousness.attention');
 
-      await js.publish('orchestrator.service.started', envelope('service.lifecycle.started', { service: 'payments' }));
-      await js.publish(
+      await env.js.publish(
+        'orchestrator.service.started',
+        envelope('service.lifecycle.started', { service: 'payments' })
+      );
+      await env.js.publish(
         'orchestrator.service.health',
         envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' })
       );
@@ -126,7 +101,7 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       });
       const stored = await waitFor(
         async () => {
-          const info = await jsm.streams.info('ORCHESTRATOR_EVENTS', { subjects_filter: DECISION_SUBJECT });
+          const info = await env.jsm.streams.info('ORCHESTRATOR_EVENTS', { subjects_filter: DECISION_SUBJECT });
           return info.state.subjects?.[DECISION_SUBJECT] ?? 0;
         },
         { message: `${DECISION_SUBJECT} stored in ORCHESTRATOR_EVENTS` }
@@ -159,7 +134,7 @@ describe('engine and bridge settings from config.json, against a real nats-serve
         expect(hb).toMatchObject({ type: 'health.heartbeat', data: { service: 'control_center' } });
       expect(summaries.seen[0]).toMatchObject({ type: 'metrics.summary', data: { service: 'control_center' } });
 
-      await nc.flush();
+      await env.nc.flush();
       expect(defaultDecisions.seen).toHaveLength(0);
       expect(memoryForwards.seen).toHaveLength(0);
       expect(defaultHeartbeats.seen).toHaveLength(0);
@@ -187,7 +162,7 @@ describe('engine and bridge settings from config.json, against a real nats-serve
       path.join(dataDir, 'config.json'),
       JSON.stringify({ bridge: { outboundMapping: { 'consciousness.error': 'ops.errors' } } })
     );
-    const core = createTestCore({ servers: [server.url], dataDir, autoConnect: true });
+    const core = createTestCore({ servers: [env.server.url], dataDir, autoConnect: true });
     await core.start();
     try {
       const notice = await waitFor(

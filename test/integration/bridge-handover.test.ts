@@ -13,26 +13,22 @@
  * deleting the per-family durables, then kills starting cores with SIGKILL at random points
  * (during the handover or binding) before the last one runs.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import BetterSqlite3 from 'better-sqlite3';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHandoverDurable, HANDOVER_FIRST_PREFIX } from '../../main/bridge/inbound-consumers';
 import { DEFAULT_INBOUND_CONSUMERS } from '../../main/bridge/inbound';
-import { DATABASE_FILE } from '../../main/core/paths';
 import { findOnPath } from '../../main/nats/embedded';
 import { versionAtLeast } from '../../main/nats/connection/features';
 import { provision } from '../../main/nats/topology/provisioning';
 import { BRIDGE_DURABLE, BRIDGE_FILTERS, bridgeDurableName } from '../../main/nats/topology/topology';
+import { coreDataDir, openCoreDatabase, useCoreProcesses, waitAllSettled } from '../harness/core-process';
+import { storedDecisions } from '../harness/exactly-once';
 import { natsServerBinary, natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { tempDir, waitFor } from '../harness/temp';
+import { waitFor } from '../harness/temp';
 
-const ROOT = path.resolve(__dirname, '../..');
 const PER_FAMILY = BRIDGE_FILTERS.map(bridgeDurableName);
 const EXTERNAL = ['orchestrator_service'];
 /** Long enough that the inbox keeps every id for the whole test (its retention follows the window). */
@@ -42,28 +38,11 @@ const DUPLICATE_WINDOW_MS = 15 * 60_000;
 const target = { binary: natsServerBinary(), version: natsServerVersion() };
 const multiFilter = versionAtLeast(target.version, '2.10.0');
 
-let cliFile = '';
+const cores = useCoreProcesses();
 const servers: NatsServerHandle[] = [];
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  cliFile = path.join(ROOT, 'out', 'test-cli', `synos-cc-${randomUUID().slice(0, 8)}.mjs`);
-  await build({
-    entryPoints: [path.join(ROOT, 'main/cli/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: cliFile,
-    logLevel: 'warning'
-  });
-});
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
   for (const s of servers) await s.stop();
-  if (cliFile) fs.rmSync(cliFile, { force: true });
 });
 
 /**
@@ -76,8 +55,7 @@ function oldServerBinary(): string {
     throw new Error(
       'nats-server 2.9 must be on PATH (or named by NATS_SERVER_BASELINE_BIN) for the first phase (apt-get install nats-server)'
     );
-  const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  const version = (out.stdout || out.stderr).trim().replace(/^nats-server:\s*v?/, '');
+  const version = natsServerVersion(binary);
   if (versionAtLeast(version, '2.10.0')) {
     throw new Error(
       `the first phase needs a server without multi-filter consumers (2.9) on PATH to leave per-family durables; found ${version}`
@@ -86,23 +64,8 @@ function oldServerBinary(): string {
   return binary;
 }
 
-function startCore(dataDir: string, url: string, logFile: string): ChildProcess {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cliFile, '--data', dataDir, '--nats', url, '--log-level', 'info', 'run'], {
-    env: { ...process.env, NATS_URL: '' },
-    stdio: ['ignore', log, log]
-  });
-  fs.closeSync(log);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-}
+/** A core on `dataDir`, logging at info: the test reads what the bridge says about the durables' shape. */
+const startCore = (dataDir: string, url: string) => cores.start({ dataDir, servers: url, logLevel: 'info' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const encoder = new TextEncoder();
@@ -161,51 +124,12 @@ async function publishAll(nc: NatsConnection, all: Input[], paceMs = 0): Promise
   }
 }
 
-/** Every decision on the stream: target and Nats-Msg-Id. */
-async function decisions(nc: NatsConnection): Promise<Array<{ msgId: string; target: string }>> {
-  const jsm = await jetstreamManager(nc);
-  const subject = 'consciousness.decision_made';
-  const info = await jsm.streams.info('CONSCIOUSNESS_EVENTS', { subjects_filter: subject });
-  const total = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-  const out: Array<{ msgId: string; target: string }> = [];
-  if (total === 0) return out;
-  const consumer = await jetstream(nc).consumers.get('CONSCIOUSNESS_EVENTS', { filter_subjects: subject });
-  while (out.length < total) {
-    const batch = await consumer.fetch({ max_messages: Math.min(5000, total - out.length), expires: 5000 });
-    let got = 0;
-    for await (const m of batch) {
-      out.push({
-        msgId: m.headers?.get('Nats-Msg-Id') ?? '',
-        target: m.json<{ data: { target: string } }>().data.target
-      });
-      got++;
-    }
-    if (got === 0) throw new Error(`read ${out.length} of ${total} decisions, then nothing more`);
-  }
-  await consumer.delete().catch(() => undefined);
-  return out;
-}
-
 /** The durable consumers of a stream, sorted. */
 async function consumerNames(jsm: JetStreamManager, stream: string): Promise<string[]> {
   const names: string[] = [];
   // Durables only: a running core also reads through ephemeral (ordered) consumers.
   for await (const ci of jsm.consumers.list(stream)) if (ci.config.durable_name) names.push(ci.name);
   return names.sort();
-}
-
-function drainers(dataDir: string): number[] {
-  const file = path.join(dataDir, DATABASE_FILE);
-  if (!fs.existsSync(file)) return [];
-  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return (db.prepare('SELECT pid FROM outbox_drainers').all() as Array<{ pid: number }>).map((r) => r.pid);
-  } catch {
-    return [];
-  } finally {
-    db.close();
-  }
 }
 
 /**
@@ -216,12 +140,10 @@ function drainers(dataDir: string): number[] {
 async function runUpToUpgrade(run: string) {
   const server = await startNatsServer({ binary: oldServerBinary() });
   servers.push(server);
-  const dataDir = tempDir();
-  const logFile = path.join(dataDir, 'core.log');
-  fs.writeFileSync(
-    path.join(dataDir, 'config.json'),
-    JSON.stringify({ engine: { problems: { maxOpen: 100_000 } }, topology: { duplicateWindowMs: DUPLICATE_WINDOW_MS } })
-  );
+  const { path: dataDir, logFile } = coreDataDir({
+    engine: { problems: { maxOpen: 100_000 } },
+    topology: { duplicateWindowMs: DUPLICATE_WINDOW_MS }
+  });
   let nc = await connect({ servers: server.url });
   await provision(nc, { duplicateWindowMs: DUPLICATE_WINDOW_MS });
   const jsm29 = await jetstreamManager(nc);
@@ -237,7 +159,7 @@ async function runUpToUpgrade(run: string) {
   ).next({ expires: 5000 });
   if (!held) throw new Error('no system input to hold');
   const keepHeld = setInterval(() => held.working(), 5000);
-  const core = startCore(dataDir, server.url, logFile);
+  const core = startCore(dataDir, server.url);
   try {
     await publishAll(nc, first.slice(4), 5);
     await waitFor(
@@ -252,7 +174,7 @@ async function runUpToUpgrade(run: string) {
       { timeoutMs: 90_000, intervalMs: 50, message: `everything but the held input settled (log: ${logFile})` }
     );
   } finally {
-    await kill9(core);
+    await core.kill9();
     clearInterval(keepHeld);
   }
   // More arrive while the core is down: undelivered on every family.
@@ -281,25 +203,13 @@ async function runUpToUpgrade(run: string) {
 async function expectExactlyOnce(nc: NatsConnection, dataDir: string, logFile: string, all: Input[]) {
   const jsm = await jetstreamManager(nc);
   const durables = multiFilter ? [BRIDGE_DURABLE] : PER_FAMILY;
-  const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE), { readonly: true });
-  db.pragma('busy_timeout = 5000');
+  const db = openCoreDatabase(dataDir);
   try {
-    await waitFor(
-      async () => {
-        for (const durable of durables) {
-          const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', durable).catch(() => null);
-          if (!info || info.num_pending + info.num_ack_pending > 0) return false;
-        }
-        const open = db
-          .prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'processing', 'retrying')`)
-          .get() as { n: number };
-        return open.n === 0;
-      },
-      {
-        timeoutMs: 90_000,
-        intervalMs: 250,
-        message: `every input settled and every output delivered (log: ${logFile})`
-      }
+    await waitAllSettled(
+      jsm,
+      db,
+      durables.map((d) => ['ORCHESTRATOR_EVENTS', d] as const),
+      { timeoutMs: 90_000, logFile }
     );
     // Every input of every family was valid and reached the engine, none was rejected.
     expect((db.prepare('SELECT count(*) AS n FROM bridge_invalid_messages').get() as { n: number }).n).toBe(0);
@@ -309,7 +219,7 @@ async function expectExactlyOnce(nc: NatsConnection, dataDir: string, logFile: s
   } finally {
     db.close();
   }
-  const made = await decisions(nc);
+  const made = await storedDecisions(nc, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
   const byTarget = new Map<string, number>();
   for (const d of made) byTarget.set(d.target, (byTarget.get(d.target) ?? 0) + 1);
   const wanted = all.filter((i) => i.target !== null).map((i) => i.target as string);
@@ -351,7 +261,7 @@ describe(`bridge inbound durables after an upgrade to nats-server ${target.versi
       const run = randomUUID().slice(0, 8);
       const { url, nc, dataDir, logFile, first, heldSeq } = await runUpToUpgrade(run);
       try {
-        const core = startCore(dataDir, url, logFile);
+        const core = startCore(dataDir, url);
         const second = inputs(run, first.length, 120);
         await publishAll(nc, second, 2);
         await expectExactlyOnce(nc, dataDir, logFile, [...first, ...second]);
@@ -373,7 +283,7 @@ describe(`bridge inbound durables after an upgrade to nats-server ${target.versi
         expect(drift.bridgeConsumers?.retired).toEqual([]);
         const log = fs.readFileSync(logFile, 'utf8');
         expect(log).toContain(multiFilter ? 'has consumers with several filter subjects' : 'needs nats-server ≥ 2.10');
-        await kill9(core);
+        await core.kill9();
       } finally {
         await nc.close();
       }
@@ -407,20 +317,16 @@ describe(`bridge inbound durables after an upgrade to nats-server ${target.versi
         const second = inputs(run, first.length, 120);
         const feeding = publishAll(nc, second, 10);
         for (let k = 0; k < 4; k++) {
-          const core = startCore(dataDir, url, logFile);
-          await waitFor(() => drainers(dataDir).includes(core.pid as number), {
-            timeoutMs: 30_000,
-            intervalMs: 10,
-            message: `core ${k + 1} started (log: ${logFile})`
-          });
+          const core = startCore(dataDir, url);
+          await core.running(30_000);
           await sleep(Math.random() * 400);
-          await kill9(core);
+          await core.kill9();
         }
-        const last = startCore(dataDir, url, logFile);
+        const last = startCore(dataDir, url);
         await feeding;
         await expectExactlyOnce(nc, dataDir, logFile, [...first, ...second]);
         await expectShape(jsm);
-        await kill9(last);
+        await last.kill9();
       } finally {
         await nc.close();
       }

@@ -6,9 +6,8 @@
  * write probe succeeds (no nak loop using up max_deliver), and once
  * the database writes again each yields its outputs and its invalid record exactly once.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JetStreamManager } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { inputDigest } from '../../main/bridge/inbox';
 import { derivedMessageId } from '../../main/core/message-id';
@@ -16,24 +15,14 @@ import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
 import { bridgeDurableFor } from '../harness/bridge-durables';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndClient } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 const encoder = new TextEncoder();
 
-function envelope(id: string, type: string, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id,
-      source: 'test/inbox',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (id: string, type: string, data: unknown): Uint8Array =>
+  encodeEnvelope(type, data, { id, source: 'test/inbox' });
 
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
 
@@ -62,54 +51,39 @@ async function storedOn(jsm: JetStreamManager, stream: string, subject: string) 
 }
 
 describe('bridge inbox: exactly-once decisions and no ack while the database cannot write', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    await provision(nc);
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndClient({ prepare: ({ nc }) => provision(nc) });
 
   it('a committed input published again is acked without a second decision; output ids derive from the input', async () => {
-    const { core } = await startCore(server.url);
+    const { core } = await startCore(env.server.url);
     try {
       const id = 'inbox-dup-1';
       const body = envelope(id, 'service.health.update', { service: 'dup-svc', status: 'unhealthy' });
-      const firstAck = await js.publish('orchestrator.service.health', body);
+      const firstAck = await env.js.publish('orchestrator.service.health', body);
       const first = await waitFor(
         async () => {
-          const found = await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
+          const found = await storedOn(env.jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
           return found.find((d) => d.envelope.data.target === 'dup-svc') ?? null;
         },
         { message: 'a decision for dup-svc' }
       );
       // The same CloudEvent again, as a new stream message (a producer retrying without Nats-Msg-Id).
-      await js.publish('orchestrator.service.health', body);
+      await env.js.publish('orchestrator.service.health', body);
       await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.duplicates === 1, {
         message: 'the second copy recognised as a duplicate'
       });
       // The ack goes out after the commit on the core's own connection: the server sees it a moment later.
       await waitFor(
         async () =>
-          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
+          (await env.jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
             .num_ack_pending === 0,
         { message: 'the duplicate acknowledged' }
       );
-      const decisions = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
+      const decisions = (await storedOn(env.jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
         (d) => d.envelope.data.target === 'dup-svc'
       );
       expect(decisions).toHaveLength(1);
       // Its id is the one derived from the input (durable, source, id), its stream time and its place.
-      const input = await jsm.streams.getMessage('ORCHESTRATOR_EVENTS', { seq: firstAck.seq });
+      const input = await env.jsm.streams.getMessage('ORCHESTRATOR_EVENTS', { seq: firstAck.seq });
       const digest = inputDigest(`consciousness_bridge_service\u0000test/inbox\u0000${id}`);
       const time = Math.floor(Date.parse(input!.time.toISOString()));
       const outputs = (await core.api.invoke('engine.events', { limit: 50 })).filter((e) =>
@@ -129,17 +103,17 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
   });
 
   it('while the database cannot write, valid and invalid messages are nak’ed, not acked or terminated; afterwards each counts once', async () => {
-    const { core, bridge } = await startCore(server.url);
+    const { core, bridge } = await startCore(env.server.url);
     const db = core.context.db;
     try {
       db.pragma('query_only = ON');
       const firstSeq = (
-        await js.publish(
+        await env.js.publish(
           'orchestrator.service.health',
           envelope('inbox-ro-1', 'service.health.update', { service: 'ro-svc', status: 'unhealthy' })
         )
       ).seq;
-      await js.publish('orchestrator.service.health', encoder.encode('not json {'));
+      await env.js.publish('orchestrator.service.health', encoder.encode('not json {'));
       await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.naks >= 1, {
         message: 'the batch nak’ed'
       });
@@ -159,7 +133,10 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
       expect(during.inbound.naks).toBe(naksWhilePaused);
       expect(during.inbound.accepted).toBe(0);
       expect(during.inbound.invalid).toBe(0);
-      const pending = await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'));
+      const pending = await env.jsm.consumers.info(
+        'ORCHESTRATOR_EVENTS',
+        bridgeDurableFor('orchestrator.service.health')
+      );
       // Neither acked nor terminated: the consumer's ack floor is still below both.
       expect(pending.ack_floor.stream_seq).toBeLessThan(firstSeq);
       expect(pending.num_ack_pending + pending.num_pending).toBeGreaterThanOrEqual(2);
@@ -180,7 +157,7 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
       expect(invalid.items).toHaveLength(1);
       const decisions = await waitFor(
         async () => {
-          const found = (await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
+          const found = (await storedOn(env.jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made')).filter(
             (d) => d.envelope.data.target === 'ro-svc'
           );
           return found.length > 0 ? found : null;
@@ -188,7 +165,10 @@ describe('bridge inbox: exactly-once decisions and no ack while the database can
         { message: 'the decision for ro-svc' }
       );
       expect(decisions).toHaveLength(1);
-      const after = await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health'));
+      const after = await env.jsm.consumers.info(
+        'ORCHESTRATOR_EVENTS',
+        bridgeDurableFor('orchestrator.service.health')
+      );
       expect(after.num_ack_pending + after.num_pending).toBe(0);
     } finally {
       db.pragma('query_only = OFF');

@@ -4,9 +4,8 @@
  * on their orchestrator subjects with Nats-Msg-Id = envelope id, learned weights survive a
  * restart, a flood of malformed messages is terminated, counted and kept, handler errors nak.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JetStreamManager } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
 import type { ConsciousnessBridge } from '../../main/bridge/bridge';
 import { validateEnvelope, type MessageType } from '../../main/contract/messages';
 import { events as contractEvents } from '../../main/contract';
@@ -14,25 +13,13 @@ import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
 import { bridgeDurableFor, bridgeInboundDurables } from '../harness/bridge-durables';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndClient } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 const encoder = new TextEncoder();
-let seq = 0;
 
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `test-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data);
 
 const FAST = {
   active: true,
@@ -68,37 +55,25 @@ async function storedOn(jsm: JetStreamManager, stream: string, subject: string) 
 }
 
 describe('engine bridge against a real nats-server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
   const dataDir = tempDir();
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    await provision(nc);
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndClient({ prepare: ({ nc }) => provision(nc) });
 
   it('attention follows the failing service; decision and learning events land on their orchestrator subjects; weights survive a restart', async () => {
-    const { core, bridge } = await startCore(server.url, dataDir);
+    const { core, bridge } = await startCore(env.server.url, dataDir);
     let learnedWeight = 0;
     try {
       for (const service of ['billing', 'search', 'payments']) {
-        await js.publish('orchestrator.service.started', envelope('service.lifecycle.started', { service }));
-        await js.publish(
+        await env.js.publish('orchestrator.service.started', envelope('service.lifecycle.started', { service }));
+        await env.js.publish(
           'orchestrator.service.health',
           envelope('service.health.update', { service, status: 'healthy' })
         );
       }
-      await js.publish('orchestrator.system.resource', envelope('system.resource.update', { cpu: 0.3, memory: 0.4 }));
-      await js.publish(
+      await env.js.publish(
+        'orchestrator.system.resource',
+        envelope('system.resource.update', { cpu: 0.3, memory: 0.4 })
+      );
+      await env.js.publish(
         'orchestrator.service.health',
         envelope('service.health.update', { service: 'payments', status: 'unhealthy', detail: 'probe failed' })
       );
@@ -108,7 +83,7 @@ describe('engine bridge against a real nats-server', () => {
 
       const decisions = await waitFor(
         async () => {
-          const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision');
+          const found = await storedOn(env.jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision');
           return found.length > 0 ? found : null;
         },
         { message: 'a decision on orchestrator.consciousness.decision' }
@@ -121,21 +96,21 @@ describe('engine bridge against a real nats-server', () => {
         type: 'consciousness.decision_made',
         data: { kind: 'service_unhealthy', target: 'payments', action: 'restart_service' }
       });
-      const own = await storedOn(jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
+      const own = await storedOn(env.jsm, 'CONSCIOUSNESS_EVENTS', 'consciousness.decision_made');
       expect(own).toHaveLength(1);
       expect(own[0]!.msgId).toBe(own[0]!.envelope.id);
       expect(own[0]!.envelope.id).not.toBe(decision.envelope.id);
 
-      const shifts = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.attention');
+      const shifts = await storedOn(env.jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.attention');
       expect(shifts.some((s) => (s.envelope.data as { to: string }).to === 'payments')).toBe(true);
 
-      await js.publish(
+      await env.js.publish(
         'orchestrator.service.health',
         envelope('service.health.update', { service: 'payments', status: 'healthy' })
       );
       const learning = await waitFor(
         async () => {
-          const found = await storedOn(jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.learning');
+          const found = await storedOn(env.jsm, 'ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.learning');
           return found.find((l) => (l.envelope.data as { kind: string }).kind === 'strategy') ?? null;
         },
         { message: 'a strategy learning event on orchestrator.consciousness.learning' }
@@ -161,7 +136,7 @@ describe('engine bridge against a real nats-server', () => {
     }
 
     // Restart on the same data directory: the learned weight and long-term memory are back.
-    const again = await startCore(server.url, dataDir);
+    const again = await startCore(env.server.url, dataDir);
     try {
       const strategies = await again.core.api.invoke('engine.strategies', {});
       const w = strategies.find((s) => s.problemKind === 'service_unhealthy' && s.action === 'restart_service');
@@ -182,7 +157,7 @@ describe('engine bridge against a real nats-server', () => {
   });
 
   it('terminates, counts and keeps a flood of malformed messages, and keeps running', async () => {
-    const { core } = await startCore(server.url, tempDir());
+    const { core } = await startCore(env.server.url, tempDir());
     try {
       const binary = new Uint8Array(64);
       for (let i = 0; i < binary.length; i++) binary[i] = (i * 37) % 256;
@@ -216,7 +191,7 @@ describe('engine bridge against a real nats-server', () => {
         ]
       ];
       const rounds = 20;
-      for (let r = 0; r < rounds; r++) for (const [subject, payload] of flood) await js.publish(subject, payload);
+      for (let r = 0; r < rounds; r++) for (const [subject, payload] of flood) await env.js.publish(subject, payload);
       const expected: Record<string, number> = {};
       for (const [, , reason] of flood) expected[reason] = (expected[reason] ?? 0) + rounds;
 
@@ -245,9 +220,9 @@ describe('engine bridge against a real nats-server', () => {
       await waitFor(
         async () => {
           const infos = await Promise.all(
-            bridgeInboundDurables().map((d) => jsm.consumers.info('ORCHESTRATOR_EVENTS', d))
+            bridgeInboundDurables().map((d) => env.jsm.consumers.info('ORCHESTRATOR_EVENTS', d))
           );
-          const sec = await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
+          const sec = await env.jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard');
           const all = [...infos, sec];
           if (process.env.SYNOS_TEST_LOG === '1')
             console.log(all.map((i) => [i.name, i.num_ack_pending, i.num_pending, i.num_redelivered]));
@@ -257,7 +232,7 @@ describe('engine bridge against a real nats-server', () => {
       );
 
       // still alive: a valid message is taken
-      await js.publish(
+      await env.js.publish(
         'orchestrator.service.health',
         envelope('service.health.update', { service: 'after-flood', status: 'unhealthy' })
       );
@@ -273,13 +248,13 @@ describe('engine bridge against a real nats-server', () => {
   });
 
   it('feeds security events to the engine and the Security view; naks with back-off when handling fails', async () => {
-    const { core, bridge } = await startCore(server.url, tempDir());
+    const { core, bridge } = await startCore(env.server.url, tempDir());
     const pushed: Record<string, unknown[]> = { 'engine.state': [], 'engine.event': [], 'security.event': [] };
     core.api.subscribe('engine.state', (p) => pushed['engine.state']!.push(p));
     core.api.subscribe('engine.event', (p) => pushed['engine.event']!.push(p));
     core.api.subscribe('security.event', (p) => pushed['security.event']!.push(p));
     try {
-      await js.publish(
+      await env.js.publish(
         'security.threat.detected',
         envelope('security.threat.detected', {
           threat_id: 'th-1',
@@ -288,7 +263,7 @@ describe('engine bridge against a real nats-server', () => {
           description: 'exfiltration'
         })
       );
-      await js.publish(
+      await env.js.publish(
         'security.auth.failure',
         envelope('security.auth.failure', { user: 'mallory', source_ip: '203.0.113.9' })
       );
@@ -327,7 +302,7 @@ describe('engine bridge against a real nats-server', () => {
         }
         return original(input, now);
       };
-      await js.publish(
+      await env.js.publish(
         'orchestrator.service.health',
         envelope('service.health.update', { service: 'flaky', status: 'degraded' })
       );
@@ -342,7 +317,7 @@ describe('engine bridge against a real nats-server', () => {
       // The engine shows the input as soon as it is stepped; the ack follows once its batch committed.
       await waitFor(
         async () =>
-          (await jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
+          (await env.jsm.consumers.info('ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')))
             .num_ack_pending === 0,
         { message: 'the redelivered message acked after its commit' }
       );
@@ -352,7 +327,7 @@ describe('engine bridge against a real nats-server', () => {
   });
 
   it('publishes its heartbeat and metrics summary, and lists services heard on health.>', async () => {
-    const { core } = await startCore(server.url, tempDir());
+    const { core } = await startCore(env.server.url, tempDir());
     try {
       await waitFor(
         async () => {
@@ -361,10 +336,10 @@ describe('engine bridge against a real nats-server', () => {
         },
         { message: 'heartbeat and metrics summary published' }
       );
-      const beats = await storedOn(jsm, 'HEALTH_METRICS', 'health.control_center');
+      const beats = await storedOn(env.jsm, 'HEALTH_METRICS', 'health.control_center');
       expect(beats.length).toBeGreaterThan(0);
       expect(validateEnvelope(beats[0]!.envelope).ok).toBe(true);
-      const summaries = await storedOn(jsm, 'HEALTH_METRICS', 'metrics.control_center');
+      const summaries = await storedOn(env.jsm, 'HEALTH_METRICS', 'metrics.control_center');
       expect(validateEnvelope(summaries[0]!.envelope, { expectedType: 'metrics.summary' }).ok).toBe(true);
       const services = await waitFor(
         async () => {

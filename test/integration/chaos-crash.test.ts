@@ -3,72 +3,32 @@
  * `synos-cc run`) are both killed with SIGKILL mid-drain, then both come back: every message lands
  * exactly once (Nats-Msg-Id dedupe inside the stream's 2-minute duplicate window).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import BetterSqlite3 from 'better-sqlite3';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../main/core/logger';
 import { DATABASE_FILE } from '../../main/core/paths';
 import { RATE_LIMIT_KEY } from '../../main/resilience/module';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { openDatabase } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
+import { coreDataDir, openCoreDatabase, useCoreProcesses } from '../harness/core-process';
 import { countByMsgId, outboundBatch, waitForStream } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { tempDir, waitFor } from '../harness/temp';
+import { waitFor } from '../harness/temp';
 
-const ROOT = path.resolve(__dirname, '../..');
-let cliFile = '';
+const cores = useCoreProcesses();
 let server: NatsServerHandle | null = null;
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  // A private build of the CLI, so this test never races another test's `npm run build:cli`.
-  cliFile = path.join(ROOT, 'out', 'test-cli', `synos-cc-${randomUUID().slice(0, 8)}.mjs`);
-  await build({
-    entryPoints: [path.join(ROOT, 'main/cli/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: cliFile,
-    logLevel: 'warning'
-  });
-});
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
   await server?.stop();
-  if (cliFile) fs.rmSync(cliFile, { force: true });
 });
-
-function startCore(dataDir: string, url: string, logFile: string): ChildProcess {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cliFile, '--data', dataDir, '--nats', url, '--log-level', 'warn', 'run'], {
-    env: { ...process.env, NATS_URL: '' },
-    stdio: ['ignore', log, log]
-  });
-  fs.closeSync(log);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 describe('chaos: kill -9 of the server and of the core', () => {
   it('delivers 20,000 messages exactly once after both come back', async () => {
     server = await startNatsServer();
-    const dataDir = tempDir();
-    const logFile = path.join(dataDir, 'core.log');
+    const { path: dataDir, logFile } = coreDataDir();
     const run = randomUUID().slice(0, 8);
     const batch = outboundBatch(run, 20_000);
     const subject = `health.chaos.${run}`;
@@ -82,13 +42,12 @@ describe('chaos: kill -9 of the server and of the core', () => {
       .run(RATE_LIMIT_KEY);
     opened.db.close();
 
-    const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE));
-    db.pragma('busy_timeout = 10000');
+    const db = openCoreDatabase(dataDir, { readonly: false });
     const completed = db.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM outbox WHERE subject = ? AND status = 'completed'`
     );
     try {
-      const first = startCore(dataDir, server.url, logFile);
+      const first = cores.start({ dataDir, servers: server.url });
       await waitForStream(server.url, 'HEALTH_METRICS');
       await waitFor(() => (completed.get(subject)?.n ?? 0) >= 3000, {
         timeoutMs: 30_000,
@@ -98,21 +57,19 @@ describe('chaos: kill -9 of the server and of the core', () => {
 
       await server.kill9();
       await new Promise((r) => setTimeout(r, 300));
-      first.kill('SIGKILL');
-      await exited(first);
+      await first.kill9();
       const beforeRestart = completed.get(subject)?.n ?? 0;
       expect(beforeRestart).toBeLessThan(20_000);
 
       await server.restart();
       db.prepare(`DELETE FROM resilience_control WHERE key = ?`).run(RATE_LIMIT_KEY);
-      const second = startCore(dataDir, server.url, logFile);
+      const second = cores.start({ dataDir, servers: server.url });
       await waitFor(() => (completed.get(subject)?.n ?? 0) === 20_000, {
         timeoutMs: 45_000,
         intervalMs: 200,
         message: `all 20,000 delivered (log: ${logFile})`
       });
-      second.kill('SIGTERM');
-      await exited(second);
+      await second.stop();
       const stuck = db
         .prepare(`SELECT count(*) AS n FROM outbox WHERE subject = ? AND status <> 'completed'`)
         .get(subject) as { n: number };

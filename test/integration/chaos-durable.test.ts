@@ -8,68 +8,27 @@
  * by target and by Nats-Msg-Id), every security event is stored once and every malformed message
  * is recorded once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import BetterSqlite3 from 'better-sqlite3';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../main/core/paths';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
 import { provision } from '../../main/nats/topology/provisioning';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { coreDataDir, openCoreDatabase, useCoreProcesses, waitAllSettled } from '../harness/core-process';
+import { storedDecisions, type StoredDecision } from '../harness/exactly-once';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { tempDir, waitFor } from '../harness/temp';
 
-const ROOT = path.resolve(__dirname, '../..');
 const KILLS = 20;
 /** Inputs published per second while the kills go on. */
 const RATE = 40;
 
-let cliFile = '';
+const cores = useCoreProcesses();
 let server: NatsServerHandle | null = null;
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  // A private build of the CLI, so this test never races another test's `npm run build:cli`.
-  cliFile = path.join(ROOT, 'out', 'test-cli', `synos-cc-${randomUUID().slice(0, 8)}.mjs`);
-  await build({
-    entryPoints: [path.join(ROOT, 'main/cli/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: cliFile,
-    logLevel: 'warning'
-  });
-});
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
   await server?.stop();
-  if (cliFile) fs.rmSync(cliFile, { force: true });
 });
-
-function startCore(dataDir: string, url: string, logFile: string): ChildProcess {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cliFile, '--data', dataDir, '--nats', url, '--log-level', 'warn', 'run'], {
-    env: { ...process.env, NATS_URL: '' },
-    stdio: ['ignore', log, log]
-  });
-  fs.closeSync(log);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 const started = Date.now();
 /** Progress on stderr with SYNOS_TEST_LOG=1 (a long test says where it is). */
@@ -173,29 +132,7 @@ class Feeder extends EventEmitter {
   }
 }
 
-/** Every message stored on a subject: payload target and Nats-Msg-Id. */
-async function readAll(nc: NatsConnection, stream: string, subject: string) {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(stream, { subjects_filter: subject });
-  const total = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-  const out: Array<{ msgId: string; target: string }> = [];
-  if (total === 0) return out;
-  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: subject });
-  while (out.length < total) {
-    const batch = await consumer.fetch({ max_messages: Math.min(5000, total - out.length), expires: 5000 });
-    let got = 0;
-    for await (const m of batch) {
-      const env = m.json<{ data: { target: string } }>();
-      out.push({ msgId: m.headers?.get('Nats-Msg-Id') ?? '', target: env.data.target });
-      got++;
-    }
-    if (got === 0) throw new Error(`read ${out.length} of ${total} on ${subject}, then nothing more`);
-  }
-  await consumer.delete().catch(() => undefined);
-  return out;
-}
-
-function tally(messages: Array<{ msgId: string; target: string }>) {
+function tally(messages: StoredDecision[]) {
   const byTarget = new Map<string, number>();
   for (const m of messages) byTarget.set(m.target, (byTarget.get(m.target) ?? 0) + 1);
   return {
@@ -208,12 +145,10 @@ function tally(messages: Array<{ msgId: string; target: string }>) {
 describe('chaos: kill -9 of the core (and of nats-server) while inbound events flow', () => {
   it('every input yields its decision exactly once; security and invalid records all present once', async () => {
     server = await startNatsServer();
-    const dataDir = tempDir();
-    const logFile = path.join(dataDir, 'core.log');
     // Every service input must yield a decision: lift the engine's limit of open problems (1,000 by
     // default; above it an input yields a PROBLEM_LIMIT error instead). With the engine lease the
     // same engine state carries over every restart, so one engine holds them all.
-    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ engine: { problems: { maxOpen: 100_000 } } }));
+    const { path: dataDir, logFile } = coreDataDir({ engine: { problems: { maxOpen: 100_000 } } });
     const run = randomUUID().slice(0, 8);
     const all = inputs(run, 1500);
 
@@ -227,37 +162,17 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
     const feeder = new Feeder(jetstream(nc), all);
     const feeding = feeder.run();
 
-    const drainers = (): number[] => {
-      const file = path.join(dataDir, DATABASE_FILE);
-      if (!fs.existsSync(file)) return [];
-      const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-      try {
-        db.pragma('busy_timeout = 5000');
-        return (db.prepare('SELECT pid FROM outbox_drainers').all() as Array<{ pid: number }>).map((r) => r.pid);
-      } catch {
-        return [];
-      } finally {
-        db.close();
-      }
-    };
-
     let serverKills = 0;
     for (let k = 0; k < KILLS; k++) {
-      const core = startCore(dataDir, server.url, logFile);
-      // Running: its outbox drainer has registered (database open, modules starting).
-      await waitFor(() => drainers().includes(core.pid as number), {
-        timeoutMs: 20_000,
-        intervalMs: 20,
-        message: `core ${k + 1} started (log: ${logFile})`
-      });
+      const core = cores.start({ dataDir, servers: server.url });
+      await core.running(20_000);
       if (k % 2 === 0) {
         await sleep(100 + Math.random() * 900);
       } else {
         await feeder.nextPublish();
         await sleep(Math.random() * 50);
       }
-      core.kill('SIGKILL');
-      await exited(core);
+      await core.kill9();
       progress(`kill ${k + 1}: ${feeder.published} published`);
       if (k % 4 === 3) {
         await server.kill9();
@@ -272,7 +187,7 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
     expect(publishedDuringKills).toBeGreaterThan(100);
     expect(publishedDuringKills).toBeLessThan(all.length);
 
-    const last = startCore(dataDir, server.url, logFile);
+    const last = cores.start({ dataDir, servers: server.url });
     await feeding;
     progress('all published');
     expect(feeder.published).toBe(all.length);
@@ -282,26 +197,9 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
       ['ORCHESTRATOR_EVENTS', bridgeDurableFor('orchestrator.service.health')],
       ['SECURITY_EVENTS', 'security_dashboard']
     ];
-    const db = new BetterSqlite3(path.join(dataDir, DATABASE_FILE), { readonly: true });
-    db.pragma('busy_timeout = 5000');
+    const db = openCoreDatabase(dataDir);
     try {
-      await waitFor(
-        async () => {
-          for (const [stream, durable] of durables) {
-            const info = await jsm.consumers.info(stream, durable);
-            if (info.num_pending + info.num_ack_pending > 0) return false;
-          }
-          const open = db
-            .prepare(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'processing', 'retrying')`)
-            .get() as { n: number };
-          return open.n === 0;
-        },
-        {
-          timeoutMs: 60_000,
-          intervalMs: 250,
-          message: `every input settled and every output delivered (log: ${logFile})`
-        }
-      );
+      await waitAllSettled(jsm, db, durables, { timeoutMs: 60_000, logFile });
       progress('all settled');
       const dead = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'dead'`).get() as { n: number };
       expect(dead.n).toBe(0);
@@ -325,8 +223,7 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
       expect(counted?.count).toBe(invalid.length);
     } finally {
       db.close();
-      last.kill('SIGTERM');
-      await exited(last);
+      await last.stop();
     }
 
     const targets = all.filter((i) => i.target !== null).map((i) => i.target as string);
@@ -334,7 +231,7 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
       ['CONSCIOUSNESS_EVENTS', 'consciousness.decision_made'],
       ['ORCHESTRATOR_EVENTS', 'orchestrator.consciousness.decision']
     ] as const) {
-      const messages = await readAll(nc, stream, subject);
+      const messages = await storedDecisions(nc, stream, subject);
       const seen = new Set(messages.map((m) => m.target));
       expect(
         targets.filter((t) => !seen.has(t)),

@@ -12,11 +12,11 @@ import path from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { provision } from '../../main/nats/topology/provisioning';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../harness/core';
 import { storedCount, waitForStream } from '../harness/exactly-once';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { buildPrivateCli, type PrivateCli } from '../harness/private-cli';
+import { usePrivateCli } from '../harness/private-cli';
+import { useNatsServer } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
 
@@ -61,17 +61,10 @@ function fill(dir: string): string {
   return file;
 }
 
-let server: NatsServerHandle;
-let cli: PrivateCli;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  cli = await buildPrivateCli();
-});
+const server = useNatsServer();
+const cli = usePrivateCli();
 
 afterAll(async () => {
-  cli?.remove();
-  await server?.stop();
   for (const dir of mounts) {
     try {
       execFileSync('umount', [dir]);

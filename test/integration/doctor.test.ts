@@ -8,9 +8,9 @@ import { startRunCore, stopCore } from '../harness/engine-cores';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { buildPrivateCli, type PrivateCli } from '../harness/private-cli';
+import { describe, expect, it } from 'vitest';
+import { usePrivateCli } from '../harness/private-cli';
+import { useNatsServer } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 const PASSWORD = `doctor-pw-${process.pid}`;
@@ -23,20 +23,10 @@ interface Check {
   details?: string[];
 }
 
-let server: NatsServerHandle;
-let cli: PrivateCli;
-
-beforeAll(async () => {
-  server = await startNatsServer({
-    config: `authorization { users = [ { user: "ops", password: "${PASSWORD}" } ] }\n`
-  });
-  cli = await buildPrivateCli();
+const server = useNatsServer({
+  config: `authorization { users = [ { user: "ops", password: "${PASSWORD}" } ] }\n`
 });
-
-afterAll(async () => {
-  cli?.remove();
-  await server?.stop();
-});
+const cli = usePrivateCli();
 
 describe('synos-cc doctor', () => {
   it('passes every check on a provisioned server; drift and a 0644 database warn/fail with the fix and exit 1', async () => {

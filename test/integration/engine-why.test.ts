@@ -6,46 +6,27 @@
  * second time) writes no second provenance; and `synos-cc engine why` prints the same, as JSON and
  * as text, with NOT_FOUND and exit 1 for an id no decision has.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BRIDGE_SETTINGS } from '../../main/bridge/settings';
 import type { DecisionWhy } from '../../main/contract';
 import type { Core } from '../../main/app/create-core';
 import { provision } from '../../main/nats/topology/provisioning';
+import { useServerAndCore } from '../harness/server-and-core';
 import { runCliSync } from '../harness/cli';
-import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { encodeEnvelope } from '../harness/envelope';
 
-const encoder = new TextEncoder();
-
-function envelope(id: string, type: string, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id,
-      source: 'test/why',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (id: string, type: string, data: unknown): Uint8Array =>
+  encodeEnvelope(type, data, { id, source: 'test/why' });
 
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
 
-async function startCore(url: string, dataDir: string): Promise<Core> {
-  const core = createTestCore({ servers: [url], dataDir, bridge: FAST });
-  await core.start();
-  await core.api.invoke('connection.connect', {});
+async function allInboundBound(core: Core): Promise<void> {
   await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
     timeoutMs: 20_000,
     message: 'all inbound consumers bound'
   });
-  return core;
 }
 
 function provenanceRows(core: Core, target: string): number {
@@ -70,36 +51,19 @@ async function decisionFor(core: Core, target: string, timeoutMs = 10_000): Prom
 }
 
 describe('engine why: decisions explain themselves from what was recorded with them', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-  let core: Core;
   const dataDir = tempDir();
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    await provision(nc);
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-    core = await startCore(server.url, dataDir);
-  });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndCore({ prepare: ({ nc }) => provision(nc), core: { dataDir, bridge: FAST } });
+  beforeAll(() => allInboundBound(env.core));
 
   it('returns the published input with its stream seq and every output with the seq JetStream acknowledged', async () => {
-    const ack = await js.publish(
+    const ack = await env.js.publish(
       'orchestrator.service.health',
       envelope('why-1', 'service.health.update', { service: 'why-svc', status: 'unhealthy', detail: 'probe failed' })
     );
-    const id = await decisionFor(core, 'why-svc');
+    const id = await decisionFor(env.core, 'why-svc');
     const why = await waitFor(
       async () => {
-        const w = await core.api.invoke('engine.why', { id });
+        const w = await env.core.api.invoke('engine.why', { id });
         return w.outputs.every((o) => o.state === 'published') ? w : null;
       },
       { message: 'every output of the input published' }
@@ -132,36 +96,36 @@ describe('engine why: decisions explain themselves from what was recorded with t
     // Each output's seq is where JetStream stored the message with that Nats-Msg-Id.
     for (const o of why.outputs) {
       expect(o.seq, `${o.subject} has a PubAck seq`).not.toBeNull();
-      const stored = await jsm.streams.getMessage(o.stream!, { seq: o.seq! });
+      const stored = await env.jsm.streams.getMessage(o.stream!, { seq: o.seq! });
       expect(stored?.header?.get('Nats-Msg-Id')).toBe(o.id);
       expect(stored?.subject).toBe(o.subject);
     }
     // The decision's message id finds it too.
-    expect((await core.api.invoke('engine.why', { id: why.messageId })).decisionId).toBe(id);
+    expect((await env.core.api.invoke('engine.why', { id: why.messageId })).decisionId).toBe(id);
   });
 
   it('the same CloudEvent published again is acked from the inbox and writes no second provenance', async () => {
     const body = envelope('why-dup', 'service.health.update', { service: 'why-dup-svc', status: 'unhealthy' });
-    const first = await js.publish('orchestrator.service.health', body);
-    const id = await decisionFor(core, 'why-dup-svc');
-    const before = (await core.api.invoke('bridge.status', {})).inbound.duplicates;
-    await js.publish('orchestrator.service.health', body);
-    await waitFor(async () => (await core.api.invoke('bridge.status', {})).inbound.duplicates === before + 1, {
+    const first = await env.js.publish('orchestrator.service.health', body);
+    const id = await decisionFor(env.core, 'why-dup-svc');
+    const before = (await env.core.api.invoke('bridge.status', {})).inbound.duplicates;
+    await env.js.publish('orchestrator.service.health', body);
+    await waitFor(async () => (await env.core.api.invoke('bridge.status', {})).inbound.duplicates === before + 1, {
       message: 'the second copy recognised as a duplicate'
     });
-    expect(provenanceRows(core, 'why-dup-svc')).toBe(1);
-    expect((await core.api.invoke('engine.why', { id })).inputs[0]?.seq).toBe(first.seq);
+    expect(provenanceRows(env.core, 'why-dup-svc')).toBe(1);
+    expect((await env.core.api.invoke('engine.why', { id })).inputs[0]?.seq).toBe(first.seq);
   });
 
   it(
     'an input JetStream redelivers (nak’ed while the database could not write) is explained once, by the delivery that committed',
     { timeout: 90_000 },
     async () => {
-      const db = core.context.db;
+      const db = env.core.context.db;
       try {
         db.pragma('query_only = ON');
-        const naks = (await core.api.invoke('bridge.status', {})).inbound.naks;
-        const ack = await js.publish(
+        const naks = (await env.core.api.invoke('bridge.status', {})).inbound.naks;
+        const ack = await env.js.publish(
           'orchestrator.service.health',
           envelope('why-redelivered', 'service.health.update', { service: 'why-re-svc', status: 'unhealthy' })
         );
@@ -169,18 +133,18 @@ describe('engine why: decisions explain themselves from what was recorded with t
         // can be written again (the bridge's write probe resumes it).
         await waitFor(
           async () => {
-            const status = await core.api.invoke('bridge.status', {});
+            const status = await env.core.api.invoke('bridge.status', {});
             return status.inbound.naks >= naks + 1 && status.consumers.every((c) => !c.bound);
           },
           { message: 'the input nak’ed and consumption paused' }
         );
         db.pragma('query_only = OFF');
         // Redelivered after the nak's delay, or after ack_wait for a message a closing pull still held.
-        const id = await decisionFor(core, 'why-re-svc', 60_000);
-        const why = await core.api.invoke('engine.why', { id });
+        const id = await decisionFor(env.core, 'why-re-svc', 60_000);
+        const why = await env.core.api.invoke('engine.why', { id });
         expect(why.inputs[0]?.seq).toBe(ack.seq);
         expect(why.inputs[0]?.deliveryCount).toBeGreaterThan(1);
-        expect(provenanceRows(core, 'why-re-svc')).toBe(1);
+        expect(provenanceRows(env.core, 'why-re-svc')).toBe(1);
       } finally {
         db.pragma('query_only = OFF');
       }
@@ -188,14 +152,14 @@ describe('engine why: decisions explain themselves from what was recorded with t
   );
 
   it('the timeline holds each decision with its input, attention shifts, inputs by family and the load series', async () => {
-    const ack = await js.publish(
+    const ack = await env.js.publish(
       'orchestrator.service.health',
       envelope('why-timeline', 'service.health.update', { service: 'why-tl-svc', status: 'unhealthy' })
     );
-    const id = await decisionFor(core, 'why-tl-svc');
+    const id = await decisionFor(env.core, 'why-tl-svc');
     const timeline = await waitFor(
       async () => {
-        const t = await core.api.invoke('engine.timeline', { minutes: 10 });
+        const t = await env.core.api.invoke('engine.timeline', { minutes: 10 });
         return t.events.some((e) => e.decisionId === id && e.input !== null) ? t : null;
       },
       { message: 'the decision on the timeline, with its input once committed' }
@@ -211,7 +175,7 @@ describe('engine why: decisions explain themselves from what was recorded with t
     expect(times.every((t) => t >= Date.parse(timeline.from) && t <= Date.parse(timeline.to))).toBe(true);
     // Every input of this file so far was a service health update, each counted once (the duplicate and the naks not).
     const counted = timeline.inputs.reduce((n, b) => n + b.service, 0);
-    expect(counted).toBe((await core.api.invoke('bridge.status', {})).inbound.accepted - 1);
+    expect(counted).toBe((await env.core.api.invoke('bridge.status', {})).inbound.accepted - 1);
     expect(timeline.inputs.every((b) => b.security === 0 && b.system === 0 && b.user === 0)).toBe(true);
     expect(timeline.inputsSince).not.toBeNull();
     expect(timeline.series.length).toBeGreaterThan(0);
@@ -219,13 +183,13 @@ describe('engine why: decisions explain themselves from what was recorded with t
   });
 
   it('synos-cc engine why prints it as JSON and as text; an unknown id is NOT_FOUND with exit 1', async () => {
-    const ack = await js.publish(
+    const ack = await env.js.publish(
       'orchestrator.service.health',
       envelope('why-cli', 'service.health.update', { service: 'why-cli-svc', status: 'unhealthy' })
     );
-    const id = await decisionFor(core, 'why-cli-svc');
+    const id = await decisionFor(env.core, 'why-cli-svc');
     await waitFor(
-      async () => (await core.api.invoke('engine.why', { id })).outputs.every((o) => o.state === 'published'),
+      async () => (await env.core.api.invoke('engine.why', { id })).outputs.every((o) => o.state === 'published'),
       { message: 'the outputs published' }
     );
     // Read from the data directory while the core runs on it.

@@ -1,62 +1,43 @@
 import { execFileSync } from 'node:child_process';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/app/create-core';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
-import {
-  startNatsCluster,
-  startNatsServer,
-  type NatsClusterHandle,
-  type NatsServerHandle
-} from '../harness/nats-server';
+import { startNatsCluster, type NatsClusterHandle } from '../harness/nats-server';
+import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 const enc = new TextEncoder();
 
 describe('stream inspection on a single server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let core: Core;
-
-  beforeAll(async () => {
+  beforeAll(() => {
     execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'inherit' });
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    jsm = await jetstreamManager(nc);
-    // Not a Syn_OS stream: inspection works on anything on the server.
-    await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'], max_msgs: 100, max_bytes: 100_000 });
-    const js = jetstream(nc);
-    for (let i = 0; i < 25; i++) await js.publish(i < 15 ? 'orders.new' : 'orders.cancel', enc.encode(`order ${i}`));
-    await jsm.consumers.add('ORDERS', {
-      durable_name: 'proc',
-      filter_subject: 'orders.new',
-      ack_policy: 'explicit' as never,
-      ack_wait: 60e9
-    });
-    const consumer = await js.consumers.get('ORDERS', 'proc');
-    const batch = await consumer.fetch({ max_messages: 5, expires: 2000 });
-    let n = 0;
-    for await (const m of batch) {
-      if (n++ < 3) m.ack();
-      if (n === 5) break;
-    }
-    await nc.flush();
-    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
   });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
+  const env = useServerAndCore({
+    core: { overrides: { provision: false } },
+    async prepare({ nc, js, jsm }) {
+      // Not a Syn_OS stream: inspection works on anything on the server.
+      await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'], max_msgs: 100, max_bytes: 100_000 });
+      for (let i = 0; i < 25; i++) await js.publish(i < 15 ? 'orders.new' : 'orders.cancel', enc.encode(`order ${i}`));
+      await jsm.consumers.add('ORDERS', {
+        durable_name: 'proc',
+        filter_subject: 'orders.new',
+        ack_policy: 'explicit' as never,
+        ack_wait: 60e9
+      });
+      const consumer = await js.consumers.get('ORDERS', 'proc');
+      const batch = await consumer.fetch({ max_messages: 5, expires: 2000 });
+      let n = 0;
+      for await (const m of batch) {
+        if (n++ < 3) m.ack();
+        if (n === 5) break;
+      }
+      await nc.flush();
+    }
   });
 
   it('lists streams with state and usage, and shows one stream in detail', async () => {
-    const list = await core.api.invoke('streams.list', {});
+    const list = await env.core.api.invoke('streams.list', {});
     expect(list.cached).toBe(false);
     const orders = list.streams.find((s) => s.name === 'ORDERS')!;
     expect(orders).toMatchObject({
@@ -72,16 +53,16 @@ describe('stream inspection on a single server', () => {
     expect(orders.usageBytes).toBeCloseTo(orders.bytes / 100_000, 10);
     expect(Date.parse(orders.lastTime!)).toBeGreaterThanOrEqual(Date.parse(orders.firstTime!));
 
-    const info = await core.api.invoke('streams.info', { stream: 'ORDERS' });
+    const info = await env.core.api.invoke('streams.info', { stream: 'ORDERS' });
     expect(info.config.max_msgs).toBe(100);
     expect(info.state.messages).toBe(25);
     expect(info.cluster).toBeNull();
-    const missing = await core.api.call('streams.info', { stream: 'NOPE' });
+    const missing = await env.core.api.call('streams.info', { stream: 'NOPE' });
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
   });
 
   it('lists consumers with pending, ack pending, floors and activity', async () => {
-    const { consumers } = await core.api.invoke('consumers.list', { stream: 'ORDERS' });
+    const { consumers } = await env.core.api.invoke('consumers.list', { stream: 'ORDERS' });
     expect(consumers).toHaveLength(1);
     const proc = consumers[0]!;
     expect(proc).toMatchObject({
@@ -100,34 +81,34 @@ describe('stream inspection on a single server', () => {
   });
 
   it('purge and delete need confirm: true; purge by subject removes only that subject', async () => {
-    const noConfirm = await core.api.call('streams.purge', { stream: 'ORDERS', subject: 'orders.cancel' });
+    const noConfirm = await env.core.api.call('streams.purge', { stream: 'ORDERS', subject: 'orders.cancel' });
     expect(noConfirm.ok ? null : noConfirm.error.code).toBe('INVALID_INPUT');
-    const falseConfirm = await core.api.call('streams.purge', { stream: 'ORDERS', confirm: false });
+    const falseConfirm = await env.core.api.call('streams.purge', { stream: 'ORDERS', confirm: false });
     expect(falseConfirm.ok ? null : falseConfirm.error.message).toMatch(/confirm/);
-    expect((await jsm.streams.info('ORDERS')).state.messages).toBe(25);
+    expect((await env.jsm.streams.info('ORDERS')).state.messages).toBe(25);
 
-    const purged = await core.api.invoke('streams.purge', {
+    const purged = await env.core.api.invoke('streams.purge', {
       stream: 'ORDERS',
       subject: 'orders.cancel',
       confirm: true
     });
     expect(purged.purged).toBe(10);
-    const after = await jsm.streams.info('ORDERS');
+    const after = await env.jsm.streams.info('ORDERS');
     expect(after.state.messages).toBe(15);
     expect(after.state.last_seq).toBe(25);
 
-    const noConfirmDelete = await core.api.call('streams.deleteMessage', { stream: 'ORDERS', seq: 7 });
+    const noConfirmDelete = await env.core.api.call('streams.deleteMessage', { stream: 'ORDERS', seq: 7 });
     expect(noConfirmDelete.ok ? null : noConfirmDelete.error.code).toBe('INVALID_INPUT');
-    const deleted = await core.api.invoke('streams.deleteMessage', { stream: 'ORDERS', seq: 7, confirm: true });
+    const deleted = await env.core.api.invoke('streams.deleteMessage', { stream: 'ORDERS', seq: 7, confirm: true });
     expect(deleted.deleted).toBe(true);
-    expect(await jsm.streams.getMessage('ORDERS', { seq: 7 })).toBeNull();
-    const again = await core.api.call('streams.deleteMessage', { stream: 'ORDERS', seq: 7, confirm: true });
+    expect(await env.jsm.streams.getMessage('ORDERS', { seq: 7 })).toBeNull();
+    const again = await env.core.api.call('streams.deleteMessage', { stream: 'ORDERS', seq: 7, confirm: true });
     expect(again.ok).toBe(false);
-    expect((await jsm.streams.info('ORDERS')).state.messages).toBe(14);
+    expect((await env.jsm.streams.info('ORDERS')).state.messages).toBe(14);
   });
 
   it('CLI: streams, streams info, consumers and view with --json; purge refuses without --force', async () => {
-    const base = ['--nats', server.url, '--data', tempDir()];
+    const base = ['--nats', env.server.url, '--data', tempDir()];
     const ls = runCliSync([...base, 'streams', '--json']);
     expect(ls.code, ls.stderr).toBe(0);
     const list = JSON.parse(ls.stdout) as { cached: boolean; streams: Array<{ name: string }> };
@@ -165,7 +146,7 @@ describe('stream inspection on a single server', () => {
     const refused = runCliSync([...base, 'streams', 'purge', 'ORDERS'], { input: '' });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--force/);
-    expect((await jsm.streams.info('ORDERS')).state.messages).toBe(14);
+    expect((await env.jsm.streams.info('ORDERS')).state.messages).toBe(14);
     const rm = runCliSync([...base, 'streams', 'rm-msg', 'ORDERS', '2', '--force']);
     expect(rm.code, rm.stderr).toBe(0);
     const forced = runCliSync([...base, 'streams', 'purge', 'ORDERS', '--subject', 'orders.new', '--force', '--json']);

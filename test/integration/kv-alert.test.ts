@@ -1,52 +1,29 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/app/create-core';
+import { describe, expect, it } from 'vitest';
 import type { Monitoring } from '../../main/monitoring/module';
-import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndCore } from '../harness/server-and-core';
 
 const FAST = { evaluateIntervalMs: 150, sampleIntervalMs: 200, snapshotIntervalMs: 300, p99MinSamples: 1 };
 
 describe('alert rule kv.usage on a real server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let core: Core;
-  let monitoring: Monitoring;
+  const env = useServerAndCore({ core: { monitoring: FAST, overrides: { provision: false } } });
+  const monitoring = (): Monitoring => env.core.app.monitoring.monitoring;
 
   async function active(target: string) {
-    const { alerts } = await core.api.invoke('alerts.list', { state: 'all', rule: 'kv.usage', target });
+    const { alerts } = await env.core.api.invoke('alerts.list', { state: 'all', rule: 'kv.usage', target });
     return alerts.find((a) => a.state !== 'resolved') ?? null;
   }
   async function evaluateNow(): Promise<void> {
-    await monitoring.sampleJetStream();
-    monitoring.evaluate();
+    await monitoring().sampleJetStream();
+    monitoring().evaluate();
   }
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    core = createTestCore({
-      servers: [server.url],
-      monitoring: FAST,
-      overrides: { provision: false }
-    });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-    monitoring = core.app.monitoring.monitoring;
-  });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
-  });
-
   it('warns at 80 % of a bucket max bytes, escalates at 95 %, resolves after a purge; unlimited buckets never fire', async () => {
-    await core.api.invoke('kv.add', { bucket: 'SMALL', maxBytes: 20_000, history: 1 });
-    await core.api.invoke('kv.add', { bucket: 'UNLIMITED' });
-    const small = await new Kvm(nc).open('SMALL');
-    const free = await new Kvm(nc).open('UNLIMITED');
+    await env.core.api.invoke('kv.add', { bucket: 'SMALL', maxBytes: 20_000, history: 1 });
+    await env.core.api.invoke('kv.add', { bucket: 'UNLIMITED' });
+    const small = await new Kvm(env.nc).open('SMALL');
+    const free = await new Kvm(env.nc).open('UNLIMITED');
     const value = 'x'.repeat(1000);
     let i = 0;
     const fillTo = async (ratio: number): Promise<void> => {
@@ -69,7 +46,7 @@ describe('alert rule kv.usage on a real server', () => {
     await evaluateNow();
     expect(await active('kv:SMALL')).toMatchObject({ id: warn!.id, severity: 'CRITICAL' });
 
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(env.nc);
     await jsm.streams.purge('KV_SMALL');
     await evaluateNow();
     expect(await active('kv:SMALL')).toBeNull();

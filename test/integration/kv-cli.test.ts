@@ -1,25 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliSync } from '../harness/cli';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { tempDir } from '../harness/temp';
+import { describe, expect, it } from 'vitest';
+import { useServerCli } from '../harness/server-and-core';
 
 describe('synos-cc kv', () => {
-  let nats: NatsServerHandle;
-  let base: string[];
-  const cli = (...args: string[]) => runCliSync([...base, ...args]);
-  const json = (...args: string[]): Record<string, unknown> => {
-    const r = cli(...args, '--json');
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    base = ['--nats', nats.url, '--data', tempDir()];
-  });
-  afterAll(async () => {
-    await nats?.stop();
-  });
+  const { cli, json } = useServerCli();
 
   it('creates, writes, reads and lists with --json; CAS conflicts exit 1 with the code and both revisions', () => {
     const added = json('kv', 'add', 'APP', '--history', '3', '--ttl', '1h', '--max-bucket-size', '1MiB');

@@ -1,45 +1,18 @@
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ContractError, type KvWatchBatch } from '../../main/contract';
-import type { Core } from '../../main/app/create-core';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { rejection } from '../harness/rejection';
+import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 const text = (v: string): string => Buffer.from(v, 'base64').toString('utf8');
 
-async function rejection(p: Promise<unknown>): Promise<ContractError> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('key-value buckets on a real server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let core: Core;
-  const dataDir = tempDir();
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url], dataDir, overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-  });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndCore({ core: { overrides: { provision: false } } });
 
   it('creates a bucket with its config, shows its status, edits and refuses a second create', async () => {
-    const added = await core.api.invoke('kv.add', {
+    const added = await env.core.api.invoke('kv.add', {
       bucket: 'CFG',
       history: 5,
       ttlMs: 3_600_000,
@@ -57,28 +30,28 @@ describe('key-value buckets on a real server', () => {
       values: 0,
       description: 'settings'
     });
-    const again = await rejection(core.api.invoke('kv.add', { bucket: 'CFG' }));
+    const again = await rejection(env.core.api.invoke('kv.add', { bucket: 'CFG' }));
     expect(again.code).toBe('CONFLICT');
 
-    const edited = await core.api.invoke('kv.edit', { bucket: 'CFG', history: 10, maxBytes: 2 * 1024 * 1024 });
+    const edited = await env.core.api.invoke('kv.edit', { bucket: 'CFG', history: 10, maxBytes: 2 * 1024 * 1024 });
     expect(edited.bucket).toMatchObject({ history: 10, maxBytes: 2 * 1024 * 1024, ttlMs: 3_600_000 });
 
-    const list = await core.api.invoke('kv.list', {});
+    const list = await env.core.api.invoke('kv.list', {});
     expect(list.cached).toBe(false);
     expect(list.buckets.map((b) => b.bucket)).toContain('CFG');
 
-    const missing = await rejection(core.api.invoke('kv.info', { bucket: 'NOPE' }));
+    const missing = await rejection(env.core.api.invoke('kv.info', { bucket: 'NOPE' }));
     expect(missing.code).toBe('NOT_FOUND');
   });
 
   it('puts, creates and updates with revisions; a stale revision is a typed CONFLICT', async () => {
-    const r1 = await core.api.invoke('kv.put', { bucket: 'CFG', key: 'app.mode', value: '{"mode":"fast"}' });
+    const r1 = await env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'app.mode', value: '{"mode":"fast"}' });
     expect(r1.revision).toBeGreaterThan(0);
-    const got = await core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode' });
+    const got = await env.core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode' });
     expect(got).toMatchObject({ key: 'app.mode', revision: r1.revision, operation: 'PUT', format: 'json', size: 15 });
     expect(text(got.valueBase64)).toBe('{"mode":"fast"}');
 
-    const r2 = await core.api.invoke('kv.put', {
+    const r2 = await env.core.api.invoke('kv.put', {
       bucket: 'CFG',
       key: 'app.mode',
       value: '{"mode":"slow"}',
@@ -89,57 +62,65 @@ describe('key-value buckets on a real server', () => {
 
     // Another writer was first: updating from the old revision must fail and say so.
     const stale = await rejection(
-      core.api.invoke('kv.put', { bucket: 'CFG', key: 'app.mode', value: 'x', mode: 'update', revision: r1.revision })
+      env.core.api.invoke('kv.put', {
+        bucket: 'CFG',
+        key: 'app.mode',
+        value: 'x',
+        mode: 'update',
+        revision: r1.revision
+      })
     );
     expect(stale.code).toBe('CONFLICT');
     expect(stale.details).toMatchObject({ reason: 'REVISION_MISMATCH', key: 'app.mode', currentRevision: r2.revision });
 
     const exists = await rejection(
-      core.api.invoke('kv.put', { bucket: 'CFG', key: 'app.mode', value: 'y', mode: 'create' })
+      env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'app.mode', value: 'y', mode: 'create' })
     );
     expect(exists.code).toBe('CONFLICT');
     expect(exists.details).toMatchObject({ reason: 'KEY_EXISTS' });
 
-    const created = await core.api.invoke('kv.put', {
+    const created = await env.core.api.invoke('kv.put', {
       bucket: 'CFG',
       key: 'bin',
       value: Buffer.from([0, 1, 2, 255]).toString('base64'),
       encoding: 'base64',
       mode: 'create'
     });
-    const bin = await core.api.invoke('kv.get', { bucket: 'CFG', key: 'bin' });
+    const bin = await env.core.api.invoke('kv.get', { bucket: 'CFG', key: 'bin' });
     expect(bin).toMatchObject({ revision: created.revision, format: 'binary', size: 4 });
 
-    const old = await core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode', revision: r1.revision });
+    const old = await env.core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode', revision: r1.revision });
     expect(text(old.valueBase64)).toBe('{"mode":"fast"}');
 
     // What the contract refuses never reaches the server.
-    const badKey = await rejection(core.api.invoke('kv.put', { bucket: 'CFG', key: 'a..b', value: '1' }));
+    const badKey = await rejection(env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'a..b', value: '1' }));
     expect(badKey.code).toBe('INVALID_INPUT');
-    const noRev = await rejection(core.api.invoke('kv.put', { bucket: 'CFG', key: 'a', value: '1', mode: 'update' }));
+    const noRev = await rejection(
+      env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'a', value: '1', mode: 'update' })
+    );
     expect(noRev.code).toBe('INVALID_INPUT');
   });
 
   it('keeps the history with operations; delete and purge need confirm', async () => {
-    await core.api.invoke('kv.put', { bucket: 'CFG', key: 'h', value: 'one' });
-    await core.api.invoke('kv.put', { bucket: 'CFG', key: 'h', value: 'two' });
-    const noConfirm = await rejection(core.api.call('kv.delete', { bucket: 'CFG', key: 'h' }).then(unwrap));
+    await env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'h', value: 'one' });
+    await env.core.api.invoke('kv.put', { bucket: 'CFG', key: 'h', value: 'two' });
+    const noConfirm = await rejection(env.core.api.call('kv.delete', { bucket: 'CFG', key: 'h' }).then(unwrap));
     expect(noConfirm.code).toBe('INVALID_INPUT');
-    await core.api.invoke('kv.delete', { bucket: 'CFG', key: 'h', confirm: true });
-    const history = await core.api.invoke('kv.history', { bucket: 'CFG', key: 'h' });
+    await env.core.api.invoke('kv.delete', { bucket: 'CFG', key: 'h', confirm: true });
+    const history = await env.core.api.invoke('kv.history', { bucket: 'CFG', key: 'h' });
     expect(history.entries.map((e) => [e.operation, text(e.valueBase64)])).toEqual([
       ['PUT', 'one'],
       ['PUT', 'two'],
       ['DEL', '']
     ]);
-    await core.api.invoke('kv.delete', { bucket: 'CFG', key: 'h', purge: true, confirm: true });
-    const purged = await core.api.invoke('kv.history', { bucket: 'CFG', key: 'h' });
+    await env.core.api.invoke('kv.delete', { bucket: 'CFG', key: 'h', purge: true, confirm: true });
+    const purged = await env.core.api.invoke('kv.history', { bucket: 'CFG', key: 'h' });
     expect(purged.entries.map((e) => e.operation)).toEqual(['PURGE']);
   });
 
   it('pages through keys with a filter, skipping deleted ones, and continues from an expired cursor', async () => {
-    await core.api.invoke('kv.add', { bucket: 'MANY' });
-    const kv = await new Kvm(nc).open('MANY');
+    await env.core.api.invoke('kv.add', { bucket: 'MANY' });
+    const kv = await new Kvm(env.nc).open('MANY');
     for (let i = 0; i < 250; i++) await kv.put(`k.${i % 2 === 0 ? 'even' : 'odd'}.${i}`, `${i}`);
     await kv.delete('k.even.0');
 
@@ -147,7 +128,7 @@ describe('key-value buckets on a real server', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await core.api.invoke('kv.keys', { bucket: 'MANY', limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = await env.core.api.invoke('kv.keys', { bucket: 'MANY', limit: 100, ...(cursor ? { cursor } : {}) });
       expect(page.offset).toBe(seen.length);
       seen.push(...page.keys.map((k) => k.key));
       cursor = page.next ?? undefined;
@@ -157,20 +138,20 @@ describe('key-value buckets on a real server', () => {
     expect(new Set(seen).size).toBe(249);
     expect(seen).not.toContain('k.even.0');
 
-    const odd = await core.api.invoke('kv.keys', { bucket: 'MANY', filter: 'k.odd.*', limit: 1000 });
+    const odd = await env.core.api.invoke('kv.keys', { bucket: 'MANY', filter: 'k.odd.*', limit: 1000 });
     expect(odd.keys).toHaveLength(125);
     expect(odd.next).toBeNull();
     expect(odd.keys.every((k) => k.key.startsWith('k.odd.') && k.size > 0)).toBe(true);
 
     // A cursor whose consumer is gone (another core, a restart) is continued from its position.
-    const first = await core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50 });
-    const other = createTestCore({ servers: [server.url], dataDir: tempDir(), overrides: { provision: false } });
+    const first = await env.core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50 });
+    const other = createTestCore({ servers: [env.server.url], dataDir: tempDir(), overrides: { provision: false } });
     await other.start();
     await other.api.invoke('connection.connect', {});
     try {
       const second = await other.api.invoke('kv.keys', { bucket: 'MANY', limit: 50, cursor: first.next! });
       expect(second.offset).toBe(50);
-      const again = await core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50, cursor: first.next! });
+      const again = await env.core.api.invoke('kv.keys', { bucket: 'MANY', limit: 50, cursor: first.next! });
       expect(second.keys.map((k) => k.key)).toEqual(again.keys.map((k) => k.key));
       expect(second.keys.map((k) => k.key).some((k) => first.keys.some((f) => f.key === k))).toBe(false);
     } finally {
@@ -178,19 +159,19 @@ describe('key-value buckets on a real server', () => {
     }
 
     // A bucket keeping several revisions lists each key once, at its newest revision.
-    const revised = await core.api.invoke('kv.keys', { bucket: 'CFG', filter: 'app.*' });
-    const newest = await core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode' });
+    const revised = await env.core.api.invoke('kv.keys', { bucket: 'CFG', filter: 'app.*' });
+    const newest = await env.core.api.invoke('kv.get', { bucket: 'CFG', key: 'app.mode' });
     expect(revised.keys.map((k) => [k.key, k.revision])).toEqual([['app.mode', newest.revision]]);
 
-    const empty = await core.api.invoke('kv.keys', { bucket: 'MANY', filter: 'nothing.>' });
+    const empty = await env.core.api.invoke('kv.keys', { bucket: 'MANY', filter: 'nothing.>' });
     expect(empty).toMatchObject({ keys: [], next: null, remaining: 0 });
   });
 
   it('pushes watched changes of a key pattern in batches', async () => {
     const batches: KvWatchBatch[] = [];
-    const off = core.api.subscribe('kv.watch', (b) => batches.push(b));
-    const w = await core.api.invoke('kv.watch.start', { bucket: 'CFG', key: 'w.*' });
-    const kv = await new Kvm(nc).open('CFG');
+    const off = env.core.api.subscribe('kv.watch', (b) => batches.push(b));
+    const w = await env.core.api.invoke('kv.watch.start', { bucket: 'CFG', key: 'w.*' });
+    const kv = await new Kvm(env.nc).open('CFG');
     await kv.put('w.a', 'A');
     await kv.put('other', 'not watched');
     await kv.put('w.b', 'B');
@@ -204,47 +185,47 @@ describe('key-value buckets on a real server', () => {
       ['w.b', 'PUT'],
       ['w.a', 'DEL']
     ]);
-    expect(await core.api.invoke('kv.watch.stop', { id: w.id })).toEqual({ stopped: true });
+    expect(await env.core.api.invoke('kv.watch.stop', { id: w.id })).toEqual({ stopped: true });
     off();
   });
 
   it('tells the watcher when its watch ends by itself (the connection closed), and the last batch says why', async () => {
     const batches: KvWatchBatch[] = [];
-    const off = core.api.subscribe('kv.watch', (b) => batches.push(b));
+    const off = env.core.api.subscribe('kv.watch', (b) => batches.push(b));
     try {
-      const w = await core.api.invoke('kv.watch.start', { bucket: 'CFG', key: 'gone.*' });
-      await core.api.invoke('connection.disconnect', {});
+      const w = await env.core.api.invoke('kv.watch.start', { bucket: 'CFG', key: 'gone.*' });
+      await env.core.api.invoke('connection.disconnect', {});
       const last = await waitFor(() => batches.find((b) => b.watchId === w.id && b.ended), {
         message: 'the ended batch'
       });
       expect(last.ended!.reason).toMatch(/connection to NATS closed or changed|server ended it/);
       // It is gone: stopping it now finds nothing.
-      expect(await core.api.invoke('kv.watch.stop', { id: w.id })).toEqual({ stopped: false });
+      expect(await env.core.api.invoke('kv.watch.stop', { id: w.id })).toEqual({ stopped: false });
     } finally {
       off();
-      await core.api.invoke('connection.connect', {});
+      await env.core.api.invoke('connection.connect', {});
     }
   });
 
   it('answers the bucket list from the cache while the server is down, marked cached', async () => {
-    await core.api.invoke('kv.list', {});
-    await server.stop();
-    await waitFor(async () => (await core.api.invoke('connection.status', {})).state !== 'connected');
-    const list = await core.api.invoke('kv.list', {});
+    await env.core.api.invoke('kv.list', {});
+    await env.server.stop();
+    await waitFor(async () => (await env.core.api.invoke('connection.status', {})).state !== 'connected');
+    const list = await env.core.api.invoke('kv.list', {});
     expect(list.cached).toBe(true);
     expect(list.buckets.map((b) => b.bucket)).toEqual(['CFG', 'MANY']);
-    const info = await core.api.invoke('kv.info', { bucket: 'CFG' });
+    const info = await env.core.api.invoke('kv.info', { bucket: 'CFG' });
     expect(info).toMatchObject({ cached: true, bucket: { bucket: 'CFG', history: 10 } });
-    await server.restart();
+    await env.server.restart();
   });
 
   it('deletes a bucket only with confirm', async () => {
-    await waitFor(async () => (await core.api.invoke('connection.status', {})).state === 'connected', {
+    await waitFor(async () => (await env.core.api.invoke('connection.status', {})).state === 'connected', {
       timeoutMs: 20_000
     });
-    const res = await core.api.invoke('kv.rm', { bucket: 'MANY', confirm: true });
+    const res = await env.core.api.invoke('kv.rm', { bucket: 'MANY', confirm: true });
     expect(res.deleted).toBe(true);
-    expect((await rejection(core.api.invoke('kv.info', { bucket: 'MANY' }))).code).toBe('NOT_FOUND');
+    expect((await rejection(env.core.api.invoke('kv.info', { bucket: 'MANY' }))).code).toBe('NOT_FOUND');
   });
 });
 

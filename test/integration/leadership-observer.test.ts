@@ -13,26 +13,14 @@ import { createTestCore } from '../harness/core';
 import { engineOutputs, engineStatus, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
 let leader: CoreProcess;
 let observer: Core;
-let seq = 0;
 
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `obs-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'obs' });
 
 beforeAll(async () => {
   server = await startNatsServer();

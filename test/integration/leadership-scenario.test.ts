@@ -19,24 +19,12 @@ import {
 } from '../harness/engine-cores';
 import { startNatsServer } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 const TTL = 2000;
 const encoder = new TextEncoder();
-let seq = 0;
 
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `scn-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'scn' });
 
 interface Step {
   subject: string;

@@ -21,27 +21,14 @@ import {
 } from '../harness/engine-cores';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
+import { encodeEnvelope } from '../harness/envelope';
 
 const TTL = 2000;
 let server: NatsServerHandle;
 let nc: NatsConnection;
 const cores: CoreProcess[] = [];
-const encoder = new TextEncoder();
-let seq = 0;
 
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `lead-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'lead' });
 
 async function health(service: string, status: 'healthy' | 'unhealthy'): Promise<void> {
   await jetstream(nc).publish('orchestrator.service.health', envelope('service.health.update', { service, status }));

@@ -1,29 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliSync } from '../harness/cli';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { describe, expect, it } from 'vitest';
+import { useServerCli } from '../harness/server-and-core';
 import { tempDir } from '../harness/temp';
 
 describe('synos-cc object', () => {
-  let nats: NatsServerHandle;
-  let base: string[];
+  const { cli, json } = useServerCli();
   const dir = tempDir();
-  const cli = (...args: string[]) => runCliSync([...base, ...args]);
-  const json = (...args: string[]): Record<string, unknown> => {
-    const r = cli(...args, '--json');
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    base = ['--nats', nats.url, '--data', tempDir()];
-  });
-  afterAll(async () => {
-    await nats?.stop();
-  });
 
   it('adds a store, puts and gets a file with --json, and lists objects', () => {
     expect(json('object', 'add', 'DOCS', '--description', 'docs').bucket).toMatchObject({

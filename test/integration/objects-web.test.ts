@@ -4,11 +4,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectProgress } from '../../main/contract';
-import type { Core } from '../../main/app/create-core';
 import { silentLogger } from '../../main/core/logger';
 import { startWebServer, type WebServer } from '../../main/transport/web-server';
-import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 /** PUTs a file as a streamed request body; resolves with the status and the JSON answer. */
@@ -30,23 +28,16 @@ function putFile(url: string, file: string): Promise<{ status: number; body: Rec
 }
 
 describe('web mode object transfers', () => {
-  let nats: NatsServerHandle;
-  let core: Core;
+  const env = useServerAndCore({ core: { overrides: { provision: false } } });
   let web: WebServer;
   const dir = tempDir();
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    core = createTestCore({ servers: [nats.url], overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-    web = await startWebServer({ api: core.api, logger: silentLogger, staticDir: dir });
-    await core.api.invoke('objects.add', { bucket: 'WEB' });
+    web = await startWebServer({ api: env.core.api, logger: silentLogger, staticDir: dir });
+    await env.core.api.invoke('objects.add', { bucket: 'WEB' });
   });
   afterAll(async () => {
     await web?.close();
-    await core?.stop();
-    await nats?.stop();
   });
 
   it('uploads with a one-time ticket, reports progress, and downloads the same bytes with their size', async () => {
@@ -54,9 +45,9 @@ describe('web mode object transfers', () => {
     const data = randomBytes(3 * 1024 * 1024 + 17);
     fs.writeFileSync(file, data);
     const progress: ObjectProgress[] = [];
-    const off = core.api.subscribe('objects.progress', (p) => progress.push(p));
+    const off = env.core.api.subscribe('objects.progress', (p) => progress.push(p));
 
-    const up = await core.api.invoke('objects.transfer', {
+    const up = await env.core.api.invoke('objects.transfer', {
       bucket: 'WEB',
       name: 'dir/upload.bin',
       direction: 'upload'
@@ -76,7 +67,7 @@ describe('web mode object transfers', () => {
     const again = await putFile(`${web.url}${up.path}`, file);
     expect(again.status).toBe(404);
 
-    const down = await core.api.invoke('objects.transfer', {
+    const down = await env.core.api.invoke('objects.transfer', {
       bucket: 'WEB',
       name: 'dir/upload.bin',
       direction: 'download'
@@ -91,7 +82,7 @@ describe('web mode object transfers', () => {
   });
 
   it('refuses a wrong method, an unknown ticket and a missing object with typed answers', async () => {
-    const down = await core.api.invoke('objects.transfer', {
+    const down = await env.core.api.invoke('objects.transfer', {
       bucket: 'WEB',
       name: 'dir/upload.bin',
       direction: 'download'
@@ -102,7 +93,7 @@ describe('web mode object transfers', () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { code: string }).code).toBe('NOT_FOUND');
     await expect(
-      core.api.invoke('objects.transfer', { bucket: 'WEB', name: 'missing', direction: 'download' })
+      env.core.api.invoke('objects.transfer', { bucket: 'WEB', name: 'missing', direction: 'download' })
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

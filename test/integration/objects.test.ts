@@ -2,28 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Objm } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContractError, type ObjectProgress, type ObjectWatchBatch } from '../../main/contract';
-import type { Core } from '../../main/app/create-core';
+import { describe, expect, it } from 'vitest';
+import { type ObjectProgress, type ObjectWatchBatch } from '../../main/contract';
 import { getToFile, putFile } from '../../main/nats/buckets/object-files';
 import { ObjectInspector } from '../../main/nats/buckets/objects';
-import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { rejection } from '../harness/rejection';
+import { useServerAndCore } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 
 /** Size of the large-object test (SYNOS_BIG_OBJECT_MB=1024 for the 1 GiB check). */
 const BIG_MB = Number(process.env.SYNOS_BIG_OBJECT_MB ?? 256);
-
-async function rejection(p: Promise<unknown>): Promise<ContractError> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A file of random bytes, written in 1 MiB pieces; returns its SHA-256 (hex). */
 function writeRandomFile(file: string, bytes: number): string {
@@ -53,32 +41,21 @@ function sha256File(file: string): string {
 }
 
 describe('object stores on a real server', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let core: Core;
+  const env = useServerAndCore({ core: { overrides: { provision: false } } });
   const dir = tempDir();
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-  });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
-  });
-
   it('creates a store, puts a file with description and headers, lists it with its meta and gets it back', async () => {
-    const added = await core.api.invoke('objects.add', { bucket: 'FILES', description: 'docs', maxBytes: 64 << 20 });
+    const added = await env.core.api.invoke('objects.add', {
+      bucket: 'FILES',
+      description: 'docs',
+      maxBytes: 64 << 20
+    });
     expect(added.bucket).toMatchObject({ bucket: 'FILES', sealed: false, maxBytes: 64 << 20, description: 'docs' });
-    expect((await rejection(core.api.invoke('objects.add', { bucket: 'FILES' }))).code).toBe('CONFLICT');
+    expect((await rejection(env.core.api.invoke('objects.add', { bucket: 'FILES' }))).code).toBe('CONFLICT');
 
     const file = path.join(dir, 'report.json');
     fs.writeFileSync(file, JSON.stringify({ rows: Array.from({ length: 5000 }, (_, i) => i) }));
-    const inspector = new ObjectInspector(nc);
+    const inspector = new ObjectInspector(env.nc);
     const progress: number[] = [];
     const entry = await putFile(inspector, 'FILES', file, {
       description: 'the report',
@@ -92,10 +69,10 @@ describe('object stores on a real server', () => {
     expect(progress.at(-1)).toBe(size);
 
     // A link made by another client shows as one.
-    const os = await new Objm(nc).open('FILES');
+    const os = await new Objm(env.nc).open('FILES');
     await os.link('latest', (await os.info('report.json'))!);
 
-    const list = await core.api.invoke('objects.objects', { bucket: 'FILES' });
+    const list = await env.core.api.invoke('objects.objects', { bucket: 'FILES' });
     expect(list.cached).toBe(false);
     expect(list.objects.map((o) => o.name)).toEqual(['latest', 'report.json']);
     const report = list.objects.find((o) => o.name === 'report.json')!;
@@ -122,8 +99,8 @@ describe('object stores on a real server', () => {
       const big = path.join(dir, 'big.bin');
       const bytes = BIG_MB * 1024 * 1024;
       const sum = writeRandomFile(big, bytes);
-      await core.api.invoke('objects.add', { bucket: 'BIG' });
-      const inspector = new ObjectInspector(nc);
+      await env.core.api.invoke('objects.add', { bucket: 'BIG' });
+      const inspector = new ObjectInspector(env.nc);
       global.gc?.();
       const base = process.memoryUsage().rss;
       let peak = base;
@@ -151,29 +128,29 @@ describe('object stores on a real server', () => {
 
   it('reports upload progress to the session and refuses changes to a sealed store', async () => {
     const events: ObjectProgress[] = [];
-    const off = core.api.subscribe('objects.progress', (p) => events.push(p));
+    const off = env.core.api.subscribe('objects.progress', (p) => events.push(p));
     const watchBatches: ObjectWatchBatch[] = [];
-    const offWatch = core.api.subscribe('objects.watch', (b) => watchBatches.push(b));
-    await core.api.invoke('objects.add', { bucket: 'SEALME' });
-    const w = await core.api.invoke('objects.watch.start', { bucket: 'SEALME' });
-    const os = await new Objm(nc).open('SEALME');
+    const offWatch = env.core.api.subscribe('objects.watch', (b) => watchBatches.push(b));
+    await env.core.api.invoke('objects.add', { bucket: 'SEALME' });
+    const w = await env.core.api.invoke('objects.watch.start', { bucket: 'SEALME' });
+    const os = await new Objm(env.nc).open('SEALME');
     await os.putBlob({ name: 'a.txt' }, new TextEncoder().encode('hello'));
     const seen = await waitFor(() => watchBatches.flatMap((b) => b.entries).find((e) => e.name === 'a.txt'));
     expect(seen).toMatchObject({ bucket: 'SEALME', size: 5 });
-    await core.api.invoke('objects.watch.stop', { id: w.id });
+    await env.core.api.invoke('objects.watch.stop', { id: w.id });
     offWatch();
 
-    const noConfirm = await core.api.call('objects.seal', { bucket: 'SEALME' });
+    const noConfirm = await env.core.api.call('objects.seal', { bucket: 'SEALME' });
     expect(noConfirm.ok).toBe(false);
-    const sealed = await core.api.invoke('objects.seal', { bucket: 'SEALME', confirm: true });
+    const sealed = await env.core.api.invoke('objects.seal', { bucket: 'SEALME', confirm: true });
     expect(sealed.bucket.sealed).toBe(true);
     const refused = await rejection(
-      core.api.invoke('objects.transfer', { bucket: 'SEALME', name: 'b.txt', direction: 'upload' })
+      env.core.api.invoke('objects.transfer', { bucket: 'SEALME', name: 'b.txt', direction: 'upload' })
     );
     expect(refused.code).toBe('CONFLICT');
     expect(refused.details).toMatchObject({ reason: 'SEALED' });
     expect(
-      (await rejection(core.api.invoke('objects.delete', { bucket: 'SEALME', name: 'a.txt', confirm: true }))).code
+      (await rejection(env.core.api.invoke('objects.delete', { bucket: 'SEALME', name: 'a.txt', confirm: true }))).code
     ).toBe('CONFLICT');
     off();
     // No transfer ran, so no progress was reported.
@@ -181,27 +158,27 @@ describe('object stores on a real server', () => {
   });
 
   it('deletes an object with confirm; the desktop-only procedures say what to use instead', async () => {
-    const del = await core.api.invoke('objects.delete', { bucket: 'FILES', name: 'report.json', confirm: true });
+    const del = await env.core.api.invoke('objects.delete', { bucket: 'FILES', name: 'report.json', confirm: true });
     expect(del.deleted).toBe(true);
-    expect((await rejection(core.api.invoke('objects.object', { bucket: 'FILES', name: 'report.json' }))).code).toBe(
-      'NOT_FOUND'
-    );
-    const upload = await rejection(core.api.invoke('objects.upload', { bucket: 'FILES' }));
+    expect(
+      (await rejection(env.core.api.invoke('objects.object', { bucket: 'FILES', name: 'report.json' }))).code
+    ).toBe('NOT_FOUND');
+    const upload = await rejection(env.core.api.invoke('objects.upload', { bucket: 'FILES' }));
     expect(upload.code).toBe('UNAVAILABLE');
     expect(String((upload.details as { hint: string }).hint)).toMatch(/synos-cc object put/);
   });
 
   it('answers the store list and object list from the cache while the server is down', async () => {
-    await core.api.invoke('objects.list', {});
-    await core.api.invoke('objects.objects', { bucket: 'FILES' });
-    await server.stop();
-    await waitFor(async () => (await core.api.invoke('connection.status', {})).state !== 'connected');
-    const list = await core.api.invoke('objects.list', {});
+    await env.core.api.invoke('objects.list', {});
+    await env.core.api.invoke('objects.objects', { bucket: 'FILES' });
+    await env.server.stop();
+    await waitFor(async () => (await env.core.api.invoke('connection.status', {})).state !== 'connected');
+    const list = await env.core.api.invoke('objects.list', {});
     expect(list.cached).toBe(true);
     expect(list.buckets.map((b) => b.bucket)).toEqual(['BIG', 'FILES', 'SEALME']);
-    const objects = await core.api.invoke('objects.objects', { bucket: 'FILES' });
+    const objects = await env.core.api.invoke('objects.objects', { bucket: 'FILES' });
     expect(objects.cached).toBe(true);
     expect(objects.objects.map((o) => o.name)).toEqual(['latest']);
-    await server.restart();
+    await env.server.restart();
   });
 });

@@ -3,24 +3,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storedCount, waitForStream } from '../harness/exactly-once';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
-import { buildPrivateCli, type PrivateCli } from '../harness/private-cli';
+import { usePrivateCli } from '../harness/private-cli';
+import { useNatsServer } from '../harness/server-and-core';
 import { tempDir } from '../harness/temp';
 
-let server: NatsServerHandle;
-let cli: PrivateCli;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  cli = await buildPrivateCli();
-});
-
-afterAll(async () => {
-  cli?.remove();
-  await server?.stop();
-});
+const server = useNatsServer();
+const cli = usePrivateCli();
 
 describe('durability CLI', () => {
   it('pub --outbox stores durably without NATS; pub --outbox --wait delivers everything exactly once', async () => {

@@ -1,25 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../main/core/logger';
 import type { OutboundMessage } from '../../main/core/outbound';
-import type { Core } from '../../main/app/create-core';
 import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxStore } from '../../main/resilience/outbox-store';
 import { ReplayManager } from '../../main/resilience/replay-manager';
 import { migrate } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
-import { createTestCore } from '../harness/core';
+import { useServerAndCore } from '../harness/server-and-core';
 import { countByMsgId } from '../harness/exactly-once';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { startTcpProxy } from '../harness/tcp-proxy';
 import { tempDir, waitFor } from '../harness/temp';
 
-let server: NatsServerHandle;
-let core: Core;
-let nc: NatsConnection;
+const env = useServerAndCore({ core: { autoConnect: true }, connect: false });
 
 function messages(run: string, n: number, priority: OutboundMessage['priority'] = 'normal'): OutboundMessage[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -35,24 +31,12 @@ function allCompleted(store: OutboxStore, ids: string[]): boolean {
   return ids.every((id) => store.get(id)?.status === 'completed');
 }
 
-beforeAll(async () => {
-  server = await startNatsServer();
-  core = createTestCore({ servers: [server.url], autoConnect: true });
-  await core.start();
-  await waitFor(() => core.context.nats.connection(), { message: 'core connected' });
-  nc = await connect({ servers: server.url });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await core?.stop();
-  await server?.stop();
-});
+beforeAll(() => waitFor(() => env.core.context.nats.connection(), { message: 'core connected' }));
 
 describe('outbox publisher in the core', () => {
   it('delivers every message exactly once and stores its PubAck', async () => {
-    const publisher = core.app.durability.publisher;
-    const store = core.app.durability.outbox;
+    const publisher = env.core.app.durability.publisher;
+    const store = env.core.app.durability.outbox;
     const run = randomUUID().slice(0, 8);
     const batch = messages(run, 2000);
     await Promise.all(batch.map((m) => publisher.publish(m)));
@@ -61,37 +45,37 @@ describe('outbox publisher in the core', () => {
     const first = store.get(ids[0] ?? '');
     expect(first).toMatchObject({ status: 'completed', stream: 'HEALTH_METRICS', duplicate: false });
     expect(first?.seq).toBeGreaterThan(0);
-    const count = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
+    const count = await countByMsgId(env.nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
     expect(count).toMatchObject({ total: 2000, unique: 2000, duplicated: [], missing: [] });
 
     // A row published again (as after a crash between PubAck and commit) is a duplicate, not a second copy.
     const again = ids.slice(0, 100);
-    const db = core.context.db;
+    const db = env.core.context.db;
     const reset = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE id = ?`);
     db.transaction(() => again.forEach((id) => reset.run(id)))();
-    core.app.durability.replay.wake();
+    env.core.app.durability.replay.wake();
     await waitFor(() => again.every((id) => store.get(id)?.duplicate === true), {
       timeoutMs: 20_000,
       message: 'duplicate acks'
     });
-    const after = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
+    const after = await countByMsgId(env.nc, 'HEALTH_METRICS', `health.outbox_it.${run}`, ids);
     expect(after).toMatchObject({ total: 2000, unique: 2000, duplicated: [], missing: [] });
 
-    const stats = await core.api.invoke('outbox.stats', {});
+    const stats = await env.core.api.invoke('outbox.stats', {});
     expect(stats.counts.completed).toBeGreaterThanOrEqual(2000);
     expect(stats.duplicatesTotal).toBeGreaterThanOrEqual(100);
   });
 
   it('drains higher priority first', async () => {
-    const store = core.app.durability.outbox;
-    const publisher = core.app.durability.publisher;
-    await core.api.invoke('resilience.emergency', { active: true, reason: 'test: hold the queue' });
+    const store = env.core.app.durability.outbox;
+    const publisher = env.core.app.durability.publisher;
+    await env.core.api.invoke('resilience.emergency', { active: true, reason: 'test: hold the queue' });
     const run = randomUUID().slice(0, 8);
     const low = messages(`${run}l`, 200, 'low');
     const critical = messages(`${run}c`, 200, 'critical');
     await publisher.publishMany(low);
     await publisher.publishMany(critical);
-    await core.api.invoke('resilience.emergency', { active: false });
+    await env.core.api.invoke('resilience.emergency', { active: false });
     const ids = [...low, ...critical].map((m) => m.id);
     await waitFor(() => allCompleted(store, ids), { timeoutMs: 20_000, message: 'rows completed' });
     const lastCritical = Math.max(...critical.map((m) => store.get(m.id)?.seq ?? Infinity));
@@ -100,11 +84,11 @@ describe('outbox publisher in the core', () => {
   });
 
   it('holds messages while the emergency switch, thrown by another process, is on', async () => {
-    const publisher = core.app.durability.publisher;
-    const store = core.app.durability.outbox;
-    const resilience = core.app.durability.resilience;
+    const publisher = env.core.app.durability.publisher;
+    const store = env.core.app.durability.outbox;
+    const resilience = env.core.app.durability.resilience;
     // Another process on the same data directory: its own SQLite connection.
-    const otherDb = new BetterSqlite3(core.context.databasePath);
+    const otherDb = new BetterSqlite3(env.core.context.databasePath);
     otherDb.pragma('busy_timeout = 10000');
     const other = new ResilienceManager({ db: otherDb, logger: silentLogger, owner: 'cli:1:other' });
     try {
@@ -116,7 +100,7 @@ describe('outbox publisher in the core', () => {
       await publisher.publishMany(batch);
       await new Promise((r) => setTimeout(r, 1500));
       expect(batch.every((m) => store.get(m.id)?.status === 'pending' && store.get(m.id)?.attempts === 0)).toBe(true);
-      const report = await core.api.invoke('resilience.breakers', {});
+      const report = await env.core.api.invoke('resilience.breakers', {});
       expect(report.emergency).toMatchObject({ active: true, reason: 'operator test' });
 
       other.setEmergency(false);
@@ -146,7 +130,7 @@ describe('replay manager', () => {
     const store = new OutboxStore(db);
     const resilience = new ResilienceManager({ db, logger, owner: store.owner });
     // PubAcks take 400 ms to come back, so the lock below is in place before any can be written.
-    const proxy = await startTcpProxy({ port: server.port }, { latencyMs: 200 });
+    const proxy = await startTcpProxy({ port: env.server.port }, { latencyMs: 200 });
     const slow = await connect({ servers: proxy.url });
     const replay = new ReplayManager({
       store,
@@ -184,7 +168,7 @@ describe('replay manager', () => {
       expect(settled).toBe(300);
       expect(store.stats().counts.processing).toBe(0);
       const count = await countByMsgId(
-        nc,
+        env.nc,
         'HEALTH_METRICS',
         `health.outbox_it.${run}`,
         batch.map((m) => m.id)
@@ -209,7 +193,7 @@ describe('replay manager', () => {
     const replay = new ReplayManager({
       store,
       resilience,
-      nats: { connection: () => nc, onStatus: () => () => undefined },
+      nats: { connection: () => env.nc, onStatus: () => () => undefined },
       logger
     });
     replay.start();

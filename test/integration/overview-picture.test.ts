@@ -12,26 +12,12 @@ import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
 import { bridgeDurableFor } from '../harness/bridge-durables';
+import { encodeEnvelope } from '../harness/envelope';
 
 /** The bridge durable that reads service health updates on the server under test. */
 const SERVICE_DURABLE = bridgeDurableFor('orchestrator.service.health');
 
-const encoder = new TextEncoder();
-let seq = 0;
-
-function envelope(type: MessageType, data: unknown): Uint8Array {
-  return encoder.encode(
-    JSON.stringify({
-      specversion: '1.0',
-      id: `pic-${Date.now()}-${++seq}`,
-      source: 'test/orchestrator',
-      type,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data
-    })
-  );
-}
+const envelope = (type: MessageType, data: unknown): Uint8Array => encodeEnvelope(type, data, { idPrefix: 'pic' });
 
 let server: NatsServerHandle | null = null;
 let core: Core | null = null;

@@ -3,47 +3,32 @@
  * runs this file on 2.9, 2.10 and the newest). Each test asserts the feature on servers that have it
  * and the exact refusal on servers that do not, so every server of the matrix checks something.
  */
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../main/app/create-core';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { supports, versionAtLeast } from '../../main/nats/connection/features';
 import { MANAGED_METADATA, describeReport, provision } from '../../main/nats/topology/provisioning';
 import { assertCliBuilt, runCliSync } from '../harness/cli';
-import { createTestCore } from '../harness/core';
-import { natsServerVersion, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { natsServerVersion } from '../harness/nats-server';
+import { useServerAndClient, useServerAndCore } from '../harness/server-and-core';
 import { tempDir } from '../harness/temp';
 
 const enc = new TextEncoder();
 
 describe(`server features on nats-server ${natsServerVersion()}`, () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let core: Core;
   const version = natsServerVersion();
 
-  beforeAll(async () => {
-    assertCliBuilt();
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: 'JOBS', subjects: ['jobs.>'] });
-    const js = jetstream(nc);
-    for (let i = 0; i < 5; i++) await js.publish('jobs.new', enc.encode(`job ${i}`));
-    await jsm.consumers.add('JOBS', { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
-    core = createTestCore({ servers: [server.url], overrides: { provision: false } });
-    await core.start();
-    await core.api.invoke('connection.connect', {});
-  });
-  afterAll(async () => {
-    await core?.stop();
-    await nc?.close();
-    await server?.stop();
+  beforeAll(() => assertCliBuilt());
+  const env = useServerAndCore({
+    core: { overrides: { provision: false } },
+    async prepare({ js, jsm }) {
+      await jsm.streams.add({ name: 'JOBS', subjects: ['jobs.>'] });
+      for (let i = 0; i < 5; i++) await js.publish('jobs.new', enc.encode(`job ${i}`));
+      await jsm.consumers.add('JOBS', { durable_name: 'worker', ack_policy: AckPolicy.Explicit });
+    }
   });
 
   it('reports the version and JetStream API level the server announces', async () => {
-    const features = await core.api.invoke('streams.features', {});
+    const features = await env.core.api.invoke('streams.features', {});
     expect(features.version).toBe(version);
     // API levels came with 2.11; older servers report none.
     if (versionAtLeast(version, '2.11.0')) expect(features.apiLevel).toBeGreaterThanOrEqual(1);
@@ -54,9 +39,9 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
   });
 
   it('pauses and resumes a consumer on ≥ 2.11, and refuses with the versions on older servers', async () => {
-    const caps = await core.api.invoke('streams.features', {});
+    const caps = await env.core.api.invoke('streams.features', {});
     const until = new Date(Date.now() + 3_600_000).toISOString();
-    const paused = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'worker', until });
+    const paused = await env.core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'worker', until });
     if (!supports(caps, 'consumerPause')) {
       expect(paused.ok ? null : paused.error).toEqual({
         code: 'UNAVAILABLE',
@@ -65,7 +50,7 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
       });
       // Nothing was changed: the consumer still delivers.
       const messages = await (
-        await jetstream(nc).consumers.get('JOBS', 'worker')
+        await jetstream(env.nc).consumers.get('JOBS', 'worker')
       ).fetch({ max_messages: 1, expires: 2000 });
       let got = 0;
       for await (const m of messages) {
@@ -75,7 +60,7 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
       expect(got).toBe(1);
       const cli = runCliSync([
         '--nats',
-        server.url,
+        env.server.url,
         '--data',
         tempDir(),
         'consumers',
@@ -90,11 +75,11 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
       return;
     }
     expect(paused.ok).toBe(true);
-    const summary = await core.api.invoke('consumers.list', { stream: 'JOBS' }).then((l) => l.consumers[0]!);
+    const summary = await env.core.api.invoke('consumers.list', { stream: 'JOBS' }).then((l) => l.consumers[0]!);
     expect(summary).toMatchObject({ name: 'worker', paused: true });
     expect(Date.parse(summary.pauseUntil!)).toBe(Date.parse(until));
     // A paused consumer delivers nothing to a pull in the meantime.
-    const consumer = await jetstream(nc).consumers.get('JOBS', 'worker');
+    const consumer = await jetstream(env.nc).consumers.get('JOBS', 'worker');
     let during = 0;
     for await (const m of await consumer.fetch({ max_messages: 5, expires: 1500 })) {
       during++;
@@ -103,7 +88,7 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     expect(during).toBe(0);
     expect(paused.ok && (paused as { value: { pauseUntil: string } }).value.pauseUntil).toBe(summary.pauseUntil);
 
-    const resumed = await core.api.invoke('consumers.resume', { stream: 'JOBS', consumer: 'worker' });
+    const resumed = await env.core.api.invoke('consumers.resume', { stream: 'JOBS', consumer: 'worker' });
     expect(resumed).toMatchObject({ paused: false, pauseUntil: null, numPending: 5 });
     let after = 0;
     for await (const m of await consumer.fetch({ max_messages: 5, expires: 3000 })) {
@@ -113,7 +98,7 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     expect(after).toBe(5);
 
     // The CLI: --for and --until, the PAUSED column, resume, and bad input refused before anything changes.
-    const base = ['--nats', server.url, '--data', tempDir()];
+    const base = ['--nats', env.server.url, '--data', tempDir()];
     const viaCli = runCliSync([...base, 'consumers', 'pause', 'JOBS', 'worker', '--for', '2h', '--json']);
     expect(viaCli.code, viaCli.stderr).toBe(0);
     const pausedUntil = Date.parse(JSON.parse(viaCli.stdout).pauseUntil);
@@ -130,48 +115,38 @@ describe(`server features on nats-server ${natsServerVersion()}`, () => {
     const resumeCli = runCliSync([...base, 'consumers', 'resume', 'JOBS', 'worker']);
     expect(resumeCli.code, resumeCli.stderr).toBe(0);
     expect(resumeCli.stdout).toMatch(/resumed consumer worker of JOBS/);
-    expect((await jsm.consumers.info('JOBS', 'worker')).paused ?? false).toBe(false);
+    expect((await env.jsm.consumers.info('JOBS', 'worker')).paused ?? false).toBe(false);
     // Priority groups (2.11+) show in the listing with their policy.
-    await jsm.consumers.add('JOBS', {
+    await env.jsm.consumers.add('JOBS', {
       durable_name: 'grouped',
       ack_policy: AckPolicy.Explicit,
       priority_groups: ['urgent'],
       priority_policy: 'overflow'
     } as never);
-    const grouped = (await core.api.invoke('consumers.list', { stream: 'JOBS' })).consumers.find(
+    const grouped = (await env.core.api.invoke('consumers.list', { stream: 'JOBS' })).consumers.find(
       (c) => c.name === 'grouped'
     );
     expect(grouped).toMatchObject({ priorityGroups: ['urgent'], priorityPolicy: 'overflow', paused: false });
     const groupsTable = runCliSync([...base, 'consumers', 'JOBS']);
     expect(groupsTable.stdout).toMatch(/PRIORITY GROUPS/);
     expect(groupsTable.stdout).toMatch(/grouped.*urgent \(overflow\)/);
-    const missing = await core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'nope', until });
+    const missing = await env.core.api.call('consumers.pause', { stream: 'JOBS', consumer: 'nope', until });
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
   });
 });
 
 describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = useServerAndClient();
   const version = natsServerVersion();
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
-
   it('is in sync right after applying: the fields this server adds with defaults are not drift', async () => {
-    const applied = await provision(nc, {});
+    const applied = await provision(env.nc, {});
     expect(applied.summary.failed).toBe(0);
     expect(applied.inSync).toBe(true);
-    const check = await provision(nc, { check: true });
+    const check = await provision(env.nc, { check: true });
     expect(describeReport(check)).toEqual([]);
     expect(check.inSync).toBe(true);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(env.nc);
     const stream = await jsm.streams.info('CONSCIOUSNESS_EVENTS');
     const consumer = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'orchestrator_service');
     if (versionAtLeast(version, '2.10.0')) {
@@ -188,12 +163,12 @@ describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
   it('reports a removed managed key and a subject transform as drift, repairs both and keeps keys set by others', async () => {
     if (!versionAtLeast(version, '2.10.0')) {
       // Metadata and subject transforms do not exist before 2.10: the client refuses them up front.
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(env.nc);
       await expect(jsm.streams.update('CONSCIOUSNESS_EVENTS', { metadata: { owner: 'ops' } })).rejects.toThrow(/2\.10/);
-      expect((await provision(nc, { check: true })).inSync).toBe(true);
+      expect((await provision(env.nc, { check: true })).inSync).toBe(true);
       return;
     }
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(env.nc);
     const info = await jsm.streams.info('SECURITY_EVENTS');
     await jsm.streams.update('SECURITY_EVENTS', {
       metadata: { owner: 'ops' },
@@ -203,7 +178,7 @@ describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
     await jsm.consumers.update('SECURITY_EVENTS', 'security_dashboard', {
       metadata: { ...ci.config.metadata, team: 'blue', 'synos.managed-by': 'someone-else' }
     });
-    const check = await provision(nc, { check: true });
+    const check = await provision(env.nc, { check: true });
     expect(check.inSync).toBe(false);
     const stream = check.streams.find((s) => s.name === 'SECURITY_EVENTS')!;
     expect(stream.status).toBe('drift');
@@ -215,9 +190,9 @@ describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
         'SECURITY_EVENTS/security_dashboard.metadata: want synos.managed-by=synos-control-center, have synos.managed-by=someone-else'
       ])
     );
-    const repaired = await provision(nc, {});
+    const repaired = await provision(env.nc, {});
     expect(repaired.inSync).toBe(true);
-    expect((await provision(nc, { check: true })).inSync).toBe(true);
+    expect((await provision(env.nc, { check: true })).inSync).toBe(true);
     const after = await jsm.streams.info('SECURITY_EVENTS');
     expect(after.config.subject_transform?.dest ?? '').toBe('');
     expect(after.config.metadata).toMatchObject({ owner: 'ops', ...MANAGED_METADATA });
@@ -228,31 +203,20 @@ describe(`provisioning and drift on nats-server ${natsServerVersion()}`, () => {
 });
 
 describe(`per-message TTL and counters in the browser on nats-server ${natsServerVersion()}`, () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
+  beforeAll(() => assertCliBuilt());
+  const env = useServerAndClient({ prepare: ({ jsm }) => jsm.streams.add({ name: 'PLAIN', subjects: ['plain.>'] }) });
   const version = natsServerVersion();
 
-  beforeAll(async () => {
-    assertCliBuilt();
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-    await (await jetstreamManager(nc)).streams.add({ name: 'PLAIN', subjects: ['plain.>'] });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
-
   it('pub --ttl sets Nats-TTL on ≥ 2.11 for a stream that allows it, and refuses clearly otherwise', async () => {
-    const base = ['--nats', server.url, '--data', tempDir()];
+    const base = ['--nats', env.server.url, '--data', tempDir()];
     if (!versionAtLeast(version, '2.11.0')) {
       const old = runCliSync([...base, 'pub', 'plain.a', 'x', '--ttl', '30s']);
       expect(old.code).toBe(1);
       expect(old.stderr).toContain(`per-message TTL needs nats-server ≥ 2.11; connected to ${version}`);
-      expect((await (await jetstreamManager(nc)).streams.info('PLAIN')).state.messages).toBe(0);
+      expect((await (await jetstreamManager(env.nc)).streams.info('PLAIN')).state.messages).toBe(0);
       return;
     }
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(env.nc);
     const refused = runCliSync([...base, 'pub', 'plain.a', 'x', '--ttl', '30s']);
     // INVALID_INPUT: the CLI's exit code for input the server side refuses.
     expect(refused.code).toBe(2);
@@ -287,7 +251,7 @@ describe(`per-message TTL and counters in the browser on nats-server ${natsServe
       expect(supports({ version, apiLevel: null }, 'messageCounters')).toBe(false);
       return;
     }
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(env.nc);
     await jsm.streams.add({
       name: 'COUNTS',
       subjects: ['count.>'],
@@ -296,11 +260,11 @@ describe(`per-message TTL and counters in the browser on nats-server ${natsServe
     } as never);
     const h = (await import('@nats-io/transport-node')).headers();
     h.set('Nats-Incr', '5');
-    await jetstream(nc).publish('count.hits', new Uint8Array(), { headers: h });
+    await jetstream(env.nc).publish('count.hits', new Uint8Array(), { headers: h });
     const h2 = (await import('@nats-io/transport-node')).headers();
     h2.set('Nats-Incr', '-2');
-    await jetstream(nc).publish('count.hits', new Uint8Array(), { headers: h2 });
-    const base = ['--nats', server.url, '--data', tempDir()];
+    await jetstream(env.nc).publish('count.hits', new Uint8Array(), { headers: h2 });
+    const base = ['--nats', env.server.url, '--data', tempDir()];
     const view = runCliSync([...base, 'view', 'COUNTS', '--json']);
     expect(view.code, view.stderr).toBe(0);
     const page = JSON.parse(view.stdout) as { messages: { notes?: string[] }[] };

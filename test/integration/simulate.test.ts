@@ -5,31 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSimulation, type SimulationEvent } from '../../main/cli/commands/simulate';
 import { CLI, assertCliBuilt, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { useServerAndClient } from '../harness/server-and-core';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 describe('simulate against a running core', () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const env = useServerAndClient();
 
   it('attention follows the failing service; decisions and learning reach the orchestrator', async () => {
     // autoConnect on, all modules: what `synos-cc run` starts
-    const core = createTestCore({ servers: [server.url], autoConnect: true });
+    const core = createTestCore({ servers: [env.server.url], autoConnect: true });
     await core.start();
     try {
       await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
@@ -39,7 +28,7 @@ describe('simulate against a running core', () => {
       const events: SimulationEvent[] = [];
       let failing: string | null = null;
       const simulation = runSimulation(
-        nc,
+        env.nc,
         {
           rate: 40,
           durationS: 12,
@@ -100,7 +89,7 @@ describe('simulate against a running core', () => {
       const invalid = await core.api.invoke('bridge.invalidMessages', {});
       expect(invalid.total).toBe(0);
       // the orchestrator durable acked everything it got
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(env.nc);
       const info = await jsm.consumers.info('ORCHESTRATOR_EVENTS', 'orchestrator_service');
       expect(info.num_ack_pending).toBe(0);
     } finally {
@@ -111,7 +100,7 @@ describe('simulate against a running core', () => {
   it('the real `synos-cc run` and `synos-cc simulate` processes: decisions and learning reach the orchestrator', async () => {
     assertCliBuilt();
     const dataDir = tempDir();
-    const run = spawn(process.execPath, [CLI, '--nats', server.url, '--data', dataDir, 'run'], {
+    const run = spawn(process.execPath, [CLI, '--nats', env.server.url, '--data', dataDir, 'run'], {
       env: { ...process.env, NATS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe']
     });
@@ -127,7 +116,7 @@ describe('simulate against a running core', () => {
       const sim = runCliSync(
         [
           '--nats',
-          server.url,
+          env.server.url,
           '--data',
           tempDir(),
           'simulate',
