@@ -532,7 +532,9 @@ export class ReplayManager {
       // Nothing was written (the transaction rolled back): keep the outcomes and try again shortly.
       // Meanwhile the rows stay `processing` under this drainer and in `claimed`, so a stop
       // releases them; after a crash they are reclaimed and re-published (deduplicated).
-      this.logger.error('could not record publish outcomes in the outbox; retrying in 1 s', {
+      // Logged once per outage: the loop and the timer retry every 0.5–1 s while the disk is full.
+      const log = this.settleBackingOff ? this.logger.debug.bind(this.logger) : this.logger.error.bind(this.logger);
+      log('could not record publish outcomes in the outbox; retrying in 1 s', {
         error,
         rows: completed.length + failed.length + released.length
       });

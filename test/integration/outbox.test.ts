@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../main/core/logger';
 import type { OutboundMessage } from '../../main/core/outbound';
 import { ResilienceManager } from '../../main/resilience/breakers';
-import { OutboxStore } from '../../main/resilience/outbox-store';
+import { OutboxStore, type OutboxRow } from '../../main/resilience/outbox-store';
 import { ReplayManager } from '../../main/resilience/replay-manager';
 import { migrate } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
@@ -221,7 +221,7 @@ describe('replay manager', () => {
     const replay = new ReplayManager({
       store,
       resilience,
-      nats: { connection: () => nc, onStatus: () => () => undefined },
+      nats: { connection: () => env.nc, onStatus: () => () => undefined },
       logger: silentLogger,
       // Outcomes are written only by the producer's transactions below, not by the settle timer.
       settleDelayMs: 60_000
@@ -230,6 +230,11 @@ describe('replay manager', () => {
     const off = replay.onSettled(({ completed }) => settled.push(...completed.map((r) => r.id)));
     const run = randomUUID().slice(0, 8);
     const inTransaction = <T>(write: () => T): T => db.transaction(write)();
+    // The loop writes collected outcomes whenever it next claims (its own timing: right after the
+    // PubAcks free the window, or on its 1 s wake), which raced the checks below. Here the loop
+    // claims only, so every outcome is written by the producer's transactions under test.
+    const loop = replay as unknown as { settle: (claimLimit?: number) => OutboxRow[] };
+    loop.settle = (claimLimit = 0) => (claimLimit > 0 ? store.claim(claimLimit) : []);
     replay.start();
     try {
       // Through the loop first: the drain is then connected and ready, as in a running core.
@@ -285,13 +290,13 @@ describe('replay manager', () => {
         )
       ).toBe(true);
       const count = await countByMsgId(
-        nc,
+        env.nc,
         'HEALTH_METRICS',
         `health.outbox_it.${run}c`,
         committed.map((m) => m.id)
       );
       expect(count).toMatchObject({ total: 50, unique: 50, duplicated: [], missing: [] });
-      const none = await countByMsgId(nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, []);
+      const none = await countByMsgId(env.nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, []);
       expect(none.total).toBe(0);
       // Nothing due and nothing to record: the caller wakes the loop instead.
       expect(inTransaction(() => replay.claimWithin())).toBeNull();
