@@ -155,6 +155,7 @@ export class ConsciousnessBridge {
       inbox: new InboxStore(ctx.db),
       publisher: deps.publisher,
       direct: this.direct,
+      counters: this.counters,
       settler: this.settler,
       learning: this.learning,
       block: () => this.block,

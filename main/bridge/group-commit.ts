@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger';
 import { probeDatabaseWrite } from '../store/write-probe';
 import type { CommitBlock } from './commit-block';
 import type { DirectOutputs } from './direct-outputs';
+import type { BridgeCounters } from './stats';
 import type { InboundConsumerSpec } from './inbound';
 import { isEmptyBatch, MAX_BATCH, newBatch, type InboundBatch } from './inbound-batch';
 import { InboxStore } from './inbox';
@@ -35,6 +36,8 @@ export interface GroupCommitDeps {
   inbox: InboxStore;
   publisher: OutboundPublisher;
   direct: DirectOutputs;
+  /** `published` counts outputs committed to the outbox (the drain publishes them from there). */
+  counters: BridgeCounters;
   settler: Settler;
   learning: LearningCommits;
   /** Set right after construction (the block probes through this commit's transaction). */
@@ -110,8 +113,10 @@ export class GroupCommit {
     }
     learning.abandonProblems = false;
     this.deps.block().committed(now);
-    if (handOver) (handOver as () => void)();
-    else if (batch.outbound.length > 0) this.deps.direct.publish(publisher, batch.outbound);
+    if (handOver) {
+      this.deps.counters.published += batch.outbound.length;
+      (handOver as () => void)();
+    } else if (batch.outbound.length > 0) this.deps.direct.publish(publisher, batch.outbound);
     this.deps.settler.settle(batch);
   }
 

@@ -131,6 +131,18 @@ describe('engine bridge against a real nats-server', () => {
       // payments was touched 3+ times: promoted to long-term memory
       const memory = await core.api.invoke('engine.memory', {});
       expect(memory.longTerm.map((m) => m.key)).toContain('payments');
+
+      // Every output committed to the outbox counts as published by the bridge.
+      const rows = core.context.db.prepare(
+        `SELECT count(*) AS n FROM outbox WHERE subject LIKE 'consciousness.%' OR subject LIKE 'orchestrator.consciousness.%'`
+      );
+      await waitFor(
+        async () => {
+          const published = (await core.api.invoke('bridge.status', {})).outbound.published;
+          return published > 0 && published === (rows.get() as { n: number }).n ? true : null;
+        },
+        { message: 'bridge.status counts the outputs it committed to the outbox as published' }
+      );
     } finally {
       await core.stop();
     }
