@@ -7,8 +7,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
 
-/** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
+/** Rows per multi-row statement on the hot path (7 parameters per insert row: 224 of SQLite's 32,766). */
 export const CHUNK = 32;
+/** Parameters of one outbox row in the insert, and of one payload row. */
+const ROW_PARAMS = 7;
+const PAYLOAD_PARAMS = 3;
 
 export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
 
@@ -21,7 +24,8 @@ export interface RawRow {
   id: string;
   subject: string;
   headers: string | null;
-  payload: Buffer;
+  /** Null only if the payload row is missing (never written by the app: a damaged or hand-edited file). */
+  payload: Buffer | null;
   priority: number;
   attempts: number;
   created_at: number;
@@ -48,7 +52,9 @@ type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Sta
 
 /** The prepared statements of the outbox, by what they do. */
 export interface OutboxStatements {
-  insert: Statement;
+  /** Returns `[rid, id]` of the row added, nothing for a known id (raw mode). */
+  insert: Statement<unknown[], [number, string]>;
+  insertPayload: Statement;
   claim: Statement<[string, number, number, number], RawRow>;
   dueCount: Statement<[number], { n: number }>;
   topDue: Statement<[number], { priority: number }>;
@@ -79,25 +85,34 @@ export interface OutboxStatements {
   discardAllDead: Statement;
   pruneAge: Statement;
   pruneCount: Statement;
-  insertChunk: Statement;
+  insertChunk: Statement<unknown[], [number, string]>;
+  insertPayloadChunk: Statement;
   completeChunk: Statement;
 }
 
 /** Prepares every statement of the outbox once, at construction. */
 export function prepareOutboxStatements(db: Database): OutboxStatements {
   return {
-    insert: db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
-    ),
+    // The small row and, in its own table, the bytes (written once; claim and completion rewrite
+    // only the small row). RETURNING tells which ids were new and the key their payload takes.
+    insert: db
+      .prepare<unknown[], [number, string]>(
+        `INSERT OR IGNORE INTO outbox (id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING rid, id`
+      )
+      .raw(true),
+    insertPayload: db.prepare(`INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES (?, ?, ?)`),
     claim: db.prepare<[string, number, number, number], RawRow>(
       `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
-       WHERE rowid IN (
-         SELECT rowid FROM outbox
+       WHERE rid IN (
+         SELECT rid FROM outbox
          WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
          ORDER BY priority DESC, next_attempt_at
          LIMIT ?)
-       RETURNING rowid, id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
+       RETURNING rid AS rowid, id, subject,
+         (SELECT p.headers FROM outbox_payload AS p WHERE p.rid = outbox.rid) AS headers,
+         (SELECT p.payload FROM outbox_payload AS p WHERE p.rid = outbox.rid) AS payload,
+         priority, attempts, created_at, next_attempt_at`
     ),
     dueCount: db.prepare<[number], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
@@ -174,18 +189,18 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
          SELECT min(rowid) AS r FROM outbox INDEXED BY outbox_processing WHERE status = 'processing'))`
     ),
     list: db.prepare<[string, number, number], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox WHERE status = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`
     ),
     // Completed rows (up to the retention, 100,000 by default) in the order of their index.
     listCompleted: db.prepare<[number, number], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox INDEXED BY outbox_completed WHERE status = 'completed' ORDER BY completed_at DESC, id LIMIT ? OFFSET ?`
     ),
     getEntry: db.prepare<[string], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox WHERE id = ?`
     ),
@@ -202,9 +217,14 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
       `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'completed' ORDER BY completed_at DESC LIMIT -1 OFFSET ?)`
     ),
     // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
-    insertChunk: db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')}`
+    insertChunk: db
+      .prepare<unknown[], [number, string]>(
+        `INSERT OR IGNORE INTO outbox (id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)
+         VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')} RETURNING rid, id`
+      )
+      .raw(true),
+    insertPayloadChunk: db.prepare(
+      `INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES ${new Array(CHUNK).fill('(?, ?, ?)').join(', ')}`
     ),
     completeChunk: db.prepare(
       `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
@@ -216,41 +236,65 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
 }
 
 /**
- * The insert of the hot path: full chunks of CHUNK rows through one multi-row statement, the rest
- * row by row. Runs inside the caller's transaction; returns rows added (a known id is ignored).
+ * The insert of the hot path: full chunks of CHUNK rows through one multi-row statement for the
+ * small rows and one for their payloads, the rest row by row. Runs inside the caller's
+ * transaction; returns rows added (a known id is ignored, and so is its payload).
  */
 export function rowInserter(s: OutboxStatements): (messages: readonly OutboundMessage[], now: number) => number {
-  // One array of parameters, reused: no per-row arrays or closures on the hot path.
-  const args: unknown[] = new Array<unknown>(CHUNK * 8);
-  const put = (at: number, m: OutboundMessage, now: number): void => {
+  // Arrays of parameters, reused: no per-row arrays or closures on the hot path.
+  const rowArgs: unknown[] = new Array<unknown>(CHUNK * ROW_PARAMS);
+  const payloadArgs: unknown[] = new Array<unknown>(CHUNK * PAYLOAD_PARAMS);
+  const headersOf = (m: OutboundMessage): string | null =>
+    m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+  const bytesOf = (m: OutboundMessage): Buffer =>
+    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+  const putRow = (args: unknown[], at: number, m: OutboundMessage, now: number): void => {
     args[at] = m.id;
     args[at + 1] = m.subject;
-    args[at + 2] = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-    args[at + 3] = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-    args[at + 4] = PRIORITY_RANK[m.priority] ?? 1;
+    args[at + 2] = m.payload.byteLength;
+    args[at + 3] = PRIORITY_RANK[m.priority] ?? 1;
+    args[at + 4] = now;
     args[at + 5] = now;
     args[at + 6] = now;
-    args[at + 7] = now;
   };
+  const putPayload = (at: number, rid: number, m: OutboundMessage): void => {
+    payloadArgs[at] = rid;
+    payloadArgs[at + 1] = headersOf(m);
+    payloadArgs[at + 2] = bytesOf(m);
+  };
+  const single: unknown[] = new Array<unknown>(ROW_PARAMS);
   return (messages: readonly OutboundMessage[], now: number): number => {
     let inserted = 0;
     let i = 0;
     for (; i + CHUNK <= messages.length; i += CHUNK) {
-      for (let k = 0; k < CHUNK; k++) put(k * 8, messages[i + k] as OutboundMessage, now);
-      inserted += s.insertChunk.run(args).changes;
+      for (let k = 0; k < CHUNK; k++) putRow(rowArgs, k * ROW_PARAMS, messages[i + k] as OutboundMessage, now);
+      const added = s.insertChunk.all(rowArgs);
+      inserted += added.length;
+      // Every id new and returned in order (the usual case): one statement for the payloads.
+      let inOrder = added.length === CHUNK;
+      for (let k = 0; inOrder && k < CHUNK; k++) inOrder = added[k]?.[1] === messages[i + k]?.id;
+      if (inOrder) {
+        for (let k = 0; k < CHUNK; k++) {
+          putPayload(k * PAYLOAD_PARAMS, (added[k] as [number, string])[0], messages[i + k] as OutboundMessage);
+        }
+        s.insertPayloadChunk.run(payloadArgs);
+        continue;
+      }
+      if (added.length === 0) continue;
+      const byId = new Map<string, OutboundMessage>();
+      for (let k = i; k < i + CHUNK; k++) byId.set((messages[k] as OutboundMessage).id, messages[k] as OutboundMessage);
+      for (const [rid, id] of added) {
+        const m = byId.get(id) as OutboundMessage;
+        s.insertPayload.run(rid, headersOf(m), bytesOf(m));
+      }
     }
     for (; i < messages.length; i++) {
       const m = messages[i] as OutboundMessage;
-      inserted += s.insert.run(
-        m.id,
-        m.subject,
-        m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
-        Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-        PRIORITY_RANK[m.priority] ?? 1,
-        now,
-        now,
-        now
-      ).changes;
+      putRow(single, 0, m, now);
+      const added = s.insert.get(single);
+      if (!added) continue;
+      inserted++;
+      s.insertPayload.run(added[0], headersOf(m), bytesOf(m));
     }
     return inserted;
   };

@@ -31,6 +31,9 @@ import {
 export type { OutboxStatus } from './outbox-sql';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
 
+const MISSING_PAYLOAD =
+  'the payload of this message is missing from the outbox (table outbox_payload): it cannot be published; discard it with "synos-cc dlq discard"';
+
 export function priorityRank(priority: MessagePriority): number {
   return PRIORITY_RANK[priority];
 }
@@ -222,16 +225,26 @@ export class OutboxStore {
     const now = this.now();
     const rows = this.stmts.claim.all(this.owner, now, now, limit);
     rows.sort((a, b) => b.priority - a.priority || a.next_attempt_at - b.next_attempt_at);
-    return rows.map((r) => ({
-      id: r.id,
-      rowid: r.rowid,
-      subject: r.subject,
-      headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
-      payload: r.payload,
-      priority: RANK_PRIORITY[r.priority] ?? 'normal',
-      attempts: r.attempts,
-      createdAt: r.created_at
-    }));
+    const out: OutboxRow[] = [];
+    for (const r of rows) {
+      if (r.payload === null) {
+        // Only a damaged or hand-edited file lacks it: the message cannot be published, so it is a
+        // dead letter that says why instead of a row retried forever.
+        this.stmts.toDead.run(MISSING_PAYLOAD, now, r.id);
+        continue;
+      }
+      out.push({
+        id: r.id,
+        rowid: r.rowid,
+        subject: r.subject,
+        headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
+        payload: r.payload,
+        priority: RANK_PRIORITY[r.priority] ?? 'normal',
+        attempts: r.attempts,
+        createdAt: r.created_at
+      });
+    }
+    return out;
   }
 
   /**
