@@ -55,7 +55,8 @@ export interface OutboxStatements {
   /** Returns `[rid, id]` of the row added, nothing for a known id (raw mode). */
   insert: Statement<unknown[], [number, string]>;
   insertPayload: Statement;
-  claim: Statement<[string, number, number, number], RawRow>;
+  claimSelect: Statement<[number, number], RawRow>;
+  claimMark: Statement<[string, number, string]>;
   dueCount: Statement<[number], { n: number }>;
   topDue: Statement<[number], { priority: number }>;
   nextDue: Statement<[], { t: number | null }>;
@@ -102,17 +103,19 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
       )
       .raw(true),
     insertPayload: db.prepare(`INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES (?, ?, ?)`),
-    claim: db.prepare<[string, number, number, number], RawRow>(
+    // A claim is a read and a write in one immediate transaction (OutboxStore.claim): the due rows
+    // with their bytes through a join (one index walk), then their small rows marked. Reading the
+    // bytes in the UPDATE's RETURNING took a correlated lookup per column and cost about twice as much.
+    claimSelect: db.prepare<[number, number], RawRow>(
+      `SELECT o.rid AS rowid, o.id, o.subject, p.headers, p.payload, o.priority, o.attempts, o.created_at, o.next_attempt_at
+       FROM outbox AS o LEFT JOIN outbox_payload AS p ON p.rid = o.rid
+       WHERE o.status IN ('pending', 'retrying') AND o.next_attempt_at <= ?
+       ORDER BY o.priority DESC, o.next_attempt_at
+       LIMIT ?`
+    ),
+    claimMark: db.prepare<[string, number, string]>(
       `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
-       WHERE rid IN (
-         SELECT rid FROM outbox
-         WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
-         ORDER BY priority DESC, next_attempt_at
-         LIMIT ?)
-       RETURNING rid AS rowid, id, subject,
-         (SELECT p.headers FROM outbox_payload AS p WHERE p.rid = outbox.rid) AS headers,
-         (SELECT p.payload FROM outbox_payload AS p WHERE p.rid = outbox.rid) AS payload,
-         priority, attempts, created_at, next_attempt_at`
+       WHERE rid IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')`
     ),
     dueCount: db.prepare<[number], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`

@@ -154,7 +154,8 @@ export class OutboxStore {
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
-  private readonly settleAll: (fn: () => void) => void;
+  private readonly settleAll: BetterSqlite3.Transaction<(fn: () => void) => void>;
+  private readonly claimTx: BetterSqlite3.Transaction<(limit: number) => OutboxRow[]>;
   private statusChunk: BetterSqlite3.Statement<string[], { id: string; status: OutboxStatus }> | null = null;
 
   constructor(db: Database, options: OutboxStoreOptions = {}) {
@@ -200,6 +201,7 @@ export class OutboxStore {
       return dead;
     });
     this.settleAll = db.transaction((fn: () => void) => fn());
+    this.claimTx = db.transaction((limit: number) => this.claimIn(limit));
     this.releaseMany = db.transaction((ids: readonly string[], now: number) => {
       for (const id of ids) s.release.run(now, id, this.owner);
     });
@@ -222,9 +224,16 @@ export class OutboxStore {
    */
   claim(limit: number): OutboxRow[] {
     if (limit <= 0) return [];
+    // Immediate: the read and the mark must see no other drainer's claim in between (a deferred
+    // transaction that reads first cannot upgrade to a write once another process has committed).
+    return this.db.inTransaction ? this.claimIn(limit) : this.claimTx.immediate(limit);
+  }
+
+  private claimIn(limit: number): OutboxRow[] {
     const now = this.now();
-    const rows = this.stmts.claim.all(this.owner, now, now, limit);
-    rows.sort((a, b) => b.priority - a.priority || a.next_attempt_at - b.next_attempt_at);
+    const rows = this.stmts.claimSelect.all(now, limit);
+    if (rows.length === 0) return [];
+    this.stmts.claimMark.run(this.owner, now, JSON.stringify(rows.map((r) => r.rowid)));
     const out: OutboxRow[] = [];
     for (const r of rows) {
       if (r.payload === null) {
@@ -240,7 +249,7 @@ export class OutboxStore {
         headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
         payload: r.payload,
         priority: RANK_PRIORITY[r.priority] ?? 'normal',
-        attempts: r.attempts,
+        attempts: r.attempts + 1,
         createdAt: r.created_at
       });
     }
@@ -261,7 +270,8 @@ export class OutboxStore {
   ): { dead: number; rows: OutboxRow[] } {
     let dead = 0;
     let rows: OutboxRow[] = [];
-    this.settleAll(() => {
+    // Immediate, as the claim inside it reads before it writes.
+    this.settleAll.immediate(() => {
       this.complete(outcome.completed);
       dead = this.fail(outcome.failed);
       this.release(outcome.released);
