@@ -7,10 +7,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
 
-/** Rows per multi-row statement on the hot path (7 parameters per insert row: 224 of SQLite's 32,766). */
+/** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
 export const CHUNK = 32;
 /** Parameters of one outbox row in the insert, and of one payload row. */
-const ROW_PARAMS = 7;
+const ROW_PARAMS = 8;
 const PAYLOAD_PARAMS = 3;
 
 export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
@@ -52,9 +52,10 @@ type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Sta
 
 /** The prepared statements of the outbox, by what they do. */
 export interface OutboxStatements {
-  /** Returns `[rid, id]` of the row added, nothing for a known id (raw mode). */
-  insert: Statement<unknown[], [number, string]>;
+  insert: Statement;
   insertPayload: Statement;
+  nextRid: Statement<[], number>;
+  ridsIn: Statement<[number, number], number>;
   claimSelect: Statement<[number, number], RawRow>;
   claimMark: Statement<[string, number, string]>;
   dueCount: Statement<[number], { n: number }>;
@@ -86,26 +87,29 @@ export interface OutboxStatements {
   discardAllDead: Statement;
   pruneAge: Statement;
   pruneCount: Statement;
-  insertChunk: Statement<unknown[], [number, string]>;
+  insertChunk: Statement;
   insertPayloadChunk: Statement;
   completeChunk: Statement;
 }
+
+const INSERT_COLUMNS = '(rid, id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)';
+const INSERT_ROW = `(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`;
 
 /** Prepares every statement of the outbox once, at construction. */
 export function prepareOutboxStatements(db: Database): OutboxStatements {
   return {
     // The small row and, in its own table, the bytes (written once; claim and completion rewrite
-    // only the small row). RETURNING tells which ids were new and the key their payload takes.
-    insert: db
-      .prepare<unknown[], [number, string]>(
-        `INSERT OR IGNORE INTO outbox (id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING rid, id`
+    // only the small row), both under a key the inserter assigns: past every key of both tables,
+    // read once per insert inside its write transaction. A known id is skipped (DO NOTHING) and its
+    // bytes are not written.
+    insert: db.prepare(`INSERT INTO outbox ${INSERT_COLUMNS} VALUES ${INSERT_ROW} ON CONFLICT (id) DO NOTHING`),
+    insertPayload: db.prepare(`INSERT INTO outbox_payload (rid, headers, payload) VALUES (?, ?, ?)`),
+    nextRid: db
+      .prepare<[], number>(
+        `SELECT max(coalesce((SELECT max(rid) FROM outbox), 0), coalesce((SELECT max(rid) FROM outbox_payload), 0)) + 1`
       )
-      .raw(true),
-    insertPayload: db.prepare(`INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES (?, ?, ?)`),
-    // A claim is a read and a write in one immediate transaction (OutboxStore.claim): the due rows
-    // with their bytes through a join (one index walk), then their small rows marked. Reading the
-    // bytes in the UPDATE's RETURNING took a correlated lookup per column and cost about twice as much.
+      .pluck(),
+    ridsIn: db.prepare<[number, number], number>(`SELECT rid FROM outbox WHERE rid BETWEEN ? AND ?`).pluck(),
     claimSelect: db.prepare<[number, number], RawRow>(
       `SELECT o.rid AS rowid, o.id, o.subject, p.headers, p.payload, o.priority, o.attempts, o.created_at, o.next_attempt_at
        FROM outbox AS o LEFT JOIN outbox_payload AS p ON p.rid = o.rid
@@ -220,14 +224,11 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
       `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'completed' ORDER BY completed_at DESC LIMIT -1 OFFSET ?)`
     ),
     // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
-    insertChunk: db
-      .prepare<unknown[], [number, string]>(
-        `INSERT OR IGNORE INTO outbox (id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')} RETURNING rid, id`
-      )
-      .raw(true),
+    insertChunk: db.prepare(
+      `INSERT INTO outbox ${INSERT_COLUMNS} VALUES ${new Array(CHUNK).fill(INSERT_ROW).join(', ')} ON CONFLICT (id) DO NOTHING`
+    ),
     insertPayloadChunk: db.prepare(
-      `INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES ${new Array(CHUNK).fill('(?, ?, ?)').join(', ')}`
+      `INSERT INTO outbox_payload (rid, headers, payload) VALUES ${new Array(CHUNK).fill('(?, ?, ?)').join(', ')}`
     ),
     completeChunk: db.prepare(
       `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
@@ -240,8 +241,9 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
 
 /**
  * The insert of the hot path: full chunks of CHUNK rows through one multi-row statement for the
- * small rows and one for their payloads, the rest row by row. Runs inside the caller's
- * transaction; returns rows added (a known id is ignored, and so is its payload).
+ * small rows and one for their payloads, the rest row by row. Runs inside the caller's write
+ * transaction (it reads the next key first, so the transaction must be immediate or have written
+ * already); returns rows added (a known id is skipped, and so are its bytes).
  */
 export function rowInserter(s: OutboxStatements): (messages: readonly OutboundMessage[], now: number) => number {
   // Arrays of parameters, reused: no per-row arrays or closures on the hot path.
@@ -251,53 +253,48 @@ export function rowInserter(s: OutboxStatements): (messages: readonly OutboundMe
     m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
   const bytesOf = (m: OutboundMessage): Buffer =>
     Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-  const putRow = (args: unknown[], at: number, m: OutboundMessage, now: number): void => {
-    args[at] = m.id;
-    args[at + 1] = m.subject;
-    args[at + 2] = m.payload.byteLength;
-    args[at + 3] = PRIORITY_RANK[m.priority] ?? 1;
-    args[at + 4] = now;
+  const putRow = (args: unknown[], at: number, rid: number, m: OutboundMessage, now: number): void => {
+    args[at] = rid;
+    args[at + 1] = m.id;
+    args[at + 2] = m.subject;
+    args[at + 3] = m.payload.byteLength;
+    args[at + 4] = PRIORITY_RANK[m.priority] ?? 1;
     args[at + 5] = now;
     args[at + 6] = now;
-  };
-  const putPayload = (at: number, rid: number, m: OutboundMessage): void => {
-    payloadArgs[at] = rid;
-    payloadArgs[at + 1] = headersOf(m);
-    payloadArgs[at + 2] = bytesOf(m);
+    args[at + 7] = now;
   };
   const single: unknown[] = new Array<unknown>(ROW_PARAMS);
   return (messages: readonly OutboundMessage[], now: number): number => {
+    // Keys past both tables' largest: never taken, whatever was deleted or skipped before.
+    let rid = s.nextRid.get() as number;
     let inserted = 0;
     let i = 0;
-    for (; i + CHUNK <= messages.length; i += CHUNK) {
-      for (let k = 0; k < CHUNK; k++) putRow(rowArgs, k * ROW_PARAMS, messages[i + k] as OutboundMessage, now);
-      const added = s.insertChunk.all(rowArgs);
-      inserted += added.length;
-      // Every id new and returned in order (the usual case): one statement for the payloads.
-      let inOrder = added.length === CHUNK;
-      for (let k = 0; inOrder && k < CHUNK; k++) inOrder = added[k]?.[1] === messages[i + k]?.id;
-      if (inOrder) {
+    for (; i + CHUNK <= messages.length; i += CHUNK, rid += CHUNK) {
+      for (let k = 0; k < CHUNK; k++) putRow(rowArgs, k * ROW_PARAMS, rid + k, messages[i + k] as OutboundMessage, now);
+      const added = s.insertChunk.run(rowArgs).changes;
+      inserted += added;
+      if (added === CHUNK) {
         for (let k = 0; k < CHUNK; k++) {
-          putPayload(k * PAYLOAD_PARAMS, (added[k] as [number, string])[0], messages[i + k] as OutboundMessage);
+          const m = messages[i + k] as OutboundMessage;
+          payloadArgs[k * PAYLOAD_PARAMS] = rid + k;
+          payloadArgs[k * PAYLOAD_PARAMS + 1] = headersOf(m);
+          payloadArgs[k * PAYLOAD_PARAMS + 2] = bytesOf(m);
         }
         s.insertPayloadChunk.run(payloadArgs);
-        continue;
-      }
-      if (added.length === 0) continue;
-      const byId = new Map<string, OutboundMessage>();
-      for (let k = i; k < i + CHUNK; k++) byId.set((messages[k] as OutboundMessage).id, messages[k] as OutboundMessage);
-      for (const [rid, id] of added) {
-        const m = byId.get(id) as OutboundMessage;
-        s.insertPayload.run(rid, headersOf(m), bytesOf(m));
+      } else if (added > 0) {
+        // Some ids were known: the bytes of the rows that were added only.
+        for (const r of s.ridsIn.all(rid, rid + CHUNK - 1)) {
+          const m = messages[i + (r - rid)] as OutboundMessage;
+          s.insertPayload.run(r, headersOf(m), bytesOf(m));
+        }
       }
     }
-    for (; i < messages.length; i++) {
+    for (; i < messages.length; i++, rid++) {
       const m = messages[i] as OutboundMessage;
-      putRow(single, 0, m, now);
-      const added = s.insert.get(single);
-      if (!added) continue;
+      putRow(single, 0, rid, m, now);
+      if (s.insert.run(single).changes === 0) continue;
       inserted++;
-      s.insertPayload.run(added[0], headersOf(m), bytesOf(m));
+      s.insertPayload.run(rid, headersOf(m), bytesOf(m));
     }
     return inserted;
   };

@@ -150,7 +150,7 @@ export class OutboxStore {
   private readonly random: () => number;
   private readonly stmts: OutboxStatements;
   private readonly insertRows: (messages: readonly OutboundMessage[], now: number) => number;
-  private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
+  private readonly insertMany: BetterSqlite3.Transaction<(messages: readonly OutboundMessage[], now: number) => number>;
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
@@ -215,7 +215,8 @@ export class OutboxStore {
   enqueue(messages: readonly OutboundMessage[]): number {
     if (messages.length === 0) return 0;
     if (this.db.inTransaction) return this.insertRows(messages, this.now());
-    return this.insertMany(messages, this.now());
+    // Immediate: the insert reads the next key before it writes.
+    return this.insertMany.immediate(messages, this.now());
   }
 
   /**
