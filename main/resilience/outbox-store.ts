@@ -3,8 +3,12 @@
  * then marked. Row id = envelope id = Nats-Msg-Id, so a re-publish after a crash is dropped by
  * JetStream inside the stream's duplicate window.
  *
- * Several processes may share one data directory: rows are claimed atomically with
- * `UPDATE … RETURNING` and stamped with the claiming drainer (`owner`). A drainer keeps a heartbeat
+ * The row is small (status, attempts, owner, PubAck); headers and payload bytes live in
+ * `outbox_payload` under the row's `rid`, written once, so the claim and the completion rewrite only
+ * the small row.
+ *
+ * Several processes may share one data directory: rows are claimed atomically (read and marked in
+ * one immediate transaction) and stamped with the claiming drainer (`owner`). A drainer keeps a heartbeat
  * in `outbox_drainers`; rows held by a drainer whose heartbeat is stale (or whose process is gone)
  * go back to `retrying`, so a crashed owner's rows are reclaimed and two live drainers never
  * publish the same row at the same time.
