@@ -45,6 +45,19 @@ const BODY = encoder.encode(
   })
 );
 
+/**
+ * Bytes this process has handed to write() so far (`wchar` of /proc/self/io: the WAL frames and
+ * checkpoint writes SQLite makes), or NaN where /proc is absent. Not moved by other load at all.
+ */
+function writtenBytes(): number {
+  try {
+    const match = /^wchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'));
+    return match ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU µs of this process so far. */
 function cpuUs(): number {
   const u = process.cpuUsage();
@@ -55,6 +68,9 @@ interface Run {
   insert: number;
   claim: number;
   complete: number;
+  insertBytes: number;
+  claimBytes: number;
+  completeBytes: number;
 }
 
 function once(): Run {
@@ -67,6 +83,7 @@ function once(): Run {
   try {
     const store = new OutboxStore(db);
     let t = cpuUs();
+    let w = writtenBytes();
     for (let i = 0; i < ROWS; i += INSERT_TX) {
       const batch: OutboundMessage[] = [];
       for (let k = i; k < Math.min(ROWS, i + INSERT_TX); k++) {
@@ -83,8 +100,10 @@ function once(): Run {
       store.enqueue(batch);
     }
     const insert = cpuUs() - t;
+    const insertBytes = writtenBytes() - w;
     const claimed: Receipt[] = [];
     t = cpuUs();
+    w = writtenBytes();
     for (let rows = store.claim(ROUND); rows.length > 0; rows = store.claim(ROUND)) {
       for (const r of rows) {
         const receipt: Receipt = { id: r.id, stream: 'ENGINE', seq: claimed.length + 1, duplicate: false };
@@ -93,13 +112,23 @@ function once(): Run {
       }
     }
     const claim = cpuUs() - t;
+    const claimBytes = writtenBytes() - w;
     if (claimed.length !== ROWS) throw new Error(`claimed ${claimed.length} of ${ROWS} rows`);
     t = cpuUs();
+    w = writtenBytes();
     for (let i = 0; i < claimed.length; i += ROUND) store.complete(claimed.slice(i, i + ROUND));
     const complete = cpuUs() - t;
+    const completeBytes = writtenBytes() - w;
     const completed = store.stats().counts.completed;
     if (completed !== ROWS) throw new Error(`completed ${completed} of ${ROWS} rows`);
-    return { insert: insert / ROWS, claim: claim / ROWS, complete: complete / ROWS };
+    return {
+      insert: insert / ROWS,
+      claim: claim / ROWS,
+      complete: complete / ROWS,
+      insertBytes: insertBytes / ROWS,
+      claimBytes: claimBytes / ROWS,
+      completeBytes: completeBytes / ROWS
+    };
   } finally {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -123,6 +152,10 @@ const fmt = (k: keyof Run): string => `${median(runs.map((r) => r[k])).toFixed(2
 const total = median(runs.map((r) => r.insert + r.claim + r.complete));
 console.log(
   `CPU per row (median): insert ${fmt('insert')}, claim ${fmt('claim')}, completion ${fmt('complete')}, all three ${total.toFixed(2)} µs`
+);
+const bytes = (k: keyof Run): string => `${Math.round(median(runs.map((r) => r[k])))} B`;
+console.log(
+  `bytes written per row (median): insert ${bytes('insertBytes')}, claim ${bytes('claimBytes')}, completion ${bytes('completeBytes')}`
 );
 console.log(
   `load after: ${os
