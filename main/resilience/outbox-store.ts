@@ -154,7 +154,7 @@ export class OutboxStore {
   private readonly random: () => number;
   private readonly stmts: OutboxStatements;
   private readonly insertRows: (messages: readonly OutboundMessage[], now: number) => number;
-  private readonly insertMany: BetterSqlite3.Transaction<(messages: readonly OutboundMessage[], now: number) => number>;
+  private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
@@ -171,7 +171,7 @@ export class OutboxStore {
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.stmts = prepareOutboxStatements(db);
     const s = this.stmts;
-    this.insertRows = rowInserter(s);
+    this.insertRows = rowInserter(db, s);
     this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) =>
       this.insertRows(messages, now)
     );
@@ -219,8 +219,7 @@ export class OutboxStore {
   enqueue(messages: readonly OutboundMessage[]): number {
     if (messages.length === 0) return 0;
     if (this.db.inTransaction) return this.insertRows(messages, this.now());
-    // Immediate: the insert reads the next key before it writes.
-    return this.insertMany.immediate(messages, this.now());
+    return this.insertMany(messages, this.now());
   }
 
   /**

@@ -3,7 +3,7 @@
  * rows per transaction, as 100 inbound events of 6 outputs commit), claim (256 rows per
  * transaction, as the drain claims) and completion (256 PubAcks per transaction), through the real
  * OutboxStore on a real file with the app's pragmas (openDatabase), ~400-byte envelopes, half of
- * them with a header.
+ * them with a header; and 2,000 inserts of one message per transaction.
  *
  * Each phase is timed in CPU time of this process (user + system), not wall time: on a shared
  * machine another job's load stretches wall time but not the work done here. The median of
@@ -31,6 +31,7 @@ const ROWS = arg('rows', 30_000);
 const REPS = arg('reps', 5);
 const SYNC = process.argv.includes('--full') ? 'FULL' : 'NORMAL';
 const INSERT_TX = 600;
+const SINGLES = 2000;
 const ROUND = 256;
 const encoder = new TextEncoder();
 const BODY = encoder.encode(
@@ -71,6 +72,8 @@ interface Run {
   insertBytes: number;
   claimBytes: number;
   completeBytes: number;
+  /** One message per transaction (a heartbeat, an alert, `pub --outbox` of one message). */
+  single: number;
 }
 
 function once(): Run {
@@ -121,13 +124,26 @@ function once(): Run {
     const completeBytes = writtenBytes() - w;
     const completed = store.stats().counts.completed;
     if (completed !== ROWS) throw new Error(`completed ${completed} of ${ROWS} rows`);
+    t = cpuUs();
+    for (let k = 0; k < SINGLES; k++) {
+      store.enqueue([
+        {
+          id: `0190b3c2-7a4e-7000-9000-${String(k).padStart(12, '0')}`,
+          subject: 'synos.health',
+          payload: BODY,
+          priority: 'normal'
+        }
+      ]);
+    }
+    const single = (cpuUs() - t) / SINGLES;
     return {
       insert: insert / ROWS,
       claim: claim / ROWS,
       complete: complete / ROWS,
       insertBytes: insertBytes / ROWS,
       claimBytes: claimBytes / ROWS,
-      completeBytes: completeBytes / ROWS
+      completeBytes: completeBytes / ROWS,
+      single
     };
   } finally {
     db.close();
@@ -157,6 +173,7 @@ const bytes = (k: keyof Run): string => `${Math.round(median(runs.map((r) => r[k
 console.log(
   `bytes written per row (median): insert ${bytes('insertBytes')}, claim ${bytes('claimBytes')}, completion ${bytes('completeBytes')}`
 );
+console.log(`insert of one message per transaction, CPU (median): ${fmt('single')}`);
 console.log(
   `load after: ${os
     .loadavg()
