@@ -7,8 +7,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../store/database';
 import type { MessagePriority, OutboundMessage } from '../core/outbound';
 
-/** Rows per multi-row statement on the hot path (8 parameters per insert row: 256 of SQLite's 32,766). */
+/** Rows per multi-row statement on the hot path (7 parameters per insert row: 224 of SQLite's 32,766). */
 export const CHUNK = 32;
+/** Parameters of one outbox row in the insert, and of one payload row. */
+const ROW_PARAMS = 7;
+const PAYLOAD_PARAMS = 3;
 
 export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' | 'dead';
 
@@ -21,7 +24,8 @@ export interface RawRow {
   id: string;
   subject: string;
   headers: string | null;
-  payload: Buffer;
+  /** Null only if the payload row is missing (never written by the app: a damaged or hand-edited file). */
+  payload: Buffer | null;
   priority: number;
   attempts: number;
   created_at: number;
@@ -48,8 +52,10 @@ type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Sta
 
 /** The prepared statements of the outbox, by what they do. */
 export interface OutboxStatements {
-  insert: Statement;
-  claim: Statement<[string, number, number, number], RawRow>;
+  insertPayload: Statement;
+  ridsIn: Statement<[number, number], { rid: number; id: string }>;
+  claimSelect: Statement<[number, number], RawRow>;
+  claimMark: Statement<[string, number, string]>;
   dueCount: Statement<[number], { n: number }>;
   topDue: Statement<[number], { priority: number }>;
   nextDue: Statement<[], { t: number | null }>;
@@ -79,25 +85,49 @@ export interface OutboxStatements {
   discardAllDead: Statement;
   pruneAge: Statement;
   pruneCount: Statement;
-  insertChunk: Statement;
   completeChunk: Statement;
+}
+
+const INSERT_COLUMNS = '(id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)';
+const INSERT_ROW = `(?, ?, ?, ?, 'pending', 0, ?, ?, ?)`;
+
+/** The insert of `rows` small rows in one statement (a known id is skipped). */
+export function prepareInsertRows(db: Database, rows: number): Statement {
+  return db.prepare(
+    `INSERT INTO outbox ${INSERT_COLUMNS} VALUES ${new Array(rows).fill(INSERT_ROW).join(', ')} ON CONFLICT (id) DO NOTHING`
+  );
+}
+
+/**
+ * The insert of `rows` payloads in one statement. REPLACE: a payload row whose small row is gone
+ * (none is left by the app; the trigger deletes them together) must not block a new row's bytes.
+ */
+export function prepareInsertPayloads(db: Database, rows: number): Statement {
+  return db.prepare(
+    `INSERT OR REPLACE INTO outbox_payload (rid, headers, payload) VALUES ${new Array(rows).fill('(?, ?, ?)').join(', ')}`
+  );
 }
 
 /** Prepares every statement of the outbox once, at construction. */
 export function prepareOutboxStatements(db: Database): OutboxStatements {
   return {
-    insert: db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`
+    // The small row and, in its own table, the bytes (written once; claim and completion rewrite
+    // only the small row), under the key SQLite gives the small row (the largest + 1, so the rows of
+    // one statement get consecutive keys).
+    insertPayload: prepareInsertPayloads(db, 1),
+    ridsIn: db.prepare<[number, number], { rid: number; id: string }>(
+      `SELECT rid, id FROM outbox WHERE rid BETWEEN ? AND ?`
     ),
-    claim: db.prepare<[string, number, number, number], RawRow>(
+    claimSelect: db.prepare<[number, number], RawRow>(
+      `SELECT o.rid AS rowid, o.id, o.subject, p.headers, p.payload, o.priority, o.attempts, o.created_at, o.next_attempt_at
+       FROM outbox AS o LEFT JOIN outbox_payload AS p ON p.rid = o.rid
+       WHERE o.status IN ('pending', 'retrying') AND o.next_attempt_at <= ?
+       ORDER BY o.priority DESC, o.next_attempt_at
+       LIMIT ?`
+    ),
+    claimMark: db.prepare<[string, number, string]>(
       `UPDATE outbox SET status = 'processing', owner = ?, attempts = attempts + 1, updated_at = ?
-       WHERE rowid IN (
-         SELECT rowid FROM outbox
-         WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
-         ORDER BY priority DESC, next_attempt_at
-         LIMIT ?)
-       RETURNING rowid, id, subject, headers, payload, priority, attempts, created_at, next_attempt_at`
+       WHERE rid IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'retrying')`
     ),
     dueCount: db.prepare<[number], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? LIMIT 1)`
@@ -174,18 +204,18 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
          SELECT min(rowid) AS r FROM outbox INDEXED BY outbox_processing WHERE status = 'processing'))`
     ),
     list: db.prepare<[string, number, number], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox WHERE status = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`
     ),
     // Completed rows (up to the retention, 100,000 by default) in the order of their index.
     listCompleted: db.prepare<[number, number], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox INDEXED BY outbox_completed WHERE status = 'completed' ORDER BY completed_at DESC, id LIMIT ? OFFSET ?`
     ),
     getEntry: db.prepare<[string], RawEntry>(
-      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, length(payload) AS size,
+      `SELECT id, subject, priority, status, attempts, next_attempt_at, last_error, size,
          created_at, updated_at, stream, seq, duplicate
        FROM outbox WHERE id = ?`
     ),
@@ -202,10 +232,6 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
       `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'completed' ORDER BY completed_at DESC LIMIT -1 OFFSET ?)`
     ),
     // Many rows per statement on the hot path: one call into SQLite per chunk, not per row.
-    insertChunk: db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, subject, headers, payload, priority, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES ${new Array(CHUNK).fill(`(?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).join(', ')}`
-    ),
     completeChunk: db.prepare(
       `UPDATE outbox SET status = 'completed', owner = NULL, stream = v.column3, seq = v.column4, duplicate = v.column5,
          last_error = NULL, completed_at = ?, updated_at = ?
@@ -216,41 +242,68 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
 }
 
 /**
- * The insert of the hot path: full chunks of CHUNK rows through one multi-row statement, the rest
- * row by row. Runs inside the caller's transaction; returns rows added (a known id is ignored).
+ * The insert of the hot path: the small rows of up to CHUNK messages per statement, then their
+ * payloads in one statement under the keys the small rows got. Runs inside the caller's transaction;
+ * returns rows added (a known id is skipped, and so are its bytes).
  */
-export function rowInserter(s: OutboxStatements): (messages: readonly OutboundMessage[], now: number) => number {
-  // One array of parameters, reused: no per-row arrays or closures on the hot path.
-  const args: unknown[] = new Array<unknown>(CHUNK * 8);
-  const put = (at: number, m: OutboundMessage, now: number): void => {
-    args[at] = m.id;
-    args[at + 1] = m.subject;
-    args[at + 2] = m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
-    args[at + 3] = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-    args[at + 4] = PRIORITY_RANK[m.priority] ?? 1;
-    args[at + 5] = now;
-    args[at + 6] = now;
-    args[at + 7] = now;
+export function rowInserter(
+  db: Database,
+  s: OutboxStatements
+): (messages: readonly OutboundMessage[], now: number) => number {
+  // One pair of statements per row count (a full chunk and each remainder), prepared when first needed.
+  const rowStatements: Statement[] = [];
+  const payloadStatements: Statement[] = [];
+  // Arrays of parameters per row count, reused: no per-row arrays or closures on the hot path.
+  const rowArgs: unknown[][] = [];
+  const payloadArgs: unknown[][] = [];
+  const headersOf = (m: OutboundMessage): string | null =>
+    m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
+  const bytesOf = (m: OutboundMessage): Buffer =>
+    Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+  const insertPart = (messages: readonly OutboundMessage[], from: number, n: number, now: number): number => {
+    const rows = (rowStatements[n] ??= prepareInsertRows(db, n));
+    const args = (rowArgs[n] ??= new Array<unknown>(n * ROW_PARAMS));
+    for (let k = 0; k < n; k++) {
+      const m = messages[from + k] as OutboundMessage;
+      const at = k * ROW_PARAMS;
+      args[at] = m.id;
+      args[at + 1] = m.subject;
+      args[at + 2] = m.payload.byteLength;
+      args[at + 3] = PRIORITY_RANK[m.priority] ?? 1;
+      args[at + 4] = now;
+      args[at + 5] = now;
+      args[at + 6] = now;
+    }
+    const result = rows.run(args);
+    const added = result.changes;
+    if (added === 0) return 0;
+    const last = Number(result.lastInsertRowid);
+    if (added === n) {
+      // Every id was new: keys last-n+1 … last, in the order of the values.
+      const payloads = (payloadStatements[n] ??= prepareInsertPayloads(db, n));
+      const pargs = (payloadArgs[n] ??= new Array<unknown>(n * PAYLOAD_PARAMS));
+      for (let k = 0; k < n; k++) {
+        const m = messages[from + k] as OutboundMessage;
+        pargs[k * PAYLOAD_PARAMS] = last - n + 1 + k;
+        pargs[k * PAYLOAD_PARAMS + 1] = headersOf(m);
+        pargs[k * PAYLOAD_PARAMS + 2] = bytesOf(m);
+      }
+      payloads.run(pargs);
+      return added;
+    }
+    // Some ids were known: the keys the added ones got, by id.
+    const byId = new Map<string, OutboundMessage>();
+    for (let k = from; k < from + n; k++) byId.set((messages[k] as OutboundMessage).id, messages[k] as OutboundMessage);
+    for (const { rid, id } of s.ridsIn.all(last - added + 1, last)) {
+      const m = byId.get(id);
+      if (m) s.insertPayload.run(rid, headersOf(m), bytesOf(m));
+    }
+    return added;
   };
   return (messages: readonly OutboundMessage[], now: number): number => {
     let inserted = 0;
-    let i = 0;
-    for (; i + CHUNK <= messages.length; i += CHUNK) {
-      for (let k = 0; k < CHUNK; k++) put(k * 8, messages[i + k] as OutboundMessage, now);
-      inserted += s.insertChunk.run(args).changes;
-    }
-    for (; i < messages.length; i++) {
-      const m = messages[i] as OutboundMessage;
-      inserted += s.insert.run(
-        m.id,
-        m.subject,
-        m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null,
-        Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-        PRIORITY_RANK[m.priority] ?? 1,
-        now,
-        now,
-        now
-      ).changes;
+    for (let i = 0; i < messages.length; i += CHUNK) {
+      inserted += insertPart(messages, i, Math.min(CHUNK, messages.length - i), now);
     }
     return inserted;
   };

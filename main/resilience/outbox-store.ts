@@ -3,8 +3,12 @@
  * then marked. Row id = envelope id = Nats-Msg-Id, so a re-publish after a crash is dropped by
  * JetStream inside the stream's duplicate window.
  *
- * Several processes may share one data directory: rows are claimed atomically with
- * `UPDATE … RETURNING` and stamped with the claiming drainer (`owner`). A drainer keeps a heartbeat
+ * The row is small (status, attempts, owner, PubAck); headers and payload bytes live in
+ * `outbox_payload` under the row's `rid`, written once, so the claim and the completion rewrite only
+ * the small row.
+ *
+ * Several processes may share one data directory: rows are claimed atomically (read and marked in
+ * one immediate transaction) and stamped with the claiming drainer (`owner`). A drainer keeps a heartbeat
  * in `outbox_drainers`; rows held by a drainer whose heartbeat is stale (or whose process is gone)
  * go back to `retrying`, so a crashed owner's rows are reclaimed and two live drainers never
  * publish the same row at the same time.
@@ -30,6 +34,9 @@ import {
 
 export type { OutboxStatus } from './outbox-sql';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
+
+const MISSING_PAYLOAD =
+  'the payload of this message is missing from the outbox (table outbox_payload): it cannot be published; discard it with "synos-cc dlq discard"';
 
 export function priorityRank(priority: MessagePriority): number {
   return PRIORITY_RANK[priority];
@@ -151,7 +158,8 @@ export class OutboxStore {
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
   private readonly releaseMany: (ids: readonly string[], now: number) => void;
-  private readonly settleAll: (fn: () => void) => void;
+  private readonly settleAll: BetterSqlite3.Transaction<(fn: () => void) => void>;
+  private readonly claimTx: BetterSqlite3.Transaction<(limit: number) => OutboxRow[]>;
   private statusChunk: BetterSqlite3.Statement<string[], { id: string; status: OutboxStatus }> | null = null;
 
   constructor(db: Database, options: OutboxStoreOptions = {}) {
@@ -163,7 +171,7 @@ export class OutboxStore {
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.stmts = prepareOutboxStatements(db);
     const s = this.stmts;
-    this.insertRows = rowInserter(s);
+    this.insertRows = rowInserter(db, s);
     this.insertMany = db.transaction((messages: readonly OutboundMessage[], now: number) =>
       this.insertRows(messages, now)
     );
@@ -197,6 +205,7 @@ export class OutboxStore {
       return dead;
     });
     this.settleAll = db.transaction((fn: () => void) => fn());
+    this.claimTx = db.transaction((limit: number) => this.claimIn(limit));
     this.releaseMany = db.transaction((ids: readonly string[], now: number) => {
       for (const id of ids) s.release.run(now, id, this.owner);
     });
@@ -219,19 +228,36 @@ export class OutboxStore {
    */
   claim(limit: number): OutboxRow[] {
     if (limit <= 0) return [];
+    // Immediate: the read and the mark must see no other drainer's claim in between (a deferred
+    // transaction that reads first cannot upgrade to a write once another process has committed).
+    return this.db.inTransaction ? this.claimIn(limit) : this.claimTx.immediate(limit);
+  }
+
+  private claimIn(limit: number): OutboxRow[] {
     const now = this.now();
-    const rows = this.stmts.claim.all(this.owner, now, now, limit);
-    rows.sort((a, b) => b.priority - a.priority || a.next_attempt_at - b.next_attempt_at);
-    return rows.map((r) => ({
-      id: r.id,
-      rowid: r.rowid,
-      subject: r.subject,
-      headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
-      payload: r.payload,
-      priority: RANK_PRIORITY[r.priority] ?? 'normal',
-      attempts: r.attempts,
-      createdAt: r.created_at
-    }));
+    const rows = this.stmts.claimSelect.all(now, limit);
+    if (rows.length === 0) return [];
+    this.stmts.claimMark.run(this.owner, now, JSON.stringify(rows.map((r) => r.rowid)));
+    const out: OutboxRow[] = [];
+    for (const r of rows) {
+      if (r.payload === null) {
+        // Only a damaged or hand-edited file lacks it: the message cannot be published, so it is a
+        // dead letter that says why instead of a row retried forever.
+        this.stmts.toDead.run(MISSING_PAYLOAD, now, r.id);
+        continue;
+      }
+      out.push({
+        id: r.id,
+        rowid: r.rowid,
+        subject: r.subject,
+        headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : null,
+        payload: r.payload,
+        priority: RANK_PRIORITY[r.priority] ?? 'normal',
+        attempts: r.attempts + 1,
+        createdAt: r.created_at
+      });
+    }
+    return out;
   }
 
   /**
@@ -248,7 +274,8 @@ export class OutboxStore {
   ): { dead: number; rows: OutboxRow[] } {
     let dead = 0;
     let rows: OutboxRow[] = [];
-    this.settleAll(() => {
+    // Immediate, as the claim inside it reads before it writes.
+    this.settleAll.immediate(() => {
       this.complete(outcome.completed);
       dead = this.fail(outcome.failed);
       this.release(outcome.released);

@@ -229,7 +229,9 @@ function storedRows(data: string): string[] {
   try {
     return (
       db
-        .prepare("SELECT id, hex(payload) AS payload FROM outbox WHERE subject = 'health.fuzz' ORDER BY id")
+        .prepare(
+          "SELECT o.id, hex(p.payload) AS payload FROM outbox AS o JOIN outbox_payload AS p ON p.rid = o.rid WHERE o.subject = 'health.fuzz' ORDER BY o.id"
+        )
         .all() as Array<{
         id: string;
         payload: string;

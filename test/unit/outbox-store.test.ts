@@ -88,7 +88,7 @@ describe('OutboxStore', () => {
     // 70 messages = two full chunks of 32 and 6 single inserts; one id already stored, one repeated
     // inside the first chunk, one repeated across chunks.
     const batch = Array.from({ length: 70 }, (_, i) => msg(`m-${i}`, i % 2 ? 'high' : 'normal'));
-    batch[3] = msg('known-1');
+    batch[3] = { ...msg('known-1'), payload: new TextEncoder().encode('not stored: the id is known') };
     batch[9] = msg('m-5');
     batch[40] = msg('m-6');
     expect(store.enqueue(batch)).toBe(70 - 3);
@@ -103,6 +103,12 @@ describe('OutboxStore', () => {
     expect(rows.every((r) => typeof r.rowid === 'number' && r.attempts === 1)).toBe(true);
     expect(store.get('later')?.status).toBe('pending');
     expect(store.stats().counts).toMatchObject({ processing: 68, pending: 1 });
+    // Each row comes back with its own bytes and headers (they live in outbox_payload, matched by
+    // the key the insert returned, also in the chunks where ids were skipped).
+    for (const r of rows) {
+      expect(new TextDecoder().decode(r.payload)).toBe(`{"n":"${r.id}"}`);
+      expect(r.headers).toEqual({ 'X-Test': r.id });
+    }
 
     // 68 receipts: two chunked updates of 32 and 4 single ones; one without a rowid.
     const receipts = rows.map((r, i) => ({ id: r.id, rowid: r.rowid, stream: 'S', seq: 1000 + i, duplicate: i === 5 }));
@@ -175,9 +181,22 @@ describe('OutboxStore', () => {
     expect(restarted.claim(5).map((r) => r.id)).toEqual(['m1']);
   });
 
+  it('makes a row whose payload row is missing a dead letter that says so, instead of publishing nothing', () => {
+    const db = openDb();
+    const store = new OutboxStore(db);
+    store.enqueue([msg('whole'), msg('damaged')]);
+    db.prepare(`DELETE FROM outbox_payload WHERE rid = (SELECT rid FROM outbox WHERE id = 'damaged')`).run();
+    expect(store.claim(10).map((r) => r.id)).toEqual(['whole']);
+    expect(store.get('damaged')).toMatchObject({
+      status: 'dead',
+      lastError: expect.stringContaining('outbox_payload')
+    });
+  });
+
   it('discards dead letters and prunes completed rows by age and count', () => {
     let now = 10_000_000;
-    const store = new OutboxStore(openDb(), { now: () => now, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } });
+    const db = openDb();
+    const store = new OutboxStore(db, { now: () => now, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } });
     store.enqueue([msg('d1'), msg('d2'), msg('c1'), msg('c2'), msg('c3')]);
     store.claim(5);
     store.settle({
@@ -195,6 +214,8 @@ describe('OutboxStore', () => {
     now += 120_000;
     expect(store.prune({ maxAgeMs: 60_000, maxCount: 2 })).toBe(2);
     expect(store.stats().counts.completed).toBe(0);
+    // The payloads went with their rows.
+    expect((db.prepare('SELECT count(*) AS n FROM outbox_payload').get() as { n: number }).n).toBe(0);
   });
 });
 
