@@ -192,6 +192,11 @@ export class ConsciousnessBridge {
   }
 
   /** The engine (replaced by one rebuilt from the database when a commit fails). */
+  /** Resolves once the engine's state holds nothing uncommitted (see GroupCommit.committed). */
+  whenCommitted(): Promise<void> {
+    return this.group.committed();
+  }
+
   get engine(): ConsciousnessEngine {
     return this.engineRef;
   }

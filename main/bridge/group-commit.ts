@@ -54,6 +54,7 @@ export class GroupCommit {
   /** Inbound messages handled and engine events emitted since the last commit. */
   batch: InboundBatch = newBatch();
   private scheduled = false;
+  private readonly waiters: Array<() => void> = [];
   private readonly tx: ReturnType<CoreContext['db']['transaction']>;
 
   constructor(private readonly deps: GroupCommitDeps) {
@@ -86,10 +87,36 @@ export class GroupCommit {
   }
 
   /**
+   * Resolves once nothing the engine has stepped is waiting for its commit: at once, or right after
+   * the open batch's commit (or its failure, after which the engine is rebuilt from the database).
+   * What reads the engine's state to hand it on (the shared state a next leader restores) reads it
+   * then, so it never runs ahead of the database: a restored open problem whose input was not
+   * committed would swallow that input's decision when JetStream redelivers it.
+   */
+  committed(): Promise<void> {
+    if (isEmptyBatch(this.batch) && !this.deps.learning.due) return Promise.resolve();
+    if (!this.scheduled) this.schedule();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(): void {
+    if (this.waiters.length === 0) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /**
    * Commits the open batch in one transaction, then settles its messages and tells the views.
    * On failure every message of the batch is nak'ed with back-off.
    */
   commit(): void {
+    try {
+      this.commitBatch();
+    } finally {
+      this.release();
+    }
+  }
+
+  private commitBatch(): void {
     this.scheduled = false;
     const batch = this.batch;
     const { learning, engineStore, publisher } = this.deps;
@@ -128,6 +155,7 @@ export class GroupCommit {
     this.deps.logger.error(`${what}; nak with back-off`, { error });
     this.deps.settler.nakBatch(batch, 0);
     this.deps.rebuildEngine();
+    this.release();
   }
 
   private failed(batch: InboundBatch, error: unknown): void {

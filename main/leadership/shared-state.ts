@@ -208,6 +208,11 @@ export class SharedEngineStateStore {
     if (!bridge || !this.gate.isActive()) return;
     const kv = await this.bucket();
     if (!kv) return;
+    // Only committed state is handed on: read right after the open batch's commit, never between
+    // an input's step and its commit (a next leader would restore its problem as open and skip the
+    // decision when the uncommitted input is redelivered).
+    await bridge.whenCommitted();
+    if (!this.gate.isActive()) return;
     const engine = bridge.engine;
     const epoch = this.gate.epoch();
     const values: Record<Part, unknown> = {

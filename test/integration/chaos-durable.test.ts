@@ -250,7 +250,14 @@ describe('chaos: kill -9 of the core (and of nats-server) while inbound events f
         const out: string[] = [];
         for (const target of missing) {
           const item = found.get(target);
-          const stored = item ? await countByMsgId(nc, 'ORCHESTRATOR_EVENTS', item.subject, [item.id]) : null;
+          const stored = item
+            ? await countByMsgId(
+                nc,
+                item.kind === 'security' ? 'SECURITY_EVENTS' : 'ORCHESTRATOR_EVENTS',
+                item.subject,
+                [item.id]
+              )
+            : null;
           out.push(
             `${target}: input stored ${stored?.total ?? '?'}×; problems ${JSON.stringify(problems.all(target))}; ` +
               `outbox rows ${JSON.stringify(rows.all(`%${target}%`))}`
