@@ -197,6 +197,11 @@ export class ConsciousnessBridge {
     return this.group.committed();
   }
 
+  /** Whether the engine has stepped something not yet committed (read it only when false). */
+  hasUncommitted(): boolean {
+    return this.group.uncommitted();
+  }
+
   get engine(): ConsciousnessEngine {
     return this.engineRef;
   }

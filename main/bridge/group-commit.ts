@@ -94,9 +94,18 @@ export class GroupCommit {
    * committed would swallow that input's decision when JetStream redelivers it.
    */
   committed(): Promise<void> {
-    if (isEmptyBatch(this.batch) && !this.deps.learning.due) return Promise.resolve();
+    if (!this.uncommitted()) return Promise.resolve();
     if (!this.scheduled) this.schedule();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Whether the engine has stepped something not yet committed. Checked synchronously right before
+   * reading the state: a commit forced by a full batch resolves `committed()` in the middle of a
+   * read, and the messages after it are stepped before that promise's continuation runs.
+   */
+  uncommitted(): boolean {
+    return !isEmptyBatch(this.batch) || this.deps.learning.due;
   }
 
   private release(): void {

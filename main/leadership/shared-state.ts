@@ -211,7 +211,8 @@ export class SharedEngineStateStore {
     // Only committed state is handed on: read right after the open batch's commit, never between
     // an input's step and its commit (a next leader would restore its problem as open and skip the
     // decision when the uncommitted input is redelivered).
-    await bridge.whenCommitted();
+    // Checked again after each wait: a commit forced by a full batch resolves the wait mid-read.
+    while (bridge.hasUncommitted()) await bridge.whenCommitted();
     if (!this.gate.isActive()) return;
     const engine = bridge.engine;
     const epoch = this.gate.epoch();
