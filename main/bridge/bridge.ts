@@ -191,7 +191,6 @@ export class ConsciousnessBridge {
     return this.block.status();
   }
 
-  /** The engine (replaced by one rebuilt from the database when a commit fails). */
   /** Resolves once the engine's state holds nothing uncommitted (see GroupCommit.committed). */
   whenCommitted(): Promise<void> {
     return this.group.committed();
@@ -202,6 +201,7 @@ export class ConsciousnessBridge {
     return this.group.uncommitted();
   }
 
+  /** The engine (replaced by one rebuilt from the database when a commit fails). */
   get engine(): ConsciousnessEngine {
     return this.engineRef;
   }
