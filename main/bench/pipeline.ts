@@ -159,7 +159,10 @@ export class OutboxPipelineDriver implements PipelineDriver {
       });
       const r = replay;
       // Wired as the core wires it (resilience/module.ts): producers write rows, the drain publishes them.
-      publisher = new OutboxPublisher(store, { onCommitted: () => r.wake(), claimWithin: () => r.claimWithin() });
+      publisher = new OutboxPublisher(store, {
+        onCommitted: () => r.wake(),
+        writeWithin: (messages) => r.writeWithin(messages)
+      });
       resilience.start();
       replay.start();
 

@@ -92,7 +92,7 @@ export function createDurabilityModule(ctx: CoreContext, deps: DurabilityDeps): 
   });
   const publisher = new OutboxPublisher(store, {
     onCommitted: () => replay.wake(),
-    claimWithin: () => replay.claimWithin()
+    writeWithin: (messages) => replay.writeWithin(messages)
   });
 
   let timer: NodeJS.Timeout | null = null;

@@ -55,11 +55,11 @@ export interface OutboxPublisherOptions {
   /** Called after each commit (wakes the drain). */
   onCommitted?: (rows: number) => void;
   /**
-   * Called inside a caller's transaction right after its rows were written (the drain claims
-   * them there, see ReplayManager.claimWithin); what it returns runs once that transaction has
-   * committed, instead of onCommitted. Null: onCommitted runs as usual.
+   * Writes a caller's rows inside its transaction in place of a plain insert — the drain writes
+   * them already claimed when it can (see ReplayManager.writeWithin); what it returns runs once
+   * that transaction has committed, instead of onCommitted.
    */
-  claimWithin?: () => (() => void) | null;
+  writeWithin?: (messages: readonly OutboundMessage[]) => () => void;
 }
 
 export class OutboxPublisher implements OutboundPublisher {
@@ -67,7 +67,7 @@ export class OutboxPublisher implements OutboundPublisher {
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
   private readonly onCommitted: (rows: number) => void;
-  private readonly claimWithin: (() => (() => void) | null) | null;
+  private readonly writeWithin: ((messages: readonly OutboundMessage[]) => () => void) | null;
   private queue: Waiter[] = [];
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -78,7 +78,7 @@ export class OutboxPublisher implements OutboundPublisher {
     this.maxDelayMs = options.maxDelayMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
     this.onCommitted = options.onCommitted ?? (() => undefined);
-    this.claimWithin = options.claimWithin ?? null;
+    this.writeWithin = options.writeWithin ?? null;
   }
 
   publish(message: OutboundMessage): Promise<void> {
@@ -134,17 +134,17 @@ export class OutboxPublisher implements OutboundPublisher {
   /**
    * Writes messages to the outbox inside the caller's open transaction (the bridge's inbound
    * commit: the outputs of an input commit with its inbox id). Returns what to call once that
-   * transaction has committed: it publishes the rows the drain claimed in the same transaction,
-   * or wakes the drain. If the transaction rolls back, drop it.
+   * transaction has committed: it publishes the rows the drain claimed as they were written, or
+   * wakes the drain. If the transaction rolls back, drop it.
    */
   writeInTransaction(messages: readonly OutboundMessage[]): () => void {
     if (this.closed) {
       throw new ContractError('UNAVAILABLE', 'the outbox is closed (the core is stopping); the message was not stored');
     }
     if (messages.length === 0) return () => undefined;
+    if (this.writeWithin) return this.writeWithin(messages);
     this.store.enqueue(messages);
-    const claimed = this.claimWithin?.() ?? null;
-    return claimed ?? (() => this.onCommitted(messages.length));
+    return () => this.onCommitted(messages.length);
   }
 
   /** Commits what is waiting and refuses new messages. */

@@ -19,6 +19,19 @@ export type OutboxStatus = 'pending' | 'processing' | 'retrying' | 'completed' |
 export const PRIORITY_RANK: Record<MessagePriority, number> = { low: 0, normal: 1, high: 2, critical: 3 };
 export const RANK_PRIORITY: MessagePriority[] = ['low', 'normal', 'high', 'critical'];
 
+/** A claimed row, ready to publish. */
+export interface OutboxRow {
+  id: string;
+  /** SQLite rowid, when known (claims and claimed inserts). */
+  rowid?: number;
+  subject: string;
+  headers: Record<string, string> | null;
+  payload: Uint8Array;
+  priority: MessagePriority;
+  attempts: number;
+  createdAt: number;
+}
+
 export interface RawRow {
   rowid: number;
   id: string;
@@ -90,11 +103,17 @@ export interface OutboxStatements {
 
 const INSERT_COLUMNS = '(id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at)';
 const INSERT_ROW = `(?, ?, ?, ?, 'pending', 0, ?, ?, ?)`;
+/** A row written already claimed: as claimMark leaves a row (`processing`, its drainer, one attempt). */
+const CLAIMED_COLUMNS =
+  '(id, subject, size, priority, status, attempts, next_attempt_at, created_at, updated_at, owner)';
+const CLAIMED_ROW = `(?, ?, ?, ?, 'processing', 1, ?, ?, ?, ?)`;
 
-/** The insert of `rows` small rows in one statement (a known id is skipped). */
-export function prepareInsertRows(db: Database, rows: number): Statement {
+/** The insert of `rows` small rows in one statement (a known id is skipped), pending or already claimed. */
+export function prepareInsertRows(db: Database, rows: number, claimed = false): Statement {
+  const columns = claimed ? CLAIMED_COLUMNS : INSERT_COLUMNS;
+  const row = claimed ? CLAIMED_ROW : INSERT_ROW;
   return db.prepare(
-    `INSERT INTO outbox ${INSERT_COLUMNS} VALUES ${new Array(rows).fill(INSERT_ROW).join(', ')} ON CONFLICT (id) DO NOTHING`
+    `INSERT INTO outbox ${columns} VALUES ${new Array(rows).fill(row).join(', ')} ON CONFLICT (id) DO NOTHING`
   );
 }
 
@@ -242,30 +261,67 @@ export function prepareOutboxStatements(db: Database): OutboxStatements {
 }
 
 /**
- * The insert of the hot path: the small rows of up to CHUNK messages per statement, then their
- * payloads in one statement under the keys the small rows got. Runs inside the caller's transaction;
- * returns rows added (a known id is skipped, and so are its bytes).
+ * Where claimed inserts go (see {@link RowInserter}): the drainer that owns them, and the list the
+ * rows are appended to, ready to publish.
  */
-export function rowInserter(
-  db: Database,
-  s: OutboxStatements
-): (messages: readonly OutboundMessage[], now: number) => number {
-  // One pair of statements per row count (a full chunk and each remainder), prepared when first needed.
+export interface ClaimedInsert {
+  owner: string;
+  out: OutboxRow[];
+}
+
+/**
+ * Writes messages as outbox rows inside the caller's transaction and returns rows added (a known id
+ * is skipped, and so are its bytes). With `claim`, the rows are written already claimed by that
+ * drainer — `processing`, its owner, one attempt — exactly as a claim would leave them, and each
+ * added row is appended to `claim.out`.
+ */
+export type RowInserter = (messages: readonly OutboundMessage[], now: number, claim?: ClaimedInsert) => number;
+
+/**
+ * The insert of the hot path: the small rows of up to CHUNK messages per statement, then their
+ * payloads in one statement under the keys the small rows got.
+ */
+export function rowInserter(db: Database, s: OutboxStatements): RowInserter {
+  // Statements per row count (a full chunk and each remainder) and per kind (pending, claimed),
+  // prepared when first needed.
   const rowStatements: Statement[] = [];
+  const claimedStatements: Statement[] = [];
   const payloadStatements: Statement[] = [];
   // Arrays of parameters per row count, reused: no per-row arrays or closures on the hot path.
   const rowArgs: unknown[][] = [];
+  const claimedArgs: unknown[][] = [];
   const payloadArgs: unknown[][] = [];
   const headersOf = (m: OutboundMessage): string | null =>
     m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : null;
   const bytesOf = (m: OutboundMessage): Buffer =>
     Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-  const insertPart = (messages: readonly OutboundMessage[], from: number, n: number, now: number): number => {
-    const rows = (rowStatements[n] ??= prepareInsertRows(db, n));
-    const args = (rowArgs[n] ??= new Array<unknown>(n * ROW_PARAMS));
+  const rowOf = (m: OutboundMessage, rowid: number, now: number): OutboxRow => ({
+    id: m.id,
+    rowid,
+    subject: m.subject,
+    headers: m.headers && Object.keys(m.headers).length > 0 ? m.headers : null,
+    payload: m.payload,
+    priority: m.priority,
+    attempts: 1,
+    createdAt: now
+  });
+  const insertPart = (
+    messages: readonly OutboundMessage[],
+    from: number,
+    n: number,
+    now: number,
+    claim: ClaimedInsert | undefined
+  ): number => {
+    const params = claim ? ROW_PARAMS + 1 : ROW_PARAMS;
+    const rows = claim
+      ? (claimedStatements[n] ??= prepareInsertRows(db, n, true))
+      : (rowStatements[n] ??= prepareInsertRows(db, n, false));
+    const args = claim
+      ? (claimedArgs[n] ??= new Array<unknown>(n * params))
+      : (rowArgs[n] ??= new Array<unknown>(n * params));
     for (let k = 0; k < n; k++) {
       const m = messages[from + k] as OutboundMessage;
-      const at = k * ROW_PARAMS;
+      const at = k * params;
       args[at] = m.id;
       args[at + 1] = m.subject;
       args[at + 2] = m.payload.byteLength;
@@ -273,6 +329,7 @@ export function rowInserter(
       args[at + 4] = now;
       args[at + 5] = now;
       args[at + 6] = now;
+      if (claim) args[at + 7] = claim.owner;
     }
     const result = rows.run(args);
     const added = result.changes;
@@ -287,6 +344,7 @@ export function rowInserter(
         pargs[k * PAYLOAD_PARAMS] = last - n + 1 + k;
         pargs[k * PAYLOAD_PARAMS + 1] = headersOf(m);
         pargs[k * PAYLOAD_PARAMS + 2] = bytesOf(m);
+        if (claim) claim.out.push(rowOf(m, last - n + 1 + k, now));
       }
       payloads.run(pargs);
       return added;
@@ -296,14 +354,16 @@ export function rowInserter(
     for (let k = from; k < from + n; k++) byId.set((messages[k] as OutboundMessage).id, messages[k] as OutboundMessage);
     for (const { rid, id } of s.ridsIn.all(last - added + 1, last)) {
       const m = byId.get(id);
-      if (m) s.insertPayload.run(rid, headersOf(m), bytesOf(m));
+      if (!m) continue;
+      s.insertPayload.run(rid, headersOf(m), bytesOf(m));
+      if (claim) claim.out.push(rowOf(m, rid, now));
     }
     return added;
   };
-  return (messages: readonly OutboundMessage[], now: number): number => {
+  return (messages, now, claim) => {
     let inserted = 0;
     for (let i = 0; i < messages.length; i += CHUNK) {
-      inserted += insertPart(messages, i, Math.min(CHUNK, messages.length - i), now);
+      inserted += insertPart(messages, i, Math.min(CHUNK, messages.length - i), now, claim);
     }
     return inserted;
   };

@@ -27,12 +27,14 @@ import {
   prepareOutboxStatements,
   prepareStatusOf,
   rowInserter,
+  type OutboxRow,
   type OutboxStatements,
   type OutboxStatus,
-  type RawEntry
+  type RawEntry,
+  type RowInserter
 } from './outbox-sql';
 
-export type { OutboxStatus } from './outbox-sql';
+export type { OutboxRow, OutboxStatus } from './outbox-sql';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'retrying', 'completed', 'dead'];
 
 const MISSING_PAYLOAD =
@@ -40,19 +42,6 @@ const MISSING_PAYLOAD =
 
 export function priorityRank(priority: MessagePriority): number {
   return PRIORITY_RANK[priority];
-}
-
-/** A claimed row, ready to publish. */
-export interface OutboxRow {
-  id: string;
-  /** SQLite rowid, when known (claims and claimed inserts). */
-  rowid?: number;
-  subject: string;
-  headers: Record<string, string> | null;
-  payload: Uint8Array;
-  priority: MessagePriority;
-  attempts: number;
-  createdAt: number;
 }
 
 /** A row as listings show it (without the payload bytes). */
@@ -153,7 +142,7 @@ export class OutboxStore {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly stmts: OutboxStatements;
-  private readonly insertRows: (messages: readonly OutboundMessage[], now: number) => number;
+  private readonly insertRows: RowInserter;
   private readonly insertMany: (messages: readonly OutboundMessage[], now: number) => number;
   private readonly completeMany: (receipts: ReadonlyArray<Receipt>, now: number) => void;
   private readonly failMany: (failures: readonly Failure[], now: number) => number;
@@ -220,6 +209,25 @@ export class OutboxStore {
     if (messages.length === 0) return 0;
     if (this.db.inTransaction) return this.insertRows(messages, this.now());
     return this.insertMany(messages, this.now());
+  }
+
+  /**
+   * Inside the caller's open transaction: writes the first `claim` messages already claimed by this
+   * drainer (`processing`, one attempt, as {@link claim} leaves a row) and the rest `pending`.
+   * Returns the claimed rows that were added, in order, ready to publish once the transaction has
+   * committed; a known id is skipped as in {@link enqueue}. A crash after the commit leaves them
+   * `processing` under this drainer, and its lease running out hands them back (reclaimOrphans),
+   * exactly as for rows claimed the usual way.
+   */
+  enqueueClaimed(messages: readonly OutboundMessage[], claim: number): OutboxRow[] {
+    if (!this.db.inTransaction) throw new Error('enqueueClaimed runs inside the caller’s transaction');
+    const now = this.now();
+    const out: OutboxRow[] = [];
+    const n = Math.max(0, Math.min(claim, messages.length));
+    if (n > 0)
+      this.insertRows(n === messages.length ? messages : messages.slice(0, n), now, { owner: this.owner, out });
+    if (n < messages.length) this.insertRows(n === 0 ? messages : messages.slice(n), now);
+    return out;
   }
 
   /**

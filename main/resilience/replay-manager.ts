@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger';
 import { AsyncJetStreamPublisher, type PubAckCallback, type PubAckInfo } from '../nats/messages';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
+import type { OutboundMessage } from '../core/outbound';
 import type { Failure, OutboxRow, OutboxStore, Receipt } from './outbox-store';
 
 /** Rejects the publishes still in flight when the drain stops (not counted as an attempt). */
@@ -161,6 +162,12 @@ export class ReplayManager {
   private readonly observer: PublishObserver | null;
   /** PubAcks since the last settle: one success is told to the publish breaker per settle, not per message. */
   private acksSinceSettle = 0;
+  /**
+   * Due rows may be waiting in the table (rows written pending, released or back from retrying,
+   * another process's rows): fresh rows are then written pending behind them. Cleared when a claim
+   * of the loop comes back short — the table has nothing more due at that moment.
+   */
+  private backlog = true;
 
   constructor(options: ReplayManagerOptions) {
     this.store = options.store;
@@ -195,41 +202,46 @@ export class ReplayManager {
     });
   }
 
-  /** Something changed (new rows, connection back, breaker released): look again now. */
+  /**
+   * Something changed (new rows, connection back, breaker released): look again now. Until the
+   * loop has looked and found no due row left, producers' rows are written pending behind
+   * whatever is waiting (see {@link writeWithin}).
+   */
   wake(): void {
+    this.backlog = true;
     this.wakeup.wake();
   }
 
   /**
-   * Claims due rows inside the caller's open transaction — the bridge's inbound commit, right
-   * after it wrote its outputs' rows — and returns what publishes them once that transaction has
-   * committed. Fresh rows then go out without waiting for a turn of the drain loop and its own
-   * claim transaction, and their pages reach the WAL once (inserted and claimed in one commit)
-   * instead of twice. PubAck outcomes collected since the last settle are written in the same
-   * transaction (their rows are mostly on the pages this commit writes anyway), so the settle
-   * timer's own transaction is rarely needed. Returns null when there is nothing to do here (no
-   * connection yet, the publish breaker refusing, a rate limit, a full window and no outcomes,
-   * nothing due): the caller wakes the loop instead. Nothing in memory changes before the
-   * returned function runs, so when the transaction rolls back (and the claim and outcomes with
-   * it) the caller just drops it; it must be called synchronously right after the commit.
+   * Writes a producer's messages inside its open transaction — the bridge's inbound commit — and
+   * returns what to run once that transaction has committed. While the drain is caught up (no due
+   * row left in the table) and its window has room, the rows are written already claimed by this
+   * drainer, and the returned function publishes them: fresh rows go out without a turn of the
+   * drain loop and without a claim (no read of the due index, no second write of each row). The
+   * rest are written `pending` and the loop takes them in order, oldest first — a claimed insert
+   * never overtakes a row already waiting. PubAck outcomes collected since the last settle are
+   * written in the same transaction (their rows are mostly on the pages this commit writes
+   * anyway), so the settle timer's own transaction is rarely needed. Nothing in memory changes
+   * before the returned function runs: when the transaction rolls back (rows, claims and outcomes
+   * with it) the caller just drops it; it must be called synchronously right after the commit.
    */
-  claimWithin(): (() => void) | null {
-    if (!this.running || this.rateLimit !== null) return null;
+  writeWithin(messages: readonly OutboundMessage[]): () => void {
     const nc = this.nats.connection();
-    if (!nc || this.readyFor !== nc || this.resilience.isRefusing('publish')) return null;
-    const room = this.maxInFlight - this.inFlight;
-    // As the loop does: with a nearly full window, leave the rows to the loop's next bulk claim.
-    const limit = room >= this.minClaim() ? Math.min(room, this.claimBatch) : 0;
+    const ready =
+      this.running &&
+      !this.backlog &&
+      this.rateLimit === null &&
+      nc !== null &&
+      this.readyFor === nc &&
+      !this.resilience.isRefusing('publish');
+    const room = ready ? this.maxInFlight - this.inFlight : 0;
+    const rows = this.store.enqueueClaimed(messages, room);
+    const leftPending = room < messages.length;
     const outcomes = this.settleBackingOff ? 0 : this.completed.length + this.failed.length + this.released.length;
-    if (limit === 0 && outcomes === 0) return null;
     const completed = this.completed;
     const failed = this.failed;
     const released = this.released;
-    let rows: OutboxRow[];
-    let dead = 0;
-    if (outcomes > 0) ({ rows, dead } = this.store.settleAndClaim({ completed, failed, released }, limit));
-    else rows = this.store.claim(limit);
-    if (outcomes === 0 && rows.length === 0) return null;
+    const dead = outcomes > 0 ? this.store.settleAndClaim({ completed, failed, released }, 0).dead : 0;
     return () => {
       if (outcomes > 0) {
         // Exactly the outcomes written above: nothing can arrive between the commit and this call.
@@ -240,13 +252,14 @@ export class ReplayManager {
         this.settleTimer = null;
         this.settled({ completed, failed, released }, dead);
       }
-      if (rows.length > 0) {
+      if (rows.length > 0 && nc) {
         this.draining = true;
         const js = this.client(nc);
         for (const row of rows) this.publish(js, row);
       }
-      // A full claim may have left due rows behind: the loop takes them.
-      if (rows.length === limit) this.wake();
+      // Rows written pending: the loop claims them (and until it finds the table caught up, later
+      // rows are written pending too, behind them).
+      if (leftPending) this.wake();
     };
   }
 
@@ -391,6 +404,8 @@ export class ReplayManager {
         continue;
       }
       if (this.rateLimit !== null) this.tokens += allowed - rows.length;
+      // A short claim took every due row: the table is caught up until something wakes the loop.
+      if (rows.length < allowed) this.backlog = false;
       if (rows.length === 0) {
         this.draining = this.inFlight > 0;
         const next = this.store.nextDueAt();

@@ -213,7 +213,7 @@ describe('replay manager', () => {
       db.close();
     }
   });
-  it("claims fresh rows and writes PubAck outcomes inside the producer's transaction, acting on them once it commits; a rollback changes nothing", async () => {
+  it("writes fresh rows already claimed and PubAck outcomes inside the producer's transaction, acting on them once it commits; a rollback changes nothing", async () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db, MIGRATIONS, silentLogger);
     const store = new OutboxStore(db);
@@ -248,8 +248,7 @@ describe('replay manager', () => {
       let publishRolledBack: (() => void) | null = null;
       expect(() =>
         inTransaction(() => {
-          store.enqueue(rolledBack);
-          publishRolledBack = replay.claimWithin();
+          publishRolledBack = replay.writeWithin(rolledBack);
           expect(store.get(rolledBack[0]?.id ?? '')?.status).toBe('processing');
           expect(store.get(first[0]?.id ?? '')?.status).toBe('completed');
           throw new Error('the producer rolls back');
@@ -262,27 +261,26 @@ describe('replay manager', () => {
       expect(replay.getStats().inFlight).toBe(0);
 
       const committed = messages(`${run}c`, 50);
-      const publish = inTransaction(() => {
-        store.enqueue(committed);
-        return replay.claimWithin();
-      });
+      const publish = inTransaction(() => replay.writeWithin(committed));
+      // Written claimed: processing under this drainer, one attempt, never pending.
       expect(committed.every((m) => store.get(m.id)?.status === 'processing')).toBe(true);
+      expect(store.get(committed[0]?.id ?? '')).toMatchObject({ attempts: 1 });
+      expect(db.prepare(`SELECT DISTINCT owner FROM outbox WHERE id LIKE ?`).all(`${run}c-%`)).toEqual([
+        { owner: store.owner }
+      ]);
       expect(
         allCompleted(
           store,
           first.map((m) => m.id)
         )
       ).toBe(true);
-      expect(publish).not.toBeNull();
-      publish?.();
+      publish();
       expect(settled.sort()).toEqual(first.map((m) => m.id).sort());
       // Sent at once, without a turn of the drain loop.
       expect(replay.getStats().inFlight).toBe(50);
       await waitFor(() => (replay.getStats().deliveredTotal >= 55 ? true : null), { message: 'claimed rows acked' });
       // No new rows, but outcomes to write: they go in with the next producer transaction.
-      const record = inTransaction(() => replay.claimWithin());
-      expect(record).not.toBeNull();
-      record?.();
+      inTransaction(() => replay.writeWithin([]))();
       expect(
         allCompleted(
           store,
@@ -298,10 +296,61 @@ describe('replay manager', () => {
       expect(count).toMatchObject({ total: 50, unique: 50, duplicated: [], missing: [] });
       const none = await countByMsgId(env.nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, []);
       expect(none.total).toBe(0);
-      // Nothing due and nothing to record: the caller wakes the loop instead.
-      expect(inTransaction(() => replay.claimWithin())).toBeNull();
+
+      // Rows already waiting (written pending, the loop not yet round): fresh rows are written
+      // pending behind them, and go out after them.
+      const older = messages(`${run}d`, 10);
+      const newer = messages(`${run}e`, 10);
+      store.enqueue(older);
+      replay.wake();
+      const behind = inTransaction(() => replay.writeWithin(newer));
+      expect(newer.every((m) => store.get(m.id)?.status === 'pending')).toBe(true);
+      behind();
+      await waitFor(() => (replay.getStats().deliveredTotal >= 75 ? true : null), { message: 'waiting rows acked' });
+      inTransaction(() => replay.writeWithin([]))();
+      const seqOf = (m: OutboundMessage): number => store.get(m.id)?.seq ?? Number.NaN;
+      expect(Math.max(...older.map(seqOf))).toBeLessThan(Math.min(...newer.map(seqOf)));
     } finally {
       off();
+      await replay.stop();
+      db.close();
+    }
+  });
+
+  it('writes claimed only what fits the window; the loop takes the rest, each message once', async () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, MIGRATIONS, silentLogger);
+    const store = new OutboxStore(db);
+    const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
+    const replay = new ReplayManager({
+      store,
+      resilience,
+      nats: { connection: () => env.nc, onStatus: () => () => undefined },
+      logger: silentLogger,
+      maxInFlight: 4
+    });
+    const run = randomUUID().slice(0, 8);
+    replay.start();
+    try {
+      const first = messages(`${run}a`, 1);
+      store.enqueue(first);
+      replay.wake();
+      await waitFor(() => (store.get(first[0]?.id ?? '')?.status === 'completed' ? true : null), {
+        message: 'first row through the loop'
+      });
+      // The loop has looked and found nothing more due: the table is caught up.
+      await waitFor(() => (replay.getStats().inFlight === 0 ? true : null), { message: 'window empty' });
+      const batch = messages(`${run}b`, 10);
+      const publish = db.transaction(() => replay.writeWithin(batch))();
+      const statuses = batch.map((m) => store.get(m.id)?.status);
+      expect(statuses.slice(0, 4)).toEqual(['processing', 'processing', 'processing', 'processing']);
+      expect(statuses.slice(4).every((s) => s === 'pending')).toBe(true);
+      publish();
+      const ids = batch.map((m) => m.id);
+      await waitFor(() => allCompleted(store, ids), { timeoutMs: 20_000, message: 'all rows completed' });
+      const count = await countByMsgId(env.nc, 'HEALTH_METRICS', `health.outbox_it.${run}b`, ids);
+      expect(count).toMatchObject({ total: 10, unique: 10, duplicated: [], missing: [] });
+    } finally {
       await replay.stop();
       db.close();
     }
