@@ -210,6 +210,9 @@ export class OutboxPipelineDriver implements PipelineDriver {
 /** Times each event from its publish until its ack is sent and its outputs' PubAcks are in. */
 class Tracker {
   private readonly latencies: Float64Array;
+  /** Per event, ms from its publish until its input was committed and acked (the settled notice). */
+  private readonly toAck: Float64Array;
+  private acks = 0;
   private done = 0;
   private outputs = 0;
   /** Event id → publish time and outputs still without a PubAck (-1: not settled yet). */
@@ -221,11 +224,13 @@ class Tracker {
 
   constructor(private readonly o: PipelineRunOptions) {
     this.latencies = new Float64Array(o.msgs);
+    this.toAck = new Float64Array(o.msgs);
   }
 
   settled(id: string, outputs: string[]): void {
     const event = this.events.get(id);
     if (!event || event.outstanding !== -1) return;
+    this.toAck[this.acks++] = performance.now() - event.t0;
     let outstanding = 0;
     for (const out of outputs) {
       if (this.early.delete(out)) continue;
@@ -309,6 +314,7 @@ class Tracker {
     return {
       measurement: { name: 'pipeline', msgs: o.msgs, bytes, startMs: start, endMs: performance.now() },
       latencies: this.latencies.subarray(0, this.done),
+      toAck: this.toAck.subarray(0, this.acks),
       outputs: this.outputs
     };
   }

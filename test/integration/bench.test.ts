@@ -192,6 +192,13 @@ describe('benchmarks against a real nats-server', () => {
       expect(r.groups.map((g) => g.role)).toEqual(c.roles);
       expect(r.latency !== null).toBe(c.latency);
       if (r.latency) expect(r.latency.samples).toBe(c.params.msgs);
+      if (r.latency && c.params.mode === 'pipeline') {
+        // The split: each event's time to its commit and ack is part of its whole latency.
+        const split = /commit and ack p50 ([\d.]+) ms, p99 ([\d.]+) ms/.exec(r.latency.measures);
+        expect(split).not.toBeNull();
+        expect(Number(split?.[1])).toBeLessThanOrEqual(r.latency.p50Ms + 0.01);
+        expect(Number(split?.[2])).toBeLessThanOrEqual(r.latency.p99Ms + 0.01);
+      }
       expect(finished.run?.msgsPerSec).toBe(r.totals.msgsPerSec);
       expect(progress.at(-1)?.phase).toBe('cleanup');
       if (r.mode.startsWith('js-') || r.mode === 'pipeline') expect(r.stream).toMatch(/^SYNOS_BENCH_/);
