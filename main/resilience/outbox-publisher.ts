@@ -1,12 +1,13 @@
 /**
  * The OutboundPublisher the whole core uses (main/app/compose.ts hands it over): the one way in to
  * the outbox. Every message becomes a row in the SQLite outbox, nothing is sent from here: the
- * replay manager (the one drain loop) claims committed rows and publishes them. Writes are
+ * replay manager (the one drain loop) publishes committed rows — written already claimed by it
+ * when it is caught up and has room (ReplayManager.writeWithin), else claimed by its loop. Writes are
  * group-committed — messages handed over within a few milliseconds share one transaction, and the
  * queue in front of that transaction is bounded (it commits at once when `maxBatch` rows wait) —
  * and each publish() resolves only after the transaction holding its row has committed. A caller
  * with its own transaction (the bridge's inbound commit) writes its rows inside it instead.
- * The drain is woken after every commit.
+ * After every commit the claimed rows are published and the drain woken for the rest.
  */
 import { ContractError } from '../contract';
 import type { OutboundMessage, OutboundPublisher } from '../core/outbound';
@@ -115,8 +116,12 @@ export class OutboxPublisher implements OutboundPublisher {
     this.queuedRows = 0;
     const all: OutboundMessage[] = [];
     for (const w of batch) for (const m of w.messages) all.push(m);
+    let after: (() => void) | null = null;
     try {
-      this.store.enqueue(all);
+      // The drain writes the rows already claimed when it can (as for the bridge's inbound commit).
+      const write = this.writeWithin;
+      if (write) after = this.store.inTransaction(() => write(all));
+      else this.store.enqueue(all);
     } catch (error) {
       const failure = new ContractError(
         'DATABASE',
@@ -128,7 +133,8 @@ export class OutboxPublisher implements OutboundPublisher {
       return;
     }
     for (const w of batch) w.resolve();
-    this.onCommitted(all.length);
+    if (after) (after as () => void)();
+    else this.onCommitted(all.length);
   }
 
   /**

@@ -340,6 +340,11 @@ export class OutboxStore {
     return dead;
   }
 
+  /** Runs `write` in one immediate write transaction of the outbox's database (a producer's group commit). */
+  inTransaction<T>(write: () => T): T {
+    return this.db.transaction(write).immediate();
+  }
+
   /** Renews this drainer's lease. */
   heartbeat(): void {
     const now = this.now();

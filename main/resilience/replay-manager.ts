@@ -17,7 +17,7 @@ import { AsyncJetStreamPublisher, type PubAckCallback, type PubAckInfo } from '.
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
 import type { OutboundMessage } from '../core/outbound';
-import type { Failure, OutboxRow, OutboxStore, Receipt } from './outbox-store';
+import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
 
 /** Rejects the publishes still in flight when the drain stops (not counted as an attempt). */
 export class DrainStoppedError extends Error {
@@ -37,6 +37,13 @@ export function failureText(subject: string, error: Error): string {
     return `${error.name}: no stream takes ${subject} (no responders, or its stream has no leader yet): add a stream whose subjects cover it; a dead letter is then retried from the Outbox view or with "synos-cc dlq retry"`;
   }
   return `${error.name}: ${error.message}`;
+}
+
+/** Highest priority first, in their order within a priority (the order the loop claims them in). */
+function byPriority(messages: readonly OutboundMessage[]): readonly OutboundMessage[] {
+  const first = messages[0]?.priority;
+  if (messages.every((m) => m.priority === first)) return messages;
+  return [...messages].sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority));
 }
 
 export interface ReplayManagerOptions {
@@ -235,7 +242,8 @@ export class ReplayManager {
       this.readyFor === nc &&
       !this.resilience.isRefusing('publish');
     const room = ready ? this.maxInFlight - this.inFlight : 0;
-    const rows = this.store.enqueueClaimed(messages, room);
+    // What the window takes goes out first, so the most urgent go first (as the loop claims them).
+    const rows = this.store.enqueueClaimed(byPriority(messages), room);
     const leftPending = room < messages.length;
     const outcomes = this.settleBackingOff ? 0 : this.completed.length + this.failed.length + this.released.length;
     const completed = this.completed;

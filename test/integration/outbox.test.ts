@@ -340,11 +340,20 @@ describe('replay manager', () => {
       });
       // The loop has looked and found nothing more due: the table is caught up.
       await waitFor(() => (replay.getStats().inFlight === 0 ? true : null), { message: 'window empty' });
-      const batch = messages(`${run}b`, 10);
+      // Eight normal, then two critical: the window's four go to the critical two and the first two normal.
+      const batch = [...messages(`${run}b`, 8), ...messages(`${run}b-urgent`, 2, 'critical')].map((m) => ({
+        ...m,
+        subject: `health.outbox_it.${run}b`
+      }));
       const publish = db.transaction(() => replay.writeWithin(batch))();
       const statuses = batch.map((m) => store.get(m.id)?.status);
-      expect(statuses.slice(0, 4)).toEqual(['processing', 'processing', 'processing', 'processing']);
-      expect(statuses.slice(4).every((s) => s === 'pending')).toBe(true);
+      expect(statuses).toEqual([
+        'processing',
+        'processing',
+        ...new Array(6).fill('pending'),
+        'processing',
+        'processing'
+      ]);
       publish();
       const ids = batch.map((m) => m.id);
       await waitFor(() => allCompleted(store, ids), { timeoutMs: 20_000, message: 'all rows completed' });
