@@ -17,6 +17,12 @@
  *
  * The first case fails when write() reads the engine without waiting for the commit; the second
  * when it waits for one commit only instead of until nothing stepped is uncommitted.
+ *
+ * The other way round, a core's engine never goes back to an older term's shared state: a leader
+ * that closed a problem and whose lease lapsed before its state reached the bucket keeps its
+ * engine when the term resumes, and what the watch delivers of the older term (before or after it
+ * took over) never replaces it; otherwise the closed problem is open again and the service's next
+ * failure gets no decision.
  */
 import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -62,13 +68,25 @@ class RecordingPublisher implements OutboundPublisher {
   }
 }
 
-/** A lease held for the whole test under `epoch` (the lease's own timing is not under test here). */
-const heldLease = (epoch: number): LeadershipGate => ({
-  isActive: () => true,
-  epoch: () => epoch,
-  currentRole: () => 'active',
-  onChange: () => () => undefined
-});
+/**
+ * A lease under `epoch`, held until the test lets it lapse (`active = false`) and resumed the same
+ * way (the lease's own timing is not under test here; bridge-link restores on a resume).
+ */
+function lease(epoch: number): LeadershipGate & { active: boolean } {
+  return {
+    active: true,
+    isActive() {
+      return this.active;
+    },
+    epoch() {
+      return this.active ? epoch : null;
+    },
+    currentRole() {
+      return this.active ? 'active' : 'standby';
+    },
+    onChange: () => () => undefined
+  };
+}
 
 const cores: Core[] = [];
 afterEach(async () => {
@@ -113,7 +131,7 @@ describe('the shared engine state holds only committed steps', () => {
       { publisher, provisioning: null },
       { active: true, nakBaseDelayMs: 100, nakMaxDelayMs: 400 }
     );
-    const gate = heldLease(epoch);
+    const gate = lease(epoch);
     bridge.useGate(gate);
     bridge.resumeLeading();
     const shared = new SharedEngineStateStore({ connection: () => env.nc }, gate, {
@@ -125,7 +143,7 @@ describe('the shared engine state holds only committed steps', () => {
     // write below is the test's own call.
     shared.attach(bridge);
     shared.detach();
-    return { core, bridge, shared, publisher, logged };
+    return { core, bridge, shared, publisher, logged, gate };
   }
 
   /** Publishes service health updates and fetches them from the test's durable, unacknowledged. */
@@ -244,5 +262,120 @@ describe('the shared engine state holds only committed steps', () => {
 
     // The forced commit's inputs were committed and acknowledged: only the last one comes back.
     await nextLeaderDecides(group, target);
+  });
+
+  describe('a term never goes back to an older term’s shared state', () => {
+    /**
+     * The previous leader (epoch 1) decides on a failure and shares its open problem; this core
+     * takes over (epoch 2), restores it, and commits the recovery (the problem judged and closed;
+     * the input acknowledged). Its lease then lapses before this term's state reached the bucket
+     * (a renewal and the state write both stuck behind a slow stream, say), so the bucket still
+     * holds the previous term's state with the problem open.
+     */
+    async function recoveredThenLapsed(group: string, target: string, options: { followFirst?: boolean } = {}) {
+      const previous = await leader(group, 1);
+      const fail = async (service: string) => {
+        const [failed] = await deliver([{ service, status: 'unhealthy' }]);
+        previous.bridge.handleMessage(failed!, SPEC);
+        await previous.bridge.whenCommitted();
+        await previous.shared.write();
+      };
+      await fail(target);
+
+      const core = await leader(group, 2);
+      if (options.followFirst) {
+        // A standby first: it follows the previous leader's state into its engine...
+        core.gate.active = false;
+        await waitFor(
+          async () => {
+            await core.shared.refreshWarmCopy();
+            return core.bridge.engine.problems().open.some((p) => p.target === target);
+          },
+          { message: 'the standby’s engine follows the shared state' }
+        );
+        // ...and the watch delivers the previous leader's last write (as before a step-down) after
+        // its timer's last look, so the copy is still untaken when it becomes the leader.
+        const taken = core.shared.followed.taken;
+        await fail(`${target}-other`);
+        await waitFor(() => core.shared.followed.taken > taken, { message: 'the last write delivered' });
+        core.gate.active = true;
+      }
+      await core.shared.restoreInto(core.bridge);
+      expect(core.bridge.engine.problems().open.map((p) => p.target)).toContain(target);
+      const [recovered] = await deliver([{ service: target, status: 'healthy' }]);
+      core.bridge.handleMessage(recovered!, SPEC);
+      await core.bridge.whenCommitted();
+      expect(core.bridge.engine.problems().open.map((p) => p.target)).not.toContain(target);
+      core.gate.active = false;
+      await core.shared.write(); // fenced: nothing is written
+      const stored = await storedHandover(group);
+      expect(stored?.openProblems.map((p) => p.target)).toContain(target);
+      return core;
+    }
+
+    /** The same term resumes (bridge-link restores on it); a new failure of the service must be decided on. */
+    async function resumeAndFailAgain(core: Awaited<ReturnType<typeof leader>>, target: string): Promise<void> {
+      core.gate.active = true;
+      await core.shared.restoreInto(core.bridge);
+      expect
+        .soft(
+          core.bridge.engine.problems().open.map((p) => p.target),
+          'the engine went back to the previous term’s state: the problem it closed is open again'
+        )
+        .not.toContain(target);
+      const [again] = await deliver([{ service: target, status: 'unhealthy' }]);
+      core.bridge.handleMessage(again!, SPEC);
+      await core.bridge.whenCommitted();
+      await core.bridge.flushOutbound();
+      expect(
+        core.publisher.decisionsFor(target),
+        'a new failure after the recovery is decided on (a reopened stale problem swallows the decision)'
+      ).toHaveLength(1);
+    }
+
+    it('a term resumed after its lease lapsed keeps its own engine, not the older shared state', async () => {
+      run++;
+      const target = `svc-resume-${run}`;
+      const core = await recoveredThenLapsed(`det-resume-${run}`, target);
+      await resumeAndFailAgain(core, target);
+    });
+
+    it('while its lease has lapsed, a core does not take an older term’s state from the watch into its engine', async () => {
+      run++;
+      const target = `svc-watch-${run}`;
+      const core = await recoveredThenLapsed(`det-watch-${run}`, target);
+      // Not leading, the store follows the bucket (its timer does this every second): the watch
+      // starts and delivers the three parts the previous term wrote.
+      await core.shared.refreshWarmCopy();
+      await waitFor(
+        async () => {
+          await core.shared.refreshWarmCopy();
+          return core.shared.followed.taken + core.shared.followed.skipped >= 3;
+        },
+        { message: 'the watch delivered the three parts of the shared state' }
+      );
+      await core.shared.refreshWarmCopy(); // takes what the watch delivered, if anything
+      expect
+        .soft(
+          core.bridge.engine.problems().open.map((p) => p.target),
+          'the warm copy of the previous term replaced the engine: the problem it closed is open again'
+        )
+        .not.toContain(target);
+      await resumeAndFailAgain(core, target);
+    });
+
+    it('what the watch delivered before this core took over is not taken into its engine when its lease lapses', async () => {
+      run++;
+      const target = `svc-early-${run}`;
+      const core = await recoveredThenLapsed(`det-early-${run}`, target, { followFirst: true });
+      await core.shared.refreshWarmCopy(); // the timer's first look after the lease lapsed
+      expect
+        .soft(
+          core.bridge.engine.problems().open.map((p) => p.target),
+          'a copy from before this term replaced the engine: the problem it closed is open again'
+        )
+        .not.toContain(target);
+      await resumeAndFailAgain(core, target);
+    });
   });
 });
