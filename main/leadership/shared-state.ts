@@ -254,12 +254,15 @@ export class SharedEngineStateStore {
         next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
       } catch (error) {
         // A write of this term whose reply was lost (a stream leader election) may have landed:
-        // then the key holds our epoch and the next compare-and-set goes on from it. Any other
-        // epoch there means another term wrote: this one must not overwrite it.
+        // then the key holds our epoch and the next compare-and-set goes on from it. So may a
+        // write of an earlier term, sent before its lease ran out and landed only after this term
+        // read the key (held through a reconnect): this term's state replaces it, or this term
+        // could never share its state and the next leader would go back to the older one. A later
+        // epoch there means another term took over: this one must not overwrite it.
         if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
         const entry = await kv.get(key);
         const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
-        if (!entry || !stored || stored.epoch !== epoch || epoch === null) throw error;
+        if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
         this.revisions.set(part, entry.revision);
         if (!this.gate.isActive()) return;
         next = await kv.update(key, payload, entry.revision);

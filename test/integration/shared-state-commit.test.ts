@@ -264,6 +264,52 @@ describe('the shared engine state holds only committed steps', () => {
     await nextLeaderDecides(group, target);
   });
 
+  it('a late write of the previous term does not keep this term from sharing its state', async () => {
+    run++;
+    const group = `det-late-${run}`;
+    const target = `svc-late-${run}`;
+    const previous = await leader(group, 1);
+    const fail = async (service: string) => {
+      const [failed] = await deliver([{ service, status: 'unhealthy' }]);
+      previous.bridge.handleMessage(failed!, SPEC);
+      await previous.bridge.whenCommitted();
+    };
+    await fail(target);
+    await previous.shared.write();
+
+    const core = await leader(group, 2);
+    await core.shared.restoreInto(core.bridge);
+    // The previous leader's write that passed its lease check before the lease ran out, and lands
+    // only now (held in its client's buffer through a reconnect, say): the bucket takes it, since
+    // this term has not written yet.
+    await fail(`${target}-other`);
+    await previous.shared.write();
+    expect((await storedHandover(group))?.openProblems.map((p) => p.target)).toContain(`${target}-other`);
+
+    const [recovered] = await deliver([{ service: target, status: 'healthy' }]);
+    core.bridge.handleMessage(recovered!, SPEC);
+    await core.bridge.whenCommitted();
+    await expect.soft(core.shared.write(), 'this term shares its state over the late write').resolves.toBeUndefined();
+    const stored = await storedHandover(group);
+    expect.soft(stored?.openProblems.map((p) => p.target)).not.toContain(target);
+    // And the previous leader, fenced, cannot overwrite this term's state any more.
+    await fail(`${target}-third`);
+    await expect.soft(previous.shared.write()).rejects.toThrow(/wrong last sequence/i);
+
+    // The next leader continues from this term's state: the service's next failure is decided on.
+    const next = await leader(group, 3);
+    await next.shared.restoreInto(next.bridge);
+    expect.soft(next.bridge.engine.problems().open.map((p) => p.target)).not.toContain(target);
+    const [again] = await deliver([{ service: target, status: 'unhealthy' }]);
+    next.bridge.handleMessage(again!, SPEC);
+    await next.bridge.whenCommitted();
+    await next.bridge.flushOutbound();
+    expect(
+      next.publisher.decisionsFor(target),
+      'the next failure is decided on (the previous term’s open problem swallows it)'
+    ).toHaveLength(1);
+  });
+
   describe('a term never goes back to an older term’s shared state', () => {
     /**
      * The previous leader (epoch 1) decides on a failure and shares its open problem; this core
