@@ -9,9 +9,10 @@
  * revision this leader last wrote or read, so a leader that lost its term cannot overwrite the state
  * of the next one.
  *
- * A core never replaces its engine with its own older writes: a leader that fenced itself (its
- * renewal did not land in time) and then resumed the same term keeps the engine it has, which is
- * at least as new as anything it managed to share.
+ * A core never replaces its engine with its own older writes, nor with a term's before its own: a
+ * leader that fenced itself (its renewal did not land in time) and then resumed the same term keeps
+ * the engine it has, which is at least as new as anything it managed to share — also when none of
+ * its writes landed and the bucket still holds the previous term's state.
  */
 import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -66,6 +67,11 @@ export class SharedEngineStateStore {
   private unsubscribeOutput: (() => void) | null = null;
   /** Restores done by this core (for tests and the log). */
   restores = 0;
+  /**
+   * Entries of the shared state the watch delivered to this core: taken into the warm copy, or
+   * skipped (written by a term this core led or one before it). For tests and the log.
+   */
+  readonly followed = { taken: 0, skipped: 0 };
   /** The epoch of the last term this core led and shared state under. */
   private ownEpoch: number | null = null;
 
@@ -149,13 +155,19 @@ export class SharedEngineStateStore {
   /** A new term: continue from the shared state, then keep this core's SQLite in step with it. */
   async restoreInto(bridge: ConsciousnessBridge): Promise<void> {
     const state = await this.load();
+    // What the watch delivered before this term is no newer than what the term starts from; kept,
+    // it would replace the engine the next time the lease lapses.
+    for (const part of PARTS) delete this.warm[part];
+    this.warmChanged = false;
     this.lastWritten.clear();
     const epoch = this.gate.epoch();
-    if (state && state.epoch !== null && state.epoch === this.ownEpoch) {
-      // Our own term again (resumed after a renewal landed late) or nobody wrote since we led:
-      // this core's engine is at least as new as what it shared.
+    if (state && this.notNewerThanOwnTerm(state.epoch)) {
+      // Our own term again (resumed after a renewal landed late), nobody wrote since we led, or
+      // our term's writes never landed (the bucket still holds the term before ours): this core's
+      // engine is at least as new. The older state would reopen problems this core closed, and a
+      // new failure of their service would get no decision.
       this.ownEpoch = epoch;
-      this.options.logger.info('continuing with this core’s own engine state (the shared copy is its own)', {
+      this.options.logger.info('continuing with this core’s own engine state (the shared copy is not newer)', {
         writtenByEpoch: state.epoch
       });
       return;
@@ -170,6 +182,11 @@ export class SharedEngineStateStore {
       openProblems: state.handover?.openProblems.length ?? 0,
       writtenByEpoch: state.epoch
     });
+  }
+
+  /** Written by a term this core led, or by one before it (epochs only grow). */
+  private notNewerThanOwnTerm(epoch: number | null): boolean {
+    return epoch !== null && this.ownEpoch !== null && epoch <= this.ownEpoch;
   }
 
   private apply(bridge: ConsciousnessBridge, state: SharedEngineState): void {
@@ -237,12 +254,15 @@ export class SharedEngineStateStore {
         next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
       } catch (error) {
         // A write of this term whose reply was lost (a stream leader election) may have landed:
-        // then the key holds our epoch and the next compare-and-set goes on from it. Any other
-        // epoch there means another term wrote: this one must not overwrite it.
+        // then the key holds our epoch and the next compare-and-set goes on from it. So may a
+        // write of an earlier term, sent before its lease ran out and landed only after this term
+        // read the key (held through a reconnect): this term's state replaces it, or this term
+        // could never share its state and the next leader would go back to the older one. A later
+        // epoch there means another term took over: this one must not overwrite it.
         if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
         const entry = await kv.get(key);
         const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
-        if (!entry || !stored || stored.epoch !== epoch || epoch === null) throw error;
+        if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
         this.revisions.set(part, entry.revision);
         if (!this.gate.isActive()) return;
         next = await kv.update(key, payload, entry.revision);
@@ -253,8 +273,11 @@ export class SharedEngineStateStore {
     }
   }
 
-  /** Standbys and observers: follow the leader's writes and show them in the Engine views. */
-  private async refreshWarmCopy(): Promise<void> {
+  /**
+   * Standbys and observers: follow the leader's writes and show them in the Engine views (the
+   * store's timer calls this every interval while this core does not lead).
+   */
+  async refreshWarmCopy(): Promise<void> {
     const kv = await this.bucket().catch(() => null);
     if (!kv) return;
     if (!this.watching) {
@@ -284,8 +307,13 @@ export class SharedEngineStateStore {
             if (!PARTS.includes(part) || e.operation !== 'PUT') continue;
             try {
               const stored = JSON.parse(decoder.decode(e.value)) as Stored<unknown>;
-              // Our own writes: this core's engine already has them (and maybe more).
-              if (stored.epoch !== null && stored.epoch === this.ownEpoch) continue;
+              // Our own writes, or a term's before ours: this core's engine already has them (and
+              // maybe more).
+              if (this.notNewerThanOwnTerm(stored.epoch)) {
+                this.followed.skipped++;
+                continue;
+              }
+              this.followed.taken++;
               this.warm[part] = stored;
               this.warmChanged = true;
             } catch {
