@@ -1,18 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsCluster, type NatsClusterHandle } from '../harness/nats-server';
 import { useServerAndCore } from '../harness/server-and-core';
+import { usePrivateCli } from '../harness/private-cli';
 import { tempDir, waitFor } from '../harness/temp';
 import { bridgeInboundDurables } from '../harness/bridge-durables';
 
 const enc = new TextEncoder();
 
 describe('stream inspection on a single server', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'inherit' });
-  });
+  // A build of its own: a shared out/cli rebuilt here raced the tests that run it meanwhile.
+  const cli = usePrivateCli();
   const env = useServerAndCore({
     core: { overrides: { provision: false } },
     async prepare({ nc, js, jsm }) {
@@ -109,47 +107,47 @@ describe('stream inspection on a single server', () => {
 
   it('CLI: streams, streams info, consumers and view with --json; purge refuses without --force', async () => {
     const base = ['--nats', env.server.url, '--data', tempDir()];
-    const ls = runCliSync([...base, 'streams', '--json']);
+    const ls = cli.run([...base, 'streams', '--json']);
     expect(ls.code, ls.stderr).toBe(0);
     const list = JSON.parse(ls.stdout) as { cached: boolean; streams: Array<{ name: string }> };
     expect(list.cached).toBe(false);
     expect(list.streams.map((s) => s.name)).toContain('ORDERS');
-    const table = runCliSync([...base, 'streams']);
+    const table = cli.run([...base, 'streams']);
     expect(table.stdout).toMatch(/^NAME\s+STORAGE/m);
     expect(table.stdout).toMatch(/^ORDERS\s+file/m);
 
-    const info = runCliSync([...base, 'streams', 'info', 'ORDERS']);
+    const info = cli.run([...base, 'streams', 'info', 'ORDERS']);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toMatch(/Max messages: 100/);
-    const infoJson = JSON.parse(runCliSync([...base, 'streams', 'info', 'ORDERS', '--json']).stdout) as {
+    const infoJson = JSON.parse(cli.run([...base, 'streams', 'info', 'ORDERS', '--json']).stdout) as {
       stream: { name: string };
     };
     expect(infoJson.stream.name).toBe('ORDERS');
-    const unknown = runCliSync([...base, 'streams', 'info', 'NOPE']);
+    const unknown = cli.run([...base, 'streams', 'info', 'NOPE']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/NOT_FOUND/);
 
-    const consumers = runCliSync([...base, 'consumers', 'ORDERS']);
+    const consumers = cli.run([...base, 'consumers', 'ORDERS']);
     expect(consumers.code, consumers.stderr).toBe(0);
     // 10 pending minus message 7, deleted by the test before.
     expect(consumers.stdout).toMatch(/^proc\s+orders\.new\s+yes\s+9\s+2/m);
 
-    const view = runCliSync([...base, 'view', 'ORDERS', '--last', '2', '--json']);
+    const view = cli.run([...base, 'view', 'ORDERS', '--last', '2', '--json']);
     expect(view.code, view.stderr).toBe(0);
     const page = JSON.parse(view.stdout) as { messages: Array<{ seq: number }> };
     expect(page.messages.map((m) => m.seq)).toEqual([14, 15]);
-    const text = runCliSync([...base, 'view', 'ORDERS', '--seq', '2', '--limit', '1']);
+    const text = cli.run([...base, 'view', 'ORDERS', '--seq', '2', '--limit', '1']);
     expect(text.stdout).toMatch(/^\[2\] \S+ orders\.new \(7 B\)\norder 1$/m);
-    const both = runCliSync([...base, 'view', 'ORDERS', '--seq', '2', '--last', '3']);
+    const both = cli.run([...base, 'view', 'ORDERS', '--seq', '2', '--last', '3']);
     expect(both.code).toBe(2);
 
-    const refused = runCliSync([...base, 'streams', 'purge', 'ORDERS'], { input: '' });
+    const refused = cli.run([...base, 'streams', 'purge', 'ORDERS'], { input: '' });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--force/);
     expect((await env.jsm.streams.info('ORDERS')).state.messages).toBe(14);
-    const rm = runCliSync([...base, 'streams', 'rm-msg', 'ORDERS', '2', '--force']);
+    const rm = cli.run([...base, 'streams', 'rm-msg', 'ORDERS', '2', '--force']);
     expect(rm.code, rm.stderr).toBe(0);
-    const forced = runCliSync([...base, 'streams', 'purge', 'ORDERS', '--subject', 'orders.new', '--force', '--json']);
+    const forced = cli.run([...base, 'streams', 'purge', 'ORDERS', '--subject', 'orders.new', '--force', '--json']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toEqual({ stream: 'ORDERS', purged: 13 });
   });
