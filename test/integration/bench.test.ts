@@ -3,7 +3,7 @@
  * figures, cancelling mid-run cleans up, the product streams are untouched, and the results are
  * kept, compared and exported — through the contract and through the built CLI.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +15,9 @@ import { BENCH_STREAM_PREFIX, streamDescription } from '../../main/bench/runner'
 import type { Core } from '../../main/app/create-core';
 import { desiredStreams } from '../../main/nats/topology/topology';
 import { useServerAndCore } from '../harness/server-and-core';
-import { CLI, runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { usePrivateCli } from '../harness/private-cli';
 import { tempDir, waitFor } from '../harness/temp';
 
 /** Only the areas under test: the rest of the core is built by other work in progress. */
@@ -414,9 +414,10 @@ describe('a server that goes away mid-run', () => {
 describe('synos-cc bench (the built CLI)', () => {
   let server: NatsServerHandle;
   let data: string;
+  // The bundled binary, built from the current sources for this file alone (a shared out/cli
+  // rebuilt here raced the other tests running it).
+  const built = usePrivateCli();
   beforeAll(async () => {
-    // The CLI part runs the bundled binary; bundle it from the current sources.
-    execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'inherit' });
     server = await startNatsServer();
     data = tempDir();
   });
@@ -424,8 +425,7 @@ describe('synos-cc bench (the built CLI)', () => {
     await server?.stop();
   });
 
-  const cli = (...args: string[]) =>
-    runCliSync(['--nats', server.url, '--data', data, ...args], { timeoutMs: 120_000 });
+  const cli = (...args: string[]) => built.run(['--nats', server.url, '--data', data, ...args], { timeoutMs: 120_000 });
 
   it('runs a mode as JSON with msgs_per_sec, lists, compares and exports the kept runs', () => {
     const first = cli('bench', 'js-pub-async', '--msgs', '2k', '--clients', '2', '--window', '32', '--json');
@@ -472,7 +472,7 @@ describe('synos-cc bench (the built CLI)', () => {
   it('Ctrl+C cancels a run and leaves no stream behind', async () => {
     const child = spawn(
       process.execPath,
-      [CLI, '--nats', server.url, '--data', data, 'bench', 'js-pub-async', '--msgs', '5000000'],
+      [built.file, '--nats', server.url, '--data', data, 'bench', 'js-pub-async', '--msgs', '5000000'],
       { env: { ...process.env, NATS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] }
     );
     let stderr = '';

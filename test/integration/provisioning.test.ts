@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_FILTERS, desiredConsumers, desiredStreams } from '../../main/nats/topology/topology';
 import { bridgeDurableFor, serverHasMultiFilter } from '../harness/bridge-durables';
-import { runCliSync } from '../harness/cli';
+import { usePrivateCli } from '../harness/private-cli';
 import { createTestCore } from '../harness/core';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
@@ -17,9 +16,9 @@ const CONSUMERS = desiredConsumers({ multiFilter: serverHasMultiFilter() }).map(
 describe('provisioning the Syn_OS topology against a real nats-server', () => {
   let server: NatsServerHandle;
   let nc: NatsConnection;
+  // The CLI part runs the bundled binary, built from the current sources for this file alone.
+  const built = usePrivateCli();
   beforeAll(async () => {
-    // The CLI part of this test runs the bundled binary; bundle it from the current sources.
-    execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'inherit' });
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
   });
@@ -84,25 +83,25 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
     await jsm.consumers.update('SECURITY_EVENTS', 'security_dashboard', { max_deliver: 3 });
 
     const data = tempDir();
-    const check = runCliSync(['--nats', server.url, '--data', data, 'provision', '--check']);
+    const check = built.run(['--nats', server.url, '--data', data, 'provision', '--check']);
     expect(check.code, check.stderr).toBe(1);
     expect(check.stdout).toContain('CONSCIOUSNESS_EVENTS.max_msgs: want 50000, have 49999');
     expect(check.stdout).toContain('SECURITY_EVENTS/security_dashboard.max_deliver: want 10, have 3');
     // --check changed nothing.
     expect((await jsm.streams.info('CONSCIOUSNESS_EVENTS')).config.max_msgs).toBe(49_999);
 
-    const json = runCliSync(['--nats', server.url, '--data', data, 'provision', '--check', '--json']);
+    const json = built.run(['--nats', server.url, '--data', data, 'provision', '--check', '--json']);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout) as { streams: Array<{ name: string; status: string }> };
     expect(report.streams.find((s) => s.name === 'CONSCIOUSNESS_EVENTS')?.status).toBe('drift');
 
-    const apply = runCliSync(['--nats', server.url, '--data', data, 'provision']);
+    const apply = built.run(['--nats', server.url, '--data', data, 'provision']);
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/CONSCIOUSNESS_EVENTS\s+updated/);
     expect((await jsm.streams.info('CONSCIOUSNESS_EVENTS')).config.max_msgs).toBe(50_000);
     expect((await jsm.consumers.info('SECURITY_EVENTS', 'security_dashboard')).config.max_deliver).toBe(10);
 
-    const clean = runCliSync(['--nats', server.url, '--data', data, 'provision', '--check']);
+    const clean = built.run(['--nats', server.url, '--data', data, 'provision', '--check']);
     expect(clean.code, clean.stdout).toBe(0);
     expect(clean.stdout).toMatch(/no drift/);
   });
@@ -153,7 +152,7 @@ describe('provisioning the Syn_OS topology against a real nats-server', () => {
         await core.stop();
       }
 
-      const cli = runCliSync(['--nats', own.url, '--data', tempDir(), 'provision']);
+      const cli = built.run(['--nats', own.url, '--data', tempDir(), 'provision']);
       expect(cli.code).toBe(1);
       expect(cli.stdout).toContain('HEALTH_METRICS.storage: want file, have memory (blocked:');
       expect((await jsm.streams.info('HEALTH_METRICS')).created).toBe(before.created);
