@@ -19,7 +19,7 @@ import type { DirectOutputs } from './direct-outputs';
 import type { BridgeCounters } from './stats';
 import type { InboundConsumerSpec } from './inbound';
 import { isEmptyBatch, MAX_BATCH, newBatch, type InboundBatch } from './inbound-batch';
-import { InboxStore } from './inbox';
+import type { InboxStore } from './inbox';
 import type { LearningCommits } from './learning';
 import type { Settler } from './settle';
 import type { BridgeStore, NewInvalidMessage } from './store';
@@ -177,10 +177,9 @@ export class GroupCommit {
     );
   }
 
-  /** Whether an input's id is committed already or in the open batch. */
-  seen(digest: Buffer): boolean {
-    const key = InboxStore.key(digest);
-    if (this.batch.keys.has(key.toString('hex'))) return true;
+  /** Whether an input's inbox key (`name`: its hex) is committed already or in the open batch. */
+  seen(key: Buffer, name: string): boolean {
+    if (this.batch.keys.has(name)) return true;
     return this.deps.inbox.has(key);
   }
 
@@ -188,7 +187,8 @@ export class GroupCommit {
   rejectInvalid(
     msg: JsMsg,
     spec: InboundConsumerSpec,
-    digest: Buffer,
+    key: Buffer,
+    name: string,
     started: number,
     reason: InvalidReason,
     message: string,
@@ -209,7 +209,7 @@ export class GroupCommit {
     };
     const batch = this.batch;
     batch.invalid.push(record);
-    batch.keys.set(InboxStore.key(digest).toString('hex'), InboxStore.key(digest));
+    batch.keys.set(name, key);
     // No reason text on the term: nats-server 2.9 does not parse "+TERM <reason>" and would leave
     // the message pending until ack_wait, then redeliver it. The reason is kept in our table.
     batch.settle.push({ msg, action: 'term', started, invalidReason: { reason, stream: spec.stream } });

@@ -9,7 +9,7 @@
  * at least that long after this process started (a message committed just before a crash is
  * redelivered once the restarted core binds again, however long the core was down).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Database, Migration } from '../store/database';
 
 /** Keys per multi-row insert. */
@@ -33,7 +33,8 @@ export const INBOX_MIGRATIONS: readonly Migration[] = [
  * no id at all, is its stream position.
  */
 export function inputDigest(identity: string): Buffer {
-  return createHash('sha256').update(identity).digest();
+  // One-shot: a Hash object per inbound message cost about 1 µs more.
+  return hash('sha256', identity, 'buffer');
 }
 
 export class InboxStore {
