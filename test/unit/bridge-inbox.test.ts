@@ -65,4 +65,46 @@ describe('InboxStore', () => {
       db.close();
     }
   });
+
+  it('answers exactly like the table across filter slices, rolled-back adds, prunes and a reopen', () => {
+    const file = path.join(tempDir(), 'synos.db');
+    const { db } = openDatabase(file, { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      // Slices of 64 keys, so that 1,000 keys span many of them.
+      const inbox = new InboxStore(db, 64);
+      const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+      const inTable = (k: Buffer) => db.prepare('SELECT 1 FROM bridge_inbox WHERE key = ?').get(k) !== undefined;
+      for (let batch = 0; batch < 10; batch++) {
+        const keys = Array.from({ length: 100 }, (_, i) => key(batch * 100 + i));
+        db.transaction(() => inbox.add(keys, 1000 + batch))();
+      }
+      expect(inbox.filterSlices()).toBeGreaterThan(10);
+      // A transaction that rolls back leaves its keys out of the table: has() says so.
+      expect(() =>
+        db.transaction(() => {
+          inbox.add([key(5000), key(5001)], 2000);
+          throw new Error('roll back');
+        })()
+      ).toThrow('roll back');
+      for (let n = 0; n < 6000; n++) expect(inbox.has(key(n))).toBe(n < 1000);
+      // The first 500 rows go; the slices holding only them with them.
+      const slices = inbox.filterSlices();
+      expect(inbox.pruneBefore(1005)).toBe(500);
+      expect(inbox.filterSlices()).toBeLessThan(slices);
+      for (let n = 0; n < 1200; n++) expect(inbox.has(key(n))).toBe(inTable(key(n)));
+      expect(inbox.has(key(700))).toBe(true);
+      expect(inbox.has(key(300))).toBe(false);
+      // A new store on the same file (a restart) knows the committed keys.
+      const reopened = new InboxStore(db, 64);
+      for (let n = 0; n < 1200; n++) expect(reopened.has(key(n))).toBe(n >= 500 && n < 1000);
+      // Everything pruned: rowids start again from 1, and the new keys are found.
+      expect(reopened.pruneBefore(10_000)).toBe(500);
+      expect(reopened.filterSlices()).toBe(1);
+      db.transaction(() => reopened.add([key(7000), key(7001)], 20_000))();
+      expect(reopened.has(key(7000))).toBe(true);
+      expect(reopened.has(key(700))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
 });
