@@ -15,12 +15,8 @@ import type { Database, Migration } from '../store/database';
 /** Keys per multi-row insert. */
 const INSERT_CHUNK = 32;
 
-/** Keys one slice of the in-memory key filter holds before a new slice starts (a power of two). */
+/** Keys one slice of the in-memory index holds before a new slice starts (a power of two). */
 const SLICE_KEYS = 1 << 17;
-/** Filter bits per key: a full slice of 2^17 keys is 256 KiB, 2 bytes per inbox row. */
-const BITS_PER_KEY = 16;
-/** Bit probes per key: about 0.05 % false positives for a full slice. */
-const PROBES = 11;
 
 export const INBOX_MIGRATIONS: readonly Migration[] = [
   {
@@ -31,6 +27,19 @@ export const INBOX_MIGRATIONS: readonly Migration[] = [
             key BLOB NOT NULL UNIQUE,
             at INTEGER NOT NULL
           );`
+  },
+  {
+    id: '2420',
+    description: 'bridge inbox without the unique index on key (looked up through an in-memory index by rowid)',
+    // Every committed input dirtied one page of the index on its random key (a 4 KiB WAL frame
+    // per input); the rows are appended in commit order now and found by rowid. Rowids are kept.
+    sql: `CREATE TABLE bridge_inbox_next (
+            key BLOB NOT NULL,
+            at INTEGER NOT NULL
+          );
+          INSERT INTO bridge_inbox_next (rowid, key, at) SELECT rowid, key, at FROM bridge_inbox ORDER BY rowid;
+          DROP TABLE bridge_inbox;
+          ALTER TABLE bridge_inbox_next RENAME TO bridge_inbox;`
   }
 ];
 
@@ -45,48 +54,53 @@ export function inputDigest(identity: string): Buffer {
 }
 
 /**
- * One slice of the key filter: a Bloom filter over the keys recorded while it was the newest. Keys
- * are SHA-256 prefixes, so their first two 32-bit words serve as the two hashes.
+ * One slice of the in-memory index: an open-addressing table (load ≤ 1/2) from a key's first
+ * 32-bit word to the rowid of its row, for the keys recorded while the slice was the newest. Keys
+ * are SHA-256 prefixes, so their words are uniform. A matching word only names a row to check.
  */
 class KeySlice {
-  private readonly bits: Int32Array;
+  private readonly words: Uint32Array;
+  private readonly rowids: Float64Array;
   private readonly mask: number;
   count = 0;
-  /** Set when a newer slice starts: every row of this slice's keys has a rowid ≤ this. */
-  sealedAtRowid: number | null = null;
+  /** The largest rowid recorded here: once the table's first row is past it, the slice goes. */
+  maxRowid = 0;
 
   constructor(readonly capacity: number) {
-    this.mask = capacity * BITS_PER_KEY - 1;
-    this.bits = new Int32Array((capacity * BITS_PER_KEY) >>> 5);
+    this.words = new Uint32Array(capacity * 2);
+    this.rowids = new Float64Array(capacity * 2);
+    this.mask = capacity * 2 - 1;
   }
 
-  add(key: Buffer): void {
-    const h1 = key.readUInt32LE(0);
-    const h2 = key.readUInt32LE(4) | 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
-    }
+  add(key: Buffer, rowid: number): void {
+    const word = key.readUInt32LE(0) || 1;
+    let slot = key.readUInt32LE(4) & this.mask;
+    while (this.words[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.words[slot] = word;
+    this.rowids[slot] = rowid;
     this.count++;
+    if (rowid > this.maxRowid) this.maxRowid = rowid;
   }
 
-  mightHave(key: Buffer): boolean {
-    const h1 = key.readUInt32LE(0);
-    const h2 = key.readUInt32LE(4) | 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+  /** Whether a row named here holds the key (the store reads the row). */
+  find(key: Buffer, store: InboxStore): boolean {
+    const word = key.readUInt32LE(0) || 1;
+    let slot = key.readUInt32LE(4) & this.mask;
+    for (let w = this.words[slot] as number; w !== 0; w = this.words[slot] as number) {
+      if (w === word && store.rowHolds(this.rowids[slot] as number, key)) return true;
+      slot = (slot + 1) & this.mask;
     }
-    return true;
+    return false;
   }
 }
 
 export class InboxStore {
   /**
-   * Every key in the table is in one of these slices (a key may be in one though its row is not:
-   * a rolled-back add, a pruned row). A key in none of them is not in the table, so the lookup of
-   * a new input — nearly every input — does not query SQLite (a point query per message cost more
-   * CPU than the rest of the inbound path). Only this store writes the table.
+   * Every row of the table is named in one of these slices, under its key (a slice may also name a
+   * row that is gone: a rolled-back add, a pruned row). A lookup reads only the rows named under
+   * the key's word — none for a new input, nearly every input — and compares their key, so the
+   * table needs no index on its random keys (maintaining one cost a WAL page per input).
+   * Only this store writes the table.
    */
   private slices: KeySlice[];
   private readonly sliceKeys: number;
@@ -95,9 +109,10 @@ export class InboxStore {
   private readonly insert;
   private readonly insertChunk;
   private readonly chunkArgs: unknown[] = new Array<unknown>(INSERT_CHUNK * 2);
+  private readonly chunkKeys: Buffer[] = new Array<Buffer>(INSERT_CHUNK);
+  private readonly chunkWords = new Uint32Array(INSERT_CHUNK);
   private readonly prune;
   private readonly count;
-  private readonly maxRowid;
   private readonly minRowid;
 
   /** `sliceKeys` (a power of two) is for tests. */
@@ -105,10 +120,10 @@ export class InboxStore {
     this.db = db;
     this.sliceKeys = sliceKeys;
     this.slices = [new KeySlice(sliceKeys)];
-    this.select = db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM bridge_inbox WHERE key = ?');
-    this.insert = db.prepare<[Buffer, number]>('INSERT OR IGNORE INTO bridge_inbox (key, at) VALUES (?, ?)');
+    this.select = db.prepare<[number], [Buffer]>('SELECT key FROM bridge_inbox WHERE rowid = ?').raw();
+    this.insert = db.prepare<[Buffer, number]>('INSERT INTO bridge_inbox (key, at) VALUES (?, ?)');
     this.insertChunk = db.prepare(
-      `INSERT OR IGNORE INTO bridge_inbox (key, at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?)').join(', ')}`
+      `INSERT INTO bridge_inbox (key, at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?)').join(', ')}`
     );
     this.prune = db.prepare<[number]>(
       `DELETE FROM bridge_inbox WHERE rowid < coalesce(
@@ -116,22 +131,20 @@ export class InboxStore {
          (SELECT max(rowid) + 1 FROM bridge_inbox))`
     );
     this.count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM bridge_inbox');
-    this.maxRowid = db.prepare<[], { r: number | null }>('SELECT max(rowid) AS r FROM bridge_inbox');
     this.minRowid = db.prepare<[], { r: number | null }>('SELECT min(rowid) AS r FROM bridge_inbox');
     // The keys committed before this store existed (a restart within the retention).
     const rows = db.prepare<[], [number, Buffer]>('SELECT rowid, key FROM bridge_inbox ORDER BY rowid').raw();
-    for (const [rowid, key] of rows.iterate()) this.filterAdd(key, () => rowid);
+    for (const [rowid, key] of rows.iterate()) this.index(key, rowid);
   }
 
-  /** Puts a key into the newest slice, sealing that one first when it is full. */
-  private filterAdd(key: Buffer, lastRowid: () => number): void {
+  /** Names a row under its key in the newest slice (a new slice when that one is full). */
+  private index(key: Buffer, rowid: number): void {
     let slice = this.slices[this.slices.length - 1] as KeySlice;
     if (slice.count >= this.sliceKeys) {
-      slice.sealedAtRowid = lastRowid();
       slice = new KeySlice(this.sliceKeys);
       this.slices.push(slice);
     }
-    slice.add(key);
+    slice.add(key, rowid);
   }
 
   /** The 16-byte key of a digest. */
@@ -140,52 +153,63 @@ export class InboxStore {
   }
 
   has(key: Buffer): boolean {
-    for (const slice of this.slices) if (slice.mightHave(key)) return this.select.get(key) !== undefined;
+    for (const slice of this.slices) if (slice.find(key, this)) return true;
     return false;
   }
 
-  /** Records keys (multi-row statements of 32); run inside the transaction that commits their effects. */
+  /** Whether the row `rowid` exists and holds `key`. */
+  rowHolds(rowid: number, key: Buffer): boolean {
+    const row = this.select.get(rowid);
+    return row !== undefined && key.equals(row[0]);
+  }
+
+  /**
+   * Records keys (multi-row statements of 32); run inside the transaction that commits their
+   * effects. A key already recorded keeps its row (and time).
+   */
   add(keys: Iterable<Buffer>, at: number): void {
     const args = this.chunkArgs;
+    const chunk = this.chunkKeys;
+    const words = this.chunkWords;
     let n = 0;
-    // The largest rowid so far, read when a slice is sealed: the rows of that slice's keys were all
-    // inserted (in this transaction or before) by the time the next key is.
-    const lastRowid = (): number => {
-      if (n > 0) this.flush(args, n, at);
-      n = 0;
-      return this.maxRowid.get()?.r ?? 0;
+    // A key given twice in this call: the first is not indexed until its statement ran.
+    const pending = (key: Buffer): boolean => {
+      const word = key.readUInt32LE(0);
+      for (let i = 0; i < n; i++) if (words[i] === word && (chunk[i] as Buffer).equals(key)) return true;
+      return false;
     };
     for (const key of keys) {
-      this.filterAdd(key, lastRowid);
+      if (this.has(key) || pending(key)) continue;
+      chunk[n] = key;
+      words[n] = key.readUInt32LE(0);
       args[2 * n] = key;
       args[2 * n + 1] = at;
       if (++n === INSERT_CHUNK) {
-        this.insertChunk.run(args);
+        // One statement: its rows take consecutive rowids ending at the last one's.
+        const last = Number(this.insertChunk.run(args).lastInsertRowid);
+        for (let i = 0; i < n; i++) this.index(chunk[i] as Buffer, last - n + 1 + i);
         n = 0;
       }
     }
-    this.flush(args, n, at);
-  }
-
-  private flush(args: unknown[], n: number, at: number): void {
-    for (let i = 0; i < n; i++) this.insert.run(args[2 * i] as Buffer, at);
+    for (let i = 0; i < n; i++)
+      this.index(chunk[i] as Buffer, Number(this.insert.run(chunk[i] as Buffer, at).lastInsertRowid));
   }
 
   /** Deletes rows committed before `cutoff` (epoch ms). Returns how many. */
   pruneBefore(cutoff: number): number {
     const changes = this.prune.run(cutoff).changes;
-    // Rows go as a prefix by rowid: a slice whose rows all precede the first left is dropped. Not
-    // inside an open transaction, which could still bring the rows back.
+    // Rows go as a prefix by rowid: a slice naming only rows before the first one left goes too.
+    // Not inside an open transaction, which could still bring the rows back.
     if (changes > 0 && !this.db.inTransaction) {
       const first = this.minRowid.get()?.r ?? null;
-      const kept = this.slices.filter((s) => first !== null && (s.sealedAtRowid === null || s.sealedAtRowid >= first));
+      const kept = this.slices.filter((s) => first !== null && s.maxRowid >= first);
       this.slices = kept.length > 0 ? kept : [new KeySlice(this.sliceKeys)];
     }
     return changes;
   }
 
-  /** Slices of the key filter held now (each up to 2^17 keys, 256 KiB). */
-  filterSlices(): number {
+  /** Slices of the in-memory index held now (each up to 2^17 keys, 3 MiB). */
+  indexSlices(): number {
     return this.slices.length;
   }
 

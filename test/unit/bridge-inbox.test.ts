@@ -78,7 +78,7 @@ describe('InboxStore', () => {
         const keys = Array.from({ length: 100 }, (_, i) => key(batch * 100 + i));
         db.transaction(() => inbox.add(keys, 1000 + batch))();
       }
-      expect(inbox.filterSlices()).toBeGreaterThan(10);
+      expect(inbox.indexSlices()).toBeGreaterThan(10);
       // A transaction that rolls back leaves its keys out of the table: has() says so.
       expect(() =>
         db.transaction(() => {
@@ -88,9 +88,9 @@ describe('InboxStore', () => {
       ).toThrow('roll back');
       for (let n = 0; n < 6000; n++) expect(inbox.has(key(n))).toBe(n < 1000);
       // The first 500 rows go; the slices holding only them with them.
-      const slices = inbox.filterSlices();
+      const slices = inbox.indexSlices();
       expect(inbox.pruneBefore(1005)).toBe(500);
-      expect(inbox.filterSlices()).toBeLessThan(slices);
+      expect(inbox.indexSlices()).toBeLessThan(slices);
       for (let n = 0; n < 1200; n++) expect(inbox.has(key(n))).toBe(inTable(key(n)));
       expect(inbox.has(key(700))).toBe(true);
       expect(inbox.has(key(300))).toBe(false);
@@ -99,10 +99,54 @@ describe('InboxStore', () => {
       for (let n = 0; n < 1200; n++) expect(reopened.has(key(n))).toBe(n >= 500 && n < 1000);
       // Everything pruned: rowids start again from 1, and the new keys are found.
       expect(reopened.pruneBefore(10_000)).toBe(500);
-      expect(reopened.filterSlices()).toBe(1);
+      expect(reopened.indexSlices()).toBe(1);
       db.transaction(() => reopened.add([key(7000), key(7001)], 20_000))();
       expect(reopened.has(key(7000))).toBe(true);
       expect(reopened.has(key(700))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('records a key given twice in one add once, across the 32-row statements', () => {
+    const { db } = openDatabase(path.join(tempDir(), 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      const inbox = new InboxStore(db, 64);
+      const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+      const keys = [...Array.from({ length: 40 }, (_, i) => key(i)), key(3), key(35), key(39), key(40)];
+      db.transaction(() => inbox.add(keys, 1000))();
+      expect(inbox.size()).toBe(41);
+      for (let n = 0; n < 50; n++) expect(inbox.has(key(n))).toBe(n <= 40);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps the rows (and their order) of an inbox made before the unique index went (migration 2420)', () => {
+    const file = path.join(tempDir(), 'synos.db');
+    const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+    const old = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.id !== '2420'), logger: silentLogger });
+    const insert = old.db.prepare('INSERT INTO bridge_inbox (key, at) VALUES (?, ?)');
+    for (let n = 0; n < 100; n++) insert.run(key(n), 1000 + n);
+    old.db.prepare('DELETE FROM bridge_inbox WHERE at < 1010').run();
+    old.db.close();
+    const { db } = openDatabase(file, { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      const indexes = db
+        .prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'bridge_inbox' AND type = 'index'")
+        .all();
+      expect(indexes).toEqual([]);
+      const rows = db.prepare('SELECT rowid AS r, at FROM bridge_inbox ORDER BY rowid').all() as Array<{
+        r: number;
+        at: number;
+      }>;
+      expect(rows).toHaveLength(90);
+      expect(rows.every((row) => row.r === row.at - 999)).toBe(true);
+      const inbox = new InboxStore(db);
+      for (let n = 0; n < 110; n++) expect(inbox.has(key(n))).toBe(n >= 10 && n < 100);
+      expect(inbox.pruneBefore(1050)).toBe(40);
+      expect(inbox.has(key(49))).toBe(false);
+      expect(inbox.has(key(50))).toBe(true);
     } finally {
       db.close();
     }
