@@ -137,7 +137,7 @@ export class GroupCommit {
     try {
       this.tx.immediate(() => {
         learning.abandonIfRebuilt(engineStore);
-        this.deps.inbox.add(batch.keys.values(), now);
+        this.deps.inbox.addNew(batch.keys.values(), now);
         this.deps.store.write(batch.invalid, batch.security);
         learning.save(this.deps.engine(), engineStore);
         this.deps.provenance.write(batch.provenance);

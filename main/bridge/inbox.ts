@@ -54,40 +54,50 @@ export function inputDigest(identity: string): Buffer {
 }
 
 /**
- * One slice of the in-memory index: an open-addressing table (load ≤ 1/2) from a key's first
- * 32-bit word to the rowid of its row, for the keys recorded while the slice was the newest. Keys
- * are SHA-256 prefixes, so their words are uniform. A matching word only names a row to check.
+ * One slice of the in-memory index: an open-addressing table (load ≤ 1/2) from 16 bits of a key to
+ * the rowid of its row (as an offset from the slice's first rowid), for the keys recorded while the
+ * slice was the newest: 6 bytes a slot, 12 a key. Keys are SHA-256 prefixes, so their words are
+ * uniform. Matching bits only name a row to check (1 in 65,536 slots probed names another key's).
  */
 class KeySlice {
-  private readonly words: Uint32Array;
-  private readonly rowids: Float64Array;
+  private readonly words: Uint16Array;
+  private readonly offsets: Int32Array;
   private readonly mask: number;
+  /** The first rowid recorded here; offsets are relative to it. */
+  private base: number | null = null;
   count = 0;
   /** The largest rowid recorded here: once the table's first row is past it, the slice goes. */
   maxRowid = 0;
 
   constructor(readonly capacity: number) {
-    this.words = new Uint32Array(capacity * 2);
-    this.rowids = new Float64Array(capacity * 2);
+    this.words = new Uint16Array(capacity * 2);
+    this.offsets = new Int32Array(capacity * 2);
     this.mask = capacity * 2 - 1;
   }
 
+  /** Whether another key fits, its rowid within an Int32 of the first. */
+  fits(rowid: number): boolean {
+    return this.count < this.capacity && (this.base === null || Math.abs(rowid - this.base) < 0x7fff_ffff);
+  }
+
   add(key: Buffer, rowid: number): void {
-    const word = key.readUInt32LE(0) || 1;
+    this.base ??= rowid;
+    const word = key.readUInt16LE(0) || 1;
     let slot = key.readUInt32LE(4) & this.mask;
     while (this.words[slot] !== 0) slot = (slot + 1) & this.mask;
     this.words[slot] = word;
-    this.rowids[slot] = rowid;
+    this.offsets[slot] = rowid - this.base;
     this.count++;
     if (rowid > this.maxRowid) this.maxRowid = rowid;
   }
 
   /** Whether a row named here holds the key (the store reads the row). */
   find(key: Buffer, store: InboxStore): boolean {
-    const word = key.readUInt32LE(0) || 1;
+    if (this.base === null) return false;
+    const word = key.readUInt16LE(0) || 1;
     let slot = key.readUInt32LE(4) & this.mask;
     for (let w = this.words[slot] as number; w !== 0; w = this.words[slot] as number) {
-      if (w === word && store.rowHolds(this.rowids[slot] as number, key)) return true;
+      if (w === word && store.rowHolds(this.base + (this.offsets[slot] as number), key)) return true;
       slot = (slot + 1) & this.mask;
     }
     return false;
@@ -140,7 +150,7 @@ export class InboxStore {
   /** Names a row under its key in the newest slice (a new slice when that one is full). */
   private index(key: Buffer, rowid: number): void {
     let slice = this.slices[this.slices.length - 1] as KeySlice;
-    if (slice.count >= this.sliceKeys) {
+    if (!slice.fits(rowid)) {
       slice = new KeySlice(this.sliceKeys);
       this.slices.push(slice);
     }
@@ -168,6 +178,19 @@ export class InboxStore {
    * effects. A key already recorded keeps its row (and time).
    */
   add(keys: Iterable<Buffer>, at: number): void {
+    this.write(keys, at, true);
+  }
+
+  /**
+   * Records keys the caller found absent with {@link has}, each given once (the bridge's batch):
+   * like {@link add} without looking each key up again. A key recorded twice anyway would only
+   * have a second row, which pruning removes like the first.
+   */
+  addNew(keys: Iterable<Buffer>, at: number): void {
+    this.write(keys, at, false);
+  }
+
+  private write(keys: Iterable<Buffer>, at: number, check: boolean): void {
     const args = this.chunkArgs;
     const chunk = this.chunkKeys;
     const words = this.chunkWords;
@@ -179,7 +202,7 @@ export class InboxStore {
       return false;
     };
     for (const key of keys) {
-      if (this.has(key) || pending(key)) continue;
+      if (check && (this.has(key) || pending(key))) continue;
       chunk[n] = key;
       words[n] = key.readUInt32LE(0);
       args[2 * n] = key;
@@ -208,7 +231,7 @@ export class InboxStore {
     return changes;
   }
 
-  /** Slices of the in-memory index held now (each up to 2^17 keys, 3 MiB). */
+  /** Slices of the in-memory index held now (each up to 2^17 keys, 1.5 MiB). */
   indexSlices(): number {
     return this.slices.length;
   }

@@ -151,4 +151,40 @@ describe('InboxStore', () => {
       db.close();
     }
   });
+
+  it('addNew records keys the caller checked, found like any other', () => {
+    const { db } = openDatabase(path.join(tempDir(), 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      const inbox = new InboxStore(db, 64);
+      const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+      db.transaction(() =>
+        inbox.addNew(
+          Array.from({ length: 200 }, (_, i) => key(i)),
+          1000
+        )
+      )();
+      db.transaction(() => inbox.add([key(5), key(300)], 2000))();
+      expect(inbox.size()).toBe(201);
+      for (let n = 0; n < 400; n++) expect(inbox.has(key(n))).toBe(n < 200 || n === 300);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('finds keys whose rowids lie further apart than 2^31', () => {
+    const { db } = openDatabase(path.join(tempDir(), 'synos.db'), { migrations: MIGRATIONS, logger: silentLogger });
+    try {
+      const inbox = new InboxStore(db, 64);
+      const key = (n: number) => InboxStore.key(inputDigest(`input-${n}`));
+      db.transaction(() => inbox.add([key(1), key(2)], 1000))();
+      // A far rowid, as if the table had been written for a very long time.
+      db.prepare('INSERT INTO bridge_inbox (rowid, key, at) VALUES (?, ?, ?)').run(2 ** 40, key(3), 1001);
+      db.transaction(() => inbox.add([key(4), key(5)], 1002))();
+      expect(inbox.indexSlices()).toBe(2);
+      expect([1, 2, 3, 4, 5, 6].map((n) => inbox.has(key(n)))).toEqual([true, true, false, true, true, false]);
+      expect(new InboxStore(db, 64).has(key(3))).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
 });
