@@ -144,9 +144,11 @@ export class GroupCommit {
         if (isTransactional(publisher)) handOver = publisher.writeInTransaction(batch.outbound);
       });
     } catch (error) {
+      this.deps.inbox.rolledBack();
       this.failed(batch, error);
       return;
     }
+    this.deps.inbox.committed();
     learning.abandonProblems = false;
     this.deps.block().committed(now);
     if (handOver) {

@@ -110,7 +110,10 @@ export class InboxStore {
    * row that is gone: a rolled-back add, a pruned row). A lookup reads only the rows named under
    * the key's word — none for a new input, nearly every input — and compares their key, so the
    * table needs no index on its random keys (maintaining one cost a WAL page per input).
-   * Only this store writes the table.
+   * Only stores like this one write the table, and a store also names the rows other connections
+   * committed (another core process on the same data directory — the standby that takes over from
+   * a killed leader finds the inputs that leader committed): before it answers that a key is
+   * absent, and before its own write, it names the rows after the last one it knows.
    */
   private slices: KeySlice[];
   private readonly sliceKeys: number;
@@ -124,6 +127,16 @@ export class InboxStore {
   private readonly prune;
   private readonly count;
   private readonly minRowid;
+  private readonly maxRowid;
+  private readonly rowsAfter;
+  /** Every committed row up to this rowid is named in the slices. */
+  private known = 0;
+  /**
+   * The last row of this store's write whose transaction's end it has not been told of yet (see
+   * {@link committed}), and its key.
+   */
+  private written: number | null = null;
+  private writtenKey: Buffer | null = null;
 
   /** `sliceKeys` (a power of two) is for tests. */
   constructor(db: Database, sliceKeys = SLICE_KEYS) {
@@ -135,16 +148,47 @@ export class InboxStore {
     this.insertChunk = db.prepare(
       `INSERT INTO bridge_inbox (key, at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?)').join(', ')}`
     );
+    // The newest row always stays: rowids then never start again from 1 (SQLite takes max + 1),
+    // so "rows after the last one named" is all a store has to read to know what others wrote.
     this.prune = db.prepare<[number]>(
       `DELETE FROM bridge_inbox WHERE rowid < coalesce(
          (SELECT rowid FROM bridge_inbox WHERE at >= ? ORDER BY rowid LIMIT 1),
-         (SELECT max(rowid) + 1 FROM bridge_inbox))`
+         (SELECT max(rowid) FROM bridge_inbox))`
     );
     this.count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM bridge_inbox');
     this.minRowid = db.prepare<[], { r: number | null }>('SELECT min(rowid) AS r FROM bridge_inbox');
+    this.maxRowid = db.prepare<[], { r: number | null }>('SELECT max(rowid) AS r FROM bridge_inbox');
+    this.rowsAfter = db
+      .prepare<[number], [number, Buffer]>('SELECT rowid, key FROM bridge_inbox WHERE rowid > ? ORDER BY rowid')
+      .raw();
     // The keys committed before this store existed (a restart within the retention).
-    const rows = db.prepare<[], [number, Buffer]>('SELECT rowid, key FROM bridge_inbox ORDER BY rowid').raw();
-    for (const [rowid, key] of rows.iterate()) this.index(key, rowid);
+    this.catchUp();
+  }
+
+  /**
+   * Names the committed rows after the last one known (written by other connections since); outside
+   * a transaction only, so only committed rows count. Returns whether there were any.
+   */
+  private catchUp(): boolean {
+    const top = this.maxRowid.get()?.r ?? 0;
+    if (top <= this.known) return false;
+    for (const [rowid, key] of this.rowsAfter.iterate(this.known)) this.index(key, rowid);
+    this.known = top;
+    return true;
+  }
+
+  /**
+   * Inside a write transaction (it holds the database's write lock): names the rows after those
+   * known and written, so the rows this write adds follow every row named. The write's own rows
+   * count as known once the transaction has committed (and these with them: they are below).
+   */
+  private catchUpWithin(): void {
+    for (const [rowid, key] of this.rowsAfter.iterate(Math.max(this.known, this.written ?? 0))) this.index(key, rowid);
+  }
+
+  private wrote(rowid: number, key: Buffer): void {
+    this.written = rowid;
+    this.writtenKey = key;
   }
 
   /** Names a row under its key in the newest slice (a new slice when that one is full). */
@@ -163,8 +207,41 @@ export class InboxStore {
   }
 
   has(key: Buffer): boolean {
+    if (this.named(key)) return true;
+    // Not named here: maybe committed by another connection since (one cheap max(rowid) read).
+    // Not inside a transaction: this store's own uncommitted rows would count as known.
+    if (this.db.inTransaction) return false;
+    this.settleWritten();
+    return this.catchUp() && this.named(key);
+  }
+
+  /** A write whose transaction has ended without word of how: its last row tells. */
+  private settleWritten(): void {
+    if (this.written === null) return;
+    const key = this.writtenKey;
+    if (key !== null && this.rowHolds(this.written, key)) this.committed();
+    else this.rolledBack();
+  }
+
+  private named(key: Buffer): boolean {
     for (const slice of this.slices) if (slice.find(key, this)) return true;
     return false;
+  }
+
+  /**
+   * The transaction holding this store's last write committed: its rows are known now. The caller
+   * of {@link add} / {@link addNew} says so (or {@link rolledBack}) right after the transaction ends.
+   */
+  committed(): void {
+    if (this.written !== null && this.written > this.known) this.known = this.written;
+    this.written = null;
+    this.writtenKey = null;
+  }
+
+  /** The transaction holding this store's last write rolled back: its rows never existed. */
+  rolledBack(): void {
+    this.written = null;
+    this.writtenKey = null;
   }
 
   /** Whether the row `rowid` exists and holds `key`. */
@@ -178,7 +255,7 @@ export class InboxStore {
    * effects. A key already recorded keeps its row (and time).
    */
   add(keys: Iterable<Buffer>, at: number): void {
-    this.write(keys, at, true);
+    this.record(keys, at, true);
   }
 
   /**
@@ -187,10 +264,26 @@ export class InboxStore {
    * have a second row, which pruning removes like the first.
    */
   addNew(keys: Iterable<Buffer>, at: number): void {
-    this.write(keys, at, false);
+    this.record(keys, at, false);
+  }
+
+  /** Inside the caller's transaction, or in one of its own (then it knows how it ended). */
+  private record(keys: Iterable<Buffer>, at: number, check: boolean): void {
+    if (this.db.inTransaction) {
+      this.write(keys, at, check);
+      return;
+    }
+    try {
+      this.db.transaction(() => this.write(keys, at, check)).immediate();
+    } catch (error) {
+      this.rolledBack();
+      throw error;
+    }
+    this.committed();
   }
 
   private write(keys: Iterable<Buffer>, at: number, check: boolean): void {
+    this.catchUpWithin();
     const args = this.chunkArgs;
     const chunk = this.chunkKeys;
     const words = this.chunkWords;
@@ -211,11 +304,15 @@ export class InboxStore {
         // One statement: its rows take consecutive rowids ending at the last one's.
         const last = Number(this.insertChunk.run(args).lastInsertRowid);
         for (let i = 0; i < n; i++) this.index(chunk[i] as Buffer, last - n + 1 + i);
+        this.wrote(last, chunk[n - 1] as Buffer);
         n = 0;
       }
     }
-    for (let i = 0; i < n; i++)
-      this.index(chunk[i] as Buffer, Number(this.insert.run(chunk[i] as Buffer, at).lastInsertRowid));
+    for (let i = 0; i < n; i++) {
+      const rowid = Number(this.insert.run(chunk[i] as Buffer, at).lastInsertRowid);
+      this.index(chunk[i] as Buffer, rowid);
+      this.wrote(rowid, chunk[i] as Buffer);
+    }
   }
 
   /** Deletes rows committed before `cutoff` (epoch ms). Returns how many. */
