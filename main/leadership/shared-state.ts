@@ -63,6 +63,8 @@ export class SharedEngineStateStore {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private writeAgain = false;
+  /** The write under way (write() runs one at a time). */
+  private queue: Promise<void> = Promise.resolve();
   private bridge: ConsciousnessBridge | null = null;
   private unsubscribeOutput: (() => void) | null = null;
   /** Restores done by this core (for tests and the log). */
@@ -109,6 +111,9 @@ export class SharedEngineStateStore {
     this.unsubscribeOutput = bridge.bus.on('output', ({ type }) => {
       if (type === 'consciousness.decision_made' || type === 'consciousness.learning_event') this.writeSoon();
     });
+    // The inputs that changed open problems or strategy weights are acked only once a write that
+    // holds their effect has landed (see write()); a held ack asks for that write at once.
+    bridge.heldAcks.enable(() => this.writeSoon());
     this.timer = setInterval(() => {
       if (this.gate.isActive()) this.writeSoon();
       else void this.refreshWarmCopy();
@@ -117,6 +122,8 @@ export class SharedEngineStateStore {
   }
 
   detach(): void {
+    // Acks still held (the final write did not land) are given back for the next leader.
+    this.bridge?.heldAcks.disable();
     this.unsubscribeOutput?.();
     this.unsubscribeOutput = null;
     if (this.timer) clearInterval(this.timer);
@@ -219,8 +226,18 @@ export class SharedEngineStateStore {
       });
   }
 
-  /** Writes the parts that changed since the last write, while this core leads. */
-  async write(): Promise<void> {
+  /**
+   * Writes the parts that changed since the last write, while this core leads. One write at a time:
+   * a call while one runs (the timer's, a held ack's, the final one at stop) starts after it, so
+   * their compare-and-sets never race each other.
+   */
+  write(): Promise<void> {
+    const run = this.queue.then(() => this.writeOnce());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeOnce(): Promise<void> {
     const bridge = this.bridge;
     if (!bridge || !this.gate.isActive()) return;
     const kv = await this.bucket();
@@ -231,6 +248,11 @@ export class SharedEngineStateStore {
     // Checked again after each wait: a commit forced by a full batch resolves the wait mid-read.
     while (bridge.hasUncommitted()) await bridge.whenCommitted();
     if (!this.gate.isActive()) return;
+    // The acks held so far are of inputs whose effects the state read now holds: they are sent
+    // once every part below has landed (or was already there), never before. A write that fails
+    // or is fenced leaves them held: the next write takes them along, and a lost lease gives them
+    // back for redelivery to the next leader.
+    const held = bridge.heldAcks.mark();
     const engine = bridge.engine;
     const epoch = this.gate.epoch();
     const values: Record<Part, unknown> = {
@@ -271,6 +293,8 @@ export class SharedEngineStateStore {
       this.lastWritten.set(part, json);
       this.ownEpoch = epoch;
     }
+    // Every part holds the state read above: the bucket has those inputs' effects.
+    bridge.heldAcks.release(held);
   }
 
   /**
