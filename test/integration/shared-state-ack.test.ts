@@ -239,6 +239,34 @@ describe('acks wait for the shared engine state under a lease', () => {
     expect(await ackPending(spec)).toBe(0);
   });
 
+  it('a held input redelivered to the same leader (the bucket unreachable past ack_wait) stays held', async () => {
+    const spec = await durable();
+    const group = `ack-again-${run}`;
+    const target = `svc-again-${run}`;
+    const link = await ownConnection();
+    const first = await leader(group, 1, link);
+    await first.shared.write();
+    await link.nc.close();
+    const failed = await report(spec, target, 'unhealthy');
+    await step(first, failed, spec);
+    expect(first.bridge.heldAcks.size).toBe(1);
+
+    // ack_wait passes: JetStream hands the input to this leader again; its inbox knows it, but its
+    // effect is still not in the bucket, so the duplicate's ack waits as well.
+    const redelivered = await next(spec, ACK_WAIT_MS + 9000, 'the redelivery after ack_wait');
+    expect(redelivered.info.deliveryCount).toBe(2);
+    await step(first, redelivered, spec);
+    expect(first.publisher.decisionIdsFor(target), 'the duplicate is not stepped again').toHaveLength(1);
+    expect(first.bridge.heldAcks.size, 'the duplicate’s ack waits for the shared state').toBe(2);
+    expect(await ackPending(spec)).toBe(1);
+
+    link.nc = env.nc;
+    await first.shared.write();
+    expect(await storedOpen(group)).toContain(target);
+    expect(first.bridge.heldAcks.size).toBe(0);
+    expect(await ackPending(spec)).toBe(0);
+  });
+
   it('a leader killed before the state holding its decision landed: the next leader makes the same decision, once', async () => {
     const spec = await durable();
     const group = `ack-open-${run}`;
