@@ -260,41 +260,53 @@ export class SharedEngineStateStore {
       memory: engine.longTermMemory(),
       handover: engine.handover(bridge.options.clock())
     };
-    for (const part of PARTS) {
-      const json = JSON.stringify(values[part]);
-      if (this.lastWritten.get(part) === json) continue;
-      if (!this.gate.isActive()) return;
-      const body: Stored<unknown> = { epoch, writtenAt: new Date().toISOString(), value: values[part] };
-      const revision = this.revisions.get(part);
-      const payload = encoder.encode(JSON.stringify(body));
-      const key = this.key(part);
-      // Compare-and-set on what this term last read or wrote; unknown (first write after a
-      // reconnect) reads it first.
-      const expected = revision ?? (await kv.get(key))?.revision ?? 0;
-      let next: number;
-      try {
-        next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
-      } catch (error) {
-        // A write of this term whose reply was lost (a stream leader election) may have landed:
-        // then the key holds our epoch and the next compare-and-set goes on from it. So may a
-        // write of an earlier term, sent before its lease ran out and landed only after this term
-        // read the key (held through a reconnect): this term's state replaces it, or this term
-        // could never share its state and the next leader would go back to the older one. A later
-        // epoch there means another term took over: this one must not overwrite it.
-        if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
-        const entry = await kv.get(key);
-        const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
-        if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
-        this.revisions.set(part, entry.revision);
-        if (!this.gate.isActive()) return;
-        next = await kv.update(key, payload, entry.revision);
-      }
-      this.revisions.set(part, next);
-      this.lastWritten.set(part, json);
-      this.ownEpoch = epoch;
-    }
+    // The parts are independent keys: written side by side (one round trip, not three), each by
+    // its own compare-and-set.
+    const results = await Promise.allSettled(PARTS.map((part) => this.writePart(kv, part, values[part], epoch)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (results.some((r) => r.status === 'fulfilled' && !r.value)) return; // fenced part-way
     // Every part holds the state read above: the bucket has those inputs' effects.
     bridge.heldAcks.release(held);
+  }
+
+  /**
+   * Writes one part by compare-and-set unless it is unchanged since this term last wrote it. False
+   * when the lease was found inactive (nothing more written).
+   */
+  private async writePart(kv: KV, part: Part, value: unknown, epoch: number | null): Promise<boolean> {
+    const json = JSON.stringify(value);
+    if (this.lastWritten.get(part) === json) return true;
+    if (!this.gate.isActive()) return false;
+    const body: Stored<unknown> = { epoch, writtenAt: new Date().toISOString(), value };
+    const revision = this.revisions.get(part);
+    const payload = encoder.encode(JSON.stringify(body));
+    const key = this.key(part);
+    // Compare-and-set on what this term last read or wrote; unknown (first write after a
+    // reconnect) reads it first.
+    const expected = revision ?? (await kv.get(key))?.revision ?? 0;
+    let next: number;
+    try {
+      next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
+    } catch (error) {
+      // A write of this term whose reply was lost (a stream leader election) may have landed:
+      // then the key holds our epoch and the next compare-and-set goes on from it. So may a
+      // write of an earlier term, sent before its lease ran out and landed only after this term
+      // read the key (held through a reconnect): this term's state replaces it, or this term
+      // could never share its state and the next leader would go back to the older one. A later
+      // epoch there means another term took over: this one must not overwrite it.
+      if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
+      const entry = await kv.get(key);
+      const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
+      if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
+      this.revisions.set(part, entry.revision);
+      if (!this.gate.isActive()) return false;
+      next = await kv.update(key, payload, entry.revision);
+    }
+    this.revisions.set(part, next);
+    this.lastWritten.set(part, json);
+    this.ownEpoch = epoch;
+    return true;
   }
 
   /**
