@@ -88,14 +88,14 @@ describe('acks wait for the shared engine state under a lease', () => {
   let run = 0;
 
   /** A durable of this test's own that sees only what is published from now on. */
-  async function durable(): Promise<InboundConsumerSpec> {
+  async function durable(ackWaitMs = ACK_WAIT_MS): Promise<InboundConsumerSpec> {
     const name = `shared_state_ack_${++run}`;
     await env.jsm.consumers.add(STREAM, {
       durable_name: name,
       filter_subject: SUBJECT,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
-      ack_wait: ACK_WAIT_MS * 1_000_000
+      ack_wait: ackWaitMs * 1_000_000
     });
     return { stream: STREAM, durable: name, family: 'orchestrator', filter: SUBJECT };
   }
@@ -265,6 +265,27 @@ describe('acks wait for the shared engine state under a lease', () => {
     expect(await storedOpen(group)).toContain(target);
     expect(first.bridge.heldAcks.size).toBe(0);
     expect(await ackPending(spec)).toBe(0);
+  });
+
+  it('a lost lease gives the held acks back at once (nak), for the next leader', async () => {
+    // ack_wait far longer than the test: only a nak brings the input back.
+    const spec = await durable(600_000);
+    const group = `ack-lost-${run}`;
+    const target = `svc-lost-${run}`;
+    const link = await ownConnection();
+    const first = await leader(group, 1, link);
+    await first.shared.write();
+    await link.nc.close();
+    const failed = await report(spec, target, 'unhealthy');
+    await step(first, failed, spec);
+    expect(first.bridge.heldAcks.size).toBe(1);
+
+    first.bridge.stopLeading();
+    expect(first.bridge.heldAcks.size).toBe(0);
+    const back = await next(spec, 10_000, 'the input given back when the lease was lost');
+    expect(back.info.deliveryCount).toBe(2);
+    expect((back.json() as { data: { service: string } }).data.service).toBe(target);
+    back.ack();
   });
 
   it('a leader killed before the state holding its decision landed: the next leader makes the same decision, once', async () => {
