@@ -253,7 +253,7 @@ function buildGoBaseline(): string | null {
 }
 
 /** The real path and its baselines (section 0). */
-async function realPath(serverUrl: string, nc: NatsConnection): Promise<void> {
+async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number | undefined): Promise<void> {
   const dataDir = tempDir('synos-bench-real-');
   const config = loadConfig({ mode: 'cli', env: {}, overrides: { dataDir, servers: [serverUrl], embedded: false } });
   let runs = 0;
@@ -298,9 +298,33 @@ async function realPath(serverUrl: string, nc: NatsConnection): Promise<void> {
       await jsm.streams.delete('BENCH_GO').catch(() => undefined);
     }
   }
+  // CPU per input of this process (the app's path, plus the bench's own publishing of the inputs)
+  // and of nats-server (from /proc; Linux only), over one run.
+  const cpuPerEvent = async (events: number, measure: () => Promise<BenchRun>): Promise<[BenchRun, string]> => {
+    const server = (): number | null => {
+      try {
+        const fields = fs.readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
+      } catch {
+        return null;
+      }
+    };
+    const s0 = server();
+    const c0 = process.cpuUsage();
+    const result = await measure();
+    const c = process.cpuUsage(c0);
+    const s1 = server();
+    const own = `${Math.round((c.user + c.system) / events)} µs`;
+    const srv = s0 !== null && s1 !== null ? `, nats-server ${Math.round((s1 - s0) / events)} µs` : '';
+    return [result, `; CPU per event: this process ${own}${srv}`];
+  };
   for (const synchronous of ['NORMAL', 'FULL'] as const) {
-    const fixed = await run(synchronous, { mode: 'pipeline', msgs: REAL_FIXED_EVENTS, rate: 1000 });
-    const flat = await run(synchronous, { mode: 'pipeline', msgs: REAL_FLAT_EVENTS, rate: 0, window: 256 });
+    const [fixed, fixedCpu] = await cpuPerEvent(REAL_FIXED_EVENTS, () =>
+      run(synchronous, { mode: 'pipeline', msgs: REAL_FIXED_EVENTS, rate: 1000 })
+    );
+    const [flat, flatCpu] = await cpuPerEvent(REAL_FLAT_EVENTS, () =>
+      run(synchronous, { mode: 'pipeline', msgs: REAL_FLAT_EVENTS, rate: 0, window: 256 })
+    );
     const l = fixed.latency;
     const f = flat.latency;
     const perEvent = /([\d.]+) outputs per event/.exec(flat.latency?.measures ?? '')?.[1] ?? '?';
@@ -310,10 +334,10 @@ async function realPath(serverUrl: string, nc: NatsConnection): Promise<void> {
       return m ? `; to the commit and ack p50 ${m[1]} ms, p99 ${m[2]} ms` : '';
     };
     console.log(
-      `bench pipeline, synchronous=${synchronous}: at 1,000 events/s offered (${REAL_FIXED_EVENTS} events): ${Math.round(fixed.totals.msgsPerSec)} events/s done, latency p50 ${ms(l?.p50Ms ?? NaN)}, p99 ${ms(l?.p99Ms ?? NaN)}, max ${ms(l?.maxMs ?? NaN)}${toAck(fixed)} (target p99 < 5 ms)`
+      `bench pipeline, synchronous=${synchronous}: at 1,000 events/s offered (${REAL_FIXED_EVENTS} events): ${Math.round(fixed.totals.msgsPerSec)} events/s done, latency p50 ${ms(l?.p50Ms ?? NaN)}, p99 ${ms(l?.p99Ms ?? NaN)}, max ${ms(l?.maxMs ?? NaN)}${toAck(fixed)}${fixedCpu} (target p99 < 5 ms)`
     );
     console.log(
-      `  flat out (${REAL_FLAT_EVENTS} events, 256 in flight): ${Math.round(flat.totals.msgsPerSec)} events/s (${perEvent} outputs each: ${Math.round(flat.totals.msgsPerSec * Number(perEvent))} output msg/s), latency p50 ${ms(f?.p50Ms ?? NaN)}, p99 ${ms(f?.p99Ms ?? NaN)}, max ${ms(f?.maxMs ?? NaN)}${toAck(flat)}`
+      `  flat out (${REAL_FLAT_EVENTS} events, 256 in flight): ${Math.round(flat.totals.msgsPerSec)} events/s (${perEvent} outputs each: ${Math.round(flat.totals.msgsPerSec * Number(perEvent))} output msg/s), latency p50 ${ms(f?.p50Ms ?? NaN)}, p99 ${ms(f?.p99Ms ?? NaN)}, max ${ms(f?.maxMs ?? NaN)}${toAck(flat)}${flatCpu}`
     );
     console.log(
       `  pipeline events/s ÷ js-pub-async msg/s = ${(flat.totals.msgsPerSec / jsRate).toFixed(2)} (target ≥ 0.8); output msg/s ÷ js-pub-async = ${((flat.totals.msgsPerSec * Number(perEvent)) / jsRate).toFixed(2)}`
@@ -348,7 +372,7 @@ async function main(): Promise<void> {
     );
     console.log(`load: ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
     // 0. The real path, with its baselines.
-    if (process.env.BENCH_REAL !== '0') await realPath(server.url, nc);
+    if (process.env.BENCH_REAL !== '0') await realPath(server.url, nc, server.pid);
     // BENCH_REAL_ONLY=1: the real path and its baselines only (the before/after of a change to it).
     if (process.env.BENCH_REAL_ONLY === '1') return;
     console.log(`message ≈ ${sample.length} bytes, window ${WINDOW} PubAcks in flight`);
