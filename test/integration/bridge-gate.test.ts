@@ -7,26 +7,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsciousnessBridge } from '../../main/bridge/bridge';
 import type { Core } from '../../main/app/create-core';
-import type { OutboundMessage, OutboundPublisher } from '../../main/core/outbound';
 import type { LeadershipGate } from '../../main/bridge/leadership-gate';
 import type { EngineEvent } from '../../main/engine/engine';
 import { createTestCore } from '../harness/core';
+import { RecordingPublisher } from '../harness/recording-publisher';
 
 let core: Core | null = null;
 afterEach(async () => {
   await core?.stop();
   core = null;
 });
-
-class RecordingPublisher implements OutboundPublisher {
-  readonly messages: OutboundMessage[] = [];
-  async publish(message: OutboundMessage): Promise<void> {
-    this.messages.push(message);
-  }
-  async publishMany(messages: OutboundMessage[]): Promise<void> {
-    this.messages.push(...messages);
-  }
-}
 
 function decision(time: number): EngineEvent {
   return {

@@ -7,7 +7,7 @@ import { createLogger, silentLogger } from '../../main/core/logger';
 import type { OutboundMessage } from '../../main/core/outbound';
 import { ResilienceManager } from '../../main/resilience/breakers';
 import { OutboxStore, type OutboxRow } from '../../main/resilience/outbox-store';
-import { ReplayManager } from '../../main/resilience/replay-manager';
+import { ReplayManager, type ReplayManagerOptions } from '../../main/resilience/replay-manager';
 import { migrate } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { useServerAndCore } from '../harness/server-and-core';
@@ -32,6 +32,22 @@ function allCompleted(store: OutboxStore, ids: string[]): boolean {
 }
 
 beforeAll(() => waitFor(() => env.core.context.nats.connection(), { message: 'core connected' }));
+
+/** An outbox in an in-memory database and its drain on the test's connection, not started. */
+function drainInMemory(options: Pick<ReplayManagerOptions, 'settleDelayMs' | 'maxInFlight'>) {
+  const db = new BetterSqlite3(':memory:');
+  migrate(db, MIGRATIONS, silentLogger);
+  const store = new OutboxStore(db);
+  const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
+  const replay = new ReplayManager({
+    store,
+    resilience,
+    nats: { connection: () => env.nc, onStatus: () => () => undefined },
+    logger: silentLogger,
+    ...options
+  });
+  return { db, store, replay };
+}
 
 describe('outbox publisher in the core', () => {
   it('delivers every message exactly once and stores its PubAck', async () => {
@@ -214,18 +230,8 @@ describe('replay manager', () => {
     }
   });
   it("writes fresh rows already claimed and PubAck outcomes inside the producer's transaction, acting on them once it commits; a rollback changes nothing", async () => {
-    const db = new BetterSqlite3(':memory:');
-    migrate(db, MIGRATIONS, silentLogger);
-    const store = new OutboxStore(db);
-    const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
-    const replay = new ReplayManager({
-      store,
-      resilience,
-      nats: { connection: () => env.nc, onStatus: () => () => undefined },
-      logger: silentLogger,
-      // Outcomes are written only by the producer's transactions below, not by the settle timer.
-      settleDelayMs: 60_000
-    });
+    // Outcomes are written only by the producer's transactions below, not by the settle timer.
+    const { db, store, replay } = drainInMemory({ settleDelayMs: 60_000 });
     const settled: string[] = [];
     const off = replay.onSettled(({ completed }) => settled.push(...completed.map((r) => r.id)));
     const run = randomUUID().slice(0, 8);
@@ -318,17 +324,7 @@ describe('replay manager', () => {
   });
 
   it('writes claimed only what fits the window; the loop takes the rest, each message once', async () => {
-    const db = new BetterSqlite3(':memory:');
-    migrate(db, MIGRATIONS, silentLogger);
-    const store = new OutboxStore(db);
-    const resilience = new ResilienceManager({ db, logger: silentLogger, owner: store.owner });
-    const replay = new ReplayManager({
-      store,
-      resilience,
-      nats: { connection: () => env.nc, onStatus: () => () => undefined },
-      logger: silentLogger,
-      maxInFlight: 4
-    });
+    const { db, store, replay } = drainInMemory({ maxInFlight: 4 });
     const run = randomUUID().slice(0, 8);
     replay.start();
     try {

@@ -30,7 +30,6 @@ import type { Core } from '../../main/app/create-core';
 import { ConsciousnessBridge } from '../../main/bridge/bridge';
 import type { InboundConsumerSpec } from '../../main/bridge/inbound';
 import type { LeadershipGate } from '../../main/bridge/leadership-gate';
-import type { OutboundMessage, OutboundPublisher } from '../../main/core/outbound';
 import type { EngineHandover } from '../../main/engine/engine';
 import { SharedEngineStateStore, STATE_BUCKET } from '../../main/leadership/shared-state';
 import { createLogger } from '../../main/core/logger';
@@ -38,31 +37,12 @@ import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { encodeEnvelope } from '../harness/envelope';
 import { useServerAndClient } from '../harness/server-and-core';
+import { RecordingPublisher } from '../harness/recording-publisher';
 
 const SUBJECT = 'orchestrator.service.health';
 const STREAM = 'ORCHESTRATOR_EVENTS';
 /** Short, so the held input of a "killed" leader comes back soon. */
 const ACK_WAIT_MS = 1000;
-
-/** Takes what the bridge hands on after a commit (its outbox, in effect). */
-class RecordingPublisher implements OutboundPublisher {
-  readonly messages: OutboundMessage[] = [];
-  async publish(message: OutboundMessage): Promise<void> {
-    this.messages.push(message);
-  }
-  async publishMany(messages: OutboundMessage[]): Promise<void> {
-    this.messages.push(...messages);
-  }
-  /** The ids (Nats-Msg-Id) of the decisions made for `target`. */
-  decisionIdsFor(target: string): string[] {
-    return this.messages
-      .filter((m) => m.subject === 'consciousness.decision_made')
-      .filter(
-        (m) => (JSON.parse(new TextDecoder().decode(m.payload)) as { data: { target: string } }).data.target === target
-      )
-      .map((m) => m.id);
-  }
-}
 
 /** A lease under `epoch`, held for the whole test (its timing is not under test here). */
 function lease(epoch: number): LeadershipGate {

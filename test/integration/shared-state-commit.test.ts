@@ -32,7 +32,6 @@ import { ConsciousnessBridge } from '../../main/bridge/bridge';
 import type { InboundConsumerSpec } from '../../main/bridge/inbound';
 import { MAX_BATCH } from '../../main/bridge/inbound-batch';
 import type { LeadershipGate } from '../../main/bridge/leadership-gate';
-import type { OutboundMessage, OutboundPublisher } from '../../main/core/outbound';
 import type { EngineHandover } from '../../main/engine/engine';
 import { SharedEngineStateStore, STATE_BUCKET } from '../../main/leadership/shared-state';
 import { createLogger } from '../../main/core/logger';
@@ -41,6 +40,7 @@ import { createTestCore } from '../harness/core';
 import { encodeEnvelope } from '../harness/envelope';
 import { useServerAndClient } from '../harness/server-and-core';
 import { waitFor } from '../harness/temp';
+import { RecordingPublisher } from '../harness/recording-publisher';
 
 const SUBJECT = 'orchestrator.service.health';
 const DURABLE = 'shared_state_commit_test';
@@ -50,23 +50,6 @@ const SPEC: InboundConsumerSpec = {
   family: 'orchestrator',
   filter: SUBJECT
 };
-
-/** Takes what the bridge hands on after a commit (both bridges run on cores without NATS). */
-class RecordingPublisher implements OutboundPublisher {
-  readonly messages: OutboundMessage[] = [];
-  async publish(message: OutboundMessage): Promise<void> {
-    this.messages.push(message);
-  }
-  async publishMany(messages: OutboundMessage[]): Promise<void> {
-    this.messages.push(...messages);
-  }
-  decisionsFor(target: string): unknown[] {
-    return this.messages
-      .filter((m) => m.subject === 'consciousness.decision_made')
-      .map((m) => JSON.parse(new TextDecoder().decode(m.payload)) as { data: { target: string } })
-      .filter((e) => e.data.target === target);
-  }
-}
 
 /**
  * A lease under `epoch`, held until the test lets it lapse (`active = false`) and resumed the same
