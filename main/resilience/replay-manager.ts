@@ -3,7 +3,9 @@
  * outbox (and wake it); it claims committed rows, highest priority first and oldest first within a
  * priority, and publishes them to JetStream as soon as publishing works (connected, the publish
  * breaker not refusing), with a bounded window of PubAcks in flight and an optional rate limit.
- * Nothing is handed back to a producer: a row leaves the outbox only through this loop. Each publish carries the row id as
+ * While it is caught up, a producer's commit writes the rows already claimed by it and it publishes
+ * them right after that commit ({@link ReplayManager.writeWithin}).
+ * Nothing is handed back to a producer: a row leaves the outbox only through this drain. Each publish carries the row id as
  * Nats-Msg-Id, so a row published twice (a crash between PubAck and commit, a timeout whose
  * publish did land) is stored once: JetStream answers `duplicate` inside the stream's duplicate
  * window (DEFAULT_DUPLICATE_WINDOW_MS, 2 minutes, in nats/topology/topology.ts).
