@@ -179,11 +179,13 @@ export class InboxStore {
 
   /**
    * Inside a write transaction (it holds the database's write lock): names the rows after those
-   * known and written, so the rows this write adds follow every row named. The write's own rows
-   * count as known once the transaction has committed (and these with them: they are below).
+   * known, so the rows this write adds follow every row named. The write's own rows count as known
+   * once the transaction has committed (and these with them: they are below). Rows of an earlier
+   * write whose end this store was not told of are named again, which costs a duplicate entry at
+   * worst; starting after them could skip another connection's rows on their rowids.
    */
   private catchUpWithin(): void {
-    for (const [rowid, key] of this.rowsAfter.iterate(Math.max(this.known, this.written ?? 0))) this.index(key, rowid);
+    for (const [rowid, key] of this.rowsAfter.iterate(this.known)) this.index(key, rowid);
   }
 
   private wrote(rowid: number, key: Buffer): void {
