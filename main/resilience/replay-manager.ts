@@ -18,6 +18,7 @@ import type { Logger } from '../core/logger';
 import { AsyncJetStreamPublisher, type PubAckCallback, type PubAckInfo } from '../nats/messages';
 import type { ConnectionManager } from '../nats/connection';
 import type { ResilienceManager } from './breakers';
+import { Wakeup } from './wakeup';
 import type { OutboundMessage } from '../core/outbound';
 import { priorityRank, type Failure, type OutboxRow, type OutboxStore, type Receipt } from './outbox-store';
 
@@ -98,38 +99,6 @@ export interface ReplayStats {
   failedTotal: number;
   deadTotal: number;
   rateLimitPerSec: number | null;
-}
-
-/** A resettable wake-up: wait() resolves on the next wake() or after the timeout. */
-class Wakeup {
-  private resolve: (() => void) | null = null;
-  private pending = false;
-
-  wake(): void {
-    if (this.resolve) {
-      const r = this.resolve;
-      this.resolve = null;
-      r();
-    } else {
-      this.pending = true;
-    }
-  }
-
-  wait(timeoutMs: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        if (this.resolve === done) this.resolve = null;
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.resolve = done;
-    });
-  }
 }
 
 export class ReplayManager {
@@ -251,7 +220,7 @@ export class ReplayManager {
     const completed = this.completed;
     const failed = this.failed;
     const released = this.released;
-    const dead = outcomes > 0 ? this.store.settleAndClaim({ completed, failed, released }, 0).dead : 0;
+    const dead = outcomes > 0 ? this.store.settle({ completed, failed, released }) : 0;
     return () => {
       if (outcomes > 0) {
         // Exactly the outcomes written above: nothing can arrive between the commit and this call.
