@@ -39,14 +39,19 @@ function provenanceRows(core: Core, target: string): number {
   );
 }
 
-/** The open problem's id for a target, once the engine has decided on it. */
+/**
+ * The open problem's id for a target, once the engine has decided on it and that decision is
+ * committed (its provenance is written in the same transaction): the engine shows the problem as
+ * soon as it stepped the input, a moment before the commit.
+ */
 async function decisionFor(core: Core, target: string, timeoutMs = 10_000): Promise<string> {
   return waitFor(
     async () => {
       const problems = await core.api.invoke('engine.problems', { status: 'all', limit: 100 });
-      return problems.find((p) => p.target === target)?.id ?? null;
+      const id = problems.find((p) => p.target === target)?.id ?? null;
+      return id !== null && provenanceRows(core, target) > 0 ? id : null;
     },
-    { timeoutMs, message: `a decision for ${target}` }
+    { timeoutMs, message: `a committed decision for ${target}` }
   );
 }
 
@@ -109,10 +114,18 @@ describe('engine why: decisions explain themselves from what was recorded with t
     const first = await env.js.publish('orchestrator.service.health', body);
     const id = await decisionFor(env.core, 'why-dup-svc');
     const before = (await env.core.api.invoke('bridge.status', {})).inbound.duplicates;
-    await env.js.publish('orchestrator.service.health', body);
-    await waitFor(async () => (await env.core.api.invoke('bridge.status', {})).inbound.duplicates === before + 1, {
-      message: 'the second copy recognised as a duplicate'
-    });
+    const second = await env.js.publish('orchestrator.service.health', body);
+    // Recognised (counted when handled), then acked once its batch committed: the next test makes
+    // commits fail, and must not fail this batch's.
+    const durable = bridgeDurableFor('orchestrator.service.health');
+    await waitFor(
+      async () => {
+        const duplicates = (await env.core.api.invoke('bridge.status', {})).inbound.duplicates;
+        const consumer = await env.jsm.consumers.info(second.stream, durable);
+        return duplicates === before + 1 && consumer.ack_floor.stream_seq >= second.seq;
+      },
+      { message: 'the second copy recognised as a duplicate and acked' }
+    );
     expect(provenanceRows(env.core, 'why-dup-svc')).toBe(1);
     expect((await env.core.api.invoke('engine.why', { id })).inputs[0]?.seq).toBe(first.seq);
   });
@@ -130,13 +143,21 @@ describe('engine why: decisions explain themselves from what was recorded with t
           envelope('why-redelivered', 'service.health.update', { service: 'why-re-svc', status: 'unhealthy' })
         );
         // The failed commit naks the input and pauses consumption; it is redelivered once the database
-        // can be written again (the bridge's write probe resumes it).
+        // can be written again (the bridge's write probe resumes it). Waited for by the input's own
+        // delivery too, not only by the counters: any other batch whose commit fails meanwhile naks
+        // and pauses as well, possibly before this input was delivered at all.
+        const durable = bridgeDurableFor('orchestrator.service.health');
         await waitFor(
           async () => {
             const status = await env.core.api.invoke('bridge.status', {});
-            return status.inbound.naks >= naks + 1 && status.consumers.every((c) => !c.bound);
+            const consumer = await env.jsm.consumers.info(ack.stream, durable);
+            return (
+              consumer.delivered.stream_seq >= ack.seq &&
+              status.inbound.naks >= naks + 1 &&
+              status.consumers.every((c) => !c.bound)
+            );
           },
-          { message: 'the input nak’ed and consumption paused' }
+          { message: 'the input delivered, nak’ed, and consumption paused' }
         );
         db.pragma('query_only = OFF');
         // Redelivered after the nak's delay, or after ack_wait for a message a closing pull still held.
