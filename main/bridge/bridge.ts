@@ -53,6 +53,7 @@ import { InboundHandler } from './inbound-handler';
 import { Intervals } from './intervals';
 import { InboundLoop, type ConsumerState } from './inbound-loop';
 import { Settler } from './settle';
+import type { HeldAcks } from './held-acks';
 import { CommitBlock } from './commit-block';
 import { LearningCommits } from './learning';
 import { OwnMessages } from './own-messages';
@@ -201,6 +202,14 @@ export class ConsciousnessBridge {
     return this.group.uncommitted();
   }
 
+  /**
+   * Leadership seam: the acks that wait for the shared engine state while this core leads under a
+   * lease (./held-acks.ts). The shared-state store installs itself as their holder.
+   */
+  get heldAcks(): HeldAcks {
+    return this.settler.held;
+  }
+
   /** The engine (replaced by one rebuilt from the database when a commit fails). */
   get engine(): ConsciousnessEngine {
     return this.engineRef;
@@ -240,11 +249,16 @@ export class ConsciousnessBridge {
   /**
    * The lease is gone: stop consuming at once. What was already committed stays in the outbox and
    * is delivered (its inputs are acknowledged, so no other leader makes it again); nothing new is
-   * made under the old epoch.
+   * made under the old epoch. Acks still held for the shared state are given back: JetStream
+   * redelivers those inputs to the next leader, whose restored state may lack their effect.
    */
   stopLeading(): void {
     this.gate.setOpen(false);
-    void this.stopInbound();
+    this.settler.held.giveBack();
+    // The open batch commits as the durables close: what it held is given back too.
+    void this.stopInbound().finally(() => {
+      if (!this.leading) this.settler.held.giveBack();
+    });
   }
 
   start(): void {

@@ -23,6 +23,12 @@ export interface Settlement {
   invalidReason: { reason: InvalidReason; stream: string } | null;
   /** A valid input stepped in this batch: its envelope id and the ids of the outputs it caused. */
   stepped?: { id: string; outputs: string[] };
+  /**
+   * Its effect may not be in the shared engine state yet: it changed open problems or strategy
+   * weights, or it is a redelivery of an input already committed here. Under a lease its ack waits
+   * for the next shared-state write (./held-acks.ts).
+   */
+  shares?: boolean;
 }
 
 /** What the messages handled since the last commit produced; committed in one transaction. */

@@ -106,14 +106,17 @@ export class InboundHandler {
     const name = key.toString('hex');
     if (group.seen(key, name)) {
       // Already committed (or in this batch): its effects exist, only the ack is missing.
+      // Under a lease its effect may not have reached the shared engine state yet (its ack was
+      // held, and this is the redelivery after ack_wait): the ack waits for the next write too.
       counters.duplicates++;
-      batch.settle.push({ msg, action: 'ack', started, invalidReason: null });
+      batch.settle.push({ msg, action: 'ack', started, invalidReason: null, shares: true });
       group.schedule();
       return;
     }
     try {
       batch.inputs.push({ envelope, subject, stream: spec.stream, receivedAt: now });
       const engine = this.deps.engine();
+      const version = engine.decisionStateVersion();
       const events = engine.step({ type: envelope.type, data: envelope.data, id: envelope.id, validated: true }, now);
       if (spec.family === 'security') group.keepSecurityEvent(envelope, now);
       const first = batch.outbound.length;
@@ -138,7 +141,14 @@ export class InboundHandler {
       batch.keys.set(name, key);
       const outputs: string[] = [];
       for (let k = first; k < batch.outbound.length; k++) outputs.push((batch.outbound[k] as OutboundMessage).id);
-      batch.settle.push({ msg, action: 'ack', started, invalidReason: null, stepped: { id: envelope.id, outputs } });
+      batch.settle.push({
+        msg,
+        action: 'ack',
+        started,
+        invalidReason: null,
+        stepped: { id: envelope.id, outputs },
+        shares: engine.decisionStateVersion() !== version
+      });
       group.schedule();
     } catch (error) {
       // The engine threw part-way: its state is no longer one the database knows. Give up the

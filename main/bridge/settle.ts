@@ -1,6 +1,7 @@
 /**
  * Settling the inbound messages of a batch once it committed (ack, or term for an invalid one)
- * and telling the bus, and the nak with back-off for messages that cannot be taken now. The delay
+ * and telling the bus (under a lease, acks of inputs that changed the shared engine state wait for
+ * it: ./held-acks.ts), and the nak with back-off for messages that cannot be taken now. The delay
  * is the project's one back-off (main/core/backoff.ts, no jitter): nakBaseDelayMs doubled per
  * delivery so far, capped at nakMaxDelayMs.
  */
@@ -10,7 +11,8 @@ import type { Logger } from '../core/logger';
 import { backoffDelayMs } from '../core/backoff';
 import type { RingBuffer } from '../core/ring-buffer';
 import type { EventBus } from './event-bus';
-import type { InboundBatch } from './inbound-batch';
+import type { InboundBatch, Settlement } from './inbound-batch';
+import { HeldAcks } from './held-acks';
 import type { BridgeOptions } from './options';
 import type { BridgeCounters, BridgeStats } from './stats';
 
@@ -25,31 +27,52 @@ export interface SettlerOptions {
 
 export class Settler {
   private readonly counters: BridgeCounters;
+  /** Acks that wait for the shared engine state while this core leads under a lease (./held-acks.ts). */
+  readonly held: HeldAcks;
 
   constructor(private readonly options: SettlerOptions) {
     this.counters = options.stats.counters;
+    this.held = new HeldAcks({
+      ack: (s) => this.ack(s),
+      giveBack: (s) => this.nak(s.msg, 0)
+    });
   }
 
-  /** Acks / terminates the batch's messages and tells the bus (the views and metrics listen there). */
+  /**
+   * Acks / terminates the batch's messages and tells the bus (the views and metrics listen there).
+   * While a holder is installed, an input that changed the shared engine state is held instead
+   * (acked once that state has landed, ./held-acks.ts).
+   */
   settle(batch: InboundBatch): void {
     const { bus, stats, logger, recent } = this.options;
     let invalidAt = 0;
+    let held = false;
     for (const s of batch.settle) {
-      try {
-        if (s.action === 'ack') s.msg.ack();
-        else s.msg.term();
-      } catch (error) {
-        logger.warn(`${s.action} failed`, { error });
-      }
       if (s.invalidReason) {
+        try {
+          if (s.action === 'ack') s.msg.ack();
+          else s.msg.term();
+        } catch (error) {
+          logger.warn(`${s.action} failed`, { error });
+        }
         const { reason, stream } = s.invalidReason;
         stats.countInvalid(reason);
         const record = batch.invalid[invalidAt++];
         if (record) bus.emit('invalid', { record, reason, stream });
       } else if (s.action === 'ack') {
+        // Counted at its commit, held or not: `accepted` is what the database took, whenever the
+        // ack goes out.
         this.counters.accepted++;
-        if (bus.hasListeners('handled')) bus.emit('handled', { seconds: (performance.now() - s.started) / 1000 });
-        if (s.stepped) bus.emit('settled', s.stepped);
+        if (s.shares && this.held.holding) {
+          this.held.hold(s);
+          held = true;
+        } else this.ack(s);
+      } else {
+        try {
+          s.msg.term();
+        } catch (error) {
+          logger.warn('term failed', { error });
+        }
       }
     }
     for (const input of batch.inputs) bus.emit('input', input);
@@ -58,6 +81,19 @@ export class Settler {
       bus.emit('output', output.bus);
     }
     for (const r of batch.security) bus.emit('security', r);
+    if (held) this.held.heldSome();
+  }
+
+  /** Acks a committed input and tells the bus it was settled. */
+  private ack(s: Settlement): void {
+    const bus = this.options.bus;
+    try {
+      s.msg.ack();
+    } catch (error) {
+      this.options.logger.warn('ack failed', { error });
+    }
+    if (bus.hasListeners('handled')) bus.emit('handled', { seconds: (performance.now() - s.started) / 1000 });
+    if (s.stepped) bus.emit('settled', s.stepped);
   }
 
   /**

@@ -235,6 +235,15 @@ export class ConsciousnessEngine {
     };
   }
 
+  /**
+   * A count that grows whenever open problems or strategy weights change (a problem opened,
+   * resolved or judged): what decides the engine's later decisions. Compared before and after a
+   * step, it tells whether that input changed them.
+   */
+  decisionStateVersion(): number {
+    return this.book.changes;
+  }
+
   strategyWeights(): StrategyWeight[] {
     return [...this.book.weights.values()].map((w) => ({ ...w }));
   }

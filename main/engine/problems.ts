@@ -21,6 +21,11 @@ export class ProblemBook {
   /** Problems opened, resolved or judged since the last takeChanges(). */
   private readonly changedProblems = new Map<string, Problem>();
   problemSeq = 0;
+  /**
+   * Grows with every change that decides later decisions: a problem opened, resolved or judged (a
+   * strategy weight moved). Read before and after a step to tell whether it changed them.
+   */
+  changes = 0;
 
   constructor(
     private readonly config: EngineConfig,
@@ -125,6 +130,7 @@ export class ProblemBook {
     };
     this.openProblems.set(id, problem);
     this.changedProblems.set(id, problem);
+    this.changes++;
     this.openByCause.set(causeKey, id);
     this.counters.problemsOpened++;
     this.counters.decisions++;
@@ -149,6 +155,7 @@ export class ProblemBook {
     if (!problem) return false;
     problem.status = 'resolved';
     this.changedProblems.set(problem.id, problem);
+    this.changes++;
     problem.resolvedAt = t;
     this.counters.problemsResolved++;
     if (problem.outcome === null) {
@@ -193,6 +200,7 @@ export class ProblemBook {
     problem.judgedAt = t;
     problem.weightAfter = w.weight;
     this.changedProblems.set(problem.id, problem);
+    this.changes++;
     this.onJudged(outcome);
     emitEvent(
       this.counters,

@@ -63,6 +63,8 @@ export class SharedEngineStateStore {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private writeAgain = false;
+  /** The write under way (write() runs one at a time). */
+  private queue: Promise<void> = Promise.resolve();
   private bridge: ConsciousnessBridge | null = null;
   private unsubscribeOutput: (() => void) | null = null;
   /** Restores done by this core (for tests and the log). */
@@ -109,6 +111,9 @@ export class SharedEngineStateStore {
     this.unsubscribeOutput = bridge.bus.on('output', ({ type }) => {
       if (type === 'consciousness.decision_made' || type === 'consciousness.learning_event') this.writeSoon();
     });
+    // The inputs that changed open problems or strategy weights are acked only once a write that
+    // holds their effect has landed (see write()); a held ack asks for that write at once.
+    bridge.heldAcks.enable(() => this.writeSoon());
     this.timer = setInterval(() => {
       if (this.gate.isActive()) this.writeSoon();
       else void this.refreshWarmCopy();
@@ -117,6 +122,8 @@ export class SharedEngineStateStore {
   }
 
   detach(): void {
+    // Acks still held (the final write did not land) are given back for the next leader.
+    this.bridge?.heldAcks.disable();
     this.unsubscribeOutput?.();
     this.unsubscribeOutput = null;
     if (this.timer) clearInterval(this.timer);
@@ -219,8 +226,18 @@ export class SharedEngineStateStore {
       });
   }
 
-  /** Writes the parts that changed since the last write, while this core leads. */
-  async write(): Promise<void> {
+  /**
+   * Writes the parts that changed since the last write, while this core leads. One write at a time:
+   * a call while one runs (the timer's, a held ack's, the final one at stop) starts after it, so
+   * their compare-and-sets never race each other.
+   */
+  write(): Promise<void> {
+    const run = this.queue.then(() => this.writeOnce());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeOnce(): Promise<void> {
     const bridge = this.bridge;
     if (!bridge || !this.gate.isActive()) return;
     const kv = await this.bucket();
@@ -231,6 +248,11 @@ export class SharedEngineStateStore {
     // Checked again after each wait: a commit forced by a full batch resolves the wait mid-read.
     while (bridge.hasUncommitted()) await bridge.whenCommitted();
     if (!this.gate.isActive()) return;
+    // The acks held so far are of inputs whose effects the state read now holds: they are sent
+    // once every part below has landed (or was already there), never before. A write that fails
+    // or is fenced leaves them held: the next write takes them along, and a lost lease gives them
+    // back for redelivery to the next leader.
+    const held = bridge.heldAcks.mark();
     const engine = bridge.engine;
     const epoch = this.gate.epoch();
     const values: Record<Part, unknown> = {
@@ -238,39 +260,53 @@ export class SharedEngineStateStore {
       memory: engine.longTermMemory(),
       handover: engine.handover(bridge.options.clock())
     };
-    for (const part of PARTS) {
-      const json = JSON.stringify(values[part]);
-      if (this.lastWritten.get(part) === json) continue;
-      if (!this.gate.isActive()) return;
-      const body: Stored<unknown> = { epoch, writtenAt: new Date().toISOString(), value: values[part] };
-      const revision = this.revisions.get(part);
-      const payload = encoder.encode(JSON.stringify(body));
-      const key = this.key(part);
-      // Compare-and-set on what this term last read or wrote; unknown (first write after a
-      // reconnect) reads it first.
-      const expected = revision ?? (await kv.get(key))?.revision ?? 0;
-      let next: number;
-      try {
-        next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
-      } catch (error) {
-        // A write of this term whose reply was lost (a stream leader election) may have landed:
-        // then the key holds our epoch and the next compare-and-set goes on from it. So may a
-        // write of an earlier term, sent before its lease ran out and landed only after this term
-        // read the key (held through a reconnect): this term's state replaces it, or this term
-        // could never share its state and the next leader would go back to the older one. A later
-        // epoch there means another term took over: this one must not overwrite it.
-        if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
-        const entry = await kv.get(key);
-        const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
-        if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
-        this.revisions.set(part, entry.revision);
-        if (!this.gate.isActive()) return;
-        next = await kv.update(key, payload, entry.revision);
-      }
-      this.revisions.set(part, next);
-      this.lastWritten.set(part, json);
-      this.ownEpoch = epoch;
+    // The parts are independent keys: written side by side (one round trip, not three), each by
+    // its own compare-and-set.
+    const results = await Promise.allSettled(PARTS.map((part) => this.writePart(kv, part, values[part], epoch)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (results.some((r) => r.status === 'fulfilled' && !r.value)) return; // fenced part-way
+    // Every part holds the state read above: the bucket has those inputs' effects.
+    bridge.heldAcks.release(held);
+  }
+
+  /**
+   * Writes one part by compare-and-set unless it is unchanged since this term last wrote it. False
+   * when the lease was found inactive (nothing more written).
+   */
+  private async writePart(kv: KV, part: Part, value: unknown, epoch: number | null): Promise<boolean> {
+    const json = JSON.stringify(value);
+    if (this.lastWritten.get(part) === json) return true;
+    if (!this.gate.isActive()) return false;
+    const body: Stored<unknown> = { epoch, writtenAt: new Date().toISOString(), value };
+    const revision = this.revisions.get(part);
+    const payload = encoder.encode(JSON.stringify(body));
+    const key = this.key(part);
+    // Compare-and-set on what this term last read or wrote; unknown (first write after a
+    // reconnect) reads it first.
+    const expected = revision ?? (await kv.get(key))?.revision ?? 0;
+    let next: number;
+    try {
+      next = expected === 0 ? await kv.create(key, payload) : await kv.update(key, payload, expected);
+    } catch (error) {
+      // A write of this term whose reply was lost (a stream leader election) may have landed:
+      // then the key holds our epoch and the next compare-and-set goes on from it. So may a
+      // write of an earlier term, sent before its lease ran out and landed only after this term
+      // read the key (held through a reconnect): this term's state replaces it, or this term
+      // could never share its state and the next leader would go back to the older one. A later
+      // epoch there means another term took over: this one must not overwrite it.
+      if (!/wrong last sequence/i.test(error instanceof Error ? error.message : String(error))) throw error;
+      const entry = await kv.get(key);
+      const stored = entry?.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as Stored<unknown>) : null;
+      if (!entry || !stored || epoch === null || stored.epoch === null || stored.epoch > epoch) throw error;
+      this.revisions.set(part, entry.revision);
+      if (!this.gate.isActive()) return false;
+      next = await kv.update(key, payload, entry.revision);
     }
+    this.revisions.set(part, next);
+    this.lastWritten.set(part, json);
+    this.ownEpoch = epoch;
+    return true;
   }
 
   /**
