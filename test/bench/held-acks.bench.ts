@@ -8,9 +8,7 @@
  * Two loads at a fixed offered rate: every event opens or closes a problem (services flip between
  * unhealthy and healthy: every ack is held), and none does (healthy reports: nothing is held).
  *
- *   npx esbuild test/bench/held-acks.bench.ts --bundle --platform=node --format=esm --target=node20 \
- *     --packages=external --outfile=out/bench/held-acks.bench.mjs --log-level=warning
- *   node out/bench/held-acks.bench.mjs [--rate 500] [--events 3000]
+ *   npm run bench:held-acks [-- --rate 500 --events 3000]
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
