@@ -38,6 +38,7 @@ import { createTestCore } from '../harness/core';
 import { encodeEnvelope } from '../harness/envelope';
 import { useServerAndClient } from '../harness/server-and-core';
 import { RecordingPublisher } from '../harness/recording-publisher';
+import { leaderBridge } from '../harness/leader-bridge';
 
 const SUBJECT = 'orchestrator.service.health';
 const STREAM = 'ORCHESTRATOR_EVENTS';
@@ -88,15 +89,8 @@ describe('acks wait for the shared engine state under a lease', () => {
   async function leader(group: string, epoch: number, link: { nc: NatsConnection } = { nc: env.nc }) {
     const core = createTestCore({ logger: createLogger({ level: 'error' }) });
     cores.push(core);
-    const publisher = new RecordingPublisher();
-    const bridge = new ConsciousnessBridge(
-      core.context,
-      { publisher, provisioning: null },
-      { active: true, nakBaseDelayMs: 100, nakMaxDelayMs: 400 }
-    );
     const gate = lease(epoch);
-    bridge.useGate(gate);
-    bridge.resumeLeading();
+    const { bridge, publisher } = leaderBridge(core, gate);
     const shared = new SharedEngineStateStore({ connection: () => link.nc }, gate, {
       group,
       replicas: 1,
@@ -106,6 +100,20 @@ describe('acks wait for the shared engine state under a lease', () => {
     stores.push(shared);
     shared.attach(bridge);
     return { core, bridge, shared, publisher };
+  }
+
+  /**
+   * A durable, a leader of term 1 that shared its (empty) state once over a connection of its own,
+   * and the group and service names of a test called `name`.
+   */
+  async function firstLeader(name: string, ackWaitMs = ACK_WAIT_MS) {
+    const spec = await durable(ackWaitMs);
+    const group = `ack-${name}-${run}`;
+    const target = `svc-${name}-${run}`;
+    const link = await ownConnection();
+    const first = await leader(group, 1, link);
+    await first.shared.write();
+    return { spec, group, target, link, first };
   }
 
   /** A connection of the leader's own to the bucket, closed to cut it off. */
@@ -191,12 +199,7 @@ describe('acks wait for the shared engine state under a lease', () => {
   });
 
   it('under a lease, the ack of an input that opened a problem waits until the state holding it landed', async () => {
-    const spec = await durable();
-    const group = `ack-wait-${run}`;
-    const target = `svc-wait-${run}`;
-    const link = await ownConnection();
-    const first = await leader(group, 1, link);
-    await first.shared.write();
+    const { spec, group, target, link, first } = await firstLeader('wait');
     // A report that changes nothing the next leader must know is acked at once.
     const calm = await report(spec, `${target}-calm`, 'healthy');
     await step(first, calm, spec);
@@ -222,12 +225,7 @@ describe('acks wait for the shared engine state under a lease', () => {
   });
 
   it('a held input redelivered to the same leader (the bucket unreachable past ack_wait) stays held', async () => {
-    const spec = await durable();
-    const group = `ack-again-${run}`;
-    const target = `svc-again-${run}`;
-    const link = await ownConnection();
-    const first = await leader(group, 1, link);
-    await first.shared.write();
+    const { spec, group, target, link, first } = await firstLeader('again');
     await link.nc.close();
     const failed = await report(spec, target, 'unhealthy');
     await step(first, failed, spec);
@@ -251,12 +249,7 @@ describe('acks wait for the shared engine state under a lease', () => {
 
   it('a lost lease gives the held acks back at once (nak), for the next leader', async () => {
     // ack_wait far longer than the test: only a nak brings the input back.
-    const spec = await durable(600_000);
-    const group = `ack-lost-${run}`;
-    const target = `svc-lost-${run}`;
-    const link = await ownConnection();
-    const first = await leader(group, 1, link);
-    await first.shared.write();
+    const { spec, target, link, first } = await firstLeader('lost', 600_000);
     await link.nc.close();
     const failed = await report(spec, target, 'unhealthy');
     await step(first, failed, spec);
@@ -271,12 +264,7 @@ describe('acks wait for the shared engine state under a lease', () => {
   });
 
   it('a leader killed before the state holding its decision landed: the next leader makes the same decision, once', async () => {
-    const spec = await durable();
-    const group = `ack-open-${run}`;
-    const target = `svc-open-${run}`;
-    const link = await ownConnection();
-    const first = await leader(group, 1, link);
-    await first.shared.write(); // the bucket holds this term's (empty) state
+    const { spec, group, target, link, first } = await firstLeader('open');
 
     await link.nc.close();
     const failed = await report(spec, target, 'unhealthy');
@@ -304,12 +292,7 @@ describe('acks wait for the shared engine state under a lease', () => {
   });
 
   it('a leader killed before the state holding a closed problem landed: the next failure is decided on', async () => {
-    const spec = await durable();
-    const group = `ack-close-${run}`;
-    const target = `svc-close-${run}`;
-    const link = await ownConnection();
-    const first = await leader(group, 1, link);
-    await first.shared.write();
+    const { spec, group, target, link, first } = await firstLeader('close');
     const failed = await report(spec, target, 'unhealthy');
     await step(first, failed, spec);
     await first.shared.write(); // the open problem is shared; the input acked

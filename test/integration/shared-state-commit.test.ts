@@ -28,7 +28,6 @@ import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/app/create-core';
-import { ConsciousnessBridge } from '../../main/bridge/bridge';
 import type { InboundConsumerSpec } from '../../main/bridge/inbound';
 import { MAX_BATCH } from '../../main/bridge/inbound-batch';
 import type { LeadershipGate } from '../../main/bridge/leadership-gate';
@@ -40,7 +39,7 @@ import { createTestCore } from '../harness/core';
 import { encodeEnvelope } from '../harness/envelope';
 import { useServerAndClient } from '../harness/server-and-core';
 import { waitFor } from '../harness/temp';
-import { RecordingPublisher } from '../harness/recording-publisher';
+import { leaderBridge } from '../harness/leader-bridge';
 
 const SUBJECT = 'orchestrator.service.health';
 const DURABLE = 'shared_state_commit_test';
@@ -108,15 +107,8 @@ describe('the shared engine state holds only committed steps', () => {
     const logged: string[] = [];
     const core = createTestCore({ logger: createLogger({ level: 'error', write: (line) => logged.push(line) }) });
     cores.push(core);
-    const publisher = new RecordingPublisher();
-    const bridge = new ConsciousnessBridge(
-      core.context,
-      { publisher, provisioning: null },
-      { active: true, nakBaseDelayMs: 100, nakMaxDelayMs: 400 }
-    );
     const gate = lease(epoch);
-    bridge.useGate(gate);
-    bridge.resumeLeading();
+    const { bridge, publisher } = leaderBridge(core, gate);
     const shared = new SharedEngineStateStore({ connection: () => env.nc }, gate, {
       group,
       replicas: 1,

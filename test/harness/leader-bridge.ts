@@ -1,0 +1,24 @@
+/**
+ * A bridge that leads under `gate` on a test core of its own (own SQLite file), driven by hand:
+ * its outputs go to a RecordingPublisher, its naks back off quickly. The shared-state tests give
+ * each leader one and hand it messages fetched from a durable of their own.
+ */
+import type { Core } from '../../main/app/create-core';
+import { ConsciousnessBridge } from '../../main/bridge/bridge';
+import type { LeadershipGate } from '../../main/bridge/leadership-gate';
+import { RecordingPublisher } from './recording-publisher';
+
+export function leaderBridge(
+  core: Core,
+  gate: LeadershipGate
+): { bridge: ConsciousnessBridge; publisher: RecordingPublisher } {
+  const publisher = new RecordingPublisher();
+  const bridge = new ConsciousnessBridge(
+    core.context,
+    { publisher, provisioning: null },
+    { active: true, nakBaseDelayMs: 100, nakMaxDelayMs: 400 }
+  );
+  bridge.useGate(gate);
+  bridge.resumeLeading();
+  return { bridge, publisher };
+}
