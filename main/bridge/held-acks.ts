@@ -21,13 +21,22 @@ export interface HeldAcksOptions {
   ack: (s: Settlement) => void;
   /** Gives a message back for redelivery (nak with back-off). */
   giveBack: (s: Settlement) => void;
+  /**
+   * How often held messages are reported in progress (`msg.working()`), which restarts their
+   * ack_wait; shorter than the inbound durables' ack_wait (30 s). Default 10 s.
+   */
+  progressEveryMs?: number;
 }
+
+/** Default of {@link HeldAcksOptions.progressEveryMs}: a third of the product durables' ack_wait. */
+export const HELD_ACK_PROGRESS_MS = 10_000;
 
 export class HeldAcks {
   private readonly held: Settlement[] = [];
   /** Sequence number of held[0]: marks count every settlement ever held. */
   private base = 0;
   private onHeld: (() => void) | null = null;
+  private progressTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: HeldAcksOptions) {}
 
@@ -47,12 +56,35 @@ export class HeldAcks {
    */
   enable(onHeld: () => void): void {
     this.onHeld = onHeld;
+    if (!this.progressTimer) {
+      this.progressTimer = setInterval(() => this.progress(), this.options.progressEveryMs ?? HELD_ACK_PROGRESS_MS);
+      this.progressTimer.unref();
+    }
   }
 
   /** Removes the holder and gives back what is still held. */
   disable(): void {
     this.onHeld = null;
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    this.progressTimer = null;
     this.giveBack();
+  }
+
+  /**
+   * Tells JetStream that every held message is still being worked on (`msg.working()`), so it is
+   * not redelivered after ack_wait while the bucket cannot be written: a redelivery would only be
+   * held again here, and each one uses up one of the durable's `max_deliver` attempts, after which
+   * JetStream drops the message and no next leader could get it back. A lost lease still gives
+   * them back at once (nak). The number held stays bounded by the durable's `max_ack_pending`.
+   */
+  progress(): void {
+    for (const s of this.held) {
+      try {
+        s.msg.working();
+      } catch {
+        // The connection is gone: the message comes back after ack_wait and is held again.
+      }
+    }
   }
 
   /** Holds a committed input's ack (the settler calls this only while {@link holding}). */

@@ -32,6 +32,8 @@ export interface BridgeOptions extends Omit<BridgeSettings, 'outboundMapping' | 
   instance: string;
   store: Partial<BridgeStoreOptions>;
   clock: () => number;
+  /** How often acks held for the shared state are reported in progress (./held-acks.ts); tests shorten it. */
+  heldAckProgressMs?: number;
 }
 
 /** Options from the operator's bridge settings (defaults when none are given). */

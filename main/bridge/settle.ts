@@ -22,7 +22,7 @@ export interface SettlerOptions {
   logger: Logger;
   /** The Engine view's recent events, bounded (shared with the bridge's observer feed). */
   recent: RingBuffer<EngineEventRecord>;
-  options: Pick<BridgeOptions, 'nakBaseDelayMs' | 'nakMaxDelayMs'>;
+  options: Pick<BridgeOptions, 'nakBaseDelayMs' | 'nakMaxDelayMs' | 'heldAckProgressMs'>;
 }
 
 export class Settler {
@@ -34,7 +34,8 @@ export class Settler {
     this.counters = options.stats.counters;
     this.held = new HeldAcks({
       ack: (s) => this.ack(s),
-      giveBack: (s) => this.nak(s.msg, 0)
+      giveBack: (s) => this.nak(s.msg, 0),
+      progressEveryMs: options.options.heldAckProgressMs
     });
   }
 

@@ -39,6 +39,7 @@ import { encodeEnvelope } from '../harness/envelope';
 import { useServerAndClient } from '../harness/server-and-core';
 import { RecordingPublisher } from '../harness/recording-publisher';
 import { leaderBridge } from '../harness/leader-bridge';
+import type { BridgeOptions } from '../../main/bridge/options';
 
 const SUBJECT = 'orchestrator.service.health';
 const STREAM = 'ORCHESTRATOR_EVENTS';
@@ -86,11 +87,16 @@ describe('acks wait for the shared engine state under a lease', () => {
    * (the store holds the acks) with a write interval too long to fire: every write is asked for by
    * what the bridge commits, or by the test. The store reaches the bucket over `link.nc`.
    */
-  async function leader(group: string, epoch: number, link: { nc: NatsConnection } = { nc: env.nc }) {
+  async function leader(
+    group: string,
+    epoch: number,
+    link: { nc: NatsConnection } = { nc: env.nc },
+    options: Partial<BridgeOptions> = {}
+  ) {
     const core = createTestCore({ logger: createLogger({ level: 'error' }) });
     cores.push(core);
     const gate = lease(epoch);
-    const { bridge, publisher } = leaderBridge(core, gate);
+    const { bridge, publisher } = leaderBridge(core, gate, options);
     const shared = new SharedEngineStateStore({ connection: () => link.nc }, gate, {
       group,
       replicas: 1,
@@ -106,12 +112,12 @@ describe('acks wait for the shared engine state under a lease', () => {
    * A durable, a leader of term 1 that shared its (empty) state once over a connection of its own,
    * and the group and service names of a test called `name`.
    */
-  async function firstLeader(name: string, ackWaitMs = ACK_WAIT_MS) {
+  async function firstLeader(name: string, ackWaitMs = ACK_WAIT_MS, options: Partial<BridgeOptions> = {}) {
     const spec = await durable(ackWaitMs);
     const group = `ack-${name}-${run}`;
     const target = `svc-${name}-${run}`;
     const link = await ownConnection();
-    const first = await leader(group, 1, link);
+    const first = await leader(group, 1, link, options);
     await first.shared.write();
     return { spec, group, target, link, first };
   }
@@ -243,6 +249,26 @@ describe('acks wait for the shared engine state under a lease', () => {
     link.nc = env.nc;
     await first.shared.write();
     expect(await storedOpen(group)).toContain(target);
+    expect(first.bridge.heldAcks.size).toBe(0);
+    expect(await ackPending(spec)).toBe(0);
+  });
+
+  it('a held ack is reported in progress (msg.working()): no redelivery, no delivery used up, while the bucket is down', async () => {
+    // Reported every 300 ms against an ack_wait of 1 s (the product: 10 s against 30 s).
+    const { spec, target, link, first } = await firstLeader('working', ACK_WAIT_MS, { heldAckProgressMs: 300 });
+    await link.nc.close();
+    const failed = await report(spec, target, 'unhealthy');
+    await step(first, failed, spec);
+    expect(first.bridge.heldAcks.size).toBe(1);
+
+    // Three ack_waits later JetStream has not handed it out again.
+    expect(await maybeNext(spec, 3 * ACK_WAIT_MS), 'no redelivery while held').toBeNull();
+    const info = await env.jsm.consumers.info(STREAM, spec.durable);
+    expect(info.num_redelivered).toBe(0);
+    expect(info.num_ack_pending).toBe(1);
+
+    link.nc = env.nc;
+    await first.shared.write();
     expect(first.bridge.heldAcks.size).toBe(0);
     expect(await ackPending(spec)).toBe(0);
   });
