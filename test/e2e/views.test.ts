@@ -144,7 +144,7 @@ describe('every view on real data', () => {
     // Messages: a live tail of the simulator's traffic, and publish with envelope validation.
     await go('Messages');
     await page.getByRole('form', { name: 'Live tail' }).getByLabel('Subject').fill('orchestrator.>');
-    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect
       .poll(async () => number(await page.getByTestId('tail-received').textContent()), { timeout: 15_000 })
       .toBeGreaterThan(0);
@@ -166,7 +166,8 @@ describe('every view on real data', () => {
     await publish.getByRole('button', { name: 'Publish' }).click();
     await expect.poll(() => page.getByTestId('toasts').textContent()).toContain('Published 1 message');
     await shot('messages');
-    await page.getByRole('button', { name: 'Stop' }).click();
+    // Exact: a tail row on orchestrator.service.stopped is a button whose name contains "stop".
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     expect(errors).toEqual([]);
   });
 
@@ -226,7 +227,7 @@ describe('every view on real data', () => {
     await expect
       .poll(async () => number(await live.locator('td').nth(4).textContent()), { timeout: 20_000 })
       .toBeGreaterThan(0);
-    await live.getByRole('button', { name: 'Stop' }).click();
+    await live.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => live.textContent(), { timeout: 10_000 }).toContain('stopped');
     await live.getByRole('button', { name: 'Export…' }).click();
     const exportForm = page.getByRole('form', { name: 'Export ui-live' });
