@@ -18,12 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../main/core/logger';
 import { openDatabase } from '../../main/store/database';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg, median } from './args';
 
 const COMMITS = arg('commits', 5000);
 const REPS = arg('reps', 3);
@@ -60,8 +55,6 @@ function once(k: number): Run {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 console.log(
   `one commit with one row in each of K tables, ${COMMITS} commits × ${REPS} reps, synchronous ${SYNC}, load ${os

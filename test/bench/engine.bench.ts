@@ -18,12 +18,7 @@ import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg } from './args';
 
 const EVENTS = arg('events', 1_000_000);
 /** Every Nth input is a probe (a never-seen service starting) whose engine event we time. */

@@ -21,12 +21,7 @@ import { SharedEngineStateStore } from '../../main/leadership/shared-state';
 import { provision } from '../../main/nats/topology/provisioning';
 import { createTestCore } from '../harness/core';
 import { startNatsServer } from '../harness/nats-server';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg } from './args';
 
 const RATE = arg('rate', 500);
 const EVENTS = arg('events', 3000);

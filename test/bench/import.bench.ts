@@ -13,12 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { connectWs } from '../harness/ws-client';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg } from './args';
 
 const MB = arg('mb', 280);
 const IDLE_MS = arg('idle-ms', 5000);

@@ -19,12 +19,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { engineStatus, kill9, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
 import { startNatsServer } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg } from './args';
 
 const KILLS = Math.max(10, arg('kills', 10));
 const TTL = arg('ttl', 5000);

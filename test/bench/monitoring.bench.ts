@@ -15,12 +15,7 @@ import type { AlertInputs } from '../../main/monitoring/inputs';
 import { MetricsRegistry } from '../../main/monitoring/metrics';
 import { migrate } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg } from './args';
 
 const CALLS = arg('calls', 1_000_000);
 const TARGETS = arg('targets', 1000);

@@ -20,12 +20,7 @@ import type { OutboundMessage } from '../../main/core/outbound';
 import { OutboxStore, type Receipt } from '../../main/resilience/outbox-store';
 import { openDatabase } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { arg, median } from './args';
 
 const ROWS = arg('rows', 30_000);
 const REPS = arg('reps', 5);
@@ -149,11 +144,6 @@ function once(): Run {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 const runs: Run[] = [];

@@ -21,6 +21,8 @@ const envelope = (id: string, type: string, data: unknown): Uint8Array =>
   encodeEnvelope(type, data, { id, source: 'test/why' });
 
 const FAST = { active: true, tickIntervalMs: 50, nakBaseDelayMs: 100, nakMaxDelayMs: 400 };
+/** The bridge durable the inputs of this file are delivered on. */
+const DURABLE = bridgeDurableFor('orchestrator.service.health');
 
 async function allInboundBound(core: Core): Promise<void> {
   await waitFor(async () => (await core.api.invoke('bridge.status', {})).consumers.every((c) => c.bound), {
@@ -82,7 +84,7 @@ describe('engine why: decisions explain themselves from what was recorded with t
       subject: 'orchestrator.service.health',
       stream: ack.stream,
       seq: ack.seq,
-      durable: bridgeDurableFor('orchestrator.service.health'),
+      durable: DURABLE,
       deliveryCount: 1
     });
     expect(why.decision).toMatchObject({ kind: 'service_unhealthy', target: 'why-svc', action: why.strategy.action });
@@ -117,11 +119,10 @@ describe('engine why: decisions explain themselves from what was recorded with t
     const second = await env.js.publish('orchestrator.service.health', body);
     // Recognised (counted when handled), then acked once its batch committed: the next test makes
     // commits fail, and must not fail this batch's.
-    const durable = bridgeDurableFor('orchestrator.service.health');
     await waitFor(
       async () => {
         const duplicates = (await env.core.api.invoke('bridge.status', {})).inbound.duplicates;
-        const consumer = await env.jsm.consumers.info(second.stream, durable);
+        const consumer = await env.jsm.consumers.info(second.stream, DURABLE);
         return duplicates === before + 1 && consumer.ack_floor.stream_seq >= second.seq;
       },
       { message: 'the second copy recognised as a duplicate and acked' }
@@ -146,11 +147,10 @@ describe('engine why: decisions explain themselves from what was recorded with t
         // can be written again (the bridge's write probe resumes it). Waited for by the input's own
         // delivery too, not only by the counters: any other batch whose commit fails meanwhile naks
         // and pauses as well, possibly before this input was delivered at all.
-        const durable = bridgeDurableFor('orchestrator.service.health');
         await waitFor(
           async () => {
             const status = await env.core.api.invoke('bridge.status', {});
-            const consumer = await env.jsm.consumers.info(ack.stream, durable);
+            const consumer = await env.jsm.consumers.info(ack.stream, DURABLE);
             return (
               consumer.delivered.stream_seq >= ack.seq &&
               status.inbound.naks >= naks + 1 &&
