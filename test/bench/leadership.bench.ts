@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { engineStatus, kill9, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
+import { aliveCores, engineStatus, kill9, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
 import { startNatsServer } from '../harness/nats-server';
 import { waitFor } from '../harness/temp';
 import { arg } from './args';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const urls = [server.url];
   const nc: NatsConnection = await connect({ servers: urls });
   const cores: CoreProcess[] = [];
-  const alive = (): CoreProcess[] => cores.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+  const alive = (): CoreProcess[] => aliveCores(cores);
   try {
     for (let i = 0; i < 3; i++) cores.push(await startRunCore(urls, { ttlMs: TTL }));
     const settled = async (n: number) =>

@@ -8,15 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { freePort } from '../../main/nats/embedded/embedded';
 import { CLI, assertCliBuilt, runCliSync } from './cli';
-import { tempDir } from './temp';
+import { tempDir, waitFor } from './temp';
 
 export interface CoreProcess {
   child: ChildProcess;
   pid: number;
   dataDir: string;
-  metricsPort: number;
+  /** Its /metrics address, once it serves it (the core picks a free port itself: `--metrics-port 0`). */
+  metricsUrl: () => Promise<string>;
   stderr: () => string;
 }
 
@@ -37,8 +37,9 @@ export async function startRunCore(
     ...(options.replicas ? { topology: { replicas: options.replicas } } : {})
   };
   fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(config));
-  const metricsPort = await freePort();
-  const args = [CLI, 'run', '--data', dataDir, '--metrics-port', String(metricsPort)];
+  // Port 0: the core binds a free port itself and logs its address. A port picked here and bound by
+  // the core later can be taken in between by another test's socket, and the core then exits.
+  const args = [CLI, 'run', '--data', dataDir, '--metrics-port', '0'];
   for (const s of servers) args.push('--nats', s);
   if (options.role) args.push('--engine-role', options.role);
   const child = spawn(process.execPath, args, {
@@ -48,11 +49,44 @@ export async function startRunCore(
   started.add(child);
   child.once('exit', () => started.delete(child));
   let stderr = '';
+  let metricsUrl: string | null = null;
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();
+    metricsUrl ??= /serving Prometheus metrics at (http:\/\/[^\s"]+)/.exec(stderr)?.[1] ?? null;
     if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
   });
-  return { child, pid: child.pid!, dataDir, metricsPort, stderr: () => stderr };
+  const core: CoreProcess = {
+    child,
+    pid: child.pid!,
+    dataDir,
+    stderr: () => stderr,
+    metricsUrl: () =>
+      waitFor(
+        () => {
+          if (metricsUrl) return metricsUrl;
+          if (child.exitCode !== null || child.signalCode !== null) aliveCores([core]);
+          return null;
+        },
+        { timeoutMs: 20_000, message: `core ${child.pid} serving /metrics` }
+      )
+  };
+  return core;
+}
+
+/**
+ * The cores still running, first one first; none left is an error that says how each one ended and
+ * the end of what it wrote on stderr (a core that exits at start-up otherwise shows up only as a
+ * timeout of whatever waited for it).
+ */
+export function aliveCores(cores: CoreProcess[]): [CoreProcess, ...CoreProcess[]] {
+  const alive = cores.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+  if (alive.length > 0) return alive as [CoreProcess, ...CoreProcess[]];
+  const ends = cores.map(
+    (c) =>
+      `core ${c.pid} exited (code ${c.child.exitCode}, signal ${c.child.signalCode}); its stderr ended with:\n` +
+      c.stderr().slice(-2000)
+  );
+  throw new Error(`no core is running:\n${ends.join('\n')}`);
 }
 
 export async function stopCore(core: CoreProcess): Promise<void> {
@@ -95,7 +129,7 @@ export function engineStatus(servers: string[], dataDir: string): EngineStatusJs
 /** This process's own `synos_engine_leader` gauge, from its /metrics. */
 export async function leaderGauge(core: CoreProcess): Promise<number | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${core.metricsPort}/metrics`);
+    const res = await fetch(await core.metricsUrl());
     const text = await res.text();
     const line = text.split('\n').find((l) => l.startsWith('synos_engine_leader '));
     return line ? Number(line.split(' ')[1]) : null;

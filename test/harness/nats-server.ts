@@ -88,8 +88,19 @@ async function waitExit(child: ChildProcess): Promise<void> {
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  // A free port picked here can be taken by another test's socket before nats-server binds it; the
+  // server then exits at start. Another port is picked then (not when the caller chose the port).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options.port ?? (await freePort()), options);
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOn(port: number, options: NatsServerOptions): Promise<NatsServerHandle> {
   let binary = options.binary ?? natsServerBinary();
-  const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-n', options.name ?? `test-${port}`];
   if (options.jetstream !== false) args.push('-js', '-sd', storeDir);

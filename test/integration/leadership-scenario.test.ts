@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageType } from '../../main/contract/messages';
 import {
   engineOutputs,
+  aliveCores,
   engineStatus,
   kill9,
   startRunCore,
@@ -111,12 +112,12 @@ async function play(coreCount: number, killLeaderMidway: boolean): Promise<Outco
   const cores: CoreProcess[] = [];
   try {
     for (let i = 0; i < coreCount; i++) cores.push(await startRunCore(urls, { ttlMs: TTL }));
-    const alive = () => cores.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+    const alive = () => aliveCores(cores);
     const leaderPid = async () =>
       (
         await waitFor(
           () => {
-            const s = engineStatus(urls, alive()[0]!.dataDir);
+            const s = engineStatus(urls, alive()[0].dataDir);
             return s.leader && alive().some((c) => c.pid === s.leader!.pid) ? s : null;
           },
           { timeoutMs: 30_000, intervalMs: 200, message: 'a live leader' }
@@ -124,7 +125,7 @@ async function play(coreCount: number, killLeaderMidway: boolean): Promise<Outco
       ).leader!.pid;
     await leaderPid();
     // The durables exist once the leader is consuming.
-    await waitFor(() => engineStatus(urls, alive()[0]!.dataDir).instances.length === coreCount, {
+    await waitFor(() => engineStatus(urls, alive()[0].dataDir).instances.length === coreCount, {
       timeoutMs: 30_000,
       message: 'all cores announced'
     });

@@ -10,6 +10,7 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageType } from '../../main/contract/messages';
 import {
+  aliveCores,
   engineOutputs,
   engineStatus,
   kill9,
@@ -35,7 +36,7 @@ async function health(service: string, status: 'healthy' | 'unhealthy'): Promise
 }
 
 const urls = (): string[] => [server.url];
-const alive = (): CoreProcess[] => cores.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+const alive = (): CoreProcess[] => aliveCores(cores);
 const byPid = (pid: number): CoreProcess => cores.find((c) => c.pid === pid)!;
 
 /** A status in which a leader is named and every listed instance is one of ours. */
@@ -86,7 +87,7 @@ describe('several workstations, one engine', () => {
     const leader = cores[gauges.indexOf(1)]!;
     await waitFor(
       async () => {
-        const text = await (await fetch(`http://127.0.0.1:${leader.metricsPort}/metrics`)).text();
+        const text = await (await fetch(await leader.metricsUrl())).text();
         const line = text.split('\n').find((l) => l.startsWith('synos_engine_lease_renew_seconds_count'));
         return line !== undefined && Number(line.split(' ')[1]) > 0;
       },
