@@ -4,7 +4,6 @@
  * network or a load balancer dropping connections would.
  */
 import net from 'node:net';
-import { freePort } from '../../main/nats/embedded/embedded';
 
 export interface TcpProxy {
   readonly url: string;
@@ -51,7 +50,6 @@ export async function startTcpProxy(
   target: { host?: string; port: number },
   options: { latencyMs?: number } = {}
 ): Promise<TcpProxy> {
-  const port = await freePort();
   let latency = options.latencyMs ?? 0;
   let refusing = false;
   let accepted = 0;
@@ -76,10 +74,12 @@ export async function startTcpProxy(
     delayedPipe(client, upstream, () => latency);
     delayedPipe(upstream, client, () => latency);
   });
+  // Port 0: the system picks a free one at bind time (a port picked first and bound later can be taken).
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
+  const port = (server.address() as net.AddressInfo).port;
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
