@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
 
 export const NATS_SERVER_MISSING =
@@ -204,7 +205,45 @@ async function waitJetStreamAnswers(urls: string[], timeoutMs = 90_000): Promise
   }
 }
 
-/** A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream answers on each. */
+/**
+ * Waits until the cluster can place a stream on `replicas` peers: a probe stream (memory, no
+ * messages) is created and deleted. Answering `$JS.API.INFO` is not enough: nats-server 2.10 has
+ * answered "no suitable peers for placement" for 40 s after that on a loaded machine (a chaos-cluster
+ * run of the 2.10 leg), until the meta leader knew its peers.
+ */
+async function waitPlacement(urls: string[], replicas: number, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const name = `HARNESS_PLACEMENT_${process.pid}_${Date.now().toString(36)}`;
+  const nc = await connect({ servers: urls });
+  let last: unknown = null;
+  try {
+    for (;;) {
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 5000 });
+        await jsm.streams.add({
+          name,
+          subjects: [`harness.placement.${name}`],
+          num_replicas: replicas,
+          storage: StorageType.Memory
+        });
+        await jsm.streams.delete(name);
+        return;
+      } catch (error) {
+        last = error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the test cluster could not place an R${replicas} stream within ${timeoutMs} ms: ${String(last)}`
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream answers on each and can place a stream on all of them. */
 export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
   const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
@@ -219,6 +258,10 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
     )
   );
   await waitJetStreamAnswers(nodes.map((n) => n.url));
+  await waitPlacement(
+    nodes.map((n) => n.url),
+    size
+  );
   return {
     nodes,
     urls: nodes.map((n) => n.url),

@@ -23,6 +23,9 @@ afterAll(async () => {
 
 describe('chaos: cluster leader loss', () => {
   it('delivers 10,000 messages exactly once while the stream leader is killed', async () => {
+    // A retry starts afresh: the core and cluster a failed attempt left running are stopped first.
+    await core?.stop();
+    await cluster?.stop();
     cluster = await startNatsCluster(3);
     core = createTestCore({ servers: cluster.urls, autoConnect: true, overrides: { replicas: 3 } });
     await core.start();
