@@ -19,10 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchmarkRunner } from '../../main/bench/runner';
-import { createPipelineDriver } from '../../main/bench/pipeline';
 import { BenchParamsSchema, type BenchParamsInput, type BenchRun } from '../../main/contract/bench';
-import { loadConfig } from '../../main/core/config';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { validateEnvelope } from '../../main/contract/messages';
@@ -38,6 +35,7 @@ import { ReplayManager } from '../../main/resilience/replay-manager';
 import { startBackgroundCheckpoints } from '../../main/store/checkpointer';
 import { openDatabase, type Database } from '../../main/store/database';
 import { nativeBinding } from '../../main/store/native-binding';
+import { realPathRunner } from './real-path';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { startNatsServer, natsServerVersion } from '../harness/nats-server';
 import { tempDir } from '../harness/temp';
@@ -255,16 +253,9 @@ function buildGoBaseline(): string | null {
 /** The real path and its baselines (section 0). */
 async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number | undefined): Promise<void> {
   const dataDir = tempDir('synos-bench-real-');
-  const config = loadConfig({ mode: 'cli', env: {}, overrides: { dataDir, servers: [serverUrl], embedded: false } });
   let runs = 0;
   const run = async (synchronous: 'NORMAL' | 'FULL', input: BenchParamsInput): Promise<BenchRun> => {
-    const runner = new BenchmarkRunner({
-      nats: config.nats,
-      servers: [serverUrl],
-      logger: silentLogger,
-      appVersion: 'bench',
-      pipeline: createPipelineDriver({ dataDir, synchronous, logger: silentLogger, config })
-    });
+    const runner = realPathRunner(serverUrl, dataDir, synchronous);
     return runner.run(`real${Date.now().toString(36)}${++runs}`, BenchParamsSchema.parse(input));
   };
   const ms = (n: number): string => `${n.toFixed(2)} ms`;

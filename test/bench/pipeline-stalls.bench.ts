@@ -1,7 +1,7 @@
 /**
  * What the p99 of `bench pipeline` at a fixed rate is made of (docs/benchmarks/durable-path.md,
- * "what the p99 at 1,000 inputs/s is made of"): the real path (`createPipelineDriver` run by the
- * `BenchmarkRunner`, as `synos-cc bench pipeline` runs it), with the main thread watched by a 1 ms
+ * "what the p99 at 1,000 inputs/s is made of"): the real path (`realPathRunner`, as
+ * `synos-cc bench pipeline` runs it), with the main thread watched by a 1 ms
  * interval timer. Every gap of more than 4 ms between its turns is split, from the thread's
  * /proc/…/schedstat, into time on a CPU, time waiting for one, and the rest: blocked in a system call.
  *
@@ -14,13 +14,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchmarkRunner } from '../../main/bench/runner';
-import { createPipelineDriver } from '../../main/bench/pipeline';
 import { BenchParamsSchema } from '../../main/contract/bench';
-import { loadConfig } from '../../main/core/config';
-import { silentLogger } from '../../main/core/logger';
 import { startNatsServer } from '../harness/nats-server';
 import { arg, median } from './args';
+import { realPathRunner } from './real-path';
 
 const RATE = arg('rate', 1000);
 const EVENTS = arg('events', 8000);
@@ -54,18 +51,7 @@ async function main(): Promise<void> {
 
   async function measure(where: 'disk' | 'tmpfs'): Promise<Run> {
     const dataDir = fs.mkdtempSync(path.join(where === 'tmpfs' ? TMPFS : os.tmpdir(), 'synos-stalls-'));
-    const config = loadConfig({
-      mode: 'cli',
-      env: {},
-      overrides: { dataDir, servers: [server.url], embedded: false }
-    });
-    const runner = new BenchmarkRunner({
-      nats: config.nats,
-      servers: [server.url],
-      logger: silentLogger,
-      appVersion: 'bench',
-      pipeline: createPipelineDriver({ dataDir, synchronous: 'NORMAL', logger: silentLogger, config })
-    });
+    const runner = realPathRunner(server.url, dataDir, 'NORMAL');
     const totals = { gaps: 0, onCpuMs: 0, waitingMs: 0, blockedGaps: 0, blockedMs: 0 };
     let last = performance.now();
     let lastStat = schedstat();
