@@ -29,9 +29,8 @@ describe('Servers view', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    const httpPort = await freePort();
-    monitorUrl = `http://127.0.0.1:${httpPort}`;
-    nats = await startNatsServer({ args: ['-m', String(httpPort)] });
+    nats = await startNatsServer({ monitor: true });
+    monitorUrl = nats.monitorUrl!;
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -35,6 +35,11 @@ export interface NatsServerOptions {
   name?: string;
   /** The nats-server binary to run (default: NATS_SERVER_BIN, else nats-server on PATH). */
   binary?: string;
+  /**
+   * Serve the HTTP monitoring endpoints on a port nats-server picks itself (`-m -1`), read back
+   * from its log as `monitorUrl`: a port picked here and bound later could be taken in between.
+   */
+  monitor?: boolean;
 }
 
 export interface NatsServerHandle {
@@ -42,6 +47,8 @@ export interface NatsServerHandle {
   readonly port: number;
   readonly storeDir: string;
   readonly pid: number | undefined;
+  /** `http://127.0.0.1:<port>` of the monitoring endpoints (with `monitor`; a restart keeps the port). */
+  readonly monitorUrl: string | null;
   /** Graceful stop (SIGTERM, waits for exit). */
   stop(): Promise<void>;
   /** SIGKILL, as a crash would. */
@@ -56,7 +63,8 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
+/** Resolves with what nats-server logged until it was ready. */
+function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
@@ -76,7 +84,7 @@ function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promis
       child.stderr?.resume();
       child.stdout?.resume();
       if (error) reject(error);
-      else resolve();
+      else resolve(out);
     }
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
@@ -114,8 +122,11 @@ async function startOn(port: number, options: NatsServerOptions): Promise<NatsSe
   args.push(...(options.args ?? []));
 
   let child: ChildProcess | null = null;
+  let monitorUrl: string | null = null;
   const launch = async (): Promise<void> => {
-    const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The first start lets nats-server pick the monitoring port; a restart keeps it.
+    const monitorArgs = options.monitor ? ['-m', monitorUrl ? new URL(monitorUrl).port : '-1'] : [];
+    const c = spawn(binary, [...args, ...monitorArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     // NATS_SERVER_LOG_DIR keeps each server's log (to see why a cluster did not elect, on CI).
     if (process.env.NATS_SERVER_LOG_DIR) {
       fs.mkdirSync(process.env.NATS_SERVER_LOG_DIR, { recursive: true });
@@ -125,7 +136,12 @@ async function startOn(port: number, options: NatsServerOptions): Promise<NatsSe
     running.add(c);
     c.once('exit', () => running.delete(c));
     child = c;
-    await waitReady(c, port, 20_000);
+    const log = await waitReady(c, port, 20_000);
+    if (options.monitor) {
+      const address = /Starting http monitor on (\S+)/.exec(log)?.[1];
+      if (!address) throw new Error(`nats-server logged no monitoring address:\n${log.slice(-2000)}`);
+      monitorUrl = `http://${address}`;
+    }
   };
   await launch();
 
@@ -135,6 +151,9 @@ async function startOn(port: number, options: NatsServerOptions): Promise<NatsSe
     storeDir,
     get pid() {
       return child?.pid;
+    },
+    get monitorUrl() {
+      return monitorUrl;
     },
     isRunning: () => child !== null && child.exitCode === null && child.signalCode === null,
     async stop() {

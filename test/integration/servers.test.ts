@@ -28,9 +28,8 @@ describe('servers through the system account and the monitoring port', () => {
   const clients: NatsConnection[] = [];
 
   beforeAll(async () => {
-    const httpPort = await freePort();
-    monitorUrl = `http://127.0.0.1:${httpPort}`;
-    nats = await startNatsServer({ config: ACCOUNTS, args: ['-m', String(httpPort)] });
+    nats = await startNatsServer({ config: ACCOUNTS, monitor: true });
+    monitorUrl = nats.monitorUrl!;
   });
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => {});
