@@ -9,7 +9,7 @@ import path from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CLI, assertCliBuilt, runCliSync } from './cli';
-import { tempDir, waitFor } from './temp';
+import { tempDir } from './temp';
 
 export interface CoreProcess {
   child: ChildProcess;
@@ -60,15 +60,20 @@ export async function startRunCore(
     pid: child.pid!,
     dataDir,
     stderr: () => stderr,
-    metricsUrl: () =>
-      waitFor(
-        () => {
-          if (metricsUrl) return metricsUrl;
-          if (child.exitCode !== null || child.signalCode !== null) aliveCores([core]);
-          return null;
-        },
-        { timeoutMs: 20_000, message: `core ${child.pid} serving /metrics` }
-      )
+    // Not `waitFor`, which would take a core's exit for "not yet" and report it only at its timeout.
+    metricsUrl: async () => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        if (metricsUrl) return metricsUrl;
+        if (child.exitCode !== null || child.signalCode !== null) aliveCores([core]);
+        if (Date.now() > deadline) {
+          throw new Error(
+            `core ${child.pid} did not log its /metrics address within 20000 ms:\n${stderr.slice(-2000)}`
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   };
   return core;
 }
