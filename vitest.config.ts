@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // better-sqlite3 on Node's ABI before any test (it may have been rebuilt for Electron by packaging).
-    globalSetup: ['./test/setup/native-runtime.ts'],
+    // better-sqlite3 on Node's ABI before any test (it may have been rebuilt for Electron by packaging);
+    // every temporary directory of the run under one root, removed at its end.
+    globalSetup: ['./test/setup/native-runtime.ts', './test/setup/temp-root.ts'],
     // Polls wait for real servers and a real browser on shared, busy machines: allow them time
     // (a poll still fails fast on a wrong final value once the timeout passes).
     expect: { poll: { timeout: 10_000, interval: 50 } },
