@@ -14,6 +14,9 @@ export default function setup(): () => void {
   // One level only: Chromium's singleton socket path must stay under ~100 characters.
   if (process.env.SYNOS_TEST_TEMP_ROOT) return () => undefined;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-run-'));
+  // As the system's temporary directory is: tests run the CLI as another user (nobody) on directories
+  // under it, which mkdtemp's 0700 would close to them.
+  fs.chmodSync(root, 0o1777);
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = root;
   process.env.SYNOS_TEST_TEMP_ROOT = root;
