@@ -10,6 +10,7 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
+import { removeAtExit } from './temp';
 
 export const NATS_SERVER_MISSING =
   'nats-server is not installed, and these tests need a real one. Install it with: sudo apt-get install -y nats-server (Debian/Ubuntu) or brew install nats-server (macOS).';
@@ -110,7 +111,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
 async function startOn(port: number, options: NatsServerOptions): Promise<NatsServerHandle> {
   let binary = options.binary ?? natsServerBinary();
-  const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
+  let storeDir = options.storeDir;
+  if (!storeDir) {
+    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
+    removeAtExit(storeDir);
+  }
   const args = ['-a', '127.0.0.1', '-p', String(port), '-n', options.name ?? `test-${port}`];
   if (options.jetstream !== false) args.push('-js', '-sd', storeDir);
   if (options.config) {

@@ -2,9 +2,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A fresh temporary directory (each test gets its own data dir). */
+/** A fresh temporary directory (each test gets its own data dir), removed when the process exits. */
 export function tempDir(prefix = 'synos-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  removeAtExit(dir);
+  return dir;
+}
+
+const made: string[] = [];
+
+/**
+ * Removes `dir` when this process exits normally: what the benchmark scripts (plain Node processes)
+ * make. Vitest stops its workers without an exit event; a test run's directories go with the run's
+ * temporary root instead (test/setup/temp-root.ts). `SYNOS_KEEP_TEMP=1` keeps them.
+ */
+export function removeAtExit(dir: string): void {
+  if (made.push(dir) > 1) return;
+  process.once('exit', () => {
+    if (process.env.SYNOS_KEEP_TEMP === '1') return;
+    for (const d of made) {
+      try {
+        fs.rmSync(d, { recursive: true, force: true });
+      } catch {
+        // still in use: the system's temporary directory cleanup has it
+      }
+    }
+  });
 }
 
 /** Polls until check returns a truthy value, or fails with the message after timeoutMs. */
