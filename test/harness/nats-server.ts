@@ -5,12 +5,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { findOnPath, freePort } from '../../main/nats/embedded/embedded';
-import { removeAtExit } from './temp';
+import { tempDir } from './temp';
 
 export const NATS_SERVER_MISSING =
   'nats-server is not installed, and these tests need a real one. Install it with: sudo apt-get install -y nats-server (Debian/Ubuntu) or brew install nats-server (macOS).';
@@ -111,11 +110,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
 async function startOn(port: number, options: NatsServerOptions): Promise<NatsServerHandle> {
   let binary = options.binary ?? natsServerBinary();
-  let storeDir = options.storeDir;
-  if (!storeDir) {
-    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-nats-'));
-    removeAtExit(storeDir);
-  }
+  const storeDir = options.storeDir ?? tempDir('synos-nats-');
   const args = ['-a', '127.0.0.1', '-p', String(port), '-n', options.name ?? `test-${port}`];
   if (options.jetstream !== false) args.push('-js', '-sd', storeDir);
   if (options.config) {

@@ -16,18 +16,19 @@ const made: string[] = [];
  * make. Vitest stops its workers without an exit event; a test run's directories go with the run's
  * temporary root instead (test/setup/temp-root.ts). `SYNOS_KEEP_TEMP=1` keeps them.
  */
-export function removeAtExit(dir: string): void {
-  if (made.push(dir) > 1) return;
-  process.once('exit', () => {
-    if (process.env.SYNOS_KEEP_TEMP === '1') return;
-    for (const d of made) {
-      try {
-        fs.rmSync(d, { recursive: true, force: true });
-      } catch {
-        // still in use: the system's temporary directory cleanup has it
+function removeAtExit(dir: string): void {
+  if (made.length === 0)
+    process.once('exit', () => {
+      if (process.env.SYNOS_KEEP_TEMP === '1') return;
+      for (const d of made) {
+        try {
+          fs.rmSync(d, { recursive: true, force: true });
+        } catch {
+          // still in use: the system's temporary directory cleanup has it
+        }
       }
-    }
-  });
+    });
+  made.push(dir);
 }
 
 /** Polls until check returns a truthy value, or fails with the message after timeoutMs. */
