@@ -5,9 +5,10 @@
  *     validation → engine → one SQLite transaction → ack; outputs → PubAck), with
  *     synchronous=NORMAL and FULL, at 1,000 events/s offered and flat out; next to `bench
  *     js-pub-async` (same runner, same server) and an async JetStream publisher written with the Go
- *     client (test/bench/go/js-pub-async; skipped with a message where Go is absent). Targets,
- *     printed not asserted: pipeline ≥ 0.8× js-pub-async, js-pub-async ≥ 0.6× Go, p99 < 5 ms at
- *     1,000 events/s;
+ *     client (test/bench/go/js-pub-async; skipped with a message where Go is absent), and the
+ *     floor under the path: the same JetStream traffic per event with nothing in between, written
+ *     with nats.go (test/bench/go/pipeline-floor). Targets, printed not asserted: pipeline ≥ 0.8×
+ *     js-pub-async, js-pub-async ≥ 0.6× Go, p99 < 5 ms at 1,000 events/s;
  *  1. the outbox publish path alone: engine event → envelope validation → outbox (SQLite, group
  *     commit) → JetStream PubAck, as a ratio of raw JetStream async publish with the official client;
  *  2. drain of a 100,000-message backlog after reconnect, as a ratio of raw (target ≥ 0.5);
@@ -49,6 +50,9 @@ const REAL_FIXED_EVENTS = Number(process.env.BENCH_REAL_FIXED_EVENTS ?? 5_000);
 const REAL_FLAT_EVENTS = Number(process.env.BENCH_REAL_FLAT_EVENTS ?? 20_000);
 const JS_PUB_MESSAGES = Number(process.env.BENCH_JS_PUB_MESSAGES ?? 100_000);
 const GO_BINARY = path.resolve('out/bench/js-pub-async-go');
+const GO_FLOOR_BINARY = path.resolve('out/bench/pipeline-floor-go');
+/** Outputs per input event of the real path's workload: two memory updates, a decision or a learning event, and the orchestrator forward of each. */
+const FLOOR_OUTPUTS = 6;
 /** One encoder, as the bridge has (main/bridge/bridge.ts). */
 const encoder = new TextEncoder();
 const STREAM = 'BENCH_DURABILITY';
@@ -226,28 +230,60 @@ async function insertRate(synchronous: 'NORMAL' | 'FULL'): Promise<{ grouped: nu
   }
 }
 
-/** Builds the Go baseline; null (with the reason printed) where Go or nats.go is missing. */
-function buildGoBaseline(): string | null {
+/** Builds a Go program of test/bench/go; null (with the reason printed) where Go or nats.go is missing. */
+function buildGo(what: string, dir: string, binary: string): string | null {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) {
     console.log(
-      'Go baseline skipped: no `go` on PATH (Debian: apt-get install golang-go golang-github-nats-io-go-nats-dev)'
+      `${what} skipped: no \`go\` on PATH (Debian: apt-get install golang-go golang-github-nats-io-go-nats-dev)`
     );
     return null;
   }
   try {
-    fs.mkdirSync(path.dirname(GO_BINARY), { recursive: true });
-    execFileSync('go', ['build', '-o', GO_BINARY, './test/bench/go/js-pub-async'], {
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    execFileSync('go', ['build', '-o', binary, dir], {
       env: { ...process.env, GO111MODULE: 'off', GOPATH: process.env.GOPATH ?? '/usr/share/gocode' },
       stdio: ['ignore', 'pipe', 'pipe']
     });
-    return GO_BINARY;
+    return binary;
   } catch (error) {
     console.log(
-      `Go baseline skipped: building it failed (${String((error as { stderr?: unknown }).stderr ?? error).trim()})`
+      `${what} skipped: building it failed (${String((error as { stderr?: unknown }).stderr ?? error).trim()})`
     );
     return null;
   }
+}
+
+interface FloorRun {
+  events_per_sec: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  errors: number;
+}
+
+/**
+ * The floor under the real path (test/bench/go/pipeline-floor): the same JetStream traffic per
+ * event — an input of the bench's size stored and read by a durable with the product's limits,
+ * `outputs` JetStream publishes of the outputs' mean size with Nats-Msg-Id, the ack — written with
+ * nats.go and nothing in between (no validation, engine or SQLite). `rate` 0 is flat out.
+ */
+function floorRun(binary: string, serverUrl: string, events: number, rate: number, outputs: number): FloorRun {
+  const out = execFileSync(binary, [
+    '-server',
+    serverUrl,
+    '-prefix',
+    `benchfloor${Date.now().toString(36)}`,
+    '-events',
+    String(events),
+    '-rate',
+    String(rate),
+    '-window',
+    '256',
+    '-outputs',
+    String(outputs)
+  ]).toString();
+  return JSON.parse(out) as FloorRun;
 }
 
 /** The real path and its baselines (section 0). */
@@ -262,7 +298,7 @@ async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number
   const jsPub = await run('NORMAL', { mode: 'js-pub-async', msgs: JS_PUB_MESSAGES, window: 256 });
   const jsRate = jsPub.totals.msgsPerSec;
   console.log(`bench js-pub-async (${JS_PUB_MESSAGES} × 128 B, window 256): ${Math.round(jsRate)} msg/s`);
-  const goBinary = buildGoBaseline();
+  const goBinary = buildGo('Go baseline', './test/bench/go/js-pub-async', GO_BINARY);
   let goRate: number | null = null;
   if (goBinary) {
     const jsm = await jetstreamManager(nc);
@@ -309,6 +345,24 @@ async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number
     const srv = s0 !== null && s1 !== null ? `, nats-server ${Math.round((s1 - s0) / events)} µs` : '';
     return [result, `; CPU per event: this process ${own}${srv}`];
   };
+  // The floor, measured right before the app's own runs (its outputs per event as the app's).
+  const floorBinary = buildGo(
+    'Go floor (test/bench/go/pipeline-floor)',
+    './test/bench/go/pipeline-floor',
+    GO_FLOOR_BINARY
+  );
+  const floor = floorBinary
+    ? {
+        fixed: floorRun(floorBinary, serverUrl, REAL_FIXED_EVENTS, 1000, FLOOR_OUTPUTS),
+        flat: floorRun(floorBinary, serverUrl, REAL_FLAT_EVENTS, 0, FLOOR_OUTPUTS)
+      }
+    : null;
+  if (floor) {
+    const errors = floor.fixed.errors + floor.flat.errors;
+    console.log(
+      `Go floor (nats.go, the same JetStream traffic per event — input stored and read by a durable, ${FLOOR_OUTPUTS} outputs with Nats-Msg-Id, ack — and nothing in between): at 1,000 events/s (${REAL_FIXED_EVENTS} events) latency p50 ${ms(floor.fixed.p50_ms)}, p99 ${ms(floor.fixed.p99_ms)}, max ${ms(floor.fixed.max_ms)}; flat out (${REAL_FLAT_EVENTS} events, 256 in flight) ${Math.round(floor.flat.events_per_sec)} events/s${errors ? `, ${errors} errors` : ''}`
+    );
+  }
   for (const synchronous of ['NORMAL', 'FULL'] as const) {
     const [fixed, fixedCpu] = await cpuPerEvent(REAL_FIXED_EVENTS, () =>
       run(synchronous, { mode: 'pipeline', msgs: REAL_FIXED_EVENTS, rate: 1000 })
@@ -333,6 +387,10 @@ async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number
     console.log(
       `  pipeline events/s ÷ js-pub-async msg/s = ${(flat.totals.msgsPerSec / jsRate).toFixed(2)} (target ≥ 0.8); output msg/s ÷ js-pub-async = ${((flat.totals.msgsPerSec * Number(perEvent)) / jsRate).toFixed(2)}`
     );
+    if (floor)
+      console.log(
+        `  against the Go floor: p99 at 1,000 events/s ${((l?.p99Ms ?? NaN) / floor.fixed.p99_ms).toFixed(1)}× the floor's, p50 ${((l?.p50Ms ?? NaN) / floor.fixed.p50_ms).toFixed(1)}×; flat-out events/s ${(flat.totals.msgsPerSec / floor.flat.events_per_sec).toFixed(2)}× the floor's`
+      );
   }
   if (goRate !== null) console.log(`js-pub-async ÷ Go PublishAsync = ${(jsRate / goRate).toFixed(2)} (target ≥ 0.6)`);
   fs.rmSync(dataDir, { recursive: true, force: true });
