@@ -19,6 +19,7 @@ import path from 'node:path';
 import { silentLogger } from '../../main/core/logger';
 import { openDatabase } from '../../main/store/database';
 import { arg, median } from './args';
+import { tempDir } from '../harness/temp';
 
 const COMMITS = arg('commits', 5000);
 const REPS = arg('reps', 3);
@@ -31,7 +32,7 @@ interface Run {
 }
 
 function once(k: number): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-commit-pages-'));
+  const dir = tempDir('synos-commit-pages-');
   const { db } = openDatabase(path.join(dir, 'pages.db'), { migrations: [], logger: silentLogger, synchronous: SYNC });
   try {
     for (let t = 0; t < k; t++) db.exec(`CREATE TABLE t${t} (rid INTEGER PRIMARY KEY, v BLOB NOT NULL)`);

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectWs } from '../harness/ws-client';
 import { arg } from './args';
+import { tempDir } from '../harness/temp';
 
 const MB = arg('mb', 280);
 const IDLE_MS = arg('idle-ms', 5000);
@@ -93,7 +94,7 @@ function describe(label: string, w: Window): string {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-import-bench-'));
+  const data = tempDir('synos-import-bench-');
   try {
     fs.writeFileSync(
       path.join(data, 'config.json'),

@@ -23,6 +23,7 @@ import { KvInspector } from '../../main/nats/buckets/kv';
 import { getToFile, putFile } from '../../main/nats/buckets/object-files';
 import { ObjectInspector } from '../../main/nats/buckets/objects';
 import { startNatsServer } from '../harness/nats-server';
+import { tempDir } from '../harness/temp';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -64,7 +65,7 @@ function settle(): Promise<void> {
 async function main(): Promise<void> {
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-bench-kvobj-'));
+  const dir = tempDir('synos-bench-kvobj-');
   try {
     // ---- keys
     const kv = await new Kvm(nc).create('BENCH_KEYS');

@@ -21,6 +21,7 @@ import { OutboxStore, type Receipt } from '../../main/resilience/outbox-store';
 import { openDatabase } from '../../main/store/database';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { arg, median } from './args';
+import { tempDir } from '../harness/temp';
 
 const ROWS = arg('rows', 30_000);
 const REPS = arg('reps', 5);
@@ -72,7 +73,7 @@ interface Run {
 }
 
 function once(): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-outbox-rows-'));
+  const dir = tempDir('synos-outbox-rows-');
   const { db } = openDatabase(path.join(dir, 'synos.db'), {
     migrations: MIGRATIONS,
     logger: silentLogger,

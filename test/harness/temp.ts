@@ -1,34 +1,42 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { claimTempRoot, releaseTempRoot, sweepOrphanedTempRoots } from './temp-owner';
 
 /** A fresh temporary directory (each test gets its own data dir), removed when the process exits. */
 export function tempDir(prefix = 'synos-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  removeAtExit(dir);
-  return dir;
+  return fs.mkdtempSync(path.join(processRoot(), prefix));
 }
 
-const made: string[] = [];
+let root: string | null = null;
 
 /**
- * Removes `dir` when this process exits normally: what the benchmark scripts (plain Node processes)
- * make. Vitest stops its workers without an exit event; a test run's directories go with the run's
- * temporary root instead (test/setup/temp-root.ts). `SYNOS_KEEP_TEMP=1` keeps them.
+ * Where this process's temporary directories go. In a test run: the run's temporary root
+ * (test/setup/temp-root.ts, `TMPDIR` of every worker), removed when the run ends; vitest stops its
+ * workers without an exit event, so nothing here would run. In a plain process (the benchmark
+ * scripts): a root of its own that names this process, removed when it exits normally, and by the
+ * next run of any of them when it was killed (./temp-owner.ts). `SYNOS_KEEP_TEMP=1` keeps it.
  */
-function removeAtExit(dir: string): void {
-  if (made.length === 0)
-    process.once('exit', () => {
-      if (process.env.SYNOS_KEEP_TEMP === '1') return;
-      for (const d of made) {
-        try {
-          fs.rmSync(d, { recursive: true, force: true });
-        } catch {
-          // still in use: the system's temporary directory cleanup has it
-        }
-      }
-    });
-  made.push(dir);
+function processRoot(): string {
+  if (process.env.SYNOS_TEST_TEMP_ROOT) return os.tmpdir();
+  if (root !== null) return root;
+  sweepOrphanedTempRoots(os.tmpdir());
+  const made = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-proc-'));
+  claimTempRoot(made);
+  root = made;
+  process.once('exit', () => {
+    if (process.env.SYNOS_KEEP_TEMP === '1') {
+      releaseTempRoot(made);
+      console.log(`[temp] this process's temporary files are kept in ${made}`);
+      return;
+    }
+    try {
+      fs.rmSync(made, { recursive: true, force: true });
+    } catch {
+      // Still in use: the next run's sweep removes it once this process is gone.
+    }
+  });
+  return made;
 }
 
 /** Polls until check returns a truthy value, or fails with the message after timeoutMs. */
