@@ -7,7 +7,8 @@
 // as the pipeline bench counts it; there is no validation, engine, SQLite or outbox. What the app
 // adds on top of this floor is its own cost; what the floor shows is the server's and machine's.
 //
-// It makes its stream (FLOOR_<pid>, subjects -prefix.>) and removes it at the end, and prints one
+// It makes its stream (FLOOR_<pid>, subjects -prefix.>; file storage, -memory for memory storage,
+// which tells what the server's disk adds) and removes it at the end, and prints one
 // JSON line: {"events":…,"ms":…,"events_per_sec":…,"p50_ms":…,"p99_ms":…,"max_ms":…,"errors":…}.
 //
 // Built by test/bench/durability.bench.ts with the Debian packages golang-go and
@@ -44,6 +45,7 @@ func main() {
 	size := flag.Int("size", 236, "input bytes")
 	outputs := flag.Int("outputs", 6, "outputs per input")
 	outSize := flag.Int("out-size", 360, "output bytes")
+	memory := flag.Bool("memory", false, "memory storage instead of file")
 	flag.Parse()
 
 	// Two connections, as the bench has: one publishes the inputs, the other is the app.
@@ -62,7 +64,11 @@ func main() {
 		fail("jetstream", err)
 	}
 	stream := "FLOOR_" + strconv.Itoa(os.Getpid())
-	if _, err := js.AddStream(&nats.StreamConfig{Name: stream, Subjects: []string{*prefix + ".>"}, Storage: nats.FileStorage}); err != nil {
+	storage := nats.FileStorage
+	if *memory {
+		storage = nats.MemoryStorage
+	}
+	if _, err := js.AddStream(&nats.StreamConfig{Name: stream, Subjects: []string{*prefix + ".>"}, Storage: storage}); err != nil {
 		fail("add stream", err)
 	}
 	defer func() { _ = js.DeleteStream(stream) }()
