@@ -1,6 +1,7 @@
 /**
  * Temporary roots that name their owner: a file in the root holds the pid of the process that made
- * it and, on Linux, that process's start time and the boot it ran in (a pid alone can be reused).
+ * it and, on Linux, that process's start time, the boot it ran in (a pid alone can be reused) and its
+ * pid namespace (a container sharing the temporary directory sees other pids: its roots are left).
  * A root whose owner is gone was left by a killed run — a test run stopped by a CI timeout, a
  * benchmark stopped with Ctrl-C — and is removed by the next run that starts. A root without the
  * file (being made right now, or kept on purpose) is never touched.
@@ -17,11 +18,21 @@ interface Owner {
   /** Field 22 of /proc/<pid>/stat (clock ticks after boot); null where there is no /proc. */
   start: string | null;
   boot: string | null;
+  /** The pid namespace (`/proc/self/ns/pid`), where pids mean something; null where unknown. */
+  ns: string | null;
 }
 
 function bootId(): string | null {
   try {
     return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function pidNamespace(): string | null {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
   } catch {
     return null;
   }
@@ -38,6 +49,9 @@ function processStart(pid: number): string | null {
 }
 
 function alive(owner: Owner): boolean {
+  // Made in another pid namespace: its pid says nothing here, so it counts as alive.
+  const ns = pidNamespace();
+  if (owner.ns !== null && ns !== null && owner.ns !== ns) return true;
   if (owner.start !== null) {
     const boot = bootId();
     if (owner.boot !== null && boot !== null && owner.boot !== boot) return false;
@@ -53,7 +67,7 @@ function alive(owner: Owner): boolean {
 
 /** Names this process (or the process `pid`) as the owner of `root`. */
 export function claimTempRoot(root: string, pid = process.pid): void {
-  const owner: Owner = { pid, start: processStart(pid), boot: bootId() };
+  const owner: Owner = { pid, start: processStart(pid), boot: bootId(), ns: pidNamespace() };
   fs.writeFileSync(path.join(root, OWNER_FILE), JSON.stringify(owner));
 }
 
@@ -66,7 +80,7 @@ function ownerOf(root: string): Owner | null {
   try {
     const owner = JSON.parse(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8')) as Partial<Owner>;
     if (typeof owner.pid !== 'number' || !Number.isInteger(owner.pid) || owner.pid <= 0) return null;
-    return { pid: owner.pid, start: owner.start ?? null, boot: owner.boot ?? null };
+    return { pid: owner.pid, start: owner.start ?? null, boot: owner.boot ?? null, ns: owner.ns ?? null };
   } catch {
     return null;
   }

@@ -56,20 +56,30 @@ describe('temporary roots of killed runs', () => {
     for (const r of [mine, making, kept, other]) expect(fs.existsSync(r)).toBe(true);
   });
 
-  it.runIf(process.platform === 'linux')('treats a reused pid as gone: the owner is its pid and its start time', () => {
-    const dir = parent();
-    const reused = root(dir, 'synos-proc-reused');
-    claimTempRoot(reused);
-    const owner = JSON.parse(fs.readFileSync(path.join(reused, '.synos-owner'), 'utf8')) as { start: string };
-    expect(owner.start).toMatch(/^\d+$/);
-    // This process's pid, but a process that started at another time: not the one that made the root.
-    fs.writeFileSync(
-      path.join(reused, '.synos-owner'),
-      JSON.stringify({ ...owner, start: `${Number(owner.start) + 1}` })
-    );
-    const garbled = root(dir, 'synos-run-garbled');
-    fs.writeFileSync(path.join(garbled, '.synos-owner'), '{not json');
-    expect(sweepOrphanedTempRoots(dir)).toEqual([reused]);
-    expect(fs.existsSync(garbled)).toBe(true);
-  });
+  it.runIf(process.platform === 'linux')(
+    'treats a reused pid as gone (the owner is its pid and start time), and leaves roots of another pid namespace',
+    () => {
+      const dir = parent();
+      const reused = root(dir, 'synos-proc-reused');
+      claimTempRoot(reused);
+      const owner = JSON.parse(fs.readFileSync(path.join(reused, '.synos-owner'), 'utf8')) as { start: string };
+      expect(owner.start).toMatch(/^\d+$/);
+      // This process's pid, but a process that started at another time: not the one that made the root.
+      fs.writeFileSync(
+        path.join(reused, '.synos-owner'),
+        JSON.stringify({ ...owner, start: `${Number(owner.start) + 1}` })
+      );
+      // A dead pid of another pid namespace (a container sharing the directory): not judged from here.
+      const foreign = root(dir, 'synos-run-other-namespace');
+      fs.writeFileSync(
+        path.join(foreign, '.synos-owner'),
+        JSON.stringify({ ...owner, start: `${Number(owner.start) + 1}`, ns: 'pid:[1]' })
+      );
+      const garbled = root(dir, 'synos-run-garbled');
+      fs.writeFileSync(path.join(garbled, '.synos-owner'), '{not json');
+      expect(sweepOrphanedTempRoots(dir)).toEqual([reused]);
+      expect(fs.existsSync(garbled)).toBe(true);
+      expect(fs.existsSync(foreign)).toBe(true);
+    }
+  );
 });
