@@ -40,6 +40,7 @@ import { openDatabase } from '../../main/store/database';
 import { nativeBinding } from '../../main/store/native-binding';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { arg, median } from './args';
+import { cpuMs } from '../harness/proc-stat';
 import { tempDir } from '../harness/temp';
 
 const RATE = arg('rate', 1000);
@@ -139,12 +140,9 @@ if (!isMainThread) {
   parentPort?.postMessage({ ready: true });
 }
 
-/** CPU ms of a thread so far: utime + stime of `/proc/self/task/<tid>/stat` (or `/proc/thread-self/stat`). */
+/** CPU ms of a thread so far: `/proc/self/task/<tid>/stat` (or `/proc/thread-self/stat`). */
 function threadCpuMs(which: number | 'thread-self'): number {
-  const file = which === 'thread-self' ? '/proc/thread-self/stat' : `/proc/self/task/${which}/stat`;
-  const stat = fs.readFileSync(file, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return cpuMs(which === 'thread-self' ? '/proc/thread-self/stat' : `/proc/self/task/${which}/stat`) ?? NaN;
 }
 
 /** Builds the writes of `n` events, numbered from `first`, for the turn `turn`. */

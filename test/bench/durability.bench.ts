@@ -39,6 +39,7 @@ import { nativeBinding } from '../../main/store/native-binding';
 import { realPathRunner } from './real-path';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { startNatsServer, natsServerVersion } from '../harness/nats-server';
+import { cpuMs } from '../harness/proc-stat';
 import { tempDir } from '../harness/temp';
 
 const PIPELINE_MESSAGES = Number(process.env.BENCH_PIPELINE_MESSAGES ?? 30_000);
@@ -329,12 +330,8 @@ async function realPath(serverUrl: string, nc: NatsConnection, serverPid: number
   // and of nats-server (from /proc; Linux only), over one run.
   const cpuPerEvent = async (events: number, measure: () => Promise<BenchRun>): Promise<[BenchRun, string]> => {
     const server = (): number | null => {
-      try {
-        const fields = fs.readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
-      } catch {
-        return null;
-      }
+      const ms = cpuMs(`/proc/${serverPid}/stat`);
+      return ms === null ? null : ms * 1000;
     };
     const s0 = server();
     const c0 = process.cpuUsage();

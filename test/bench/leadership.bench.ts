@@ -18,6 +18,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import { jetstream } from '@nats-io/jetstream';
 import { aliveCores, engineStatus, kill9, startRunCore, stopCore, type CoreProcess } from '../harness/engine-cores';
 import { startNatsServer } from '../harness/nats-server';
+import { cpuMs } from '../harness/proc-stat';
 import { waitFor } from '../harness/temp';
 import { arg } from './args';
 
@@ -26,15 +27,6 @@ const TTL = arg('ttl', 5000);
 const STEADY_S = arg('steady', 20);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function cpuTicks(pid: number): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
-  } catch {
-    return null;
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -141,17 +133,16 @@ async function main(): Promise<void> {
       nc.subscribe('$KV.SYNOS_ENGINE_STATE.>', { callback: () => void counts.stateWrites++ })
     ];
     const procs = alive();
-    const ticksBefore = procs.map((c) => cpuTicks(c.pid));
+    const cpuBefore = procs.map((c) => cpuMs(`/proc/${c.pid}/stat`));
     const started = Date.now();
     await new Promise((r) => setTimeout(r, STEADY_S * 1000));
     const seconds = (Date.now() - started) / 1000;
-    const ticksAfter = procs.map((c) => cpuTicks(c.pid));
+    const cpuAfter = procs.map((c) => cpuMs(`/proc/${c.pid}/stat`));
     for (const s of subs) s.unsubscribe();
-    const hz = 100; // USER_HZ on Linux
     const cpu = procs.map((c, i) => {
-      const a = ticksBefore[i];
-      const b = ticksAfter[i];
-      const pct = a === null || b === null ? null : ((b - a) / hz / seconds) * 100;
+      const a = cpuBefore[i];
+      const b = cpuAfter[i];
+      const pct = a === null || b === null ? null : ((b - a) / 1000 / seconds) * 100;
       return { role: c.pid === three.leader!.pid ? 'leader' : 'standby', pct };
     });
     const rate = (n: number) => (n / seconds).toFixed(2);

@@ -8,10 +8,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { processStart } from './proc-stat';
 
 const OWNER_FILE = '.synos-owner';
-/** The roots a sweep looks at: a test run's (test/setup/temp-root.ts) and a plain process's (./temp.ts). */
-export const TEMP_ROOT_PREFIXES = ['synos-run-', 'synos-proc-'] as const;
+/** A test run's root (test/setup/temp-root.ts). */
+export const RUN_ROOT_PREFIX = 'synos-run-';
+/** A plain process's root (./temp.ts): the benchmark scripts'. */
+export const PROCESS_ROOT_PREFIX = 'synos-proc-';
+/** The roots a sweep looks at. */
+const TEMP_ROOT_PREFIXES = [RUN_ROOT_PREFIX, PROCESS_ROOT_PREFIX] as const;
 
 interface Owner {
   pid: number;
@@ -38,23 +43,14 @@ function pidNamespace(): string | null {
   }
 }
 
-function processStart(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After "pid (comm) ", whose comm may hold spaces: field 3 onwards.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+/** Where the sweeping process runs: read once per sweep. */
+type Here = Pick<Owner, 'boot' | 'ns'>;
 
-function alive(owner: Owner): boolean {
+function alive(owner: Owner, here: Here): boolean {
   // Made in another pid namespace: its pid says nothing here, so it counts as alive.
-  const ns = pidNamespace();
-  if (owner.ns !== null && ns !== null && owner.ns !== ns) return true;
+  if (owner.ns !== null && here.ns !== null && owner.ns !== here.ns) return true;
   if (owner.start !== null) {
-    const boot = bootId();
-    if (owner.boot !== null && boot !== null && owner.boot !== boot) return false;
+    if (owner.boot !== null && here.boot !== null && owner.boot !== here.boot) return false;
     return processStart(owner.pid) === owner.start;
   }
   try {
@@ -94,12 +90,13 @@ export function sweepOrphanedTempRoots(dir: string): string[] {
   } catch {
     return [];
   }
+  const here: Here = { boot: bootId(), ns: pidNamespace() };
   const removed: string[] = [];
   for (const name of names) {
     if (!TEMP_ROOT_PREFIXES.some((p) => name.startsWith(p))) continue;
     const root = path.join(dir, name);
     const owner = ownerOf(root);
-    if (owner === null || alive(owner)) continue;
+    if (owner === null || alive(owner, here)) continue;
     try {
       fs.rmSync(root, { recursive: true, force: true, maxRetries: 2 });
       removed.push(root);

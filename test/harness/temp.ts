@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { claimTempRoot, releaseTempRoot, sweepOrphanedTempRoots } from './temp-owner';
+import { claimTempRoot, PROCESS_ROOT_PREFIX, releaseTempRoot, sweepOrphanedTempRoots } from './temp-owner';
 
 /** A fresh temporary directory (each test gets its own data dir), removed when the process exits. */
 export function tempDir(prefix = 'synos-test-'): string {
@@ -21,7 +21,7 @@ function processRoot(): string {
   if (process.env.SYNOS_TEST_TEMP_ROOT) return os.tmpdir();
   if (root !== null) return root;
   sweepOrphanedTempRoots(os.tmpdir());
-  const made = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-proc-'));
+  const made = fs.mkdtempSync(path.join(os.tmpdir(), PROCESS_ROOT_PREFIX));
   claimTempRoot(made);
   root = made;
   process.once('exit', () => {

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { claimTempRoot, releaseTempRoot, sweepOrphanedTempRoots } from '../harness/temp-owner';
+import { claimTempRoot, releaseTempRoot, RUN_ROOT_PREFIX, sweepOrphanedTempRoots } from '../harness/temp-owner';
 
 export default function setup(): () => void {
   // Every project inherits the global setup: the first one makes the root, the others keep it.
@@ -19,7 +19,7 @@ export default function setup(): () => void {
   if (process.env.SYNOS_TEST_TEMP_ROOT) return () => undefined;
   const swept = sweepOrphanedTempRoots(os.tmpdir());
   if (swept.length > 0) console.log(`[temp-root] removed ${swept.length} temporary root(s) of killed runs`);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synos-run-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), RUN_ROOT_PREFIX));
   claimTempRoot(root);
   // As the system's temporary directory is: tests run the CLI as another user (nobody) on directories
   // under it, which mkdtemp's 0700 would close to them.
