@@ -63,8 +63,12 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Resolves with what nats-server logged until it was ready. */
-function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promise<string> {
+/**
+ * Resolves with what nats-server logged until it was ready. A node of a cluster logs "Server is
+ * ready" before it binds its route port, and exits if that port is taken: it is ready once it
+ * listens for routes too (`routes`).
+ */
+function waitReady(child: ChildProcess, port: number, timeoutMs: number, routes = false): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
@@ -73,21 +77,22 @@ function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promis
     );
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
-      if (out.includes('Server is ready')) finish();
+      if (out.includes('Server is ready') && (!routes || out.includes('Listening for route connections'))) finish();
     };
+    // 'close', not 'exit': its last lines (the fatal error) are read by then.
     const onExit = (code: number | null): void =>
       finish(new Error(`nats-server exited (${code}) before ready:\n${out.slice(-2000)}`));
     function finish(error?: Error): void {
       clearTimeout(timer);
       child.stderr?.off('data', onData);
-      child.off('exit', onExit);
+      child.off('close', onExit);
       child.stderr?.resume();
       child.stdout?.resume();
       if (error) reject(error);
       else resolve(out);
     }
     child.stderr?.on('data', onData);
-    child.once('exit', onExit);
+    child.once('close', onExit);
   });
 }
 
@@ -136,7 +141,7 @@ async function startOn(port: number, options: NatsServerOptions): Promise<NatsSe
     running.add(c);
     c.once('exit', () => running.delete(c));
     child = c;
-    const log = await waitReady(c, port, 20_000);
+    const log = await waitReady(c, port, 20_000, options.config?.includes('cluster {') ?? false);
     if (options.monitor) {
       const address = /Starting http monitor on (\S+)/.exec(log)?.[1];
       if (!address) throw new Error(`nats-server logged no monitoring address:\n${log.slice(-2000)}`);
@@ -262,30 +267,52 @@ async function waitPlacement(urls: string[], replicas: number, timeoutMs = 90_00
   }
 }
 
-/** A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream answers on each and can place a stream on all of them. */
+/** `count` distinct free ports (two picks may name the same port once the first is closed). */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream
+ * answers on each and can place a stream on all of them. Its client and route ports are picked
+ * before the nodes bind them, so a socket of another test file running at the same time can take
+ * one in between: the nodes started are stopped and the cluster starts again on other ports.
+ */
 export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
-  const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
-  const nodes = await Promise.all(
-    clientPorts.map((port, i) =>
-      startNatsServer({
-        port,
-        name: `n${i + 1}-${port}`,
-        config: `cluster {\n  name: synos-test-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
-      })
-    )
-  );
-  await waitJetStreamAnswers(nodes.map((n) => n.url));
-  await waitPlacement(
-    nodes.map((n) => n.url),
-    size
-  );
-  return {
-    nodes,
-    urls: nodes.map((n) => n.url),
-    stop: async () => {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await distinctFreePorts(size * 2);
+    const clientPorts = ports.slice(0, size);
+    const routePorts = ports.slice(size);
+    const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+    const started = await Promise.allSettled(
+      clientPorts.map((port, i) =>
+        startNatsServer({
+          port,
+          name: `n${i + 1}-${port}`,
+          config: `cluster {\n  name: synos-test-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
+        })
+      )
+    );
+    const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
       await Promise.all(nodes.map((n) => n.stop()));
+      if (attempt >= 3 || !/address already in use/i.test(String(failure.reason))) throw failure.reason;
+      continue;
     }
-  };
+    await waitJetStreamAnswers(nodes.map((n) => n.url));
+    await waitPlacement(
+      nodes.map((n) => n.url),
+      size
+    );
+    return {
+      nodes,
+      urls: nodes.map((n) => n.url),
+      stop: async () => {
+        await Promise.all(nodes.map((n) => n.stop()));
+      }
+    };
+  }
 }
