@@ -280,7 +280,23 @@ async function distinctFreePorts(count: number): Promise<number[]> {
  * before the nodes bind them, so a socket of another test file running at the same time can take
  * one in between: the nodes started are stopped and the cluster starts again on other ports.
  */
-export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
+export interface NatsClusterOptions {
+  /** Put before each node's cluster block (accounts, a system account). */
+  config?: string;
+  /** Node names are `<namePrefix><index from 1>-<client port>` (default `n`). */
+  namePrefix?: string;
+  /** The cluster's name is `<clusterPrefix>-<first client port>` (default `synos-test`). */
+  clusterPrefix?: string;
+  /**
+   * Return once JetStream answers on every node and can place a stream on all (default). Off for a
+   * cluster whose accounts need credentials, where the harness's anonymous connection is refused.
+   */
+  waitJetStream?: boolean;
+}
+
+export async function startNatsCluster(size = 3, options: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
+  const namePrefix = options.namePrefix ?? 'n';
+  const clusterPrefix = options.clusterPrefix ?? 'synos-test';
   for (let attempt = 1; ; attempt++) {
     const ports = await distinctFreePorts(size * 2);
     const clientPorts = ports.slice(0, size);
@@ -290,8 +306,8 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
       clientPorts.map((port, i) =>
         startNatsServer({
           port,
-          name: `n${i + 1}-${port}`,
-          config: `cluster {\n  name: synos-test-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
+          name: `${namePrefix}${i + 1}-${port}`,
+          config: `${options.config ?? ''}\ncluster {\n  name: ${clusterPrefix}-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
         })
       )
     );
@@ -302,11 +318,13 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
       if (attempt >= 3 || !/address already in use/i.test(String(failure.reason))) throw failure.reason;
       continue;
     }
-    await waitJetStreamAnswers(nodes.map((n) => n.url));
-    await waitPlacement(
-      nodes.map((n) => n.url),
-      size
-    );
+    if (options.waitJetStream !== false) {
+      await waitJetStreamAnswers(nodes.map((n) => n.url));
+      await waitPlacement(
+        nodes.map((n) => n.url),
+        size
+      );
+    }
     return {
       nodes,
       urls: nodes.map((n) => n.url),

@@ -8,10 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../main/nats/embedded/embedded';
 import { runCliSync } from '../harness/cli';
 import { createTestCore } from '../harness/core';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { startNatsCluster, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 import { tempDir, waitFor } from '../harness/temp';
 
 const ACCOUNTS = `
@@ -246,20 +245,13 @@ describe('servers through the system account and the monitoring port', () => {
 describe('servers of a 3-node cluster through the system account', () => {
   const nodes: NatsServerHandle[] = [];
   beforeAll(async () => {
-    const clientPorts = await Promise.all([freePort(), freePort(), freePort()]);
-    const routePorts = await Promise.all([freePort(), freePort(), freePort()]);
-    const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
-    nodes.push(
-      ...(await Promise.all(
-        clientPorts.map((port, i) =>
-          startNatsServer({
-            port,
-            name: `srv${i + 1}-${port}`,
-            config: `${ACCOUNTS}\ncluster {\n  name: servers-test-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
-          })
-        )
-      ))
-    );
+    const cluster = await startNatsCluster(3, {
+      config: ACCOUNTS,
+      namePrefix: 'srv',
+      clusterPrefix: 'servers-test',
+      waitJetStream: false
+    });
+    nodes.push(...cluster.nodes);
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
