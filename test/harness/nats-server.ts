@@ -141,7 +141,7 @@ async function startOn(port: number, options: NatsServerOptions): Promise<NatsSe
     running.add(c);
     c.once('exit', () => running.delete(c));
     child = c;
-    const log = await waitReady(c, port, 20_000, options.config?.includes('cluster {') ?? false);
+    const log = await waitReady(c, port, 20_000, hasClusterBlock(options.config));
     if (options.monitor) {
       const address = /Starting http monitor on (\S+)/.exec(log)?.[1];
       if (!address) throw new Error(`nats-server logged no monitoring address:\n${log.slice(-2000)}`);
@@ -267,6 +267,17 @@ async function waitPlacement(urls: string[], replicas: number, timeoutMs = 90_00
   }
 }
 
+/** A node's cluster block: listening for routes on `routePort`, routed to `routes` (ports). */
+export function clusterBlock(name: string, routePort: number, routes: number[]): string {
+  const urls = routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+  return `cluster {\n  name: ${name}\n  listen: 127.0.0.1:${routePort}\n  routes: [${urls}]\n}\n`;
+}
+
+/** Whether a config makes the node a cluster's (see {@link clusterBlock}). */
+function hasClusterBlock(config: string | undefined): boolean {
+  return config !== undefined && /^\s*cluster\s*\{/m.test(config);
+}
+
 /** `count` distinct free ports (two picks may name the same port once the first is closed). */
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -274,12 +285,6 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/**
- * A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream
- * answers on each and can place a stream on all of them. Its client and route ports are picked
- * before the nodes bind them, so a socket of another test file running at the same time can take
- * one in between: the nodes started are stopped and the cluster starts again on other ports.
- */
 export interface NatsClusterOptions {
   /** Put before each node's cluster block (accounts, a system account). */
   config?: string;
@@ -294,6 +299,12 @@ export interface NatsClusterOptions {
   waitJetStream?: boolean;
 }
 
+/**
+ * A 3-node JetStream cluster on loopback, each node with its own store; returns once JetStream
+ * answers on each and can place a stream on all of them. Its client and route ports are picked
+ * before the nodes bind them, so a socket of another test file running at the same time can take
+ * one in between: the nodes started are stopped and the cluster starts again on other ports.
+ */
 export async function startNatsCluster(size = 3, options: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
   const namePrefix = options.namePrefix ?? 'n';
   const clusterPrefix = options.clusterPrefix ?? 'synos-test';
@@ -301,13 +312,12 @@ export async function startNatsCluster(size = 3, options: NatsClusterOptions = {
     const ports = await distinctFreePorts(size * 2);
     const clientPorts = ports.slice(0, size);
     const routePorts = ports.slice(size);
-    const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
     const started = await Promise.allSettled(
       clientPorts.map((port, i) =>
         startNatsServer({
           port,
           name: `${namePrefix}${i + 1}-${port}`,
-          config: `${options.config ?? ''}\ncluster {\n  name: ${clusterPrefix}-${clientPorts[0]}\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}\n`
+          config: `${options.config ?? ''}\n${clusterBlock(`${clusterPrefix}-${clientPorts[0]}`, routePorts[i] as number, routePorts)}`
         })
       )
     );

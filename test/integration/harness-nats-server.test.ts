@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../main/nats/embedded/embedded';
-import { startNatsServer, type NatsServerHandle } from '../harness/nats-server';
+import { clusterBlock, startNatsServer, type NatsServerHandle } from '../harness/nats-server';
 
 const started: NatsServerHandle[] = [];
 const sockets: net.Server[] = [];
@@ -31,8 +31,7 @@ function listen(): Promise<number> {
 
 function cluster(routePort: number): string {
   // Routes to itself: JetStream in a cluster needs some.
-  const route = `127.0.0.1:${routePort}`;
-  return `cluster {\n  name: harness-${routePort}\n  listen: ${route}\n  routes: [nats-route://${route}]\n}\n`;
+  return clusterBlock(`harness-${routePort}`, routePort, [routePort]);
 }
 
 describe('test harness: nats-server', () => {
